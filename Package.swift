@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "Strata",
+  platforms: [.macOS(.v13)],
+  products: [
+    // MARK: Public API
+    .library(name: "Strata", targets: ["Strata"]),
+    .executable(name: "strata", targets: ["StrataCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+  ],
+  targets: [
+    // MARK: Implementation details: C shims (no Swift; imported only by Internals/ files)
+    .systemLibrary(
+      name: "CLAPACK", path: "Sources/CLAPACK",
+      providers: [.apt(["libopenblas-dev", "liblapack-dev"])]),
+    .systemLibrary(
+      name: "CReadStat", path: "Sources/CReadStat",
+      providers: [.apt(["libreadstat-dev"])]),
+
+    // MARK: Library layers (each imports only layers below it)
+    .target(
+      name: "StrataLinalg",
+      dependencies: ["CLAPACK", .product(name: "RealModule", package: "swift-numerics")]),
+    .target(name: "StrataData", dependencies: ["CReadStat"]),
+    .target(name: "StrataFormula", dependencies: ["StrataData", "StrataLinalg"]),
+    .target(name: "StrataModels", dependencies: ["StrataFormula", "StrataData", "StrataLinalg"]),
+    .target(name: "StrataInference", dependencies: ["StrataModels", "StrataLinalg"]),
+    .target(name: "StrataReport", dependencies: ["StrataInference"]),
+    .target(
+      name: "Strata",
+      dependencies: [
+        "StrataLinalg", "StrataData", "StrataFormula", "StrataModels", "StrataInference",
+        "StrataReport",
+      ]),
+    .executableTarget(
+      name: "StrataCLI",
+      dependencies: ["Strata", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+    // MARK: Tests
+    .testTarget(
+      name: "StrataLinalgTests", dependencies: ["StrataLinalg"]),
+    .testTarget(
+      name: "StrataDataTests", dependencies: ["StrataData"]),
+    .testTarget(
+      name: "StrataFormulaTests", dependencies: ["StrataFormula"]),
+    .testTarget(
+      name: "StrataModelsTests", dependencies: ["Strata"]),
+    .testTarget(
+      name: "StrataCLITests", dependencies: ["StrataCLI"]),
+  ]
+)

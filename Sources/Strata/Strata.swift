@@ -1,0 +1,7 @@
+// The umbrella module: `import Strata` brings in every library layer.
+@_exported import StrataData
+@_exported import StrataFormula
+@_exported import StrataInference
+@_exported import StrataLinalg
+@_exported import StrataModels
+@_exported import StrataReport

@@ -1,0 +1,82 @@
+/// A numeric column: contiguous values plus a missing mask.
+///
+/// `values[i]` is meaningless where `missing[i]` is `true` (readers store `.nan` there).
+public struct NumericColumn: Sendable {
+  public var values: [Double]
+  public var missing: [Bool]
+
+  public init(values: [Double], missing: [Bool]? = nil) {
+    self.values = values
+    self.missing = missing ?? Array(repeating: false, count: values.count)
+    precondition(self.missing.count == values.count, "mask length differs from values")
+  }
+
+  public var count: Int { values.count }
+  public var missingCount: Int { missing.reduce(0) { $0 + ($1 ? 1 : 0) } }
+}
+
+/// A categorical column: integer codes into a level dictionary.
+///
+/// `codes[i] == -1` marks a missing value. `levels` are in the order R would use:
+/// C-locale byte order for strings read from text, value order for labelled
+/// Stata/SPSS values. Levels may be unused; model building drops unused levels.
+public struct FactorColumn: Sendable {
+  public var codes: [Int32]
+  public var levels: [String]
+
+  public init(codes: [Int32], levels: [String]) {
+    self.codes = codes
+    self.levels = levels
+  }
+
+  public var count: Int { codes.count }
+  public var missingCount: Int { codes.reduce(0) { $0 + ($1 < 0 ? 1 : 0) } }
+}
+
+/// The storage of a column.
+public enum ColumnStorage: Sendable {
+  case numeric(NumericColumn)
+  case factor(FactorColumn)
+}
+
+/// A named column with its metadata.
+public struct Column: Sendable {
+  /// Variable name (header in CSV, variable name in Stata/SPSS).
+  public var name: String
+  /// Variable label (Stata/SPSS), carried to output.
+  public var label: String?
+  /// Value labels of a numeric column that kept its numbers (value → label).
+  public var valueLabels: [Double: String]
+  public var storage: ColumnStorage
+
+  public init(
+    name: String, label: String? = nil, valueLabels: [Double: String] = [:],
+    storage: ColumnStorage
+  ) {
+    self.name = name
+    self.label = label
+    self.valueLabels = valueLabels
+    self.storage = storage
+  }
+
+  public var count: Int {
+    switch storage {
+    case .numeric(let c): return c.count
+    case .factor(let f): return f.count
+    }
+  }
+
+  /// Whether row `i` is missing.
+  @inlinable
+  public func isMissing(_ i: Int) -> Bool {
+    switch storage {
+    case .numeric(let c): return c.missing[i]
+    case .factor(let f): return f.codes[i] < 0
+    }
+  }
+
+  public var isNumeric: Bool {
+    if case .numeric = storage { return true }
+    return false
+  }
+}

@@ -1,0 +1,29 @@
+/// Errors from reading or looking up data. Every case names the file.
+public enum DataError: Error, Sendable, Equatable {
+  /// A column the user named is not in the data.
+  case unknownColumn(name: String, source: String, suggestions: [String])
+  /// A file could not be opened or read.
+  case unreadable(path: String, reason: String)
+  /// A malformed record (1-based `line`, 1-based `column` field number).
+  case malformed(path: String, line: Int, column: Int?, reason: String)
+  /// A file format Strata cannot read.
+  case unsupportedFormat(path: String)
+}
+
+extension DataError: CustomStringConvertible {
+  public var description: String {
+    switch self {
+    case .unknownColumn(let name, let source, let suggestions):
+      var s = "unknown column '\(name)' in \(source)"
+      if !suggestions.isEmpty { s += " (did you mean \(suggestions.map { "'\($0)'" }.joined(separator: ", "))?)" }
+      return s
+    case .unreadable(let path, let reason):
+      return "cannot read \(path): \(reason)"
+    case .malformed(let path, let line, let column, let reason):
+      if let column { return "\(path):\(line):\(column): \(reason)" }
+      return "\(path):\(line): \(reason)"
+    case .unsupportedFormat(let path):
+      return "\(path): unsupported file format (expected .csv, .tsv, .txt, .dta or .sav)"
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import StrataData
+import StrataLinalg
+
+/// Options that shape the model frame besides the formula itself.
+public struct ModelFrameOptions: Sendable {
+  /// An R-style logical expression; rows where it is FALSE or NA are dropped (as `lm(subset=)`).
+  public var subset: String?
+  /// A column name or arithmetic expression (`1/inc`) for case weights (as `lm(weights=)`).
+  public var weights: String?
+  /// Further columns that must be non-missing (cluster variables), as if they were in the formula.
+  public var extraVariables: [String]
+
+  public init(subset: String? = nil, weights: String? = nil, extraVariables: [String] = []) {
+    self.subset = subset
+    self.weights = weights
+    self.extraVariables = extraVariables
+  }
+}
+
+/// The design matrix of a one-part formula on a data set, with R's column names.
+///
+/// Matches R `model.matrix(formula, model.frame(formula, data, subset=, weights=, na.action = na.omit))`.
+public struct ModelMatrix: Sendable {
+  /// `n × p` column-major design matrix (rows = estimation sample).
+  public var x: Matrix
+  /// Column names exactly as R's `model.matrix` gives them: `(Intercept)`, `factor(edu)2`, `x1:x3`, `I(age^2)`.
+  public var columnNames: [String]
+  /// For each column, the 1-based index of its term in `termLabels` (0 for the intercept), as R's `assign`.
+  public var assign: [Int]
+  /// Term labels as R's `attr(terms(formula), "term.labels")`.
+  public var termLabels: [String]
+  /// Whether the model has an intercept column.
+  public var hasIntercept: Bool
+  /// The response vector (nil for a one-sided formula).
+  public var response: [Double]?
+  /// The response as written (`log(wage)`).
+  public var responseName: String?
+  /// Evaluated case weights for the estimation sample (nil when none were given).
+  public var weights: [Double]?
+  /// 0-based indices into the data of the rows in the estimation sample, ascending.
+  public var rows: [Int]
+  /// Rows dropped because a variable used (formula, weights, extra variables) was missing.
+  public var droppedMissing: Int
+  /// Rows dropped by the subset expression.
+  public var droppedBySubset: Int
+
+  public init(
+    x: Matrix, columnNames: [String], assign: [Int], termLabels: [String], hasIntercept: Bool,
+    response: [Double]?, responseName: String?, weights: [Double]?, rows: [Int],
+    droppedMissing: Int, droppedBySubset: Int
+  ) {
+    self.x = x
+    self.columnNames = columnNames
+    self.assign = assign
+    self.termLabels = termLabels
+    self.hasIntercept = hasIntercept
+    self.response = response
+    self.responseName = responseName
+    self.weights = weights
+    self.rows = rows
+    self.droppedMissing = droppedMissing
+    self.droppedBySubset = droppedBySubset
+  }
+
+  /// Number of rows in the estimation sample.
+  public var nobs: Int { x.rows }
+}
