@@ -8,6 +8,10 @@ public enum DataError: Error, Sendable, Equatable {
   case malformed(path: String, line: Int, column: Int?, reason: String)
   /// A file format Strata cannot read.
   case unsupportedFormat(path: String)
+  /// A column used as numbers is a factor (text) column.
+  case notNumeric(name: String, source: String, levels: [String])
+  /// A column that must be complete (such as a cluster variable) is missing at a row (1-based).
+  case missingValue(name: String, source: String, row: Int)
 }
 
 extension DataError: CustomStringConvertible {
@@ -23,7 +27,13 @@ extension DataError: CustomStringConvertible {
       if let column { return "\(path):\(line):\(column): \(reason)" }
       return "\(path):\(line): \(reason)"
     case .unsupportedFormat(let path):
-      return "\(path): unsupported file format (expected .csv, .tsv, .txt, .dta or .sav)"
+      return "\(path): unsupported file format (expected .csv, .tsv, .txt, .dta, .sav or .zsav)"
+    case .notNumeric(let name, let source, let levels):
+      let shown = levels.prefix(3).map { "'\($0)'" }.joined(separator: ", ")
+      let more = levels.count > 3 ? ", …" : ""
+      return "column '\(name)' in \(source) is not numeric (it has text values such as \(shown)\(more))"
+    case .missingValue(let name, let source, let row):
+      return "column '\(name)' in \(source) has a missing value at row \(row)"
     }
   }
 }

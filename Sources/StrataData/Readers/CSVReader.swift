@@ -1,0 +1,428 @@
+import Dispatch
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Reads delimited text (CSV, semicolon-separated or TSV) into a ``DataFrame``.
+///
+/// ```swift
+/// let data = try CSVReader(path: "wage1.csv").read()
+/// ```
+///
+/// - The first non-empty record is the header. The delimiter (`,`, `;` or tab) is the one that
+///   occurs most often in the header outside quotes, unless given.
+/// - Quoting follows RFC 4180: quoted fields may hold delimiters, newlines and `""` escapes.
+///   A UTF-8 byte-order mark is skipped; `\n` and `\r\n` line ends are accepted; empty lines
+///   are skipped.
+/// - A column is numeric when every non-missing field parses as a number (surrounding spaces,
+///   signs, decimals, exponents, `Inf`). Numbers are the doubles C `strtod` gives.
+///   Otherwise the column is a factor whose levels are its distinct strings in C-locale
+///   (UTF-8 byte) order, as R's `factor()` in the C locale.
+/// - Fields equal to one of `naTokens` (after trimming spaces) are missing in both kinds.
+///
+/// Matches R `read.csv(path, na.strings = c("", "NA", ".", "NaN"), stringsAsFactors = TRUE)`
+/// run in the C locale, for the column types and values.
+public struct CSVReader: Sendable {
+  /// The file to read.
+  public var path: String
+  /// The delimiter byte, or `nil` to detect it from the header.
+  public var delimiter: UInt8?
+  /// Field texts that mean "missing".
+  public var naTokens: Set<String>
+
+  /// Creates a reader.
+  ///
+  /// - Parameters:
+  ///   - path: The file to read.
+  ///   - delimiter: The field delimiter; `nil` detects `,`, `;` or tab from the header line.
+  ///   - naTokens: Field texts (compared after trimming spaces) that mean "missing".
+  public init(path: String, delimiter: UInt8? = nil, naTokens: Set<String> = ["", "NA", ".", "NaN"]) {
+    self.path = path
+    self.delimiter = delimiter
+    self.naTokens = naTokens
+  }
+
+  /// Reads the file.
+  ///
+  /// - Returns: The data, with `source` set to `path`.
+  /// - Throws: `DataError.unreadable` if the file cannot be read; `DataError.malformed` with
+  ///   the physical line and field number for a bad record, an empty file, a file with a
+  ///   header only, or duplicate/empty column names.
+  public func read() throws -> DataFrame {
+    let bytes = try readFileBytes(path)
+    return try bytes.withUnsafeBufferPointer { buffer -> DataFrame in
+      try parse(buffer)
+    }
+  }
+
+  /// Parses an in-memory file image (exposed for tests of odd inputs).
+  func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws -> DataFrame {
+    guard let base = buffer.baseAddress, !buffer.isEmpty else {
+      throw DataError.malformed(path: path, line: 1, column: nil, reason: "the file is empty")
+    }
+    let end = buffer.count
+    var start = 0
+    if end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { start = 3 }
+
+    let delim = delimiter ?? detectDelimiter(base, start, end)
+    var scanner = CSVScanner(base: base, start: start, end: end, line: 1, delimiter: delim, path: path)
+    var fields = FieldSpans()
+    guard try scanner.next(into: &fields) else {
+      throw DataError.malformed(path: path, line: 1, column: nil, reason: "the file is empty")
+    }
+    let headerLine = scanner.recordLine
+    let names = try headerNames(scanner, fields, line: headerLine)
+    let columnCount = names.count
+    let bodyStart = scanner.pos
+    let bodyLine = scanner.line
+    let na = NAMatcher(naTokens)
+
+    // Pass 1: structure and numbers, in one or two chunks.
+    let chunks = splitBody(base, bodyStart, end, line: bodyLine)
+    var results = [ChunkResult?](repeating: nil, count: chunks.count)
+    var failures = [(any Error)?](repeating: nil, count: chunks.count)
+    if chunks.count == 1 {
+      results[0] = try scanNumbers(
+        base, chunks[0], columnCount: columnCount, delimiter: delim, na: na)
+    } else {
+      let slots = ChunkSlots(base: base, count: chunks.count)
+      let reader = self
+      DispatchQueue.concurrentPerform(iterations: chunks.count) { k in
+        do {
+          let r = try reader.scanNumbers(
+            slots.base, chunks[k], columnCount: columnCount, delimiter: delim, na: na)
+          slots.store(k, .success(r))
+        } catch {
+          slots.store(k, .failure(error))
+        }
+      }
+      for k in 0..<chunks.count {
+        switch slots.result(k) {
+        case .success(let r)?: results[k] = r
+        case .failure(let e)?: failures[k] = e
+        case nil: break
+        }
+      }
+      for failure in failures { if let failure { throw failure } }
+    }
+    var merged = ChunkResult(columnCount: columnCount)
+    for case let r? in results { merged.absorb(r) }
+    if merged.rows == 0 {
+      throw DataError.malformed(
+        path: path, line: headerLine, column: nil, reason: "the file has a header but no data rows")
+    }
+
+    // Pass 2: the text of non-numeric columns.
+    let textColumns = (0..<columnCount).filter { !merged.numeric[$0] }
+    var factors: [Int: FactorColumn] = [:]
+    if !textColumns.isEmpty {
+      factors = try collectFactors(
+        base, CSVChunk(start: bodyStart, end: end, line: bodyLine), columns: textColumns,
+        rows: merged.rows, delimiter: delim, na: na)
+    }
+
+    var columns: [Column] = []
+    columns.reserveCapacity(columnCount)
+    for j in 0..<columnCount {
+      if let f = factors[j] {
+        columns.append(Column(name: names[j], storage: .factor(f)))
+      } else {
+        columns.append(
+          Column(
+            name: names[j],
+            storage: .numeric(NumericColumn(values: merged.values[j], missing: merged.missing[j]))))
+      }
+    }
+    return DataFrame(columns: columns, source: path)
+  }
+
+  /// Column names from the header record, trimmed of spaces; errors on empty or duplicate names.
+  private func headerNames(_ scanner: CSVScanner, _ fields: FieldSpans, line: Int) throws -> [String] {
+    var names: [String] = []
+    var seen: [String: Int] = [:]
+    for k in 0..<fields.count {
+      let name = trimSpaces(scanner.text(fields, k))
+      if name.isEmpty {
+        throw DataError.malformed(
+          path: path, line: line, column: k + 1, reason: "empty column name in header field \(k + 1)")
+      }
+      if let previous = seen[name] {
+        throw DataError.malformed(
+          path: path, line: line, column: k + 1,
+          reason: "duplicate column name '\(name)' (header fields \(previous + 1) and \(k + 1))")
+      }
+      seen[name] = k
+      names.append(name)
+    }
+    return names
+  }
+
+  private func detectDelimiter(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> UInt8 {
+    var comma = 0
+    var semicolon = 0
+    var tab = 0
+    var inQuotes = false
+    var i = start
+    while i < end {
+      let b = base[i]
+      if b == UInt8(ascii: "\"") {
+        inQuotes.toggle()
+      } else if !inQuotes {
+        if b == UInt8(ascii: "\n") {
+          if comma + semicolon + tab > 0 { break }  // skip leading empty lines
+        } else if b == UInt8(ascii: ",") {
+          comma += 1
+        } else if b == UInt8(ascii: ";") {
+          semicolon += 1
+        } else if b == UInt8(ascii: "\t") {
+          tab += 1
+        }
+      }
+      i += 1
+    }
+    if comma == 0 && semicolon == 0 && tab == 0 {
+      return path.lowercased().hasSuffix(".tsv") ? UInt8(ascii: "\t") : UInt8(ascii: ",")
+    }
+    if comma >= semicolon && comma >= tab { return UInt8(ascii: ",") }
+    if tab >= semicolon { return UInt8(ascii: "\t") }
+    return UInt8(ascii: ";")
+  }
+
+  /// One chunk for small files or files with quotes; two chunks split at a line end otherwise.
+  private func splitBody(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, line: Int) -> [CSVChunk] {
+    let whole = [CSVChunk(start: start, end: end, line: line)]
+    let size = end - start
+    guard size >= 4 << 20 else { return whole }
+    // Without quotes every line end is a record end, so a split at a line end is safe.
+    if memchr(base + start, Int32(UInt8(ascii: "\"")), size) != nil { return whole }
+    var mid = start + size / 2
+    while mid < end && base[mid] != UInt8(ascii: "\n") { mid += 1 }
+    guard mid + 1 < end else { return whole }
+    var lines = 0
+    var i = start
+    while i <= mid {
+      guard let hit = memchr(base + i, Int32(UInt8(ascii: "\n")), mid + 1 - i) else { break }
+      lines += 1
+      i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+    }
+    return [
+      CSVChunk(start: start, end: mid + 1, line: line),
+      CSVChunk(start: mid + 1, end: end, line: line + lines),
+    ]
+  }
+
+  /// Pass 1 over a chunk: checks the record structure and parses every column as numbers
+  /// until a field that is neither missing nor a number marks the column as text.
+  private func scanNumbers(
+    _ base: UnsafePointer<UInt8>, _ chunk: CSVChunk, columnCount: Int, delimiter: UInt8,
+    na: NAMatcher
+  ) throws -> ChunkResult {
+    var result = ChunkResult(columnCount: columnCount)
+    let estimate = (chunk.end - chunk.start) / Swift.max(4 * columnCount, 1)
+    for j in 0..<columnCount {
+      result.values[j].reserveCapacity(estimate)
+      result.missing[j].reserveCapacity(estimate)
+    }
+    var scanner = CSVScanner(
+      base: base, start: chunk.start, end: chunk.end, line: chunk.line, delimiter: delimiter, path: path)
+    var fields = FieldSpans()
+    while try scanner.next(into: &fields) {
+      try checkFieldCount(fields.count, columnCount, line: scanner.recordLine)
+      for j in 0..<columnCount where result.numeric[j] {
+        let s = fields.starts[j]
+        let e = fields.ends[j]
+        if na.matches(base, s, e) {
+          result.values[j].append(.nan)
+          result.missing[j].append(true)
+        } else if let v = parseDouble(base, s, e) {
+          result.values[j].append(v)
+          result.missing[j].append(false)
+        } else {
+          result.numeric[j] = false
+          result.values[j] = []
+          result.missing[j] = []
+        }
+      }
+      result.rows += 1
+    }
+    return result
+  }
+
+  private func checkFieldCount(_ found: Int, _ expected: Int, line: Int) throws {
+    if found != expected {
+      throw DataError.malformed(
+        path: path, line: line, column: Swift.min(found, expected) + 1,
+        reason: "expected \(expected) fields, found \(found)")
+    }
+  }
+
+  /// Pass 2: factor codes for the text columns, levels in C-locale byte order.
+  private func collectFactors(
+    _ base: UnsafePointer<UInt8>, _ chunk: CSVChunk, columns: [Int], rows: Int, delimiter: UInt8,
+    na: NAMatcher
+  ) throws -> [Int: FactorColumn] {
+    var lookup = [[String: Int32]](repeating: [:], count: columns.count)
+    var distinct = [[String]](repeating: [], count: columns.count)
+    var codes = [[Int32]](repeating: [], count: columns.count)
+    for c in codes.indices { codes[c].reserveCapacity(rows) }
+    var scanner = CSVScanner(
+      base: base, start: chunk.start, end: chunk.end, line: chunk.line, delimiter: delimiter, path: path)
+    var fields = FieldSpans()
+    while try scanner.next(into: &fields) {
+      for (c, j) in columns.enumerated() {
+        if na.matches(base, fields.starts[j], fields.ends[j]) {
+          codes[c].append(-1)
+          continue
+        }
+        let text = scanner.text(fields, j)
+        if let code = lookup[c][text] {
+          codes[c].append(code)
+        } else {
+          let code = Int32(distinct[c].count)
+          lookup[c][text] = code
+          distinct[c].append(text)
+          codes[c].append(code)
+        }
+      }
+    }
+    var out: [Int: FactorColumn] = [:]
+    for (c, j) in columns.enumerated() {
+      let (levels, remap) = sortedLevels(distinct[c])
+      let mapped = codes[c].map { $0 < 0 ? $0 : remap[Int($0)] }
+      out[j] = FactorColumn(codes: mapped, levels: levels)
+    }
+    return out
+  }
+}
+
+/// Sorts strings by their UTF-8 bytes (C-locale order).
+///
+/// - Returns: The sorted strings and, for each original index, its new index.
+func sortedLevels(_ strings: [String]) -> (levels: [String], remap: [Int32]) {
+  let order = strings.indices.sorted { a, b in
+    strings[a].utf8.lexicographicallyPrecedes(strings[b].utf8)
+  }
+  var remap = [Int32](repeating: 0, count: strings.count)
+  for (newIndex, oldIndex) in order.enumerated() { remap[oldIndex] = Int32(newIndex) }
+  return (order.map { strings[$0] }, remap)
+}
+
+private func trimSpaces(_ s: String) -> String {
+  var sub = Substring(s)
+  while let f = sub.first, f == " " || f == "\t" { sub.removeFirst() }
+  while let l = sub.last, l == " " || l == "\t" { sub.removeLast() }
+  return String(sub)
+}
+
+/// A byte range of the body with the physical line it starts on.
+struct CSVChunk: Sendable {
+  var start: Int
+  var end: Int
+  var line: Int
+}
+
+/// Columns parsed from one chunk by pass 1.
+struct ChunkResult {
+  var values: [[Double]]
+  var missing: [[Bool]]
+  /// Whether every field so far was missing or a number.
+  var numeric: [Bool]
+  var rows = 0
+
+  init(columnCount: Int) {
+    values = Array(repeating: [], count: columnCount)
+    missing = Array(repeating: [], count: columnCount)
+    numeric = Array(repeating: true, count: columnCount)
+  }
+
+  /// Appends the rows of a later chunk.
+  mutating func absorb(_ other: ChunkResult) {
+    for j in numeric.indices {
+      numeric[j] = numeric[j] && other.numeric[j]
+      if numeric[j] {
+        values[j].append(contentsOf: other.values[j])
+        missing[j].append(contentsOf: other.missing[j])
+      } else {
+        values[j] = []
+        missing[j] = []
+      }
+    }
+    rows += other.rows
+  }
+}
+
+/// Tests field bytes (trimmed of spaces and tabs) against the missing-value tokens.
+struct NAMatcher: Sendable {
+  let tokens: [[UInt8]]
+  let matchesEmpty: Bool
+  let maxLength: Int
+
+  init(_ naTokens: Set<String>) {
+    let trimmed = naTokens.map { Array(trimSpaces($0).utf8) }
+    matchesEmpty = trimmed.contains { $0.isEmpty }
+    tokens = trimmed.filter { !$0.isEmpty }
+    maxLength = tokens.map(\.count).max() ?? 0
+  }
+
+  @inline(__always)
+  func matches(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    var s = start
+    var e = end
+    while s < e && (base[s] == 0x20 || base[s] == 0x09) { s += 1 }
+    while e > s && (base[e - 1] == 0x20 || base[e - 1] == 0x09) { e -= 1 }
+    let n = e - s
+    if n == 0 { return matchesEmpty }
+    if n > maxLength { return false }
+    for token in tokens where token.count == n {
+      if memcmp(base + s, token, n) == 0 { return true }
+    }
+    return false
+  }
+}
+
+/// Per-chunk results written by the parallel pass; each slot is written by one task only,
+/// and read after `concurrentPerform` returns.
+private final class ChunkSlots: @unchecked Sendable {
+  let base: UnsafePointer<UInt8>
+  private var slots: [Result<ChunkResult, any Error>?]
+  private let lock = PThreadMutex()
+
+  init(base: UnsafePointer<UInt8>, count: Int) {
+    self.base = base
+    slots = Array(repeating: nil, count: count)
+  }
+
+  func store(_ k: Int, _ r: Result<ChunkResult, any Error>) {
+    lock.withLock { slots[k] = r }
+  }
+
+  func result(_ k: Int) -> Result<ChunkResult, any Error>? {
+    lock.withLock { slots[k] }
+  }
+}
+
+/// A minimal mutex over `pthread_mutex_t`.
+private final class PThreadMutex: @unchecked Sendable {
+  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+  init() {
+    mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    pthread_mutex_init(mutex, nil)
+  }
+
+  deinit {
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+  }
+
+  func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return try body()
+  }
+}

@@ -1,0 +1,48 @@
+/// Reads a data file, choosing the reader from the file extension.
+///
+/// ```swift
+/// let data = try DataReader.read(path: "datasets/wage1.csv")
+/// ```
+///
+/// | extension | reader |
+/// |---|---|
+/// | `.csv`, `.tsv`, `.txt` | ``CSVReader`` (delimiter detected from the header) |
+/// | `.dta` | ``StatFileReader`` (Stata, through ReadStat) |
+/// | `.sav`, `.zsav` | ``StatFileReader`` (SPSS, through ReadStat) |
+public enum DataReader {
+  /// Reads the file at `path`; the frame's `source` is `path` as given.
+  ///
+  /// - Throws: `DataError.unreadable` for a missing file, `DataError.unsupportedFormat` for an
+  ///   unknown extension, and whatever the chosen reader throws.
+  public static func read(path: String) throws -> DataFrame {
+    guard let format = DataFileFormat(path: path) else {
+      throw DataError.unsupportedFormat(path: path)
+    }
+    guard fileExists(path) else {
+      throw DataError.unreadable(path: path, reason: "no such file")
+    }
+    switch format {
+    case .delimitedText: return try CSVReader(path: path).read()
+    case .stata, .spss: return try StatFileReader(path: path).read()
+    }
+  }
+}
+
+/// The file formats Strata reads, named by extension.
+enum DataFileFormat {
+  case delimitedText
+  case stata
+  case spss
+
+  /// The format for `path`'s extension (case-insensitive), or `nil` if unknown.
+  init?(path: String) {
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    guard let dot = name.lastIndex(of: ".") else { return nil }
+    switch name[name.index(after: dot)...].lowercased() {
+    case "csv", "tsv", "txt": self = .delimitedText
+    case "dta": self = .stata
+    case "sav", "zsav": self = .spss
+    default: return nil
+    }
+  }
+}

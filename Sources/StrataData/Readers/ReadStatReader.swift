@@ -1,0 +1,291 @@
+import CReadStat
+
+/// Reads Stata `.dta` and SPSS `.sav`/`.zsav` files through the ReadStat C library.
+///
+/// ```swift
+/// let data = try StatFileReader(path: "survey.dta").read()
+/// ```
+///
+/// - Variable labels become ``Column/label``.
+/// - A numeric variable with a value-label set becomes a ``FactorColumn`` when every
+///   non-missing value has a label. Its levels are all labels of the set in value order, as
+///   R `foreign::read.dta(convert.factors = TRUE)` gives. Otherwise it stays numeric with
+///   ``Column/valueLabels`` filled.
+/// - String variables become factors with levels in C-locale (UTF-8 byte) order; empty
+///   strings are missing.
+/// - System-missing values, Stata extended missing values (`.a`–`.z`) and SPSS user-missing
+///   values are missing.
+///
+/// Old Stata files (format < 118) carry no encoding; they are read as UTF-8 (what R's
+/// `foreign::write.dta` writes on a UTF-8 system) and, failing that, as Windows-1252.
+///
+/// The corresponding C functions are `readstat_parse_dta` and `readstat_parse_sav`.
+public struct StatFileReader {
+  /// The file to read.
+  public var path: String
+
+  /// Creates a reader for a `.dta`, `.sav` or `.zsav` file.
+  public init(path: String) {
+    self.path = path
+  }
+
+  /// Reads the file.
+  ///
+  /// - Returns: The data, with `source` set to `path`.
+  /// - Throws: `DataError.unsupportedFormat` for another extension; `DataError.unreadable`
+  ///   with ReadStat's message when the file cannot be parsed.
+  public func read() throws -> DataFrame {
+    switch DataFileFormat(path: path) {
+    case .stata?:
+      do {
+        return try parse(stata: true, fileEncoding: "UTF-8")
+      } catch let failure as ReadStatFailure where failure.isEncodingProblem {
+        return try parseOrThrow(stata: true, fileEncoding: nil)
+      } catch let failure as ReadStatFailure {
+        throw failure.dataError(path: path)
+      }
+    case .spss?:
+      return try parseOrThrow(stata: false, fileEncoding: nil)
+    default:
+      throw DataError.unsupportedFormat(path: path)
+    }
+  }
+
+  private func parseOrThrow(stata: Bool, fileEncoding: String?) throws -> DataFrame {
+    do {
+      return try parse(stata: stata, fileEncoding: fileEncoding)
+    } catch let failure as ReadStatFailure {
+      throw failure.dataError(path: path)
+    }
+  }
+
+  private func parse(stata: Bool, fileEncoding: String?) throws -> DataFrame {
+    guard fileExists(path) else {
+      throw DataError.unreadable(path: path, reason: "no such file")
+    }
+    guard let parser = readstat_parser_init() else {
+      throw DataError.unreadable(path: path, reason: "ReadStat could not allocate a parser")
+    }
+    defer { readstat_parser_free(parser) }
+    let context = ReadStatContext()
+    readstat_set_metadata_handler(parser, readStatMetadata)
+    readstat_set_variable_handler(parser, readStatVariable)
+    readstat_set_value_handler(parser, readStatValue)
+    readstat_set_value_label_handler(parser, readStatValueLabel)
+    readstat_set_error_handler(parser, readStatError)
+    readstat_set_handler_character_encoding(parser, "UTF-8")
+    if let fileEncoding { readstat_set_file_character_encoding(parser, fileEncoding) }
+    let status = withExtendedLifetime(context) { () -> readstat_error_t in
+      let ctx = Unmanaged.passUnretained(context).toOpaque()
+      return stata ? readstat_parse_dta(parser, path, ctx) : readstat_parse_sav(parser, path, ctx)
+    }
+    if status != READSTAT_OK {
+      throw ReadStatFailure(status: status, messages: context.messages)
+    }
+    return DataFrame(columns: context.makeColumns(), source: path)
+  }
+}
+
+/// A ReadStat error code with the messages its error handler reported.
+private struct ReadStatFailure: Error {
+  var status: readstat_error_t
+  var messages: [String]
+
+  var isEncodingProblem: Bool {
+    status == READSTAT_ERROR_CONVERT || status == READSTAT_ERROR_CONVERT_BAD_STRING
+      || status == READSTAT_ERROR_CONVERT_LONG_STRING || status == READSTAT_ERROR_CONVERT_SHORT_STRING
+      || status == READSTAT_ERROR_UNSUPPORTED_CHARSET
+  }
+
+  func dataError(path: String) -> DataError {
+    var reason = readstat_error_message(status).map { String(cString: $0) } ?? "ReadStat error \(status.rawValue)"
+    let extra = messages.map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
+    if !extra.isEmpty { reason += " (" + extra.joined(separator: "; ") + ")" }
+    return .unreadable(path: path, reason: reason)
+  }
+}
+
+extension String {
+  fileprivate func trimmingSpaces() -> String {
+    var s = Substring(self)
+    while let f = s.first, f.isWhitespace { s.removeFirst() }
+    while let l = s.last, l.isWhitespace { s.removeLast() }
+    return String(s)
+  }
+}
+
+/// What ReadStat reported about one variable, and its values so far.
+private struct ReadStatVariable {
+  var name: String
+  var label: String?
+  var isString: Bool
+  var labelSet: String?
+  /// SPSS user-missing ranges (inclusive), for dropping their labels from factor levels.
+  var missingRanges: [(lo: Double, hi: Double)]
+  var numbers: [Double] = []
+  var missing: [Bool] = []
+  var strings: [String?] = []
+}
+
+/// The state the C callbacks fill in; passed to them as the context pointer.
+private final class ReadStatContext {
+  var variables: [ReadStatVariable] = []
+  var labelSets: [String: [(value: Double, label: String)]] = [:]
+  var messages: [String] = []
+  var expectedRows = 0
+
+  func makeColumns() -> [Column] {
+    variables.map { makeColumn($0) }
+  }
+
+  private func makeColumn(_ v: ReadStatVariable) -> Column {
+    if v.isString {
+      var lookup: [String: Int32] = [:]
+      var distinct: [String] = []
+      var codes: [Int32] = []
+      codes.reserveCapacity(v.strings.count)
+      for s in v.strings {
+        guard let s, !s.isEmpty else {
+          codes.append(-1)
+          continue
+        }
+        if let c = lookup[s] {
+          codes.append(c)
+        } else {
+          let c = Int32(distinct.count)
+          lookup[s] = c
+          distinct.append(s)
+          codes.append(c)
+        }
+      }
+      let (levels, remap) = sortedLevels(distinct)
+      return Column(
+        name: v.name, label: v.label,
+        storage: .factor(FactorColumn(codes: codes.map { $0 < 0 ? $0 : remap[Int($0)] }, levels: levels)))
+    }
+    let numeric = NumericColumn(values: v.numbers, missing: v.missing)
+    guard let setName = v.labelSet, let entries = labelSets[setName], !entries.isEmpty else {
+      return Column(name: v.name, label: v.label, storage: .numeric(numeric))
+    }
+    let labelled = entries.filter { e in
+      !v.missingRanges.contains { e.value >= $0.lo && e.value <= $0.hi }
+    }.sorted { $0.value < $1.value }
+    var levels: [String] = []
+    var levelIndex: [String: Int32] = [:]
+    var codeOfValue: [Double: Int32] = [:]
+    for e in labelled {
+      let code: Int32
+      if let existing = levelIndex[e.label] {
+        code = existing
+      } else {
+        code = Int32(levels.count)
+        levelIndex[e.label] = code
+        levels.append(e.label)
+      }
+      codeOfValue[e.value] = code
+    }
+    var codes: [Int32] = []
+    codes.reserveCapacity(numeric.count)
+    var allLabelled = true
+    for i in 0..<numeric.count {
+      if numeric.missing[i] {
+        codes.append(-1)
+      } else if let c = codeOfValue[numeric.values[i]] {
+        codes.append(c)
+      } else {
+        allLabelled = false
+        break
+      }
+    }
+    if allLabelled {
+      return Column(name: v.name, label: v.label, storage: .factor(FactorColumn(codes: codes, levels: levels)))
+    }
+    var valueLabels: [Double: String] = [:]
+    for e in entries { valueLabels[e.value] = e.label }
+    return Column(name: v.name, label: v.label, valueLabels: valueLabels, storage: .numeric(numeric))
+  }
+}
+
+private func context(_ ctx: UnsafeMutableRawPointer?) -> ReadStatContext? {
+  guard let ctx else { return nil }
+  return Unmanaged<ReadStatContext>.fromOpaque(ctx).takeUnretainedValue()
+}
+
+private func optionalString(_ p: UnsafePointer<CChar>?) -> String? {
+  guard let p else { return nil }
+  let s = String(cString: p)
+  return s.isEmpty ? nil : s
+}
+
+/// A numeric ReadStat value as a double (ReadStat widens integer and float storage).
+private func numericValue(_ value: readstat_value_t) -> Double {
+  readstat_double_value(value)
+}
+
+private let readStatAbort: Int32 = 1
+
+private let readStatMetadata: readstat_metadata_handler = { metadata, ctx in
+  guard let state = context(ctx) else { return readStatAbort }
+  state.expectedRows = max(0, Int(readstat_get_row_count(metadata)))
+  return 0
+}
+
+private let readStatVariable: readstat_variable_handler = { index, variable, valLabels, ctx in
+  guard let state = context(ctx), let variable else { return readStatAbort }
+  var ranges: [(lo: Double, hi: Double)] = []
+  let rangeCount = readstat_variable_get_missing_ranges_count(variable)
+  if readstat_variable_get_type_class(variable) == READSTAT_TYPE_CLASS_NUMERIC && rangeCount > 0 {
+    for k in 0..<rangeCount {
+      ranges.append(
+        (
+          numericValue(readstat_variable_get_missing_range_lo(variable, k)),
+          numericValue(readstat_variable_get_missing_range_hi(variable, k))
+        ))
+    }
+  }
+  var info = ReadStatVariable(
+    name: optionalString(readstat_variable_get_name(variable)) ?? "V\(index + 1)",
+    label: optionalString(readstat_variable_get_label(variable)),
+    isString: readstat_variable_get_type_class(variable) == READSTAT_TYPE_CLASS_STRING,
+    labelSet: optionalString(valLabels),
+    missingRanges: ranges)
+  if info.isString {
+    info.strings.reserveCapacity(state.expectedRows)
+  } else {
+    info.numbers.reserveCapacity(state.expectedRows)
+    info.missing.reserveCapacity(state.expectedRows)
+  }
+  state.variables.append(info)
+  return 0
+}
+
+private let readStatValue: readstat_value_handler = { _, variable, value, ctx in
+  guard let state = context(ctx), let variable else { return readStatAbort }
+  let j = Int(readstat_variable_get_index(variable))
+  guard j >= 0 && j < state.variables.count else { return readStatAbort }
+  if state.variables[j].isString {
+    state.variables[j].strings.append(optionalString(readstat_string_value(value)))
+  } else if readstat_value_is_missing(value, variable) != 0 {
+    state.variables[j].numbers.append(.nan)
+    state.variables[j].missing.append(true)
+  } else {
+    state.variables[j].numbers.append(numericValue(value))
+    state.variables[j].missing.append(false)
+  }
+  return 0
+}
+
+private let readStatValueLabel: readstat_value_label_handler = { setName, value, label, ctx in
+  guard let state = context(ctx), let setName = optionalString(setName) else { return readStatAbort }
+  // Labels of string values and of Stata's extended missing values are not used.
+  guard readstat_value_type_class(value) == READSTAT_TYPE_CLASS_NUMERIC,
+    readstat_value_is_tagged_missing(value) == 0, readstat_value_is_system_missing(value) == 0
+  else { return 0 }
+  state.labelSets[setName, default: []].append((numericValue(value), label.map { String(cString: $0) } ?? ""))
+  return 0
+}
+
+private let readStatError: readstat_error_handler = { message, ctx in
+  guard let state = context(ctx), let message else { return }
+  state.messages.append(String(cString: message))
+}
