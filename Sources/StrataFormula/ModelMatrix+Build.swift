@@ -1,0 +1,205 @@
+import StrataData
+import StrataLinalg
+
+extension ModelMatrix {
+  /// Builds the design matrix of part 0 of `formula` on `data`, as R's
+  /// `model.matrix(lm(formula, data, subset =, weights =, na.action = na.omit))`.
+  ///
+  ///     let mm = try ModelMatrix.build(formula: "lwage ~ educ + factor(female) + I(exper^2)", data: wage1)
+  ///     mm.columnNames  // ["(Intercept)", "educ", "factor(female)1", "I(exper^2)"]
+  ///
+  /// Rows: the subset is applied first (NA counts as FALSE), then rows with a missing value in any
+  /// formula variable, the weights or `options.extraVariables` are dropped (NaN from a
+  /// transformation counts as missing). Factors keep only the levels present in the estimation
+  /// sample; the first present level is the reference of treatment contrasts. Whether a factor in
+  /// a term gets contrasts or one indicator per level follows R's `TermCode` rule.
+  ///
+  /// - Throws: `FormulaError` for unknown variables, categorical variables in arithmetic, ±Inf in a
+  ///   column or the response, single-level factors, an empty model or no rows left.
+  /// - Complexity: O(rows × columns), evaluated column-wise.
+  public static func build(
+    formula: Formula, data: DataFrame, options: ModelFrameOptions = .init()
+  ) throws -> ModelMatrix {
+    let terms = try Terms(formula: formula)
+    let n = data.rowCount
+
+    // Subset: NA and FALSE drop the row.
+    var keep = [Bool](repeating: true, count: n)
+    var droppedBySubset = 0
+    if let subset = options.subset {
+      let s = try RowExpression.parse(subset).evaluate(on: data)
+      for i in 0..<n where s[i].isNaN || s[i] == 0 {
+        keep[i] = false
+        droppedBySubset += 1
+      }
+    }
+
+    // Evaluate every variable of the formula on all rows.
+    var frame: [FrameVariable] = []
+    frame.reserveCapacity(terms.variables.count)
+    for (k, e) in terms.variables.enumerated() {
+      let name = terms.variableNames[k]
+      let v = try Evaluator(data: data, context: name).evaluate(e)
+      frame.append(try FrameVariable(v, rowCount: n, name: name))
+    }
+    var weightValues: [Double]?
+    if let w = options.weights {
+      let expr = try RowExpression.parse(w)
+      weightValues = try expr.evaluate(on: data)
+    }
+
+    // Missing values in any variable used.
+    var missing = [Bool](repeating: false, count: n)
+    for f in frame { f.markMissing(&missing) }
+    if let weightValues { FrameVariable.numeric(weightValues).markMissing(&missing) }
+    for extra in options.extraVariables {
+      let m = try RowExpression.parse(extra).missingMask(on: data)
+      for i in 0..<n where m[i] { missing[i] = true }
+    }
+    var rows: [Int] = []
+    rows.reserveCapacity(n)
+    var droppedMissing = 0
+    for i in 0..<n where keep[i] {
+      if missing[i] { droppedMissing += 1 } else { rows.append(i) }
+    }
+    guard !rows.isEmpty else {
+      throw FormulaError.noRowsLeft(droppedMissing: droppedMissing, droppedBySubset: droppedBySubset)
+    }
+    let selection: [Int]? = rows.count == n ? nil : rows
+    let vars = frame.map { $0.gathered(selection) }
+    let nr = rows.count
+
+    // Factors in terms need two levels (R's `contrasts<-`).
+    let inTerms = Set(terms.terms.flatMap(\.variables))
+    for v in inTerms.sorted() {
+      if case .factor(_, let levels, _) = vars[v], levels.count < 2 {
+        throw FormulaError.singleLevelFactor(variable: terms.variableNames[v], levels: levels)
+      }
+    }
+    let codings = factorCodings(
+      terms: terms.terms, hasIntercept: terms.hasIntercept, isFactor: { vars[$0].isFactor })
+
+    // The columns of each term: the first variable varies fastest (R's model.c).
+    var plans: [[[ColumnPiece]]] = []
+    var p = terms.hasIntercept ? 1 : 0
+    for (j, term) in terms.terms.enumerated() {
+      let lists: [[ColumnPiece]] = term.variables.map { v in
+        let name = terms.variableNames[v]
+        switch vars[v] {
+        case .numeric(let x):
+          return [ColumnPiece(name: name, source: .values(x))]
+        case .matrix(let cols, let names):
+          return cols.indices.map { ColumnPiece(name: name + names[$0], source: .values(cols[$0])) }
+        case .factor(let codes, let levels, _):
+          return codedLevels(codings[j][v] ?? .contrasts, levelCount: levels.count).map {
+            ColumnPiece(name: name + levels[$0], source: .indicator(codes, Int32($0)))
+          }
+        }
+      }
+      plans.append(lists)
+      p += lists.reduce(1) { $0 * $1.count }
+    }
+    guard p > 0 else { throw FormulaError.emptyModel }
+
+    var names: [String] = []
+    var assign: [Int] = []
+    names.reserveCapacity(p)
+    var storage = [Double](repeating: 0, count: nr * p)
+    var nonFiniteTerm: String?
+    storage.withUnsafeMutableBufferPointer { buffer in
+      var col = 0
+      if terms.hasIntercept {
+        for i in 0..<nr { buffer[i] = 1 }
+        names.append("(Intercept)")
+        assign.append(0)
+        col = 1
+      }
+      for (j, lists) in plans.enumerated() {
+        let count = lists.reduce(1) { $0 * $1.count }
+        for c in 0..<count {
+          var rem = c
+          var pieces: [ColumnPiece] = []
+          for list in lists {
+            pieces.append(list[rem % list.count])
+            rem /= list.count
+          }
+          let base = col * nr
+          let out = UnsafeMutableBufferPointer(rebasing: buffer[base..<(base + nr)])
+          fill(out, with: pieces)
+          if nonFiniteTerm == nil, out.contains(where: { !$0.isFinite }) {
+            nonFiniteTerm = terms.labels[j]
+          }
+          names.append(pieces.map(\.name).joined(separator: ":"))
+          assign.append(j + 1)
+          col += 1
+        }
+      }
+    }
+    if let nonFiniteTerm { throw FormulaError.nonFinite(term: nonFiniteTerm) }
+
+    // Response.
+    var response: [Double]?
+    var responseName: String?
+    if let r = terms.responseIndex {
+      let name = terms.variableNames[r]
+      responseName = name
+      switch vars[r] {
+      case .numeric(let y): response = y
+      case .matrix(let cols, _) where cols.count == 1: response = cols[0]
+      case .factor(let codes, _, true): response = codes.map(Double.init)
+      default: throw FormulaError.nonNumeric(variable: name, term: name)
+      }
+      if response?.contains(where: { !$0.isFinite }) ?? false {
+        throw FormulaError.nonFinite(term: name)
+      }
+    }
+    let weights = weightValues.map { w in selection.map { s in s.map { w[$0] } } ?? w }
+
+    return ModelMatrix(
+      x: Matrix(rows: nr, cols: p, columnMajor: storage), columnNames: names, assign: assign,
+      termLabels: terms.labels, hasIntercept: terms.hasIntercept, response: response,
+      responseName: responseName, weights: weights, rows: rows, droppedMissing: droppedMissing,
+      droppedBySubset: droppedBySubset)
+  }
+
+  /// Parses `formula` and builds its design matrix; see `build(formula:data:options:)`.
+  public static func build(
+    formula: String, data: DataFrame, options: ModelFrameOptions = .init()
+  ) throws -> ModelMatrix {
+    try build(formula: Formula.parse(formula), data: data, options: options)
+  }
+}
+
+/// One factor of a model-matrix column: a numeric variable or a level indicator.
+private struct ColumnPiece {
+  enum Source {
+    case values([Double])
+    case indicator([Int32], Int32)
+  }
+  var name: String
+  var source: Source
+}
+
+/// Writes the product of `pieces` into `out`.
+private func fill(_ out: UnsafeMutableBufferPointer<Double>, with pieces: [ColumnPiece]) {
+  for (k, piece) in pieces.enumerated() {
+    switch piece.source {
+    case .values(let x):
+      x.withUnsafeBufferPointer { p in
+        if k == 0 {
+          for i in 0..<out.count { out[i] = p[i] }
+        } else {
+          for i in 0..<out.count { out[i] *= p[i] }
+        }
+      }
+    case .indicator(let codes, let level):
+      codes.withUnsafeBufferPointer { p in
+        if k == 0 {
+          for i in 0..<out.count { out[i] = p[i] == level ? 1 : 0 }
+        } else {
+          for i in 0..<out.count { out[i] *= p[i] == level ? 1 : 0 }
+        }
+      }
+    }
+  }
+}

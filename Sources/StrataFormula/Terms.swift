@@ -1,0 +1,208 @@
+/// The terms of one formula part, computed as R's `terms.formula` does (`keep.order = FALSE`).
+///
+/// Variables are the distinct sub-expressions the formula operators (`+ - * / : ^ %in% ( )`)
+/// apply to, numbered in order of first appearance with the response first. A term is a set
+/// of variables; its label lists them in variable order (`b:a` after `a` appeared is `a:b`).
+/// Terms are ordered by interaction order, stably.
+///
+///     let t = try Terms(formula: Formula.parse("y ~ (a + b + c)^2 - a:b"))
+///     t.labels  // ["a", "b", "c", "a:c", "b:c"]
+public struct Terms: Sendable {
+  /// A model term: the ascending indices into `variables` of the variables it multiplies.
+  public struct Term: Sendable, Hashable {
+    /// Ascending variable indices.
+    public var variables: [Int]
+
+    public init(variables: [Int]) {
+      self.variables = Array(Set(variables)).sorted()
+    }
+
+    /// The term with `other`'s variables added (R's `OrBits`).
+    func union(_ other: Term) -> Term { Term(variables: variables + other.variables) }
+
+    /// Whether every variable of `self` is in `other`.
+    func isSubset(of other: Term) -> Bool { variables.allSatisfy { other.variables.contains($0) } }
+
+    /// The interaction order.
+    public var order: Int { variables.count }
+  }
+
+  /// The variables as expressions (R's `attr(terms, "variables")`), response first.
+  public var variables: [FormulaExpression]
+  /// The deparsed variable names (`log(wage)`, `factor(edu)`, `I(age^2)`).
+  public var variableNames: [String]
+  /// The index of the response in `variables`, if the formula has one.
+  public var responseIndex: Int?
+  /// The terms, main effects first, then two-way interactions, ...
+  public var terms: [Term]
+  /// Labels of `terms`, as R's `attr(terms, "term.labels")`.
+  public var labels: [String]
+  /// Whether the model has an intercept (R's `attr(terms, "intercept")`).
+  public var hasIntercept: Bool
+
+  /// The terms of part `part` (default 0) of `formula`, with the formula's response.
+  ///
+  /// - Throws: `FormulaError.invalidFormula` for constructs R rejects (`y ~ x + 2`, `a^x`).
+  public init(formula: Formula, part: Int = 0) throws {
+    guard formula.parts.indices.contains(part) else {
+      throw FormulaError.invalidFormula("no part \(part)", at: 0, in: formula.text)
+    }
+    try self.init(response: formula.response, rhs: formula.parts[part], text: formula.text)
+  }
+
+  /// The terms of `rhs`, with an optional response; `text` is used in error messages.
+  public init(response: FormulaExpression?, rhs: FormulaExpression, text: String) throws {
+    var builder = TermsBuilder(text: text)
+    if let response {
+      builder.install(response)
+    }
+    try builder.extract(rhs)
+    let encoded = try builder.encode(rhs)
+    // Stable sort by order (R's SortTerms).
+    let sorted = encoded.enumerated().sorted { a, b in
+      a.element.order != b.element.order ? a.element.order < b.element.order : a.offset < b.offset
+    }.map(\.element)
+    variables = builder.variables
+    variableNames = builder.variables.map { deparse($0) }
+    responseIndex = response == nil ? nil : 0
+    terms = sorted
+    hasIntercept = builder.intercept
+    let names = variableNames
+    labels = sorted.map { t in t.variables.map { names[$0] }.joined(separator: ":") }
+  }
+}
+
+/// The state of R's `termsform` (model.c): variable list, intercept and +/- parity.
+private struct TermsBuilder {
+  let text: String
+  var variables: [FormulaExpression] = []
+  var index: [FormulaExpression: Int] = [:]
+  var intercept = true
+  var parity = true
+
+  init(text: String) { self.text = text }
+
+  @discardableResult
+  mutating func install(_ e: FormulaExpression) -> Int {
+    if let i = index[e] { return i }
+    variables.append(e)
+    index[e] = variables.count - 1
+    return variables.count - 1
+  }
+
+  private func invalid(_ reason: String, _ e: FormulaExpression) -> FormulaError {
+    .invalidFormula(reason, at: e.range.lowerBound, in: text)
+  }
+
+  /// R's `ExtractVars`: installs variables in order of appearance.
+  mutating func extract(_ e: FormulaExpression) throws {
+    switch e.kind {
+    case .number(let v):
+      if v != 0 && v != 1 { throw invalid("a constant other than 0 or 1 is not a term", e) }
+    case .integer(let v):
+      if v != 0 && v != 1 { throw invalid("a constant other than 0 or 1 is not a term", e) }
+    case .logical:
+      break
+    case .parenthesized(let x), .unary(.minus, let x), .unary(.plus, let x):
+      try extract(x)
+    case .binary(let op, let l, let r):
+      switch op {
+      case .plus, .minus, .times, .divide, .colon, .in:
+        try extract(l)
+        try extract(r)
+      case .power:
+        try extract(l)
+      case .tilde:
+        throw invalid("'~' inside a formula part", e)
+      default:
+        install(e)
+      }
+    default:
+      install(e)
+    }
+  }
+
+  /// R's `EncodeVars`.
+  mutating func encode(_ e: FormulaExpression) throws -> [Terms.Term] {
+    switch e.kind {
+    case .number(let v):
+      guard v == 0 || v == 1 else { throw invalid("a constant other than 0 or 1 is not a term", e) }
+      intercept = (v == 1) == parity
+      return []
+    case .integer(let v):
+      guard v == 0 || v == 1 else { throw invalid("a constant other than 0 or 1 is not a term", e) }
+      intercept = (v == 1) == parity
+      return []
+    case .logical(let b):
+      intercept = b == parity
+      return []
+    case .parenthesized(let x), .unary(.plus, let x):
+      return try encode(x)
+    case .unary(.minus, let x):
+      return try delete([], x)
+    case .binary(let op, let l, let r):
+      switch op {
+      case .plus:
+        return trimRepeats(try encode(l) + encode(r))
+      case .colon:
+        let a = try encode(l)
+        let b = try encode(r)
+        return trimRepeats(a.flatMap { x in b.map { x.union($0) } })
+      case .times:
+        let a = try encode(l)
+        let b = try encode(r)
+        return trimRepeats(a + b + a.flatMap { x in b.map { x.union($0) } })
+      case .in:
+        let a = try encode(l)
+        let b = try encode(r)
+        let all = b.reduce(Terms.Term(variables: [])) { $0.union($1) }
+        return trimRepeats(a.map { $0.union(all) })
+      case .divide:
+        let a = try encode(l)
+        let b = try encode(r)
+        let all = a.reduce(Terms.Term(variables: [])) { $0.union($1) }
+        return trimRepeats(a + b.map { all.union($0) })
+      case .power:
+        let power: Int
+        switch r.kind {
+        case .number(let v) where v.isFinite: power = Int(v)
+        case .integer(let v): power = v
+        default: throw invalid("invalid power in formula", r)
+        }
+        guard power > 1 else { throw invalid("invalid power in formula", r) }
+        let left = try encode(l)
+        var right = left
+        for _ in 1..<power {
+          right = trimRepeats(left.flatMap { x in right.map { x.union($0) } })
+        }
+        return right
+      case .minus:
+        return try delete(try encode(l), r)
+      case .tilde:
+        throw invalid("'~' inside a formula part", e)
+      default:
+        return [Terms.Term(variables: [install(e)])]
+      }
+    default:
+      return [Terms.Term(variables: [install(e)])]
+    }
+  }
+
+  /// R's `DeleteTerms`: removes the terms of `right` (encoded with flipped parity).
+  private mutating func delete(_ left: [Terms.Term], _ right: FormulaExpression) throws -> [Terms.Term] {
+    parity.toggle()
+    let r = try encode(right)
+    parity.toggle()
+    return left.filter { !r.contains($0) }
+  }
+
+  /// R's `TrimRepeats`: drops empty and repeated terms, keeping first occurrences.
+  private func trimRepeats(_ list: [Terms.Term]) -> [Terms.Term] {
+    var seen = Set<Terms.Term>()
+    var out: [Terms.Term] = []
+    for t in list where !t.variables.isEmpty && seen.insert(t).inserted {
+      out.append(t)
+    }
+    return out
+  }
+}
