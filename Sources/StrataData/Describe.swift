@@ -117,7 +117,7 @@ func rMean(_ x: [Double]) -> Double {
   return Double(s)
 }
 
-/// The sample variance (n − 1) as R's `var` computes it (`cov.c`, complete cases).
+/// The sample variance (n − 1) as R's `var` computes it (`cov.c`, `cov_complete1`).
 func rVariance(_ x: [Double]) -> Double {
   let n = LongDouble(x.count)
   var sum: LongDouble = 0
@@ -128,11 +128,12 @@ func rVariance(_ x: [Double]) -> Double {
     for v in x { sum += LongDouble(v) - mean }
     mean += sum / n
   }
-  let m = Double(mean)
+  // R stores the mean as a double, then forms deviations and squares in long double.
+  let m = LongDouble(Double(mean))
   var ss: LongDouble = 0
   for v in x {
-    let d = v - m
-    ss += LongDouble(d * d)
+    let d = LongDouble(v) - m
+    ss += d * d
   }
   return Double(ss / (n - 1))
 }

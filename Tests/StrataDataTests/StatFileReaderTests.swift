@@ -63,6 +63,18 @@ struct StatFileReaderTests {
     #expect(df.columns[1].label == "Grade")
   }
 
+  @Test func oldStataFileInLatin1() throws {
+    // Not valid UTF-8, so the reader falls back to Windows-1252 (a superset of Latin-1 here).
+    let df = try StatFileReader(path: fixturePath("latin1.dta")).read()
+    #expect(df.columns.map(\.label) == ["Ville", "Né(e)"])
+    let city = try #require(df.columns[0].factor)
+    #expect(city.levels == ["Genève", "Zürich"])
+    #expect(city.codes == [1, 0])
+    let born = try #require(df.columns[1].factor)
+    #expect(born.levels == ["né", "née"])
+    #expect(born.codes == [0, 1])
+  }
+
   @Test func corruptFile() throws {
     let dir = try TemporaryDirectory()
     let path = try dir.write("bad.dta", "this is not a Stata file at all, just text\n")

@@ -203,13 +203,7 @@ public struct CSVReader: Sendable {
     var mid = start + size / 2
     while mid < end && base[mid] != UInt8(ascii: "\n") { mid += 1 }
     guard mid + 1 < end else { return whole }
-    var lines = 0
-    var i = start
-    while i <= mid {
-      guard let hit = memchr(base + i, Int32(UInt8(ascii: "\n")), mid + 1 - i) else { break }
-      lines += 1
-      i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
-    }
+    let lines = countLineFeeds(base, start, mid + 1)
     return [
       CSVChunk(start: start, end: mid + 1, line: line),
       CSVChunk(start: mid + 1, end: end, line: line + lines),
@@ -223,7 +217,7 @@ public struct CSVReader: Sendable {
     na: NAMatcher
   ) throws -> ChunkResult {
     var result = ChunkResult(columnCount: columnCount)
-    let estimate = (chunk.end - chunk.start) / Swift.max(4 * columnCount, 1)
+    let estimate = countLineFeeds(base, chunk.start, chunk.end) + 1  // records ≤ lines
     for j in 0..<columnCount {
       result.values[j].reserveCapacity(estimate)
       result.missing[j].reserveCapacity(estimate)
@@ -300,6 +294,18 @@ public struct CSVReader: Sendable {
   }
 }
 
+/// The number of `\n` bytes in `base[start..<end]`.
+private func countLineFeeds(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+  var count = 0
+  var i = start
+  while i < end {
+    guard let hit = memchr(base + i, Int32(UInt8(ascii: "\n")), end - i) else { break }
+    count += 1
+    i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+  }
+  return count
+}
+
 /// Sorts strings by their UTF-8 bytes (C-locale order).
 ///
 /// - Returns: The sorted strings and, for each original index, its new index.
@@ -345,6 +351,8 @@ struct ChunkResult {
     for j in numeric.indices {
       numeric[j] = numeric[j] && other.numeric[j]
       if numeric[j] {
+        values[j].reserveCapacity(values[j].count + other.values[j].count)
+        missing[j].reserveCapacity(missing[j].count + other.missing[j].count)
         values[j].append(contentsOf: other.values[j])
         missing[j].append(contentsOf: other.missing[j])
       } else {

@@ -39,7 +39,7 @@ public struct StatFileReader {
     case .stata?:
       do {
         return try parse(stata: true, fileEncoding: "UTF-8")
-      } catch let failure as ReadStatFailure where failure.isEncodingProblem {
+      } catch let failure as ReadStatFailure where failure.isEncodingProblem || failure.invalidUTF8 {
         return try parseOrThrow(stata: true, fileEncoding: nil)
       } catch let failure as ReadStatFailure {
         throw failure.dataError(path: path)
@@ -79,8 +79,8 @@ public struct StatFileReader {
       let ctx = Unmanaged.passUnretained(context).toOpaque()
       return stata ? readstat_parse_dta(parser, path, ctx) : readstat_parse_sav(parser, path, ctx)
     }
-    if status != READSTAT_OK {
-      throw ReadStatFailure(status: status, messages: context.messages)
+    if status != READSTAT_OK || context.invalidUTF8 {
+      throw ReadStatFailure(status: status, messages: context.messages, invalidUTF8: context.invalidUTF8)
     }
     return DataFrame(columns: context.makeColumns(), source: path)
   }
@@ -90,6 +90,8 @@ public struct StatFileReader {
 private struct ReadStatFailure: Error {
   var status: readstat_error_t
   var messages: [String]
+  /// A string was not valid UTF-8 (so the file's declared or assumed encoding is wrong).
+  var invalidUTF8 = false
 
   var isEncodingProblem: Bool {
     status == READSTAT_ERROR_CONVERT || status == READSTAT_ERROR_CONVERT_BAD_STRING
@@ -98,6 +100,9 @@ private struct ReadStatFailure: Error {
   }
 
   func dataError(path: String) -> DataError {
+    if invalidUTF8 && status == READSTAT_OK {
+      return .unreadable(path: path, reason: "text in the file is not valid in its encoding")
+    }
     var reason = readstat_error_message(status).map { String(cString: $0) } ?? "ReadStat error \(status.rawValue)"
     let extra = messages.map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
     if !extra.isEmpty { reason += " (" + extra.joined(separator: "; ") + ")" }
@@ -133,6 +138,18 @@ private final class ReadStatContext {
   var labelSets: [String: [(value: Double, label: String)]] = [:]
   var messages: [String] = []
   var expectedRows = 0
+  /// Set when ReadStat handed over a string that is not valid UTF-8; parsing then aborts.
+  var invalidUTF8 = false
+
+  /// Decodes a C string that must be UTF-8; empty strings become `nil`.
+  func text(_ p: UnsafePointer<CChar>?) -> String? {
+    guard let p else { return nil }
+    guard let s = String(validatingCString: p) else {
+      invalidUTF8 = true
+      return nil
+    }
+    return s.isEmpty ? nil : s
+  }
 
   func makeColumns() -> [Column] {
     variables.map { makeColumn($0) }
@@ -211,12 +228,6 @@ private func context(_ ctx: UnsafeMutableRawPointer?) -> ReadStatContext? {
   return Unmanaged<ReadStatContext>.fromOpaque(ctx).takeUnretainedValue()
 }
 
-private func optionalString(_ p: UnsafePointer<CChar>?) -> String? {
-  guard let p else { return nil }
-  let s = String(cString: p)
-  return s.isEmpty ? nil : s
-}
-
 /// A numeric ReadStat value as a double (ReadStat widens integer and float storage).
 private func numericValue(_ value: readstat_value_t) -> Double {
   readstat_double_value(value)
@@ -244,11 +255,12 @@ private let readStatVariable: readstat_variable_handler = { index, variable, val
     }
   }
   var info = ReadStatVariable(
-    name: optionalString(readstat_variable_get_name(variable)) ?? "V\(index + 1)",
-    label: optionalString(readstat_variable_get_label(variable)),
+    name: state.text(readstat_variable_get_name(variable)) ?? "V\(index + 1)",
+    label: state.text(readstat_variable_get_label(variable)),
     isString: readstat_variable_get_type_class(variable) == READSTAT_TYPE_CLASS_STRING,
-    labelSet: optionalString(valLabels),
+    labelSet: state.text(valLabels),
     missingRanges: ranges)
+  if state.invalidUTF8 { return readStatAbort }
   if info.isString {
     info.strings.reserveCapacity(state.expectedRows)
   } else {
@@ -264,7 +276,8 @@ private let readStatValue: readstat_value_handler = { _, variable, value, ctx in
   let j = Int(readstat_variable_get_index(variable))
   guard j >= 0 && j < state.variables.count else { return readStatAbort }
   if state.variables[j].isString {
-    state.variables[j].strings.append(optionalString(readstat_string_value(value)))
+    state.variables[j].strings.append(state.text(readstat_string_value(value)))
+    if state.invalidUTF8 { return readStatAbort }
   } else if readstat_value_is_missing(value, variable) != 0 {
     state.variables[j].numbers.append(.nan)
     state.variables[j].missing.append(true)
@@ -276,13 +289,13 @@ private let readStatValue: readstat_value_handler = { _, variable, value, ctx in
 }
 
 private let readStatValueLabel: readstat_value_label_handler = { setName, value, label, ctx in
-  guard let state = context(ctx), let setName = optionalString(setName) else { return readStatAbort }
+  guard let state = context(ctx), let setName = state.text(setName) else { return readStatAbort }
   // Labels of string values and of Stata's extended missing values are not used.
   guard readstat_value_type_class(value) == READSTAT_TYPE_CLASS_NUMERIC,
     readstat_value_is_tagged_missing(value) == 0, readstat_value_is_system_missing(value) == 0
   else { return 0 }
-  state.labelSets[setName, default: []].append((numericValue(value), label.map { String(cString: $0) } ?? ""))
-  return 0
+  state.labelSets[setName, default: []].append((numericValue(value), state.text(label) ?? ""))
+  return state.invalidUTF8 ? readStatAbort : 0
 }
 
 private let readStatError: readstat_error_handler = { message, ctx in

@@ -11,6 +11,8 @@
 #   partial.dta           haven::write_dta: a numeric variable with value labels on some values only,
 #                         Stata extended missing values (.a, .b) via haven::tagged_na
 #   partial.sav           haven::write_sav: labels on some values, SPSS user-missing values (-9, -8)
+#   latin1.dta            foreign::write.dta of Latin-1 text (as an old Windows Stata file would hold):
+#                         city = "Zürich", "Genève"; value labels "né", "née"
 #   labels_expected.json  what R reads back (foreign::read.dta with convert.factors = TRUE)
 #   describe_wage1.json   mean/sd/min/max of every wage1 column (datasets/wage1.csv)
 #   describe_apistrat.json  mean/sd/min/max/NA count of numeric columns and table() of factor
@@ -80,6 +82,14 @@ p_sav <- data.frame(
   grade = labelled_spss(c(1, 2, 1, 2, 1, 2, -9), c(pass = 1, fail = 2, missing = -9),
                         na_values = -9, label = "Grade"))
 write_sav(p_sav, file.path(out, "partial.sav"))
+
+# --- latin1.dta ---------------------------------------------------------------------------
+l1 <- data.frame(city = iconv(c("Zürich", "Genève"), "UTF-8", "latin1"),
+                 born = factor(iconv(c("né", "née"), "UTF-8", "latin1")),
+                 stringsAsFactors = FALSE)
+attr(l1, "var.labels") <- iconv(c("Ville", "Né(e)"), "UTF-8", "latin1")
+write.dta(l1, file.path(out, "latin1.dta"))
+stopifnot(any(readBin(file.path(out, "latin1.dta"), "raw", 2000) == as.raw(0xe9)))
 
 # --- describe references -------------------------------------------------------------------
 numeric_summary <- function(x) {
