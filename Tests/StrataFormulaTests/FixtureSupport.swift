@@ -115,7 +115,14 @@ struct FormulaFixture: Decodable {
     var text: String
     var testDescription: String { text }
   }
+  struct RowExpressionCase: Decodable, CustomTestStringConvertible {
+    var text: String
+    /// R's values; nil is NA.
+    var values: [Double?]
+    var testDescription: String { text }
+  }
   var cases: [Case]
+  var rowExpressions: [RowExpressionCase]
   var terms: [TermsCase]
   var deparse: [DeparseCase]
   var numbers: [NumberCase]

@@ -67,3 +67,20 @@ import StrataFormula
     #expect(formatRNumber(c.value) == c.text)
   }
 }
+
+/// Subset and weights expressions compared with R's `eval(expr, data)` on the synthetic data.
+@Suite struct RowExpressionFixtureTests {
+  @Test(arguments: FormulaFixture.shared?.rowExpressions ?? [])
+  func matchesR(_ c: FormulaFixture.RowExpressionCase) throws {
+    let data = try DatasetCache.shared.frame("synthetic")
+    let values = try RowExpression.parse(c.text).evaluate(on: data)
+    #expect(values.count == c.values.count)
+    for (i, (v, r)) in zip(values, c.values).enumerated() {
+      if let r {
+        #expect(isClose(v, r), "row \(i): \(v) vs R \(r)")
+      } else {
+        #expect(v.isNaN, "row \(i): \(v) vs R NA")
+      }
+    }
+  }
+}

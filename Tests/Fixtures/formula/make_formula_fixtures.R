@@ -54,6 +54,8 @@ cases <- list(
   list("wage1", "wage ~ educ + exper + educ:exper:female", weights = "exper + 1"),
   list("wage1", "~ educ + factor(female)"),
   list("wage1", "lwage ~ educ + I(exper^2) + exper %in% female"),
+  list("wage1", "lwage ~ educ + log(tenure - 0.5)"),   # NaN from log of a negative: dropped as NA
+  list("wage1", "lwage ~ educ + tenure", subset = "exper > 5 & (TRUE | NA) & !(tenure %in% c(0, 1)) | NA & FALSE"),
   list("mroz", "lwage ~ educ + exper + I(exper^2)"),
   list("mroz", "hours ~ educ + factor(kidslt6) + nwifeinc", subset = "inlf == 1 | age > 50"),
   list("mroz", "lwage ~ educ + log(faminc) + factor(city):educ", weights = "faminc/1000"),
@@ -146,12 +148,21 @@ nums <- c(1, 2.5, 10, 1e5, 1e-4, 0.1, 1/3, 123456, 1e15, 1e16, 100, 1234567.1, 0
 nitems <- vapply(nums, function(v)
   sprintf("    {\"value\": %.17g, \"text\": %s}", v, jstr(as.character(v))), "")
 
+# ---- row expressions (subset / weights) evaluated on the synthetic data; NA -> null
+row_exprs <- c("x > 5 & g == \"a\"", "x > 5 | g == \"a\"", "!(h == \"M\")", "g %in% c(\"a\", \"c\")",
+  "1/w + x^2", "(x - 2) %% 3", "x %/% 2", "log(x)", "n == 2.5", "g != \"b\" | y > 10", "-x^2 + 2 * y",
+  "(n >= 10) + (h != \"F\")", "sqrt(abs(y - 10)) * exp(-w)", "y > 9 & !(x < 3)", "n %in% c(1, 1e5)")
+ritems <- vapply(row_exprs, function(e)
+  sprintf("    {\"text\": %s, \"values\": %s}", jstr(e),
+          jarr(as.numeric(eval(str2lang(e), datasets$synthetic)), jnum)), "")
+
 con <- file(file.path(out_dir, "formula.json"), "w")
 writeLines(c("{",
   sprintf("  \"generator\": \"Tests/Fixtures/formula/make_formula_fixtures.R\", \"r\": %s,", jstr(R.version.string)),
   "  \"cases\": [", paste(items, collapse = ",\n"), "  ],",
   "  \"terms\": [", paste(titems, collapse = ",\n"), "  ],",
   "  \"deparse\": [", paste(ditems, collapse = ",\n"), "  ],",
-  "  \"numbers\": [", paste(nitems, collapse = ",\n"), "  ]",
+  "  \"numbers\": [", paste(nitems, collapse = ",\n"), "  ],",
+  "  \"rowExpressions\": [", paste(ritems, collapse = ",\n"), "  ]",
   "}"), con)
 close(con)
