@@ -30,7 +30,7 @@ let package = Package(
     .target(name: "StrataFormula", dependencies: ["StrataData", "StrataLinalg"]),
     .target(name: "StrataModels", dependencies: ["StrataFormula", "StrataData", "StrataLinalg"]),
     .target(name: "StrataInference", dependencies: ["StrataModels", "StrataLinalg"]),
-    .target(name: "StrataReport", dependencies: ["StrataInference"]),
+    .target(name: "StrataReport", dependencies: ["StrataInference", "StrataModels", "StrataData"]),
     .target(
       name: "Strata",
       dependencies: [

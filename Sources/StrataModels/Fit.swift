@@ -1,1 +1,70 @@
-import StrataFormula
+import StrataLinalg
+
+/// A fitted model: estimates plus the pieces every variance estimator needs.
+///
+/// Models know nothing about variance choices. A fit exposes the *bread* (A⁻¹, the inverse of the
+/// negative Hessian of the estimating equations, for the non-aliased coefficients) and per-row
+/// *scores* (estimating-function contributions). `StrataInference` turns those into classical,
+/// robust, cluster-robust or design-based covariances.
+public struct Fit: Sendable {
+  /// The estimator.
+  public enum Kind: String, Sendable {
+    case ols, wls
+  }
+
+  /// Which estimator produced the fit.
+  public var kind: Kind
+  /// The formula as given.
+  public var formula: String
+  /// The response as written.
+  public var responseName: String
+  /// Every model-matrix column name, aliased ones included (R order).
+  public var terms: [String]
+  /// Estimates for every term; `nan` where the term is aliased.
+  public var coefficients: [Double]
+  /// Indices (into `terms`) of the estimable, non-aliased coefficients.
+  public var kept: [Int]
+  /// Inverse of the (weighted) cross-product over the kept columns: `(XᵀWX)⁻¹`.
+  public var bread: Matrix
+  /// The kept columns of the model matrix (estimation sample).
+  public var x: Matrix
+  /// Each row's score is `scoreMultipliers[i] · x[i, ·]` (for least squares `wᵢ eᵢ`).
+  public var scoreMultipliers: [Double]
+  /// Leverages `hᵢ` (diagonal of the weighted hat matrix).
+  public var hatValues: [Double]
+  /// Response values of the estimation sample.
+  public var response: [Double]
+  /// Fitted values.
+  public var fitted: [Double]
+  /// Residuals `y − ŷ` (unweighted).
+  public var residuals: [Double]
+  /// Case weights (nil for unweighted fits).
+  public var weights: [Double]?
+  /// Residual degrees of freedom `n − rank`.
+  public var dfResidual: Int
+  /// Dispersion estimate `σ̂² = Σ wᵢ eᵢ² / (n − rank)`.
+  public var dispersion: Double
+  /// Whether the model has an intercept.
+  public var hasIntercept: Bool
+  /// 0-based data rows in the estimation sample.
+  public var rows: [Int]
+  /// Non-fatal events (dropped rows, dropped terms).
+  public var diagnostics: [Diagnostic]
+
+  /// Number of observations used.
+  public var nobs: Int { x.rows }
+  /// Number of estimable coefficients.
+  public var rank: Int { kept.count }
+  /// Names of the kept terms.
+  public var keptTerms: [String] { kept.map { terms[$0] } }
+  /// Estimates of the kept terms.
+  public var keptCoefficients: [Double] { kept.map { coefficients[$0] } }
+  /// Names of the aliased terms.
+  public var aliasedTerms: [String] {
+    let k = Set(kept)
+    return terms.indices.filter { !k.contains($0) }.map { terms[$0] }
+  }
+
+  /// The n × rank matrix of estimating-function contributions.
+  public var scores: Matrix { x.scalingRows(by: scoreMultipliers) }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import Strata
+
+/// `strata describe FILE`: each variable's type, counts, moments or levels, and label.
+struct Describe: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Summarize every variable of a data file (type, n, mean/sd/min/max or levels, label).")
+
+  @Argument(help: "Data file (.csv, .tsv, .dta, .sav).")
+  var file: String
+
+  @OptionGroup var outputOptions: OutputOptions
+
+  func run() throws {
+    let frame = try DataReader.read(path: file)
+    let summaries = describe(frame)
+    switch outputOptions.format {
+    case .text: try outputOptions.write(DescribeReport.text(summaries, source: file, rows: frame.rowCount))
+    case .json: try outputOptions.write(DescribeReport.json(summaries, source: file, rows: frame.rowCount).serialized() + "\n")
+    case .csv: try outputOptions.write(CSVRenderer.render(DescribeReport.table(summaries, full: true)))
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/// Errors in turning a fit into standard errors and tests.
+public enum InferenceError: Error, Sendable, Equatable {
+  /// A cluster variable has one group: no between-cluster variation to estimate from.
+  case singleCluster(variable: String)
+  /// A cluster variable's codes do not line up with the estimation sample.
+  case clusterLengthMismatch(variable: String, expected: Int, found: Int)
+  /// An observation with leverage 1 makes HC2/HC3 undefined.
+  case leverageOne(type: String, observation: Int)
+  /// A confidence level outside (0, 100).
+  case invalidLevel(Double)
+}
+
+extension InferenceError: CustomStringConvertible {
+  public var description: String {
+    switch self {
+    case .singleCluster(let v):
+      return "cluster variable '\(v)' has a single cluster in the estimation sample; cluster-robust standard errors need at least two"
+    case .clusterLengthMismatch(let v, let e, let f):
+      return "cluster variable '\(v)' has \(f) values for \(e) observations"
+    case .leverageOne(let t, let i):
+      return "observation \(i) has leverage 1, so \(t.uppercased()) standard errors are undefined; use hc0 or hc1"
+    case .invalidLevel(let l):
+      return "confidence level \(l) is not between 0 and 100"
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/// A non-fatal event during estimation, stored on the fit and printed by the CLI.
+public enum Diagnostic: Sendable, Equatable {
+  /// Rows dropped because a variable used was missing (as R's `na.omit`).
+  case rowsDroppedForMissing(count: Int)
+  /// Rows dropped by the subset expression.
+  case rowsDroppedBySubset(count: Int, expression: String)
+  /// Rows with zero weight, which contribute nothing and are left out of n (as R's `lm` counts them).
+  case zeroWeightRowsDropped(count: Int)
+  /// Terms aliased with earlier ones and dropped (estimate NA), as R's `lm` does.
+  case collinearTermsDropped(terms: [String])
+}
+
+extension Diagnostic: CustomStringConvertible {
+  public var description: String {
+    switch self {
+    case .rowsDroppedForMissing(let count):
+      return "\(count) row(s) dropped because of missing values"
+    case .rowsDroppedBySubset(let count, let expression):
+      return "\(count) row(s) excluded by subset '\(expression)'"
+    case .zeroWeightRowsDropped(let count):
+      return "\(count) row(s) with zero weight left out"
+    case .collinearTermsDropped(let terms):
+      return "\(terms.count) coefficient(s) not defined because of singularities (collinear, dropped): \(terms.joined(separator: ", "))"
+    }
+  }
+}

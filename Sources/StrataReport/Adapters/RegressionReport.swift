@@ -1,0 +1,118 @@
+import StrataInference
+import StrataModels
+
+/// Where a regression came from, for the report header and the JSON `data` field.
+public struct ReportContext: Sendable {
+  public var dataSource: String
+  /// Variable labels by column name, shown beside terms when present.
+  public var labels: [String: String]
+  public init(dataSource: String, labels: [String: String] = [:]) {
+    self.dataSource = dataSource
+    self.labels = labels
+  }
+}
+
+/// Turns a `RegressionResult` into text, JSON and CSV.
+public enum RegressionReport {
+  /// The coefficient table (term, estimate, std. error, t, p, stars, interval).
+  public static func coefficientTable(_ r: RegressionResult) -> Table {
+    let est = NumberFormat.column(r.coefficients.map(\.estimate))
+    let se = NumberFormat.column(r.coefficients.map(\.stdError))
+    let stat = r.coefficients.map { $0.statistic.map { String(format: "%.3f", $0) } ?? "NA" }
+    let lo = NumberFormat.column(r.coefficients.map(\.confLow))
+    let hi = NumberFormat.column(r.coefficients.map(\.confHigh))
+    let levelText = NumberFormat.significant(r.level, 4)
+    var table = Table(columns: [
+      .init("", alignment: .left), .init("Estimate"), .init("Std. Error"), .init("t value"),
+      .init("Pr(>|t|)"), .init("", alignment: .left), .init("[\(levelText)% Conf."), .init("Interval]"),
+    ])
+    for (i, c) in r.coefficients.enumerated() {
+      table.rows.append([
+        c.term, est[i], se[i], stat[i], NumberFormat.pValue(c.pValue), NumberFormat.stars(c.pValue),
+        lo[i], hi[i],
+      ])
+    }
+    return table
+  }
+
+  /// A report in the style of R's `summary.lm` and Stata's `regress`.
+  public static func text(_ r: RegressionResult, context: ReportContext) -> String {
+    let f = r.fit
+    let s = r.statistics
+    let title = f.kind == .wls ? "Weighted least squares (WLS)" : "Linear regression (OLS)"
+    var out = "\(title)\n"
+    out += "Formula:     \(f.formula)\n"
+    out += "Data:        \(context.dataSource)\n"
+    out += "Observations: \(s.nobs)\n"
+    out += "Std. errors: \(r.covariance.spec.title)\n\n"
+    out += TextRenderer.render(coefficientTable(r))
+    out += "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n\n"
+    let sig = NumberFormat.significant
+    out += "Residual standard error: \(sig(s.sigma, 4)) on \(s.dfResidual) degrees of freedom\n"
+    out += "Multiple R-squared: \(sig(s.rSquared, 4)),  Adjusted R-squared: \(sig(s.adjRSquared, 4))\n"
+    if let fs = s.fStatistic, let d1 = s.fDF1, let d2 = s.fDF2 {
+      let kind = r.covariance.spec.name == "classical" ? "F-statistic" : "Wald F-statistic"
+      out += "\(kind): \(sig(fs, 4)) on \(d1) and \(sig(d2, 6)) DF,  p-value: \(NumberFormat.pValue(s.fPValue))\n"
+    }
+    out += "Log-likelihood: \(sig(s.logLik, 7)),  AIC: \(sig(s.aic, 7)),  BIC: \(sig(s.bic, 7))\n"
+    if case .cluster = r.covariance.spec {
+      out += "t tests use G - 1 = \(sig(r.covariance.degreesOfFreedom, 6)) degrees of freedom.\n"
+    }
+    let labelled = f.terms.compactMap { t in context.labels[t].map { "  \(t): \($0)" } }
+    if !labelled.isEmpty { out += "\nVariable labels:\n" + labelled.joined(separator: "\n") + "\n" }
+    if !f.diagnostics.isEmpty {
+      out += "\nNotes:\n" + f.diagnostics.map { "  " + $0.description }.joined(separator: "\n") + "\n"
+    }
+    return out
+  }
+
+  /// The JSON document every estimator shares:
+  /// `model, formula, data, nobs, vce, coefficients[], vcov{terms, matrix}, fit{}, warnings[]`.
+  public static func json(_ r: RegressionResult, context: ReportContext) -> JSONValue {
+    let f = r.fit
+    let s = r.statistics
+    let coefficients: [JSONValue] = r.coefficients.map { c in
+      .object([
+        ("term", .string(c.term)), ("estimate", .num(c.estimate)), ("std_error", .num(c.stdError)),
+        ("statistic", .num(c.statistic)), ("p_value", .num(c.pValue)), ("conf_low", .num(c.confLow)),
+        ("conf_high", .num(c.confHigh)),
+      ])
+    }
+    let v = r.covariance.matrix
+    let matrix: [JSONValue] = (0..<v.rows).map { i in .array((0..<v.cols).map { .num(v[i, $0]) }) }
+    var vce: [(String, JSONValue)] = [
+      ("type", .string(r.covariance.spec.name)), ("df", .num(r.covariance.degreesOfFreedom)),
+      ("level", .num(r.level)),
+    ]
+    if case .cluster(let vars) = r.covariance.spec {
+      vce.append(("cluster", .array(vars.map { .string($0.name) })))
+      vce.append(("n_clusters", .array(vars.map { .int($0.count) })))
+    }
+    let fit: [(String, JSONValue)] = [
+      ("nobs", .int(s.nobs)), ("df_residual", .int(s.dfResidual)), ("r_squared", .num(s.rSquared)),
+      ("adj_r_squared", .num(s.adjRSquared)), ("sigma", .num(s.sigma)), ("statistic", .num(s.fStatistic)),
+      ("df", s.fDF1.map { .int($0) } ?? .null), ("df_denominator", .num(s.fDF2)),
+      ("p_value", .num(s.fPValue)), ("logLik", .num(s.logLik)), ("AIC", .num(s.aic)), ("BIC", .num(s.bic)),
+    ]
+    return .object([
+      ("model", .string(f.kind.rawValue)), ("formula", .string(f.formula)),
+      ("data", .string(context.dataSource)), ("nobs", .int(s.nobs)), ("vce", .object(vce)),
+      ("coefficients", .array(coefficients)),
+      ("vcov", .object([("terms", .array(f.keptTerms.map { .string($0) })), ("matrix", .array(matrix))])),
+      ("fit", .object(fit)),
+      ("warnings", .array(f.diagnostics.map { .string($0.description) })),
+    ])
+  }
+
+  /// A tidy CSV with broom's columns, full precision.
+  public static func csv(_ r: RegressionResult) -> String {
+    var t = Table(columns: ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"].map {
+      Table.Column($0)
+    })
+    func n(_ x: Double?) -> String { x.map { $0.isFinite ? "\($0)" : "NA" } ?? "NA" }
+    for c in r.coefficients {
+      t.rows.append([c.term, n(c.estimate), n(c.stdError), n(c.statistic), n(c.pValue), n(c.confLow), n(c.confHigh)])
+    }
+    return CSVRenderer.render(t)
+  }
+}

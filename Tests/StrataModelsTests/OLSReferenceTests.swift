@@ -1,0 +1,94 @@
+import Foundation
+import Strata
+import Testing
+
+/// One case of `Tests/Fixtures/ols/ols_reference.json` (written by `make_ols_fixtures.R`).
+struct OLSReferenceCase: CustomStringConvertible, @unchecked Sendable {
+  let id: String
+  let json: [String: Any]
+  var description: String { id }
+}
+
+func olsCases() -> [OLSReferenceCase] {
+  guard let root = try? loadFixture("ols/ols_reference.json") as? [String: Any],
+    let cases = root["cases"] as? [[String: Any]]
+  else { return [] }
+  return cases.compactMap { c in
+    guard let id = c["id"] as? String else { return nil }
+    return OLSReferenceCase(id: id, json: c)
+  }
+}
+
+@Suite("OLS/WLS against R lm + sandwich")
+struct OLSReferenceTests {
+  @Test func fixtureIsPresent() {
+    #expect(olsCases().count == 29)
+  }
+
+  /// Closed-form least squares: R (LINPACK dqrdc2) and Strata (LAPACK dgeqrf) differ by rounding
+  /// only, so estimates, standard errors and fit statistics agree to 1e-8 relative (the
+  /// project's default); p-values, which pass through the t distribution, to 1e-7 relative.
+  @Test(arguments: olsCases())
+  func matchesR(_ c: OLSReferenceCase) throws {
+    let j = c.json
+    let dataset = try #require(j["dataset"] as? String)
+    let frame = try DatasetCache.shared.frame(dataset)
+    let clusters = (j["cluster"] as? [String]) ?? []
+    let options = ModelFrameOptions(
+      subset: j["subset"] as? String, weights: j["weights"] as? String, extraVariables: clusters)
+    let formula = try #require(j["formula"] as? String)
+    let fit = try LeastSquares.fit(formula, data: frame, options: options)
+    let spec: CovarianceSpec
+    switch try #require(j["vce"] as? String) {
+    case "classical": spec = .classical
+    case "hc0": spec = .hc(.hc0)
+    case "hc1": spec = .hc(.hc1)
+    case "hc2": spec = .hc(.hc2)
+    case "hc3": spec = .hc(.hc3)
+    default:
+      spec = .cluster(
+        try clusters.map { name in
+          let g = try frame.groupCodes(of: name, rows: fit.rows)
+          return ClusterVariable(name: name, codes: g.codes, count: g.count)
+        })
+    }
+    let result = try RegressionResult(fit: fit, covariance: covariance(of: fit, spec: spec))
+
+    #expect(fit.terms == (j["terms"] as? [String]), "term names")
+    #expect(fit.nobs == (j["nobs"] as? Int))
+    #expect(fit.dfResidual == (j["df_residual"] as? Int))
+    expectClose(result.covariance.degreesOfFreedom, optionalDouble(j["t_df"]), rtol: 0, "t df")
+    let columns: [(String, KeyPath<CoefficientEstimate, Double?>, Double)] = [
+      ("estimate", \.estimate, 1e-8), ("std_error", \.stdError, 1e-8), ("statistic", \.statistic, 1e-8),
+      ("p_value", \.pValue, 1e-7), ("conf_low", \.confLow, 1e-8), ("conf_high", \.confHigh, 1e-8),
+    ]
+    for (key, path, rtol) in columns {
+      let expected = try #require(j[key] as? [Any])
+      #expect(expected.count == result.coefficients.count)
+      for (i, row) in result.coefficients.enumerated() where i < expected.count {
+        expectClose(row[keyPath: path], optionalDouble(expected[i]), rtol: rtol, "\(c.id) \(key)[\(row.term)]")
+      }
+    }
+    let vcov = try #require(j["vcov"] as? [[Any]])
+    for a in 0..<fit.rank {
+      for b in 0..<fit.rank {
+        expectClose(
+          result.covariance.matrix[a, b], optionalDouble(vcov[a][b]), rtol: 1e-8,
+          atol: 1e-12 * abs(result.covariance.matrix[a, a] * result.covariance.matrix[b, b]).squareRoot(),
+          "\(c.id) vcov[\(a),\(b)]")
+      }
+    }
+    let s = result.statistics
+    expectClose(s.rSquared, optionalDouble(j["r_squared"]), rtol: 1e-8, "R²")
+    expectClose(s.adjRSquared, optionalDouble(j["adj_r_squared"]), rtol: 1e-8, "adjusted R²")
+    expectClose(s.sigma, optionalDouble(j["sigma"]), rtol: 1e-8, "sigma")
+    expectClose(s.logLik, optionalDouble(j["loglik"]), rtol: 1e-10, "logLik")
+    expectClose(s.aic, optionalDouble(j["aic"]), rtol: 1e-10, "AIC")
+    expectClose(s.bic, optionalDouble(j["bic"]), rtol: 1e-10, "BIC")
+    expectClose(s.fStatistic, optionalDouble(j["wald_f"]), rtol: 1e-8, "Wald F")
+    expectClose(s.fPValue, optionalDouble(j["wald_p"]), rtol: 1e-6, "Wald F p-value")
+    if result.covariance.spec.name == "classical", let f = j["f_classical"] as? [Any] {
+      expectClose(s.fStatistic, optionalDouble(f[0]), rtol: 1e-8, "summary.lm F")
+    }
+  }
+}
