@@ -5,6 +5,7 @@ public struct SourceRange: Sendable, Hashable {
   /// Offset one past the last character.
   public var upperBound: Int
 
+  /// The range `lowerBound..<upperBound`.
   public init(_ lowerBound: Int, _ upperBound: Int) {
     self.lowerBound = lowerBound
     self.upperBound = upperBound
@@ -55,6 +56,7 @@ public struct CallArgument: Sendable, Hashable {
   /// The argument value.
   public var value: FormulaExpression
 
+  /// An argument, named when `label` is non-nil.
   public init(label: String?, value: FormulaExpression) {
     self.label = label
     self.value = value
@@ -95,6 +97,7 @@ public struct FormulaExpression: Sendable {
   /// Where it was written.
   public var range: SourceRange
 
+  /// A node of `kind` written at `range`.
   public init(_ kind: ExpressionKind, range: SourceRange) {
     self.kind = kind
     self.range = range
@@ -125,6 +128,7 @@ public struct Formula: Sendable {
   /// a part may itself be a two-sided `endog ~ inst` expression.
   public var parts: [FormulaExpression]
 
+  /// A formula from its parsed pieces.
   public init(text: String, response: FormulaExpression?, parts: [FormulaExpression]) {
     self.text = text
     self.response = response

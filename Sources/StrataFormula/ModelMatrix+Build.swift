@@ -15,7 +15,7 @@ extension ModelMatrix {
   /// a term gets contrasts or one indicator per level follows R's `TermCode` rule.
   ///
   /// - Throws: `FormulaError` for unknown variables, categorical variables in arithmetic, ±Inf in a
-  ///   column or the response, single-level factors, an empty model or no rows left.
+  ///   column, the response or the weights, single-level factors, an empty model or no rows left.
   /// - Complexity: O(rows × columns), evaluated column-wise.
   public static func build(
     formula: Formula, data: DataFrame, options: ModelFrameOptions = .init()
@@ -154,6 +154,10 @@ extension ModelMatrix {
       }
     }
     let weights = weightValues.map { w in selection.map { s in s.map { w[$0] } } ?? w }
+    if let weights, weights.contains(where: { !$0.isFinite }), let expr = options.weights {
+      // R: lm.wfit multiplies x by sqrt(w) and fails with "NA/NaN/Inf in 'x'".
+      throw FormulaError.nonFinite(term: expr)
+    }
 
     return ModelMatrix(
       x: Matrix(rows: nr, cols: p, columnMajor: storage), columnNames: names, assign: assign,

@@ -13,6 +13,7 @@ public struct Terms: Sendable {
     /// Ascending variable indices.
     public var variables: [Int]
 
+    /// The term multiplying `variables` (deduplicated and sorted).
     public init(variables: [Int]) {
       self.variables = Array(Set(variables)).sorted()
     }

@@ -46,6 +46,9 @@ import StrataData
     #expect(throws: FormulaError.nonFinite(term: "log(tenure)")) {
       try ModelMatrix.build(formula: "log(tenure) ~ educ", data: data)
     }
+    #expect(throws: FormulaError.nonFinite(term: "1/(tenure - tenure)")) {
+      try ModelMatrix.build(formula: "lwage ~ educ", data: data, options: .init(weights: "1/(tenure - tenure)"))
+    }
     // Restricting the sample removes the problem.
     let mm = try ModelMatrix.build(
       formula: "lwage ~ educ + log(tenure)", data: data, options: .init(subset: "tenure > 0"))

@@ -60,6 +60,7 @@ cases <- list(
   list("mroz", "hours ~ educ + factor(kidslt6) + nwifeinc", subset = "inlf == 1 | age > 50"),
   list("mroz", "lwage ~ educ + log(faminc) + factor(city):educ", weights = "faminc/1000"),
   list("synthetic", "y ~ g + x"),
+  list("synthetic", "y ~ h + g - g"),   # a removed variable still drops its NA rows
   list("synthetic", "y ~ g + x", subset = "g != \"d\""),
   list("synthetic", "y ~ factor(n) + h"),
   list("synthetic", "y ~ g * h", subset = "x < 9.5"),
