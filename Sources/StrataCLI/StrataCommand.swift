@@ -12,6 +12,9 @@ struct StrataCommand: ParsableCommand {
 
   /// Parses, runs, and turns every error into one message and a non-zero exit code.
   static func main() {
+    // ReadStat converts Stata/SPSS text through iconv, which needs the user's locale (C.UTF-8 or
+    // similar) rather than the C locale a process starts in; without it Chinese labels fail.
+    setlocale(LC_ALL, "")
     do {
       var command = try parseAsRoot()
       try command.run()

@@ -48,6 +48,9 @@ public struct Column: Sendable {
   /// Value labels of a numeric column that kept its numbers (value → label).
   public var valueLabels: [Double: String]
   public var storage: ColumnStorage
+  /// For a text column whose values are mostly numbers: where the first non-numeric value is.
+  /// Numeric use of such a column is an error naming that cell (see `StrayText`).
+  public var strayText: StrayText?
 
   public init(
     name: String, label: String? = nil, valueLabels: [Double: String] = [:],
@@ -78,5 +81,28 @@ public struct Column: Sendable {
   public var isNumeric: Bool {
     if case .numeric = storage { return true }
     return false
+  }
+}
+
+/// The first non-numeric cell of a text column whose other values are numbers, as read from a
+/// delimited file: almost always a data-entry error in a numeric variable.
+public struct StrayText: Sendable, Equatable {
+  /// 1-based physical line of the record.
+  public var line: Int
+  /// 1-based field number.
+  public var field: Int
+  /// The offending text.
+  public var text: String
+  /// How many non-missing values of the column parse as numbers.
+  public var numericCount: Int
+  /// How many do not.
+  public var textCount: Int
+
+  public init(line: Int, field: Int, text: String, numericCount: Int, textCount: Int) {
+    self.line = line
+    self.field = field
+    self.text = text
+    self.numericCount = numericCount
+    self.textCount = textCount
   }
 }

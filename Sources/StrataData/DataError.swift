@@ -8,6 +8,8 @@ public enum DataError: Error, Sendable, Equatable {
   case malformed(path: String, line: Int, column: Int?, reason: String)
   /// A file format Strata cannot read.
   case unsupportedFormat(path: String)
+  /// A mostly numeric column has a non-numeric value and was used as a number.
+  case nonNumericValue(name: String, path: String, stray: StrayText)
   /// A column used as numbers is a factor (text) column.
   case notNumeric(name: String, source: String, levels: [String])
   /// A column that must be complete (such as a cluster variable) is missing at a row (1-based).
@@ -26,6 +28,10 @@ extension DataError: CustomStringConvertible {
     case .malformed(let path, let line, let column, let reason):
       if let column { return "\(path):\(line):\(column): \(reason)" }
       return "\(path):\(line): \(reason)"
+    case .nonNumericValue(let name, let path, let stray):
+      return "\(path):\(stray.line):\(stray.field): non-numeric value '\(stray.text)' in column '\(name)' "
+        + "(\(stray.numericCount) values are numbers, \(stray.textCount) are not); correct it or write NA, "
+        + "or use factor(\(name)) to treat the column as categorical"
     case .unsupportedFormat(let path):
       return "\(path): unsupported file format (expected .csv, .tsv, .txt, .dta, .sav or .zsav)"
     case .notNumeric(let name, let source, let levels):

@@ -48,7 +48,7 @@ struct Evaluator {
 
   // MARK: Variables
 
-  private func column(_ name: String) throws -> EvaluatedValue {
+  private func column(_ name: String, asCategories: Bool = false) throws -> EvaluatedValue {
     guard let i = data.index(of: name) else {
       if name == "T" { return .logicalScalar(1) }
       if name == "F" { return .logicalScalar(0) }
@@ -64,6 +64,10 @@ struct Evaluator {
       }
       return .numeric(v)
     case .factor(let f):
+      // A column of numbers with a stray word is a data error, unless asked for as factor(x).
+      if let stray = data.columns[i].strayText, !asCategories {
+        throw DataError.nonNumericValue(name: name, path: data.source, stray: stray)
+      }
       return .factor(codes: f.codes, levels: f.levels)
     }
   }
@@ -347,7 +351,8 @@ struct Evaluator {
 
   /// `factor(x)`: numbers get levels in numeric order labelled as R's `as.character`.
   private func factor(_ x: FormulaExpression) throws -> EvaluatedValue {
-    let v = try evaluate(x)
+    let v: EvaluatedValue
+    if case .name(let name) = x.kind { v = try column(name, asCategories: true) } else { v = try evaluate(x) }
     switch v {
     case .factor: return v
     case .numeric(let values), .logical(let values):

@@ -120,8 +120,9 @@ public struct CSVReader: Sendable {
     // Pass 2: the text of non-numeric columns.
     let textColumns = (0..<columnCount).filter { !merged.numeric[$0] }
     var factors: [Int: FactorColumn] = [:]
+    var strays: [Int: StrayText] = [:]
     if !textColumns.isEmpty {
-      factors = try collectFactors(
+      (factors, strays) = try collectFactors(
         base, CSVChunk(start: bodyStart, end: end, line: bodyLine), columns: textColumns,
         rows: merged.rows, delimiter: delim, na: na)
     }
@@ -130,7 +131,9 @@ public struct CSVReader: Sendable {
     columns.reserveCapacity(columnCount)
     for j in 0..<columnCount {
       if let f = factors[j] {
-        columns.append(Column(name: names[j], storage: .factor(f)))
+        var column = Column(name: names[j], storage: .factor(f))
+        if let stray = strays[j], stray.numericCount > stray.textCount { column.strayText = stray }
+        columns.append(column)
       } else {
         columns.append(
           Column(
@@ -259,7 +262,10 @@ public struct CSVReader: Sendable {
   private func collectFactors(
     _ base: UnsafePointer<UInt8>, _ chunk: CSVChunk, columns: [Int], rows: Int, delimiter: UInt8,
     na: NAMatcher
-  ) throws -> [Int: FactorColumn] {
+  ) throws -> ([Int: FactorColumn], [Int: StrayText]) {
+    var numericCount = [Int](repeating: 0, count: columns.count)
+    var textCount = [Int](repeating: 0, count: columns.count)
+    var firstText = [(line: Int, text: String)?](repeating: nil, count: columns.count)
     var lookup = [[String: Int32]](repeating: [:], count: columns.count)
     var distinct = [[String]](repeating: [], count: columns.count)
     var codes = [[Int32]](repeating: [], count: columns.count)
@@ -273,6 +279,12 @@ public struct CSVReader: Sendable {
           codes[c].append(-1)
           continue
         }
+        if parseDouble(base, fields.starts[j], fields.ends[j]) != nil {
+          numericCount[c] += 1
+        } else {
+          textCount[c] += 1
+          if firstText[c] == nil { firstText[c] = (scanner.recordLine, scanner.text(fields, j)) }
+        }
         let text = scanner.text(fields, j)
         if let code = lookup[c][text] {
           codes[c].append(code)
@@ -285,12 +297,17 @@ public struct CSVReader: Sendable {
       }
     }
     var out: [Int: FactorColumn] = [:]
+    var strays: [Int: StrayText] = [:]
     for (c, j) in columns.enumerated() {
       let (levels, remap) = sortedLevels(distinct[c])
       let mapped = codes[c].map { $0 < 0 ? $0 : remap[Int($0)] }
       out[j] = FactorColumn(codes: mapped, levels: levels)
+      if let first = firstText[c], numericCount[c] > 0 {
+        strays[j] = StrayText(
+          line: first.line, field: j + 1, text: first.text, numericCount: numericCount[c], textCount: textCount[c])
+      }
     }
-    return out
+    return (out, strays)
   }
 }
 
