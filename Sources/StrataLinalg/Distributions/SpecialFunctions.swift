@@ -60,6 +60,16 @@ func log1pMinusX(_ e: Double) -> Double {
   return Double.log(onePlus: e) - e
 }
 
+/// `log(r) - (r - 1)` for the ratio `r = num / den` of positive numbers,
+/// accurate both near `r = 1` (via `log1pMinusX` of `(num - den) / den`) and
+/// far from it (where forming `r - 1` from a difference would lose digits).
+func logRatioMinusLinear(_ num: Double, _ den: Double) -> Double {
+  let diff = num - den
+  if Swift.abs(diff) < 0.5 * den { return log1pMinusX(diff / den) }
+  let r = num / den
+  return Double.log(r) - (r - 1)
+}
+
 /// Stirling's correction `δ(z) = lnΓ(z) - ((z - ½) ln z - z + ½ ln 2π)`.
 func stirlingCorrection(_ z: Double) -> Double {
   if z >= 8 {
@@ -90,6 +100,15 @@ private func logOfPair(_ x: Double, _ y: Double) -> Double {
   x < 0.5 ? Double.log(x) : Double.log(onePlus: -y)
 }
 
+/// `log(x/x0) - (x/x0 - 1)` for the beta kernel, taking the difference
+/// `x - x0` from whichever of `x`, `y` is accurate.
+private func ratioTerm(_ x: Double, _ x0: Double, _ y: Double, _ y0: Double) -> Double {
+  let diff = x <= 0.5 ? x - x0 : y0 - y
+  if Swift.abs(diff) < 0.5 * x0 { return log1pMinusX(diff / x0) }
+  let r = x / x0
+  return Double.log(r) - (r - 1)
+}
+
 /// `log(x^a y^b / B(a, b))`, with `x + y = 1` and both given accurately.
 func logBetaKernel(x: Double, y: Double, a: Double, b: Double) -> Double {
   let threshold = 8.0
@@ -97,9 +116,9 @@ func logBetaKernel(x: Double, y: Double, a: Double, b: Double) -> Double {
     let s = a + b
     let x0 = a / s
     let y0 = b / s
-    let d = x <= 0.5 ? x - x0 : y0 - y
     let halfLogTwoPi = 0.918_938_533_204_672_741_78
-    return a * log1pMinusX(d / x0) + b * log1pMinusX(-d / y0)
+    // x^a y^b s^s / (a^a b^b) = (x/x0)^a (y/y0)^b, and a(x/x0 - 1) + b(y/y0 - 1) = 0.
+    return a * ratioTerm(x, x0, y, y0) + b * ratioTerm(y, y0, x, x0)
       + 0.5 * (Double.log(a) + Double.log(b) - Double.log(s)) - halfLogTwoPi
       + stirlingCorrection(s) - stirlingCorrection(a) - stirlingCorrection(b)
   }
@@ -113,40 +132,50 @@ func logBetaKernel(x: Double, y: Double, a: Double, b: Double) -> Double {
 
 /// Continued fraction for `I_x(a, b)` (modified Lentz), to be multiplied by
 /// `x^a y^b / (a B(a, b))`; converges fast for `x < (a + 1) / (a + b + 2)`.
-private func betaContinuedFraction(x: Double, a: Double, b: Double) -> Double {
+///
+/// Evaluated in double-double arithmetic with `x` formed as `1 - y` when
+/// `x > ½`: for a large shape `a` and `x` near 1 the odd steps compute
+/// `1 - x·(1 - O(1/a))`, which in plain doubles loses `log10(a)` digits.
+private func betaContinuedFraction(x: Double, y: Double, a: Double, b: Double) -> Double {
+  typealias DD = DoubleDouble
   let tiny = 1e-300
   let eps = 1e-16
-  let qab = a + b
-  let qap = a + 1
-  let qam = a - 1
-  var c = 1.0
-  var d = 1 - qab * x / qap
-  if Swift.abs(d) < tiny { d = tiny }
-  d = 1 / d
+  let one = DD(1)
+  let xd = x <= 0.5 ? DD(x) : DD.twoSum(1, -y)
+  let ad = DD(a)
+  let bd = DD(b)
+  let qab = DD.twoSum(a, b)
+  let qap = DD.twoSum(a, 1)
+  let qam = DD.twoSum(a, -1)
+  var c = one
+  var d = one - qab * xd / qap
+  if Swift.abs(d.hi) < tiny { d = DD(tiny) }
+  d = one / d
   var h = d
   let maxIterations = 10_000 + Int(Swift.min(1e7, 20 * (Swift.max(a, b)).squareRoot()))
   var m = 1.0
   for _ in 0..<maxIterations {
-    let m2 = 2 * m
-    var aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-    d = 1 + aa * d
-    if Swift.abs(d) < tiny { d = tiny }
-    c = 1 + aa / c
-    if Swift.abs(c) < tiny { c = tiny }
-    d = 1 / d
-    h *= d * c
-    aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-    d = 1 + aa * d
-    if Swift.abs(d) < tiny { d = tiny }
-    c = 1 + aa / c
-    if Swift.abs(c) < tiny { c = tiny }
-    d = 1 / d
+    let md = DD(m)
+    let m2 = DD(2 * m)
+    var aa = md * (bd - md) * xd / ((qam + m2) * (ad + m2))
+    d = one + aa * d
+    if Swift.abs(d.hi) < tiny { d = DD(tiny) }
+    c = one + aa / c
+    if Swift.abs(c.hi) < tiny { c = DD(tiny) }
+    d = one / d
+    h = h * d * c
+    aa = -((ad + md) * (qab + md) * xd) / ((ad + m2) * (qap + m2))
+    d = one + aa * d
+    if Swift.abs(d.hi) < tiny { d = DD(tiny) }
+    c = one + aa / c
+    if Swift.abs(c.hi) < tiny { c = DD(tiny) }
+    d = one / d
     let del = d * c
-    h *= del
-    if Swift.abs(del - 1) < eps { break }
+    h = h * del
+    if Swift.abs(del.hi - 1 + del.lo) < eps { break }
     m += 1
   }
-  return h
+  return h.value
 }
 
 /// Both tails of the beta distribution at the pair `(x, y = 1 - x)`:
@@ -159,11 +188,11 @@ func betaTails(x: Double, y: Double, a: Double, b: Double) -> (lower: Double, up
   if a.isInfinite || b.isInfinite { return (.nan, .nan) }
   if x < (a + 1) / (a + b + 2) {
     let front = Double.exp(logBetaKernel(x: x, y: y, a: a, b: b) - Double.log(a))
-    let lower = Swift.min(1, front * betaContinuedFraction(x: x, a: a, b: b))
+    let lower = Swift.min(1, front * betaContinuedFraction(x: x, y: y, a: a, b: b))
     return (lower, 1 - lower)
   }
   let front = Double.exp(logBetaKernel(x: y, y: x, a: b, b: a) - Double.log(b))
-  let upper = Swift.min(1, front * betaContinuedFraction(x: y, a: b, b: a))
+  let upper = Swift.min(1, front * betaContinuedFraction(x: y, y: x, a: b, b: a))
   return (1 - upper, upper)
 }
 
@@ -176,7 +205,7 @@ func logBetaDensity(x: Double, y: Double, a: Double, b: Double) -> Double {
 func logGammaKernel(x: Double, a: Double) -> Double {
   if a >= 8 {
     let halfLogTwoPi = 0.918_938_533_204_672_741_78
-    return a * log1pMinusX((x - a) / a) + 0.5 * Double.log(a) - halfLogTwoPi - stirlingCorrection(a)
+    return a * logRatioMinusLinear(x, a) + 0.5 * Double.log(a) - halfLogTwoPi - stirlingCorrection(a)
   }
   return a * Double.log(x) - x - Double.logGamma(a)
 }

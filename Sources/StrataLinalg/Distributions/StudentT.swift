@@ -6,9 +6,10 @@ import RealModule
 ///     let t = StudentT(df: 10)
 ///     2 * t.sf(abs(stat))      // two-sided p-value
 ///
-/// Matches R's `pt`/`qt`, including R's normal approximation (Abramowitz &
-/// Stegun 26.7.8) for `df > 4e5`. Tails are computed directly, so p-values
-/// like `1e-30` keep full relative accuracy. Invalid `df` (≤ 0 or NaN) gives
+/// Matches R's `pt`/`qt` (for `df > 1e10` through the Abramowitz & Stegun
+/// 26.7.8 normal approximation, whose error there is below 1e-14). Tails
+/// are computed directly, so p-values like `1e-30` keep full relative
+/// accuracy. Invalid `df` (≤ 0 or NaN) gives
 /// `NaN` results.
 public struct StudentT: Sendable {
   /// Degrees of freedom.
@@ -26,25 +27,39 @@ public struct StudentT: Sendable {
   public func sf(_ t: Double) -> Double {
     guard isValid, !t.isNaN else { return .nan }
     if df.isInfinite { return Normal.sf(t) }
-    if df > 4e5 {
+    if df > 1e10 {
+      // Abramowitz & Stegun 26.7.8; its O(t⁴/df²) error is below 1e-14 here,
+      // and the continued fraction would need ~√df iterations.
       let v = 1 / (4 * df)
       return Normal.sf(t * (1 - v) / (1 + t * t * 2 * v).squareRoot())
     }
     if t.isInfinite { return t > 0 ? 0 : 1 }
     // Two-sided tail P(|T| > |t|) = I_x(df/2, 1/2), x = df / (df + t²).
-    let t2 = t * t
+    let at = Swift.abs(t)
+    let half = df / 2
+    if at > 1e50 * df.squareRoot() {
+      // x = df/(df + t²) < 1e-100: I_x(df/2, ½) = x^{df/2} / ((df/2) B(df/2, ½))
+      // to double precision (R's pt uses the same leading term here).
+      let logX = Double.log(df) - 2 * Double.log(at)
+      let logBeta =
+        half >= 8
+        ? 0.572_364_942_924_700_087_07 - logGammaRatio(big: half, small: 0.5)
+        : Double.logGamma(half) + 0.572_364_942_924_700_087_07 - Double.logGamma(half + 0.5)
+      let twoSided = Double.exp(half * logX - Double.log(half) - logBeta)
+      return t > 0 ? 0.5 * twoSided : 1 - 0.5 * twoSided
+    }
     let x: Double
     let y: Double
-    if t2 > df {
-      let r = df / t2
+    if at * at > df {
+      let r = (df / at) / at
       x = r / (1 + r)
       y = 1 / (1 + r)
     } else {
-      let r = t2 / df
+      let r = (at / df) * at
       x = 1 / (1 + r)
       y = r / (1 + r)
     }
-    let tails = betaTails(x: x, y: y, a: df / 2, b: 0.5)
+    let tails = betaTails(x: x, y: y, a: half, b: 0.5)
     return t > 0 ? 0.5 * tails.lower : 1 - 0.5 * tails.lower
   }
 

@@ -83,9 +83,32 @@ add <- function(dist, p1, p2, x, cdf, sf, dens) {
   rows <<- c(rows, obj(dist = str(dist), p1 = num(p1), p2 = num(p2), x = num(x),
                        cdf = num(cdf), sf = num(sf), density = num(dens)))
 }
-addq <- function(dist, p1, p2, p, lower, upper) {
+# R 4.2's qt/qf/qbeta can be far from the root of R's own (accurate)
+# pt/pf in extreme tails, and qf(p, df1, df2) returns qchisq(p, df1)/df1 for
+# df2 > 4e5. So each quantile is also polished by Newton's method on the log
+# of the relevant tail, using R's pt/pf/pchisq(log.p = TRUE) and d-functions:
+# `lower`/`upper` are the polished roots, `lower_r`/`upper_r` what q*() gave.
+polish <- function(q, p, lower, pfun, dfun, positive) {
+  if (!is.finite(q) || p <= 0 || p >= 1) return(q)
+  for (i in 1:100) {
+    lp <- pfun(q, lower.tail = lower, log.p = TRUE)
+    g <- lp - log(p)
+    slope <- (if (lower) 1 else -1) * exp(dfun(q, log = TRUE) - lp)
+    step <- g / slope
+    if (!is.finite(step)) break
+    qn <- q - step
+    if (positive && qn <= 0) qn <- q / 2
+    done <- abs(qn - q) <= 1e-16 * abs(q)
+    q <- qn
+    if (done) break
+  }
+  q
+}
+addq <- function(dist, p1, p2, p, lower, upper, pfun, dfun, positive = TRUE) {
   qrows <<- c(qrows, obj(dist = str(dist), p1 = num(p1), p2 = num(p2), p = num(p),
-                         lower = num(lower), upper = num(upper)))
+                         lower = num(polish(lower, p, TRUE, pfun, dfun, positive)),
+                         upper = num(polish(upper, p, FALSE, pfun, dfun, positive)),
+                         lower_r = num(lower), upper_r = num(upper)))
 }
 pgrid <- c(1e-300, 1e-200, 1e-100, 1e-50, 1e-20, 1e-10, 1e-5, 0.001, 0.01, 0.025, 0.05,
            0.1, 0.3, 0.5, 0.7, 0.9, 0.975, 0.999, 1 - 1e-10)
@@ -93,14 +116,17 @@ pgrid <- c(1e-300, 1e-200, 1e-100, 1e-50, 1e-20, 1e-10, 1e-5, 0.001, 0.01, 0.025
 for (x in c(-38.4, -37.5, -30, -20, -10, -8.3, -5, -3, -1.96, -1, -0.5, -1e-10, 0, 0.3, 1,
             2.5, 5, 10, 20, 37.5))
   add("normal", 0, 0, x, pnorm(x), pnorm(x, lower.tail = FALSE), dnorm(x))
-for (p in pgrid) addq("normal", 0, 0, p, qnorm(p), qnorm(p, lower.tail = FALSE))
+for (p in pgrid) addq("normal", 0, 0, p, qnorm(p), qnorm(p, lower.tail = FALSE),
+                      pnorm, dnorm, positive = FALSE)
 
 tdf <- c(0.5, 1, 1.5, 2, 2.7, 3, 5, 10, 29.5, 30, 100, 1000, 1e4, 1e5, 3e5, 5e5, 1e7)
 tx <- c(-1e6, -300, -50, -12, -5, -2.5, -1.96, -1, -0.3, 0, 0.2, 1, 1.5, 2, 3, 7, 15, 40,
         100, 1e3, 1e5, 1e10)
 for (df in tdf) {
   for (x in tx) add("t", df, 0, x, pt(x, df), pt(x, df, lower.tail = FALSE), dt(x, df))
-  for (p in pgrid) addq("t", df, 0, p, qt(p, df), qt(p, df, lower.tail = FALSE))
+  for (p in pgrid) addq("t", df, 0, p, qt(p, df), qt(p, df, lower.tail = FALSE),
+                        function(q, ...) pt(q, df, ...), function(q, ...) dt(q, df, ...),
+                        positive = FALSE)
 }
 
 fdf <- list(c(1, 1), c(1, 10), c(2, 3.5), c(3, 27), c(5, 100), c(10, 1e4), c(0.7, 2.3),
@@ -109,7 +135,9 @@ fx <- c(1e-10, 1e-4, 0.01, 0.2, 0.5, 1, 1.5, 2, 3, 5, 10, 50, 200, 1e4, 1e8)
 for (d in fdf) {
   for (x in fx) add("f", d[1], d[2], x, pf(x, d[1], d[2]), pf(x, d[1], d[2], lower.tail = FALSE),
                     df(x, d[1], d[2]))
-  for (p in pgrid) addq("f", d[1], d[2], p, qf(p, d[1], d[2]), qf(p, d[1], d[2], lower.tail = FALSE))
+  for (p in pgrid) addq("f", d[1], d[2], p, qf(p, d[1], d[2]), qf(p, d[1], d[2], lower.tail = FALSE),
+                        function(q, ...) pf(q, d[1], d[2], ...),
+                        function(q, ...) df(q, d[1], d[2], ...))
 }
 
 cdf_ <- c(0.3, 1, 2, 3, 4.5, 10, 30, 100, 1e3, 1e4, 1e5, 1e6)
@@ -118,7 +146,8 @@ for (df in cdf_) {
                       1e-10, 0.5, 3.84, 1000, 1500)))
   for (x in xs) add("chisq", df, 0, x, pchisq(x, df), pchisq(x, df, lower.tail = FALSE),
                     dchisq(x, df))
-  for (p in pgrid) addq("chisq", df, 0, p, qchisq(p, df), qchisq(p, df, lower.tail = FALSE))
+  for (p in pgrid) addq("chisq", df, 0, p, qchisq(p, df), qchisq(p, df, lower.tail = FALSE),
+                        function(q, ...) pchisq(q, df, ...), function(q, ...) dchisq(q, df, ...))
 }
 
 bab <- list(c(0.5, 0.5), c(2, 3), c(0.1, 10), c(50, 60), c(1000, 0.5), c(1e4, 2e4), c(7.5, 9))
