@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+/// The package root, found from this file's path.
+let repositoryRoot = URL(fileURLWithPath: #filePath)
+  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// What a run of the `strata` binary produced.
+struct CLIRun {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+/// The `strata` executable SwiftPM built beside this test bundle.
+func strataBinary() throws -> URL {
+  let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  for dir in [bundleDir, bundleDir.deletingLastPathComponent()] {
+    let candidate = dir.appendingPathComponent("strata")
+    if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+  }
+  throw CLITestError.binaryNotFound(bundleDir.path)
+}
+
+enum CLITestError: Error, CustomStringConvertible {
+  case binaryNotFound(String)
+  var description: String {
+    switch self {
+    case .binaryNotFound(let dir): return "no strata executable near \(dir); build it with `swift build`"
+    }
+  }
+}
+
+/// Runs `strata` with `arguments` from the package root and collects its output.
+func runStrata(_ arguments: [String]) throws -> CLIRun {
+  let process = Process()
+  process.executableURL = try strataBinary()
+  process.arguments = arguments
+  process.currentDirectoryURL = repositoryRoot
+  let out = Pipe()
+  let err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  try process.run()
+  let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+  let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return CLIRun(
+    status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+    stderr: String(decoding: stderrData, as: UTF8.self))
+}
+
+/// Writes `text` to a fresh temporary file with the given name and returns its path.
+func temporaryFile(_ name: String, _ text: String) throws -> String {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-cli-tests-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  let url = dir.appendingPathComponent(name)
+  try Data(text.utf8).write(to: url)
+  return url.path
+}
+
+/// Compares `text` with `Snapshots/<name>`; `STRATA_RECORD_SNAPSHOTS=1` re-records it.
+func assertSnapshot(_ text: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  let url = repositoryRoot.appendingPathComponent("Tests/StrataCLITests/Snapshots/\(name)")
+  if ProcessInfo.processInfo.environment["STRATA_RECORD_SNAPSHOTS"] == "1" {
+    try Data(text.utf8).write(to: url)
+    return
+  }
+  let expected = try String(contentsOf: url, encoding: .utf8)
+  #expect(text == expected, "output differs from snapshot \(name)", sourceLocation: sourceLocation)
+}
