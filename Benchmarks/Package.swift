@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
   name: "StrataBenchmarks",
-  dependencies: [.package(path: "..")],
+  dependencies: [.package(name: "Strata", path: "..")],
   targets: [
     .executableTarget(
       name: "StrataBench",

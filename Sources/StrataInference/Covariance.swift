@@ -39,13 +39,14 @@ public func covariance(of fit: Fit, spec: CovarianceSpec) throws -> CovarianceEs
 
   case .hc(let type):
     var squared = [Double](repeating: 0, count: n)
+    let leverage = type == .hc2 || type == .hc3 ? try fit.hatValues() : []
     for i in 0..<n {
       let m = fit.scoreMultipliers[i]
       switch type {
       case .hc0, .hc1:
         squared[i] = m * m
       case .hc2, .hc3:
-        let oneMinusH = 1 - fit.hatValues[i]
+        let oneMinusH = 1 - leverage[i]
         if oneMinusH <= 1e-12 { throw InferenceError.leverageOne(type: type.rawValue, observation: fit.rows[i] + 1) }
         squared[i] = type == .hc2 ? m * m / oneMinusH : m * m / (oneMinusH * oneMinusH)
       }

@@ -30,8 +30,6 @@ public struct Fit: Sendable {
   public var x: Matrix
   /// Each row's score is `scoreMultipliers[i] · x[i, ·]` (for least squares `wᵢ eᵢ`).
   public var scoreMultipliers: [Double]
-  /// Leverages `hᵢ` (diagonal of the weighted hat matrix).
-  public var hatValues: [Double]
   /// Response values of the estimation sample.
   public var response: [Double]
   /// Fitted values.
@@ -63,6 +61,27 @@ public struct Fit: Sendable {
   public var aliasedTerms: [String] {
     let k = Set(kept)
     return terms.indices.filter { !k.contains($0) }.map { terms[$0] }
+  }
+
+  /// Leverages `hᵢ = wᵢ xᵢᵀ (XᵀWX)⁻¹ xᵢ`, the diagonal of the weighted hat matrix (R's `hatvalues`).
+  ///
+  /// Computed on demand (only HC2/HC3 need them) as `wᵢ ‖U xᵢ‖²` with `UᵀU` the Cholesky
+  /// factorization of the bread.
+  /// - Complexity: O(n k²) in BLAS.
+  public func hatValues() throws -> [Double] {
+    let u = try Cholesky(bread).upper
+    let xu = x.multiplied(by: u, transposeOther: true)
+    var h = [Double](repeating: 0, count: nobs)
+    for j in 0..<xu.cols {
+      for i in 0..<nobs {
+        let v = xu[i, j]
+        h[i] += v * v
+      }
+    }
+    if let w = weights {
+      for i in 0..<nobs { h[i] *= w[i] }
+    }
+    return h
   }
 
   /// The n × rank matrix of estimating-function contributions.

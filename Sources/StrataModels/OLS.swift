@@ -100,7 +100,7 @@ public enum LeastSquares {
     return Fit(
       kind: weights == nil ? .ols : .wls, formula: formula, responseName: responseName,
       terms: mm.columnNames, coefficients: coefficients, kept: kept, bread: bread, x: xKept,
-      scoreMultipliers: multipliers, hatValues: qr.hatValues(), response: y, fitted: fitted,
+      scoreMultipliers: multipliers, response: y, fitted: fitted,
       residuals: residuals, weights: weights, dfResidual: dfResidual,
       dispersion: rss / Double(dfResidual), hasIntercept: mm.hasIntercept, rows: mm.rows,
       diagnostics: diagnostics)

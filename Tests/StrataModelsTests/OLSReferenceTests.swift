@@ -2,20 +2,14 @@ import Foundation
 import Strata
 import Testing
 
-/// One case of `Tests/Fixtures/ols/ols_reference.json` (written by `make_ols_fixtures.R`).
-struct OLSReferenceCase: CustomStringConvertible, @unchecked Sendable {
-  let id: String
-  let json: [String: Any]
-  var description: String { id }
-}
-
-func olsCases() -> [OLSReferenceCase] {
+/// The cases of `Tests/Fixtures/ols/ols_reference.json` (written by `make_ols_fixtures.R`).
+func olsCases() -> [ReferenceCase] {
   guard let root = try? loadFixture("ols/ols_reference.json") as? [String: Any],
     let cases = root["cases"] as? [[String: Any]]
   else { return [] }
   return cases.compactMap { c in
     guard let id = c["id"] as? String else { return nil }
-    return OLSReferenceCase(id: id, json: c)
+    return ReferenceCase(id: id, json: c)
   }
 }
 
@@ -29,7 +23,7 @@ struct OLSReferenceTests {
   /// only, so estimates, standard errors and fit statistics agree to 1e-8 relative (the
   /// project's default); p-values, which pass through the t distribution, to 1e-7 relative.
   @Test(arguments: olsCases())
-  func matchesR(_ c: OLSReferenceCase) throws {
+  func matchesR(_ c: ReferenceCase) throws {
     let j = c.json
     let dataset = try #require(j["dataset"] as? String)
     let frame = try DatasetCache.shared.frame(dataset)
@@ -38,20 +32,8 @@ struct OLSReferenceTests {
       subset: j["subset"] as? String, weights: j["weights"] as? String, extraVariables: clusters)
     let formula = try #require(j["formula"] as? String)
     let fit = try LeastSquares.fit(formula, data: frame, options: options)
-    let spec: CovarianceSpec
-    switch try #require(j["vce"] as? String) {
-    case "classical": spec = .classical
-    case "hc0": spec = .hc(.hc0)
-    case "hc1": spec = .hc(.hc1)
-    case "hc2": spec = .hc(.hc2)
-    case "hc3": spec = .hc(.hc3)
-    default:
-      spec = .cluster(
-        try clusters.map { name in
-          let g = try frame.groupCodes(of: name, rows: fit.rows)
-          return ClusterVariable(name: name, codes: g.codes, count: g.count)
-        })
-    }
+    let spec = try covarianceSpec(
+      named: try #require(j["vce"] as? String), clusters: clusters, frame: frame, fit: fit)
     let result = try RegressionResult(fit: fit, covariance: covariance(of: fit, spec: spec))
 
     #expect(fit.terms == (j["terms"] as? [String]), "term names")

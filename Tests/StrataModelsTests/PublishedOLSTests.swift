@@ -3,13 +3,7 @@ import Strata
 import Testing
 
 /// The least-squares cases of `datasets/published.json` (Wooldridge's printed tables).
-struct PublishedCase: CustomStringConvertible, @unchecked Sendable {
-  let id: String
-  let json: [String: Any]
-  var description: String { id }
-}
-
-func publishedOLSCases() -> [PublishedCase] {
+func publishedOLSCases() -> [ReferenceCase] {
   let url = repositoryRoot.appendingPathComponent("datasets/published.json")
   guard let data = try? Data(contentsOf: url),
     let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
@@ -18,7 +12,7 @@ func publishedOLSCases() -> [PublishedCase] {
   return cases.compactMap { c in
     guard let id = c["id"] as? String, let model = c["model"] as? String, model == "ols" || model == "wls"
     else { return nil }
-    return PublishedCase(id: id, json: c)
+    return ReferenceCase(id: id, json: c)
   }
 }
 
@@ -40,22 +34,14 @@ struct PublishedOLSTests {
   /// Where the case lists a deviation of the printed table from R, that term gets one full unit,
   /// as the case's note documents.
   @Test(arguments: publishedOLSCases())
-  func reproduces(_ c: PublishedCase) throws {
+  func reproduces(_ c: ReferenceCase) throws {
     let j = c.json
     let path = try #require(j["dataset"] as? String)
     let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
     let frame = try DatasetCache.shared.frame(name)
     let options = ModelFrameOptions(subset: j["subset"] as? String, weights: j["weights"] as? String)
     let fit = try LeastSquares.fit(try #require(j["formula"] as? String), data: frame, options: options)
-    let spec: CovarianceSpec
-    switch try #require(j["vce"] as? String) {
-    case "classical": spec = .classical
-    case "hc0": spec = .hc(.hc0)
-    case "hc1": spec = .hc(.hc1)
-    case "hc2": spec = .hc(.hc2)
-    case "hc3": spec = .hc(.hc3)
-    case let other: Issue.record("unexpected vce \(other)"); return
-    }
+    let spec = try covarianceSpec(named: try #require(j["vce"] as? String), clusters: [], frame: frame, fit: fit)
     let result = try RegressionResult(fit: fit, covariance: covariance(of: fit, spec: spec))
     let deviations = ((j["verification"] as? [String: Any])?["deviations"] as? [String]) ?? []
     let printed = try #require(j["printed"] as? [String: Any])
