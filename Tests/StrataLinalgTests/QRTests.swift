@@ -93,19 +93,24 @@ struct QRTests {
     #expect(empty.unscaledCovariance().rows == 0)
   }
 
-  @Test func millionRowsFactorQuickly() throws {
+  /// A tall random matrix (the shape of a survey model matrix): RᵀR reproduces XᵀX.
+  /// Speed is measured in Benchmarks/, not here.
+  @Test func tallMatrixFactorsConsistently() throws {
     var rng = SplitMix64(seed: 7)
-    let n = 1_000_000
+    let n = 200_000
     let p = 20
     var s = [Double](repeating: 1, count: n * p)
     for i in n..<(n * p) { s[i] = Double.random(in: -1...1, using: &rng) }
     let x = Matrix(rows: n, cols: p, columnMajor: s)
-    let clock = ContinuousClock()
-    var qr: QRDecomposition?
-    let elapsed = clock.measure { qr = try? QRDecomposition(x) }
-    #expect(qr?.rank == p)
-    // The brief asks for "well under a second"; allow 3 s here because the
-    // 2-core CI machine is shared and tests run in debug builds.
-    #expect(elapsed < .seconds(3), "QR of 1e6 × 20 took \(elapsed)")
+    let qr = try QRDecomposition(x)
+    #expect(qr.rank == p)
+    let rtr = qr.r.multiplied(by: qr.r, transposeSelf: true)
+    let xtx = x.crossProduct()
+    for j in 0..<p {
+      for i in 0..<p {
+        // Householder QR is backward stable: ‖RᵀR − XᵀX‖ ~ n·ε·‖X‖², far below 1e-9 relative here.
+        #expect(abs(rtr[i, j] - xtx[i, j]) <= 1e-9 * abs(xtx[i, i] * xtx[j, j]).squareRoot())
+      }
+    }
   }
 }

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+/// One `console` block of a notebook: a `$ strata ...` line and the output printed under it.
+struct NotebookStep: CustomStringConvertible, Sendable {
+  var notebook: String
+  var command: String
+  var expected: String
+  var description: String { "\(notebook): \(command.prefix(60))" }
+}
+
+/// Every `console` block of every `notebooks-cli/*.md`.
+func notebookSteps() -> [NotebookStep] {
+  let dir = repositoryRoot.appendingPathComponent("notebooks-cli")
+  let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".md") }.sorted()
+  var steps: [NotebookStep] = []
+  for file in files {
+    guard let text = try? String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8) else { continue }
+    var block: [String]?
+    for line in text.components(separatedBy: "\n") {
+      if block == nil, line == "```console" {
+        block = []
+      } else if let current = block, line == "```" {
+        if let first = current.first, first.hasPrefix("$ ") {
+          let output = current.dropFirst().joined(separator: "\n") + (current.count > 1 ? "\n" : "")
+          steps.append(NotebookStep(notebook: file, command: String(first.dropFirst(2)), expected: output))
+        }
+        block = nil
+      } else if block != nil {
+        block?.append(line)
+      }
+    }
+  }
+  return steps
+}
+
+/// Splits a command line as a POSIX shell would for plain words and single/double quotes.
+func shellWords(_ line: String) -> [String] {
+  var words: [String] = []
+  var current = ""
+  var inWord = false
+  var quote: Character?
+  for ch in line {
+    if let q = quote {
+      if ch == q { quote = nil } else { current.append(ch) }
+    } else if ch == "'" || ch == "\"" {
+      quote = ch
+      inWord = true
+    } else if ch == " " {
+      if inWord { words.append(current) }
+      current = ""
+      inWord = false
+    } else {
+      current.append(ch)
+      inWord = true
+    }
+  }
+  if inWord { words.append(current) }
+  return words
+}
+
+@Suite("notebooks-cli walkthroughs stay true")
+struct NotebookTests {
+  @Test func notebooksHaveSteps() {
+    #expect(notebookSteps().count >= 5)
+  }
+
+  @Test(arguments: notebookSteps())
+  func replay(_ step: NotebookStep) throws {
+    let words = shellWords(step.command)
+    #expect(words.first == "strata")
+    let run = try runStrata(Array(words.dropFirst()))
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout == step.expected, "output of `\(step.command)` changed:\n\(run.stdout)")
+  }
+}
