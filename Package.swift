@@ -25,7 +25,8 @@ let package = Package(
     // MARK: Library layers (each imports only layers below it)
     .target(
       name: "StrataLinalg",
-      dependencies: ["CLAPACK", .product(name: "RealModule", package: "swift-numerics")]),
+      dependencies: ["CLAPACK", .product(name: "RealModule", package: "swift-numerics")],
+      exclude: ["README.md"]),
     .target(name: "StrataData", dependencies: ["CReadStat"]),
     .target(name: "StrataFormula", dependencies: ["StrataData", "StrataLinalg"]),
     .target(name: "StrataModels", dependencies: ["StrataFormula", "StrataData", "StrataLinalg"]),
