@@ -12,7 +12,7 @@ struct Describe: ParsableCommand {
   @OptionGroup var outputOptions: OutputOptions
 
   func run() throws {
-    let frame = try DataReader.read(path: file)
+    let frame = try loadData(file)
     let summaries = describe(frame)
     switch outputOptions.format {
     case .text: try outputOptions.write(DescribeReport.text(summaries, source: file, rows: frame.rowCount))
