@@ -140,6 +140,7 @@ extension ModelMatrix {
     // Response.
     var response: [Double]?
     var responseName: String?
+    var responseLevels: [String]?
     if let r = terms.responseIndex {
       let name = terms.variableNames[r]
       responseName = name
@@ -147,6 +148,9 @@ extension ModelMatrix {
       case .numeric(let y): response = y
       case .matrix(let cols, _) where cols.count == 1: response = cols[0]
       case .factor(let codes, _, true): response = codes.map(Double.init)
+      case .factor(let codes, let levels, false) where options.allowsCategoricalResponse:
+        response = codes.map(Double.init)
+        responseLevels = levels
       default: throw FormulaError.nonNumeric(variable: name, term: name)
       }
       if response?.contains(where: { !$0.isFinite }) ?? false {
@@ -159,11 +163,16 @@ extension ModelMatrix {
       throw FormulaError.nonFinite(term: expr)
     }
 
-    return ModelMatrix(
+    var built = ModelMatrix(
       x: Matrix(rows: nr, cols: p, columnMajor: storage), columnNames: names, assign: assign,
       termLabels: terms.labels, hasIntercept: terms.hasIntercept, response: response,
       responseName: responseName, weights: weights, rows: rows, droppedMissing: droppedMissing,
-      droppedBySubset: droppedBySubset)
+      droppedBySubset: droppedBySubset,
+      recipe: ModelRecipe(
+        formula: formula, terms: terms, frame: vars, codings: codings, columnNames: names,
+        assign: assign, data: data))
+    built.responseLevels = responseLevels
+    return built
   }
 
   /// Parses `formula` and builds its design matrix; see `build(formula:data:options:)`.

@@ -9,11 +9,18 @@ public struct ModelFrameOptions: Sendable {
   public var weights: String?
   /// Further columns that must be non-missing (cluster variables), as if they were in the formula.
   public var extraVariables: [String]
+  /// Whether a categorical (factor) response is accepted, coded 0, 1, … by level (binary GLMs:
+  /// the second level is 1, as R's `binomial()`); otherwise it is an error, as for `lm`.
+  public var allowsCategoricalResponse: Bool
 
-  public init(subset: String? = nil, weights: String? = nil, extraVariables: [String] = []) {
+  public init(
+    subset: String? = nil, weights: String? = nil, extraVariables: [String] = [],
+    allowsCategoricalResponse: Bool = false
+  ) {
     self.subset = subset
     self.weights = weights
     self.extraVariables = extraVariables
+    self.allowsCategoricalResponse = allowsCategoricalResponse
   }
 }
 
@@ -35,6 +42,8 @@ public struct ModelMatrix: Sendable {
   public var response: [Double]?
   /// The response as written (`log(wage)`).
   public var responseName: String?
+  /// Levels of a categorical response (its values are then the 0-based level codes); nil otherwise.
+  public var responseLevels: [String]? = nil
   /// Evaluated case weights for the estimation sample (nil when none were given).
   public var weights: [Double]?
   /// 0-based indices into the data of the rows in the estimation sample, ascending.
@@ -43,11 +52,14 @@ public struct ModelMatrix: Sendable {
   public var droppedMissing: Int
   /// Rows dropped by the subset expression.
   public var droppedBySubset: Int
+  /// How to rebuild and differentiate these columns on new or modified data (terms, kept factor
+  /// levels and codings, the data variables used); see `ModelRecipe`.
+  public var recipe: ModelRecipe
 
   public init(
     x: Matrix, columnNames: [String], assign: [Int], termLabels: [String], hasIntercept: Bool,
     response: [Double]?, responseName: String?, weights: [Double]?, rows: [Int],
-    droppedMissing: Int, droppedBySubset: Int
+    droppedMissing: Int, droppedBySubset: Int, recipe: ModelRecipe
   ) {
     self.x = x
     self.columnNames = columnNames
@@ -60,6 +72,7 @@ public struct ModelMatrix: Sendable {
     self.rows = rows
     self.droppedMissing = droppedMissing
     self.droppedBySubset = droppedBySubset
+    self.recipe = recipe
   }
 
   /// Number of rows in the estimation sample.

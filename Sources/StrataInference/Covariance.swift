@@ -8,34 +8,61 @@ public struct CovarianceEstimate: Sendable {
   /// How it was estimated.
   public var spec: CovarianceSpec
   /// Denominator degrees of freedom for t and F tests: n − rank, or G − 1 with clusters
-  /// (the smallest G for multiway clustering), as Stata.
+  /// (the smallest G for multiway clustering), as Stata; `.infinity` for z tests (GLMs).
   public var degreesOfFreedom: Double
   /// Number of groups of each cluster variable (empty unless clustered).
   public var clusterCounts: [Int]
+  /// The information matrix in the bread (expected unless asked for; always observed for `.oim`).
+  public var information: InformationMatrix = .expected
+  /// A description of the variance for output, e.g. `heteroskedasticity-robust (HC1)` or
+  /// `classical: inverse expected information`.
+  public var title: String = ""
 
   /// Standard errors of the kept coefficients.
   public var standardErrors: [Double] { matrix.diagonal.map { $0.squareRoot() } }
+  /// Whether tests use the normal distribution (z statistics).
+  public var usesNormal: Bool { degreesOfFreedom.isInfinite }
 }
 
 /// Estimates the covariance of a fit's coefficients.
 ///
 /// The one variance machinery every estimator shares: it needs only the fit's bread `A⁻¹`,
 /// its per-row scores `uᵢ = mᵢ xᵢ`, leverages and dispersion.
-/// - classical: `σ̂² A⁻¹` (R `vcov(lm)`).
-/// - `hc(t)`: `A⁻¹ (Σ ũᵢ ũᵢᵀ) A⁻¹` with HC0–HC3 adjustments (R `sandwich::vcovHC(type =)`).
-/// - `cluster(vars)`: `A⁻¹ (Σ_g U_g U_gᵀ) A⁻¹ · G/(G−1) · (n−1)/(n−k)`, and for several variables the
-///   inclusion–exclusion sum over their intersections, each with its own G (R `sandwich::vcovCL`).
+/// - classical: `φ̂ A⁻¹` (R `vcov(lm)`, `vcov(glm)`); `oim`: the inverse observed information.
+/// - `hc(t)`: `A⁻¹ (Σ ũᵢ ũᵢᵀ) A⁻¹` with HC0–HC3 adjustments (R `sandwich::vcovHC(type =)`; for GLMs
+///   the leverages use the working weights); `robust`: HC0 × n/(n−1) (Stata's ML `vce(robust)`).
+/// - `cluster(vars)`: `A⁻¹ (Σ_g U_g U_gᵀ) A⁻¹ · G/(G−1)`, times (n−1)/(n−k) when the fit asks for
+///   it (least squares), and for several variables the inclusion–exclusion sum over their
+///   intersections, each with its own G (R `sandwich::vcovCL`).
 ///
-/// - Throws: `InferenceError` for a single cluster, a mismatched cluster vector or leverage 1.
-public func covariance(of fit: Fit, spec: CovarianceSpec) throws -> CovarianceEstimate {
+/// Tests: least squares use t with n − k (or G − 1 when clustered) degrees of freedom; GLMs use z,
+/// except the classical variance of a quasi-likelihood fit, which uses t with n − k (`summary.glm`).
+///
+/// - Parameter information: the bread of the sandwiches of a GLM: the expected information (R's
+///   `sandwich`) or the observed one (Stata). Ignored for least squares, where they coincide.
+/// - Throws: `InferenceError` for a single cluster, a mismatched cluster vector or leverage 1;
+///   `EstimationError.observedInformationSingular` when the observed information is not invertible.
+public func covariance(
+  of fit: Fit, spec: CovarianceSpec, information: InformationMatrix = .expected
+) throws -> CovarianceEstimate {
   let n = fit.nobs
   let k = fit.rank
-  let bread = fit.bread
+  let isGLM = fit.glm != nil
+  let usedInformation: InformationMatrix
   switch spec {
-  case .classical:
-    return CovarianceEstimate(
-      matrix: bread * fit.dispersion, spec: spec, degreesOfFreedom: Double(fit.dfResidual),
-      clusterCounts: [])
+  case .oim: usedInformation = .observed
+  case .classical: usedInformation = .expected
+  default: usedInformation = isGLM ? information : .expected
+  }
+  let bread = usedInformation == .observed ? try fit.observedBread() : fit.bread
+  let residualDF = Double(fit.dfResidual)
+  let robustDF = fit.testDistribution == .normal ? Double.infinity : residualDF
+  let modelDF = fit.dispersionIsEstimated ? residualDF : Double.infinity
+  var estimate: CovarianceEstimate
+  switch spec {
+  case .classical, .oim:
+    estimate = CovarianceEstimate(
+      matrix: bread * fit.dispersion, spec: spec, degreesOfFreedom: modelDF, clusterCounts: [])
 
   case .hc(let type):
     var squared = [Double](repeating: 0, count: n)
@@ -54,8 +81,12 @@ public func covariance(of fit: Fit, spec: CovarianceSpec) throws -> CovarianceEs
     let meat = fit.x.crossProduct(rowWeights: squared)
     var v = sandwich(bread: bread, meat: meat)
     if type == .hc1 { v = v * (Double(n) / Double(n - k)) }
-    return CovarianceEstimate(
-      matrix: v, spec: spec, degreesOfFreedom: Double(fit.dfResidual), clusterCounts: [])
+    estimate = CovarianceEstimate(matrix: v, spec: spec, degreesOfFreedom: robustDF, clusterCounts: [])
+
+  case .robust:
+    let meat = fit.x.crossProduct(rowWeights: fit.scoreMultipliers.map { $0 * $0 })
+    let v = sandwich(bread: bread, meat: meat) * (Double(n) / Double(n - 1))
+    estimate = CovarianceEstimate(matrix: v, spec: spec, degreesOfFreedom: robustDF, clusterCounts: [])
 
   case .cluster(let variables):
     for v in variables {
@@ -74,10 +105,37 @@ public func covariance(of fit: Fit, spec: CovarianceSpec) throws -> CovarianceEs
       let sign: Double = members.count % 2 == 1 ? 1 : -1
       meat = meat + sums.crossProduct() * (sign * g / (g - 1))
     }
-    let v = sandwich(bread: bread, meat: meat) * (Double(n - 1) / Double(n - k))
+    var v = sandwich(bread: bread, meat: meat)
+    if fit.clusterAdjustment == .groupsAndObservations { v = v * (Double(n - 1) / Double(n - k)) }
     let counts = variables.map(\.count)
-    return CovarianceEstimate(
-      matrix: v, spec: spec, degreesOfFreedom: Double((counts.min() ?? 2) - 1), clusterCounts: counts)
+    let df = fit.testDistribution == .normal ? Double.infinity : Double((counts.min() ?? 2) - 1)
+    estimate = CovarianceEstimate(matrix: v, spec: spec, degreesOfFreedom: df, clusterCounts: counts)
+  }
+  estimate.information = usedInformation
+  estimate.title = covarianceTitle(spec: spec, fit: fit, information: usedInformation)
+  return estimate
+}
+
+/// The output description of a covariance: the spec's title, made precise for GLMs.
+func covarianceTitle(spec: CovarianceSpec, fit: Fit, information: InformationMatrix) -> String {
+  guard fit.glm != nil else { return spec.title }
+  switch spec {
+  case .classical:
+    return fit.dispersionIsEstimated
+      ? "classical: dispersion x inverse expected information (R vcov)"
+      : "classical: inverse expected information (R vcov)"
+  case .oim:
+    return fit.dispersionIsEstimated
+      ? "dispersion x inverse observed information (OIM)" : "inverse observed information (OIM, Stata default)"
+  case .hc, .robust, .cluster:
+    let base: String
+    switch spec {
+    case .cluster(let v):
+      let names = v.map { "\($0.name) (\($0.count) clusters)" }.joined(separator: ", ")
+      base = "cluster-robust by \(names), G/(G-1)"
+    default: base = spec.title
+    }
+    return information == .observed ? base + ", observed-information bread" : base
   }
 }
 

@@ -28,18 +28,26 @@ public struct ClusterVariable: Sendable {
 
 /// How to estimate the covariance of a fit's coefficients.
 public enum CovarianceSpec: Sendable {
-  /// Model-based: `σ̂² (XᵀWX)⁻¹` for least squares.
+  /// Model-based: `σ̂² (XᵀWX)⁻¹` for least squares; for GLMs the dispersion times the inverse
+  /// *expected* information (R's `vcov(glm)`).
   case classical
+  /// The inverse *observed* information (negative Hessian) of a GLM: Stata's default (`vce(oim)`)
+  /// and most textbooks' for probit and cloglog; equal to `classical` for logit and Poisson.
+  case oim
+  /// Stata's `vce(robust)` for maximum-likelihood models: the HC0 sandwich times n/(n−1).
+  case robust
   /// Heteroskedasticity-robust sandwich.
   case hc(HCType)
-  /// Cluster-robust sandwich (one-way or multiway), `sandwich::vcovCL` defaults:
-  /// HC1-type adjustment (n − 1)/(n − k) and G/(G − 1) per clustering.
+  /// Cluster-robust sandwich (one-way or multiway), `sandwich::vcovCL` defaults: G/(G − 1) per
+  /// clustering, times (n − 1)/(n − k) for least squares only (`Fit.clusterAdjustment`).
   case cluster([ClusterVariable])
 
   /// A short label for output (`classical`, `hc1`, `cluster`).
   public var name: String {
     switch self {
     case .classical: return "classical"
+    case .oim: return "oim"
+    case .robust: return "robust"
     case .hc(let t): return t.rawValue
     case .cluster: return "cluster"
     }
@@ -49,10 +57,20 @@ public enum CovarianceSpec: Sendable {
   public var title: String {
     switch self {
     case .classical: return "classical (homoskedastic)"
+    case .oim: return "observed information (OIM)"
+    case .robust: return "robust (Stata: HC0 x n/(n-1))"
     case .hc(let t): return "heteroskedasticity-robust (\(t.rawValue.uppercased()))"
     case .cluster(let v):
       let names = v.map { "\($0.name) (\($0.count) clusters)" }.joined(separator: ", ")
       return "cluster-robust by \(names)"
     }
   }
+}
+
+/// Which information matrix forms the bread of a GLM covariance.
+public enum InformationMatrix: String, Sendable, CaseIterable {
+  /// The expected (Fisher) information `XᵀWX` at the estimate: R's `vcov(glm)` and `sandwich`.
+  case expected
+  /// The observed information (negative Hessian): Stata's bread for every ML variance.
+  case observed
 }

@@ -30,6 +30,43 @@ public struct FitStatistics: Sendable {
   public var logLik: Double
   public var aic: Double
   public var bic: Double
+  /// Deviance, likelihood-ratio and Wald χ² statistics of a GLM (nil for least squares, whose
+  /// R², σ̂ and F fields are then NaN / nil).
+  public var likelihood: LikelihoodStatistics?
+}
+
+/// Fit statistics of a GLM (R `summary.glm`, `logLik`, `AIC`, `BIC`; Stata's `logit` header).
+public struct LikelihoodStatistics: Sendable {
+  /// Residual deviance and its degrees of freedom (n − rank).
+  public var deviance: Double
+  public var dfResidual: Int
+  /// Null deviance and its degrees of freedom (n − 1 with an intercept).
+  public var nullDeviance: Double
+  public var dfNull: Int
+  /// Log-likelihood of the null (intercept-only) model.
+  public var nullLogLik: Double
+  /// McFadden's pseudo R² `1 − ℓ/ℓ₀` (Stata's `Pseudo R2`).
+  public var pseudoRSquared: Double
+  /// Likelihood-ratio χ² against the null model, `2(ℓ − ℓ₀)`, its df and p-value (nil for
+  /// quasi-likelihood fits, where it is not a likelihood ratio).
+  public var lrStatistic: Double?
+  public var lrDF: Int?
+  public var lrPValue: Double?
+  /// Wald χ² that every non-intercept coefficient is zero, with the chosen covariance (Stata's
+  /// `Wald chi2` under robust or cluster variances).
+  public var waldStatistic: Double?
+  public var waldDF: Int?
+  public var waldPValue: Double?
+  /// Pearson χ² and the dispersion statistic Pearson χ² / (n − rank) (for Poisson: > 1 signals
+  /// overdispersion; for quasi-likelihood fits it is the dispersion used by the classical variance).
+  public var pearsonChiSquare: Double
+  public var dispersion: Double
+  /// Whether the log-likelihood is a quasi-likelihood (fractional models): AIC, BIC and LR are NaN/nil.
+  public var isQuasiLikelihood: Bool
+  /// IRLS iterations, convergence and tolerance.
+  public var iterations: Int
+  public var converged: Bool
+  public var tolerance: Double
 }
 
 /// A fit together with its covariance and tests at a confidence level.
@@ -51,8 +88,9 @@ public struct RegressionResult: Sendable {
     self.covariance = covariance
     self.level = level
     let df = covariance.degreesOfFreedom
-    let t = StudentT(df: df)
-    let q = t.quantile(0.5 + level / 200)
+    let t = StudentT(df: df.isFinite ? df : 1)
+    let normal = !df.isFinite
+    let q = normal ? Normal.quantile(0.5 + level / 200) : t.quantile(0.5 + level / 200)
     let se = covariance.standardErrors
     var rows: [CoefficientEstimate] = fit.terms.map { CoefficientEstimate(term: $0) }
     for (position, index) in fit.kept.enumerated() {
@@ -62,7 +100,7 @@ public struct RegressionResult: Sendable {
       rows[index].estimate = b
       rows[index].stdError = s
       rows[index].statistic = stat
-      rows[index].pValue = 2 * t.sf(abs(stat))
+      rows[index].pValue = 2 * (normal ? Normal.sf(abs(stat)) : t.sf(abs(stat)))
       rows[index].confLow = b - q * s
       rows[index].confHigh = b + q * s
     }
@@ -79,6 +117,10 @@ extension CoefficientEstimate {
 
 extension FitStatistics {
   init(fit: Fit, covariance: CovarianceEstimate) {
+    if let glm = fit.glm {
+      self = FitStatistics(glmFit: fit, details: glm, covariance: covariance)
+      return
+    }
     let n = fit.nobs
     let w = fit.weights ?? [Double](repeating: 1, count: n)
     var rss = 0.0
@@ -124,6 +166,55 @@ extension FitStatistics {
       fPValue = FisherF(df1: q, df2: covariance.degreesOfFreedom).sf(f)
     }
   }
+}
+
+extension FitStatistics {
+  /// GLM statistics: likelihood, deviances, LR and Wald tests.
+  init(glmFit fit: Fit, details glm: GLMDetails, covariance: CovarianceEstimate) {
+    let n = fit.nobs
+    let quasi = !glm.family.isLikelihood
+    nobs = n
+    dfResidual = fit.dfResidual
+    rSquared = .nan
+    adjRSquared = .nan
+    sigma = .nan
+    logLik = glm.logLik
+    let params = Double(fit.rank)
+    aic = quasi ? .nan : -2 * glm.logLik + 2 * params
+    bic = quasi ? .nan : -2 * glm.logLik + log(Double(n)) * params
+    let slopeDF = fit.rank - (fit.hasIntercept ? 1 : 0)
+    var lr: Double?
+    var lrP: Double?
+    if !quasi && slopeDF > 0 {
+      let value = 2 * (glm.logLik - glm.nullLogLik)
+      lr = value
+      lrP = ChiSquared(df: Double(slopeDF)).sf(value)
+    }
+    var wald: Double?
+    var waldP: Double?
+    var waldDF: Int?
+    if let (value, q) = waldStatistic(fit: fit, covariance: covariance) {
+      wald = value
+      waldDF = q
+      waldP = ChiSquared(df: Double(q)).sf(value)
+    }
+    likelihood = LikelihoodStatistics(
+      deviance: glm.deviance, dfResidual: fit.dfResidual, nullDeviance: glm.nullDeviance, dfNull: glm.dfNull,
+      nullLogLik: glm.nullLogLik, pseudoRSquared: 1 - glm.logLik / glm.nullLogLik, lrStatistic: lr,
+      lrDF: lr == nil ? nil : slopeDF, lrPValue: lrP, waldStatistic: wald, waldDF: waldDF, waldPValue: waldP,
+      pearsonChiSquare: glm.pearsonChiSquare, dispersion: glm.pearsonChiSquare / Double(fit.dfResidual),
+      isQuasiLikelihood: quasi, iterations: glm.iterations, converged: glm.converged, tolerance: glm.tolerance)
+  }
+}
+
+/// The Wald statistic `b̂ᵀ V⁻¹ b̂` of every non-intercept coefficient and its count.
+func waldStatistic(fit: Fit, covariance: CovarianceEstimate) -> (Double, Int)? {
+  let slopes = fit.kept.indices.filter { fit.terms[fit.kept[$0]] != "(Intercept)" }
+  let b = slopes.map { fit.coefficients[fit.kept[$0]] }
+  guard !slopes.isEmpty, let vb = solveSymmetric(covariance.matrix.selecting(rowsAndColumns: slopes), b) else {
+    return nil
+  }
+  return (zip(b, vb).reduce(0) { $0 + $1.0 * $1.1 }, slopes.count)
 }
 
 /// `A⁻¹ b` for a symmetric, possibly indefinite `A` (multiway cluster covariances need not be

@@ -8,6 +8,8 @@ public enum Diagnostic: Sendable, Equatable {
   case zeroWeightRowsDropped(count: Int)
   /// Terms aliased with earlier ones and dropped (estimate NA), as R's `lm` does.
   case collinearTermsDropped(terms: [String])
+  /// A Poisson response has non-integer values; the fit is a quasi-MLE (Poisson pseudo-likelihood).
+  case nonIntegerCounts(name: String, count: Int)
 }
 
 extension Diagnostic: CustomStringConvertible {
@@ -21,6 +23,8 @@ extension Diagnostic: CustomStringConvertible {
       return "\(count) row(s) with zero weight left out"
     case .collinearTermsDropped(let terms):
       return "\(terms.count) coefficient(s) not defined because of singularities (collinear, dropped): \(terms.joined(separator: ", "))"
+    case .nonIntegerCounts(let name, let count):
+      return "\(count) value(s) of the count '\(name)' are not integers; estimates are a Poisson quasi-MLE (use robust standard errors)"
     }
   }
 }

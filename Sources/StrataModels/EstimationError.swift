@@ -14,6 +14,24 @@ public enum EstimationError: Error, Sendable, Equatable {
   case notConverged(iterations: Int, lastChange: Double)
   /// Some regressors separate the outcome perfectly.
   case perfectSeparation(terms: [String])
+  /// One term alone predicts the outcome perfectly for some observations (complete or
+  /// quasi-complete separation), as Stata's "x != 0 predicts success perfectly".
+  case separatedByTerm(term: String, condition: String, outcome: Int, observations: Int)
+  /// The fit drove fitted probabilities to 0 or 1: (quasi-)complete separation by a combination
+  /// of terms (those with the largest standardized estimates are named).
+  case quasiSeparation(terms: [String], predictedOnes: Int, predictedZeros: Int)
+  /// A binary model's response takes a value other than 0 and 1.
+  case responseNotBinary(name: String, value: Double, row: Int)
+  /// A binary model's categorical response does not have exactly two levels.
+  case responseLevels(name: String, levels: [String])
+  /// A fractional model's response lies outside [0, 1].
+  case responseOutOfRange(name: String, value: Double, row: Int)
+  /// A count model's response is negative.
+  case negativeCount(name: String, value: Double, row: Int)
+  /// The step-halving of IRLS could not find a step that reduces the deviance.
+  case stepHalvingFailed(iteration: Int)
+  /// The observed information is not positive definite at the estimate (`--vce oim`).
+  case observedInformationSingular
 }
 
 extension EstimationError: CustomStringConvertible {
@@ -30,9 +48,34 @@ extension EstimationError: CustomStringConvertible {
     case .noResidualDegreesOfFreedom(let n, let k):
       return "\(n) observation(s) for \(k) estimable coefficient(s): no residual degrees of freedom"
     case .notConverged(let iterations, let lastChange):
-      return "the fit did not converge after \(iterations) iterations (last relative change \(lastChange))"
+      return "the fit did not converge after \(iterations) iterations (last relative deviance change \(lastChange)); "
+        + "raise --maxiter, rescale regressors with very different magnitudes, or look for separation "
+        + "(a term that predicts the outcome exactly)"
     case .perfectSeparation(let terms):
       return "perfect separation: \(terms.joined(separator: ", ")) predict(s) the outcome exactly; estimates would diverge"
+    case .separatedByTerm(let term, let condition, let outcome, let observations):
+      return "separation: \(condition) predicts \(outcome == 1 ? "success (y = 1)" : "failure (y = 0)") perfectly "
+        + "for \(observations) observation(s), so the estimate of '\(term)' would diverge; drop '\(term)' "
+        + "or those observations (as Stata does), or use a penalized (Firth) logit"
+    case .quasiSeparation(let terms, let ones, let zeros):
+      return "quasi-complete separation: fitted probabilities are numerically 1 for \(ones) and 0 for \(zeros) "
+        + "observation(s), driven by \(terms.joined(separator: ", ")); the estimates diverge. Drop or merge those "
+        + "terms, or drop the perfectly predicted observations"
+    case .responseNotBinary(let name, let value, let row):
+      return "the response '\(name)' must be 0/1, logical or a two-level factor for this model, but data row \(row) "
+        + "has \(value); use fraclogit/fracprobit for proportions or poisson for counts"
+    case .responseLevels(let name, let levels):
+      return "the response '\(name)' has \(levels.count) level(s) (\(levels.joined(separator: ", "))); a binary "
+        + "model needs exactly two (the second is the outcome 1)"
+    case .responseOutOfRange(let name, let value, let row):
+      return "the response '\(name)' of a fractional model must lie in [0, 1], but data row \(row) has \(value)"
+    case .negativeCount(let name, let value, let row):
+      return "the response '\(name)' of a Poisson model must be a non-negative count, but data row \(row) has \(value)"
+    case .stepHalvingFailed(let iteration):
+      return "IRLS could not reduce the deviance at iteration \(iteration) even after halving the step 30 times; "
+        + "rescale the regressors or look for separation"
+    case .observedInformationSingular:
+      return "the observed information is not positive definite at the estimate; use --vce classical (expected information)"
     }
   }
 }

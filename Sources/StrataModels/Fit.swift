@@ -10,6 +10,23 @@ public struct Fit: Sendable {
   /// The estimator.
   public enum Kind: String, Sendable {
     case ols, wls
+    case logit, probit, cloglog, poisson, fraclogit, fracprobit
+  }
+
+  /// The reference distribution of the coefficient tests.
+  public enum TestDistribution: String, Sendable {
+    /// Student t with the residual (or G − 1) degrees of freedom (least squares, as `summary.lm`).
+    case studentT
+    /// Standard normal: z statistics, as R's `summary.glm` prints them for likelihood families.
+    case normal
+  }
+
+  /// The small-sample factor of one-way and multiway cluster-robust covariances.
+  public enum ClusterAdjustment: String, Sendable {
+    /// `G/(G−1) · (n−1)/(n−k)`: `sandwich::vcovCL` for `lm` (type HC1), Stata's `regress`.
+    case groupsAndObservations
+    /// `G/(G−1)` only: `sandwich::vcovCL` for `glm` (type HC0), Stata's ML estimators.
+    case groups
   }
 
   /// Which estimator produced the fit.
@@ -48,6 +65,17 @@ public struct Fit: Sendable {
   public var rows: [Int]
   /// Non-fatal events (dropped rows, dropped terms).
   public var diagnostics: [Diagnostic]
+  /// Distribution of the coefficient tests (t for least squares, z for GLMs).
+  public var testDistribution: TestDistribution = .studentT
+  /// Small-sample factor of cluster-robust covariances.
+  public var clusterAdjustment: ClusterAdjustment = .groupsAndObservations
+  /// Whether `dispersion` is estimated (least squares, quasi-likelihood); classical tests then use
+  /// t with `dfResidual` degrees of freedom even when `testDistribution` is normal.
+  public var dispersionIsEstimated: Bool = true
+  /// IRLS working weights at the estimate (GLMs); leverages use them instead of `weights`.
+  public var workingWeights: [Double]? = nil
+  /// Family, link, deviance, likelihood and convergence of a GLM fit (nil for least squares).
+  public var glm: GLMDetails? = nil
 
   /// Number of observations used.
   public var nobs: Int { x.rows }
@@ -78,10 +106,25 @@ public struct Fit: Sendable {
         h[i] += v * v
       }
     }
-    if let w = weights {
+    if let w = workingWeights ?? weights {
       for i in 0..<nobs { h[i] *= w[i] }
     }
     return h
+  }
+
+  /// The inverse of the observed information (negative Hessian) over the kept columns.
+  ///
+  /// For least squares and canonical-link GLMs (logit, Poisson) this is `bread`; for probit,
+  /// cloglog and fractional probit it is `(Xᵀ diag(w̃) X)⁻¹` with the observed-information weights
+  /// `w̃ᵢ` (Stata's default variance for these models).
+  /// - Throws: `EstimationError.observedInformationSingular` when the Hessian is not negative definite.
+  public func observedBread() throws -> Matrix {
+    guard let glm, let w = glm.observedWeights else { return bread }
+    do {
+      return try inverseSPD(x.crossProduct(rowWeights: w))
+    } catch {
+      throw EstimationError.observedInformationSingular
+    }
   }
 
   /// The n × rank matrix of estimating-function contributions.

@@ -1,0 +1,225 @@
+import Foundation
+import StrataLinalg
+
+/// Convergence settings of the IRLS engine.
+public struct GLMControl: Sendable {
+  /// Maximum number of weighted least-squares solves.
+  public var maxIterations: Int
+  /// Convergence tolerance: relative deviance change `|D − D_old| / (|D| + 0.1)` below it, and the
+  /// Newton decrement `sᵀ(XᵀWX)⁻¹s / (|D| + 0.1)` (the scaled score) below its square.
+  public var tolerance: Double
+
+  public init(maxIterations: Int = 100, tolerance: Double = 1e-10) {
+    self.maxIterations = maxIterations
+    self.tolerance = tolerance
+  }
+}
+
+/// The solution of `(XᵀWX) v = b` for one set of working weights.
+///
+/// The fast path factors the equilibrated cross-product `D^{-1/2} XᵀWX D^{-1/2}` (BLAS `dsyrk`,
+/// LAPACK `dpotrf`). When that matrix is not comfortably positive definite — a Cholesky diagonal
+/// entry below 1e-4, which is `|R_jj| / ‖√W x_j‖` of the QR — the system falls back to the
+/// R-compatible pivoted QR of `√W X`, which also decides which columns are aliased.
+struct WeightedSystem {
+  private enum Factor {
+    case cholesky(Cholesky, scale: [Double])
+    case qr(QRDecomposition)
+  }
+  private let factor: Factor
+
+  /// The columns the QR fallback kept (all when the Cholesky path was taken).
+  let keptColumns: [Int]
+
+  /// Factors `Xᵀ diag(w) X`.
+  ///
+  /// - Parameter rankTolerance: the QR's relative tolerance for aliasing (R's glm uses
+  ///   `min(1e-7, epsilon / 1000)`, 1e-11 with its default epsilon).
+  init(x: Matrix, weights w: [Double], rankTolerance: Double, forceQR: Bool = false) throws {
+    let sqrtW = w.map { $0.squareRoot() }
+    let xs = x.scalingRows(by: sqrtW)
+    if !forceQR {
+      let a = xs.crossProduct()
+      let d = a.diagonal
+      if d.allSatisfy({ $0 > 0 && $0.isFinite }) {
+        let scale = d.map { 1 / $0.squareRoot() }
+        var s = a
+        for j in 0..<a.cols {
+          for i in 0..<a.rows { s[i, j] *= scale[i] * scale[j] }
+        }
+        if let c = try? Cholesky(s), c.upper.diagonal.allSatisfy({ $0 >= 1e-4 }) {
+          factor = .cholesky(c, scale: scale)
+          keptColumns = Array(0..<x.cols)
+          return
+        }
+      }
+    }
+    let qr = try QRDecomposition(xs, tolerance: rankTolerance)
+    factor = .qr(qr)
+    keptColumns = qr.keptColumns.sorted()
+  }
+
+  /// `(XᵀWX)⁻¹ b` over the kept columns; `b` has one entry per column of `x`, the result one per
+  /// kept column (in ascending column order).
+  func solve(_ b: [Double]) -> [Double] {
+    switch factor {
+    case .cholesky(let c, let scale):
+      let scaled = zip(b, scale).map { $0 * $1 }
+      return zip(c.solve(scaled), scale).map { $0 * $1 }
+    case .qr:
+      let bk = keptColumns.map { b[$0] }
+      return inverse().multiplied(by: bk)
+    }
+  }
+
+  /// `(XᵀWX)⁻¹` over the kept columns, ascending column order.
+  func inverse() -> Matrix {
+    switch factor {
+    case .cholesky(let c, let scale):
+      var m = c.inverse()
+      for j in 0..<m.cols {
+        for i in 0..<m.rows { m[i, j] *= scale[i] * scale[j] }
+      }
+      return m
+    case .qr(let qr):
+      var v = qr.unscaledCovariance()
+      if qr.keptColumns != keptColumns {
+        let order = keptColumns.map { qr.keptColumns.firstIndex(of: $0) ?? 0 }
+        v = v.selecting(rowsAndColumns: order)
+      }
+      return v
+    }
+  }
+
+  /// Whether the QR fallback was used.
+  var usedQR: Bool {
+    if case .qr = factor { return true }
+    return false
+  }
+}
+
+/// The state IRLS returns: estimates at convergence and what the variance needs there.
+struct IRLSResult {
+  /// Columns of the input matrix that were kept (not aliased), ascending.
+  var kept: [Int]
+  /// Estimates of the kept columns.
+  var beta: [Double]
+  var eta: [Double]
+  var mu: [Double]
+  var deviance: Double
+  var iterations: Int
+  var converged: Bool
+  var lastChange: Double
+  /// `(XᵀWX)⁻¹` at the final weights.
+  var bread: Matrix
+  /// Working weights `w·(dμ/dη)²/V(μ)` at the estimate.
+  var workingWeights: [Double]
+  /// Score multipliers `w·(y − μ)·(dμ/dη)/V(μ)` at the estimate.
+  var scoreMultipliers: [Double]
+}
+
+/// Iteratively reweighted least squares (Fisher scoring) for one family and link.
+///
+/// Starts as R's `glm.fit` (μ from the family's `mustart`, one weighted least-squares solve of the
+/// working response), then takes Fisher-scoring steps `β ← β + (XᵀWX)⁻¹ s` in increment form, so
+/// the fixed point is the root of the score whatever the rounding of the solve. A step is halved
+/// (up to 30 times) while the deviance is not finite or rises by more than the tolerance. The fit
+/// has converged when the relative deviance change is below `tolerance` *and* the Newton decrement
+/// `sᵀ(XᵀWX)⁻¹s` at the new estimate is below `tolerance² · (|D| + 0.1)`; the weights, bread and
+/// scores are those at that final estimate.
+enum IRLS {
+  static func run(
+    x fullX: Matrix, y: [Double], priorWeights pw: [Double], family: Family, link: Link,
+    control: GLMControl
+  ) throws -> IRLSResult {
+    let n = fullX.rows
+    let tol = control.tolerance
+    let rankTolerance = 1e-11
+
+    func deviance(_ mu: [Double]) -> Double {
+      var d = 0.0
+      for i in 0..<n { d += family.unitDeviance(y: y[i], mu: mu[i], weight: pw[i]) }
+      return d
+    }
+    /// Working weights and score multipliers at η, μ.
+    func weightsAndScores(eta: [Double], mu: [Double]) -> (w: [Double], m: [Double]) {
+      var w = [Double](repeating: 0, count: n)
+      var m = [Double](repeating: 0, count: n)
+      for i in 0..<n {
+        let d = link.muEta(eta[i])
+        let v = family.variance(mu[i])
+        w[i] = pw[i] * d * d / v
+        m[i] = pw[i] * (y[i] - mu[i]) * d / v
+      }
+      return (w, m)
+    }
+
+    // Iteration 1: R's starting values and one solve of the working response.
+    var mu = (0..<n).map { family.startingMean(y: y[$0], weight: pw[$0]) }
+    var eta = mu.map { link.link($0) }
+    var devOld = deviance(mu)
+    let start = weightsAndScores(eta: eta, mu: mu)
+    var x = fullX
+    var system = try WeightedSystem(x: x, weights: start.w, rankTolerance: rankTolerance)
+    let kept = system.keptColumns
+    if kept.count < fullX.cols {
+      x = fullX.selectingColumns(kept)
+      system = try WeightedSystem(x: x, weights: start.w, rankTolerance: rankTolerance)
+    }
+    var z = [Double](repeating: 0, count: n)
+    for i in 0..<n { z[i] = start.w[i] * (eta[i] + (y[i] - mu[i]) / link.muEta(eta[i])) }
+    var beta = system.solve(x.crossProduct(with: z))
+    eta = x.multiplied(by: beta)
+    mu = eta.map { link.inverse($0) }
+    var dev = deviance(mu)
+    if !dev.isFinite { throw EstimationError.stepHalvingFailed(iteration: 1) }
+    var iterations = 1
+    var change = abs(dev - devOld) / (abs(dev) + 0.1)
+
+    while true {
+      let (w, m) = weightsAndScores(eta: eta, mu: mu)
+      system = try WeightedSystem(x: x, weights: w, rankTolerance: rankTolerance)
+      if system.keptColumns.count < x.cols {
+        // Working weights underflowed (separation): the information is singular at this estimate.
+        return IRLSResult(
+          kept: kept, beta: beta, eta: eta, mu: mu, deviance: dev, iterations: iterations, converged: false,
+          lastChange: change, bread: Matrix(rows: 0, cols: 0), workingWeights: w, scoreMultipliers: m)
+      }
+      let score = x.crossProduct(with: m)
+      let delta = system.solve(score)
+      let decrement = zip(score, delta).reduce(0) { $0 + $1.0 * $1.1 }
+      if change < tol && decrement <= tol * tol * (abs(dev) + 0.1) {
+        return IRLSResult(
+          kept: kept, beta: beta, eta: eta, mu: mu, deviance: dev, iterations: iterations, converged: true,
+          lastChange: change, bread: system.inverse(), workingWeights: w, scoreMultipliers: m)
+      }
+      if iterations >= control.maxIterations {
+        return IRLSResult(
+          kept: kept, beta: beta, eta: eta, mu: mu, deviance: dev, iterations: iterations, converged: false,
+          lastChange: change, bread: system.inverse(), workingWeights: w, scoreMultipliers: m)
+      }
+      // Fisher-scoring step with halving.
+      devOld = dev
+      var step = delta
+      var halvings = 0
+      while true {
+        let candidate = zip(beta, step).map { $0 + $1 }
+        let etaNew = x.multiplied(by: candidate)
+        let muNew = etaNew.map { link.inverse($0) }
+        let devNew = deviance(muNew)
+        if devNew.isFinite && (devNew - devOld) / (abs(devNew) + 0.1) <= tol {
+          beta = candidate
+          eta = etaNew
+          mu = muNew
+          dev = devNew
+          break
+        }
+        halvings += 1
+        if halvings > 30 { throw EstimationError.stepHalvingFailed(iteration: iterations + 1) }
+        step = step.map { $0 / 2 }
+      }
+      iterations += 1
+      change = abs(dev - devOld) / (abs(dev) + 0.1)
+    }
+  }
+}

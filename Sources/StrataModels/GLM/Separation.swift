@@ -1,0 +1,84 @@
+import Foundation
+import StrataLinalg
+
+/// Detection of complete and quasi-complete separation in binary-outcome models.
+///
+/// Two checks, so that separation is reported instead of diverging estimates:
+/// - before fitting, each term alone (Stata's check): a two-valued term one of whose values always
+///   comes with the same outcome ("x != 0 predicts success perfectly"), or a term whose values for
+///   y = 0 and y = 1 do not overlap ("x > c predicts success");
+/// - after fitting, fitted probabilities numerically 0 or 1 (R's `glm.fit` warning threshold,
+///   10 × machine epsilon): separation by a combination of terms, named by the largest
+///   standardized estimates |β_j|·sd(x_j), along which the likelihood keeps rising.
+enum Separation {
+  /// The first term that separates the outcome on its own, as an error; nil when none does.
+  static func singleTerm(x: Matrix, names: [String], y: [Double], hasIntercept: Bool) -> EstimationError? {
+    let n = x.rows
+    for j in 0..<x.cols {
+      var values = Set<Double>()
+      var min0 = Double.infinity, max0 = -Double.infinity, min1 = Double.infinity, max1 = -Double.infinity
+      for i in 0..<n {
+        let v = x[i, j]
+        if values.count < 3 { values.insert(v) }
+        if y[i] == 1 {
+          min1 = min(min1, v)
+          max1 = max(max1, v)
+        } else {
+          min0 = min(min0, v)
+          max0 = max(max0, v)
+        }
+      }
+      if values.count < 2 { continue }  // the intercept or a constant column
+      let name = names[j]
+      if values.count == 2 {
+        let sorted = values.sorted()
+        for (a, b) in [(sorted[0], sorted[1]), (sorted[1], sorted[0])] where b == 0 || hasIntercept {
+          var count = 0
+          var outcomes = Set<Double>()
+          for i in 0..<n where x[i, j] == a {
+            count += 1
+            outcomes.insert(y[i])
+          }
+          if outcomes.count == 1, let outcome = outcomes.first {
+            let condition = b == 0 ? "'\(name)' != 0" : "'\(name)' == \(format(a))"
+            return .separatedByTerm(term: name, condition: condition, outcome: Int(outcome), observations: count)
+          }
+        }
+        continue
+      }
+      guard hasIntercept else { continue }
+      if max0 <= min1 {
+        let count = (0..<n).filter { x[$0, j] > max0 }.count
+        return .separatedByTerm(
+          term: name, condition: "'\(name)' > \(format(max0))", outcome: 1, observations: count)
+      }
+      if max1 <= min0 {
+        let count = (0..<n).filter { x[$0, j] > max1 }.count
+        return .separatedByTerm(
+          term: name, condition: "'\(name)' > \(format(max1))", outcome: 0, observations: count)
+      }
+    }
+    return nil
+  }
+
+  /// Separation found after fitting: fitted probabilities numerically 0 or 1; nil when none are.
+  static func atBoundary(mu: [Double], beta: [Double], x: Matrix, kept: [Int], names: [String]) -> EstimationError? {
+    let eps = 10 * Double.ulpOfOne
+    let ones = mu.filter { $0 > 1 - eps }.count
+    let zeros = mu.filter { $0 < eps }.count
+    if ones + zeros == 0 { return nil }
+    let n = Double(x.rows)
+    var standardized: [(name: String, size: Double)] = []
+    for (position, column) in kept.enumerated() {
+      let c = x.column(column)
+      let mean = c.reduce(0, +) / n
+      let sd = (c.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
+      if sd > 0 { standardized.append((names[column], abs(beta[position]) * sd)) }
+    }
+    let largest = standardized.map(\.size).max() ?? 0
+    let terms = standardized.filter { $0.size >= 0.5 * largest }.sorted { $0.size > $1.size }.map(\.name)
+    return .quasiSeparation(terms: terms, predictedOnes: ones, predictedZeros: zeros)
+  }
+
+  private static func format(_ v: Double) -> String { String(format: "%g", v) }
+}
