@@ -14,6 +14,8 @@ public enum DataError: Error, Sendable, Equatable {
   case notNumeric(name: String, source: String, levels: [String])
   /// A column that must be complete (such as a cluster variable) is missing at a row (1-based).
   case missingValue(name: String, source: String, row: Int)
+  /// A level label that is not in a categorical column's levels.
+  case unknownLevel(name: String, source: String, level: String, levels: [String])
 }
 
 extension DataError: CustomStringConvertible {
@@ -40,6 +42,10 @@ extension DataError: CustomStringConvertible {
       return "column '\(name)' in \(source) is not numeric (it has text values such as \(shown)\(more))"
     case .missingValue(let name, let source, let row):
       return "column '\(name)' in \(source) has a missing value at row \(row)"
+    case .unknownLevel(let name, let source, let level, let levels):
+      let shown = levels.prefix(8).map { "'\($0)'" }.joined(separator: ", ")
+      let more = levels.count > 8 ? ", …" : ""
+      return "column '\(name)' in \(source) has no level '\(level)' (levels: \(shown)\(more))"
     }
   }
 }

@@ -23,6 +23,26 @@ public enum FormulaError: Error, Sendable, Equatable {
   case singleLevelFactor(variable: String, levels: [String])
   /// A formula with no left-hand side where a response is required.
   case missingResponse
+  /// A factor level in new data that the estimation sample did not have
+  /// (R: "factor x has new levels ...").
+  case unseenLevel(variable: String, level: String, fittedLevels: [String])
+  /// A missing value (NA, or NaN from a transformation) in a variable the model uses, at a
+  /// 1-based data row.
+  case missingValue(variable: String, row: Int)
+  /// A model variable whose type in new data differs from the fit (a factor supplied as numbers).
+  case typeMismatch(variable: String, fitted: String, supplied: String)
+  /// A model-matrix column that is ±Inf or NaN on new data, at a 1-based data row.
+  case nonFiniteValue(term: String, row: Int)
+  /// A data variable that is not among the variables of the model's regressors.
+  case notInModel(variable: String, modelVariables: [String])
+  /// A derivative asked for with respect to a variable that enters the model as categorical.
+  case categoricalVariable(variable: String, term: String)
+  /// A derivative through an operation that has none (a comparison, `factor()`, `%/%`).
+  case notDifferentiable(variable: String, term: String, reason: String)
+  /// A derivative that is ±Inf or NaN (as `sqrt(x)` at 0), at a 1-based data row.
+  case nonFiniteDerivative(variable: String, term: String, row: Int)
+  /// A malformed scenario (`name = expression; ...`), at a 0-based character offset.
+  case invalidScenario(String, at: Int, in: String)
 }
 
 extension FormulaError: CustomStringConvertible {
@@ -56,6 +76,26 @@ extension FormulaError: CustomStringConvertible {
       return "factor '\(variable)' has \(levels.count) level\(levels.count == 1 ? "" : "s") (\(l)) in the estimation sample; contrasts need at least 2"
     case .missingResponse:
       return "the formula has no response (left-hand side)"
+    case .unseenLevel(let variable, let level, let fitted):
+      let l = fitted.map { "'\($0)'" }.joined(separator: ", ")
+      return "'\(variable)' has the level '\(level)', which the estimation sample did not have (levels: \(l))"
+    case .missingValue(let variable, let row):
+      return "'\(variable)' is missing (NA or NaN) at row \(row)"
+    case .typeMismatch(let variable, let fitted, let supplied):
+      return "'\(variable)' was fitted as \(fitted) but the data give it as \(supplied)"
+    case .nonFiniteValue(let term, let row):
+      return "'\(term)' is infinite or NaN at row \(row)"
+    case .notInModel(let variable, let variables):
+      let v = variables.map { "'\($0)'" }.joined(separator: ", ")
+      return "'\(variable)' is not a variable of the model's regressors (they are: \(v))"
+    case .categoricalVariable(let variable, let term):
+      return "'\(variable)' enters the model as categorical (in '\(term)'); it has discrete changes, not a derivative"
+    case .notDifferentiable(let variable, let term, let reason):
+      return "'\(term)' cannot be differentiated with respect to '\(variable)': \(reason)"
+    case .nonFiniteDerivative(let variable, let term, let row):
+      return "the derivative of '\(term)' with respect to '\(variable)' is infinite or NaN at row \(row)"
+    case .invalidScenario(let reason, let offset, let text):
+      return "invalid scenario: \(reason) at column \(offset + 1):\n" + caret(text, offset)
     }
   }
 }
