@@ -6,12 +6,46 @@ import Strata
 struct Fit: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Fit a model from an R-style formula.",
-    subcommands: [OLSCommand.self, WLSCommand.self])
+    subcommands: [
+      OLSCommand.self, WLSCommand.self, LogitCommand.self, ProbitCommand.self, CloglogCommand.self,
+      PoissonCommand.self, FracLogitCommand.self, FracProbitCommand.self,
+    ])
 }
 
 /// Covariance choices on the command line.
 enum VCEOption: String, ExpressibleByArgument, CaseIterable {
-  case classical, hc0, hc1, hc2, hc3, cluster
+  case classical, oim, robust, hc0, hc1, hc2, hc3, cluster
+}
+
+/// Which program's defaults to follow.
+enum ConventionOption: String, ExpressibleByArgument, CaseIterable {
+  case r, stata
+}
+
+/// Options of the GLM commands (logit, probit, cloglog, poisson, fraclogit, fracprobit).
+struct GLMOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Defaults to follow: r (vcov(glm): expected information; sandwich with expected-information bread; fractional: hc0) or stata (oim; observed-information bread; robust = HC0 x n/(n-1); fractional: robust).",
+      valueName: "r|stata"))
+  var convention: ConventionOption = .r
+
+  @Option(help: "Maximum IRLS iterations.")
+  var maxiter: Int = 100
+
+  @Option(help: "Convergence tolerance on the relative deviance change (the scaled score must be below its square).")
+  var tol: Double = 1e-10
+
+  func validate() throws {
+    if maxiter < 1 { throw ValidationError("--maxiter must be at least 1") }
+    if !(tol > 0 && tol < 1) { throw ValidationError("--tol must be between 0 and 1") }
+  }
+}
+
+/// The estimator a command runs.
+enum ModelChoice {
+  case leastSquares(requireWeights: Bool)
+  case glm(GLMModel, GLMOptions)
 }
 
 /// Options shared by the least-squares commands.
@@ -22,7 +56,7 @@ struct LinearModelOptions: ParsableArguments {
   @Option(help: "Data file (.csv, .tsv, .dta, .sav).")
   var data: String
 
-  @Option(help: "Case weights: a column or an expression such as '1/inc' (as lm(weights=)).")
+  @Option(help: "Case weights: a column or an expression such as '1/inc' (as lm(weights=) / glm(weights=)).")
   var weights: String?
 
   @Option(help: "Variance estimator.")
@@ -55,14 +89,43 @@ struct LinearModelOptions: ParsableArguments {
 
   /// Reads the data, fits, estimates the covariance and renders the result.
   func run(requireWeights: Bool) throws {
-    if requireWeights && weights == nil { throw ValidationError("wls needs --weights") }
-    let frame = try DataReader.read(path: data)
+    try run(.leastSquares(requireWeights: requireWeights))
+  }
+
+  /// Reads the data, fits the chosen model, estimates the covariance and renders the result.
+  func run(_ model: ModelChoice) throws {
+    if case .leastSquares(true) = model, weights == nil { throw ValidationError("wls needs --weights") }
+    let frame = try loadData(data)
     let names = clusterNames
     let options = ModelFrameOptions(subset: subset, weights: weights, extraVariables: names)
-    let fit = try LeastSquares.fit(formula, data: frame, options: options)
+    let fit: StrataModels.Fit
+    var information = InformationMatrix.expected
+    var defaultVCE = VCEOption.classical
+    var convention = ConventionOption.r
+    switch model {
+    case .leastSquares:
+      if vce == .oim {
+        throw ValidationError("--vce oim applies to likelihood models (logit, probit, cloglog, poisson, fraclogit, fracprobit)")
+      }
+      fit = try LeastSquares.fit(formula, data: frame, options: options)
+    case .glm(let glmModel, let glmOptions):
+      convention = glmOptions.convention
+      let control = GLMControl(maxIterations: glmOptions.maxiter, tolerance: glmOptions.tol)
+      fit = try GeneralizedLinearModel.fit(formula, model: glmModel, data: frame, options: options, control: control)
+      if convention == .stata { information = .observed }
+      switch (glmModel.family, convention) {
+      case (.quasibinomial, _): defaultVCE = .robust
+      case (_, .r): defaultVCE = .classical
+      case (_, .stata): defaultVCE = .oim
+      }
+    }
     let spec: CovarianceSpec
-    switch vce ?? (names.isEmpty ? .classical : .cluster) {
+    switch vce ?? (names.isEmpty ? defaultVCE : .cluster) {
     case .classical: spec = .classical
+    case .oim: spec = .oim
+    case .robust:
+      // Least squares: HC1 (Stata's regress, robust); GLMs: sandwich::sandwich (HC0) or Stata's HC0 x n/(n-1).
+      if fit.glm == nil { spec = .hc(.hc1) } else { spec = convention == .stata ? .robust : .hc(.hc0) }
     case .hc0: spec = .hc(.hc0)
     case .hc1: spec = .hc(.hc1)
     case .hc2: spec = .hc(.hc2)
@@ -74,7 +137,8 @@ struct LinearModelOptions: ParsableArguments {
           return ClusterVariable(name: name, codes: g.codes, count: g.count)
         })
     }
-    let result = try RegressionResult(fit: fit, covariance: covariance(of: fit, spec: spec), level: level)
+    let result = try RegressionResult(
+      fit: fit, covariance: covariance(of: fit, spec: spec, information: information), level: level)
     var labels: [String: String] = [:]
     for c in frame.columns { if let l = c.label, !l.isEmpty { labels[c.name] = l } }
     let context = ReportContext(dataSource: data, labels: labels)
@@ -98,4 +162,65 @@ struct WLSCommand: ParsableCommand {
     commandName: "wls", abstract: "Weighted least squares (lm(weights =)); --weights is required.")
   @OptionGroup var options: LinearModelOptions
   func run() throws { try options.run(requireWeights: true) }
+}
+
+/// One GLM subcommand's shared body.
+protocol GLMSubcommand: ParsableCommand {
+  static var model: GLMModel { get }
+  var options: LinearModelOptions { get }
+  var glmOptions: GLMOptions { get }
+}
+
+extension GLMSubcommand {
+  func run() throws { try options.run(.glm(Self.model, glmOptions)) }
+}
+
+struct LogitCommand: GLMSubcommand {
+  static let configuration = CommandConfiguration(
+    commandName: "logit", abstract: "Binary logit, as R's glm(family = binomial) (z tests).")
+  static let model = GLMModel.logit
+  @OptionGroup var options: LinearModelOptions
+  @OptionGroup var glmOptions: GLMOptions
+}
+
+struct ProbitCommand: GLMSubcommand {
+  static let configuration = CommandConfiguration(
+    commandName: "probit", abstract: "Binary probit, as R's glm(family = binomial(link = 'probit')).")
+  static let model = GLMModel.probit
+  @OptionGroup var options: LinearModelOptions
+  @OptionGroup var glmOptions: GLMOptions
+}
+
+struct CloglogCommand: GLMSubcommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cloglog", abstract: "Binary complementary log-log, as R's glm(family = binomial(link = 'cloglog')).")
+  static let model = GLMModel.cloglog
+  @OptionGroup var options: LinearModelOptions
+  @OptionGroup var glmOptions: GLMOptions
+}
+
+struct PoissonCommand: GLMSubcommand {
+  static let configuration = CommandConfiguration(
+    commandName: "poisson", abstract: "Poisson regression for counts, as R's glm(family = poisson).")
+  static let model = GLMModel.poisson
+  @OptionGroup var options: LinearModelOptions
+  @OptionGroup var glmOptions: GLMOptions
+}
+
+struct FracLogitCommand: GLMSubcommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fraclogit",
+    abstract: "Papke-Wooldridge fractional logit for outcomes in [0, 1] (glm(family = quasibinomial)); robust errors by default.")
+  static let model = GLMModel.fraclogit
+  @OptionGroup var options: LinearModelOptions
+  @OptionGroup var glmOptions: GLMOptions
+}
+
+struct FracProbitCommand: GLMSubcommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fracprobit",
+    abstract: "Fractional probit for outcomes in [0, 1] (glm(family = quasibinomial(link = 'probit'))); robust errors by default.")
+  static let model = GLMModel.fracprobit
+  @OptionGroup var options: LinearModelOptions
+  @OptionGroup var glmOptions: GLMOptions
 }

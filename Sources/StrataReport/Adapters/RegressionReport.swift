@@ -22,9 +22,10 @@ public enum RegressionReport {
     let lo = NumberFormat.column(r.coefficients.map(\.confLow))
     let hi = NumberFormat.column(r.coefficients.map(\.confHigh))
     let levelText = NumberFormat.significant(r.level, 4)
+    let letter = r.covariance.usesNormal ? "z" : "t"
     var table = Table(columns: [
-      .init("", alignment: .left), .init("Estimate"), .init("Std. Error"), .init("t value"),
-      .init("Pr(>|t|)"), .init("", alignment: .left), .init("[\(levelText)% Conf."), .init("Interval]"),
+      .init("", alignment: .left), .init("Estimate"), .init("Std. Error"), .init("\(letter) value"),
+      .init("Pr(>|\(letter)|)"), .init("", alignment: .left), .init("[\(levelText)% Conf."), .init("Interval]"),
     ])
     for (i, c) in r.coefficients.enumerated() {
       table.rows.append([
@@ -37,6 +38,7 @@ public enum RegressionReport {
 
   /// A report in the style of R's `summary.lm` and Stata's `regress`.
   public static func text(_ r: RegressionResult, context: ReportContext) -> String {
+    if r.fit.glm != nil { return glmText(r, context: context) }
     let f = r.fit
     let s = r.statistics
     let title = f.kind == .wls ? "Weighted least squares (WLS)" : "Linear regression (OLS)"
@@ -71,6 +73,7 @@ public enum RegressionReport {
   public static func json(_ r: RegressionResult, context: ReportContext) -> JSONValue {
     let f = r.fit
     let s = r.statistics
+    let likelihood = s.likelihood
     let coefficients: [JSONValue] = r.coefficients.map { c in
       .object([
         ("term", .string(c.term)), ("estimate", .num(c.estimate)), ("std_error", .num(c.stdError)),
@@ -88,12 +91,33 @@ public enum RegressionReport {
       vce.append(("cluster", .array(vars.map { .string($0.name) })))
       vce.append(("n_clusters", .array(vars.map { .int($0.count) })))
     }
-    let fit: [(String, JSONValue)] = [
+    if f.glm != nil {
+      vce.append(("title", .string(r.covariance.title)))
+      vce.append(("information", .string(r.covariance.information.rawValue)))
+      vce.append(("test", .string(r.covariance.usesNormal ? "z" : "t")))
+    }
+    let fit: [(String, JSONValue)]
+    if let glm = f.glm, let l = likelihood {
+      fit = [
+        ("nobs", .int(s.nobs)), ("family", .string(glm.family.rawValue)), ("link", .string(glm.link.rawValue)),
+        ("df_residual", .int(l.dfResidual)), ("df_null", .int(l.dfNull)),
+        ("logLik", .num(s.logLik)), ("AIC", .num(s.aic)), ("BIC", .num(s.bic)),
+        ("deviance", .num(l.deviance)), ("null_deviance", .num(l.nullDeviance)),
+        ("null_logLik", .num(l.nullLogLik)), ("pseudo_r_squared", .num(l.pseudoRSquared)),
+        ("lr_statistic", .num(l.lrStatistic)), ("lr_df", l.lrDF.map { .int($0) } ?? .null),
+        ("lr_p_value", .num(l.lrPValue)), ("wald_statistic", .num(l.waldStatistic)),
+        ("wald_df", l.waldDF.map { .int($0) } ?? .null), ("wald_p_value", .num(l.waldPValue)),
+        ("pearson_chi2", .num(l.pearsonChiSquare)), ("dispersion", .num(l.dispersion)),
+        ("iterations", .int(l.iterations)), ("converged", .bool(l.converged)), ("tolerance", .num(l.tolerance)),
+      ]
+    } else {
+      fit = [
       ("nobs", .int(s.nobs)), ("df_residual", .int(s.dfResidual)), ("r_squared", .num(s.rSquared)),
       ("adj_r_squared", .num(s.adjRSquared)), ("sigma", .num(s.sigma)), ("statistic", .num(s.fStatistic)),
       ("df", s.fDF1.map { .int($0) } ?? .null), ("df_denominator", .num(s.fDF2)),
       ("p_value", .num(s.fPValue)), ("logLik", .num(s.logLik)), ("AIC", .num(s.aic)), ("BIC", .num(s.bic)),
-    ]
+      ]
+    }
     return .object([
       ("model", .string(f.kind.rawValue)), ("formula", .string(f.formula)),
       ("data", .string(context.dataSource)), ("nobs", .int(s.nobs)), ("vce", .object(vce)),
@@ -102,6 +126,65 @@ public enum RegressionReport {
       ("fit", .object(fit)),
       ("warnings", .array(f.diagnostics.map { .string($0.description) })),
     ])
+  }
+
+  /// The title line of a GLM report.
+  static func glmTitle(_ kind: Fit.Kind) -> String {
+    switch kind {
+    case .logit: return "Logistic regression (logit: binomial family, logit link)"
+    case .probit: return "Probit regression (binomial family, probit link)"
+    case .cloglog: return "Complementary log-log regression (binomial family, cloglog link)"
+    case .poisson: return "Poisson regression (log link)"
+    case .fraclogit: return "Fractional logit (Papke-Wooldridge; quasi-binomial family, logit link)"
+    case .fracprobit: return "Fractional probit (Papke-Wooldridge; quasi-binomial family, probit link)"
+    case .ols, .wls: return "Linear regression"
+    }
+  }
+
+  /// A GLM report in the style of R's `summary.glm` with Stata's header statistics.
+  static func glmText(_ r: RegressionResult, context: ReportContext) -> String {
+    let f = r.fit
+    let s = r.statistics
+    let sig = NumberFormat.significant
+    var out = "\(glmTitle(f.kind))\n"
+    out += "Formula:     \(f.formula)\n"
+    out += "Data:        \(context.dataSource)\n"
+    out += "Observations: \(s.nobs)\n"
+    out += "Std. errors: \(r.covariance.title)\n\n"
+    out += TextRenderer.render(coefficientTable(r))
+    out += "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n\n"
+    if let l = s.likelihood {
+      if l.isQuasiLikelihood {
+        out += "Quasi-log-likelihood (Bernoulli): \(sig(s.logLik, 7))\n"
+      } else {
+        out += "Log-likelihood: \(sig(s.logLik, 7)),  AIC: \(sig(s.aic, 7)),  BIC: \(sig(s.bic, 7))\n"
+      }
+      out += "Deviance: \(sig(l.deviance, 7)) on \(l.dfResidual) DF,  Null deviance: \(sig(l.nullDeviance, 7)) on \(l.dfNull) DF\n"
+      var line = "McFadden pseudo R-squared: \(sig(l.pseudoRSquared, 4))"
+      if let lr = l.lrStatistic, let df = l.lrDF {
+        line += ",  LR chi2(\(df)): \(sig(lr, 6)),  p-value: \(NumberFormat.pValue(l.lrPValue))"
+      }
+      out += line + "\n"
+      switch r.covariance.spec {
+      case .classical, .oim: break
+      default:
+        if let w = l.waldStatistic, let df = l.waldDF {
+          out += "Wald chi2(\(df)): \(sig(w, 6)),  p-value: \(NumberFormat.pValue(l.waldPValue))\n"
+        }
+      }
+      if f.kind == .poisson {
+        out += "Dispersion (Pearson chi2 / df): \(sig(l.dispersion, 4))  (> 1 suggests overdispersion; use robust errors)\n"
+      } else if l.isQuasiLikelihood {
+        out += "Dispersion (Pearson chi2 / df): \(sig(l.dispersion, 4))\n"
+      }
+      out += "IRLS: \(l.converged ? "converged" : "NOT converged") in \(l.iterations) iterations (tolerance \(sig(l.tolerance, 3))).\n"
+    }
+    let labelled = f.terms.compactMap { t in context.labels[t].map { "  \(t): \($0)" } }
+    if !labelled.isEmpty { out += "\nVariable labels:\n" + labelled.joined(separator: "\n") + "\n" }
+    if !f.diagnostics.isEmpty {
+      out += "\nNotes:\n" + f.diagnostics.map { "  " + $0.description }.joined(separator: "\n") + "\n"
+    }
+    return out
   }
 
   /// A tidy CSV with broom's columns, full precision.
