@@ -29,14 +29,15 @@ let package = Package(
       exclude: ["README.md"]),
     .target(name: "StrataData", dependencies: ["CReadStat"]),
     .target(name: "StrataFormula", dependencies: ["StrataData", "StrataLinalg"]),
+    .target(name: "StrataDesign", dependencies: ["StrataData", "StrataLinalg"]),
     .target(name: "StrataModels", dependencies: ["StrataFormula", "StrataData", "StrataLinalg"]),
-    .target(name: "StrataInference", dependencies: ["StrataModels", "StrataLinalg"]),
+    .target(name: "StrataInference", dependencies: ["StrataModels", "StrataDesign", "StrataLinalg"]),
     .target(name: "StrataReport", dependencies: ["StrataInference", "StrataModels", "StrataData"]),
     .target(
       name: "Strata",
       dependencies: [
-        "StrataLinalg", "StrataData", "StrataFormula", "StrataModels", "StrataInference",
-        "StrataReport",
+        "StrataLinalg", "StrataData", "StrataFormula", "StrataDesign", "StrataModels",
+        "StrataInference", "StrataReport",
       ]),
     .executableTarget(
       name: "StrataCLI",
@@ -51,6 +52,8 @@ let package = Package(
       name: "StrataFormulaTests", dependencies: ["StrataFormula"]),
     .testTarget(
       name: "StrataModelsTests", dependencies: ["Strata"]),
+    .testTarget(
+      name: "StrataDesignTests", dependencies: ["Strata"]),
     .testTarget(
       name: "StrataCLITests", dependencies: ["StrataCLI"]),
   ]

@@ -1,5 +1,6 @@
 // The umbrella module: `import Strata` brings in every library layer.
 @_exported import StrataData
+@_exported import StrataDesign
 @_exported import StrataFormula
 @_exported import StrataInference
 @_exported import StrataLinalg

@@ -1,0 +1,144 @@
+import StrataLinalg
+
+extension SurveyDesign {
+  /// The design-based covariance of estimates with the given influence functions.
+  ///
+  ///     // a regression: influence = scores · bread over the estimation sample
+  ///     let v = try design.variance(influence: fit.scores * fit.bread, rows: fit.rows)
+  ///
+  /// This is the one linearization engine: every estimator (means, totals, ratios, regression
+  /// coefficients) hands it the n × p matrix of influence functions (estimating functions times
+  /// the bread, already multiplied by the sampling weights). `rows` are the data rows the
+  /// influence rows belong to; rows of the design not listed are outside the estimation domain
+  /// and count as zeros, with each stratum keeping its full-sample number of PSUs.
+  ///
+  /// Matches R `survey:::svyrecvar` (survey 4.1-1) on `subset(design, rows)`: the stratified
+  /// between-PSU variance at stage 1 with factor `(1 − n/N) n/(n − 1)`, plus, when FPCs are
+  /// given, each later stage's variance within sampled units weighted by the sampling fraction of
+  /// the stage above; single-PSU strata follow `lonelyPSU`.
+  ///
+  /// - Parameters:
+  ///   - influence: influence functions, one row per entry of `rows`.
+  ///   - rows: 0-based data rows, distinct.
+  /// - Returns: the p × p covariance.
+  /// - Throws: `DesignError.singlePSUStratum` for a single-PSU stratum under `.fail`.
+  /// - Complexity: O(n p²) per stage.
+  public func variance(influence: Matrix, rows: [Int]) throws -> Matrix {
+    precondition(influence.rows == rows.count, "influence rows differ from the row list")
+    let p = influence.cols
+    let v = try multistage(influence, rows: rows, positions: Array(0..<rows.count), stage: 0)
+    return Matrix(rows: p, cols: p, columnMajor: v).symmetrized()
+  }
+
+  /// The design covariance and design degrees of freedom for an estimator's influence
+  /// functions (the seam used by `--vce design` on models: pass `scores · bread`).
+  public func designCovariance(influence: Matrix, rows: [Int]) throws -> (covariance: Matrix, df: Int) {
+    (try variance(influence: influence, rows: rows), degreesOfFreedom(rows: rows))
+  }
+
+  /// R's `multistage`: this stage's variance plus, with FPCs, the next stages inside each cluster.
+  private func multistage(_ x: Matrix, rows: [Int], positions: [Int], stage: Int) throws -> [Double] {
+    var v = try onestage(x, rows: rows, positions: positions, stage: stage)
+    if hasFPC && stage + 1 < stages.count {
+      let s = stages[stage]
+      var groups: [Int: [Int]] = [:]
+      var order: [Int] = []
+      for pos in positions {
+        let c = s.clusters[rows[pos]]
+        if groups[c] == nil { order.append(c) }
+        groups[c, default: []].append(pos)
+      }
+      for c in order {
+        guard let sub = groups[c], let first = sub.first else { continue }
+        let r = rows[first]
+        let fraction = Double(s.sampleSize[r]) / s.populationSize[r]
+        let inner = try multistage(x, rows: rows, positions: sub, stage: stage + 1)
+        for k in v.indices { v[k] += inner[k] * fraction }
+      }
+    }
+    return v
+  }
+
+  /// R's `onestage`: the sum over strata, rescaled for strata dropped under `.average`.
+  private func onestage(_ x: Matrix, rows: [Int], positions: [Int], stage: Int) throws -> [Double] {
+    let p = x.cols
+    var total = [Double](repeating: 0, count: p * p)
+    if positions.isEmpty { return total }
+    let s = stages[stage]
+    var groups: [Int: [Int]] = [:]
+    var order: [Int] = []
+    for pos in positions {
+      let h = s.strata[rows[pos]]
+      if groups[h] == nil { order.append(h) }
+      groups[h, default: []].append(pos)
+    }
+    var ok = 0
+    for h in order {
+      guard let members = groups[h] else { continue }
+      if let m = try onestrat(x, rows: rows, positions: members, stage: stage) {
+        ok += 1
+        for k in total.indices { total[k] += m[k] }
+      }
+    }
+    if ok == 0 { return [Double](repeating: .nan, count: p * p) }
+    let factor = Double(order.count) / Double(ok)
+    return total.map { $0 * factor }
+  }
+
+  /// R's `onestrat`: between-cluster variance of cluster totals in one stratum; `nil` stands
+  /// for R's `NA` (a lonely PSU under `.average`).
+  private func onestrat(_ x: Matrix, rows: [Int], positions: [Int], stage: Int) throws -> [Double]? {
+    let p = x.cols
+    let s = stages[stage]
+    let r0 = rows[positions[0]]
+    let nPSU = s.sampleSize[r0]
+    // Cluster totals, with each cluster's finite-population factor.
+    var index: [Int: Int] = [:]
+    var sums: [[Double]] = []
+    var f: [Double] = []
+    for pos in positions {
+      let r = rows[pos]
+      let c = s.clusters[r]
+      let k: Int
+      if let existing = index[c] {
+        k = existing
+      } else {
+        k = sums.count
+        index[c] = k
+        sums.append([Double](repeating: 0, count: p))
+        let pop = s.populationSize[r]
+        f.append(pop.isInfinite ? 1 : (pop - Double(nPSU)) / pop)
+      }
+      for j in 0..<p { sums[k][j] += x[pos, j] }
+    }
+    if f.allSatisfy({ $0 < 1e-7 }) { return [Double](repeating: 0, count: p * p) }
+    var scale = f.map { nPSU > 1 ? $0 * Double(nPSU) / Double(nPSU - 1) : $0 }
+    let nsubset = sums.count
+    if nsubset < nPSU {
+      sums += Array(repeating: [Double](repeating: 0, count: p), count: nPSU - nsubset)
+      scale = Array(repeating: scale[0], count: sums.count)
+    }
+    if lonelyPSU != .adjust || nsubset > 1 || nPSU > 1 {
+      for j in 0..<p {
+        let mean = sums.reduce(0) { $0 + $1[j] } / Double(sums.count)
+        for k in sums.indices { sums[k][j] -= mean }
+      }
+    }
+    if nPSU <= 1 {
+      switch lonelyPSU {
+      case .certainty, .remove, .adjust: break
+      case .average: return nil
+      case .fail: throw DesignError.singlePSUStratum(stratum: s.stratumNames[s.strata[r0]], stage: stage + 1)
+      }
+    }
+    var out = [Double](repeating: 0, count: p * p)
+    for (k, row) in sums.enumerated() {
+      let w = scale[k]
+      for b in 0..<p where row[b] != 0 {
+        let wb = w * row[b]
+        for a in 0..<p { out[b * p + a] += row[a] * wb }
+      }
+    }
+    return out
+  }
+}

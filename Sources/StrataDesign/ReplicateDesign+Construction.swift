@@ -1,0 +1,149 @@
+import StrataLinalg
+
+extension ReplicateDesign {
+  /// Builds replicate weights from a linearization design, as R `as.svrepdesign(design, type =)`.
+  ///
+  /// - `.jk1` (unstratified designs): delete-one-PSU multipliers n/(n − 1), scale
+  ///   (1 − n/N)(n − 1)/n with the first-stage FPC, as `jk1weights`.
+  /// - `.brr` / `.fay` (exactly two PSUs per stratum): half-samples from a Sylvester Hadamard
+  ///   matrix of the smallest power-of-two order above the number of strata, as `brrweights`.
+  ///   R uses the same matrix for up to 15 strata; above that R may pick another Hadamard
+  ///   matrix, which gives the same variance for totals but slightly different ones otherwise.
+  /// - `.bootstrap`: Rao–Wu with-replacement resampling of PSUs within strata (without
+  ///   replacement from the FPC-sized population when FPCs are given), as `bootweights`, from a
+  ///   seeded SplitMix64 generator (R's random numbers are not reproduced).
+  ///
+  /// - Throws: `DesignError.cannotBuildReplicates` when the design does not fit the method.
+  public init(building construction: ReplicateConstruction, from design: SurveyDesign) throws {
+    let first = design.firstStage()
+    let n = design.rowCount
+    // Unique PSUs in order of first appearance.
+    var psuIndex: [Int: Int] = [:]
+    var psuOrder: [Int] = []
+    var psuStratum: [Int] = []
+    var psuFirstRow: [Int] = []
+    for i in 0..<n where psuIndex[first.clusters[i]] == nil {
+      psuIndex[first.clusters[i]] = psuOrder.count
+      psuOrder.append(first.clusters[i])
+      psuStratum.append(first.strata[i])
+      psuFirstRow.append(i)
+    }
+    let rowPSU = (0..<n).map { psuIndex[first.clusters[$0]] ?? 0 }
+    let npsu = psuOrder.count
+    let type = construction.type
+    var multipliers: [[Double]] = []  // per replicate, per PSU
+    var scale = 1.0
+    switch type {
+    case .jk1:
+      if design.hasStrata {
+        throw DesignError.cannotBuildReplicates(type: "jk1", reason: "the design is stratified; use brr or bootstrap")
+      }
+      var fpc = 1.0
+      if design.hasFPC {
+        let pops = Set(design.firstStagePopulation)
+        if pops.count > 1 {
+          throw DesignError.cannotBuildReplicates(type: "jk1", reason: "more than one first-stage FPC value")
+        }
+        if let pop = pops.first { fpc = (pop - Double(npsu)) / pop }
+      }
+      let m = Double(npsu) / Double(npsu - 1)
+      multipliers = (0..<npsu).map { r in (0..<npsu).map { $0 == r ? 0 : m } }
+      scale = fpc * Double(npsu - 1) / Double(npsu)
+    case .brr, .fay:
+      let rho = type == .fay ? (construction.rho ?? 0) : 0
+      if type == .fay && construction.rho == nil {
+        throw DesignError.missingReplicateOption(type: "fay", option: "rho")
+      }
+      guard design.hasStrata else {
+        throw DesignError.cannotBuildReplicates(type: type.rawValue, reason: "the design has no strata")
+      }
+      // Strata in R's order: sorted by name (as character), PSUs by first appearance.
+      var byStratum: [Int: [Int]] = [:]
+      for k in 0..<npsu { byStratum[psuStratum[k], default: []].append(k) }
+      for (h, psus) in byStratum where psus.count != 2 {
+        throw DesignError.cannotBuildReplicates(
+          type: type.rawValue, reason: "stratum '\(first.names[h])' has \(psus.count) PSU(s); BRR needs exactly 2")
+      }
+      let strataOrder = byStratum.keys.sorted { first.names[$0] < first.names[$1] }
+      var order = 4
+      while order <= strataOrder.count { order *= 2 }
+      for i in 0..<order {
+        var m = [Double](repeating: 0, count: npsu)
+        for (k, h) in strataOrder.enumerated() {
+          guard let pair = byStratum[h] else { continue }
+          let keepFirst = sylvester(k + 1, i)
+          m[pair[0]] = keepFirst ? 2 - rho : rho
+          m[pair[1]] = keepFirst ? rho : 2 - rho
+        }
+        multipliers.append(m)
+      }
+      scale = 1 / (Double(order) * (1 - rho) * (1 - rho))
+    case .bootstrap:
+      let reps = construction.replicates
+      if reps < 2 { throw DesignError.cannotBuildReplicates(type: "bootstrap", reason: "need at least 2 replicates") }
+      var rng = SplitMix64(seed: construction.seed)
+      var byStratum: [Int: [Int]] = [:]
+      var strataSeen: [Int] = []
+      for k in 0..<npsu {
+        if byStratum[psuStratum[k]] == nil { strataSeen.append(psuStratum[k]) }
+        byStratum[psuStratum[k], default: []].append(k)
+      }
+      multipliers = Array(repeating: [Double](repeating: 0, count: npsu), count: reps)
+      for h in strataSeen {
+        guard let psus = byStratum[h] else { continue }
+        let nh = psus.count
+        let pop = design.hasFPC ? design.firstStagePopulation[psuFirstRow[psus[0]]] : .infinity
+        for r in 0..<reps {
+          if pop.isFinite {
+            // Without replacement from the population made of repeated sample PSUs.
+            var population = (0..<Int(pop)).map { psus[$0 % nh] }
+            for d in 0..<nh {
+              let j = d + Int(rng.next(below: UInt64(population.count - d)))
+              population.swapAt(d, j)
+              multipliers[r][population[d]] += 1
+            }
+          } else {
+            for _ in 0..<nh { multipliers[r][psus[Int(rng.next(below: UInt64(nh)))]] += 1 }
+          }
+        }
+      }
+      let counts = strataSeen.map { Double(byStratum[$0]?.count ?? 1) }
+      let harmonic = Double(counts.count) / counts.reduce(0) { $0 + 1 / $1 }
+      scale = harmonic / ((harmonic - 1) * Double(reps - 1))
+    case .jkn, .sdr:
+      throw DesignError.cannotBuildReplicates(type: type.rawValue, reason: "only jk1, brr, fay and bootstrap can be built")
+    }
+    var storage: [Double] = []
+    storage.reserveCapacity(n * multipliers.count)
+    for m in multipliers { for i in 0..<n { storage.append(m[rowPSU[i]]) } }
+    self.init(
+      weights: design.weights, replicateWeights: Matrix(rows: n, cols: multipliers.count, columnMajor: storage),
+      combinedWeights: false, type: type, scale: scale,
+      rscales: Array(repeating: 1, count: multipliers.count), rho: type == .fay ? construction.rho : nil,
+      mse: construction.mse)
+  }
+}
+
+/// Entry (i, j) of the 0/1 Sylvester Hadamard matrix: 1 when `i & j` has even parity.
+func sylvester(_ i: Int, _ j: Int) -> Bool { (i & j).nonzeroBitCount % 2 == 0 }
+
+/// A small seeded generator (SplitMix64) for bootstrap replicates.
+struct SplitMix64 {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+  /// Uniform in `0..<bound` (rejection sampling, no modulo bias).
+  mutating func next(below bound: UInt64) -> UInt64 {
+    let limit = UInt64.max - UInt64.max % bound
+    while true {
+      let x = next()
+      if x < limit { return x % bound }
+    }
+  }
+}

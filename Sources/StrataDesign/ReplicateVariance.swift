@@ -1,0 +1,52 @@
+import StrataLinalg
+
+/// The replicate variance of R `survey:::svrVar`:
+/// `scale · Σ_r rscales_r (θ_r − θ̄)(θ_r − θ̄)ᵀ`, with θ̄ the mean of the replicates with
+/// positive `rscales`, or the full-sample estimate when `mse` is true. Replicates with a
+/// non-finite estimate are left out, as R's `na.omit`.
+///
+/// - Parameters:
+///   - replicates: one estimate vector (length p) per replicate.
+///   - estimate: the full-sample estimate (used when `mse`).
+/// - Returns: the p × p covariance.
+public func replicateVariance(
+  _ replicates: [[Double]], estimate: [Double], scale: Double, rscales: [Double], mse: Bool
+) -> Matrix {
+  let p = estimate.count
+  var kept: [Int] = []
+  for (r, theta) in replicates.enumerated() where theta.allSatisfy({ !$0.isNaN }) { kept.append(r) }
+  var center = estimate
+  if !mse {
+    center = [Double](repeating: 0, count: p)
+    let positive = kept.filter { rscales[$0] > 0 }
+    for r in positive { for j in 0..<p { center[j] += replicates[r][j] } }
+    for j in 0..<p { center[j] /= Double(positive.count) }
+  }
+  var v = Matrix(rows: p, cols: p)
+  for r in kept {
+    let d = (0..<p).map { replicates[r][$0] - center[$0] }
+    let w = rscales[r] * scale
+    for b in 0..<p { for a in 0..<p { v[a, b] += w * d[a] * d[b] } }
+  }
+  return v
+}
+
+extension ReplicateDesign {
+  /// The replicate covariance of a statistic computed from analysis weights.
+  ///
+  ///     let v = try design.variance(rows: rows) { w in [weightedMean(y, w)] }
+  ///
+  /// The one replicate engine (R `withReplicates` + `svrVar`): `estimate` is called with the
+  /// full-sample weights over `rows` and with each replicate's analysis weights over `rows`.
+  ///
+  /// - Returns: the full-sample estimate and its covariance.
+  public func variance(
+    rows: [Int], estimate: ([Double]) throws -> [Double]
+  ) rethrows -> (estimate: [Double], covariance: Matrix) {
+    let full = try estimate(rows.map { weights[$0] })
+    var thetas: [[Double]] = []
+    thetas.reserveCapacity(replicateCount)
+    for r in 0..<replicateCount { thetas.append(try estimate(analysisWeights(replicate: r, rows: rows))) }
+    return (full, replicateVariance(thetas, estimate: full, scale: scale, rscales: rscales, mse: mse))
+  }
+}

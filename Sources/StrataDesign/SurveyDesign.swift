@@ -1,0 +1,332 @@
+import StrataData
+
+/// What to do with a stratum that has a single PSU (R's `options(survey.lonely.psu =)`).
+public enum LonelyPSURule: String, Sendable, Codable, CaseIterable {
+  /// Stop with `DesignError.singlePSUStratum` (R's default).
+  case fail
+  /// The PSU was sampled with certainty: it adds no first-stage variance.
+  case certainty
+  /// Ignore the stratum's contribution (R: same arithmetic as `certainty`).
+  case remove
+  /// Centre the stratum at the grand mean (zero) instead of its own mean.
+  case adjust
+  /// Replace the stratum's contribution by the average over the other strata.
+  case average
+}
+
+/// A design declaration: the column names and options of R's `svydesign()`/`svrepdesign()`,
+/// without the data. It is what `strata svyset --save` writes and `--design` reads.
+public struct DesignSpecification: Sendable, Codable, Equatable {
+  /// Sampling-weight column (R `weights=`); for replicate designs the full-sample weights.
+  public var weights: String?
+  /// Stratum column (first stage).
+  public var strata: String?
+  /// Cluster columns, one per stage (R `ids = ~psu + ssu`); empty means each row is a PSU.
+  public var psu: [String]
+  /// FPC columns, one per stage: population sizes or sampling fractions, detected as R does.
+  public var fpc: [String]
+  /// PSU ids are unique only within strata (R `nest = TRUE`).
+  public var nest: Bool
+  /// Single-PSU strata handling.
+  public var lonelyPSU: LonelyPSURule
+  /// Replicate weights given in the data (R `svrepdesign`).
+  public var replicateWeights: ReplicateSpecification?
+  /// Replicates to build from the linearization design (R `as.svrepdesign`).
+  public var buildReplicates: ReplicateConstruction?
+
+  public init(
+    weights: String? = nil, strata: String? = nil, psu: [String] = [], fpc: [String] = [],
+    nest: Bool = false, lonelyPSU: LonelyPSURule = .fail, replicateWeights: ReplicateSpecification? = nil,
+    buildReplicates: ReplicateConstruction? = nil
+  ) {
+    self.weights = weights
+    self.strata = strata
+    self.psu = psu
+    self.fpc = fpc
+    self.nest = nest
+    self.lonelyPSU = lonelyPSU
+    self.replicateWeights = replicateWeights
+    self.buildReplicates = buildReplicates
+  }
+
+  /// The columns the design reads (for missing-value handling and messages).
+  public var columns: [String] {
+    var c: [String] = []
+    if let weights { c.append(weights) }
+    if let strata { c.append(strata) }
+    return c + psu + fpc
+  }
+}
+
+/// One sampling stage resolved to per-row codes.
+struct DesignStage: Sendable {
+  /// Stratum code of each data row at this stage (later stages: stratum × earlier cluster).
+  var strata: [Int]
+  /// Cluster code of each data row, unique across the whole design.
+  var clusters: [Int]
+  /// Number of sampled clusters in the row's stratum (R `fpc$sampsize`).
+  var sampleSize: [Int]
+  /// Population size of the row's stratum (R `fpc$popsize`), `+infinity` without an FPC.
+  var populationSize: [Double]
+  /// A printable name for each stratum code.
+  var stratumNames: [String]
+}
+
+/// A linearization (Taylor series) survey design: weights, strata, multistage clusters, FPCs.
+///
+///     let spec = DesignSpecification(strata: "stype", fpc: ["fpc"], weights: "pw")
+///     let design = try SurveyDesign(spec, data: apistrat)
+///     let v = try design.variance(influence: scoresTimesBread, rows: fit.rows)
+///
+/// Matches R `survey::svydesign(ids =, strata =, weights =, fpc =, nest =)` (survey 4.1-1):
+/// later-stage clusters are nested in earlier ones, FPCs are population sizes when any value
+/// exceeds 1 and sampling fractions otherwise, and without weights the weights follow from the
+/// FPCs (or are 1).
+public struct SurveyDesign: Sendable {
+  /// The declaration the design was built from.
+  public let specification: DesignSpecification
+  /// Number of data rows.
+  public let rowCount: Int
+  /// Sampling weight of each data row (1/π; 0 for rows outside the sample).
+  public let weights: [Double]
+  /// Whether strata were declared.
+  public let hasStrata: Bool
+  /// Whether FPCs were declared (R then computes later-stage variance).
+  public let hasFPC: Bool
+  /// Rows (0-based) with zero weight: allowed, as in R, and reported.
+  public let zeroWeightRows: [Int]
+  /// Where the weights came from, for output.
+  public let weightSource: WeightSource
+  let stages: [DesignStage]
+
+  /// How the sampling weights were obtained.
+  public enum WeightSource: String, Sendable {
+    case column, fpc, equal
+  }
+
+  /// The lonely-PSU rule.
+  public var lonelyPSU: LonelyPSURule { specification.lonelyPSU }
+  /// Number of sampling stages.
+  public var stageCount: Int { stages.count }
+
+  /// Builds and validates a design from data.
+  ///
+  /// - Throws: `DesignError` for missing or negative weights, PSUs repeated across strata
+  ///   without `nest`, a single-PSU stratum under `.fail`, mixed or too small FPCs;
+  ///   `DataError` for unknown columns.
+  public init(_ spec: DesignSpecification, data: DataFrame) throws {
+    let n = data.rowCount
+    self.specification = spec
+    self.rowCount = n
+    let allRows = Array(0..<n)
+
+    // Stage-1 strata.
+    var strata0: [Int]
+    var stratumNames0: [String]
+    if let s = spec.strata {
+      let g = try codes(of: s, in: data, rows: allRows)
+      strata0 = g.codes
+      stratumNames0 = g.names
+    } else {
+      strata0 = Array(repeating: 0, count: n)
+      stratumNames0 = ["1"]
+    }
+    self.hasStrata = spec.strata != nil
+
+    // Raw cluster codes per stage.
+    var rawClusters: [[Int]] = []
+    var rawNames: [[String]] = []
+    for c in spec.psu {
+      let g = try codes(of: c, in: data, rows: allRows)
+      rawClusters.append(g.codes)
+      rawNames.append(g.names)
+    }
+    if rawClusters.isEmpty {
+      rawClusters = [allRows]
+      rawNames = [allRows.map { String($0 + 1) }]
+    }
+    let stageCount = rawClusters.count
+
+    // Stage-1 clusters: nested in strata under `nest`, otherwise checked to be.
+    var clusters0 = rawClusters[0]
+    if spec.nest && spec.strata != nil {
+      clusters0 = pairCodes(strata0, rawClusters[0])
+    } else if spec.strata != nil, let column = spec.psu.first {
+      var stratumOf: [Int: Int] = [:]
+      for i in 0..<n {
+        if let s = stratumOf[clusters0[i]], s != strata0[i] {
+          throw DesignError.psuInSeveralStrata(
+            column: column, psu: rawNames[0][clusters0[i]],
+            strata: [stratumNames0[s], stratumNames0[strata0[i]]])
+        }
+        stratumOf[clusters0[i]] = strata0[i]
+      }
+    }
+    if Set(clusters0).count == 1 && !(spec.nest && spec.strata != nil) { throw DesignError.singlePSU }
+
+    // Later stages: clusters nested in the previous stage's cluster; strata = stage-1 stratum × previous cluster.
+    var stageStrata: [[Int]] = [strata0]
+    var stageClusters: [[Int]] = [clusters0]
+    var stageNames: [[String]] = [stratumNames0]
+    for k in 1..<max(stageCount, 1) where k < stageCount {
+      stageClusters.append(pairCodes(stageClusters[k - 1], rawClusters[k]))
+      let st = pairCodes(strata0, stageClusters[k - 1])
+      stageStrata.append(st)
+      var names = [String](repeating: "", count: (st.max() ?? -1) + 1)
+      for i in 0..<n {
+        let psuName = spec.psu.count > k - 1 ? rawNames[k - 1][rawClusters[k - 1][i]] : String(i + 1)
+        names[st[i]] = "\(stratumNames0[strata0[i]]).\(psuName)"
+      }
+      stageNames.append(names)
+    }
+
+    // Sample sizes: distinct clusters per stratum at each stage.
+    var sampleSizes: [[Int]] = []
+    for k in 0..<stageCount {
+      var sets: [Int: Set<Int>] = [:]
+      for i in 0..<n { sets[stageStrata[k][i], default: []].insert(stageClusters[k][i]) }
+      sampleSizes.append((0..<n).map { sets[stageStrata[k][$0]]?.count ?? 0 })
+    }
+
+    // FPCs: population sizes if any value > 1, sampling fractions otherwise (R's as.fpc).
+    var popSizes: [[Double]] = Array(repeating: Array(repeating: .infinity, count: n), count: stageCount)
+    self.hasFPC = !spec.fpc.isEmpty
+    if !spec.fpc.isEmpty {
+      if spec.fpc.count != stageCount { throw DesignError.fpcStageCount(fpc: spec.fpc.count, stages: stageCount) }
+      var values: [[Double]] = []
+      for c in spec.fpc { values.append(try completeNumbers(c, in: data)) }
+      let isPopulation = values.contains { $0.contains { $0 > 1 } }
+      if !isPopulation, values.allSatisfy({ $0.allSatisfy { $0 >= 1 } }) {
+        throw DesignError.mixedFPC(column: spec.fpc[0], row: 1, value: values[0].first ?? 1)
+      }
+      for (k, col) in values.enumerated() {
+        for i in 0..<n {
+          let v = col[i]
+          if isPopulation && v < 1 { throw DesignError.mixedFPC(column: spec.fpc[k], row: i + 1, value: v) }
+          let pop = isPopulation ? v : Double(sampleSizes[k][i]) / v
+          if pop < Double(sampleSizes[k][i]) {
+            throw DesignError.fpcSmallerThanSample(
+              column: spec.fpc[k], row: i + 1, populationSize: pop, sampleSize: sampleSizes[k][i])
+          }
+          popSizes[k][i] = pop
+        }
+      }
+    }
+
+    // Weights.
+    if let w = spec.weights {
+      let values = try numbers(w, in: data)
+      var negatives: [Int] = []
+      for i in 0..<n {
+        if values.missing[i] { throw DesignError.missingValue(column: w, row: i + 1) }
+        if values.values[i] < 0 || !values.values[i].isFinite { negatives.append(i) }
+      }
+      if let first = negatives.first {
+        throw DesignError.negativeWeight(column: w, row: first + 1, value: values.values[first], count: negatives.count)
+      }
+      if values.values.allSatisfy({ $0 == 0 }) { throw DesignError.allWeightsZero(column: w) }
+      self.weights = values.values
+      self.weightSource = .column
+    } else if !spec.fpc.isEmpty {
+      self.weights = (0..<n).map { i in
+        (0..<stageCount).reduce(1.0) { $0 * popSizes[$1][i] / Double(sampleSizes[$1][i]) }
+      }
+      self.weightSource = .fpc
+    } else {
+      self.weights = Array(repeating: 1, count: n)
+      self.weightSource = .equal
+    }
+    let finalWeights = self.weights
+    self.zeroWeightRows = finalWeights.indices.filter { finalWeights[$0] == 0 }
+
+    self.stages = (0..<stageCount).map { k in
+      DesignStage(
+        strata: stageStrata[k], clusters: stageClusters[k], sampleSize: sampleSizes[k],
+        populationSize: popSizes[k], stratumNames: stageNames[k])
+    }
+
+    // A single-PSU first-stage stratum fails now rather than at the first variance (R fails then).
+    if spec.lonelyPSU == .fail {
+      let s = stages[0]
+      for i in 0..<n where s.sampleSize[i] == 1 {
+        let pop = s.populationSize[i]
+        let f = pop.isInfinite ? 1 : (pop - 1) / pop
+        if f >= 1e-7 { throw DesignError.singlePSUStratum(stratum: s.stratumNames[s.strata[i]], stage: 1) }
+      }
+    }
+  }
+
+  /// Number of first-stage strata.
+  public var strataCount: Int { Set(stages[0].strata).count }
+  /// Number of first-stage PSUs.
+  public var psuCount: Int { Set(stages[0].clusters).count }
+  /// Estimated population size Σ wᵢ.
+  public var populationSize: Double { weights.reduce(0, +) }
+
+  /// Design degrees of freedom over `rows`: PSUs minus strata among rows with non-zero
+  /// weight (R `degf()` of the design restricted to those rows).
+  public func degreesOfFreedom(rows: [Int], includingZeroWeights: Bool = false) -> Int {
+    var psus = Set<Int>()
+    var strata = Set<Int>()
+    for r in rows where includingZeroWeights || weights[r] != 0 {
+      psus.insert(stages[0].clusters[r])
+      strata.insert(stages[0].strata[r])
+    }
+    return psus.count - strata.count
+  }
+
+  /// Stratum names at each stage for the given data row (used by replicate construction).
+  func firstStage() -> (strata: [Int], clusters: [Int], names: [String]) {
+    (stages[0].strata, stages[0].clusters, stages[0].stratumNames)
+  }
+
+  /// First-stage population sizes per row (infinity without an FPC).
+  var firstStagePopulation: [Double] { stages[0].populationSize }
+}
+
+// MARK: - Column helpers
+
+/// Dense codes of a design column with printable names; missing values are errors.
+func codes(of name: String, in data: DataFrame, rows: [Int]) throws -> (codes: [Int], names: [String]) {
+  let column = try data.column(named: name)
+  for r in rows where column.isMissing(r) { throw DesignError.missingValue(column: name, row: r + 1) }
+  let g = try data.groupCodes(of: name, rows: rows)
+  var names = [String](repeating: "", count: g.count)
+  for (k, r) in rows.enumerated() {
+    switch column.storage {
+    case .numeric(let c):
+      let v = c.values[r]
+      names[g.codes[k]] = v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)"
+    case .factor(let f): names[g.codes[k]] = f.levels[Int(f.codes[r])]
+    }
+  }
+  return (g.codes, names)
+}
+
+/// A numeric design column with its missing mask.
+func numbers(_ name: String, in data: DataFrame) throws -> NumericColumn {
+  try data.numericValues(of: name)
+}
+
+/// A numeric design column that must be complete.
+func completeNumbers(_ name: String, in data: DataFrame) throws -> [Double] {
+  let c = try data.numericValues(of: name)
+  if let i = c.missing.firstIndex(of: true) { throw DesignError.missingValue(column: name, row: i + 1) }
+  return c.values
+}
+
+/// Dense codes of the pairs (a[i], b[i]), in order of first appearance.
+func pairCodes(_ a: [Int], _ b: [Int]) -> [Int] {
+  var seen: [Int64: Int] = [:]
+  var out = [Int](repeating: 0, count: a.count)
+  for i in a.indices {
+    let key = Int64(a[i]) << 32 | Int64(b[i])
+    if let c = seen[key] {
+      out[i] = c
+    } else {
+      out[i] = seen.count
+      seen[key] = out[i]
+    }
+  }
+  return out
+}

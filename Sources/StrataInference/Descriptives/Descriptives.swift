@@ -1,0 +1,277 @@
+import StrataData
+import StrataDesign
+import StrataLinalg
+
+/// Design-based means, totals, proportions, ratios and quantiles.
+///
+///     let design = try SampleDesign(DesignSpecification(weights: "pw", strata: "stype", fpc: ["fpc"]), data: apistrat)
+///     let r = try Descriptives.estimate(.mean, variables: ["api00"], data: apistrat, design: design)
+///
+/// Every estimator reduces to influence functions fed to the design's one linearization engine
+/// (or, for replicate designs, to the replicate engine). Matches R `svymean`, `svytotal`,
+/// `svymean(~factor)`, `svyratio`, `svyquantile` (survey 4.1-1 default: `qrule = "math"`,
+/// Woodruff intervals) and `svyby`; missing values are dropped as `na.rm = TRUE`, which keeps the
+/// full design (a domain).
+public enum Descriptives {
+  /// Estimates `statistic` for each variable (each group of `options.by`).
+  ///
+  /// - Throws: `DataError` for unknown or non-numeric columns, `DesignError.emptyDomain`,
+  ///   `DesignError.singlePSUStratum` from the engine.
+  public static func estimate(
+    _ statistic: DescriptiveStatistic, variables: [String], data: DataFrame, design: SampleDesign,
+    options: DescriptiveOptions = .init()
+  ) throws -> DescriptiveResult {
+    var ctx = try Context(data: data, design: design, options: options)
+    var out: [DescriptiveEstimate] = []
+    for variable in variables {
+      for group in ctx.groups {
+        switch statistic {
+        case .mean, .total:
+          let y = try data.numericValues(of: variable)
+          let rows = group.rows.filter { !y.missing[$0] }
+          ctx.countDropped(group.rows.count - rows.count, variable)
+          out.append(try ctx.linear(statistic, y: rows.map { y.values[$0] }, rows: rows, variable: variable, by: group.by))
+        case .proportion:
+          let (codes, levels) = try factorCodes(variable, data: data)
+          let rows = group.rows.filter { codes[$0] >= 0 }
+          ctx.countDropped(group.rows.count - rows.count, variable)
+          out += try ctx.proportions(codes: rows.map { codes[$0] }, levels: levels, rows: rows, variable: variable, by: group.by)
+        case .quantile:
+          let y = try data.numericValues(of: variable)
+          let rows = group.rows.filter { !y.missing[$0] }
+          ctx.countDropped(group.rows.count - rows.count, variable)
+          for p in options.quantiles {
+            out.append(try ctx.quantile(p, y: rows.map { y.values[$0] }, rows: rows, variable: variable, by: group.by))
+          }
+        case .ratio:
+          throw DesignError.invalidOption("use Descriptives.ratio(numerator:denominator:) for ratios")
+        }
+      }
+    }
+    return ctx.result(statistic, out)
+  }
+
+  /// The ratio of two totals, R `svyratio(~num, ~den, design)`.
+  public static func ratio(
+    numerator: String, denominator: String, data: DataFrame, design: SampleDesign, options: DescriptiveOptions = .init()
+  ) throws -> DescriptiveResult {
+    var ctx = try Context(data: data, design: design, options: options)
+    let y = try data.numericValues(of: numerator)
+    let x = try data.numericValues(of: denominator)
+    var out: [DescriptiveEstimate] = []
+    for group in ctx.groups {
+      let rows = group.rows.filter { !y.missing[$0] && !x.missing[$0] }
+      ctx.countDropped(group.rows.count - rows.count, "\(numerator)/\(denominator)")
+      out.append(
+        try ctx.ratio(y: rows.map { y.values[$0] }, x: rows.map { x.values[$0] }, rows: rows,
+                      variable: "\(numerator)/\(denominator)", by: group.by))
+    }
+    return ctx.result(.ratio, out)
+  }
+}
+
+/// Codes (−1 for missing) and level names of a column used as a factor: factor levels as
+/// stored, numeric values sorted.
+func factorCodes(_ name: String, data: DataFrame) throws -> (codes: [Int], levels: [String]) {
+  let column = try data.column(named: name)
+  switch column.storage {
+  case .factor(let f):
+    return (f.codes.map { Int($0) }, f.levels)
+  case .numeric(let c):
+    let distinct = Array(Set((0..<c.count).filter { !c.missing[$0] }.map { c.values[$0] })).sorted()
+    var index: [Double: Int] = [:]
+    for (k, v) in distinct.enumerated() { index[v] = k }
+    let codes = (0..<c.count).map { c.missing[$0] ? -1 : (index[c.values[$0]] ?? -1) }
+    let names = distinct.map { v in v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)" }
+    return (codes, names)
+  }
+}
+
+/// A group of `by` (or the whole domain): its rows and labels.
+struct DescriptiveGroup {
+  var rows: [Int]
+  var by: [(String, String)]
+}
+
+/// The shared state of one descriptive call: the design, its domain and groups.
+struct Context {
+  let data: DataFrame
+  let design: SampleDesign
+  let options: DescriptiveOptions
+  let groups: [DescriptiveGroup]
+  let fullDF: Int
+  var dropped: [String: Int] = [:]
+
+  init(data: DataFrame, design: SampleDesign, options: DescriptiveOptions) throws {
+    guard options.level > 0 && options.level < 100 else { throw InferenceError.invalidLevel(options.level) }
+    self.data = data
+    self.design = design
+    self.options = options
+    let domainRows = options.domain?.rows ?? Array(0..<data.rowCount)
+    if domainRows.isEmpty { throw DesignError.emptyDomain(options.domain?.label ?? "the data") }
+    self.fullDF = design.degreesOfFreedom(rows: Array(0..<data.rowCount))
+    if options.by.isEmpty {
+      self.groups = [DescriptiveGroup(rows: domainRows, by: [])]
+    } else {
+      var coded: [(codes: [Int], levels: [String])] = []
+      for b in options.by { coded.append(try factorCodes(b, data: data)) }
+      var members: [[Int]: [Int]] = [:]
+      for r in domainRows {
+        let key = coded.map { $0.codes[r] }
+        if key.contains(where: { $0 < 0 }) { continue }
+        members[key, default: []].append(r)
+      }
+      // R's svyby order: sorted interaction levels, the first variable varying fastest.
+      let keys = members.keys.sorted { a, b in
+        for k in stride(from: a.count - 1, through: 0, by: -1) where a[k] != b[k] { return a[k] < b[k] }
+        return false
+      }
+      self.groups = keys.map { key in
+        DescriptiveGroup(
+          rows: members[key] ?? [],
+          by: zip(options.by, key.enumerated().map { coded[$0.offset].levels[$0.element] }).map { ($0, $1) })
+      }
+    }
+  }
+
+  mutating func countDropped(_ n: Int, _ variable: String) {
+    if n > 0 { dropped[variable, default: 0] += n }
+  }
+
+  var isReplicate: Bool {
+    if case .replicate = design { return true }
+    return false
+  }
+
+  /// Critical value and df for an interval on `rows`.
+  func critical(quantileRows rows: [Int]?) -> (value: Double, df: Int?) {
+    let alpha = 1 - options.level / 100
+    switch options.convention {
+    case .stata:
+      return (StudentT(df: Double(fullDF)).quantile(1 - alpha / 2), fullDF)
+    case .r:
+      if let rows {
+        let df = design.degreesOfFreedom(rows: rows)
+        return (StudentT(df: Double(df)).quantile(1 - alpha / 2), df)
+      }
+      return (Normal.quantile(1 - alpha / 2), nil)
+    }
+  }
+
+  /// Weighted variance as R `svyvar` (n/(n − 1) Σ w (y − ȳ)² / Σ w), with n the number of rows
+  /// with non-zero weight (linearization) or all rows (replicate designs, as R).
+  func svyvar(_ y: [Double], _ w: [Double]) -> (variance: Double, n: Double, population: Double) {
+    let sw = w.reduce(0, +)
+    let mean = zip(y, w).reduce(0) { $0 + $1.0 * $1.1 } / sw
+    let n = Double(isReplicate ? y.count : w.filter { $0 != 0 }.count)
+    let ss = zip(y, w).reduce(0) { $0 + $1.1 * ($1.0 - mean) * ($1.0 - mean) } / sw
+    return (ss * n / (n - 1), n, sw)
+  }
+
+  func make(
+    _ variable: String, level: String? = nil, quantile: Double? = nil, by: [(String, String)], estimate: Double,
+    variance: Double, deff: Double?, rows: [Int]
+  ) -> DescriptiveEstimate {
+    let se = variance.squareRoot()
+    let (z, df) = critical(quantileRows: nil)
+    return DescriptiveEstimate(
+      variable: variable, level: level, quantile: quantile, by: by, estimate: estimate, stdError: se,
+      confLow: estimate - z * se, confHigh: estimate + z * se, deff: deff, cv: se / estimate,
+      observations: rows.count, df: df)
+  }
+
+  /// Mean or total of `y` over `rows`.
+  func linear(_ statistic: DescriptiveStatistic, y: [Double], rows: [Int], variable: String, by: [(String, String)]) throws
+    -> DescriptiveEstimate
+  {
+    if rows.isEmpty { throw DesignError.emptyDomain("the domain of \(variable)") }
+    let isMean = statistic == .mean
+    let (est, v) = try design.covariance(
+      rows: rows,
+      estimate: { w in
+        let t = zip(y, w).reduce(0) { $0 + $1.0 * $1.1 }
+        return [isMean ? t / w.reduce(0, +) : t]
+      },
+      influence: { w in
+        if isMean {
+          let sw = w.reduce(0, +)
+          let m = zip(y, w).reduce(0) { $0 + $1.0 * $1.1 } / sw
+          return Matrix(rows: y.count, cols: 1, columnMajor: zip(y, w).map { $1 * ($0 - m) / sw })
+        }
+        return Matrix(rows: y.count, cols: 1, columnMajor: zip(y, w).map { $0 * $1 })
+      })
+    let w = rows.map { design.weights[$0] }
+    let s = svyvar(y, w)
+    let vsrs = isMean ? s.variance * (s.population - s.n) / (s.population * s.n)
+      : s.variance * s.population * s.population * (s.population - s.n) / (s.population * s.n)
+    return make(variable, by: by, estimate: est[0], variance: v[0, 0], deff: v[0, 0] / vsrs, rows: rows)
+  }
+
+  /// Proportions of every level of a factor over `rows`.
+  func proportions(codes: [Int], levels: [String], rows: [Int], variable: String, by: [(String, String)]) throws
+    -> [DescriptiveEstimate]
+  {
+    if rows.isEmpty { throw DesignError.emptyDomain("the domain of \(variable)") }
+    let k = levels.count
+    let (est, v) = try design.covariance(
+      rows: rows,
+      estimate: { w in
+        let sw = w.reduce(0, +)
+        var p = [Double](repeating: 0, count: k)
+        for (i, c) in codes.enumerated() { p[c] += w[i] / sw }
+        return p
+      },
+      influence: { w in
+        let sw = w.reduce(0, +)
+        var p = [Double](repeating: 0, count: k)
+        for (i, c) in codes.enumerated() { p[c] += w[i] / sw }
+        var m = Matrix(rows: codes.count, cols: k)
+        for (i, c) in codes.enumerated() {
+          for j in 0..<k { m[i, j] = w[i] * ((c == j ? 1 : 0) - p[j]) / sw }
+        }
+        return m
+      })
+    let w = rows.map { design.weights[$0] }
+    return (0..<k).map { j in
+      let s = svyvar(codes.map { $0 == j ? 1 : 0 }, w)
+      let vsrs = s.variance * (s.population - s.n) / (s.population * s.n)
+      return make(variable, level: levels[j], by: by, estimate: est[j], variance: v[j, j], deff: v[j, j] / vsrs, rows: rows)
+    }
+  }
+
+  /// Ratio of totals Σwy / Σwx over `rows`.
+  func ratio(y: [Double], x: [Double], rows: [Int], variable: String, by: [(String, String)]) throws -> DescriptiveEstimate {
+    if rows.isEmpty { throw DesignError.emptyDomain("the domain of \(variable)") }
+    func r(_ w: [Double]) -> (Double, Double) {
+      let ty = zip(y, w).reduce(0) { $0 + $1.0 * $1.1 }
+      let tx = zip(x, w).reduce(0) { $0 + $1.0 * $1.1 }
+      return (ty / tx, tx)
+    }
+    let (est, v) = try design.covariance(
+      rows: rows, estimate: { [r($0).0] },
+      influence: { w in
+        let (ratio, tx) = r(w)
+        return Matrix(rows: y.count, cols: 1, columnMajor: y.indices.map { w[$0] * (y[$0] - ratio * x[$0]) / tx })
+      })
+    var deff: Double?
+    if !isReplicate {
+      let w = rows.map { design.weights[$0] }
+      let (ratio, tx) = r(w)
+      let s = svyvar(y.indices.map { (y[$0] - ratio * x[$0]) / tx }, w)
+      deff = v[0, 0] / (s.variance * s.population * s.population * (s.population - s.n) / (s.population * s.n))
+    }
+    return make(variable, by: by, estimate: est[0], variance: v[0, 0], deff: deff, rows: rows)
+  }
+
+  func result(_ statistic: DescriptiveStatistic, _ estimates: [DescriptiveEstimate]) -> DescriptiveResult {
+    var notes: [String] = []
+    for (variable, n) in dropped.sorted(by: { $0.key < $1.key }) {
+      notes.append("\(n) row(s) with missing \(variable) left out of its domain (the design is kept)")
+    }
+    let zero = design.weights.filter { $0 == 0 }.count
+    if zero > 0 { notes.append("\(zero) row(s) have zero sampling weight") }
+    return DescriptiveResult(
+      statistic: statistic, estimates: estimates, design: design.summary, df: fullDF, level: options.level,
+      convention: options.convention, domain: options.domain?.label, notes: notes)
+  }
+}
