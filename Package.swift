@@ -32,7 +32,7 @@ let package = Package(
     .target(name: "StrataDesign", dependencies: ["StrataData", "StrataLinalg"]),
     .target(name: "StrataModels", dependencies: ["StrataFormula", "StrataData", "StrataLinalg"]),
     .target(name: "StrataInference", dependencies: ["StrataModels", "StrataDesign", "StrataLinalg"]),
-    .target(name: "StrataReport", dependencies: ["StrataInference", "StrataModels", "StrataData"]),
+    .target(name: "StrataReport", dependencies: ["StrataInference", "StrataDesign", "StrataModels", "StrataData"]),
     .target(
       name: "Strata",
       dependencies: [

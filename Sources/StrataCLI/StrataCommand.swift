@@ -8,7 +8,10 @@ struct StrataCommand: ParsableCommand {
     commandName: "strata",
     abstract: "Fast survey analysis: regression models with classical, robust, cluster and design-based errors.",
     version: "0.1.0",
-    subcommands: [Fit.self, Describe.self])
+    subcommands: [
+      Fit.self, Describe.self, MeanCommand.self, TotalCommand.self, PropCommand.self, QuantileCommand.self,
+      RatioCommand.self, TabCommand.self, SvysetCommand.self,
+    ])
 
   /// Parses, runs, and turns every error into one message and a non-zero exit code.
   static func main() {
@@ -41,6 +44,7 @@ enum ErrorMessage {
     case let e as EstimationError: return e.description
     case let e as InferenceError: return e.description
     case let e as LinalgError: return e.description
+    case let e as DesignError: return e.description
     case let e as OutputError: return e.description
     default: return nil
     }

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Strata
+
+/// `strata tab A B --data FILE [design]`: weighted cross-tabulation with the Rao–Scott test.
+struct TabCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "tab",
+    abstract: "Design-based two-way table: cell proportions with SEs and the Rao-Scott test (R svychisq).")
+
+  @Argument(help: "Row variable.") var rowVariable: String
+  @Argument(help: "Column variable.") var columnVariable: String
+  @OptionGroup var options: DescriptiveCommandOptions
+
+  func run() throws {
+    let (frame, design, opts) = try options.prepare()
+    if !opts.by.isEmpty { throw ValidationError("tab does not take --by; use --subpop for a domain") }
+    let t = try CrossTabulation.tabulate(rowVariable, by: columnVariable, data: frame, design: design, options: opts)
+    switch options.outputOptions.format {
+    case .text: try options.outputOptions.write(DescriptiveReport.text(t, dataSource: options.data))
+    case .json: try options.outputOptions.write(DescriptiveReport.json(t, dataSource: options.data).serialized() + "\n")
+    case .csv: try options.outputOptions.write(DescriptiveReport.csv(t))
+    }
+  }
+}

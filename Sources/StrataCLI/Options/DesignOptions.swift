@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+extension LonelyPSURule: ExpressibleByArgument {}
+extension ReplicateType: ExpressibleByArgument {}
+
+/// The survey-design flags every design-aware command shares (R `svydesign`/`svrepdesign`,
+/// Stata `svyset`).
+struct DesignOptions: ParsableArguments {
+  @Option(help: "Sampling-weight column (R svydesign(weights =)); for replicate designs the full-sample weights.")
+  var weights: String?
+
+  @Option(help: "Stratum column.")
+  var strata: String?
+
+  @Option(help: "PSU column, or one column per stage: --psu dnum,snum.")
+  var psu: String?
+
+  @Option(help: "FPC columns, one per stage: population sizes or sampling fractions (detected as R does).")
+  var fpc: String?
+
+  @Flag(help: "PSU ids are unique only within strata (R nest = TRUE).")
+  var nest = false
+
+  @Option(name: .customLong("lonely-psu"), help: "Single-PSU strata (R survey.lonely.psu).")
+  var lonelyPSU: LonelyPSURule = .fail
+
+  @Option(help: "Domain (subpopulation) as an R expression; the full design is kept (unlike a subset).")
+  var subpop: String?
+
+  @Option(help: "Replicate-weight columns: a comma list or a pattern such as 'repw*'.")
+  var repweights: String?
+
+  @Option(help: "Replicate type of --repweights.")
+  var reptype: ReplicateType?
+
+  @Option(help: "Replicate variance scale (svrepdesign scale =); defaults depend on --reptype.")
+  var scale: Double?
+
+  @Option(help: "Per-replicate scales, comma-separated (one value or one per replicate).")
+  var rscales: String?
+
+  @Option(help: "Fay's rho (--reptype fay or --replicate fay).")
+  var rho: Double?
+
+  @Flag(help: "Centre replicates at the full-sample estimate (svrepdesign mse = TRUE).")
+  var mse = false
+
+  @Option(help: "Build replicate weights from the design (R as.svrepdesign): jk1, brr, fay or bootstrap.")
+  var replicate: ReplicateType?
+
+  @Option(help: "Number of bootstrap replicates for --replicate bootstrap.")
+  var reps: Int = 50
+
+  @Option(help: "Seed of the bootstrap generator.")
+  var seed: UInt64 = 1
+
+  @Option(help: "Read the design declaration saved by `strata svyset --save`.")
+  var design: String?
+
+  static func list(_ s: String?) -> [String] {
+    (s ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+  }
+
+  /// Whether any design flag was given.
+  var declaresDesign: Bool {
+    strata != nil || psu != nil || fpc != nil || repweights != nil || design != nil || replicate != nil
+      || weights != nil
+  }
+
+  func validate() throws {
+    if design != nil && (strata != nil || psu != nil || fpc != nil || repweights != nil || replicate != nil) {
+      throw ValidationError("--design reads a saved declaration; do not combine it with --strata/--psu/--fpc/--repweights/--replicate")
+    }
+    if repweights != nil && (strata != nil || psu != nil || fpc != nil || replicate != nil) {
+      throw ValidationError("--repweights declares a replicate design; drop --strata/--psu/--fpc/--replicate")
+    }
+    if reptype != nil && repweights == nil { throw ValidationError("--reptype goes with --repweights") }
+    if reps < 2 { throw ValidationError("--reps must be at least 2") }
+    if let rho, !(rho >= 0 && rho < 1) { throw ValidationError("--rho must be in [0, 1)") }
+  }
+
+  /// The declaration the flags (or the saved file) describe.
+  func specification() throws -> DesignSpecification {
+    if let design { return try DesignSpecification.load(from: design) }
+    var spec = DesignSpecification(
+      weights: weights, strata: strata, psu: Self.list(psu), fpc: Self.list(fpc), nest: nest, lonelyPSU: lonelyPSU)
+    if let repweights {
+      var rs: [Double]?
+      if rscales != nil {
+        rs = try Self.list(rscales).map { text in
+          guard let v = Double(text) else { throw ValidationError("--rscales: '\(text)' is not a number") }
+          return v
+        }
+      }
+      spec.replicateWeights = ReplicateSpecification(
+        columns: Self.list(repweights), type: reptype ?? .brr, scale: scale, rscales: rs, rho: rho, mse: mse)
+    }
+    if let replicate {
+      spec.buildReplicates = ReplicateConstruction(type: replicate, replicates: reps, seed: seed, rho: rho, mse: mse)
+    }
+    return spec
+  }
+
+  /// The design built on `data`.
+  func build(on data: DataFrame) throws -> SampleDesign {
+    try SampleDesign(try specification(), data: data)
+  }
+
+  /// The `--subpop` domain, if any.
+  func domain(on data: DataFrame) throws -> Domain? {
+    guard let subpop else { return nil }
+    return Domain(indicator: try RowExpression.parse(subpop).evaluate(on: data), label: subpop)
+  }
+}

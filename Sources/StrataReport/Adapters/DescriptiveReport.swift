@@ -1,0 +1,222 @@
+import StrataDesign
+import StrataInference
+
+/// Turns design-based descriptives and cross-tabulations into text, JSON and CSV.
+public enum DescriptiveReport {
+  /// "Design: 3 strata, 200 PSUs, population size 6194, df 197 (FPC; lonely PSU: fail)".
+  public static func designLine(_ d: DesignSummary) -> String {
+    let sig = NumberFormat.significant
+    if d.kind == "replicate" {
+      var s = "\(d.replicates ?? 0) \(d.replicateType?.rawValue.uppercased() ?? "") replicates"
+      if let scale = d.scale { s += " (scale \(sig(scale, 6))\(d.mse == true ? ", mse" : ""))" }
+      return s + ", population size \(sig(d.populationSize, 8)), df \(d.df)"
+    }
+    let strata = d.strata ?? 1
+    var s = strata == 1 ? "1 stratum, \(d.psus ?? 0) PSUs" : "\(strata) strata, \(d.psus ?? 0) PSUs"
+    if let stages = d.stages, stages > 1 { s += " (\(stages) stages)" }
+    s += ", population size \(sig(d.populationSize, 8)), df \(d.df)"
+    var extra: [String] = []
+    if d.fpc { extra.append("FPC") }
+    if d.weightSource == "fpc" { extra.append("weights from FPC") }
+    if d.weightSource == "equal" { extra.append("equal weights") }
+    if let rule = d.lonelyPSU { extra.append("lonely PSU: \(rule.rawValue)") }
+    if d.zeroWeights > 0 { extra.append("\(d.zeroWeights) zero weights") }
+    return extra.isEmpty ? s : s + " (" + extra.joined(separator: "; ") + ")"
+  }
+
+  static func title(_ s: DescriptiveStatistic) -> String {
+    switch s {
+    case .mean: return "Survey mean"
+    case .total: return "Survey total"
+    case .proportion: return "Survey proportions"
+    case .ratio: return "Survey ratio"
+    case .quantile: return "Survey quantiles"
+    }
+  }
+
+  static func intervalNote(_ r: DescriptiveResult) -> String {
+    let dfs = Set(r.estimates.compactMap(\.df))
+    if dfs.isEmpty { return "Intervals: normal (R convention, as confint() of svymean/svytotal)." }
+    let list = dfs.sorted().map(String.init).joined(separator: ", ")
+    switch r.convention {
+    case .stata: return "Intervals: t with \(list) design df (Stata convention)."
+    case .r: return "Intervals: Woodruff, t with \(list) design df (R svyquantile)."
+    }
+  }
+
+  /// The estimate table.
+  public static func table(_ r: DescriptiveResult) -> Table {
+    let byNames = r.estimates.first?.by.map(\.0) ?? []
+    let hasLevel = r.statistic == .proportion
+    let hasQuantile = r.statistic == .quantile
+    let levelText = NumberFormat.significant(r.level, 4)
+    var columns: [Table.Column] = [.init("", alignment: .left)]
+    if hasLevel { columns.append(.init("level", alignment: .left)) }
+    columns += byNames.map { Table.Column($0, alignment: .left) }
+    if hasQuantile { columns.append(.init("quantile")) }
+    columns += [.init("Estimate"), .init("Std. Err."), .init("[\(levelText)% Conf."), .init("Interval]"), .init("Deff"), .init("CV")]
+    var t = Table(columns: columns)
+    let est = NumberFormat.column(r.estimates.map(\.estimate))
+    let se = NumberFormat.column(r.estimates.map(\.stdError))
+    let lo = NumberFormat.column(r.estimates.map(\.confLow))
+    let hi = NumberFormat.column(r.estimates.map(\.confHigh))
+    for (i, e) in r.estimates.enumerated() {
+      var row = [e.variable]
+      if hasLevel { row.append(e.level ?? "") }
+      row += e.by.map(\.1)
+      if hasQuantile { row.append(NumberFormat.significant(e.quantile ?? .nan, 4)) }
+      row += [
+        est[i], se[i], lo[i], hi[i], e.deff.map { NumberFormat.significant($0, 4) } ?? "",
+        NumberFormat.significant(e.cv, 4),
+      ]
+      t.rows.append(row)
+    }
+    return t
+  }
+
+  /// A report like R's `print(svymean(...))` with the design, interval and deff columns.
+  public static func text(_ r: DescriptiveResult, dataSource: String) -> String {
+    var out = "\(title(r.statistic)) (\(r.design.kind) design)\n"
+    out += "Data:    \(dataSource), \(r.design.observations) observations\n"
+    out += "Design:  \(designLine(r.design))\n"
+    if let d = r.domain { out += "Domain:  \(d)\n" }
+    out += "\n" + TextRenderer.render(table(r))
+    out += intervalNote(r) + "\n"
+    if !r.notes.isEmpty { out += "Notes:\n" + r.notes.map { "  " + $0 }.joined(separator: "\n") + "\n" }
+    return out
+  }
+
+  /// The design object of every JSON document.
+  public static func designJSON(_ d: DesignSummary) -> JSONValue {
+    var pairs: [(String, JSONValue)] = [("type", .string(d.kind)), ("observations", .int(d.observations))]
+    if let s = d.strata { pairs.append(("strata", .int(s))) }
+    if let p = d.psus { pairs.append(("psus", .int(p))) }
+    if let s = d.stages { pairs.append(("stages", .int(s))) }
+    pairs.append(("population_size", .num(d.populationSize)))
+    pairs.append(("df", .int(d.df)))
+    if let r = d.replicates { pairs.append(("replicates", .int(r))) }
+    if let t = d.replicateType { pairs.append(("replicate_type", .string(t.rawValue))) }
+    if let s = d.scale { pairs.append(("scale", .num(s))) }
+    if let m = d.mse { pairs.append(("mse", .bool(m))) }
+    if let l = d.lonelyPSU { pairs.append(("lonely_psu", .string(l.rawValue))) }
+    pairs.append(("fpc", .bool(d.fpc)))
+    pairs.append(("weights", .string(d.weightSource)))
+    pairs.append(("zero_weights", .int(d.zeroWeights)))
+    return .object(pairs)
+  }
+
+  /// `{"statistic", "estimates": [...], "design": {...}, "df"}` plus level, convention, domain, notes.
+  public static func json(_ r: DescriptiveResult, dataSource: String) -> JSONValue {
+    let estimates: [JSONValue] = r.estimates.map { e in
+      var pairs: [(String, JSONValue)] = [("variable", .string(e.variable))]
+      pairs.append(("level", e.level.map { .string($0) } ?? .null))
+      if let q = e.quantile { pairs.append(("quantile", .num(q))) }
+      pairs.append(("by", .object(e.by.map { ($0.0, .string($0.1)) })))
+      pairs += [
+        ("estimate", .num(e.estimate)), ("std_error", .num(e.stdError)), ("conf_low", .num(e.confLow)),
+        ("conf_high", .num(e.confHigh)), ("deff", .num(e.deff)), ("cv", .num(e.cv)), ("n", .int(e.observations)),
+      ]
+      return .object(pairs)
+    }
+    return .object([
+      ("statistic", .string(r.statistic.rawValue)), ("data", .string(dataSource)), ("estimates", .array(estimates)),
+      ("design", designJSON(r.design)), ("df", .int(r.df)), ("conf_level", .num(r.level)),
+      ("convention", .string(r.convention.rawValue)), ("domain", r.domain.map { .string($0) } ?? .null),
+      ("notes", .array(r.notes.map { .string($0) })),
+    ])
+  }
+
+  /// A tidy CSV at full precision.
+  public static func csv(_ r: DescriptiveResult) -> String {
+    let byNames = r.estimates.first?.by.map(\.0) ?? []
+    var header = ["variable", "level"] + byNames
+    if r.statistic == .quantile { header.append("quantile") }
+    header += ["estimate", "std_error", "conf_low", "conf_high", "deff", "cv"]
+    var t = Table(columns: header.map { Table.Column($0) })
+    func n(_ x: Double?) -> String { x.map { $0.isFinite ? "\($0)" : "NA" } ?? "NA" }
+    for e in r.estimates {
+      var row = [e.variable, e.level ?? ""] + e.by.map(\.1)
+      if r.statistic == .quantile { row.append(n(e.quantile)) }
+      row += [n(e.estimate), n(e.stdError), n(e.confLow), n(e.confHigh), n(e.deff), n(e.cv)]
+      t.rows.append(row)
+    }
+    return CSVRenderer.render(t)
+  }
+
+  // MARK: Cross-tabulations
+
+  /// The cell table of a cross-tabulation.
+  public static func table(_ t: CrossTabulation) -> Table {
+    let levelText = NumberFormat.significant(t.level, 4)
+    var table = Table(columns: [
+      .init(t.rowVariable, alignment: .left), .init(t.columnVariable, alignment: .left), .init("Proportion"),
+      .init("Std. Err."), .init("[\(levelText)% Conf."), .init("Interval]"), .init("Est. total"),
+    ])
+    let p = NumberFormat.column(t.cells.map(\.proportion))
+    let se = NumberFormat.column(t.cells.map(\.stdError))
+    let lo = NumberFormat.column(t.cells.map(\.confLow))
+    let hi = NumberFormat.column(t.cells.map(\.confHigh))
+    let total = NumberFormat.column(t.cells.map(\.total), significant: 7)
+    for (i, c) in t.cells.enumerated() {
+      table.rows.append([c.row, c.column, p[i], se[i], lo[i], hi[i], total[i]])
+    }
+    return table
+  }
+
+  static func testLine(_ t: CrossTabulation) -> String {
+    let sig = NumberFormat.significant
+    return "Pearson's X^2 with Rao & Scott adjustment: F = \(sig(t.statistic, 6)), ndf = \(sig(t.ndf, 6)), "
+      + "ddf = \(sig(t.ddf, 6)), p-value = \(NumberFormat.pValue(t.pValue))\n"
+  }
+
+  /// Text: the design line, the cells, and the Rao–Scott test as R's `svychisq` prints it.
+  public static func text(_ t: CrossTabulation, dataSource: String) -> String {
+    var out = "Survey cross-tabulation of \(t.rowVariable) by \(t.columnVariable) (\(t.design.kind) design)\n"
+    out += "Data:    \(dataSource), \(t.design.observations) observations\n"
+    out += "Design:  \(designLine(t.design))\n"
+    if let d = t.domain { out += "Domain:  \(d)\n" }
+    out += "\n" + TextRenderer.render(table(t))
+    out += "Cell proportions of the population (normal intervals).\n"
+    out += testLine(t)
+    return out
+  }
+
+  /// JSON with the cells, the test and the design.
+  public static func json(_ t: CrossTabulation, dataSource: String) -> JSONValue {
+    .object([
+      ("statistic", .string("tab")), ("data", .string(dataSource)), ("rows", .string(t.rowVariable)),
+      ("columns", .string(t.columnVariable)),
+      (
+        "cells",
+        .array(
+          t.cells.map { c in
+            .object([
+              (t.rowVariable, .string(c.row)), (t.columnVariable, .string(c.column)), ("proportion", .num(c.proportion)),
+              ("std_error", .num(c.stdError)), ("conf_low", .num(c.confLow)), ("conf_high", .num(c.confHigh)),
+              ("total", .num(c.total)),
+            ])
+          })
+      ),
+      (
+        "test",
+        .object([
+          ("method", .string("Pearson's X^2: Rao & Scott adjustment")), ("pearson", .num(t.pearson)),
+          ("statistic", .num(t.statistic)), ("ndf", .num(t.ndf)), ("ddf", .num(t.ddf)), ("p_value", .num(t.pValue)),
+        ])
+      ),
+      ("design", designJSON(t.design)), ("df", .int(t.df)), ("conf_level", .num(t.level)),
+      ("domain", t.domain.map { .string($0) } ?? .null),
+    ])
+  }
+
+  /// CSV of the cells at full precision.
+  public static func csv(_ t: CrossTabulation) -> String {
+    var table = Table(columns: [t.rowVariable, t.columnVariable, "proportion", "std_error", "conf_low", "conf_high", "total"].map {
+      Table.Column($0)
+    })
+    for c in t.cells {
+      table.rows.append([c.row, c.column, "\(c.proportion)", "\(c.stdError)", "\(c.confLow)", "\(c.confHigh)", "\(c.total)"])
+    }
+    return CSVRenderer.render(table)
+  }
+}
