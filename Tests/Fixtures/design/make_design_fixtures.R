@@ -124,7 +124,7 @@ for (id in names(designs)) {
   add_case(paste0(id, "_total"), id, "total", "enroll", stat_rows(coef(tt), vcov(tt), deff(tt)))
   p <- svymean(~stype, d, deff = TRUE)
   add_case(paste0(id, "_prop"), id, "proportion", "stype",
-           stat_rows(coef(p), vcov(p), diag(as.matrix(deff(p))), level = levels(d$variables$stype)))
+           stat_rows(coef(p), vcov(p), deff(p), level = levels(d$variables$stype)))
   r <- svyratio(~api.stu, ~enroll, d, deff = !isrep, na.rm = TRUE)
   add_case(paste0(id, "_ratio"), id, "ratio", c("api.stu", "enroll"),
            stat_rows(c(ratio = coef(r)), SE(r)^2, if (isrep) NULL else attr(r, "deff")))
