@@ -49,7 +49,7 @@ extension ModelRecipe {
       used.append(column)
     }
     var subset = DataFrame(columns: used, source: data.source)
-    if rows != nil || used.isEmpty { subset = used.isEmpty ? subset : subset.rows(rowIDs) }
+    if rows != nil && !used.isEmpty { subset = subset.rows(rowIDs) }
     let m = rowIDs.count
 
     var values: [Int: FrameVariable] = [:]
