@@ -63,14 +63,14 @@ extension EstimationError: CustomStringConvertible {
         + "terms, or drop the perfectly predicted observations"
     case .responseNotBinary(let name, let value, let row):
       return "the response '\(name)' must be 0/1, logical or a two-level factor for this model, but data row \(row) "
-        + "has \(value); use fraclogit/fracprobit for proportions or poisson for counts"
+        + "has \(plain(value)); use fraclogit/fracprobit for proportions or poisson for counts"
     case .responseLevels(let name, let levels):
       return "the response '\(name)' has \(levels.count) level(s) (\(levels.joined(separator: ", "))); a binary "
         + "model needs exactly two (the second is the outcome 1)"
     case .responseOutOfRange(let name, let value, let row):
-      return "the response '\(name)' of a fractional model must lie in [0, 1], but data row \(row) has \(value)"
+      return "the response '\(name)' of a fractional model must lie in [0, 1], but data row \(row) has \(plain(value))"
     case .negativeCount(let name, let value, let row):
-      return "the response '\(name)' of a Poisson model must be a non-negative count, but data row \(row) has \(value)"
+      return "the response '\(name)' of a Poisson model must be a non-negative count, but data row \(row) has \(plain(value))"
     case .stepHalvingFailed(let iteration):
       return "IRLS could not reduce the deviance at iteration \(iteration) even after halving the step 30 times; "
         + "rescale the regressors or look for separation"
@@ -78,4 +78,10 @@ extension EstimationError: CustomStringConvertible {
       return "the observed information is not positive definite at the estimate; use --vce classical (expected information)"
     }
   }
+}
+
+/// A number as data shows it: integers without a decimal point.
+private func plain(_ v: Double) -> String {
+  if v == v.rounded() && abs(v) < 1e15 { return String(Int(v)) }
+  return "\(v)"
 }

@@ -36,10 +36,8 @@ struct WeightedSystem {
   /// - Parameter rankTolerance: the QR's relative tolerance for aliasing (R's glm uses
   ///   `min(1e-7, epsilon / 1000)`, 1e-11 with its default epsilon).
   init(x: Matrix, weights w: [Double], rankTolerance: Double, forceQR: Bool = false) throws {
-    let sqrtW = w.map { $0.squareRoot() }
-    let xs = x.scalingRows(by: sqrtW)
     if !forceQR {
-      let a = xs.crossProduct()
+      let a = weightedCrossProduct(x, w)
       let d = a.diagonal
       if d.allSatisfy({ $0 > 0 && $0.isFinite }) {
         let scale = d.map { 1 / $0.squareRoot() }
@@ -54,6 +52,7 @@ struct WeightedSystem {
         }
       }
     }
+    let xs = x.scalingRows(by: w.map { $0.squareRoot() })
     let qr = try QRDecomposition(xs, tolerance: rankTolerance)
     factor = .qr(qr)
     keptColumns = qr.keptColumns.sorted()
@@ -96,6 +95,42 @@ struct WeightedSystem {
     if case .qr = factor { return true }
     return false
   }
+}
+
+/// `Xᵀ diag(w) X` for non-negative `w`, accumulated over blocks of rows so that no scaled copy of
+/// `X` is made: each block of `√w`-scaled rows goes through BLAS `dsyrk`.
+///
+/// - Complexity: O(n p²) flops, O(block × p) extra memory.
+func weightedCrossProduct(_ x: Matrix, _ w: [Double]) -> Matrix {
+  let n = x.rows
+  let p = x.cols
+  let block = 4096
+  if n <= block { return x.scalingRows(by: w.map { $0.squareRoot() }).crossProduct() }
+  var total = Matrix(rows: p, cols: p)
+  var start = 0
+  x.storage.withUnsafeBufferPointer { xs in
+    w.withUnsafeBufferPointer { wp in
+      while start < n {
+        let m = min(block, n - start)
+        var chunk = [Double](repeating: 0, count: m * p)
+        chunk.withUnsafeMutableBufferPointer { c in
+          for j in 0..<p {
+            let src = j * n + start
+            let dst = j * m
+            for i in 0..<m { c[dst + i] = xs[src + i] * wp[start + i].squareRoot() }
+          }
+        }
+        let part = Matrix(rows: m, cols: p, columnMajor: chunk).crossProduct()
+        total.storage.withUnsafeMutableBufferPointer { t in
+          part.storage.withUnsafeBufferPointer { q in
+            for k in 0..<(p * p) { t[k] += q[k] }
+          }
+        }
+        start += m
+      }
+    }
+  }
+  return total
 }
 
 /// The state IRLS returns: estimates at convergence and what the variance needs there.

@@ -15,17 +15,21 @@ enum Separation {
   static func singleTerm(x: Matrix, names: [String], y: [Double], hasIntercept: Bool) -> EstimationError? {
     let n = x.rows
     for j in 0..<x.cols {
-      var values = Set<Double>()
+      // Up to three distinct values and the range of the column within each outcome.
+      var values: [Double] = []
       var min0 = Double.infinity, max0 = -Double.infinity, min1 = Double.infinity, max1 = -Double.infinity
-      for i in 0..<n {
-        let v = x[i, j]
-        if values.count < 3 { values.insert(v) }
-        if y[i] == 1 {
-          min1 = min(min1, v)
-          max1 = max(max1, v)
-        } else {
-          min0 = min(min0, v)
-          max0 = max(max0, v)
+      x.storage.withUnsafeBufferPointer { column in
+        let base = j * n
+        for i in 0..<n {
+          let v = column[base + i]
+          if values.count < 3 && !values.contains(v) { values.append(v) }
+          if y[i] == 1 {
+            if v < min1 { min1 = v }
+            if v > max1 { max1 = v }
+          } else {
+            if v < min0 { min0 = v }
+            if v > max0 { max0 = v }
+          }
         }
       }
       if values.count < 2 { continue }  // the intercept or a constant column
