@@ -17,7 +17,7 @@ import StrataLinalg
 /// The recipe holds no data values, only labels and structure.
 public struct ModelRecipe: Sendable {
   /// How a factor is expanded inside one term (R's `TermCode`).
-  public enum Coding: Sendable, Hashable {
+  public enum Coding: Sendable, Hashable, Codable {
     /// Treatment contrasts: one indicator per level except the first (the reference).
     case contrasts
     /// One indicator per level.
@@ -25,7 +25,7 @@ public struct ModelRecipe: Sendable {
   }
 
   /// What a formula variable evaluated to in the estimation sample.
-  public enum Encoding: Sendable, Hashable {
+  public enum Encoding: Sendable, Hashable, Codable {
     /// One numeric column.
     case numeric
     /// Several numeric columns (`poly(x, 3, raw = TRUE)`), with the suffixes R appends to the name.
@@ -49,7 +49,7 @@ public struct ModelRecipe: Sendable {
   }
 
   /// How a data column enters the model.
-  public enum Role: Sendable, Hashable {
+  public enum Role: Sendable, Hashable, Codable {
     /// Only through smooth arithmetic (`x`, `log(x)`, `I(x^2)`, `x:z`): it has a derivative.
     case numeric
     /// Only as a category: a categorical column, `factor(x)`, or a comparison (`I(x > 5)`).
@@ -59,7 +59,7 @@ public struct ModelRecipe: Sendable {
   }
 
   /// A data column used by the model and how it enters.
-  public struct DataVariable: Sendable, Hashable {
+  public struct DataVariable: Sendable, Hashable, Codable {
     /// The column name.
     public var name: String
     /// How it enters.
@@ -67,7 +67,7 @@ public struct ModelRecipe: Sendable {
   }
 
   /// A transformation applied to the response as written in the formula.
-  public enum ResponseTransformation: Sendable, Hashable {
+  public enum ResponseTransformation: Sendable, Hashable, Codable {
     /// The response is a data column (`lwage`).
     case identity
     /// `log(y)` (natural log).

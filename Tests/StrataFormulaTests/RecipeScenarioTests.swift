@@ -145,3 +145,36 @@ struct RecipeScenarioTests {
     }
   }
 }
+
+/// A recipe saved as JSON (with a fit) and read back builds the same matrices.
+@Suite("ModelRecipe JSON round trip")
+struct RecipeCodableTests {
+  @Test(arguments: RecipeFixture.shared?.cases ?? [])
+  func roundTripRebuildsTheSameMatrices(_ c: RecipeFixture.Case) throws {
+    let (mm, data) = try buildCase(c)
+    let json = try JSONEncoder().encode(mm.recipe)
+    let decoded = try JSONDecoder().decode(ModelRecipe.self, from: json)
+    #expect(decoded.columnNames == mm.recipe.columnNames)
+    #expect(decoded.factorLevels == mm.recipe.factorLevels)
+    #expect(decoded.variables == mm.recipe.variables)
+    #expect(decoded.responseName == mm.recipe.responseName)
+    let scenario = try Scenario.parse(c.scenario).apply(to: data)
+    // Exact: the same recipe contents drive the same arithmetic.
+    #expect(try decoded.matrix(for: scenario, rows: c.rows).storage == mm.recipe.matrix(for: scenario, rows: c.rows).storage)
+    for d in c.derivatives {
+      let a = try decoded.derivative(withRespectTo: d.variable, data: data, rows: c.rows)
+      let b = try mm.recipe.derivative(withRespectTo: d.variable, data: data, rows: c.rows)
+      #expect(a.storage == b.storage)
+    }
+  }
+
+  @Test func mismatchedFormulaIsRejected() throws {
+    let data = try DatasetCache.shared.frame("wage1")
+    let mm = try ModelMatrix.build(formula: "lwage ~ educ + exper", data: data)
+    var object = try #require(
+      JSONSerialization.jsonObject(with: JSONEncoder().encode(mm.recipe)) as? [String: Any])
+    object["formula"] = "lwage ~ educ + tenure"
+    let tampered = try JSONSerialization.data(withJSONObject: object)
+    #expect(throws: DecodingError.self) { try JSONDecoder().decode(ModelRecipe.self, from: tampered) }
+  }
+}
