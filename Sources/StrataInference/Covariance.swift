@@ -1,3 +1,4 @@
+import StrataDesign
 import StrataLinalg
 import StrataModels
 
@@ -17,6 +18,10 @@ public struct CovarianceEstimate: Sendable {
   /// A description of the variance for output, e.g. `heteroskedasticity-robust (HC1)` or
   /// `classical: inverse expected information`.
   public var title: String = ""
+  /// The design's counts (strata, PSUs, population size, df) for design-based covariances.
+  public var design: DesignSummary?
+  /// The design degrees of freedom (#PSUs − #strata, or the replicate rank − 1) of the sample.
+  public var designDegreesOfFreedom: Int?
 
   /// Standard errors of the kept coefficients.
   public var standardErrors: [Double] { matrix.diagonal.map { $0.squareRoot() } }
@@ -110,6 +115,9 @@ public func covariance(
     let counts = variables.map(\.count)
     let df = fit.testDistribution == .normal ? Double.infinity : Double((counts.min() ?? 2) - 1)
     estimate = CovarianceEstimate(matrix: v, spec: spec, degreesOfFreedom: df, clusterCounts: counts)
+
+  case .design(let request):
+    estimate = try designCovariance(of: fit, bread: bread, request: request, spec: spec)
   }
   estimate.information = usedInformation
   estimate.title = covarianceTitle(spec: spec, fit: fit, information: usedInformation)
@@ -127,6 +135,8 @@ func covarianceTitle(spec: CovarianceSpec, fit: Fit, information: InformationMat
   case .oim:
     return fit.dispersionIsEstimated
       ? "dispersion x inverse observed information (OIM)" : "inverse observed information (OIM, Stata default)"
+  case .design:
+    return spec.title
   case .hc, .robust, .cluster:
     let base: String
     switch spec {

@@ -41,6 +41,8 @@ public enum CovarianceSpec: Sendable {
   /// Cluster-robust sandwich (one-way or multiway), `sandwich::vcovCL` defaults: G/(G − 1) per
   /// clustering, times (n − 1)/(n − k) for least squares only (`Fit.clusterAdjustment`).
   case cluster([ClusterVariable])
+  /// Design-based: linearization (R `svyglm`, Stata `svy:`) or replicate weights.
+  case design(DesignVariance)
 
   /// A short label for output (`classical`, `hc1`, `cluster`).
   public var name: String {
@@ -50,6 +52,7 @@ public enum CovarianceSpec: Sendable {
     case .robust: return "robust"
     case .hc(let t): return t.rawValue
     case .cluster: return "cluster"
+    case .design: return "design"
     }
   }
 
@@ -63,6 +66,11 @@ public enum CovarianceSpec: Sendable {
     case .cluster(let v):
       let names = v.map { "\($0.name) (\($0.count) clusters)" }.joined(separator: ", ")
       return "cluster-robust by \(names)"
+    case .design(let d):
+      switch d.design {
+      case .linearization: return "design-based (Taylor linearization)"
+      case .replicate(let r): return "design-based (\(r.replicateCount) \(r.type.rawValue.uppercased()) replicates)"
+      }
     }
   }
 }

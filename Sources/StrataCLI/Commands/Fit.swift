@@ -14,7 +14,7 @@ struct Fit: ParsableCommand {
 
 /// Covariance choices on the command line.
 enum VCEOption: String, ExpressibleByArgument, CaseIterable {
-  case classical, oim, robust, hc0, hc1, hc2, hc3, cluster
+  case classical, oim, robust, hc0, hc1, hc2, hc3, cluster, design
 }
 
 /// Which program's defaults to follow.
@@ -24,12 +24,6 @@ enum ConventionOption: String, ExpressibleByArgument, CaseIterable {
 
 /// Options of the GLM commands (logit, probit, cloglog, poisson, fraclogit, fracprobit).
 struct GLMOptions: ParsableArguments {
-  @Option(
-    help: ArgumentHelp(
-      "Defaults to follow: r (vcov(glm): expected information; sandwich with expected-information bread; fractional: hc0) or stata (oim; observed-information bread; robust = HC0 x n/(n-1); fractional: robust).",
-      valueName: "r|stata"))
-  var convention: ConventionOption = .r
-
   @Option(help: "Maximum IRLS iterations.")
   var maxiter: Int = 100
 
@@ -71,7 +65,18 @@ struct LinearModelOptions: ParsableArguments {
   @Option(help: "Confidence level in percent.")
   var level: Double = 95
 
+  @Option(
+    help: ArgumentHelp(
+      "Defaults to follow: r (GLM: vcov(glm), expected-information bread, fractional hc0; design: svyglm df = design df - p + 1) or stata (GLM: oim, observed-information bread, robust = HC0 x n/(n-1), fractional robust; design: df = #PSUs - #strata).",
+      valueName: "r|stata"))
+  var convention: ConventionOption = .r
+
+  @OptionGroup(title: "Survey design (with --weights as sampling weights)") var design: DesignStructureOptions
+
   @OptionGroup var outputOptions: OutputOptions
+
+  /// Whether the fit is design-based: any design flag, or --vce design.
+  var isDesignBased: Bool { design.declaresDesign || vce == .design }
 
   var clusterNames: [String] {
     (cluster ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -85,6 +90,15 @@ struct LinearModelOptions: ParsableArguments {
       throw ValidationError("--cluster goes with --vce cluster, not --vce \(vce.rawValue)")
     }
     if !(level > 0 && level < 100) { throw ValidationError("--level must be between 0 and 100") }
+    if isDesignBased && !clusterNames.isEmpty {
+      throw ValidationError("with a survey design, declare clusters as PSUs (--psu), not --cluster")
+    }
+    if vce == .design && !design.declaresDesign && weights == nil {
+      throw ValidationError("--vce design needs a design: --weights with --strata/--psu/--fpc, --repweights or --design")
+    }
+    if design.subpop != nil && !isDesignBased {
+      throw ValidationError("--subpop is a domain of a survey design; without a design use --subset")
+    }
   }
 
   /// Reads the data, fits, estimates the covariance and renders the result.
@@ -95,32 +109,66 @@ struct LinearModelOptions: ParsableArguments {
   /// Reads the data, fits the chosen model, estimates the covariance and renders the result.
   func run(_ model: ModelChoice) throws {
     if case .leastSquares(true) = model, weights == nil { throw ValidationError("wls needs --weights") }
-    let frame = try loadData(data)
+    var frame = try loadData(data)
     let names = clusterNames
-    let options = ModelFrameOptions(subset: subset, weights: weights, extraVariables: names)
-    let fit: StrataModels.Fit
+    var options = ModelFrameOptions(subset: subset, weights: weights, extraVariables: names)
+    var sampleDesign: SampleDesign?
+    if isDesignBased {
+      // The design is built on every row; the model is fitted on the domain (subset, subpop,
+      // complete cases) with the design's sampling weights, as svyglm on subset(design, ...).
+      let built = try design.build(on: frame, weights: weights)
+      sampleDesign = built
+      let column = "strata.design.weights"
+      if frame.index(of: column) == nil {
+        frame.columns.append(Column(name: column, storage: .numeric(NumericColumn(values: built.weights))))
+      }
+      options.weights = column
+      options.subset = [subset, design.subpop].compactMap { $0.map { "(\($0))" } }.joined(separator: " & ").nilIfEmpty
+    }
     var information = InformationMatrix.expected
-    var defaultVCE = VCEOption.classical
-    var convention = ConventionOption.r
+    var defaultVCE = isDesignBased ? VCEOption.design : VCEOption.classical
+    let mm: ModelMatrix
+    let refit: @Sendable (ModelMatrix) throws -> StrataModels.Fit
     switch model {
     case .leastSquares:
       if vce == .oim {
         throw ValidationError("--vce oim applies to likelihood models (logit, probit, cloglog, poisson, fraclogit, fracprobit)")
       }
-      fit = try LeastSquares.fit(formula, data: frame, options: options)
+      mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
+      let (formula, subset) = (formula, options.subset)
+      refit = { try LeastSquares.fit($0, formula: formula, subset: subset) }
     case .glm(let glmModel, let glmOptions):
-      convention = glmOptions.convention
+      options.allowsCategoricalResponse = glmModel.isBinary
+      mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
       let control = GLMControl(maxIterations: glmOptions.maxiter, tolerance: glmOptions.tol)
-      fit = try GeneralizedLinearModel.fit(formula, model: glmModel, data: frame, options: options, control: control)
+      let (formula, subset) = (formula, options.subset)
+      refit = { try GeneralizedLinearModel.fit($0, model: glmModel, formula: formula, subset: subset, control: control) }
       if convention == .stata { information = .observed }
-      switch (glmModel.family, convention) {
-      case (.quasibinomial, _): defaultVCE = .robust
-      case (_, .r): defaultVCE = .classical
-      case (_, .stata): defaultVCE = .oim
+      if !isDesignBased {
+        switch (glmModel.family, convention) {
+        case (.quasibinomial, _): defaultVCE = .robust
+        case (_, .r): defaultVCE = .classical
+        case (_, .stata): defaultVCE = .oim
+        }
       }
     }
+    let fit = try refit(mm)
     let spec: CovarianceSpec
     switch vce ?? (names.isEmpty ? defaultVCE : .cluster) {
+    case .design:
+      guard let sampleDesign else { throw ValidationError("--vce design needs a declared design") }
+      spec = .design(
+        DesignVariance(
+          design: sampleDesign, convention: convention == .stata ? .stata : .r,
+          refit: { [fit, mm] replicateWeights in
+            // Replicate weights arrive over the fit's rows; rows the fit dropped get weight 0.
+            var position: [Int: Int] = [:]
+            for (i, row) in fit.rows.enumerated() { position[row] = i }
+            var m = mm
+            m.weights = mm.rows.map { position[$0].map { replicateWeights[$0] } ?? 0 }
+            let again = try refit(m)
+            return fit.kept.map { again.coefficients[$0] }
+          }))
     case .classical: spec = .classical
     case .oim: spec = .oim
     case .robust:
@@ -223,4 +271,9 @@ struct FracProbitCommand: GLMSubcommand {
   static let model = GLMModel.fracprobit
   @OptionGroup var options: LinearModelOptions
   @OptionGroup var glmOptions: GLMOptions
+}
+
+extension String {
+  /// nil for the empty string.
+  var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -6,11 +6,31 @@ extension LonelyPSURule: ExpressibleByArgument {}
 extension ReplicateType: ExpressibleByArgument {}
 
 /// The survey-design flags every design-aware command shares (R `svydesign`/`svrepdesign`,
-/// Stata `svyset`).
+/// Stata `svyset`): `--weights` plus the structure flags.
 struct DesignOptions: ParsableArguments {
   @Option(help: "Sampling-weight column (R svydesign(weights =)); for replicate designs the full-sample weights.")
   var weights: String?
 
+  @OptionGroup var structure: DesignStructureOptions
+
+  static func list(_ s: String?) -> [String] { DesignStructureOptions.list(s) }
+
+  /// Whether any design flag was given.
+  var declaresDesign: Bool { weights != nil || structure.declaresDesign }
+
+  /// The declaration the flags (or the saved file) describe.
+  func specification() throws -> DesignSpecification { try structure.specification(weights: weights) }
+
+  /// The design built on `data`.
+  func build(on data: DataFrame) throws -> SampleDesign { try structure.build(on: data, weights: weights) }
+
+  /// The `--subpop` domain, if any.
+  func domain(on data: DataFrame) throws -> Domain? { try structure.domain(on: data) }
+}
+
+/// The design flags other than the weights, shared by the descriptive commands (through
+/// `DesignOptions`) and by `strata fit`, whose `--weights` serves both `lm(weights =)` and the design.
+struct DesignStructureOptions: ParsableArguments {
   @Option(help: "Stratum column.")
   var strata: String?
 
@@ -63,10 +83,9 @@ struct DesignOptions: ParsableArguments {
     (s ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
   }
 
-  /// Whether any design flag was given.
+  /// Whether any structure flag was given (a design without `--weights`: weights from the FPC or saved file).
   var declaresDesign: Bool {
     strata != nil || psu != nil || fpc != nil || repweights != nil || design != nil || replicate != nil
-      || weights != nil
   }
 
   func validate() throws {
@@ -82,7 +101,7 @@ struct DesignOptions: ParsableArguments {
   }
 
   /// The declaration the flags (or the saved file) describe.
-  func specification() throws -> DesignSpecification {
+  func specification(weights: String?) throws -> DesignSpecification {
     if let design { return try DesignSpecification.load(from: design) }
     var spec = DesignSpecification(
       weights: weights, strata: strata, psu: Self.list(psu), fpc: Self.list(fpc), nest: nest, lonelyPSU: lonelyPSU)
@@ -104,8 +123,8 @@ struct DesignOptions: ParsableArguments {
   }
 
   /// The design built on `data`.
-  func build(on data: DataFrame) throws -> SampleDesign {
-    try SampleDesign(try specification(), data: data)
+  func build(on data: DataFrame, weights: String?) throws -> SampleDesign {
+    try SampleDesign(try specification(weights: weights), data: data)
   }
 
   /// The `--subpop` domain, if any.

@@ -1,3 +1,4 @@
+import StrataDesign
 import StrataInference
 import StrataModels
 
@@ -46,7 +47,7 @@ public enum RegressionReport {
     out += "Formula:     \(f.formula)\n"
     out += "Data:        \(context.dataSource)\n"
     out += "Observations: \(s.nobs)\n"
-    out += "Std. errors: \(r.covariance.spec.title)\n\n"
+    out += "Std. errors: \(r.covariance.spec.title)\n" + designLine(r.covariance) + "\n"
     out += TextRenderer.render(coefficientTable(r))
     out += "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n\n"
     let sig = NumberFormat.significant
@@ -91,7 +92,11 @@ public enum RegressionReport {
       vce.append(("cluster", .array(vars.map { .string($0.name) })))
       vce.append(("n_clusters", .array(vars.map { .int($0.count) })))
     }
-    if f.glm != nil {
+    if let d = r.covariance.design {
+      vce.append(("title", .string(r.covariance.title)))
+      vce.append(("test", .string("t")))
+      vce.append(("design", designJSON(d)))
+    } else if f.glm != nil {
       vce.append(("title", .string(r.covariance.title)))
       vce.append(("information", .string(r.covariance.information.rawValue)))
       vce.append(("test", .string(r.covariance.usesNormal ? "z" : "t")))
@@ -128,6 +133,30 @@ public enum RegressionReport {
     ])
   }
 
+  /// The design line of a design-based fit (empty otherwise): counts, population size and df.
+  static func designLine(_ c: CovarianceEstimate) -> String {
+    guard let d = c.design else { return "" }
+    var parts: [String] = []
+    if let strata = d.strata { parts.append("\(strata) strata") }
+    if let psus = d.psus { parts.append("\(psus) PSUs") }
+    if let reps = d.replicates { parts.append("\(reps) replicates") }
+    parts.append("population size \(NumberFormat.significant(d.populationSize, 8))")
+    parts.append("design df \(d.df)")
+    parts.append("t tests on \(NumberFormat.significant(c.degreesOfFreedom, 10)) df")
+    return "Design:      " + parts.joined(separator: ", ") + "\n"
+  }
+
+  /// The design block of the JSON `vce` object.
+  static func designJSON(_ d: DesignSummary) -> JSONValue {
+    .object([
+      ("kind", .string(d.kind)), ("observations", .int(d.observations)),
+      ("strata", d.strata.map { .int($0) } ?? .null), ("psus", d.psus.map { .int($0) } ?? .null),
+      ("replicates", d.replicates.map { .int($0) } ?? .null),
+      ("replicate_type", d.replicateType.map { .string($0.rawValue) } ?? .null),
+      ("population_size", .num(d.populationSize)), ("df", .int(d.df)),
+    ])
+  }
+
   /// The title line of a GLM report.
   static func glmTitle(_ kind: Fit.Kind) -> String {
     switch kind {
@@ -150,7 +179,7 @@ public enum RegressionReport {
     out += "Formula:     \(f.formula)\n"
     out += "Data:        \(context.dataSource)\n"
     out += "Observations: \(s.nobs)\n"
-    out += "Std. errors: \(r.covariance.title)\n\n"
+    out += "Std. errors: \(r.covariance.title)\n" + designLine(r.covariance) + "\n"
     out += TextRenderer.render(coefficientTable(r))
     out += "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n\n"
     if let l = s.likelihood {

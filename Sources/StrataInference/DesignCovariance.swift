@@ -1,0 +1,60 @@
+import StrataDesign
+import StrataLinalg
+import StrataModels
+
+/// Which program's degrees of freedom design-based model tests use.
+public enum DesignDFConvention: String, Sendable, CaseIterable {
+  /// R `summary.svyglm`: design df − p + 1 (`degf(design) + 1 − length(coef)`).
+  case r
+  /// Stata `svy:`: the design df, #PSUs − #strata.
+  case stata
+}
+
+/// A design-based covariance request: the design, the df convention, and (for replicate
+/// designs) how to re-estimate the coefficients under other weights.
+public struct DesignVariance: Sendable {
+  public var design: SampleDesign
+  public var convention: DesignDFConvention
+  /// Re-estimates the kept coefficients with case weights given over the fit's rows (called once
+  /// per replicate; linearization designs never call it).
+  public var refit: @Sendable ([Double]) throws -> [Double]
+
+  public init(
+    design: SampleDesign, convention: DesignDFConvention = .r,
+    refit: @escaping @Sendable ([Double]) throws -> [Double]
+  ) {
+    self.design = design
+    self.convention = convention
+    self.refit = refit
+  }
+}
+
+/// Design-based covariance of a fit: the influence functions `scores · A⁻¹` through the design's
+/// one linearization engine (R `svy.varcoef` → `svyrecvar`), or the replicate engine on refitted
+/// coefficients (R `svrVar`). Rows outside the estimation sample are a domain of the full design,
+/// as R's `subset(design, ...)`.
+///
+/// The fit's weights must be the design's sampling weights (then the coefficients equal
+/// `svyglm`'s). Tests use t with the convention's degrees of freedom.
+func designCovariance(of fit: Fit, bread: Matrix, request: DesignVariance, spec: CovarianceSpec) throws
+  -> CovarianceEstimate
+{
+  let k = fit.rank
+  let matrix: Matrix
+  switch request.design {
+  case .linearization(let d):
+    let influence = fit.scores * bread
+    matrix = try d.variance(influence: influence, rows: fit.rows)
+  case .replicate(let d):
+    matrix = try d.variance(rows: fit.rows, estimate: request.refit).covariance
+  }
+  let designDF = request.design.degreesOfFreedom(rows: fit.rows)
+  let df = request.convention == .r ? designDF + 1 - k : designDF
+  var estimate = CovarianceEstimate(
+    matrix: matrix, spec: spec, degreesOfFreedom: Double(max(df, 1)), clusterCounts: [])
+  var summary = request.design.summary
+  summary.df = designDF
+  estimate.design = summary
+  estimate.designDegreesOfFreedom = designDF
+  return estimate
+}

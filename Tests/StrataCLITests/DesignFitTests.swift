@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// One case of `Tests/Fixtures/svyglm/svyglm_reference.json` (make_svyglm_fixtures.R, R survey 4.1-1).
+struct SvyglmCase: CustomStringConvertible, @unchecked Sendable {
+  let id: String
+  let json: [String: Any]
+  var description: String { id }
+}
+
+func svyglmCases() -> [SvyglmCase] {
+  let url = repositoryRoot.appendingPathComponent("Tests/Fixtures/svyglm/svyglm_reference.json")
+  guard let data = try? Data(contentsOf: url),
+    let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+    let cases = root["cases"] as? [[String: Any]]
+  else { return [] }
+  return cases.compactMap { c in (c["id"] as? String).map { SvyglmCase(id: $0, json: c) } }
+}
+
+@Suite("strata fit --vce design against R svyglm")
+struct DesignFitTests {
+  @Test func fixtureIsPresent() {
+    #expect(svyglmCases().count == 13)
+  }
+
+  /// Linear models are closed form: 1e-8 relative. GLMs are iterative (R refitted with
+  /// epsilon = 1e-14; Strata stops at a relative deviance change of 1e-10): 1e-6 relative.
+  @Test(arguments: svyglmCases())
+  func matchesSvyglm(_ c: SvyglmCase) throws {
+    let args = try #require(c.json["args"] as? [String])
+    let run = try runStrata(args)
+    #expect(run.status == 0, "\(run.stderr)")
+    let doc = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+    let rows = try #require(doc["coefficients"] as? [[String: Any]])
+    #expect(rows.map { $0["term"] as? String ?? "" } == (c.json["terms"] as? [String]))
+    #expect(doc["nobs"] as? Int == c.json["nobs"] as? Int)
+    let vce = try #require(doc["vce"] as? [String: Any])
+    #expect(vce["type"] as? String == "design")
+    #expect(vce["df"] as? Double == (c.json["df"] as? NSNumber)?.doubleValue)
+    let design = try #require(vce["design"] as? [String: Any])
+    #expect(design["df"] as? Int == c.json["design_df"] as? Int)
+    let rtol = args[1] == "ols" ? 1e-8 : 1e-6
+    for key in ["estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"] {
+      let expected = try #require(c.json[key] as? [Double])
+      for (row, e) in zip(rows, expected) {
+        let got = try #require(row[key] as? Double, "\(key) missing")
+        let tol = key == "p_value" ? max(rtol, 1e-7) : rtol
+        #expect(abs(got - e) <= tol * abs(e), "\(c.id) \(key) \(row["term"] ?? ""): \(got) vs R \(e)")
+      }
+    }
+  }
+
+  @Test func textReportShowsTheDesignLine() throws {
+    let run = try runStrata([
+      "fit", "ols", "api00 ~ ell + meals", "--data", "datasets/apistrat.csv", "--weights", "pw", "--strata",
+      "stype", "--fpc", "fpc",
+    ])
+    #expect(run.status == 0)
+    #expect(run.stdout.contains("Std. errors: design-based (Taylor linearization)"))
+    #expect(run.stdout.contains("Design:      3 strata, 200 PSUs, population size 6194, design df 197, t tests on 195 df"))
+  }
+
+  @Test func clusterFlagWithDesignIsRefused() throws {
+    let run = try runStrata([
+      "fit", "ols", "api00 ~ ell", "--data", "datasets/apiclus1.csv", "--weights", "pw", "--psu", "dnum",
+      "--cluster", "dnum",
+    ])
+    #expect(run.status != 0)
+    #expect(run.stderr.contains("--psu"))
+  }
+
+  @Test func designVCENeedsADesign() throws {
+    let run = try runStrata(["fit", "ols", "api00 ~ ell", "--data", "datasets/apiclus1.csv", "--vce", "design"])
+    #expect(run.status != 0)
+    #expect(run.stderr.contains("needs a design"))
+  }
+
+  @Test func subpopNeedsADesign() throws {
+    let run = try runStrata(["fit", "ols", "api00 ~ ell", "--data", "datasets/apiclus1.csv", "--subpop", "ell > 5"])
+    #expect(run.status != 0)
+    #expect(run.stderr.contains("--subset"))
+  }
+}
