@@ -1,3 +1,4 @@
+import StrataFormula
 import StrataLinalg
 
 /// A fitted model: estimates plus the pieces every variance estimator needs.
@@ -76,6 +77,10 @@ public struct Fit: Sendable {
   public var workingWeights: [Double]? = nil
   /// Family, link, deviance, likelihood and convergence of a GLM fit (nil for least squares).
   public var glm: GLMDetails? = nil
+  /// How the model matrix was built (terms, kept levels, codings): with `rows` it rebuilds the
+  /// design matrix on modified data and differentiates it, for margins and predictions.
+  /// Set by `LeastSquares.fit` and `GeneralizedLinearModel.fit`.
+  public var recipe: ModelRecipe? = nil
 
   /// Number of observations used.
   public var nobs: Int { x.rows }

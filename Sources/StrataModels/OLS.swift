@@ -97,13 +97,15 @@ public enum LeastSquares {
       for e in residuals { rss += e * e }
     }
 
-    return Fit(
+    var fit = Fit(
       kind: weights == nil ? .ols : .wls, formula: formula, responseName: responseName,
       terms: mm.columnNames, coefficients: coefficients, kept: kept, bread: bread, x: xKept,
       scoreMultipliers: multipliers, response: y, fitted: fitted,
       residuals: residuals, weights: weights, dfResidual: dfResidual,
       dispersion: rss / Double(dfResidual), hasIntercept: mm.hasIntercept, rows: mm.rows,
       diagnostics: diagnostics)
+    fit.recipe = mm.recipe
+    return fit
   }
 }
 

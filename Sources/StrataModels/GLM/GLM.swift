@@ -186,7 +186,7 @@ public enum GeneralizedLinearModel {
       iterations: r.iterations, converged: r.converged, tolerance: control.tolerance, observedWeights: observed,
       linearPredictor: r.eta)
 
-    return Fit(
+    var fit = Fit(
       kind: model.kind, formula: formula, responseName: responseName, terms: mm.columnNames,
       coefficients: coefficients, kept: kept, bread: r.bread, x: xKept, scoreMultipliers: r.scoreMultipliers,
       response: y, fitted: r.mu, residuals: zip(y, r.mu).map { $0 - $1 }, weights: weights,
@@ -194,6 +194,8 @@ public enum GeneralizedLinearModel {
       hasIntercept: mm.hasIntercept, rows: mm.rows, diagnostics: diagnostics, testDistribution: .normal,
       clusterAdjustment: .groups, dispersionIsEstimated: family.estimatesDispersion,
       workingWeights: r.workingWeights, glm: details)
+    fit.recipe = mm.recipe
+    return fit
   }
 
   /// Checks the response against what the model accepts.

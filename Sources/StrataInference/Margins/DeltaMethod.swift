@@ -1,0 +1,185 @@
+import Foundation
+import StrataDesign
+import StrataLinalg
+import StrataModels
+
+/// A smooth function of the coefficients (and, for averages, of the sample), linearized for the
+/// delta method.
+///
+/// An average `θ = Σᵢ aᵢ mᵢ(β)` over the estimation sample (`aᵢ = wᵢ / Σw`) has the gradient
+/// `J = ∂θ/∂β` and the *data influence* `aᵢ (mᵢ − θ)`: the part of its linearization that comes
+/// from the covariates having been sampled. Differences and ratios of such averages combine both
+/// linearly, so every margin, contrast and scenario comparison is one `LinearizedEstimate`.
+public struct LinearizedEstimate: Sendable {
+  /// The estimate θ.
+  public var value: Double
+  /// `∂θ/∂β` over the kept coefficients (in `Fit.kept` order).
+  public var gradient: [Double]
+  /// `aᵢ (mᵢ − θ)` for each row of the estimation sample (nil for a quantity at fixed
+  /// covariates, such as an effect at the means).
+  public var dataInfluence: [Double]?
+
+  public init(value: Double, gradient: [Double], dataInfluence: [Double]?) {
+    self.value = value
+    self.gradient = gradient
+    self.dataInfluence = dataInfluence
+  }
+
+  /// `self − other`.
+  public func minus(_ other: LinearizedEstimate) -> LinearizedEstimate {
+    LinearizedEstimate(
+      value: value - other.value, gradient: zip(gradient, other.gradient).map { $0 - $1 },
+      dataInfluence: combine(dataInfluence, other.dataInfluence) { $0 - $1 })
+  }
+
+  /// `self / other`, linearized: `(dθ₁ θ₂ − θ₁ dθ₂) / θ₂²`.
+  public func dividedBy(_ other: LinearizedEstimate) -> LinearizedEstimate {
+    let a = value
+    let b = other.value
+    let s = 1 / (b * b)
+    return LinearizedEstimate(
+      value: a / b, gradient: zip(gradient, other.gradient).map { ($0 * b - a * $1) * s },
+      dataInfluence: combine(dataInfluence, other.dataInfluence) { ($0 * b - a * $1) * s })
+  }
+}
+
+private func combine(_ x: [Double]?, _ y: [Double]?, _ f: (Double, Double) -> Double) -> [Double]? {
+  guard let x, let y else { return nil }
+  return zip(x, y).map(f)
+}
+
+/// The variance of influence functions under the fit's own variance choice, for the
+/// covariate-sampling ("unconditional") variance of averages.
+///
+/// The unconditional variance of an average margin θ linearizes it in both the sample and the
+/// coefficients: `ψᵢ = aᵢ (mᵢ − θ) + J · IFᵢ(β)` with `IFᵢ(β) = A⁻¹ uᵢ` (the fit's bread times
+/// its score), and then applies to ψ exactly the estimator the fit's covariance applied to its
+/// scores (Stata's `margins, vce(unconditional)`):
+///
+/// | fit variance | variance of ψ |
+/// |---|---|
+/// | `hc0` | `Σ ψᵢ²` |
+/// | `hc1` | `Σ ψᵢ² · n/(n − k)` |
+/// | `robust` (Stata ML) | `Σ ψᵢ² · n/(n − 1)` |
+/// | `cluster` | `Σ_g (Σ_{i∈g} ψᵢ)² · G/(G − 1)` (× (n − 1)/(n − k) for least squares; multiway by inclusion–exclusion) |
+/// | design (linearization) | R `svyrecvar(ψ, design)` |
+///
+/// With ψ's data part set to zero each rule reproduces `J V Jᵀ`, the fixed-covariate variance.
+/// Classical, OIM, HC2 and HC3 variances have no unconditional counterpart (as in Stata).
+public struct InfluenceVariance: Sendable {
+  /// `scores · bread`, n × rank, rows aligned with `rows`.
+  public var coefficientInfluence: Matrix
+  /// The estimation sample (0-based data rows).
+  public var rows: [Int]
+  /// A description for output.
+  public var title: String
+  /// Turns an n × K matrix of influence functions into their K × K covariance.
+  public var variance: @Sendable (Matrix) throws -> Matrix
+
+  public init(
+    coefficientInfluence: Matrix, rows: [Int], title: String, variance: @escaping @Sendable (Matrix) throws -> Matrix
+  ) {
+    self.coefficientInfluence = coefficientInfluence
+    self.rows = rows
+    self.title = title
+    self.variance = variance
+  }
+
+  /// The sandwich rules of the table above, through `covariance(of:spec:)` itself (the
+  /// influence functions play the role of scores with an identity bread).
+  ///
+  /// - Parameters:
+  ///   - fit: the fitted model.
+  ///   - spec: `.hc(.hc0)`, `.hc(.hc1)`, `.robust` or `.cluster`.
+  ///   - information: the bread of the fit's covariance (observed under Stata's convention).
+  /// - Throws: `MarginsError.unconditionalNeedsRobust` for other specs.
+  public static func sandwich(
+    fit: Fit, spec: CovarianceSpec, information: InformationMatrix = .expected
+  ) throws -> InfluenceVariance {
+    let n = fit.nobs
+    let k = fit.rank
+    var factor = 1.0
+    let pseudoSpec: CovarianceSpec
+    switch spec {
+    case .hc(.hc0): pseudoSpec = .hc(.hc0)
+    case .hc(.hc1):
+      pseudoSpec = .hc(.hc0)
+      factor = Double(n) / Double(n - k)
+    case .robust: pseudoSpec = .robust
+    case .cluster(let v):
+      pseudoSpec = .cluster(v)
+      if fit.clusterAdjustment == .groupsAndObservations { factor = Double(n - 1) / Double(n - k) }
+    default:
+      throw MarginsError.unconditionalNeedsRobust(vce: spec.name)
+    }
+    let bread = (fit.glm != nil && information == .observed) ? try fit.observedBread() : fit.bread
+    let b = fit.scores * bread
+    let base = fit
+    let scale = factor
+    let title = "unconditional (covariates sampled): \(spec.title)"
+    return InfluenceVariance(coefficientInfluence: b, rows: fit.rows, title: title) { psi in
+      var pseudo = base
+      pseudo.x = psi
+      pseudo.scoreMultipliers = [Double](repeating: 1, count: psi.rows)
+      pseudo.kept = Array(0..<psi.cols)
+      pseudo.terms = (0..<psi.cols).map { "psi\($0)" }
+      pseudo.coefficients = [Double](repeating: 0, count: psi.cols)
+      pseudo.bread = Matrix.identity(psi.cols)
+      pseudo.glm = nil
+      pseudo.workingWeights = nil
+      pseudo.clusterAdjustment = .groups
+      let v = try covariance(of: pseudo, spec: pseudoSpec).matrix
+      return v * scale
+    }
+  }
+
+  /// Design-based (Taylor linearization): `svyrecvar(ψ, design)`, the design's one
+  /// linearization engine. The fit's weights must be the design's sampling weights.
+  public static func design(fit: Fit, design: SurveyDesign) -> InfluenceVariance {
+    let b = fit.scores * fit.bread
+    return InfluenceVariance(
+      coefficientInfluence: b, rows: fit.rows, title: "unconditional (covariates sampled): design-based (linearization)"
+    ) { psi in
+      try design.variance(influence: psi, rows: fit.rows)
+    }
+  }
+}
+
+/// The delta-method variance of linearized estimates: `J V Jᵀ` with the coefficient covariance
+/// (covariates fixed, Stata's `margins` default) or the variance of the full influence
+/// functions (covariates sampled).
+public struct DeltaMethod: Sendable {
+  /// Covariance of the kept coefficients.
+  public var covariance: Matrix
+  /// The unconditional engine, when asked for.
+  public var unconditional: InfluenceVariance?
+
+  public init(covariance: Matrix, unconditional: InfluenceVariance? = nil) {
+    self.covariance = covariance
+    self.unconditional = unconditional
+  }
+
+  /// The standard error of each estimate.
+  ///
+  /// - Throws: `MarginsError.unconditionalAtMeans` when the unconditional variance is asked of an
+  ///   estimate at fixed covariates; errors of the variance engine.
+  public func standardErrors(_ estimates: [LinearizedEstimate]) throws -> [Double] {
+    guard let u = unconditional else {
+      return estimates.map { e in
+        let vg = covariance.multiplied(by: e.gradient)
+        return max(zip(e.gradient, vg).reduce(0) { $0 + $1.0 * $1.1 }, 0).squareRoot()
+      }
+    }
+    guard !estimates.isEmpty else { return [] }
+    let n = u.rows.count
+    var psi = Matrix(rows: n, cols: estimates.count)
+    for (j, e) in estimates.enumerated() {
+      guard let d = e.dataInfluence else { throw MarginsError.unconditionalAtMeans }
+      let coefficientPart = u.coefficientInfluence.multiplied(by: e.gradient)
+      for i in 0..<n { psi[i, j] = d[i] + coefficientPart[i] }
+    }
+    // Only the diagonal is reported; one call keeps the engine's work O(n K).
+    let v = try u.variance(psi)
+    return (0..<estimates.count).map { max(v[$0, $0], 0).squareRoot() }
+  }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import StrataData
+import StrataFormula
+import StrataLinalg
+import StrataModels
+
+/// A fitted model as margins, elasticities and scenarios see it: its recipe, the data and
+/// estimation rows, the kept coefficients and the inverse link.
+///
+///     let model = try PredictionModel(fit: fit, data: mroz)
+///     let base = try model.evaluate(on: mroz, rows: fit.rows)   // η, μ and X on the fit's rows
+///
+/// Predictions are on the scale of the response as written: the linear predictor for least
+/// squares (`log(wage)` for `log(wage) ~ …`), the mean `g⁻¹(Xβ)` for GLMs.
+public struct PredictionModel: Sendable {
+  /// How the design matrix is rebuilt and differentiated.
+  public var recipe: ModelRecipe
+  /// The data the model was fitted to (all rows; `rows` selects the estimation sample).
+  public var data: DataFrame
+  /// The estimation sample (0-based data rows).
+  public var rows: [Int]
+  /// Kept coefficients, in `kept` order.
+  public var coefficients: [Double]
+  /// Kept model-matrix columns.
+  public var kept: [Int]
+  /// The inverse link (`nil` for least squares: the identity).
+  public var link: Link?
+  /// Averaging weights over `rows` (the fit's case or sampling weights; nil = equal).
+  public var weights: [Double]?
+
+  /// A model from a fit and its data.
+  ///
+  /// - Throws: `MarginsError.missingRecipe` when the fit has no recipe.
+  public init(fit: Fit, data: DataFrame) throws {
+    guard let recipe = fit.recipe else { throw MarginsError.missingRecipe }
+    self.init(
+      recipe: recipe, data: data, rows: fit.rows, coefficients: fit.keptCoefficients, kept: fit.kept,
+      link: fit.glm?.link, weights: fit.weights)
+  }
+
+  /// A model from its parts (a saved fit rebuilt on its data).
+  public init(
+    recipe: ModelRecipe, data: DataFrame, rows: [Int], coefficients: [Double], kept: [Int], link: Link?,
+    weights: [Double]?
+  ) {
+    self.recipe = recipe
+    self.data = data
+    self.rows = rows
+    self.coefficients = coefficients
+    self.kept = kept
+    self.link = link
+    self.weights = weights
+  }
+
+  /// Whether the response is written `log(y)` in a least-squares model: elasticities then
+  /// refer to `y` itself (`ey/ex = ∂log y/∂x · x`), so a log–log coefficient is an elasticity.
+  public var responseIsLog: Bool { link == nil && recipe.responseTransformation == .log }
+
+  /// The kept columns of the design matrix on `data` at `rows`.
+  public func matrix(on data: DataFrame, rows: [Int]) throws -> Matrix {
+    keptColumns(try recipe.matrix(for: data, rows: rows))
+  }
+
+  /// The kept columns of `∂X/∂variable` on `data` at `rows`.
+  public func derivative(of variable: String, on data: DataFrame, rows: [Int]) throws -> Matrix {
+    keptColumns(try recipe.derivative(withRespectTo: variable, data: data, rows: rows))
+  }
+
+  func keptColumns(_ m: Matrix) -> Matrix {
+    kept.count == m.cols ? m : m.selectingColumns(kept)
+  }
+
+  /// `μ = g⁻¹(η)`.
+  public func mean(_ eta: Double) -> Double { link?.inverse(eta) ?? eta }
+  /// `dμ/dη`.
+  func meanDerivative(_ eta: Double) -> Double { link?.muEta(eta) ?? 1 }
+  /// `d²μ/dη²`.
+  func meanSecondDerivative(_ eta: Double) -> Double { link?.muEtaDerivative(eta) ?? 0 }
+
+  /// The data columns the regressors use.
+  public var variableNames: [String] { recipe.variables.map(\.name) }
+}
+
+/// Where an average is taken: rows of a (possibly modified) data frame with normalized weights.
+struct EvaluationPoint {
+  /// The data (the fit's data, possibly with variables set by `--at`, or a one-row frame of means).
+  var data: DataFrame
+  /// Rows of `data` to average over.
+  var rows: [Int]
+  /// `aᵢ = wᵢ / Σw` per entry of `rows`.
+  var shares: [Double]
+  /// For each entry of `rows`, its position in the estimation sample (nil for a synthetic row,
+  /// which has no data influence).
+  var samplePositions: [Int]?
+  /// Size of the estimation sample (length of data influences).
+  var sampleSize: Int
+}
+
+extension PredictionModel {
+  /// The average prediction at an evaluation point, linearized.
+  func averagePrediction(at point: EvaluationPoint) throws -> LinearizedEstimate {
+    let x = try matrix(on: point.data, rows: point.rows)
+    let eta = x.multiplied(by: coefficients)
+    let mu = eta.map(mean)
+    return average(values: mu, gradientRows: x, weightsOnRows: eta.map(meanDerivative), at: point)
+  }
+
+  /// `Σ aᵢ vᵢ` with gradient `Σ aᵢ gᵢ Xᵢ` and data influence `aᵢ (vᵢ − θ)`.
+  func average(values v: [Double], gradientRows x: Matrix, weightsOnRows g: [Double], at point: EvaluationPoint)
+    -> LinearizedEstimate
+  {
+    var theta = 0.0
+    for (i, a) in point.shares.enumerated() { theta += a * v[i] }
+    let gradient = x.multiplied(by: zip(point.shares, g).map { $0 * $1 }, transpose: true)
+    return LinearizedEstimate(value: theta, gradient: gradient, dataInfluence: dataInfluence(v, theta, point))
+  }
+
+  func dataInfluence(_ v: [Double], _ theta: Double, _ point: EvaluationPoint) -> [Double]? {
+    guard let positions = point.samplePositions else { return nil }
+    var d = [Double](repeating: 0, count: point.sampleSize)
+    for (i, p) in positions.enumerated() { d[p] += point.shares[i] * (v[i] - theta) }
+    return d
+  }
+}
