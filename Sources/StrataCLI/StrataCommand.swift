@@ -10,7 +10,8 @@ struct StrataCommand: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       Fit.self, Describe.self, MeanCommand.self, TotalCommand.self, PropCommand.self, QuantileCommand.self,
-      RatioCommand.self, TabCommand.self, SvysetCommand.self,
+      RatioCommand.self, TabCommand.self, SvysetCommand.self, MarginsCommand.self, PredictCommand.self,
+      ElasticitiesCommand.self,
     ])
 
   /// Parses, runs, and turns every error into one message and a non-zero exit code.
@@ -46,6 +47,8 @@ enum ErrorMessage {
     case let e as LinalgError: return e.description
     case let e as DesignError: return e.description
     case let e as OutputError: return e.description
+    case let e as MarginsError: return e.description
+    case let e as SavedFitError: return e.description
     default: return nil
     }
   }

@@ -53,7 +53,7 @@ func setUpMarginsCase(_ j: [String: Any]) throws -> MarginsCaseSetup {
     // R's svyglm tests use the design df (minus p - 1); the fixture compares estimates and errors only.
     return MarginsCaseSetup(
       model: model, fixed: DeltaMethod(covariance: v),
-      unconditional: DeltaMethod(covariance: v, unconditional: InfluenceVariance.design(fit: fit, design: d)),
+      unconditional: DeltaMethod(covariance: v, unconditional: try InfluenceVariance.design(fit: fit, design: d)),
       df: Double(d.degreesOfFreedom(rows: fit.rows)))
   }
   let spec = try covarianceSpec(named: vce, clusters: clusters, frame: frame, fit: fit)

@@ -75,6 +75,9 @@ struct LinearModelOptions: ParsableArguments {
 
   @OptionGroup var outputOptions: OutputOptions
 
+  @OptionGroup(title: "Margins, elasticities and saving (strata margins, elasticities, predict)")
+  var marginsOptions: FitMarginsOptions
+
   /// Whether the fit is design-based: any design flag, or --vce design.
   var isDesignBased: Bool { design.declaresDesign || vce == .design }
 
@@ -106,8 +109,15 @@ struct LinearModelOptions: ParsableArguments {
     try run(.leastSquares(requireWeights: requireWeights))
   }
 
-  /// Reads the data, fits the chosen model, estimates the covariance and renders the result.
+  /// Reads the data, fits the chosen model, estimates the covariance and renders the result
+  /// (with margins and a saved result when asked: `FitSession+Margins.swift`).
   func run(_ model: ModelChoice) throws {
+    let session = try estimate(try prepare(model))
+    try finish(session)
+  }
+
+  /// Reads the data and builds the design and model matrix, without fitting.
+  func prepare(_ model: ModelChoice) throws -> PreparedFit {
     if case .leastSquares(true) = model, weights == nil { throw ValidationError("wls needs --weights") }
     var frame = try loadData(data)
     let names = clusterNames
@@ -152,6 +162,17 @@ struct LinearModelOptions: ParsableArguments {
         }
       }
     }
+    return PreparedFit(
+      frame: frame, mm: mm, refit: refit, sampleDesign: sampleDesign, information: information,
+      defaultVCE: defaultVCE, link: model.link)
+  }
+
+  /// Fits a prepared model and estimates its covariance.
+  func estimate(_ prepared: PreparedFit) throws -> FitSession {
+    let (frame, mm, refit, sampleDesign, information, defaultVCE) = (
+      prepared.frame, prepared.mm, prepared.refit, prepared.sampleDesign, prepared.information, prepared.defaultVCE
+    )
+    let names = clusterNames
     let fit = try refit(mm)
     let spec: CovarianceSpec
     switch vce ?? (names.isEmpty ? defaultVCE : .cluster) {
@@ -187,9 +208,19 @@ struct LinearModelOptions: ParsableArguments {
     }
     let result = try RegressionResult(
       fit: fit, covariance: covariance(of: fit, spec: spec, information: information), level: level)
+    return FitSession(prepared: prepared, fit: fit, spec: spec, result: result)
+  }
+
+  /// The report context of a fit: data source and variable labels.
+  func reportContext(_ frame: DataFrame) -> ReportContext {
     var labels: [String: String] = [:]
     for c in frame.columns { if let l = c.label, !l.isEmpty { labels[c.name] = l } }
-    let context = ReportContext(dataSource: data, labels: labels)
+    return ReportContext(dataSource: data, labels: labels)
+  }
+
+  /// Renders a fit's report.
+  func render(_ result: RegressionResult, frame: DataFrame) throws {
+    let context = reportContext(frame)
     switch outputOptions.format {
     case .text: try outputOptions.write(RegressionReport.text(result, context: context))
     case .json: try outputOptions.write(RegressionReport.json(result, context: context).serialized() + "\n")

@@ -135,8 +135,14 @@ public struct InfluenceVariance: Sendable {
 
   /// Design-based (Taylor linearization): `svyrecvar(ψ, design)`, the design's one
   /// linearization engine. The fit's weights must be the design's sampling weights.
-  public static func design(fit: Fit, design: SurveyDesign) -> InfluenceVariance {
-    let b = fit.scores * fit.bread
+  ///
+  /// - Parameter information: the bread of the fit's design covariance (observed under Stata's
+  ///   convention for GLMs).
+  public static func design(
+    fit: Fit, design: SurveyDesign, information: InformationMatrix = .expected
+  ) throws -> InfluenceVariance {
+    let bread = (fit.glm != nil && information == .observed) ? try fit.observedBread() : fit.bread
+    let b = fit.scores * bread
     return InfluenceVariance(
       coefficientInfluence: b, rows: fit.rows, title: "unconditional (covariates sampled): design-based (linearization)"
     ) { psi in
@@ -181,5 +187,26 @@ public struct DeltaMethod: Sendable {
     // Only the diagonal is reported; one call keeps the engine's work O(n K).
     let v = try u.variance(psi)
     return (0..<estimates.count).map { max(v[$0, $0], 0).squareRoot() }
+  }
+}
+
+extension InfluenceVariance {
+  /// The unconditional engine matching a fit's covariance: the sandwich rules for HC0, HC1,
+  /// Stata's robust and cluster; the design's linearization engine for a design-based fit.
+  ///
+  /// - Throws: `MarginsError.unconditionalNeedsRobust` for classical, OIM, HC2 and HC3;
+  ///   `.unconditionalReplicates` for replicate-weight designs.
+  public static func matching(fit: Fit, covariance: CovarianceEstimate) throws -> InfluenceVariance {
+    switch covariance.spec {
+    case .design(let request):
+      switch request.design {
+      case .linearization(let design):
+        return try .design(fit: fit, design: design, information: covariance.information)
+      case .replicate:
+        throw MarginsError.unconditionalReplicates
+      }
+    default:
+      return try .sandwich(fit: fit, spec: covariance.spec, information: covariance.information)
+    }
   }
 }

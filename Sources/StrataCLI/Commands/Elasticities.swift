@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+/// `strata elasticities RESULT.json [RESULT2.json ...]`
+struct ElasticitiesCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "elasticities",
+    abstract: "Elasticity table of saved fits: dy/dx, ey/ex and the semi-elasticities ey/dx, dy/ex, side by side.")
+
+  @Argument(help: "Fits saved with strata fit ... --save (several are shown side by side).")
+  var results: [String]
+
+  @Option(help: "Data columns (default: every column the regressors use), comma-separated.")
+  var variables: String?
+
+  @Option(help: "Quantities, a comma list of dydx, eyex, eydx, dyex.")
+  var kinds: String = "dydx,eyex,eydx,dyex"
+
+  @Flag(help: "Evaluate at the means instead of averaging over the sample.")
+  var atmeans = false
+
+  @Option(help: "Numeric 0/1 columns to treat as discrete, comma-separated.")
+  var discrete: String?
+
+  @Option(name: .customLong("margins-vce"), help: "fixed or unconditional (covariates sampled).")
+  var marginsVCE: MarginsVCEOption = .fixed
+
+  @Option(help: "Confidence level in percent.")
+  var level: Double = 95
+
+  @OptionGroup var outputOptions: OutputOptions
+
+  func validate() throws {
+    if results.isEmpty { throw ValidationError("give at least one saved fit") }
+    for k in list(kinds) where MarginKind(rawValue: k) == nil {
+      throw ValidationError("--kinds: '\(k)' is not one of dydx, eyex, eydx, dyex")
+    }
+  }
+
+  func run() throws {
+    let kindList = list(kinds).compactMap { MarginKind(rawValue: $0) }
+    var tables: [(name: String, table: ElasticityTable)] = []
+    for path in results {
+      let source = try SavedFit.load(from: path).source()
+      let table = try Elasticities.table(
+        source.model, variables: list(variables), kinds: kindList, atMeans: atmeans, discrete: list(discrete),
+        variance: try source.deltaMethod(marginsVCE), degreesOfFreedom: source.degreesOfFreedom,
+        varianceTitle: source.varianceTitle, level: level)
+      tables.append((results.count > 1 ? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent : source.title, table))
+    }
+    switch outputOptions.format {
+    case .text: try outputOptions.write(MarginsReport.elasticityText(tables))
+    case .json: try outputOptions.write(MarginsReport.elasticityJSON(tables).serialized() + "\n")
+    case .csv:
+      try outputOptions.write(tables.map { MarginsReport.csv($0.table.margins) }.joined(separator: "\n"))
+    }
+  }
+}

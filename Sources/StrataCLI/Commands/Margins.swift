@@ -1,0 +1,227 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+extension ContrastKind: ExpressibleByArgument {}
+
+/// Which variance the margins use.
+enum MarginsVCEOption: String, ExpressibleByArgument, CaseIterable {
+  /// Covariates held fixed: `J V Jᵀ` with the fit's coefficient covariance (Stata's default).
+  case fixed
+  /// Covariates sampled: the AME linearized through the fit's own variance (Stata `vce(unconditional)`).
+  case unconditional
+}
+
+/// The margins flags shared by `strata fit` and `strata margins`.
+struct MarginsSelection: ParsableArguments {
+  @Option(
+    name: .customLong("margins"),
+    help: ArgumentHelp("Marginal quantities, a comma list of dydx, eyex, eydx, dyex.", valueName: "kinds"))
+  var kinds: String?
+
+  @Option(
+    name: .customLong("margins-variables"),
+    help: "Data columns to report, comma-separated (default: every column the regressors use).")
+  var variables: String?
+
+  @Flag(help: "Evaluate at the means (numeric columns at their mean, factors at their most frequent level).")
+  var atmeans = false
+
+  @Option(help: "Representative values, a grid: 'educ=12,16; age=mean; region=north'.")
+  var at: String?
+
+  @Option(help: "Report margins within the groups of this column.")
+  var over: String?
+
+  @Option(help: "Numeric 0/1 columns to treat as discrete (change from 0 to 1), comma-separated.")
+  var discrete: String?
+
+  @Option(help: "Discrete changes of factors: from the reference level, or between all pairs.")
+  var contrast: ContrastKind = .reference
+
+  @Option(
+    name: .customLong("margins-vce"),
+    help: "fixed: covariates held fixed (Stata's default); unconditional: covariates sampled (after robust, cluster or design fits).")
+  var marginsVCE: MarginsVCEOption = .fixed
+
+  /// Whether any margins flag asks for margins.
+  var isRequested: Bool { kinds != nil }
+
+  /// The library options, with `defaultKinds` when `--margins` is absent.
+  func options(level: Double, defaultKinds: [MarginKind] = [.dydx]) throws -> MarginsOptions {
+    var kinds = defaultKinds
+    if let text = self.kinds {
+      kinds = try list(text).map { name in
+        guard let k = MarginKind(rawValue: name) else {
+          throw ValidationError("--margins: '\(name)' is not one of dydx, eyex, eydx, dyex")
+        }
+        return k
+      }
+    }
+    return MarginsOptions(
+      variables: list(variables), kinds: kinds, atMeans: atmeans, at: try at.map { try AtGrid.parse($0) }, over: over,
+      discrete: list(discrete), contrast: contrast, level: level)
+  }
+
+  func validate() throws {
+    if !isRequested && (variables != nil || atmeans || at != nil || over != nil || discrete != nil) {
+      // Only `strata fit` reaches here without --margins; `strata margins` defaults to dydx.
+    }
+    if atmeans && marginsVCE == .unconditional {
+      throw ValidationError("--margins-vce unconditional applies to averages over the sample, not to --atmeans")
+    }
+  }
+}
+
+/// A comma list.
+func list(_ text: String?) -> [String] {
+  (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
+/// `strata fit`'s margins flags and `--save`.
+struct FitMarginsOptions: ParsableArguments {
+  @OptionGroup var selection: MarginsSelection
+
+  @Option(help: "Save the fit (formula, data path, options, coefficients, vcov, recipe) for strata margins/predict/elasticities.")
+  var save: String?
+}
+
+/// A model's data, design and model matrix before fitting.
+struct PreparedFit {
+  var frame: DataFrame
+  var mm: ModelMatrix
+  var refit: @Sendable (ModelMatrix) throws -> StrataModels.Fit
+  var sampleDesign: SampleDesign?
+  var information: InformationMatrix
+  var defaultVCE: VCEOption
+  var link: Link?
+}
+
+/// A fitted model with its covariance.
+struct FitSession {
+  var prepared: PreparedFit
+  var fit: StrataModels.Fit
+  var spec: CovarianceSpec
+  var result: RegressionResult
+}
+
+extension ModelChoice {
+  /// The inverse link of the model's predictions (nil: least squares).
+  var link: Link? {
+    switch self {
+    case .leastSquares: return nil
+    case .glm(let m, _): return m.link
+    }
+  }
+}
+
+/// What margins, elasticities and scenarios need from a fit, live or saved.
+struct MarginsSource {
+  var model: PredictionModel
+  var covariance: Matrix
+  var degreesOfFreedom: Double
+  var varianceTitle: String
+  /// `logit: inlf ~ ...`.
+  var title: String
+  var kind: String
+  var formula: String
+  var data: String
+  /// Builds the covariate-sampling engine (a saved fit refits for it).
+  var unconditional: () throws -> InfluenceVariance
+
+  func deltaMethod(_ vce: MarginsVCEOption) throws -> DeltaMethod {
+    DeltaMethod(covariance: covariance, unconditional: vce == .unconditional ? try unconditional() : nil)
+  }
+
+  func margins(_ options: MarginsOptions, vce: MarginsVCEOption) throws -> MarginsResult {
+    try Margins.estimate(
+      model, options: options, variance: try deltaMethod(vce), degreesOfFreedom: degreesOfFreedom,
+      varianceTitle: varianceTitle)
+  }
+}
+
+extension MarginsSource {
+  /// The source of a fit just estimated.
+  init(session s: FitSession, data: String) throws {
+    let fit = s.fit
+    let covariance = s.result.covariance
+    self.init(
+      model: try PredictionModel(fit: fit, data: s.prepared.frame), covariance: covariance.matrix,
+      degreesOfFreedom: covariance.degreesOfFreedom,
+      varianceTitle: covariance.title.isEmpty ? covariance.spec.title : covariance.title,
+      title: "\(fit.kind.rawValue): \(fit.formula)", kind: fit.kind.rawValue, formula: fit.formula, data: data,
+      unconditional: { try InfluenceVariance.matching(fit: fit, covariance: covariance) })
+  }
+}
+
+extension LinearModelOptions {
+  /// Saves the fit when asked, then renders the fit report with its margins.
+  func finish(_ s: FitSession) throws {
+    if let path = marginsOptions.save { try SavedFit(session: s, options: self).write(to: path) }
+    let selection = marginsOptions.selection
+    guard selection.isRequested else {
+      try render(s.result, frame: s.prepared.frame)
+      return
+    }
+    let source = try MarginsSource(session: s, data: data)
+    let result = try source.margins(try selection.options(level: level), vce: selection.marginsVCE)
+    let context = reportContext(s.prepared.frame)
+    switch outputOptions.format {
+    case .text:
+      try outputOptions.write(
+        RegressionReport.text(s.result, context: context) + "\n" + MarginsReport.text(result, model: source.title))
+    case .json:
+      var document = RegressionReport.json(s.result, context: context)
+      if case .object(var pairs) = document {
+        pairs.append(
+          (
+            "margins_vce",
+            MarginsReport.jsonVCE(
+              unconditional: result.unconditional, title: result.varianceTitle, df: result.degreesOfFreedom,
+              level: result.level, atMeans: result.atMeans)
+          ))
+        pairs.append(("margins", MarginsReport.jsonEntries(result)))
+        document = .object(pairs)
+      }
+      try outputOptions.write(document.serialized() + "\n")
+    case .csv:
+      try outputOptions.write(MarginsReport.csv(result))
+    }
+  }
+}
+
+/// `strata margins RESULT.json [--margins dydx,eyex] [--at ...] ...`
+struct MarginsCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "margins",
+    abstract: "Marginal effects and elasticities of a saved fit (strata fit ... --save RESULT.json).",
+    discussion: """
+      Averages over the estimation sample (AME, weighted by the fit's weights), at the means (--atmeans), \
+      at representative values (--at), by group (--over). Derivatives are with respect to the data column \
+      through every transformation of the formula; factors get discrete changes. Standard errors by the \
+      delta method with the fit's own variance, covariates fixed (Stata's default) or sampled \
+      (--margins-vce unconditional).
+      """)
+
+  @Argument(help: "A fit saved with strata fit ... --save.")
+  var result: String
+
+  @OptionGroup var selection: MarginsSelection
+
+  @Option(help: "Confidence level in percent.")
+  var level: Double = 95
+
+  @OptionGroup var outputOptions: OutputOptions
+
+  func run() throws {
+    let source = try SavedFit.load(from: result).source()
+    let margins = try source.margins(try selection.options(level: level), vce: selection.marginsVCE)
+    switch outputOptions.format {
+    case .text: try outputOptions.write(MarginsReport.text(margins, model: source.title))
+    case .json:
+      try outputOptions.write(
+        MarginsReport.json(margins, model: source.kind, formula: source.formula, data: source.data).serialized() + "\n")
+    case .csv: try outputOptions.write(MarginsReport.csv(margins))
+    }
+  }
+}
