@@ -101,9 +101,9 @@ struct SavedFit: Codable {
 
   func write(to path: String) throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     do {
-      try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+      try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
     } catch {
       throw OutputError.cannotWrite(path: path, reason: error.localizedDescription)
     }

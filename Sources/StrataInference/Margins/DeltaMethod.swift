@@ -116,7 +116,7 @@ public struct InfluenceVariance: Sendable {
     let b = fit.scores * bread
     let base = fit
     let scale = factor
-    let title = "unconditional (covariates sampled): \(spec.title)"
+    let title = spec.title
     return InfluenceVariance(coefficientInfluence: b, rows: fit.rows, title: title) { psi in
       var pseudo = base
       pseudo.x = psi
@@ -144,7 +144,7 @@ public struct InfluenceVariance: Sendable {
     let bread = (fit.glm != nil && information == .observed) ? try fit.observedBread() : fit.bread
     let b = fit.scores * bread
     return InfluenceVariance(
-      coefficientInfluence: b, rows: fit.rows, title: "unconditional (covariates sampled): design-based (linearization)"
+      coefficientInfluence: b, rows: fit.rows, title: "design-based (Taylor linearization)"
     ) { psi in
       try design.variance(influence: psi, rows: fit.rows)
     }

@@ -162,7 +162,8 @@ public enum MarginsReport {
     var out = "Elasticity table: dy/dx, ey/ex (elasticity), ey/dx and dy/ex (semi-elasticities)\n"
     out += first.table.margins.atMeans ? "Evaluated at the means.\n" : "Averages over the estimation sample.\n"
     for t in tables {
-      out += "\(t.name): \(varianceLine(unconditional: t.table.margins.unconditional, title: t.table.margins.varianceTitle))"
+      out += "Model:        \(t.name)\n"
+      out += varianceLine(unconditional: t.table.margins.unconditional, title: t.table.margins.varianceTitle)
     }
     out += "\n"
     var columns: [Table.Column] = [.init("", alignment: .left)]
