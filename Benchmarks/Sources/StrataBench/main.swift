@@ -2,6 +2,7 @@
 //
 //   strata-bench ols-hc1 [--rows N] [--csv PATH]
 //   strata-bench logit-cluster [--csv PATH]
+//   strata-bench logit-design [--csv PATH]   (svyglm: strata, PSUs, weights)
 //
 // Generates (once, deterministically) a CSV with an outcome `y`, 20 regressors `x1..x20`
 // (18 continuous, 2 binary) and a cluster id, then reports in seconds: CSV load, model-matrix
@@ -82,8 +83,50 @@ func logitCluster(path: String) {
   }
 }
 
+/// Design-based logit (strata, PSUs, weights: svyglm) on the survey workload.
+func logitDesign(path: String) {
+  let formula = "y ~ " + (1...15).map { "x\($0)" }.joined(separator: " + ") + " + region"
+  do {
+    var frame = DataFrame(columns: [])
+    let load = try seconds { frame = try DataReader.read(path: path) }
+    var design: SampleDesign?
+    let setup = try seconds {
+      design = try SampleDesign(
+        DesignSpecification(weights: "w", strata: "stratum", psu: ["psu"], fpc: [], nest: false, lonelyPSU: .fail),
+        data: frame)
+    }
+    guard let design else { exit(1) }
+    var mm: ModelMatrix?
+    let build = try seconds {
+      mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: .init(weights: "w"))
+    }
+    guard let mm else { exit(1) }
+    var fit: Fit?
+    let fitTime = try seconds { fit = try GeneralizedLinearModel.fit(mm, model: .logit, formula: formula) }
+    guard let fit else { exit(1) }
+    var v: CovarianceEstimate?
+    let se = try seconds {
+      v = try covariance(of: fit, spec: .design(DesignVariance(design: design, refit: { _ in [] })))
+    }
+    print("rows \(fit.nobs)  columns \(fit.terms.count)  design \(design.summary.strata ?? 0) strata, \(design.summary.psus ?? 0) PSUs  file \(path)")
+    print(String(format: "load %.3f s   design %.3f s   model matrix %.3f s   fit (IRLS, %d iterations) %.3f s   design vcov %.3f s   fit+SE total %.3f s",
+                 load, setup, build, fit.glm?.iterations ?? 0, fitTime, se, setup + build + fitTime + se))
+    if let v { print("check: x1 estimate \(fit.coefficients[1])  design se \(v.standardErrors[1])") }
+  } catch {
+    FileHandle.standardError.write(Data("strata-bench: \(error)\n".utf8))
+    exit(1)
+  }
+}
+
 var args = Array(CommandLine.arguments.dropFirst())
-let usage = "usage: strata-bench ols-hc1 [--rows N] [--csv PATH] | logit-cluster [--csv PATH]\n"
+let usage = "usage: strata-bench ols-hc1 [--rows N] [--csv PATH] | logit-cluster [--csv PATH] | logit-design [--csv PATH]\n"
+if args.first == "logit-design" {
+  args.removeFirst()
+  var path = (ProcessInfo.processInfo.environment["BENCH_DATA"] ?? "/tmp/strata-bench-data") + "/survey_1000000.csv"
+  if args.first == "--csv", args.count > 1 { path = args[1] }
+  logitDesign(path: path)
+  exit(0)
+}
 if args.first == "logit-cluster" {
   args.removeFirst()
   var path = (ProcessInfo.processInfo.environment["BENCH_DATA"] ?? "/tmp/strata-bench-data") + "/survey_1000000.csv"
