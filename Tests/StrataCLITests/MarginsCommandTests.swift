@@ -131,6 +131,7 @@ struct MarginsCommandTests {
     (["--margins", "elasticity"], "'elasticity' is not one of dydx, eyex, eydx, dyex"),
     (["--margins", "dydx", "--margins-vce", "unconditional"], "needs a robust, cluster or design variance"),
     (["--margins", "dydx", "--atmeans", "--margins-vce", "unconditional"], "not to --atmeans"),
+    (["--margins-variables", "educ"], "go with --margins KINDS"),
   ])
   func badInput(_ extra: [String], _ message: String) throws {
     let run = try runStrata(Self.probit + extra)

@@ -64,9 +64,6 @@ struct MarginsSelection: ParsableArguments {
   }
 
   func validate() throws {
-    if !isRequested && (variables != nil || atmeans || at != nil || over != nil || discrete != nil) {
-      // Only `strata fit` reaches here without --margins; `strata margins` defaults to dydx.
-    }
     if atmeans && marginsVCE == .unconditional {
       throw ValidationError("--margins-vce unconditional applies to averages over the sample, not to --atmeans")
     }
@@ -84,6 +81,15 @@ struct FitMarginsOptions: ParsableArguments {
 
   @Option(help: "Save the fit (formula, data path, options, coefficients, vcov, recipe) for strata margins/predict/elasticities.")
   var save: String?
+
+  func validate() throws {
+    let s = selection
+    if !s.isRequested && (s.variables != nil || s.atmeans || s.at != nil || s.over != nil || s.discrete != nil
+      || s.marginsVCE == .unconditional)
+    {
+      throw ValidationError("--margins-variables, --atmeans, --at, --over, --discrete and --margins-vce go with --margins KINDS")
+    }
+  }
 }
 
 /// A model's data, design and model matrix before fitting.
