@@ -42,7 +42,9 @@ public enum RegressionReport {
     if r.fit.glm != nil { return glmText(r, context: context) }
     let f = r.fit
     let s = r.statistics
-    let title = f.kind == .wls ? "Weighted least squares (WLS)" : "Linear regression (OLS)"
+    let title = r.covariance.design != nil
+      ? "Survey-weighted linear regression (svyglm, gaussian)"
+      : f.kind == .wls ? "Weighted least squares (WLS)" : "Linear regression (OLS)"
     var out = "\(title)\n"
     out += "Formula:     \(f.formula)\n"
     out += "Data:        \(context.dataSource)\n"
