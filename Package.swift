@@ -12,6 +12,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
   ],
   targets: [
     // MARK: Implementation details: C shims (no Swift; imported only by Internals/ files)
@@ -32,7 +33,13 @@ let package = Package(
     .target(name: "StrataDesign", dependencies: ["StrataData", "StrataLinalg"]),
     .target(name: "StrataModels", dependencies: ["StrataFormula", "StrataData", "StrataLinalg"]),
     .target(name: "StrataInference", dependencies: ["StrataModels", "StrataDesign", "StrataLinalg"]),
-    .target(name: "StrataReport", dependencies: ["StrataInference", "StrataDesign", "StrataModels", "StrataData"]),
+    .target(
+      name: "StrataReport",
+      dependencies: [
+        "StrataInference", "StrataDesign", "StrataModels", "StrataData",
+        // Only for the .docx writer's ZIP container.
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ]),
     .target(
       name: "Strata",
       dependencies: [

@@ -52,13 +52,15 @@ struct SavedFit: Codable {
   var vce: String
   var vceTitle: String
   var recipe: ModelRecipe
+  /// Statistics and labels for `strata table` (`SavedFit+Report.swift`).
+  var report: SavedReport?
   /// Where it was read from (for messages).
   var path: String = ""
 
   enum CodingKeys: String, CodingKey {
     case format, version, command, model, formula, data, nobs, terms, kept, coefficients, vcov, df, vce
     case vceTitle = "vce_title"
-    case recipe
+    case recipe, report
   }
 
   /// The arguments of this process's `strata fit` command, without output and save flags.
@@ -97,6 +99,7 @@ struct SavedFit: Codable {
     vce = v.spec.name
     vceTitle = v.title.isEmpty ? v.spec.title : v.title
     self.recipe = recipe
+    report = SavedReport(session: s)
   }
 
   func write(to path: String) throws {

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+/// Formats of `strata table`.
+enum TableFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, markdown, latex, html, csv, json, rtf, docx
+}
+
+/// `--se`, `--ci` or `--t`: what goes beneath each estimate.
+enum BeneathFlag: String, EnumerableFlag {
+  case se, ci, t
+
+  static func help(for value: BeneathFlag) -> ArgumentHelp? {
+    switch value {
+    case .se: return "Standard errors beneath the estimates (default)."
+    case .ci: return "Confidence intervals beneath the estimates."
+    case .t: return "t or z statistics beneath the estimates."
+    }
+  }
+
+  var value: BeneathEstimate {
+    switch self {
+    case .se: return .standardError
+    case .ci: return .confidenceInterval
+    case .t: return .statistic
+    }
+  }
+}
+
+/// Which terms, labels and names the table and plot commands use.
+struct TermSelection: ParsableArguments {
+  @Option(help: "Label file: a JSON object {\"term\": \"label\"} or CSV lines term,label (overrides the data's labels).")
+  var labels: String?
+
+  @Option(help: "Terms to keep, comma-separated; '*' matches any text (e.g. 'educ,exper*').")
+  var keep: String?
+
+  @Option(help: "Terms to drop, comma-separated; '*' matches any text.")
+  var drop: String?
+
+  @Option(help: "Terms to put first, in this order, comma-separated.")
+  var order: String?
+
+  @Option(help: "Column names for the models, comma-separated (default (1), (2), ...).")
+  var names: String?
+
+  @Option(help: "A title.")
+  var title: String?
+
+  func labelMap() throws -> [String: String] { try labels.map(ResultFiles.labels) ?? [:] }
+}
+
+/// `strata table A.json B.json ... --format FORMAT`
+struct TableCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "table",
+    abstract: "Models side by side (saved fits or JSON results of fit, margins, elasticities) in text, Markdown, LaTeX, HTML, RTF, Word, CSV or JSON.")
+
+  @Argument(help: "Saved fits (strata fit ... --save) or JSON results (--format json).")
+  var results: [String]
+
+  @Option(help: "Output format.")
+  var format: TableFormat = .text
+
+  @Option(name: [.short, .long], help: "Write to this file instead of standard output (required for docx).")
+  var output: String?
+
+  @Flag var beneath: BeneathFlag = .se
+
+  @Option(help: "Star thresholds on p-values, comma-separated (one star per threshold passed).")
+  var stars: String = "0.1,0.05,0.01"
+
+  @Flag(name: .customLong("no-stars"), help: "No significance stars.")
+  var noStars = false
+
+  @Option(help: "Decimals of estimates, errors and statistics.")
+  var digits: Int = 3
+
+  @OptionGroup var selection: TermSelection
+
+  @Option(name: .customLong("add-row"), help: "An extra row 'Label|cell 1|cell 2|...' under the statistics (repeatable).")
+  var addRow: [String] = []
+
+  @Flag(help: "LaTeX: the table alone, without a document around it.")
+  var fragment = false
+
+  func validate() throws {
+    if results.isEmpty { throw ValidationError("give one or more result files") }
+    if !(0...10).contains(digits) { throw ValidationError("--digits must be between 0 and 10") }
+    if format == .docx && output == nil { throw ValidationError("--format docx needs --output FILE.docx") }
+    if !noStars { _ = try starThresholds() }
+  }
+
+  func starThresholds() throws -> [Double] {
+    if noStars { return [] }
+    return try list(stars).map { text in
+      guard let p = Double(text), p > 0, p < 1 else { throw ValidationError("--stars: '\(text)' is not a p-value in (0, 1)") }
+      return p
+    }
+  }
+
+  func options() throws -> ModelTableOptions {
+    let s = selection
+    return ModelTableOptions(
+      beneath: beneath.value, stars: try starThresholds(), digits: digits, keep: s.keep.map { list($0) },
+      drop: list(s.drop), order: list(s.order), labels: try s.labelMap(),
+      addedRows: addRow.map { row in
+        let parts = row.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        return (parts.first ?? "", Array(parts.dropFirst()))
+      }, title: s.title)
+  }
+
+  func run() throws {
+    let models = try ResultFiles.loadAll(results, names: list(selection.names))
+    let table = ModelTable(models: models, options: try options())
+    let bytes: Data
+    switch format {
+    case .text: bytes = Data(table.text().utf8)
+    case .markdown: bytes = Data(table.markdown().utf8)
+    case .latex: bytes = Data(table.latex(standalone: !fragment).utf8)
+    case .html: bytes = Data(table.html().utf8)
+    case .csv: bytes = Data(table.csv().utf8)
+    case .json: bytes = Data((table.json().serialized() + "\n").utf8)
+    case .rtf: bytes = Data(table.rtf().utf8)
+    case .docx: bytes = try table.docx()
+    }
+    try writeOutput(bytes, to: output)
+  }
+}
+
+/// Writes bytes to a file (atomically) or to standard output.
+func writeOutput(_ bytes: Data, to path: String?) throws {
+  guard let path else {
+    FileHandle.standardOutput.write(bytes)
+    return
+  }
+  do {
+    try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
+  } catch {
+    throw OutputError.cannotWrite(path: path, reason: error.localizedDescription)
+  }
+}

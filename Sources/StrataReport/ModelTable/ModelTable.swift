@@ -1,0 +1,221 @@
+import Foundation
+
+/// What is printed beneath each estimate in a model table.
+public enum BeneathEstimate: String, Sendable, CaseIterable {
+  /// The standard error, in parentheses.
+  case standardError = "se"
+  /// The confidence interval, in brackets.
+  case confidenceInterval = "ci"
+  /// The t or z statistic, in parentheses.
+  case statistic = "t"
+}
+
+/// How a side-by-side model table is laid out.
+public struct ModelTableOptions: Sendable {
+  public var beneath: BeneathEstimate
+  /// Star thresholds on the p-value, any order (`[0.1, 0.05, 0.01]`: one star below 0.1, two
+  /// below 0.05, three below 0.01); empty for no stars.
+  public var stars: [Double]
+  /// Decimals of estimates, errors and fit statistics.
+  public var digits: Int
+  /// Terms to keep (names or `*` patterns; nil keeps every term).
+  public var keep: [String]?
+  /// Terms to drop (names or `*` patterns).
+  public var drop: [String]
+  /// Terms (names or patterns) to put first, in this order; the rest follow in order of appearance.
+  public var order: [String]
+  /// Labels by term, overriding the data's labels.
+  public var labels: [String: String]
+  /// Extra rows under the fit statistics: a label and one cell per model.
+  public var addedRows: [(label: String, cells: [String])]
+  /// A title above the table.
+  public var title: String?
+
+  public init(
+    beneath: BeneathEstimate = .standardError, stars: [Double] = [0.1, 0.05, 0.01], digits: Int = 3,
+    keep: [String]? = nil, drop: [String] = [], order: [String] = [], labels: [String: String] = [:],
+    addedRows: [(label: String, cells: [String])] = [], title: String? = nil
+  ) {
+    self.beneath = beneath
+    self.stars = stars
+    self.digits = digits
+    self.keep = keep
+    self.drop = drop
+    self.order = order
+    self.labels = labels
+    self.addedRows = addedRows
+    self.title = title
+  }
+}
+
+/// Models side by side, as Stata's `esttab` or R's `modelsummary`: a row per term with the
+/// estimate and its standard error (or interval, or statistic) beneath, then fit statistics.
+///
+/// ```swift
+/// let table = ModelTable(models: [ols, logit], options: ModelTableOptions(digits: 3))
+/// print(table.text())
+/// ```
+/// Every renderer (`text()`, `markdown()`, `latex()`, `html()`, `rtf()`, `docx()`, `csv()`,
+/// `json()`) draws these rows, so every format shows the same numbers.
+public struct ModelTable: Sendable {
+  /// The part of the table a row belongs to.
+  public enum RowKind: Sendable {
+    case estimate, beneath, statistic
+  }
+
+  /// One row: a label and one formatted cell per model.
+  public struct Row: Sendable {
+    public var kind: RowKind
+    public var label: String
+    public var cells: [String]
+    /// The term of an estimate row.
+    public var term: String?
+  }
+
+  public var title: String?
+  /// Column headers, one per model: `(1)`, `(2)`, ... or the models' names.
+  public var headers: [String]
+  /// The estimator of each model.
+  public var modelNames: [String]
+  /// The dependent variable of each model (nil when no model names one).
+  public var dependents: [String]?
+  public var rows: [Row]
+  /// Lines under the table (what is beneath estimates, the stars legend).
+  public var notes: [String]
+  /// The selected terms, in table order, with their labels.
+  public var terms: [(term: String, label: String)]
+  /// The models as given (for the tidy CSV/JSON, at full precision).
+  public var models: [ModelSummary]
+  public var options: ModelTableOptions
+
+  /// Lays out `models` side by side.
+  public init(models: [ModelSummary], options: ModelTableOptions = ModelTableOptions()) {
+    self.models = models
+    self.options = options
+    title = options.title
+    headers = models.map(\.name)
+    modelNames = models.map(\.model)
+    let deps = models.map { $0.dependent ?? "" }
+    dependents = deps.allSatisfy(\.isEmpty) ? nil : deps
+    terms = []
+    rows = []
+    notes = []
+
+    var order: [String] = []
+    for m in models { for e in m.estimates where !order.contains(e.term) { order.append(e.term) } }
+    order = order.filter { term in
+      (options.keep.map { $0.contains { glob($0, matches: term) } } ?? true) && !options.drop.contains { glob($0, matches: term) }
+    }
+    var first: [String] = []
+    for pattern in options.order { for t in order where glob(pattern, matches: t) && !first.contains(t) { first.append(t) } }
+    order = first + order.filter { !first.contains($0) }
+
+    let d = max(0, options.digits)
+    func number(_ x: Double?) -> String {
+      guard let x else { return "" }
+      if !x.isFinite { return x.isNaN ? "NaN" : (x > 0 ? "Inf" : "-Inf") }
+      let s = String(format: "%.\(d)f", x)
+      // No negative zero: "-0.000" reads as a sign that is not there.
+      if s.hasPrefix("-"), s.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) { return String(s.dropFirst()) }
+      return s
+    }
+    let thresholds = options.stars.sorted(by: >)
+    func stars(_ p: Double?) -> String {
+      guard let p, p.isFinite else { return "" }
+      return String(repeating: "*", count: thresholds.filter { p < $0 }.count)
+    }
+
+    for term in order {
+      let label = options.labels[term] ?? models.lazy.compactMap { $0.labels[term] }.first ?? term
+      terms.append((term, label))
+      var estimates: [String] = []
+      var beneath: [String] = []
+      for m in models {
+        guard let e = m.estimates.first(where: { $0.term == term }), let value = e.estimate else {
+          estimates.append("")
+          beneath.append("")
+          continue
+        }
+        estimates.append(number(value) + stars(e.pValue))
+        switch options.beneath {
+        case .standardError: beneath.append(e.stdError.map { "(" + number($0) + ")" } ?? "")
+        case .statistic: beneath.append(e.statistic.map { "(" + number($0) + ")" } ?? "")
+        case .confidenceInterval:
+          if let lo = e.confLow, let hi = e.confHigh {
+            beneath.append("[" + number(lo) + ", " + number(hi) + "]")
+          } else {
+            beneath.append("")
+          }
+        }
+      }
+      rows.append(Row(kind: .estimate, label: label, cells: estimates, term: term))
+      rows.append(Row(kind: .beneath, label: "", cells: beneath, term: term))
+    }
+
+    func statistic(_ label: String, _ cells: [String]) {
+      if cells.contains(where: { !$0.isEmpty }) { rows.append(Row(kind: .statistic, label: label, cells: cells)) }
+    }
+    statistic("Observations", models.map { $0.nobs.map(String.init) ?? "" })
+    statistic("R²", models.map { number($0.rSquared) })
+    statistic("Adjusted R²", models.map { number($0.adjRSquared) })
+    statistic("Pseudo R²", models.map { number($0.pseudoRSquared) })
+    statistic("Log-likelihood", models.map { number($0.logLik) })
+    statistic("AIC", models.map { number($0.aic) })
+    statistic("Std. errors", models.map { $0.variance ?? "" })
+    statistic("Design", models.map { $0.design ?? "" })
+    for added in options.addedRows {
+      let cells = (0..<models.count).map { $0 < added.cells.count ? added.cells[$0] : "" }
+      rows.append(Row(kind: .statistic, label: added.label, cells: cells))
+    }
+
+    let levels = Set(models.map(\.level))
+    let levelText = levels.count == 1 ? NumberFormat.significant(levels.first ?? 95, 4) + "%" : "Confidence"
+    let statisticName: String
+    switch (models.allSatisfy(\.usesNormal), models.contains(where: \.usesNormal)) {
+    case (true, _): statisticName = "z statistics"
+    case (false, true): statisticName = "t or z statistics"
+    case (false, false): statisticName = "t statistics"
+    }
+    switch options.beneath {
+    case .standardError: notes.append("Standard errors in parentheses.")
+    case .statistic: notes.append("\(statisticName.prefix(1).uppercased() + statisticName.dropFirst()) in parentheses.")
+    case .confidenceInterval: notes.append("\(levelText) confidence intervals in brackets.")
+    }
+    if !thresholds.isEmpty {
+      let legend = thresholds.enumerated().map { i, p in
+        String(repeating: "*", count: i + 1) + " p < " + NumberFormat.significant(p, 6)
+      }
+      notes[0] += " " + legend.joined(separator: ", ") + "."
+    }
+  }
+
+  /// Whether any text of the table is East Asian (so renderers pick a CJK-capable font or package).
+  public var containsCJK: Bool {
+    let texts = [title ?? ""] + headers + modelNames + (dependents ?? []) + rows.flatMap { [$0.label] + $0.cells } + notes
+    return texts.contains(where: isCJK)
+  }
+}
+
+/// Whether `s` holds East Asian wide characters.
+func isCJK(_ s: String) -> Bool {
+  s.unicodeScalars.contains { displayWidth(String($0)) == 2 }
+}
+
+/// Whether `name` matches `pattern`, where `*` matches any run of characters.
+func glob(_ pattern: String, matches name: String) -> Bool {
+  guard pattern.contains("*") else { return pattern == name }
+  let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+  var rest = Substring(name)
+  for (i, part) in parts.enumerated() {
+    if i == 0 {
+      guard rest.hasPrefix(part) else { return false }
+      rest = rest.dropFirst(part.count)
+    } else if i == parts.count - 1 {
+      return part.isEmpty || rest.hasSuffix(part)
+    } else if !part.isEmpty {
+      guard let r = rest.range(of: part) else { return false }
+      rest = rest[r.upperBound...]
+    }
+  }
+  return rest.isEmpty
+}
