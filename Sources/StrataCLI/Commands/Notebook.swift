@@ -119,8 +119,17 @@ struct NotebookRunCommand: ParsableCommand {
   /// Parses and runs one strata command in this process, returning what it wrote to standard output.
   func runCaptured(_ arguments: [String]) throws -> String {
     var command = try StrataCommand.parseAsRoot(arguments)
+    let outer = Invocation.arguments
+    Invocation.arguments = arguments
+    defer { Invocation.arguments = outer }
     return try captureStandardOutput { try command.run() }
   }
+}
+
+/// The arguments of the strata command being run: the process's, or a notebook command's while
+/// the notebook runs it in this process (the CLI is single-threaded).
+enum Invocation {
+  nonisolated(unsafe) static var arguments: [String] = Array(CommandLine.arguments.dropFirst())
 }
 
 /// Runs `body` with file descriptor 1 pointed at a temporary file and returns what was written.

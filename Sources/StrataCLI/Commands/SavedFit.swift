@@ -65,7 +65,7 @@ struct SavedFit: Codable {
 
   /// The arguments of this process's `strata fit` command, without output and save flags.
   static func fitArguments() -> [String] {
-    let args = Array(CommandLine.arguments.dropFirst())
+    let args = Invocation.arguments
     var out: [String] = []
     var skip = false
     for a in args {

@@ -1,15 +1,20 @@
 extension ModelTable {
   /// A LaTeX table with `booktabs` rules and a notes line.
   ///
-  /// - Parameter standalone: wrap the table in a document that compiles on its own (with
-  ///   `pdflatex`; `ctex` is loaded when the table holds Chinese, Japanese or Korean text).
+  /// - Parameter standalone: wrap the table in a document that compiles on its own. When the
+  ///   table holds Chinese, Japanese or Korean text the document uses `CJKutf8` (font `gbsn`)
+  ///   under `pdflatex` and `ctex` (xeCJK) under `xelatex`/`lualatex`.
   public func latex(standalone: Bool = true) -> String {
     let n = headers.count
     var out: [String] = []
     if standalone {
-      out += ["\\documentclass{article}", "\\usepackage[T1]{fontenc}", "\\usepackage{booktabs}"]
-      if containsCJK { out.append("\\usepackage[UTF8]{ctex}") }
-      out += ["\\begin{document}", ""]
+      out += ["\\documentclass{article}", "\\usepackage{booktabs}"]
+      if containsCJK {
+        out += ["\\usepackage{iftex}", "\\ifPDFTeX\\usepackage{CJKutf8}\\else\\usepackage[UTF8]{ctex}\\fi"]
+      }
+      out += ["\\begin{document}"]
+      if containsCJK { out.append("\\ifPDFTeX\\begin{CJK}{UTF8}{gbsn}\\fi") }
+      out.append("")
     }
     out.append("\\begin{table}[htbp]")
     out.append("\\centering")
@@ -33,7 +38,11 @@ extension ModelTable {
     }
     out.append("\\end{tabular}")
     out.append("\\end{table}")
-    if standalone { out += ["", "\\end{document}"] }
+    if standalone {
+      out.append("")
+      if containsCJK { out.append("\\ifPDFTeX\\end{CJK}\\fi") }
+      out.append("\\end{document}")
+    }
     return out.joined(separator: "\n") + "\n"
   }
 

@@ -75,7 +75,8 @@ extension ModelTable {
   /// A `.docx` (Office Open XML) document with the table as an editable Word table; Times New
   /// Roman for Latin text and SimSun (East Asian font slot, `zh-CN`) for Chinese.
   ///
-  /// The archive's entries carry a fixed date, so the same table gives the same bytes.
+  /// The archive's entries are stored (not deflated) with a fixed date, so the same table gives
+  /// the same bytes whatever the zlib version.
   /// - Throws: `ReportError.archive` when the ZIP container cannot be written.
   public func docx() throws -> Data {
     let files: [(String, String)] = [
@@ -91,7 +92,7 @@ extension ModelTable {
         let bytes = Data(text.utf8)
         try archive.addEntry(
           with: path, type: .file, uncompressedSize: Int64(bytes.count), modificationDate: date,
-          compressionMethod: .deflate,
+          compressionMethod: .none,
           provider: { position, size in bytes.subdata(in: Int(position)..<Int(position) + size) })
       }
       guard let data = archive.data else { throw ReportError.archive("no in-memory archive") }
