@@ -11,7 +11,7 @@ struct StrataCommand: ParsableCommand {
     subcommands: [
       Fit.self, Describe.self, MeanCommand.self, TotalCommand.self, PropCommand.self, QuantileCommand.self,
       RatioCommand.self, TabCommand.self, SvysetCommand.self, MarginsCommand.self, PredictCommand.self,
-      ElasticitiesCommand.self,
+      ElasticitiesCommand.self, ReproduceCommand.self,
     ])
 
   /// Parses, runs, and turns every error into one message and a non-zero exit code.
@@ -49,6 +49,7 @@ enum ErrorMessage {
     case let e as OutputError: return e.description
     case let e as MarginsError: return e.description
     case let e as SavedFitError: return e.description
+    case let e as ReproduceError: return e.description
     default: return nil
     }
   }
