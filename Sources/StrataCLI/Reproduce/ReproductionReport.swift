@@ -159,7 +159,7 @@ enum ReproductionReport {
   static func list(_ registry: PublishedRegistry) -> Table {
     var table = Table(columns: [
       Table.Column("id", alignment: .left), Table.Column("model", alignment: .left), Table.Column("numbers"),
-      Table.Column("source", alignment: .left), Table.Column("needs", alignment: .left),
+      Table.Column("example", alignment: .left), Table.Column("needs", alignment: .left),
     ])
     for e in registry.entries {
       let c = e.testCase
