@@ -11,7 +11,7 @@ struct StrataCommand: ParsableCommand {
     subcommands: [
       Fit.self, Describe.self, MeanCommand.self, TotalCommand.self, PropCommand.self, QuantileCommand.self,
       RatioCommand.self, TabCommand.self, SvysetCommand.self, MarginsCommand.self, PredictCommand.self,
-      ElasticitiesCommand.self, TableCommand.self, PlotCommand.self, NotebookCommand.self,
+      ElasticitiesCommand.self, TableCommand.self, PlotCommand.self, NotebookCommand.self, ReproduceCommand.self,
     ])
 
   /// Parses, runs, and turns every error into one message and a non-zero exit code.
@@ -53,6 +53,7 @@ enum ErrorMessage {
     case let e as PlotError: return e.description
     case let e as ReportError: return e.description
     case let e as NotebookError: return e.description
+    case let e as ReproduceError: return e.description
     default: return nil
     }
   }

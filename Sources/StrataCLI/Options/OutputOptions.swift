@@ -14,8 +14,13 @@ struct OutputOptions: ParsableArguments {
   @Option(name: [.short, .long], help: "Write results to this file instead of standard output.")
   var output: String?
 
-  /// Writes `text` to the output file or standard output.
+  /// Writes `text` to the output file or standard output (or, while `strata reproduce` runs a
+  /// stored command in-process, to its capture).
   func write(_ text: String) throws {
+    if let capture = OutputCapture.current {
+      capture.append(text)
+      return
+    }
     if let output {
       do {
         try text.write(toFile: output, atomically: true, encoding: .utf8)
@@ -26,4 +31,18 @@ struct OutputOptions: ParsableArguments {
       FileHandle.standardOutput.write(Data(text.utf8))
     }
   }
+}
+
+/// Collects what a command writes while `strata reproduce` runs it in-process.
+final class OutputCapture: @unchecked Sendable {
+  /// The capture of the command running on this task, if any.
+  @TaskLocal static var current: OutputCapture?
+
+  private let lock = NSLock()
+  private var buffer = ""
+
+  /// Everything written so far.
+  var text: String { lock.withLock { buffer } }
+
+  func append(_ text: String) { lock.withLock { buffer += text } }
 }
