@@ -9,6 +9,7 @@ struct Fit: ParsableCommand {
     subcommands: [
       OLSCommand.self, WLSCommand.self, LogitCommand.self, ProbitCommand.self, CloglogCommand.self,
       PoissonCommand.self, FracLogitCommand.self, FracProbitCommand.self,
+      OLogitCommand.self, OProbitCommand.self, MLogitCommand.self,
     ])
 }
 
@@ -40,6 +41,10 @@ struct GLMOptions: ParsableArguments {
 enum ModelChoice {
   case leastSquares(requireWeights: Bool)
   case glm(GLMModel, GLMOptions)
+  /// Ordered logit/probit (`FitCategorical.swift`).
+  case ordered(OrderedLink, CategoricalOptions)
+  /// Multinomial logit (`FitCategorical.swift`).
+  case multinomial(CategoricalOptions)
 }
 
 /// Options shared by the least-squares commands.
@@ -161,6 +166,10 @@ struct LinearModelOptions: ParsableArguments {
         case (_, .stata): defaultVCE = .oim
         }
       }
+    case .ordered, .multinomial:
+      (mm, refit) = try prepareCategorical(model, frame: frame, options: options)
+      if convention == .stata { information = .observed }
+      if !isDesignBased { defaultVCE = .classical }
     }
     return PreparedFit(
       frame: frame, mm: mm, refit: refit, sampleDesign: sampleDesign, information: information,
@@ -194,7 +203,7 @@ struct LinearModelOptions: ParsableArguments {
     case .oim: spec = .oim
     case .robust:
       // Least squares: HC1 (Stata's regress, robust); GLMs: sandwich::sandwich (HC0) or Stata's HC0 x n/(n-1).
-      if fit.glm == nil { spec = .hc(.hc1) } else { spec = convention == .stata ? .robust : .hc(.hc0) }
+      if fit.glm == nil && fit.categorical == nil { spec = .hc(.hc1) } else { spec = convention == .stata ? .robust : .hc(.hc0) }
     case .hc0: spec = .hc(.hc0)
     case .hc1: spec = .hc(.hc1)
     case .hc2: spec = .hc(.hc2)
