@@ -70,6 +70,9 @@ struct LinearModelOptions: ParsableArguments {
   @Option(help: "Confidence level in percent.")
   var level: Double = 95
 
+  @Option(help: "Fit the model in each group of this column, side by side, with a Wald test of equal coefficients.")
+  var split: String?
+
   @Option(
     help: ArgumentHelp(
       "Defaults to follow: r (GLM: vcov(glm), expected-information bread, fractional hc0; design: svyglm df = design df - p + 1) or stata (GLM: oim, observed-information bread, robust = HC0 x n/(n-1), fractional robust; design: df = #PSUs - #strata).",
@@ -117,6 +120,7 @@ struct LinearModelOptions: ParsableArguments {
   /// Reads the data, fits the chosen model, estimates the covariance and renders the result
   /// (with margins and a saved result when asked: `FitSession+Margins.swift`).
   func run(_ model: ModelChoice) throws {
+    if let split { return try runSplit(model, by: split) }
     let session = try estimate(try prepare(model))
     try finish(session)
   }
