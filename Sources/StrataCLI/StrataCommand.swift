@@ -11,7 +11,7 @@ struct StrataCommand: ParsableCommand {
     subcommands: [
       Fit.self, Describe.self, MeanCommand.self, TotalCommand.self, PropCommand.self, QuantileCommand.self,
       RatioCommand.self, TabCommand.self, SvysetCommand.self, MarginsCommand.self, PredictCommand.self,
-      ElasticitiesCommand.self,
+      ElasticitiesCommand.self, MediateCommand.self,
     ])
 
   /// Parses, runs, and turns every error into one message and a non-zero exit code.

@@ -12,6 +12,8 @@ public enum InferenceError: Error, Sendable, Equatable {
   case notCategorical(model: String)
   /// `--split` groups whose coefficients cannot be compared (too few groups, different terms).
   case splitIncomparable(reason: String)
+  /// The treatment or mediator is not an estimable coefficient of a mediation equation.
+  case mediationTermMissing(term: String, equation: String)
 }
 
 extension InferenceError: CustomStringConvertible {
@@ -29,6 +31,8 @@ extension InferenceError: CustomStringConvertible {
       return "per-outcome margins need an ologit, oprobit or mlogit fit, not \(m)"
     case .splitIncomparable(let reason):
       return "cannot test equal coefficients across --split groups: \(reason)"
+    case .mediationTermMissing(let term, let equation):
+      return "'\(term)' is not an estimable coefficient of '\(equation)'; the treatment and mediator must be numeric columns (use a 0/1 treatment)"
     }
   }
 }
