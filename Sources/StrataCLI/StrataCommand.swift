@@ -12,6 +12,7 @@ struct StrataCommand: ParsableCommand {
       Fit.self, Describe.self, MeanCommand.self, TotalCommand.self, PropCommand.self, QuantileCommand.self,
       RatioCommand.self, TabCommand.self, SvysetCommand.self, MarginsCommand.self, PredictCommand.self,
       ElasticitiesCommand.self, TableCommand.self, PlotCommand.self, NotebookCommand.self, ReproduceCommand.self,
+      MediateCommand.self,
     ])
 
   /// Parses, runs, and turns every error into one message and a non-zero exit code.

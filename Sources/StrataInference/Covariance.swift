@@ -70,26 +70,22 @@ public func covariance(
       matrix: bread * fit.dispersion, spec: spec, degreesOfFreedom: modelDF, clusterCounts: [])
 
   case .hc(let type):
-    var squared = [Double](repeating: 0, count: n)
-    let leverage = type == .hc2 || type == .hc3 ? try fit.hatValues() : []
-    for i in 0..<n {
-      let m = fit.scoreMultipliers[i]
-      switch type {
-      case .hc0, .hc1:
-        squared[i] = m * m
-      case .hc2, .hc3:
+    var adjustment = [Double](repeating: 1, count: n)
+    if type == .hc2 || type == .hc3 {
+      let leverage = try fit.hatValues()
+      for i in 0..<n {
         let oneMinusH = 1 - leverage[i]
         if oneMinusH <= 1e-12 { throw InferenceError.leverageOne(type: type.rawValue, observation: fit.rows[i] + 1) }
-        squared[i] = type == .hc2 ? m * m / oneMinusH : m * m / (oneMinusH * oneMinusH)
+        adjustment[i] = type == .hc2 ? 1 / oneMinusH : 1 / (oneMinusH * oneMinusH)
       }
     }
-    let meat = fit.x.crossProduct(rowWeights: squared)
+    let meat = scoreCrossProduct(fit, rowWeights: adjustment)
     var v = sandwich(bread: bread, meat: meat)
     if type == .hc1 { v = v * (Double(n) / Double(n - k)) }
     estimate = CovarianceEstimate(matrix: v, spec: spec, degreesOfFreedom: robustDF, clusterCounts: [])
 
   case .robust:
-    let meat = fit.x.crossProduct(rowWeights: fit.scoreMultipliers.map { $0 * $0 })
+    let meat = scoreCrossProduct(fit, rowWeights: [Double](repeating: 1, count: n))
     let v = sandwich(bread: bread, meat: meat) * (Double(n) / Double(n - 1))
     estimate = CovarianceEstimate(matrix: v, spec: spec, degreesOfFreedom: robustDF, clusterCounts: [])
 
@@ -126,6 +122,12 @@ public func covariance(
 
 /// The output description of a covariance: the spec's title, made precise for GLMs.
 func covarianceTitle(spec: CovarianceSpec, fit: Fit, information: InformationMatrix) -> String {
+  if fit.categorical != nil {
+    switch spec {
+    case .classical, .oim: return "inverse observed information (analytic Hessian)"
+    default: return spec.title
+    }
+  }
   guard fit.glm != nil else { return spec.title }
   switch spec {
   case .classical:
@@ -154,10 +156,22 @@ func sandwich(bread: Matrix, meat: Matrix) -> Matrix {
   (bread * meat * bread).symmetrized()
 }
 
+/// `Σ aᵢ uᵢ uᵢᵀ` over the fit's scores `uᵢ` (`mᵢ xᵢ`, or the rows of `Fit.scoreMatrix`).
+func scoreCrossProduct(_ fit: Fit, rowWeights a: [Double]) -> Matrix {
+  if let s = fit.scoreMatrix { return s.crossProduct(rowWeights: a) }
+  return fit.x.crossProduct(rowWeights: zip(fit.scoreMultipliers, a).map { $0 * $0 * $1 })
+}
+
 /// The G × k matrix of per-group sums of the fit's scores.
 func groupedScoreSums(_ fit: Fit, codes: [Int], groupCount: Int) -> Matrix {
   let n = fit.nobs
   var sums = Matrix(rows: groupCount, cols: fit.rank)
+  if let s = fit.scoreMatrix {
+    for j in 0..<fit.rank {
+      for i in 0..<n { sums[codes[i], j] += s[i, j] }
+    }
+    return sums
+  }
   for j in 0..<fit.rank {
     for i in 0..<n {
       sums[codes[i], j] += fit.scoreMultipliers[i] * fit.x[i, j]

@@ -8,6 +8,12 @@ public enum InferenceError: Error, Sendable, Equatable {
   case leverageOne(type: String, observation: Int)
   /// A confidence level outside (0, 100).
   case invalidLevel(Double)
+  /// Per-outcome margins asked of a fit that is not ordered or multinomial.
+  case notCategorical(model: String)
+  /// `--split` groups whose coefficients cannot be compared (too few groups, different terms).
+  case splitIncomparable(reason: String)
+  /// The treatment or mediator is not an estimable coefficient of a mediation equation.
+  case mediationTermMissing(term: String, equation: String)
 }
 
 extension InferenceError: CustomStringConvertible {
@@ -21,6 +27,12 @@ extension InferenceError: CustomStringConvertible {
       return "observation \(i) has leverage 1, so \(t.uppercased()) standard errors are undefined; use hc0 or hc1"
     case .invalidLevel(let l):
       return "confidence level \(l) is not between 0 and 100"
+    case .notCategorical(let m):
+      return "per-outcome margins need an ologit, oprobit or mlogit fit, not \(m)"
+    case .splitIncomparable(let reason):
+      return "cannot test equal coefficients across --split groups: \(reason)"
+    case .mediationTermMissing(let term, let equation):
+      return "'\(term)' is not an estimable coefficient of '\(equation)'; the treatment and mediator must be numeric columns (use a 0/1 treatment)"
     }
   }
 }

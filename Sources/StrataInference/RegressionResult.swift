@@ -117,6 +117,10 @@ extension CoefficientEstimate {
 
 extension FitStatistics {
   init(fit: Fit, covariance: CovarianceEstimate) {
+    if let details = fit.categorical {
+      self = FitStatistics(categoricalFit: fit, details: details, covariance: covariance)
+      return
+    }
     if let glm = fit.glm {
       self = FitStatistics(glmFit: fit, details: glm, covariance: covariance)
       return

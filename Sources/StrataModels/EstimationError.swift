@@ -32,6 +32,12 @@ public enum EstimationError: Error, Sendable, Equatable {
   case stepHalvingFailed(iteration: Int)
   /// The observed information is not positive definite at the estimate (`--vce oim`).
   case observedInformationSingular
+  /// Leverages (HC2, HC3) are not defined for this model's scores.
+  case leverageUndefined(model: String)
+  /// An ordered or multinomial response has too few distinct values.
+  case tooFewOutcomeLevels(name: String, levels: [String], minimum: Int)
+  /// `--base` names no level of the response.
+  case unknownBaseOutcome(name: String, base: String, levels: [String])
 }
 
 extension EstimationError: CustomStringConvertible {
@@ -76,6 +82,13 @@ extension EstimationError: CustomStringConvertible {
         + "rescale the regressors or look for separation"
     case .observedInformationSingular:
       return "the observed information is not positive definite at the estimate; use --vce classical (expected information)"
+    case .leverageUndefined(let model):
+      return "HC2/HC3 need leverages, which a \(model) fit does not define; use --vce hc0, hc1, robust or cluster"
+    case .tooFewOutcomeLevels(let name, let levels, let minimum):
+      return "the response '\(name)' has \(levels.count) distinct value(s) (\(levels.joined(separator: ", "))) in the "
+        + "estimation sample; this model needs at least \(minimum)"
+    case .unknownBaseOutcome(let name, let base, let levels):
+      return "--base '\(base)' is not a level of the response '\(name)' (levels: \(levels.joined(separator: ", ")))"
     }
   }
 }

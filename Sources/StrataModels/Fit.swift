@@ -12,6 +12,7 @@ public struct Fit: Sendable {
   public enum Kind: String, Sendable {
     case ols, wls
     case logit, probit, cloglog, poisson, fraclogit, fracprobit
+    case ologit, oprobit, mlogit
   }
 
   /// The reference distribution of the coefficient tests.
@@ -46,8 +47,12 @@ public struct Fit: Sendable {
   public var bread: Matrix
   /// The kept columns of the model matrix (estimation sample).
   public var x: Matrix
-  /// Each row's score is `scoreMultipliers[i] · x[i, ·]` (for least squares `wᵢ eᵢ`).
+  /// Each row's score is `scoreMultipliers[i] · x[i, ·]` (for least squares `wᵢ eᵢ`), unless
+  /// `scoreMatrix` is set.
   public var scoreMultipliers: [Double]
+  /// The n × rank score matrix of models whose scores are not one multiplier times `x` (ordered
+  /// and multinomial models: cut points, one coefficient block per outcome); nil otherwise.
+  public var scoreMatrix: Matrix? = nil
   /// Response values of the estimation sample.
   public var response: [Double]
   /// Fitted values.
@@ -81,6 +86,8 @@ public struct Fit: Sendable {
   /// design matrix on modified data and differentiates it, for margins and predictions.
   /// Set by `LeastSquares.fit` and `GeneralizedLinearModel.fit`.
   public var recipe: ModelRecipe? = nil
+  /// Outcome levels, likelihood and convergence of an ordered or multinomial fit (nil otherwise).
+  public var categorical: CategoricalDetails? = nil
 
   /// Number of observations used.
   public var nobs: Int { x.rows }
@@ -102,6 +109,7 @@ public struct Fit: Sendable {
   /// factorization of the bread.
   /// - Complexity: O(n k²) in BLAS.
   public func hatValues() throws -> [Double] {
+    if scoreMatrix != nil { throw EstimationError.leverageUndefined(model: kind.rawValue) }
     let u = try Cholesky(bread).upper
     let xu = x.multiplied(by: u, transposeOther: true)
     var h = [Double](repeating: 0, count: nobs)
@@ -133,5 +141,5 @@ public struct Fit: Sendable {
   }
 
   /// The n × rank matrix of estimating-function contributions.
-  public var scores: Matrix { x.scalingRows(by: scoreMultipliers) }
+  public var scores: Matrix { scoreMatrix ?? x.scalingRows(by: scoreMultipliers) }
 }

@@ -9,6 +9,7 @@ struct Fit: ParsableCommand {
     subcommands: [
       OLSCommand.self, WLSCommand.self, LogitCommand.self, ProbitCommand.self, CloglogCommand.self,
       PoissonCommand.self, FracLogitCommand.self, FracProbitCommand.self,
+      OLogitCommand.self, OProbitCommand.self, MLogitCommand.self,
     ])
 }
 
@@ -40,6 +41,10 @@ struct GLMOptions: ParsableArguments {
 enum ModelChoice {
   case leastSquares(requireWeights: Bool)
   case glm(GLMModel, GLMOptions)
+  /// Ordered logit/probit (`FitCategorical.swift`).
+  case ordered(OrderedLink, CategoricalOptions)
+  /// Multinomial logit (`FitCategorical.swift`).
+  case multinomial(CategoricalOptions)
 }
 
 /// Options shared by the least-squares commands.
@@ -64,6 +69,9 @@ struct LinearModelOptions: ParsableArguments {
 
   @Option(help: "Confidence level in percent.")
   var level: Double = 95
+
+  @Option(help: "Fit the model in each group of this column, side by side, with a Wald test of equal coefficients.")
+  var split: String?
 
   @Option(
     help: ArgumentHelp(
@@ -112,6 +120,7 @@ struct LinearModelOptions: ParsableArguments {
   /// Reads the data, fits the chosen model, estimates the covariance and renders the result
   /// (with margins and a saved result when asked: `FitSession+Margins.swift`).
   func run(_ model: ModelChoice) throws {
+    if let split { return try runSplit(model, by: split) }
     let session = try estimate(try prepare(model))
     try finish(session)
   }
@@ -161,6 +170,10 @@ struct LinearModelOptions: ParsableArguments {
         case (_, .stata): defaultVCE = .oim
         }
       }
+    case .ordered, .multinomial:
+      (mm, refit) = try prepareCategorical(model, frame: frame, options: options)
+      if convention == .stata { information = .observed }
+      if !isDesignBased { defaultVCE = .classical }
     }
     return PreparedFit(
       frame: frame, mm: mm, refit: refit, sampleDesign: sampleDesign, information: information,
@@ -194,7 +207,7 @@ struct LinearModelOptions: ParsableArguments {
     case .oim: spec = .oim
     case .robust:
       // Least squares: HC1 (Stata's regress, robust); GLMs: sandwich::sandwich (HC0) or Stata's HC0 x n/(n-1).
-      if fit.glm == nil { spec = .hc(.hc1) } else { spec = convention == .stata ? .robust : .hc(.hc0) }
+      if fit.glm == nil && fit.categorical == nil { spec = .hc(.hc1) } else { spec = convention == .stata ? .robust : .hc(.hc0) }
     case .hc0: spec = .hc(.hc0)
     case .hc1: spec = .hc(.hc1)
     case .hc2: spec = .hc(.hc2)

@@ -117,6 +117,7 @@ extension ModelChoice {
     switch self {
     case .leastSquares: return nil
     case .glm(let m, _): return m.link
+    case .ordered, .multinomial: return nil
     }
   }
 }
@@ -163,6 +164,7 @@ extension MarginsSource {
 extension LinearModelOptions {
   /// Saves the fit when asked, then renders the fit report with its margins.
   func finish(_ s: FitSession) throws {
+    if s.fit.categorical != nil { return try finishCategorical(s) }
     if let path = marginsOptions.save { try SavedFit(session: s, options: self).write(to: path) }
     let selection = marginsOptions.selection
     guard selection.isRequested else {

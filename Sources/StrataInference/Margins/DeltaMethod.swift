@@ -121,6 +121,8 @@ public struct InfluenceVariance: Sendable {
       var pseudo = base
       pseudo.x = psi
       pseudo.scoreMultipliers = [Double](repeating: 1, count: psi.rows)
+      pseudo.scoreMatrix = nil
+      pseudo.categorical = nil
       pseudo.kept = Array(0..<psi.cols)
       pseudo.terms = (0..<psi.cols).map { "psi\($0)" }
       pseudo.coefficients = [Double](repeating: 0, count: psi.cols)

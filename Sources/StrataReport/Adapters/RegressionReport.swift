@@ -39,6 +39,7 @@ public enum RegressionReport {
 
   /// A report in the style of R's `summary.lm` and Stata's `regress`.
   public static func text(_ r: RegressionResult, context: ReportContext) -> String {
+    if r.fit.categorical != nil { return categoricalText(r, context: context) }
     if r.fit.glm != nil { return glmText(r, context: context) }
     let f = r.fit
     let s = r.statistics
@@ -98,13 +99,15 @@ public enum RegressionReport {
       vce.append(("title", .string(r.covariance.title)))
       vce.append(("test", .string("t")))
       vce.append(("design", designJSON(d)))
-    } else if f.glm != nil {
+    } else if f.glm != nil || f.categorical != nil {
       vce.append(("title", .string(r.covariance.title)))
       vce.append(("information", .string(r.covariance.information.rawValue)))
       vce.append(("test", .string(r.covariance.usesNormal ? "z" : "t")))
     }
     let fit: [(String, JSONValue)]
-    if let glm = f.glm, let l = likelihood {
+    if let c = f.categorical, let l = likelihood {
+      fit = categoricalFitJSON(r, details: c, likelihood: l)
+    } else if let glm = f.glm, let l = likelihood {
       fit = [
         ("nobs", .int(s.nobs)), ("family", .string(glm.family.rawValue)), ("link", .string(glm.link.rawValue)),
         ("df_residual", .int(l.dfResidual)), ("df_null", .int(l.dfNull)),
@@ -169,6 +172,9 @@ public enum RegressionReport {
     case .fraclogit: return "Fractional logit (Papke-Wooldridge; quasi-binomial family, logit link)"
     case .fracprobit: return "Fractional probit (Papke-Wooldridge; quasi-binomial family, probit link)"
     case .ols, .wls: return "Linear regression"
+    case .ologit: return "Ordered logit (proportional odds; MASS::polr)"
+    case .oprobit: return "Ordered probit (MASS::polr, method = \"probit\")"
+    case .mlogit: return "Multinomial logit (nnet::multinom)"
     }
   }
 

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+/// Options of the ordered and multinomial commands.
+struct CategoricalOptions: ParsableArguments {
+  @Option(help: "Base (reference) outcome of mlogit (default: the first level, as nnet::multinom).")
+  var base: String?
+
+  @Option(help: "Maximum Newton iterations.")
+  var maxiter: Int = 100
+
+  @Option(help: "Convergence tolerance (the Newton decrement must be below its square times 1 + |logLik|).")
+  var tol: Double = 1e-10
+
+  func validate() throws {
+    if maxiter < 1 { throw ValidationError("--maxiter must be at least 1") }
+    if !(tol > 0 && tol < 1) { throw ValidationError("--tol must be between 0 and 1") }
+  }
+}
+
+extension LinearModelOptions {
+  /// The model matrix and fitting closure of an ordered or multinomial model.
+  func prepareCategorical(_ model: ModelChoice, frame: DataFrame, options: ModelFrameOptions) throws
+    -> (ModelMatrix, @Sendable (ModelMatrix) throws -> StrataModels.Fit)
+  {
+    var options = options
+    options.allowsCategoricalResponse = true
+    let mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
+    let (formula, subset) = (formula, options.subset)
+    switch model {
+    case .ordered(let link, let c):
+      if c.base != nil { throw ValidationError("--base applies to mlogit; ordered models have cut points instead") }
+      return (mm, { try OrderedChoice.fit($0, link: link, formula: formula, subset: subset, maxIterations: c.maxiter,
+        tolerance: c.tol) })
+    case .multinomial(let c):
+      return (mm, { try MultinomialLogit.fit($0, formula: formula, base: c.base, subset: subset,
+        maxIterations: c.maxiter, tolerance: c.tol) })
+    default:
+      throw ValidationError("not a categorical model")
+    }
+  }
+
+  /// Renders an ordered or multinomial fit, with per-outcome margins when asked.
+  func finishCategorical(_ s: FitSession) throws {
+    if marginsOptions.save != nil {
+      throw ValidationError("--save is not yet available for ologit, oprobit and mlogit fits")
+    }
+    let selection = marginsOptions.selection
+    guard selection.isRequested else {
+      try render(s.result, frame: s.prepared.frame)
+      return
+    }
+    let options = try selection.options(level: level)
+    if options.kinds != [.dydx] || options.atMeans || options.at != nil || options.over != nil
+      || selection.marginsVCE == .unconditional
+    {
+      throw ValidationError(
+        "ordered and multinomial fits support --margins dydx (average marginal effects per outcome) only")
+    }
+    let margins = try OutcomeMargins.averageMarginalEffects(
+      of: s.fit, data: s.prepared.frame, covariance: s.result.covariance, variables: options.variables, level: level)
+    let context = reportContext(s.prepared.frame)
+    switch outputOptions.format {
+    case .text:
+      try outputOptions.write(
+        RegressionReport.text(s.result, context: context) + "\n" + OutcomeMarginsReport.text(margins))
+    case .json:
+      var document = RegressionReport.json(s.result, context: context)
+      if case .object(var pairs) = document {
+        pairs.append(("margins", OutcomeMarginsReport.json(margins)))
+        document = .object(pairs)
+      }
+      try outputOptions.write(document.serialized() + "\n")
+    case .csv:
+      try outputOptions.write(OutcomeMarginsReport.csv(margins))
+    }
+  }
+}
+
+struct OLogitCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ologit",
+    abstract: "Ordered (proportional-odds) logit, as MASS::polr; cut points named 1|2, 2|3, ... (z tests).")
+  @OptionGroup var options: LinearModelOptions
+  @OptionGroup var categorical: CategoricalOptions
+  func run() throws { try options.run(.ordered(.logit, categorical)) }
+}
+
+struct OProbitCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "oprobit", abstract: "Ordered probit, as MASS::polr(method = \"probit\") (z tests).")
+  @OptionGroup var options: LinearModelOptions
+  @OptionGroup var categorical: CategoricalOptions
+  func run() throws { try options.run(.ordered(.probit, categorical)) }
+}
+
+struct MLogitCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "mlogit",
+    abstract: "Multinomial logit, as nnet::multinom / Stata mlogit; coefficients named level:term (--base LEVEL).")
+  @OptionGroup var options: LinearModelOptions
+  @OptionGroup var categorical: CategoricalOptions
+  func run() throws { try options.run(.multinomial(categorical)) }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import StrataDesign
+import StrataLinalg
+import StrataModels
+
+/// The same model fitted in each group of a variable (`--split G`), with a Wald test that the
+/// coefficients are equal across groups (fixest's `split`, Stata's `suest` + `test`).
+public struct SplitComparison: Sendable {
+  /// One group's label and result.
+  public struct Group: Sendable {
+    public var label: String
+    public var result: RegressionResult
+    public init(label: String, result: RegressionResult) {
+      self.label = label
+      self.result = result
+    }
+  }
+
+  /// How the joint covariance of the groups' coefficients was formed.
+  public enum JointCovariance: String, Sendable {
+    /// Groups are independent samples: block-diagonal (each block the group's own covariance).
+    case independent
+    /// The groups are domains of one design: the influence functions of every group, zero
+    /// outside it, stacked and passed once through the design's linearization engine.
+    case design
+  }
+
+  /// The grouping variable.
+  public var variable: String
+  public var groups: [Group]
+  /// Terms compared (estimable in every group), in the first group's order.
+  public var terms: [String]
+  /// `β_g − β_1` for g = 2…G, stacked, and their joint covariance.
+  public var joint: JointCovariance
+  /// Wald χ² of equal coefficients, its df ((G − 1) × #terms) and p-value.
+  public var waldStatistic: Double
+  public var waldDF: Int
+  public var waldPValue: Double
+
+  /// Compares the groups' fits.
+  ///
+  /// - Parameter design: the design the groups are domains of (design-based fits); nil for
+  ///   independent groups. Only linearization designs stack influence functions.
+  /// - Throws: `InferenceError.splitIncomparable` with fewer than two groups or no common terms;
+  ///   design errors from the linearization engine.
+  public init(variable: String, groups: [Group], design: SurveyDesign? = nil) throws {
+    guard groups.count >= 2 else {
+      throw InferenceError.splitIncomparable(reason: "'\(variable)' has \(groups.count) group(s) with a fit")
+    }
+    self.variable = variable
+    self.groups = groups
+    let first = groups[0].result.fit
+    let common = first.keptTerms.filter { term in groups.allSatisfy { $0.result.fit.keptTerms.contains(term) } }
+    guard !common.isEmpty else { throw InferenceError.splitIncomparable(reason: "no term is estimable in every group") }
+    terms = common
+    let k = common.count
+    // Each group's positions (into its kept coefficients) of the common terms.
+    let positions = groups.map { g in common.map { t in g.result.fit.keptTerms.firstIndex(of: t) ?? 0 } }
+    let betas = zip(groups, positions).map { g, pos in pos.map { g.result.fit.keptCoefficients[$0] } }
+    let gCount = groups.count
+    var v = Matrix(rows: gCount * k, cols: gCount * k)
+    if let design {
+      joint = .design
+      let allRows = Array(Set(groups.flatMap { $0.result.fit.rows })).sorted()
+      var index: [Int: Int] = [:]
+      for (i, r) in allRows.enumerated() { index[r] = i }
+      var influence = Matrix(rows: allRows.count, cols: gCount * k)
+      for (g, group) in groups.enumerated() {
+        let fit = group.result.fit
+        let psi = fit.scores * fit.bread
+        for (a, position) in positions[g].enumerated() {
+          for (i, r) in fit.rows.enumerated() { influence[index[r] ?? 0, g * k + a] = psi[i, position] }
+        }
+      }
+      v = try design.variance(influence: influence, rows: allRows)
+    } else {
+      joint = .independent
+      for (g, group) in groups.enumerated() {
+        let m = group.result.covariance.matrix
+        for a in 0..<k { for b in 0..<k { v[g * k + a, g * k + b] = m[positions[g][a], positions[g][b]] } }
+      }
+    }
+    // Contrasts β_g − β_1.
+    let q = (gCount - 1) * k
+    var c = Matrix(rows: q, cols: gCount * k)
+    var d = [Double](repeating: 0, count: q)
+    for g in 1..<gCount {
+      for a in 0..<k {
+        let row = (g - 1) * k + a
+        c[row, g * k + a] = 1
+        c[row, a] = -1
+        d[row] = betas[g][a] - betas[0][a]
+      }
+    }
+    let cvc = c * v * transpose(c)
+    guard let solved = solveSymmetric(cvc, d) else {
+      throw InferenceError.splitIncomparable(reason: "the covariance of the differences is singular")
+    }
+    waldStatistic = zip(d, solved).reduce(0) { $0 + $1.0 * $1.1 }
+    waldDF = q
+    waldPValue = ChiSquared(df: Double(q)).sf(waldStatistic)
+  }
+}
