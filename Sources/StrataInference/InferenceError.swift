@@ -8,6 +8,8 @@ public enum InferenceError: Error, Sendable, Equatable {
   case leverageOne(type: String, observation: Int)
   /// A confidence level outside (0, 100).
   case invalidLevel(Double)
+  /// A variance that needs the full hat matrix (HC2, HC3) after absorbing fixed effects.
+  case unsupportedWithFixedEffects(String)
 }
 
 extension InferenceError: CustomStringConvertible {
@@ -21,6 +23,8 @@ extension InferenceError: CustomStringConvertible {
       return "observation \(i) has leverage 1, so \(t.uppercased()) standard errors are undefined; use hc0 or hc1"
     case .invalidLevel(let l):
       return "confidence level \(l) is not between 0 and 100"
+    case .unsupportedWithFixedEffects(let what):
+      return "\(what) standard errors need the leverages of the fixed-effect dummies, which are absorbed; use hc0, hc1 (robust) or cluster"
     }
   }
 }

@@ -32,6 +32,14 @@ public enum EstimationError: Error, Sendable, Equatable {
   case stepHalvingFailed(iteration: Int)
   /// The observed information is not positive definite at the estimate (`--vce oim`).
   case observedInformationSingular
+  /// An IV formula without the two parts `y ~ exog | endog ~ instruments` (or AER's `y ~ x | z`).
+  case invalidIVFormula(formula: String)
+  /// Fewer excluded instruments than endogenous regressors.
+  case underidentified(instruments: [String], endogenous: [String])
+  /// A fixed-effects formula this estimator does not take (names the problem).
+  case invalidFixedEffects(String)
+  /// Alternating projections did not converge.
+  case demeaningNotConverged(iterations: Int)
 }
 
 extension EstimationError: CustomStringConvertible {
@@ -76,6 +84,18 @@ extension EstimationError: CustomStringConvertible {
         + "rescale the regressors or look for separation"
     case .observedInformationSingular:
       return "the observed information is not positive definite at the estimate; use --vce classical (expected information)"
+    case .invalidIVFormula(let formula):
+      return "'\(formula)' is not an instrumental-variables formula: write 'y ~ exog | endog ~ instruments' (fixest) "
+        + "or 'y ~ exog + endog | exog + instruments' (AER)"
+    case .underidentified(let instruments, let endogenous):
+      return "the model is underidentified: \(endogenous.count) endogenous regressor(s) (\(endogenous.joined(separator: ", "))) "
+        + "but \(instruments.count) excluded instrument(s)\(instruments.isEmpty ? "" : " (" + instruments.joined(separator: ", ") + ")"); "
+        + "add instruments that are not regressors"
+    case .invalidFixedEffects(let message):
+      return "fixed effects: \(message)"
+    case .demeaningNotConverged(let iterations):
+      return "the fixed effects were not projected out after \(iterations) alternating-projection sweeps; "
+        + "the fixed-effect structure may be badly connected"
     }
   }
 }
