@@ -51,7 +51,8 @@ public func covariance(
   of fit: Fit, spec: CovarianceSpec, information: InformationMatrix = .expected
 ) throws -> CovarianceEstimate {
   let n = fit.nobs
-  let k = fit.rank
+  // With absorbed fixed effects, k counts their parameters (as lm with dummies).
+  let k = fit.rank + (fit.fixedEffects?.parameters ?? 0)
   let isGLM = fit.glm != nil
   let usedInformation: InformationMatrix
   switch spec {
@@ -71,6 +72,9 @@ public func covariance(
 
   case .hc(let type):
     var adjustment = [Double](repeating: 1, count: n)
+    if (type == .hc2 || type == .hc3) && fit.fixedEffects != nil {
+      throw InferenceError.unsupportedWithFixedEffects(type.rawValue.uppercased())
+    }
     if type == .hc2 || type == .hc3 {
       let leverage = try fit.hatValues()
       for i in 0..<n {
@@ -96,7 +100,7 @@ public func covariance(
       }
       if v.count < 2 { throw InferenceError.singleCluster(variable: v.name) }
     }
-    var meat = Matrix(rows: k, cols: k)
+    var meat = Matrix(rows: fit.rank, cols: fit.rank)
     // Inclusion–exclusion over the non-empty subsets of the clustering variables.
     for mask in 1..<(1 << variables.count) {
       let members = variables.indices.filter { mask & (1 << $0) != 0 }
@@ -107,7 +111,11 @@ public func covariance(
       meat = meat + sums.crossProduct() * (sign * g / (g - 1))
     }
     var v = sandwich(bread: bread, meat: meat)
-    if fit.clusterAdjustment == .groupsAndObservations { v = v * (Double(n - 1) / Double(n - k)) }
+    if fit.clusterAdjustment == .groupsAndObservations {
+      // Fixed effects nested in a cluster variable are not counted (fixest's fixef.K = "nested").
+      let kc = fit.fixedEffects.map { fit.rank + $0.parameters(nestedIn: variables.map { ($0.codes, $0.count) }) } ?? k
+      v = v * (Double(n - 1) / Double(n - kc))
+    }
     let counts = variables.map(\.count)
     let df = fit.testDistribution == .normal ? Double.infinity : Double((counts.min() ?? 2) - 1)
     estimate = CovarianceEstimate(matrix: v, spec: spec, degreesOfFreedom: df, clusterCounts: counts)

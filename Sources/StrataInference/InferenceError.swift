@@ -14,6 +14,8 @@ public enum InferenceError: Error, Sendable, Equatable {
   case splitIncomparable(reason: String)
   /// The treatment or mediator is not an estimable coefficient of a mediation equation.
   case mediationTermMissing(term: String, equation: String)
+  /// A variance that needs the full hat matrix (HC2, HC3) after absorbing fixed effects.
+  case unsupportedWithFixedEffects(String)
 }
 
 extension InferenceError: CustomStringConvertible {
@@ -33,6 +35,8 @@ extension InferenceError: CustomStringConvertible {
       return "cannot test equal coefficients across --split groups: \(reason)"
     case .mediationTermMissing(let term, let equation):
       return "'\(term)' is not an estimable coefficient of '\(equation)'; the treatment and mediator must be numeric columns (use a 0/1 treatment)"
+    case .unsupportedWithFixedEffects(let what):
+      return "\(what) standard errors need the leverages of the fixed-effect dummies, which are absorbed; use hc0, hc1 (robust) or cluster"
     }
   }
 }

@@ -148,6 +148,15 @@ extension FitStatistics {
     nobs = n
     dfResidual = fit.dfResidual
     rSquared = mss / (mss + rss)
+    if fit.iv != nil {
+      // 2SLS residuals are not orthogonal to the fitted values: R² = 1 − RSS/TSS (AER's summary.ivreg).
+      var sumWY = 0.0
+      for i in 0..<n { sumWY += w[i] * fit.response[i] }
+      let meanY = fit.hasIntercept ? sumWY / sumW : 0
+      var tss = 0.0
+      for i in 0..<n { tss += w[i] * (fit.response[i] - meanY) * (fit.response[i] - meanY) }
+      rSquared = 1 - rss / tss
+    }
     adjRSquared = 1 - (1 - rSquared) * (Double(n - dfInt) / rdf)
     sigma = (rss / rdf).squareRoot()
     let nd = Double(n)

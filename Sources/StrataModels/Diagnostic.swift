@@ -10,6 +10,10 @@ public enum Diagnostic: Sendable, Equatable {
   case collinearTermsDropped(terms: [String])
   /// A Poisson response has non-integer values; the fit is a quasi-MLE (Poisson pseudo-likelihood).
   case nonIntegerCounts(name: String, count: Int)
+  /// Observations in singleton fixed-effect groups, removed (they are fitted exactly).
+  case singletonsRemoved(count: Int)
+  /// Fixed-effect groups whose outcome is constant (all 0, or all 1 for binary models), removed.
+  case perfectFitGroupsRemoved(groups: Int, observations: Int)
 }
 
 extension Diagnostic: CustomStringConvertible {
@@ -25,6 +29,10 @@ extension Diagnostic: CustomStringConvertible {
       return "\(terms.count) coefficient(s) not defined because of singularities (collinear, dropped): \(terms.joined(separator: ", "))"
     case .nonIntegerCounts(let name, let count):
       return "\(count) value(s) of the count '\(name)' are not integers; estimates are a Poisson quasi-MLE (use robust standard errors)"
+    case .singletonsRemoved(let count):
+      return "\(count) observation(s) in singleton fixed-effect groups removed"
+    case .perfectFitGroupsRemoved(let groups, let observations):
+      return "\(groups) fixed-effect group(s) (\(observations) observation(s)) removed because the outcome is constant within them"
     }
   }
 }

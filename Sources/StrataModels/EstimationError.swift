@@ -38,6 +38,14 @@ public enum EstimationError: Error, Sendable, Equatable {
   case tooFewOutcomeLevels(name: String, levels: [String], minimum: Int)
   /// `--base` names no level of the response.
   case unknownBaseOutcome(name: String, base: String, levels: [String])
+  /// An IV formula without the two parts `y ~ exog | endog ~ instruments` (or AER's `y ~ x | z`).
+  case invalidIVFormula(formula: String)
+  /// Fewer excluded instruments than endogenous regressors.
+  case underidentified(instruments: [String], endogenous: [String])
+  /// A fixed-effects formula this estimator does not take (names the problem).
+  case invalidFixedEffects(String)
+  /// Alternating projections did not converge.
+  case demeaningNotConverged(iterations: Int)
 }
 
 extension EstimationError: CustomStringConvertible {
@@ -89,6 +97,18 @@ extension EstimationError: CustomStringConvertible {
         + "estimation sample; this model needs at least \(minimum)"
     case .unknownBaseOutcome(let name, let base, let levels):
       return "--base '\(base)' is not a level of the response '\(name)' (levels: \(levels.joined(separator: ", ")))"
+    case .invalidIVFormula(let formula):
+      return "'\(formula)' is not an instrumental-variables formula: write 'y ~ exog | endog ~ instruments' (fixest) "
+        + "or 'y ~ exog + endog | exog + instruments' (AER)"
+    case .underidentified(let instruments, let endogenous):
+      return "the model is underidentified: \(endogenous.count) endogenous regressor(s) (\(endogenous.joined(separator: ", "))) "
+        + "but \(instruments.count) excluded instrument(s)\(instruments.isEmpty ? "" : " (" + instruments.joined(separator: ", ") + ")"); "
+        + "add instruments that are not regressors"
+    case .invalidFixedEffects(let message):
+      return "fixed effects: \(message)"
+    case .demeaningNotConverged(let iterations):
+      return "the fixed effects were not projected out after \(iterations) alternating-projection sweeps; "
+        + "the fixed-effect structure may be badly connected"
     }
   }
 }

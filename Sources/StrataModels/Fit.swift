@@ -13,6 +13,8 @@ public struct Fit: Sendable {
     case ols, wls
     case logit, probit, cloglog, poisson, fraclogit, fracprobit
     case ologit, oprobit, mlogit
+    /// Two-stage least squares (`InstrumentalVariables`).
+    case iv
   }
 
   /// The reference distribution of the coefficient tests.
@@ -88,6 +90,10 @@ public struct Fit: Sendable {
   public var recipe: ModelRecipe? = nil
   /// Outcome levels, likelihood and convergence of an ordered or multinomial fit (nil otherwise).
   public var categorical: CategoricalDetails? = nil
+  /// Regressors, instruments and endogenous columns of a two-stage least-squares fit (nil otherwise).
+  public var iv: IVDetails? = nil
+  /// The absorbed fixed effects (nil without any): `x` and the scores are then demeaned.
+  public var fixedEffects: FixedEffectsDetails? = nil
 
   /// Number of observations used.
   public var nobs: Int { x.rows }
@@ -110,6 +116,16 @@ public struct Fit: Sendable {
   /// - Complexity: O(n k²) in BLAS.
   public func hatValues() throws -> [Double] {
     if scoreMatrix != nil { throw EstimationError.leverageUndefined(model: kind.rawValue) }
+    if let iv {
+      // 2SLS: the diagonal of X (X̂ᵀWX̂)⁻¹ X̂ᵀW, as AER's hatvalues.ivreg.
+      let xb = iv.regressors * bread
+      var h = [Double](repeating: 0, count: nobs)
+      for j in 0..<xb.cols {
+        for i in 0..<nobs { h[i] += xb[i, j] * x[i, j] }
+      }
+      if let w = weights { for i in 0..<nobs { h[i] *= w[i] } }
+      return h
+    }
     let u = try Cholesky(bread).upper
     let xu = x.multiplied(by: u, transposeOther: true)
     var h = [Double](repeating: 0, count: nobs)

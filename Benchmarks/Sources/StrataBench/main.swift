@@ -119,7 +119,14 @@ func logitDesign(path: String) {
 }
 
 var args = Array(CommandLine.arguments.dropFirst())
-let usage = "usage: strata-bench ols-hc1 [--rows N] [--csv PATH] | logit-cluster [--csv PATH] | logit-design [--csv PATH]\n"
+let usage = "usage: strata-bench ols-hc1 [--rows N] [--csv PATH] | logit-cluster [--csv PATH] | logit-design [--csv PATH] | fe-ols [--rows N]\n"
+if args.first == "fe-ols" {
+  args.removeFirst()
+  var feRows = 1_000_000
+  if args.first == "--rows", args.count > 1, let v = Int(args[1]) { feRows = v }
+  fixedEffectsOLS(rows: feRows)
+  exit(0)
+}
 if args.first == "logit-design" {
   args.removeFirst()
   var path = (ProcessInfo.processInfo.environment["BENCH_DATA"] ?? "/tmp/strata-bench-data") + "/survey_1000000.csv"

@@ -8,7 +8,7 @@ struct Fit: ParsableCommand {
     abstract: "Fit a model from an R-style formula.",
     subcommands: [
       OLSCommand.self, WLSCommand.self, LogitCommand.self, ProbitCommand.self, CloglogCommand.self,
-      PoissonCommand.self, FracLogitCommand.self, FracProbitCommand.self,
+      PoissonCommand.self, FracLogitCommand.self, FracProbitCommand.self, IVCommand.self,
       OLogitCommand.self, OProbitCommand.self, MLogitCommand.self,
     ])
 }
@@ -45,6 +45,8 @@ enum ModelChoice {
   case ordered(OrderedLink, CategoricalOptions)
   /// Multinomial logit (`FitCategorical.swift`).
   case multinomial(CategoricalOptions)
+  /// Two-stage least squares (`strata fit iv`).
+  case iv
 }
 
 /// Options shared by the least-squares commands.
@@ -148,7 +150,27 @@ struct LinearModelOptions: ParsableArguments {
     var defaultVCE = isDesignBased ? VCEOption.design : VCEOption.classical
     let mm: ModelMatrix
     let refit: @Sendable (ModelMatrix) throws -> StrataModels.Fit
+    var defaultCluster: String?
+    if let fe = try prepareFixedEffects(model, frame: frame, options: options) {
+      mm = fe.mm
+      refit = fe.refit
+      defaultCluster = fe.defaultCluster
+      if case .glm = model, convention == .stata { information = .observed }
+      if !isDesignBased, case .glm(let m, _) = model, m.family != .quasibinomial, convention == .stata {
+        defaultVCE = .oim
+      }
+    } else {
     switch model {
+    case .iv:
+      if vce == .oim { throw ValidationError("--vce oim applies to likelihood models, not to 2SLS") }
+      let (mx, mz) = try InstrumentalVariables.modelMatrices(formula, data: frame, options: options)
+      mm = mx
+      let (formula, subset) = (formula, options.subset)
+      refit = { m in
+        var z = mz
+        z.weights = m.weights
+        return try InstrumentalVariables.fit(regressors: m, instruments: z, formula: formula, subset: subset)
+      }
     case .leastSquares:
       if vce == .oim {
         throw ValidationError("--vce oim applies to likelihood models (logit, probit, cloglog, poisson, fraclogit, fracprobit)")
@@ -175,9 +197,10 @@ struct LinearModelOptions: ParsableArguments {
       if convention == .stata { information = .observed }
       if !isDesignBased { defaultVCE = .classical }
     }
+    }
     return PreparedFit(
       frame: frame, mm: mm, refit: refit, sampleDesign: sampleDesign, information: information,
-      defaultVCE: defaultVCE, link: model.link)
+      defaultVCE: defaultVCE, link: model.link, defaultCluster: defaultCluster)
   }
 
   /// Fits a prepared model and estimates its covariance.
@@ -185,7 +208,9 @@ struct LinearModelOptions: ParsableArguments {
     let (frame, mm, refit, sampleDesign, information, defaultVCE) = (
       prepared.frame, prepared.mm, prepared.refit, prepared.sampleDesign, prepared.information, prepared.defaultVCE
     )
-    let names = clusterNames
+    // Absorbed fixed effects: cluster by the first fixed effect unless told otherwise (fixest).
+    let names = clusterNames.isEmpty && vce == nil && !isDesignBased
+      ? (prepared.defaultCluster.map { [$0] } ?? []) : clusterNames
     let fit = try refit(mm)
     let spec: CovarianceSpec
     switch vce ?? (names.isEmpty ? defaultVCE : .cluster) {
@@ -235,8 +260,20 @@ struct LinearModelOptions: ParsableArguments {
   func render(_ result: RegressionResult, frame: DataFrame) throws {
     let context = reportContext(frame)
     switch outputOptions.format {
-    case .text: try outputOptions.write(RegressionReport.text(result, context: context))
-    case .json: try outputOptions.write(RegressionReport.json(result, context: context).serialized() + "\n")
+    case .text:
+      var text = RegressionReport.text(result, context: context)
+      if result.fit.iv != nil {
+        text += "\n" + IVReport.text(try IVDiagnostics(fit: result.fit, spec: result.covariance.spec, information: result.covariance.information))
+      }
+      try outputOptions.write(text)
+    case .json:
+      var document = RegressionReport.json(result, context: context)
+      if result.fit.iv != nil, case .object(var pairs) = document {
+        let d = try IVDiagnostics(fit: result.fit, spec: result.covariance.spec, information: result.covariance.information)
+        pairs.append(("iv", IVReport.json(d)))
+        document = .object(pairs)
+      }
+      try outputOptions.write(document.serialized() + "\n")
     case .csv: try outputOptions.write(RegressionReport.csv(result))
     }
   }

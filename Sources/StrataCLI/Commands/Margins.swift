@@ -101,6 +101,8 @@ struct PreparedFit {
   var information: InformationMatrix
   var defaultVCE: VCEOption
   var link: Link?
+  /// The cluster variable used when none is given (absorbed fixed effects: the first one, as fixest).
+  var defaultCluster: String? = nil
 }
 
 /// A fitted model with its covariance.
@@ -115,7 +117,7 @@ extension ModelChoice {
   /// The inverse link of the model's predictions (nil: least squares).
   var link: Link? {
     switch self {
-    case .leastSquares: return nil
+    case .leastSquares, .iv: return nil
     case .glm(let m, _): return m.link
     case .ordered, .multinomial: return nil
     }
@@ -164,6 +166,11 @@ extension MarginsSource {
 extension LinearModelOptions {
   /// Saves the fit when asked, then renders the fit report with its margins.
   func finish(_ s: FitSession) throws {
+    if s.fit.fixedEffects != nil && (marginsOptions.save != nil || marginsOptions.selection.isRequested) {
+      throw ValidationError(
+        "margins, predictions and --save are not available after absorbing fixed effects: predictions need the "
+          + "fixed-effect estimates, which are projected out (in a linear model the marginal effects are the coefficients)")
+    }
     if s.fit.categorical != nil { return try finishCategorical(s) }
     if let path = marginsOptions.save { try SavedFit(session: s, options: self).write(to: path) }
     let selection = marginsOptions.selection

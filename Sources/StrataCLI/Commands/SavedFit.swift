@@ -155,6 +155,7 @@ struct SavedFit: Codable {
     case let c as OLSCommand: return (c.options, .leastSquares(requireWeights: false))
     case let c as WLSCommand: return (c.options, .leastSquares(requireWeights: true))
     case let c as any GLMSubcommand: return (c.options, .glm(type(of: c).model, c.glmOptions))
+    case let c as IVCommand: return (c.options, .iv)
     default: throw SavedFitError.badCommand(path: path, reason: "not a strata fit command")
     }
   }

@@ -43,13 +43,16 @@ public enum RegressionReport {
     if r.fit.glm != nil { return glmText(r, context: context) }
     let f = r.fit
     let s = r.statistics
-    let title = r.covariance.design != nil
+    let title = f.kind == .iv
+      ? (r.covariance.design != nil
+        ? "Survey-weighted instrumental-variables regression (2SLS)" : "Instrumental-variables regression (2SLS)")
+      : r.covariance.design != nil
       ? "Survey-weighted linear regression (svyglm, gaussian)"
       : f.kind == .wls ? "Weighted least squares (WLS)" : "Linear regression (OLS)"
     var out = "\(title)\n"
     out += "Formula:     \(f.formula)\n"
     out += "Data:        \(context.dataSource)\n"
-    out += "Observations: \(s.nobs)\n"
+    out += "Observations: \(s.nobs)\n" + fixedEffectsLine(f)
     out += "Std. errors: \(r.covariance.spec.title)\n" + designLine(r.covariance) + "\n"
     out += TextRenderer.render(coefficientTable(r))
     out += "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n\n"
@@ -128,14 +131,16 @@ public enum RegressionReport {
       ("p_value", .num(s.fPValue)), ("logLik", .num(s.logLik)), ("AIC", .num(s.aic)), ("BIC", .num(s.bic)),
       ]
     }
-    return .object([
+    var root: [(String, JSONValue)] = [
       ("model", .string(f.kind.rawValue)), ("formula", .string(f.formula)),
       ("data", .string(context.dataSource)), ("nobs", .int(s.nobs)), ("vce", .object(vce)),
       ("coefficients", .array(coefficients)),
       ("vcov", .object([("terms", .array(f.keptTerms.map { .string($0) })), ("matrix", .array(matrix))])),
       ("fit", .object(fit)),
       ("warnings", .array(f.diagnostics.map { .string($0.description) })),
-    ])
+    ]
+    if let fe = f.fixedEffects { root.append(("fixed_effects", fixedEffectsJSON(fe))) }
+    return .object(root)
   }
 
   /// The design line of a design-based fit (empty otherwise): counts, population size and df.
@@ -175,6 +180,7 @@ public enum RegressionReport {
     case .ologit: return "Ordered logit (proportional odds; MASS::polr)"
     case .oprobit: return "Ordered probit (MASS::polr, method = \"probit\")"
     case .mlogit: return "Multinomial logit (nnet::multinom)"
+    case .iv: return "Instrumental-variables regression (2SLS)"
     }
   }
 
@@ -186,7 +192,7 @@ public enum RegressionReport {
     var out = "\(glmTitle(f.kind))\n"
     out += "Formula:     \(f.formula)\n"
     out += "Data:        \(context.dataSource)\n"
-    out += "Observations: \(s.nobs)\n"
+    out += "Observations: \(s.nobs)\n" + fixedEffectsLine(f)
     out += "Std. errors: \(r.covariance.title)\n" + designLine(r.covariance) + "\n"
     out += TextRenderer.render(coefficientTable(r))
     out += "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n\n"

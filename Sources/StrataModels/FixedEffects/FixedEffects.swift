@@ -1,0 +1,368 @@
+import Foundation
+import StrataData
+import StrataFormula
+import StrataLinalg
+
+/// Linear and generalized linear models with absorbed fixed effects, `y ~ x | fe1 + fe2`.
+///
+///     let fit = try FixedEffectsModel.fit("lwage ~ educ + exper | state + year", model: .leastSquares, data: panel)
+///
+/// The fixed effects are projected out by alternating projections (weighted by the case weights
+/// for WLS, and by the IRLS working weights at each iteration for logit, probit and Poisson), not
+/// by dummy columns; the estimates equal those of R `lm`/`glm` with `factor(fe)` dummies, as
+/// fixest's `feols`/`feglm`. Observations in singleton groups (any dimension, iteratively) are
+/// removed, and for GLMs also groups whose outcome is constant (fixest's `fixef.rm = "both"`);
+/// both counts are stored on the fit and reported. The fit's `x` holds the demeaned regressors and
+/// its scores are the demeaned scores, so every variance (classical, HC0/HC1, cluster, design)
+/// comes from `covariance(of:spec:)`. The residual degrees of freedom count the fixed-effect
+/// parameters (`FixedEffectsDetails.parameters`), as `lm` with dummies does.
+public enum FixedEffectsModel {
+  /// Which model the fixed effects are absorbed in.
+  public enum Model: Sendable {
+    case leastSquares
+    case glm(GLMModel)
+  }
+
+  /// The model formula (`y ~ x`) and the fixed-effect terms of `y ~ x | fe1 + fe2`; nil when the
+  /// formula has a single part.
+  ///
+  /// - Throws: `EstimationError.invalidFixedEffects` for more than two parts or an IV part.
+  public static func split(_ formula: String) throws -> (model: String, fixedEffects: [String])? {
+    let parsed = try Formula.parse(formula)
+    if parsed.parts.count == 1 { return nil }
+    guard parsed.parts.count == 2 else {
+      throw EstimationError.invalidFixedEffects("'\(formula)' has \(parsed.parts.count) parts; write 'y ~ x | fe1 + fe2'")
+    }
+    if case .binary(.tilde, _, _) = parsed.parts[1].kind {
+      throw EstimationError.invalidFixedEffects(
+        "'\(formula)' is an instrumental-variables formula; use 'strata fit iv' (fixed effects with IV are not supported)")
+    }
+    let text = Array(formula)
+    func source(_ e: FormulaExpression) -> String {
+      String(text[e.range.lowerBound..<e.range.upperBound]).trimmingCharacters(in: .whitespaces)
+    }
+    let terms = try Terms(response: nil, rhs: parsed.parts[1], text: formula)
+    guard !terms.labels.isEmpty else { throw EstimationError.invalidFixedEffects("no fixed-effect variable after '|'") }
+    let lhs = parsed.response.map(source) ?? ""
+    return ("\(lhs) ~ \(source(parsed.parts[0]))", terms.labels)
+  }
+
+  /// Fits `y ~ x | fe…` to data.
+  ///
+  /// - Throws: `FormulaError`, `DataError` (unknown or missing fixed-effect variable), `EstimationError`.
+  public static func fit(
+    _ formula: String, model: Model, data: DataFrame, options: ModelFrameOptions = .init(),
+    control: GLMControl = .init()
+  ) throws -> Fit {
+    let (mm, dims) = try modelMatrix(formula, model: model, data: data, options: options)
+    return try fit(mm, fixedEffects: dims, model: model, formula: formula, subset: options.subset, control: control)
+  }
+
+  /// The model matrix (without intercept) and the fixed-effect group codes over its rows.
+  public static func modelMatrix(
+    _ formula: String, model: Model, data: DataFrame, options: ModelFrameOptions = .init()
+  ) throws -> (ModelMatrix, [(name: String, codes: [Int], count: Int)]) {
+    guard let (modelFormula, feTerms) = try split(formula) else {
+      throw EstimationError.invalidFixedEffects("'\(formula)' has no '| fe' part")
+    }
+    let variables = feTerms.flatMap { $0.split(separator: ":").map(String.init) }
+    var o = options
+    o.extraVariables += variables
+    if case .glm(let m) = model { o.allowsCategoricalResponse = m.isBinary }
+    var mm = try ModelMatrix.build(formula: Formula.parse(modelFormula), data: data, options: o)
+    if let i = mm.columnNames.firstIndex(of: "(Intercept)") {
+      let others = mm.columnNames.indices.filter { $0 != i }
+      mm.x = mm.x.selectingColumns(others)
+      mm.columnNames = others.map { mm.columnNames[$0] }
+      mm.assign = others.map { mm.assign[$0] }
+      mm.hasIntercept = false
+    }
+    guard mm.x.cols > 0 else {
+      throw EstimationError.invalidFixedEffects("no regressors besides the fixed effects in '\(formula)'")
+    }
+    var dims: [(name: String, codes: [Int], count: Int)] = []
+    for term in feTerms {
+      let parts = term.split(separator: ":").map(String.init)
+      var combined: [[Int]] = []
+      for p in parts { combined.append(try data.groupCodes(of: p, rows: mm.rows).codes) }
+      var map: [[Int]: Int] = [:]
+      var codes = [Int](repeating: 0, count: mm.rows.count)
+      for i in codes.indices {
+        let key = combined.map { $0[i] }
+        if let c = map[key] { codes[i] = c } else {
+          codes[i] = map.count
+          map[key] = map.count
+        }
+      }
+      dims.append((term, codes, map.count))
+    }
+    return (mm, dims)
+  }
+
+  /// Fits a built model matrix (no intercept column) with fixed-effect codes over its rows.
+  ///
+  /// - Complexity: O(n · D · sweeps) per demeaned column plus O(n p²) for the projection; GLMs
+  ///   repeat both per IRLS iteration.
+  public static func fit(
+    _ mm: ModelMatrix, fixedEffects: [(name: String, codes: [Int], count: Int)], model: Model, formula: String,
+    subset: String? = nil, control: GLMControl = .init()
+  ) throws -> Fit {
+    guard var y = mm.response else { throw EstimationError.missingResponse }
+    let responseName = mm.responseName ?? "response"
+    var diagnostics: [Diagnostic] = []
+    if let subset, mm.droppedBySubset > 0 {
+      diagnostics.append(.rowsDroppedBySubset(count: mm.droppedBySubset, expression: subset))
+    }
+    if mm.droppedMissing > 0 { diagnostics.append(.rowsDroppedForMissing(count: mm.droppedMissing)) }
+    if case .glm(let m) = model {
+      try GeneralizedLinearModel.validateResponse(
+        y, levels: mm.responseLevels, model: m, name: responseName, rows: mm.rows)
+    }
+    var candidates = Array(0..<y.count)
+    if let w = mm.weights {
+      let negatives = w.indices.filter { w[$0] < 0 }
+      if let first = negatives.first {
+        throw EstimationError.negativeWeights(count: negatives.count, firstRow: mm.rows[first] + 1)
+      }
+      candidates = w.indices.filter { w[$0] > 0 }
+      if candidates.isEmpty { throw EstimationError.noPositiveWeights }
+      if candidates.count < w.count { diagnostics.append(.zeroWeightRowsDropped(count: w.count - candidates.count)) }
+    }
+    // Singletons and perfect-fit groups, over the positive-weight rows.
+    var perfectFit: ((Double, Int) -> Bool)?
+    if case .glm(let m) = model {
+      switch m.family {
+      case .poisson: perfectFit = { sum, _ in sum == 0 }
+      case .binomial: perfectFit = { sum, count in sum == 0 || sum == Double(count) }
+      case .quasibinomial: perfectFit = nil
+      }
+    }
+    let subCodes = fixedEffects.map { fe in candidates.map { fe.codes[$0] } }
+    let pruned = pruneFixedEffects(
+      codes: subCodes, counts: fixedEffects.map(\.count), response: candidates.map { y[$0] }, perfectFit: perfectFit)
+    let sample = pruned.kept.map { candidates[$0] }
+    if pruned.singletons > 0 { diagnostics.append(.singletonsRemoved(count: pruned.singletons)) }
+    if pruned.perfect > 0 {
+      diagnostics.append(.perfectFitGroupsRemoved(groups: pruned.perfectGroups, observations: pruned.perfect))
+    }
+    guard !sample.isEmpty else { throw EstimationError.invalidFixedEffects("no observations left after removing singletons") }
+    let dims = fixedEffects.map { fe -> FixedEffectDimension in
+      let r = recode(fe.codes, rows: sample)
+      return FixedEffectDimension(name: fe.name, codes: r.codes, count: r.count)
+    }
+    let x = sample.count == y.count ? mm.x : selectingRows(mm.x, sample)
+    y = sample.map { y[$0] }
+    let weights = mm.weights.map { w in sample.map { w[$0] } }
+    let rows = sample.map { mm.rows[$0] }
+    if let first = y.first, y.allSatisfy({ $0 == first }) {
+      throw EstimationError.constantResponse(name: responseName, value: first)
+    }
+    let parameters = fixedEffectParameters(dims)
+    var fit: Fit
+    var sweeps = 0
+    switch model {
+    case .leastSquares:
+      (fit, sweeps) = try leastSquares(
+        x: x, y: y, weights: weights, dims: dims, names: mm.columnNames, parameters: parameters)
+    case .glm(let m):
+      (fit, sweeps) = try glm(
+        x: x, y: y, weights: weights, dims: dims, names: mm.columnNames, parameters: parameters, model: m,
+        control: control)
+    }
+    fit.formula = formula
+    fit.responseName = responseName
+    fit.rows = rows
+    fit.diagnostics = diagnostics + fit.diagnostics
+    fit.fixedEffects = FixedEffectsDetails(
+      dimensions: dims, parameters: parameters, singletonsRemoved: pruned.singletons,
+      perfectFitRemoved: pruned.perfect, perfectFitGroups: pruned.perfectGroups, sweeps: sweeps)
+    return fit
+  }
+
+  /// Columns whose demeaned sum of squares is below 1e-9 of the raw one are collinear with the
+  /// fixed effects (fixest's check); the rest go through the R-compatible pivoted QR.
+  static func keptColumns(raw: Matrix, demeaned: Matrix, weights: [Double]?) throws -> (QRDecomposition, [Int], [Int]) {
+    var candidates: [Int] = []
+    var absorbed: [Int] = []
+    for j in 0..<raw.cols {
+      var a = 0.0
+      var b = 0.0
+      for i in 0..<raw.rows {
+        let w = weights?[i] ?? 1
+        a += w * raw[i, j] * raw[i, j]
+        b += w * demeaned[i, j] * demeaned[i, j]
+      }
+      if b <= 1e-9 * a || a == 0 { absorbed.append(j) } else { candidates.append(j) }
+    }
+    guard !candidates.isEmpty else {
+      throw EstimationError.invalidFixedEffects("every regressor is collinear with the fixed effects")
+    }
+    let sub = demeaned.selectingColumns(candidates)
+    let xs = weights.map { sub.scalingRows(by: $0.map { $0.squareRoot() }) } ?? sub
+    let qr = try QRDecomposition(xs, tolerance: 1e-7)
+    let kept = qr.keptColumns.sorted().map { candidates[$0] }
+    return (qr, kept, absorbed + qr.aliasedColumns.map { candidates[$0] })
+  }
+
+  /// Demeans every column of `x` and `extra` with one demeaner.
+  static func demeaned(_ x: Matrix, _ demeaner: Demeaner) throws -> (Matrix, Int) {
+    var cols: [[Double]] = []
+    var sweeps = 0
+    for j in 0..<x.cols {
+      var c = x.column(j)
+      sweeps = max(sweeps, try demeaner.demean(&c))
+      cols.append(c)
+    }
+    return (Matrix(columns: cols), sweeps)
+  }
+
+  static func leastSquares(
+    x: Matrix, y: [Double], weights: [Double]?, dims: [FixedEffectDimension], names: [String], parameters: Int
+  ) throws -> (Fit, Int) {
+    let n = x.rows
+    let demeaner = Demeaner(dimensions: dims, weights: weights)
+    var (xt, sweeps) = try demeaned(x, demeaner)
+    var yt = y
+    sweeps = max(sweeps, try demeaner.demean(&yt))
+    let (_, kept, aliased) = try keptColumns(raw: x, demeaned: xt, weights: weights)
+    var diagnostics: [Diagnostic] = []
+    if !aliased.isEmpty { diagnostics.append(.collinearTermsDropped(terms: aliased.sorted().map { names[$0] })) }
+    let xk = xt.selectingColumns(kept)
+    let dfResidual = n - kept.count - parameters
+    if dfResidual <= 0 {
+      throw EstimationError.noResidualDegreesOfFreedom(observations: n, coefficients: kept.count + parameters)
+    }
+    let aux = try auxiliaryLeastSquares(
+      x: xk, names: kept.map { names[$0] }, y: yt, weights: weights, rows: Array(0..<n), responseName: "")
+    var coefficients = [Double](repeating: .nan, count: x.cols)
+    for (p, j) in kept.enumerated() { coefficients[j] = aux.coefficients[p] }
+    let residuals = aux.residuals
+    var rss = 0.0
+    for i in 0..<n { rss += (weights?[i] ?? 1) * residuals[i] * residuals[i] }
+    let fit = Fit(
+      kind: weights == nil ? .ols : .wls, formula: "", responseName: "", terms: names, coefficients: coefficients,
+      kept: kept, bread: aux.bread, x: xk, scoreMultipliers: aux.scoreMultipliers, response: y,
+      fitted: zip(y, residuals).map { $0 - $1 }, residuals: residuals, weights: weights, dfResidual: dfResidual,
+      dispersion: rss / Double(dfResidual), hasIntercept: true, rows: [], diagnostics: diagnostics)
+    return (fit, sweeps)
+  }
+
+  static func glm(
+    x: Matrix, y: [Double], weights: [Double]?, dims: [FixedEffectDimension], names: [String], parameters: Int,
+    model: GLMModel, control: GLMControl
+  ) throws -> (Fit, Int) {
+    let n = x.rows
+    let family = model.family
+    let link = model.link
+    let pw = weights ?? [Double](repeating: 1, count: n)
+    func deviance(_ mu: [Double]) -> Double {
+      var d = 0.0
+      for i in 0..<n { d += family.unitDeviance(y: y[i], mu: mu[i], weight: pw[i]) }
+      return d
+    }
+    var mu = (0..<n).map { family.startingMean(y: y[$0], weight: pw[$0]) }
+    var eta = mu.map { link.link($0) }
+    var dev = deviance(mu)
+    var beta: [Double] = []
+    var kept: [Int] = []
+    var iterations = 0
+    var converged = false
+    var sweeps = 0
+    var lastChange = Double.infinity
+    while iterations < control.maxIterations {
+      iterations += 1
+      var w = [Double](repeating: 0, count: n)
+      var z = [Double](repeating: 0, count: n)
+      for i in 0..<n {
+        let d = link.muEta(eta[i])
+        w[i] = pw[i] * d * d / family.variance(mu[i])
+        z[i] = eta[i] + (y[i] - mu[i]) / d
+      }
+      let demeaner = Demeaner(dimensions: dims, weights: w)
+      let (xt, s1) = try demeaned(x, demeaner)
+      var zt = z
+      let s2 = try demeaner.demean(&zt)
+      sweeps = max(s1, s2)
+      let (_, k, _) = try keptColumns(raw: x, demeaned: xt, weights: w)
+      kept = k
+      let aux = try auxiliaryLeastSquares(
+        x: xt.selectingColumns(kept), names: [], y: zt, weights: w, rows: Array(0..<n), responseName: "")
+      let newBeta = aux.kept.map { aux.coefficients[$0] }
+      var etaNew = (0..<n).map { z[$0] - aux.residuals[$0] }
+      var muNew = etaNew.map { link.inverse($0) }
+      var devNew = deviance(muNew)
+      var halvings = 0
+      while !devNew.isFinite || (iterations > 1 && (devNew - dev) / (abs(devNew) + 0.1) > control.tolerance) {
+        halvings += 1
+        if halvings > 30 { throw EstimationError.stepHalvingFailed(iteration: iterations) }
+        etaNew = zip(eta, etaNew).map { ($0 + $1) / 2 }
+        muNew = etaNew.map { link.inverse($0) }
+        devNew = deviance(muNew)
+      }
+      let betaChange = beta.count == newBeta.count
+        ? zip(beta, newBeta).map { abs($0 - $1) / (abs($1) + 0.1) }.max() ?? 0 : Double.infinity
+      lastChange = abs(devNew - dev) / (abs(devNew) + 0.1)
+      eta = etaNew
+      mu = muNew
+      dev = devNew
+      beta = newBeta
+      if halvings == 0 && lastChange < control.tolerance && betaChange < 1e-10 {
+        converged = true
+        break
+      }
+    }
+    if !converged { throw EstimationError.notConverged(iterations: iterations, lastChange: lastChange) }
+    // Bread and scores at the estimate, with regressors demeaned by the final working weights.
+    var w = [Double](repeating: 0, count: n)
+    var m = [Double](repeating: 0, count: n)
+    for i in 0..<n {
+      let d = link.muEta(eta[i])
+      let v = family.variance(mu[i])
+      w[i] = pw[i] * d * d / v
+      m[i] = pw[i] * (y[i] - mu[i]) * d / v
+    }
+    let (xt, _) = try demeaned(x.selectingColumns(kept), Demeaner(dimensions: dims, weights: w))
+    let bread = try inverseSPD(xt.crossProduct(rowWeights: w))
+    var diagnostics: [Diagnostic] = []
+    if kept.count < x.cols {
+      let k = Set(kept)
+      diagnostics.append(.collinearTermsDropped(terms: (0..<x.cols).filter { !k.contains($0) }.map { names[$0] }))
+    }
+    var coefficients = [Double](repeating: .nan, count: x.cols)
+    for (p, j) in kept.enumerated() { coefficients[j] = beta[p] }
+    let dfResidual = n - kept.count - parameters
+    if dfResidual <= 0 {
+      throw EstimationError.noResidualDegreesOfFreedom(observations: n, coefficients: kept.count + parameters)
+    }
+    var pearson = 0.0
+    var logLik = 0.0
+    var sumW = 0.0
+    var sumWY = 0.0
+    for i in 0..<n {
+      let e = y[i] - mu[i]
+      pearson += pw[i] * e * e / family.variance(mu[i])
+      logLik += family.logLikelihood(y: y[i], mu: mu[i], weight: pw[i])
+      sumW += pw[i]
+      sumWY += pw[i] * y[i]
+    }
+    let nullMu = sumWY / sumW
+    var nullDeviance = 0.0
+    var nullLogLik = 0.0
+    for i in 0..<n {
+      nullDeviance += family.unitDeviance(y: y[i], mu: nullMu, weight: pw[i])
+      nullLogLik += family.logLikelihood(y: y[i], mu: nullMu, weight: pw[i])
+    }
+    let details = GLMDetails(
+      family: family, link: link, deviance: dev, nullDeviance: nullDeviance, dfNull: n - 1, logLik: logLik,
+      nullLogLik: nullLogLik, pearsonChiSquare: pearson, iterations: iterations, converged: true,
+      tolerance: control.tolerance, observedWeights: nil, linearPredictor: eta)
+    let fit = Fit(
+      kind: model.kind, formula: "", responseName: "", terms: names, coefficients: coefficients, kept: kept,
+      bread: bread, x: xt, scoreMultipliers: m, response: y, fitted: mu, residuals: zip(y, mu).map { $0 - $1 },
+      weights: weights, dfResidual: dfResidual,
+      dispersion: family.estimatesDispersion ? pearson / Double(dfResidual) : 1, hasIntercept: false, rows: [],
+      diagnostics: diagnostics, testDistribution: .normal, clusterAdjustment: .groups,
+      dispersionIsEstimated: family.estimatesDispersion, workingWeights: w, glm: details)
+    return (fit, sweeps)
+  }
+}
