@@ -26,8 +26,84 @@ extension SurveyDesign {
   public func variance(influence: Matrix, rows: [Int]) throws -> Matrix {
     precondition(influence.rows == rows.count, "influence rows differ from the row list")
     let p = influence.cols
+    if let totals = firstStageTotals(rows: rows, cols: p, accumulate: { position, row in
+      for j in 0..<p { row[j] += influence[position, j] }
+    }) {
+      let v = try onestage(totals.sums, rows: totals.representatives, positions: Array(0..<totals.representatives.count), stage: 0)
+      return Matrix(rows: p, cols: p, columnMajor: v).symmetrized()
+    }
     let v = try multistage(influence, rows: rows, positions: Array(0..<rows.count), stage: 0)
     return Matrix(rows: p, cols: p, columnMajor: v).symmetrized()
+  }
+
+  /// The design covariance of influence functions given in factored form, `mᵢ xᵢᵀ B` for row `i`
+  /// (a model's score multipliers, its model matrix and its bread), without forming the n × p
+  /// influence matrix: the PSU totals of `mᵢ xᵢ` are taken in one pass and multiplied by `B`.
+  ///
+  /// Equals `variance(influence: x.scalingRows(by: m) * transform, rows: rows)` up to rounding.
+  ///
+  /// - Parameters:
+  ///   - multipliers: `mᵢ`, one per entry of `rows`.
+  ///   - matrix: `X`, one row per entry of `rows`.
+  ///   - transform: `B`, `X.cols × q`.
+  ///   - rows: 0-based data rows, distinct.
+  /// - Complexity: O(n p) for the totals plus O(G p q + G q²) for G PSUs (single-stage or no FPC);
+  ///   multistage designs with FPCs form the influence matrix and take the general path.
+  public func variance(multipliers: [Double], matrix x: Matrix, transform: Matrix, rows: [Int]) throws -> Matrix {
+    precondition(x.rows == rows.count && multipliers.count == rows.count, "influence rows differ from the row list")
+    precondition(transform.rows == x.cols, "transform rows differ from the matrix columns")
+    let p = x.cols
+    let q = transform.cols
+    let totals = x.storage.withUnsafeBufferPointer { xs in
+      multipliers.withUnsafeBufferPointer { mp in
+        firstStageTotals(rows: rows, cols: p, accumulate: { position, row in
+          let mi = mp[position]
+          if mi == 0 { return }
+          let n = rows.count
+          for j in 0..<p { row[j] += mi * xs[j * n + position] }
+        })
+      }
+    }
+    guard let totals else {
+      return try variance(influence: x.scalingRows(by: multipliers) * transform, rows: rows)
+    }
+    let influence = totals.sums * transform
+    let v = try onestage(influence, rows: totals.representatives, positions: Array(0..<totals.representatives.count), stage: 0)
+    return Matrix(rows: q, cols: q, columnMajor: v).symmetrized()
+  }
+
+  /// First-stage PSU totals of per-row vectors in one pass over the rows: a G × p matrix of
+  /// totals (PSUs in order of first appearance) and one representative data row per PSU (its
+  /// first row), which carries the PSU's stratum, sample size and FPC. `nil` for multistage designs
+  /// with FPCs, whose later stages need the rows themselves.
+  private func firstStageTotals(
+    rows: [Int], cols p: Int, accumulate: (Int, UnsafeMutablePointer<Double>) -> Void
+  ) -> (sums: Matrix, representatives: [Int])? {
+    if hasFPC && stages.count > 1 { return nil }
+    let s = stages[0]
+    var maxCode = -1
+    for r in rows where s.clusters[r] > maxCode { maxCode = s.clusters[r] }
+    guard maxCode < 8 * Swift.max(s.clusters.count, 1) else { return nil }
+    var slot = [Int](repeating: -1, count: maxCode + 1)
+    var representatives: [Int] = []
+    for r in rows where slot[s.clusters[r]] < 0 {
+      slot[s.clusters[r]] = representatives.count
+      representatives.append(r)
+    }
+    let g = representatives.count
+    // Row-major G × p accumulation (one PSU's total is contiguous), transposed at the end.
+    var acc = [Double](repeating: 0, count: g * p)
+    acc.withUnsafeMutableBufferPointer { a in
+      guard let base = a.baseAddress else { return }
+      for (position, r) in rows.enumerated() {
+        accumulate(position, base + slot[s.clusters[r]] * p)
+      }
+    }
+    var sums = Matrix(rows: g, cols: p)
+    for k in 0..<g {
+      for j in 0..<p { sums[k, j] = acc[k * p + j] }
+    }
+    return (sums, representatives)
   }
 
   /// The design covariance and design degrees of freedom for an estimator's influence

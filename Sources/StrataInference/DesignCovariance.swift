@@ -43,8 +43,8 @@ func designCovariance(of fit: Fit, bread: Matrix, request: DesignVariance, spec:
   let matrix: Matrix
   switch request.design {
   case .linearization(let d):
-    let influence = fit.scores * bread
-    matrix = try d.variance(influence: influence, rows: fit.rows)
+    // influence = scores · bread, passed factored (no n × p matrix).
+    matrix = try d.variance(multipliers: fit.scoreMultipliers, matrix: fit.x, transform: bread, rows: fit.rows)
   case .replicate(let d):
     matrix = try d.variance(rows: fit.rows, estimate: request.refit).covariance
   }

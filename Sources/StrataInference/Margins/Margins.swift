@@ -178,8 +178,20 @@ public enum Margins {
       for setting in grid {
         let (point, atValues) = try evaluationPoint(
           model: model, group: group.positions, setting: setting, atMeans: options.atMeans)
-        let x = try model.matrix(on: point.data, rows: point.rows)
-        let eta = x.multiplied(by: model.coefficients)
+        // Continuous margins of a large sample at fixed covariates go through row blocks (no
+        // n × p matrix); the full matrices are built only for the other cases.
+        let continuous = treatments.filter { if case .continuous = $0.1 { return true } else { return false } }.map(\.0)
+        let blocked =
+          variance.unconditional == nil
+          ? try blockedDerivativeMargins(model: model, kinds: options.kinds, names: continuous, point: point) : nil
+        var full: (x: Matrix, eta: [Double])?
+        func fullMatrix() throws -> (x: Matrix, eta: [Double]) {
+          if let full { return full }
+          let x = try model.matrix(on: point.data, rows: point.rows)
+          let built = (x: x, eta: x.multiplied(by: model.coefficients))
+          full = built
+          return built
+        }
         for (name, t) in treatments {
           func record(_ kind: MarginKind, _ e: LinearizedEstimate, level: String? = nil, base: String? = nil) {
             let m = MarginEstimate(
@@ -190,6 +202,11 @@ public enum Margins {
           }
           switch t {
           case .continuous:
+            if let estimates = blocked?[name] {
+              for (kind, e) in zip(options.kinds, estimates) { record(kind, e) }
+              continue
+            }
+            let (x, eta) = try fullMatrix()
             let d = try model.derivative(of: name, on: point.data, rows: point.rows)
             let xv = try numericValues(point.data, name, rows: point.rows)
             for kind in options.kinds {

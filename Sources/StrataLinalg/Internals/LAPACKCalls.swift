@@ -368,3 +368,30 @@ enum LAPACKCalls {
     return (u, s, vt)
   }
 }
+
+// MARK: Pointer-level BLAS for row blocks (Matrix+RowBlocks.swift)
+
+extension LAPACKCalls {
+  /// Upper triangle of `c += aᵀa` (dsyrk, trans = "T") for an `k × n` block at `a` with leading
+  /// dimension `lda`; `c` is `n × n`.
+  static func syrkAccumulate(
+    n: Int, k: Int, a: UnsafePointer<Double>, lda: Int, c: UnsafeMutablePointer<Double>
+  ) {
+    if n == 0 || k == 0 { return }
+    var n32 = int32(n), k32 = int32(k), lda32 = int32(lda), ldc = int32(n)
+    var one = 1.0
+    dsyrk_("U", "T", &n32, &k32, &one, a, &lda32, &one, c, &ldc, 1, 1)
+  }
+
+  /// `y = alpha · op(a) x + beta · y` (dgemv) for an `m × n` block at `a` with leading dimension `lda`.
+  static func gemvBlock(
+    trans: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+    x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>
+  ) {
+    if m == 0 || n == 0 { return }
+    var m32 = int32(m), n32 = int32(n), lda32 = int32(lda)
+    var inc: Int32 = 1
+    var al = alpha, be = beta
+    dgemv_(trans ? "T" : "N", &m32, &n32, &al, a, &lda32, x, &inc, &be, y, &inc, 1)
+  }
+}

@@ -36,8 +36,13 @@ struct WeightedSystem {
   /// - Parameter rankTolerance: the QR's relative tolerance for aliasing (R's glm uses
   ///   `min(1e-7, epsilon / 1000)`, 1e-11 with its default epsilon).
   init(x: Matrix, weights w: [Double], rankTolerance: Double, forceQR: Bool = false) throws {
-    if !forceQR {
-      let a = weightedCrossProduct(x, w)
+    try self.init(x: x, weights: w, gram: forceQR ? nil : weightedCrossProduct(x, w), rankTolerance: rankTolerance)
+  }
+
+  /// Factors `Xᵀ diag(w) X` given as `gram` (already formed, e.g. in the pass that also formed
+  /// the score); `nil` forces the QR.
+  init(x: Matrix, weights w: [Double], gram: Matrix?, rankTolerance: Double) throws {
+    if let a = gram {
       let d = a.diagonal
       if d.allSatisfy({ $0 > 0 && $0.isFinite }) {
         let scale = d.map { 1 / $0.squareRoot() }
@@ -98,39 +103,11 @@ struct WeightedSystem {
 }
 
 /// `Xᵀ diag(w) X` for non-negative `w`, accumulated over blocks of rows so that no scaled copy of
-/// `X` is made: each block of `√w`-scaled rows goes through BLAS `dsyrk`.
+/// `X` is made (`Matrix.weightedGram`: BLAS `dsyrk` per block, rows split over two threads).
 ///
 /// - Complexity: O(n p²) flops, O(block × p) extra memory.
 func weightedCrossProduct(_ x: Matrix, _ w: [Double]) -> Matrix {
-  let n = x.rows
-  let p = x.cols
-  let block = 4096
-  if n <= block { return x.scalingRows(by: w.map { $0.squareRoot() }).crossProduct() }
-  var total = Matrix(rows: p, cols: p)
-  var start = 0
-  x.storage.withUnsafeBufferPointer { xs in
-    w.withUnsafeBufferPointer { wp in
-      while start < n {
-        let m = min(block, n - start)
-        var chunk = [Double](repeating: 0, count: m * p)
-        chunk.withUnsafeMutableBufferPointer { c in
-          for j in 0..<p {
-            let src = j * n + start
-            let dst = j * m
-            for i in 0..<m { c[dst + i] = xs[src + i] * wp[start + i].squareRoot() }
-          }
-        }
-        let part = Matrix(rows: m, cols: p, columnMajor: chunk).crossProduct()
-        total.storage.withUnsafeMutableBufferPointer { t in
-          part.storage.withUnsafeBufferPointer { q in
-            for k in 0..<(p * p) { t[k] += q[k] }
-          }
-        }
-        start += m
-      }
-    }
-  }
-  return total
+  x.weightedGram(weights: w).gram
 }
 
 /// The state IRLS returns: estimates at convergence and what the variance needs there.
@@ -176,17 +153,53 @@ enum IRLS {
       for i in 0..<n { d += family.unitDeviance(y: y[i], mu: mu[i], weight: pw[i]) }
       return d
     }
-    /// Working weights and score multipliers at η, μ.
-    func weightsAndScores(eta: [Double], mu: [Double]) -> (w: [Double], m: [Double]) {
-      var w = [Double](repeating: 0, count: n)
-      var m = [Double](repeating: 0, count: n)
-      for i in 0..<n {
-        let d = link.muEta(eta[i])
-        let v = family.variance(mu[i])
-        w[i] = pw[i] * d * d / v
-        m[i] = pw[i] * (y[i] - mu[i]) * d / v
+    /// Working weights and score multipliers at η, μ, written into `w` and `m` (one pass).
+    func weightsAndScores(eta: [Double], mu: [Double], w: inout [Double], m: inout [Double]) {
+      if w.count != n { w = [Double](repeating: 0, count: n) }
+      if m.count != n { m = [Double](repeating: 0, count: n) }
+      eta.withUnsafeBufferPointer { ep in
+        mu.withUnsafeBufferPointer { mp in
+          y.withUnsafeBufferPointer { yp in
+            pw.withUnsafeBufferPointer { pp in
+              w.withUnsafeMutableBufferPointer { wp in
+                m.withUnsafeMutableBufferPointer { sp in
+                  for i in 0..<n {
+                    let d = link.muEta(ep[i])
+                    let v = family.variance(mp[i])
+                    wp[i] = pp[i] * d * d / v
+                    sp[i] = pp[i] * (yp[i] - mp[i]) * d / v
+                  }
+                }
+              }
+            }
+          }
+        }
       }
+    }
+    func weightsAndScores(eta: [Double], mu: [Double]) -> (w: [Double], m: [Double]) {
+      var w: [Double] = []
+      var m: [Double] = []
+      weightsAndScores(eta: eta, mu: mu, w: &w, m: &m)
       return (w, m)
+    }
+    /// μ = g⁻¹(η) and the deviance at it, in one pass.
+    func meanAndDeviance(_ eta: [Double], into mu: inout [Double]) -> Double {
+      if mu.count != n { mu = [Double](repeating: 0, count: n) }
+      var d = 0.0
+      eta.withUnsafeBufferPointer { ep in
+        y.withUnsafeBufferPointer { yp in
+          pw.withUnsafeBufferPointer { pp in
+            mu.withUnsafeMutableBufferPointer { mp in
+              for i in 0..<n {
+                let v = link.inverse(ep[i])
+                mp[i] = v
+                d += family.unitDeviance(y: yp[i], mu: v, weight: pp[i])
+              }
+            }
+          }
+        }
+      }
+      return d
     }
 
     // Iteration 1: R's starting values and one solve of the working response.
@@ -204,23 +217,26 @@ enum IRLS {
     var z = [Double](repeating: 0, count: n)
     for i in 0..<n { z[i] = start.w[i] * (eta[i] + (y[i] - mu[i]) / link.muEta(eta[i])) }
     var beta = system.solve(x.crossProduct(with: z))
-    eta = x.multiplied(by: beta)
-    mu = eta.map { link.inverse($0) }
-    var dev = deviance(mu)
+    eta = x.rowProducts(beta)
+    var dev = meanAndDeviance(eta, into: &mu)
     if !dev.isFinite { throw EstimationError.stepHalvingFailed(iteration: 1) }
     var iterations = 1
     var change = abs(dev - devOld) / (abs(dev) + 0.1)
 
+    var w: [Double] = []
+    var m: [Double] = []
+    var muNew: [Double] = []
     while true {
-      let (w, m) = weightsAndScores(eta: eta, mu: mu)
-      system = try WeightedSystem(x: x, weights: w, rankTolerance: rankTolerance)
+      weightsAndScores(eta: eta, mu: mu, w: &w, m: &m)
+      // X'WX and the score X'm in one pass over X.
+      let (gram, score) = x.weightedGram(weights: w, vector: m)
+      system = try WeightedSystem(x: x, weights: w, gram: gram, rankTolerance: rankTolerance)
       if system.keptColumns.count < x.cols {
         // Working weights underflowed (separation): the information is singular at this estimate.
         return IRLSResult(
           kept: kept, beta: beta, eta: eta, mu: mu, deviance: dev, iterations: iterations, converged: false,
           lastChange: change, bread: Matrix(rows: 0, cols: 0), workingWeights: w, scoreMultipliers: m)
       }
-      let score = x.crossProduct(with: m)
       let delta = system.solve(score)
       let decrement = zip(score, delta).reduce(0) { $0 + $1.0 * $1.1 }
       if change < tol && decrement <= tol * tol * (abs(dev) + 0.1) {
@@ -239,13 +255,12 @@ enum IRLS {
       var halvings = 0
       while true {
         let candidate = zip(beta, step).map { $0 + $1 }
-        let etaNew = x.multiplied(by: candidate)
-        let muNew = etaNew.map { link.inverse($0) }
-        let devNew = deviance(muNew)
+        let etaNew = x.rowProducts(candidate)
+        let devNew = meanAndDeviance(etaNew, into: &muNew)
         if devNew.isFinite && (devNew - devOld) / (abs(devNew) + 0.1) <= tol {
           beta = candidate
           eta = etaNew
-          mu = muNew
+          swap(&mu, &muNew)
           dev = devNew
           break
         }

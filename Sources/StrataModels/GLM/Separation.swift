@@ -16,13 +16,22 @@ enum Separation {
     let n = x.rows
     for j in 0..<x.cols {
       // Up to three distinct values and the range of the column within each outcome.
+      // Also the outcome counts of the first three distinct values (y is 0/1 here), so that a
+      // two-valued column needs no second pass.
       var values: [Double] = []
+      var ones = [0, 0, 0]
+      var zeros = [0, 0, 0]
       var min0 = Double.infinity, max0 = -Double.infinity, min1 = Double.infinity, max1 = -Double.infinity
       x.storage.withUnsafeBufferPointer { column in
         let base = j * n
         for i in 0..<n {
           let v = column[base + i]
-          if values.count < 3 && !values.contains(v) { values.append(v) }
+          var k = 0
+          while k < values.count && values[k] != v { k += 1 }
+          if k == values.count && values.count < 3 { values.append(v) }
+          if k < 3 {
+            if y[i] == 1 { ones[k] += 1 } else { zeros[k] += 1 }
+          }
           if y[i] == 1 {
             if v < min1 { min1 = v }
             if v > max1 { max1 = v }
@@ -37,13 +46,10 @@ enum Separation {
       if values.count == 2 {
         let sorted = values.sorted()
         for (a, b) in [(sorted[0], sorted[1]), (sorted[1], sorted[0])] where b == 0 || hasIntercept {
-          var count = 0
-          var outcomes = Set<Double>()
-          for i in 0..<n where x[i, j] == a {
-            count += 1
-            outcomes.insert(y[i])
-          }
-          if outcomes.count == 1, let outcome = outcomes.first {
+          guard let k = values.firstIndex(of: a) else { continue }
+          let count = ones[k] + zeros[k]
+          if count > 0 && (ones[k] == 0 || zeros[k] == 0) {
+            let outcome = ones[k] > 0 ? 1.0 : 0.0
             let condition = b == 0 ? "'\(name)' != 0" : "'\(name)' == \(format(a))"
             return .separatedByTerm(term: name, condition: condition, outcome: Int(outcome), observations: count)
           }

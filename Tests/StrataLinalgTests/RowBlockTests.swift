@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+@testable import StrataLinalg
+
+/// The row-blocked, two-thread kernels against the plain BLAS products they replace.
+@Suite("Row-blocked kernels")
+struct RowBlockTests {
+  /// A deterministic tall matrix large enough to take the two-thread path (≥ 2¹⁶ rows).
+  static func tall(rows n: Int, cols p: Int) -> (Matrix, [Double], [Double]) {
+    var state: UInt64 = 12345
+    func next() -> Double {
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return Double(state >> 11) * 0x1.0p-53 - 0.5
+    }
+    var x = Matrix(rows: n, cols: p)
+    for j in 0..<p { for i in 0..<n { x[i, j] = j == 0 ? 1 : next() } }
+    let w = (0..<n).map { _ in next() + 0.5 }
+    let v = (0..<n).map { _ in next() }
+    return (x, w, v)
+  }
+
+  @Test("weightedGram equals Xᵀ diag(w) X and Xᵀv (two threads, several blocks)")
+  func gramMatchesDirectProducts() {
+    let (x, w, v) = Self.tall(rows: 70_001, cols: 7)
+    let (gram, product) = x.weightedGram(weights: w, vector: v)
+    let direct = x.crossProduct(rowWeights: w)
+    let xv = x.crossProduct(with: v)
+    // Only the summation order differs: relative 1e-12 is far above its rounding (~1e-14).
+    for j in 0..<7 {
+      for i in 0..<7 {
+        #expect(abs(gram[i, j] - direct[i, j]) <= 1e-12 * max(abs(direct[i, j]), 1))
+        #expect(gram[i, j] == gram[j, i])
+      }
+      #expect(abs(product[j] - xv[j]) <= 1e-12 * max(abs(xv[j]), 1))
+    }
+  }
+
+  @Test("rowProducts equals X β")
+  func rowProductsMatch() {
+    let (x, _, _) = Self.tall(rows: 70_001, cols: 5)
+    let beta = [0.5, -1, 2, 0.25, 3]
+    let a = x.rowProducts(beta)
+    let b = x.multiplied(by: beta)
+    #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * max(abs($1), 1) })
+  }
+}
