@@ -43,8 +43,13 @@ func designCovariance(of fit: Fit, bread: Matrix, request: DesignVariance, spec:
   let matrix: Matrix
   switch request.design {
   case .linearization(let d):
-    // influence = scores · bread, passed factored (no n × p matrix).
-    matrix = try d.variance(multipliers: fit.scoreMultipliers, matrix: fit.x, transform: bread, rows: fit.rows)
+    if fit.scoreMatrix == nil {
+      // influence = scores · bread with scores = mᵢ xᵢ, passed factored (no n × p matrix).
+      matrix = try d.variance(multipliers: fit.scoreMultipliers, matrix: fit.x, transform: bread, rows: fit.rows)
+    } else {
+      // Ordered and multinomial fits carry a full score matrix.
+      matrix = try d.variance(influence: fit.scores * bread, rows: fit.rows)
+    }
   case .replicate(let d):
     matrix = try d.variance(rows: fit.rows, estimate: request.refit).covariance
   }
