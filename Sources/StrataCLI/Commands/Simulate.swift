@@ -19,7 +19,7 @@ struct SimulateFlexworkCommand: ParsableCommand {
       Draws a population of platform workers from the model in datasets/flexwork/CODEBOOK.md, then a \
       stratified two-stage sample (strata = region x city tier, PSUs = sampling points, informative \
       unequal selection, FPC, item non-response) and writes it as CSV. The data are simulated. \
-      Design: --weights weight --strata stratum --psu psu --fpc n_points.
+      Design: --weights weight --strata stratum --psu psu,id --fpc n_points,point_size.
       """)
 
   @Option(help: "Number of workers in the population.")
@@ -47,6 +47,6 @@ struct SimulateFlexworkCommand: ParsableCommand {
     }
     let what = census ? "census of \(frame.rowCount) workers" : "sample of \(frame.rowCount) workers"
     print("Wrote \(out): simulated \(what) (population \(population), seed \(seed), \(pop.pointCount) sampling points).")
-    if !census { print("Design: --weights weight --strata stratum --psu psu --fpc n_points") }
+    if !census { print("Design: --weights weight --strata stratum --psu psu,id --fpc n_points,point_size") }
   }
 }
