@@ -31,6 +31,10 @@ let package = Package(
     .target(name: "StrataData", dependencies: ["CReadStat"]),
     .target(name: "StrataFormula", dependencies: ["StrataData", "StrataLinalg"]),
     .target(name: "StrataDesign", dependencies: ["StrataData", "StrataLinalg"]),
+    .target(
+      name: "StrataSimulate",
+      dependencies: ["StrataData", .product(name: "RealModule", package: "swift-numerics")],
+      exclude: ["README.md"]),
     .target(name: "StrataModels", dependencies: ["StrataFormula", "StrataData", "StrataLinalg"]),
     .target(name: "StrataInference", dependencies: ["StrataModels", "StrataDesign", "StrataLinalg"]),
     .target(
@@ -44,7 +48,7 @@ let package = Package(
       name: "Strata",
       dependencies: [
         "StrataLinalg", "StrataData", "StrataFormula", "StrataDesign", "StrataModels",
-        "StrataInference", "StrataReport",
+        "StrataInference", "StrataReport", "StrataSimulate",
       ]),
     .executableTarget(
       name: "StrataCLI",
@@ -63,5 +67,7 @@ let package = Package(
       name: "StrataDesignTests", dependencies: ["Strata"]),
     .testTarget(
       name: "StrataCLITests", dependencies: ["StrataCLI"]),
+    .testTarget(
+      name: "StrataSimulateTests", dependencies: ["Strata"]),
   ]
 )

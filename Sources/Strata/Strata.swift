@@ -6,3 +6,4 @@
 @_exported import StrataLinalg
 @_exported import StrataModels
 @_exported import StrataReport
+@_exported import StrataSimulate

@@ -12,7 +12,7 @@ struct StrataCommand: ParsableCommand {
       Fit.self, Describe.self, MeanCommand.self, TotalCommand.self, PropCommand.self, QuantileCommand.self,
       RatioCommand.self, TabCommand.self, SvysetCommand.self, MarginsCommand.self, PredictCommand.self,
       ElasticitiesCommand.self, TableCommand.self, PlotCommand.self, NotebookCommand.self, ReproduceCommand.self,
-      MediateCommand.self,
+      MediateCommand.self, SimulateCommand.self,
     ])
 
   /// Parses, runs, and turns every error into one message and a non-zero exit code.
@@ -55,6 +55,7 @@ enum ErrorMessage {
     case let e as ReportError: return e.description
     case let e as NotebookError: return e.description
     case let e as ReproduceError: return e.description
+    case let e as SimulationError: return e.description
     default: return nil
     }
   }
