@@ -34,6 +34,8 @@ public enum EstimationError: Error, Sendable, Equatable {
   case observedInformationSingular
   /// Leverages (HC2, HC3) are not defined for this model's scores.
   case leverageUndefined(model: String)
+  /// An estimator does not accept an option (e.g. weights with the IV-probit two-step estimator).
+  case unsupportedOption(model: String, option: String)
   /// An ordered or multinomial response has too few distinct values.
   case tooFewOutcomeLevels(name: String, levels: [String], minimum: Int)
   /// `--base` names no level of the response.
@@ -90,6 +92,8 @@ extension EstimationError: CustomStringConvertible {
         + "rescale the regressors or look for separation"
     case .observedInformationSingular:
       return "the observed information is not positive definite at the estimate; use --vce classical (expected information)"
+    case .unsupportedOption(let model, let option):
+      return "\(model) does not accept \(option)"
     case .leverageUndefined(let model):
       return "HC2/HC3 need leverages, which a \(model) fit does not define; use --vce hc0, hc1, robust or cluster"
     case .tooFewOutcomeLevels(let name, let levels, let minimum):

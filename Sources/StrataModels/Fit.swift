@@ -15,6 +15,8 @@ public struct Fit: Sendable {
     case ologit, oprobit, mlogit
     /// Two-stage least squares (`InstrumentalVariables`).
     case iv
+    /// Probit with continuous endogenous regressors, Newey's two-step estimator (`IVProbit`).
+    case ivprobit
   }
 
   /// The reference distribution of the coefficient tests.

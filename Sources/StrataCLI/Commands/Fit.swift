@@ -9,7 +9,7 @@ struct Fit: ParsableCommand {
     subcommands: [
       OLSCommand.self, WLSCommand.self, LogitCommand.self, ProbitCommand.self, CloglogCommand.self,
       PoissonCommand.self, FracLogitCommand.self, FracProbitCommand.self, IVCommand.self,
-      OLogitCommand.self, OProbitCommand.self, MLogitCommand.self,
+      IVProbitCommand.self, OLogitCommand.self, OProbitCommand.self, MLogitCommand.self,
     ])
 }
 

@@ -199,7 +199,7 @@ public enum GeneralizedLinearModel {
   }
 
   /// Checks the response against what the model accepts.
-  static func validateResponse(_ y: [Double], levels: [String]?, model: GLMModel, name: String, rows: [Int]) throws {
+  public static func validateResponse(_ y: [Double], levels: [String]?, model: GLMModel, name: String, rows: [Int]) throws {
     if let levels {
       // A categorical response reaches here only for binary models (ModelFrameOptions).
       if levels.count != 2 { throw EstimationError.responseLevels(name: name, levels: levels) }

@@ -181,6 +181,7 @@ public enum RegressionReport {
     case .oprobit: return "Ordered probit (MASS::polr, method = \"probit\")"
     case .mlogit: return "Multinomial logit (nnet::multinom)"
     case .iv: return "Instrumental-variables regression (2SLS)"
+    case .ivprobit: return "Instrumental-variables probit (Newey two-step)"
     }
   }
 
