@@ -38,6 +38,11 @@ public struct IVDiagnostics: Sendable {
   public var wuHausman: IVTest?
   public var sargan: IVTest?
   public var hansenJ: IVTest?
+  /// Cragg–Donald Wald F (classical covariance), df (#excluded, n − #instruments); see
+  /// `InstrumentRankTests`. Compare with Stock–Yogo critical values; the p-value is the F tail.
+  public var craggDonald: IVTest?
+  /// Kleibergen–Paap rk Wald F (robust, HC and one-way cluster covariances), as `ivreg2`.
+  public var kleibergenPaap: IVTest?
 
   /// Computes the diagnostics of an IV fit with the covariance spec used for the fit.
   ///
@@ -79,6 +84,18 @@ public struct IVDiagnostics: Sendable {
           IVTest(name: name, df1: q, df2: df2, statistic: f, pValue: FisherF(df1: Double(q), df2: Double(df2)).sf(f)))
       }
     }
+
+    let rank = InstrumentRankTests(fit: fit, iv: iv, spec: spec)
+    let rankDF = (iv.excluded.count, n - z.cols)
+    func rankTest(_ name: String, _ f: Double?) -> IVTest? {
+      f.map {
+        IVTest(
+          name: name, df1: rankDF.0, df2: rankDF.1, statistic: $0,
+          pValue: FisherF(df1: Double(rankDF.0), df2: Double(rankDF.1)).sf($0))
+      }
+    }
+    craggDonald = rankTest("Cragg-Donald Wald F", rank.craggDonald)
+    kleibergenPaap = rankTest("Kleibergen-Paap rk Wald F", rank.kleibergenPaap)
 
     // Wu–Hausman: y on [X, X̂_endog].
     let endoFitted = iv.endogenous.map { fit.x.column($0) }

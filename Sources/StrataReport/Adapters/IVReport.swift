@@ -47,6 +47,6 @@ public enum IVReport {
   }
 
   static func tests(_ d: IVDiagnostics) -> [IVTest] {
-    d.weakInstruments + [d.wuHausman, d.sargan, d.hansenJ].compactMap { $0 }
+    d.weakInstruments + [d.craggDonald, d.kleibergenPaap, d.wuHausman, d.sargan, d.hansenJ].compactMap { $0 }
   }
 }

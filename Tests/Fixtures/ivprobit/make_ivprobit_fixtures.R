@@ -80,4 +80,70 @@ cases <- list(
        r = ivprobit2s(card, "enroll", c("exper", "black", "south", "smsa"), "educ", c("nearc4", "nearc2")))
 )
 out <- lapply(cases, function(c) c(list(id = c$id, formula = c$formula), c$r))
-write(toJSON(list(ivprobit = out), digits = NA, auto_unbox = TRUE, null = "null", pretty = TRUE), "ivprobit_reference.json")
+
+# Cragg-Donald and Kleibergen-Paap rk Wald F (ivreg2 / ranktest), from the textbook formulas:
+#   Y, Z2 partialled on the included exogenous regressors X1 (with the constant); L = #instruments.
+#   CD F = (n - L)/L2 * min eigenvalue of (Y'MY)^-1 Y'PY  (P: projection on Z2, M = I - P).
+#   KP (Kleibergen & Paap 2006, eqs. 12-22) for H0: rank(Pi) = p - 1: Theta = G Pi F^-1 with the
+#   Cholesky factors G'G = Z2'Z2, F'F = Y'Y; full SVD Theta = U S V'; A_perp, B_perp from the
+#   partitioned U and V; lambda = (B_perp (x) A_perp') vec(Theta); Omega = (B_perp (x) A_perp') V_theta (...)'
+#   with V_theta the HC0 (or cluster, no adjustment) covariance of vec(Theta); rk = lambda' Omega^-1 lambda.
+#   F = rk/n * (n - L)/L2 (robust) or rk/(n-1) * (n - L) * (G-1)/G / L2 (cluster), as ivreg2.
+sqrtm <- function(M) { e <- eigen(M, symmetric = TRUE); e$vectors %*% diag(sqrt(e$values), nrow(M)) %*% t(e$vectors) }
+kp_rk <- function(Yt, Zt, cl = NULL) {
+  p <- ncol(Yt); L2 <- ncol(Zt)
+  ZZ <- crossprod(Zt); Pi <- solve(ZZ, crossprod(Zt, Yt)); E <- Yt - Zt %*% Pi
+  H <- do.call(cbind, lapply(1:p, function(a) E[, a] * Zt))
+  if (!is.null(cl)) H <- rowsum(H, cl)
+  B <- kronecker(diag(p), solve(ZZ))
+  Vpi <- B %*% crossprod(H) %*% B
+  G <- chol(ZZ); Fh <- chol(crossprod(Yt))
+  Theta <- G %*% Pi %*% solve(Fh)
+  K <- kronecker(t(solve(Fh)), G)
+  Vt <- K %*% Vpi %*% t(K)
+  s <- svd(Theta, nu = L2, nv = p)
+  q <- p - 1; U <- s$u; V <- s$v
+  U12 <- U[seq_len(q), (q + 1):L2, drop = FALSE]; U22 <- U[(q + 1):L2, (q + 1):L2, drop = FALSE]
+  V12 <- V[seq_len(q), (q + 1):p, drop = FALSE]; V22 <- V[(q + 1):p, (q + 1):p, drop = FALSE]
+  Aperp <- rbind(U12, U22) %*% solve(U22) %*% sqrtm(U22 %*% t(U22))
+  Bperp <- sqrtm(V22 %*% t(V22)) %*% solve(t(V22)) %*% t(rbind(V12, V22))
+  W <- kronecker(Bperp, t(Aperp))
+  lam <- W %*% c(Theta)
+  drop(t(lam) %*% solve(W %*% Vt %*% t(W)) %*% lam)
+}
+rank_f <- function(d, exog, endog, inst, vce, cluster = NULL) {
+  d <- d[complete.cases(d[, c(exog, endog, inst, cluster)]), ]
+  n <- nrow(d)
+  X1 <- cbind(1, as.matrix(d[, exog, drop = FALSE]))
+  part <- function(M) M - X1 %*% solve(crossprod(X1), crossprod(X1, M))
+  Yt <- part(as.matrix(d[, endog, drop = FALSE])); Zt <- part(as.matrix(d[, inst, drop = FALSE]))
+  L <- ncol(X1) + length(inst); L2 <- length(inst)
+  if (vce == "classical") {
+    YPY <- crossprod(Yt, Zt) %*% solve(crossprod(Zt), crossprod(Zt, Yt))
+    YMY <- crossprod(Yt) - YPY
+    return(list(name = "Cragg-Donald Wald F", statistic = (n - L) / L2 * min(Re(eigen(solve(YMY) %*% YPY)$values))))
+  }
+  if (vce == "cluster") {
+    cl <- d[[cluster]]; g <- length(unique(cl))
+    rk <- kp_rk(Yt, Zt, cl)
+    return(list(name = "Kleibergen-Paap rk Wald F", statistic = rk / (n - 1) * (n - L) * (g - 1) / g / L2))
+  }
+  list(name = "Kleibergen-Paap rk Wald F", statistic = kp_rk(Yt, Zt) / n * (n - L) / L2)
+}
+mroz_w <- mroz[mroz$inlf == 1, ]
+rank_cases <- list()
+for (v in c("classical", "hc0", "cluster")) {
+  cl <- if (v == "cluster") "age" else NULL
+  rank_cases[[length(rank_cases) + 1]] <- c(list(id = paste0("mroz_1endog_", v), data = "mroz",
+    formula = "lwage ~ exper + expersq | educ ~ motheduc + fatheduc + huseduc", subset = "inlf == 1", vce = v, cluster = cl),
+    rank_f(mroz_w, c("exper", "expersq"), "educ", c("motheduc", "fatheduc", "huseduc"), v, cl))
+  rank_cases[[length(rank_cases) + 1]] <- c(list(id = paste0("mroz_2endog_", v), data = "mroz",
+    formula = "lwage ~ exper + expersq | educ + nwifeinc ~ motheduc + fatheduc + huseduc", subset = "inlf == 1", vce = v, cluster = cl),
+    rank_f(mroz_w, c("exper", "expersq"), c("educ", "nwifeinc"), c("motheduc", "fatheduc", "huseduc"), v, cl))
+}
+for (v in c("classical", "hc0")) {
+  rank_cases[[length(rank_cases) + 1]] <- c(list(id = paste0("card_", v), data = "card",
+    formula = "lwage ~ exper + expersq + black + south + smsa | educ ~ nearc4 + nearc2", vce = v),
+    rank_f(card, c("exper", "expersq", "black", "south", "smsa"), "educ", c("nearc4", "nearc2"), v))
+}
+write(toJSON(list(ivprobit = out, rank = rank_cases), digits = NA, auto_unbox = TRUE, null = "null", pretty = TRUE), "ivprobit_reference.json")
