@@ -17,7 +17,7 @@ public enum IVProbitReport {
     }
     out += "\n" + TextRenderer.render(RegressionReport.coefficientTable(result))
     out += "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n"
-    out += "Instrumented: \(r.residualNames.map { String($0.dropFirst(6).dropLast()) }.joined(separator: ", "))\n"
+    out += "Instrumented: \(r.firstStages.map(\.responseName).joined(separator: ", "))\n"
     out += "Instruments: \(f.iv?.instrumentNames.joined(separator: ", ") ?? "")\n\n"
     var table = Table(columns: [
       .init("Tests", alignment: .left), .init("df"), .init("chi2"), .init("p-value"),

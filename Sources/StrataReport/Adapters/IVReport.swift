@@ -20,7 +20,10 @@ public enum IVReport {
     }
     out += TextRenderer.render(table)
     out += "Weak instruments and Wu-Hausman: F tests with the fit's variance; Sargan: n R^2 (homoskedastic)"
-    out += d.hansenJ == nil ? ".\n" : "; Hansen J: two-step GMM with the robust/cluster weight matrix.\n"
+    out += d.hansenJ == nil ? "" : "; Hansen J: two-step GMM with the robust/cluster weight matrix"
+    if d.craggDonald != nil { out += "; Cragg-Donald: min-eigenvalue Wald F, as ivreg2" }
+    if d.kleibergenPaap != nil { out += "; Kleibergen-Paap: rk Wald F (HC0/cluster), as ivreg2" }
+    out += ".\n"
     return out
   }
 
