@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+@Suite("The flagship notebook (notebooks-cli/participation.md)")
+struct FlagshipNotebookTests {
+  /// The README's main job runs `notebooks-cli/participation.md` on the shipped data. Here a copy
+  /// of it reads a small `strata simulate flexwork` sample instead (same variables and design), so
+  /// every block runs quickly: the reports exist with their tables and plots, the HTML is
+  /// self-contained and well-formed, saved fits stay in `$WORK`, and two runs are byte-identical.
+  @Test func flagshipNotebookRunsOnASimulatedSample() throws {
+    let dir = try temporaryDirectory()
+    let data = dir.appendingPathComponent("flexwork-small.csv").path
+    let simulate = try runStrata([
+      "simulate", "flexwork", "--population", "30000", "--sample", "1500", "--seed", "11", "--out", data,
+    ])
+    #expect(simulate.status == 0, "\(simulate.stderr)")
+
+    let source = try String(
+      contentsOf: repositoryRoot.appendingPathComponent("notebooks-cli/participation.md"), encoding: .utf8)
+    let shipped = "datasets/flexwork/flexwork.dta"
+    #expect(source.contains(shipped))
+    #expect(!source.contains("notebooks-cli/results"), "saved fits go to $WORK, not to the repository")
+    let notebook = dir.appendingPathComponent("participation.md")
+    try source.replacingOccurrences(of: shipped, with: data).write(to: notebook, atomically: true, encoding: .utf8)
+
+    let a = dir.appendingPathComponent("a")
+    let b = dir.appendingPathComponent("b")
+    for out in [a, b] {
+      let run = try runStrata(["notebook", "run", notebook.path, "--out", out.path])
+      #expect(run.status == 0, "\(run.stderr)")
+    }
+
+    let plots = ["plot-1.svg", "plot-2.svg", "plot-3.svg", "plot-4.svg"]
+    for name in ["participation.md", "participation.html"] + plots.map({ "participation_files/" + $0 }) {
+      let x = try Data(contentsOf: a.appendingPathComponent(name))
+      let y = try Data(contentsOf: b.appendingPathComponent(name))
+      #expect(!x.isEmpty, "\(name) is empty")
+      #expect(x == y, "\(name) differs between runs")
+    }
+    for fit in ["probit", "logit", "lpm", "probit-migrant", "probit-unweighted", "medical", "injury", "months"] {
+      #expect(FileManager.default.fileExists(atPath: a.appendingPathComponent("participation_files/\(fit).json").path), "\(fit)")
+    }
+
+    let markdown = try String(contentsOf: a.appendingPathComponent("participation.md"), encoding: .utf8)
+    for title in [
+      "**Pension participation: design-based probit, logit and linear probability model**",
+      "**Average marginal effects on pension participation**",
+      "**Elasticities (ey/ex) and semi-elasticities (dy/ex) of pension participation**",
+      "**Heterogeneity by residence: interactions**", "**Weighted (design-based) and unweighted probit**",
+      "**Other outcomes**",
+    ] {
+      #expect(markdown.contains(title), "missing table \(title)")
+    }
+    #expect(markdown.contains("| Probit | Logit | LPM |"))
+    #expect(markdown.contains("| Pension | Medical | Injury cover | Months share |"))
+    for plot in plots { #expect(markdown.contains("![plot](participation_files/\(plot))")) }
+    // Text outputs: design-based rates by platform and contract, the split, margins over residence, scenarios.
+    #expect(markdown.contains("         platform "))
+    #expect(markdown.contains("         contract "))
+    #expect(markdown.contains("Split by migrant: 2 groups"))
+    #expect(markdown.contains("Policy scenarios: average predictions"))
+    #expect(markdown.contains("copay = 1"))
+
+    let html = try String(contentsOf: a.appendingPathComponent("participation.html"), encoding: .utf8)
+    let xml = try #require(XMLCollector.parse(html), "notebook HTML is not well-formed")
+    #expect(xml.elements.filter { $0.name == "table" }.count == 6)
+    #expect(xml.elements.filter { $0.name == "svg" }.count == 4)
+    #expect(!html.contains("<script") && !html.contains("src="))
+  }
+}
