@@ -46,7 +46,7 @@ struct FlagshipNotebookTests {
       "**Pension participation: design-based probit, logit and linear probability model**",
       "**Average marginal effects on pension participation**",
       "**Elasticities (ey/ex) and semi-elasticities (dy/ex) of pension participation**",
-      "**Heterogeneity by residence: interactions**", "**Weighted (design-based) and unweighted probit**",
+      "**Heterogeneity by residence: interactions**", "**Average marginal effects by platform type**", "**Weighted (design-based) and unweighted probit**",
       "**Other outcomes**",
     ] {
       #expect(markdown.contains(title), "missing table \(title)")
@@ -63,7 +63,7 @@ struct FlagshipNotebookTests {
 
     let html = try String(contentsOf: a.appendingPathComponent("participation.html"), encoding: .utf8)
     let xml = try #require(XMLCollector.parse(html), "notebook HTML is not well-formed")
-    #expect(xml.elements.filter { $0.name == "table" }.count == 6)
+    #expect(xml.elements.filter { $0.name == "table" }.count == 7)
     #expect(xml.elements.filter { $0.name == "svg" }.count == 4)
     #expect(!html.contains("<script") && !html.contains("src="))
   }
