@@ -40,7 +40,37 @@ extension ModelRecipe {
     guard variables.contains(where: { $0.name == variable }) else {
       throw FormulaError.notInModel(variable: variable, modelVariables: variables.map(\.name))
     }
+    return try derivative(withRespectTo: variable, frame: try evaluateFrame(on: data, rows: rows))
+  }
+
+  /// The design matrix and its derivatives with respect to several data variables, evaluating
+  /// the regressors once.
+  ///
+  ///     let (x, d) = try recipe.matrixAndDerivatives(withRespectTo: ["x1", "x2"], data: block)
+  ///     // x == matrix(for: block), d[k] == derivative(withRespectTo: names[k], data: block)
+  ///
+  /// Margins of many variables over one block of rows need all of these; evaluating the
+  /// formula's variables (missing-value checks, factor recoding, transformations) once instead of
+  /// once per variable is most of their cost.
+  ///
+  /// - Parameters: as `derivative(withRespectTo:data:rows:)`, with one entry of `variables` per
+  ///   derivative wanted.
+  /// - Returns: the matrix of `matrix(for:rows:)` and, in the order of `variables`, the
+  ///   matrices of `derivative(withRespectTo:data:rows:)`, equal to theirs.
+  /// - Throws: the errors of those two functions.
+  public func matrixAndDerivatives(withRespectTo variables: [String], data: DataFrame, rows: [Int]? = nil)
+    throws -> (matrix: Matrix, derivatives: [Matrix])
+  {
+    for variable in variables where !self.variables.contains(where: { $0.name == variable }) {
+      throw FormulaError.notInModel(variable: variable, modelVariables: self.variables.map(\.name))
+    }
     let frame = try evaluateFrame(on: data, rows: rows)
+    let x = try assemble(frame, derivatives: [:], variable: nil)
+    return (x, try variables.map { try derivative(withRespectTo: $0, frame: frame) })
+  }
+
+  /// The derivative matrix from regressors already evaluated on the chosen rows.
+  func derivative(withRespectTo variable: String, frame: PredictionFrame) throws -> Matrix {
     var derivatives: [Int: [[Double]]] = [:]
     for (k, mv) in modelVariables.enumerated() where mv.isInTerms && mentions(mv.expression, variable) {
       let evaluator = DualEvaluator(data: frame.data, variable: variable, term: mv.name)

@@ -9,7 +9,8 @@ extension Margins {
   /// Derivative margins of several continuous variables over a large evaluation point, in row
   /// blocks, or `nil` when the point is small (the unblocked path is then exact and cheap).
   ///
-  /// Each block's model matrix is built once and shared by every variable; per variable and kind
+  /// Each block's regressors are evaluated once, for its model matrix (shared by every variable)
+  /// and every derivative matrix; per variable and kind
   /// the block contributes `Σ aᵢ fᵢ` to the estimate and `Xᵀ(a ∘ ∂f/∂η) + Dᵀ(a ∘ ∂f/∂D)` to the
   /// gradient, so no n × p matrix (and no n × k × k array) is ever formed. Data influences are not
   /// kept: the caller uses this only for the variance at fixed covariates. On any error
@@ -42,14 +43,17 @@ extension Margins {
         let sub = EvaluationPoint(
           data: narrow.rows(Array(point.rows[lo..<hi])), rows: Array(0..<(hi - lo)),
           shares: Array(point.shares[lo..<hi]), samplePositions: nil, sampleSize: point.sampleSize)
-        let x = try model.matrix(on: sub.data, rows: sub.rows)
+        // The regressors are evaluated once per block for the matrix and every derivative, and
+        // the inverse link once per row for every variable.
+        let (x, derivatives) = try model.matrixAndDerivatives(of: names, on: sub.data, rows: sub.rows)
         let eta = x.multiplied(by: model.coefficients)
-        for name in names {
-          let d = try model.derivative(of: name, on: sub.data, rows: sub.rows)
+        let meanValues = model.meanValues(eta)
+        for (name, d) in zip(names, derivatives) {
           let xv = try numericValues(sub.data, name, rows: sub.rows)
           for (k, kind) in kinds.enumerated() {
             let e = try derivativeMargin(
-              model: model, kind: kind, variable: name, x: x, eta: eta, d: d, values: xv, point: sub)
+              model: model, kind: kind, variable: name, x: x, eta: eta, d: d, values: xv, point: sub,
+              meanValues: meanValues)
             value[name]?[k] += e.value
             for j in 0..<p { gradient[name]?[k][j] += e.gradient[j] }
           }

@@ -256,7 +256,7 @@ public enum Margins {
   /// A derivative-based margin averaged over an evaluation point.
   static func derivativeMargin(
     model: PredictionModel, kind: MarginKind, variable: String, x: Matrix, eta: [Double], d: Matrix,
-    values xv: [Double], point: EvaluationPoint
+    values xv: [Double], point: EvaluationPoint, meanValues: MeanValues? = nil
   ) throws -> LinearizedEstimate {
     let deta = d.multiplied(by: model.coefficients)
     let m = eta.count
@@ -265,9 +265,9 @@ public enum Margins {
     var fD = [Double](repeating: 0, count: m)
     let logResponse = model.responseIsLog
     for i in 0..<m {
-      let g1 = model.meanDerivative(eta[i])
-      let g2 = model.meanSecondDerivative(eta[i])
-      let mu = model.mean(eta[i])
+      let g1 = meanValues?.first[i] ?? model.meanDerivative(eta[i])
+      let g2 = meanValues?.second[i] ?? model.meanSecondDerivative(eta[i])
+      let mu = meanValues?.mean[i] ?? model.mean(eta[i])
       let xi = xv[i]
       switch kind {
       case .dydx:

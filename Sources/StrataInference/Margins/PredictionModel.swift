@@ -66,6 +66,20 @@ public struct PredictionModel: Sendable {
     keptColumns(try recipe.derivative(withRespectTo: variable, data: data, rows: rows))
   }
 
+  /// The kept columns of `X` and of `∂X/∂variable` for each of `variables`, evaluating the
+  /// regressors on `data` at `rows` once.
+  func matrixAndDerivatives(of variables: [String], on data: DataFrame, rows: [Int]) throws
+    -> (matrix: Matrix, derivatives: [Matrix])
+  {
+    let (x, d) = try recipe.matrixAndDerivatives(withRespectTo: variables, data: data, rows: rows)
+    return (keptColumns(x), d.map(keptColumns))
+  }
+
+  /// `μ`, `dμ/dη` and `d²μ/dη²` at each `η` (computed once and shared by many variables).
+  func meanValues(_ eta: [Double]) -> MeanValues {
+    MeanValues(mean: eta.map(mean), first: eta.map(meanDerivative), second: eta.map(meanSecondDerivative))
+  }
+
   func keptColumns(_ m: Matrix) -> Matrix {
     kept.count == m.cols ? m : m.selectingColumns(kept)
   }
@@ -79,6 +93,16 @@ public struct PredictionModel: Sendable {
 
   /// The data columns the regressors use.
   public var variableNames: [String] { recipe.variables.map(\.name) }
+}
+
+/// The inverse link and its first two derivatives at each row's linear index.
+struct MeanValues {
+  /// `μ = g⁻¹(η)`.
+  var mean: [Double]
+  /// `dμ/dη`.
+  var first: [Double]
+  /// `d²μ/dη²`.
+  var second: [Double]
 }
 
 /// Where an average is taken: rows of a (possibly modified) data frame with normalized weights.
