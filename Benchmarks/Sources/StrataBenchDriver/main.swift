@@ -51,7 +51,7 @@ func designLogit(_ frame: DataFrame, design: SampleDesign, n: Int, task: String)
             // Replicate weights arrive over the fit's rows (all rows here: no row is dropped).
             var m = mm
             m.weights = replicateWeights
-            let again = try GeneralizedLinearModel.fit(m, model: .logit, formula: formula)
+            let again = try GeneralizedLinearModel.fit(m, model: .logit, formula: formula, start: fit.coefficients)
             return fit.kept.map { again.coefficients[$0] }
           })))
   }

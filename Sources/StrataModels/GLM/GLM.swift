@@ -79,9 +79,15 @@ public enum GeneralizedLinearModel {
 
   /// Fits an already built model matrix.
   ///
+  /// - Parameters:
+  ///   - start: starting coefficients, one per column of `mm.x` (`NaN` for aliased ones), as
+  ///     R's `glm(start =)`; `nil` starts from the family's `mustart` as R does. A replicate's
+  ///     refit starts from the full-sample estimate and converges to the same fixed point in
+  ///     fewer iterations. Ignored when its length does not match or its deviance is not finite.
   /// - Complexity: per iteration O(n p²) in BLAS `dsyrk` (QR in LAPACK `dgeqrf` when ill-conditioned).
   public static func fit(
-    _ mm: ModelMatrix, model: GLMModel, formula: String, subset: String? = nil, control: GLMControl = .init()
+    _ mm: ModelMatrix, model: GLMModel, formula: String, subset: String? = nil, control: GLMControl = .init(),
+    start: [Double]? = nil
   ) throws -> Fit {
     guard var y = mm.response else { throw EstimationError.missingResponse }
     let family = model.family
@@ -127,7 +133,8 @@ public enum GeneralizedLinearModel {
 
     let n = mm.x.rows
     let pw = weights ?? [Double](repeating: 1, count: n)
-    let r = try IRLS.run(x: mm.x, y: y, priorWeights: pw, family: family, link: link, control: control)
+    let r = try IRLS.run(
+      x: mm.x, y: y, priorWeights: pw, family: family, link: link, control: control, start: start)
     if family != .poisson {
       if let s = Separation.atBoundary(mu: r.mu, beta: r.beta, x: mm.x, kept: r.kept, names: mm.columnNames) {
         throw s
