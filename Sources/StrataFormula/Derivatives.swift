@@ -43,34 +43,43 @@ extension ModelRecipe {
     return try derivative(withRespectTo: variable, frame: try evaluateFrame(on: data, rows: rows))
   }
 
-  /// The design matrix and its derivatives with respect to several data variables, evaluating
-  /// the regressors once.
+  /// The design matrix and the nonzero columns of its derivatives with respect to several data
+  /// variables, evaluating the regressors once.
   ///
   ///     let (x, d) = try recipe.matrixAndDerivatives(withRespectTo: ["x1", "x2"], data: block)
-  ///     // x == matrix(for: block), d[k] == derivative(withRespectTo: names[k], data: block)
+  ///     // x == matrix(for: block); column k of d[0].values is column d[0].columns[k] of
+  ///     // derivative(withRespectTo: "x1", data: block); its other columns are zero
   ///
   /// Margins of many variables over one block of rows need all of these; evaluating the
   /// formula's variables (missing-value checks, factor recoding, transformations) once instead of
-  /// once per variable is most of their cost.
+  /// once per variable, and not filling the columns that cannot depend on a variable, is most of
+  /// their cost.
   ///
   /// - Parameters: as `derivative(withRespectTo:data:rows:)`, with one entry of `variables` per
   ///   derivative wanted.
-  /// - Returns: the matrix of `matrix(for:rows:)` and, in the order of `variables`, the
-  ///   matrices of `derivative(withRespectTo:data:rows:)`, equal to theirs.
+  /// - Returns: the matrix of `matrix(for:rows:)` and, in the order of `variables`, the columns
+  ///   of the design that mention the variable (ascending) with their derivative values.
   /// - Throws: the errors of those two functions.
   public func matrixAndDerivatives(withRespectTo variables: [String], data: DataFrame, rows: [Int]? = nil)
-    throws -> (matrix: Matrix, derivatives: [Matrix])
+    throws -> (matrix: Matrix, derivatives: [(columns: [Int], values: Matrix)])
   {
     for variable in variables where !self.variables.contains(where: { $0.name == variable }) {
       throw FormulaError.notInModel(variable: variable, modelVariables: self.variables.map(\.name))
     }
     let frame = try evaluateFrame(on: data, rows: rows)
     let x = try assemble(frame, derivatives: [:], variable: nil)
-    return (x, try variables.map { try derivative(withRespectTo: $0, frame: frame) })
+    return (x, try variables.map { try derivative(withRespectTo: $0, frame: frame, onlyNonzero: true) })
   }
 
   /// The derivative matrix from regressors already evaluated on the chosen rows.
   func derivative(withRespectTo variable: String, frame: PredictionFrame) throws -> Matrix {
+    try derivative(withRespectTo: variable, frame: frame, onlyNonzero: false).values
+  }
+
+  /// The derivative matrix from regressors already evaluated on the chosen rows.
+  func derivative(withRespectTo variable: String, frame: PredictionFrame, onlyNonzero: Bool) throws
+    -> (columns: [Int], values: Matrix)
+  {
     var derivatives: [Int: [[Double]]] = [:]
     for (k, mv) in modelVariables.enumerated() where mv.isInTerms && mentions(mv.expression, variable) {
       let evaluator = DualEvaluator(data: frame.data, variable: variable, term: mv.name)
@@ -90,7 +99,9 @@ extension ModelRecipe {
         derivatives[k] = try evaluator.polyDerivatives(of: mv.expression, degree: suffixes.count)
       }
     }
-    return try assemble(frame, derivatives: derivatives, variable: variable)
+    let (columns, values) = try assembleColumns(
+      frame, derivatives: derivatives, variable: variable, onlyNonzero: onlyNonzero)
+    return (columns, values)
   }
 }
 

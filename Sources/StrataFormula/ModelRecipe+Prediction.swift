@@ -108,6 +108,15 @@ extension ModelRecipe {
   func assemble(
     _ frame: PredictionFrame, derivatives: [Int: [[Double]]], variable: String?
   ) throws -> Matrix {
+    try assembleColumns(frame, derivatives: derivatives, variable: variable, onlyNonzero: false).matrix
+  }
+
+  /// `assemble`, optionally (`onlyNonzero`, derivatives only) keeping just the columns with a
+  /// piece that depends on `variable`: the others are identically zero. Returns the kept
+  /// columns' indices (all of them when not `onlyNonzero`) and their values.
+  func assembleColumns(
+    _ frame: PredictionFrame, derivatives: [Int: [[Double]]], variable: String?, onlyNonzero: Bool
+  ) throws -> (columns: [Int], matrix: Matrix) {
     let m = frame.rowIDs.count
     var plans: [(label: String, lists: [[Piece]])] = []
     for (j, term) in terms.terms.enumerated() {
@@ -132,7 +141,31 @@ extension ModelRecipe {
       plans.append((terms.labels[j], lists))
     }
     let p = columnNames.count
-    var storage = [Double](repeating: 0, count: m * p)
+    // The columns to fill: every column, or those with a piece that has a derivative.
+    var slot = Array(0..<p)
+    var columns = Array(0..<p)
+    if onlyNonzero && variable != nil {
+      columns = []
+      slot = [Int](repeating: -1, count: p)
+      var col = hasIntercept ? 1 : 0
+      for (_, lists) in plans {
+        let count = lists.reduce(1) { $0 * $1.count }
+        for c in 0..<count {
+          var rem = c
+          var depends = false
+          for list in lists {
+            if list[rem % list.count].derivative != nil { depends = true }
+            rem /= list.count
+          }
+          if depends && col < p {
+            slot[col] = columns.count
+            columns.append(col)
+          }
+          col += 1
+        }
+      }
+    }
+    var storage = [Double](repeating: 0, count: m * columns.count)
     var bad: (term: String, row: Int)?
     storage.withUnsafeMutableBufferPointer { buffer in
       var col = 0
@@ -150,7 +183,12 @@ extension ModelRecipe {
             rem /= list.count
           }
           guard col < p else { return }
-          let out = UnsafeMutableBufferPointer(rebasing: buffer[(col * m)..<((col + 1) * m)])
+          let target = slot[col]
+          if target < 0 {
+            col += 1
+            continue
+          }
+          let out = UnsafeMutableBufferPointer(rebasing: buffer[(target * m)..<((target + 1) * m)])
           if variable == nil {
             multiply(into: out, pieces, skipping: nil, first: true)
           } else {
@@ -179,7 +217,7 @@ extension ModelRecipe {
       }
       throw FormulaError.nonFiniteValue(term: bad.term, row: bad.row)
     }
-    return Matrix(rows: m, cols: p, columnMajor: storage)
+    return (columns, Matrix(rows: m, cols: columns.count, columnMajor: storage))
   }
 }
 

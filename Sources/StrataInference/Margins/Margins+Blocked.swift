@@ -52,8 +52,8 @@ extension Margins {
           let xv = try numericValues(sub.data, name, rows: sub.rows)
           for (k, kind) in kinds.enumerated() {
             let e = try derivativeMargin(
-              model: model, kind: kind, variable: name, x: x, eta: eta, d: d, values: xv, point: sub,
-              meanValues: meanValues)
+              model: model, kind: kind, variable: name, x: x, eta: eta, d: d.values, values: xv, point: sub,
+              meanValues: meanValues, dPositions: d.positions)
             value[name]?[k] += e.value
             for j in 0..<p { gradient[name]?[k][j] += e.gradient[j] }
           }

@@ -256,9 +256,10 @@ public enum Margins {
   /// A derivative-based margin averaged over an evaluation point.
   static func derivativeMargin(
     model: PredictionModel, kind: MarginKind, variable: String, x: Matrix, eta: [Double], d: Matrix,
-    values xv: [Double], point: EvaluationPoint, meanValues: MeanValues? = nil
+    values xv: [Double], point: EvaluationPoint, meanValues: MeanValues? = nil, dPositions: [Int]? = nil
   ) throws -> LinearizedEstimate {
-    let deta = d.multiplied(by: model.coefficients)
+    // `d` holds either every kept column or, with `dPositions`, only those (the rest are zero).
+    let deta = d.multiplied(by: dPositions.map { $0.map { model.coefficients[$0] } } ?? model.coefficients)
     let m = eta.count
     var f = [Double](repeating: 0, count: m)
     var fEta = [Double](repeating: 0, count: m)
@@ -296,9 +297,15 @@ public enum Margins {
     var theta = 0.0
     for (i, a) in point.shares.enumerated() { theta += a * f[i] }
     let g = x.multiplied(by: zip(point.shares, fEta).map { $0 * $1 }, transpose: true)
-    let h = d.multiplied(by: zip(point.shares, fD).map { $0 * $1 }, transpose: true)
+    let hd = d.multiplied(by: zip(point.shares, fD).map { $0 * $1 }, transpose: true)
+    var gradient = g
+    if let dPositions {
+      for (k, j) in dPositions.enumerated() { gradient[j] += hd[k] }
+    } else {
+      for j in gradient.indices { gradient[j] += hd[j] }
+    }
     return LinearizedEstimate(
-      value: theta, gradient: zip(g, h).map { $0 + $1 }, dataInfluence: model.dataInfluence(f, theta, point))
+      value: theta, gradient: gradient, dataInfluence: model.dataInfluence(f, theta, point))
   }
 
   /// How a requested variable is treated.

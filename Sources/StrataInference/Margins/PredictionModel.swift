@@ -66,13 +66,21 @@ public struct PredictionModel: Sendable {
     keptColumns(try recipe.derivative(withRespectTo: variable, data: data, rows: rows))
   }
 
-  /// The kept columns of `X` and of `∂X/∂variable` for each of `variables`, evaluating the
+  /// The kept columns of `X` and, for each of `variables`, the nonzero kept columns of
+  /// `∂X/∂variable` (as positions among the kept columns, with their values), evaluating the
   /// regressors on `data` at `rows` once.
   func matrixAndDerivatives(of variables: [String], on data: DataFrame, rows: [Int]) throws
-    -> (matrix: Matrix, derivatives: [Matrix])
+    -> (matrix: Matrix, derivatives: [(positions: [Int], values: Matrix)])
   {
     let (x, d) = try recipe.matrixAndDerivatives(withRespectTo: variables, data: data, rows: rows)
-    return (keptColumns(x), d.map(keptColumns))
+    var position = [Int: Int]()
+    for (k, c) in kept.enumerated() { position[c] = k }
+    let derivatives = d.map { entry -> (positions: [Int], values: Matrix) in
+      let keep = entry.columns.indices.filter { position[entry.columns[$0]] != nil }
+      let values = keep.count == entry.columns.count ? entry.values : entry.values.selectingColumns(keep)
+      return (keep.compactMap { position[entry.columns[$0]] }, values)
+    }
+    return (keptColumns(x), derivatives)
   }
 
   /// `μ`, `dμ/dη` and `d²μ/dη²` at each `η` (computed once and shared by many variables).
