@@ -24,20 +24,23 @@ public enum Descriptives {
     var ctx = try Context(data: data, design: design, options: options)
     var out: [DescriptiveEstimate] = []
     for variable in variables {
+      // The column is read (and, for proportions, coded) once per variable, not once per group.
+      let numeric = statistic == .proportion || statistic == .ratio ? nil : try data.numericValues(of: variable)
+      let factor = statistic == .proportion ? try factorCodes(variable, data: data) : nil
       for group in ctx.groups {
         switch statistic {
         case .mean, .total:
-          let y = try data.numericValues(of: variable)
+          guard let y = numeric else { continue }
           let rows = group.rows.filter { !y.missing[$0] }
           ctx.countDropped(group.rows.count - rows.count, variable)
           out.append(try ctx.linear(statistic, y: rows.map { y.values[$0] }, rows: rows, variable: variable, by: group.by))
         case .proportion:
-          let (codes, levels) = try factorCodes(variable, data: data)
+          guard let (codes, levels) = factor else { continue }
           let rows = group.rows.filter { codes[$0] >= 0 }
           ctx.countDropped(group.rows.count - rows.count, variable)
           out += try ctx.proportions(codes: rows.map { codes[$0] }, levels: levels, rows: rows, variable: variable, by: group.by)
         case .quantile:
-          let y = try data.numericValues(of: variable)
+          guard let y = numeric else { continue }
           let rows = group.rows.filter { !y.missing[$0] }
           ctx.countDropped(group.rows.count - rows.count, variable)
           for p in options.quantiles {
