@@ -196,10 +196,15 @@ extension LeastSquares {
 }
 
 /// The rows listed in `indices`, in that order.
+///
+/// - Complexity: O(indices × columns), one column-major pass per column.
 func selectingRows(_ m: Matrix, _ indices: [Int]) -> Matrix {
-  var out = Matrix(rows: indices.count, cols: m.cols)
+  let k = indices.count
+  var out = [Double](repeating: 0, count: k * m.cols)
   for j in 0..<m.cols {
-    for (a, i) in indices.enumerated() { out[a, j] = m[i, j] }
+    let from = j * m.rows
+    let to = j * k
+    for (a, i) in indices.enumerated() { out[to + a] = m.storage[from + i] }
   }
-  return out
+  return Matrix(rows: k, cols: m.cols, columnMajor: out)
 }
