@@ -53,20 +53,11 @@ public enum LeastSquares {
 
     // Weights: negative is an error, zero rows are left out (R's lm excludes them from n).
     var weights = mm.weights
-    if let w = weights {
-      let negatives = w.indices.filter { w[$0] < 0 }
-      if let first = negatives.first {
-        throw EstimationError.negativeWeights(count: negatives.count, firstRow: mm.rows[first] + 1)
-      }
-      let positive = w.indices.filter { w[$0] > 0 }
-      if positive.isEmpty { throw EstimationError.noPositiveWeights }
-      if positive.count < w.count {
-        diagnostics.append(.zeroWeightRowsDropped(count: w.count - positive.count))
-        mm.x = selectingRows(mm.x, positive)
-        y = positive.map { y[$0] }
-        weights = positive.map { w[$0] }
-        mm.rows = positive.map { mm.rows[$0] }
-      }
+    if let w = weights, let positive = try positiveWeightRows(w, dataRows: mm.rows, diagnostics: &diagnostics) {
+      mm.x = selectingRows(mm.x, positive)
+      y = positive.map { y[$0] }
+      weights = positive.map { w[$0] }
+      mm.rows = positive.map { mm.rows[$0] }
     }
     let n = mm.x.rows
     let responseName = mm.responseName ?? "response"

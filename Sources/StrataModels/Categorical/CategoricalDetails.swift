@@ -71,20 +71,11 @@ struct CategoricalSample {
     var yy = y
     var rows = mm.rows
     var weights = mm.weights
-    if let w = weights {
-      let negatives = w.indices.filter { w[$0] < 0 }
-      if let first = negatives.first {
-        throw EstimationError.negativeWeights(count: negatives.count, firstRow: mm.rows[first] + 1)
-      }
-      let positive = w.indices.filter { w[$0] > 0 }
-      if positive.isEmpty { throw EstimationError.noPositiveWeights }
-      if positive.count < w.count {
-        diagnostics.append(.zeroWeightRowsDropped(count: w.count - positive.count))
-        x = selectingRows(x, positive)
-        yy = positive.map { y[$0] }
-        weights = positive.map { w[$0] }
-        rows = positive.map { mm.rows[$0] }
-      }
+    if let w = weights, let positive = try positiveWeightRows(w, dataRows: mm.rows, diagnostics: &diagnostics) {
+      x = selectingRows(x, positive)
+      yy = positive.map { y[$0] }
+      weights = positive.map { w[$0] }
+      rows = positive.map { mm.rows[$0] }
     }
     self.x = x
     self.y = yy

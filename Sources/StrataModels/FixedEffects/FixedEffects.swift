@@ -119,14 +119,8 @@ public enum FixedEffectsModel {
         y, levels: mm.responseLevels, model: m, name: responseName, rows: mm.rows)
     }
     var candidates = Array(0..<y.count)
-    if let w = mm.weights {
-      let negatives = w.indices.filter { w[$0] < 0 }
-      if let first = negatives.first {
-        throw EstimationError.negativeWeights(count: negatives.count, firstRow: mm.rows[first] + 1)
-      }
-      candidates = w.indices.filter { w[$0] > 0 }
-      if candidates.isEmpty { throw EstimationError.noPositiveWeights }
-      if candidates.count < w.count { diagnostics.append(.zeroWeightRowsDropped(count: w.count - candidates.count)) }
+    if let positive = try positiveWeightRows(mm.weights, dataRows: mm.rows, diagnostics: &diagnostics) {
+      candidates = positive
     }
     // Singletons and perfect-fit groups, over the positive-weight rows.
     var perfectFit: ((Double, Int) -> Bool)?

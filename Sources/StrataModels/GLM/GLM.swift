@@ -103,20 +103,11 @@ public enum GeneralizedLinearModel {
 
     // Prior weights: negative is an error, zero-weight rows are left out (as glm leaves them out of n).
     var weights = mm.weights
-    if let w = weights {
-      let negatives = w.indices.filter { w[$0] < 0 }
-      if let first = negatives.first {
-        throw EstimationError.negativeWeights(count: negatives.count, firstRow: mm.rows[first] + 1)
-      }
-      let positive = w.indices.filter { w[$0] > 0 }
-      if positive.isEmpty { throw EstimationError.noPositiveWeights }
-      if positive.count < w.count {
-        diagnostics.append(.zeroWeightRowsDropped(count: w.count - positive.count))
-        mm.x = selectingRows(mm.x, positive)
-        y = positive.map { y[$0] }
-        weights = positive.map { w[$0] }
-        mm.rows = positive.map { mm.rows[$0] }
-      }
+    if let w = weights, let positive = try positiveWeightRows(w, dataRows: mm.rows, diagnostics: &diagnostics) {
+      mm.x = selectingRows(mm.x, positive)
+      y = positive.map { y[$0] }
+      weights = positive.map { w[$0] }
+      mm.rows = positive.map { mm.rows[$0] }
     }
     if let first = y.first, y.allSatisfy({ $0 == first }) {
       throw EstimationError.constantResponse(name: responseName, value: first)

@@ -103,21 +103,12 @@ public enum InstrumentalVariables {
     var z = mz.x
     var rows = mx.rows
     var weights = mx.weights
-    if let w = weights {
-      let negatives = w.indices.filter { w[$0] < 0 }
-      if let first = negatives.first {
-        throw EstimationError.negativeWeights(count: negatives.count, firstRow: rows[first] + 1)
-      }
-      let positive = w.indices.filter { w[$0] > 0 }
-      if positive.isEmpty { throw EstimationError.noPositiveWeights }
-      if positive.count < w.count {
-        diagnostics.append(.zeroWeightRowsDropped(count: w.count - positive.count))
-        x = selectingRows(x, positive)
-        z = selectingRows(z, positive)
-        y = positive.map { y[$0] }
-        weights = positive.map { w[$0] }
-        rows = positive.map { rows[$0] }
-      }
+    if let w = weights, let positive = try positiveWeightRows(w, dataRows: rows, diagnostics: &diagnostics) {
+      x = selectingRows(x, positive)
+      z = selectingRows(z, positive)
+      y = positive.map { y[$0] }
+      weights = positive.map { w[$0] }
+      rows = positive.map { rows[$0] }
     }
     let n = x.rows
     let responseName = mx.responseName ?? "response"
