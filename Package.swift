@@ -66,7 +66,7 @@ let package = Package(
     .testTarget(
       name: "StrataDesignTests", dependencies: ["Strata"]),
     .testTarget(
-      name: "StrataCLITests", dependencies: ["StrataCLI"]),
+      name: "StrataCLITests", dependencies: ["StrataCLI"], exclude: ["Snapshots"]),
     .testTarget(
       name: "StrataSimulateTests", dependencies: ["Strata"]),
   ]

@@ -15,7 +15,7 @@ extension ModelTable {
   public func json() -> JSONValue {
     let labels = Dictionary(terms.map { ($0.term, $0.label) }, uniquingKeysWith: { a, _ in a })
     var estimates: [JSONValue] = []
-    for (term, label) in terms {
+    for (term, _) in terms {
       for (i, m) in models.enumerated() {
         guard let e = m.estimates.first(where: { $0.term == term }) else { continue }
         estimates.append(
