@@ -52,11 +52,35 @@ extension LinearModelOptions {
       return
     }
     let options = try selection.options(level: level)
-    if options.kinds != [.dydx] || options.atMeans || options.at != nil || options.over != nil
-      || selection.marginsVCE == .unconditional
-    {
+    if selection.marginsVCE == .unconditional {
       throw ValidationError(
-        "ordered and multinomial fits support --margins dydx (average marginal effects per outcome) only")
+        "ordered and multinomial fits support margins with covariates fixed only (not --margins-vce unconditional)")
+    }
+    let general =
+      options.kinds != [.dydx] || options.atMeans || options.at != nil || options.over != nil
+      || !options.discrete.isEmpty || options.contrast != .reference
+      || options.variables.contains { s.fit.recipe?.role(of: $0) == .categorical }
+    if general {
+      // Per-outcome margins through the general options (MEM, at, over, discrete changes, elasticities).
+      let result = try OutcomeMargins.estimate(
+        of: s.fit, data: s.prepared.frame, covariance: s.result.covariance, options: options)
+      let context = reportContext(s.prepared.frame)
+      switch outputOptions.format {
+      case .text:
+        try outputOptions.write(
+          RegressionReport.text(s.result, context: context) + "\n"
+            + MarginsReport.text(result, model: "\(s.fit.kind.rawValue): \(formula)"))
+      case .json:
+        var document = RegressionReport.json(s.result, context: context)
+        if case .object(var pairs) = document {
+          pairs.append(("margins", MarginsReport.jsonEntries(result)))
+          document = .object(pairs)
+        }
+        try outputOptions.write(document.serialized() + "\n")
+      case .csv:
+        try outputOptions.write(MarginsReport.csv(result))
+      }
+      return
     }
     let margins = try OutcomeMargins.averageMarginalEffects(
       of: s.fit, data: s.prepared.frame, covariance: s.result.covariance, variables: options.variables, level: level)

@@ -100,6 +100,8 @@ public struct MarginEstimate: Sendable {
   /// The `--over` group.
   public var group: (variable: String, label: String)?
   public var result: DeltaEstimate
+  /// The outcome level whose probability is the prediction (ordered and multinomial fits).
+  public var outcome: String? = nil
 }
 
 /// Marginal effects with their delta-method uncertainty.

@@ -34,6 +34,9 @@ public enum OrderedLink: String, Sendable, CaseIterable {
   /// The density `f(z)` of the latent error (0 at ±∞).
   public func density(_ z: Double) -> Double { evaluate(z).density }
 
+  /// The distribution function `F(z)` of the latent error (1 at +∞).
+  public func cdf(_ z: Double) -> Double { evaluate(z).cdf }
+
   /// `F⁻¹(p)`.
   func quantile(_ p: Double) -> Double {
     switch self {

@@ -31,8 +31,10 @@ public enum MarginsReport {
     let e = r.estimates
     let hasAt = e.contains { !$0.at.isEmpty }
     let hasGroup = e.contains { $0.group != nil }
+    let hasOutcome = e.contains { $0.outcome != nil }
     let letter = r.degreesOfFreedom.isFinite ? "t" : "z"
     var columns: [Table.Column] = [.init("", alignment: .left), .init("", alignment: .left)]
+    if hasOutcome { columns.append(.init("outcome", alignment: .left)) }
     if hasGroup { columns.append(.init(e.first?.group?.variable ?? "group", alignment: .left)) }
     if hasAt { columns.append(.init("at", alignment: .left)) }
     let levelText = NumberFormat.significant(r.level, 4)
@@ -49,6 +51,7 @@ public enum MarginsReport {
       var name = m.variable
       if let l = m.level, let b = m.base { name += " (\(l) vs \(b))" }
       var row = [name, label(m.type)]
+      if hasOutcome { row.append(m.outcome ?? "") }
       if hasGroup { row.append(m.group?.label ?? "") }
       if hasAt { row.append(atText(m.at)) }
       row += [
@@ -104,7 +107,7 @@ public enum MarginsReport {
         var pairs: [(String, JSONValue)] = [
           ("variable", .string(m.variable)), ("type", .string(m.type.rawValue)),
           ("level", m.level.map { .string($0) } ?? .null), ("base", m.base.map { .string($0) } ?? .null),
-          ("outcome", .null), ("at", atJSON(m.at)),
+          ("outcome", m.outcome.map { .string($0) } ?? .null), ("at", atJSON(m.at)),
         ]
         if let g = m.group { pairs.append(("group", .object([(g.variable, .string(g.label))]))) }
         return .object(pairs + statistics(m.result))
@@ -139,12 +142,12 @@ public enum MarginsReport {
   public static func csv(_ r: MarginsResult) -> String {
     var t = Table(
       columns: [
-        "variable", "type", "level", "base", "at", "group", "estimate", "std_error", "statistic", "p_value", "conf_low",
+        "variable", "type", "level", "base", "outcome", "at", "group", "estimate", "std_error", "statistic", "p_value", "conf_low",
         "conf_high",
       ].map { Table.Column($0) })
     for m in r.estimates {
       t.rows.append(
-        [m.variable, m.type.rawValue, m.level ?? "", m.base ?? "", atText(m.at), m.group?.label ?? ""]
+        [m.variable, m.type.rawValue, m.level ?? "", m.base ?? "", m.outcome ?? "", atText(m.at), m.group?.label ?? ""]
           + numbers(m.result))
     }
     return CSVRenderer.render(t)
