@@ -49,10 +49,9 @@ func designLogit(_ frame: DataFrame, design: SampleDesign, n: Int, task: String)
           design: design,
           refit: { [fit, mm] replicateWeights in
             // Replicate weights arrive over the fit's rows (all rows here: no row is dropped).
-            var m = mm
-            m.weights = replicateWeights
-            let again = try GeneralizedLinearModel.fit(m, model: .logit, formula: formula, start: fit.coefficients)
-            return fit.kept.map { again.coefficients[$0] }
+            let again = try GeneralizedLinearModel.refitCoefficients(
+              mm, model: .logit, weights: replicateWeights, start: fit.coefficients)
+            return fit.kept.map { again[$0] }
           })))
   }
   check(task, "coef", n, fit.coefficients[1])

@@ -151,6 +151,7 @@ struct LinearModelOptions: ParsableArguments {
     let mm: ModelMatrix
     let refit: @Sendable (ModelMatrix) throws -> StrataModels.Fit
     var defaultCluster: String?
+    var replicateRefit: (@Sendable (ModelMatrix, [Double], [Double]) throws -> [Double])?
     if let fe = try prepareFixedEffects(model, frame: frame, options: options) {
       mm = fe.mm
       refit = fe.refit
@@ -184,6 +185,9 @@ struct LinearModelOptions: ParsableArguments {
       let control = GLMControl(maxIterations: glmOptions.maxiter, tolerance: glmOptions.tol)
       let (formula, subset) = (formula, options.subset)
       refit = { try GeneralizedLinearModel.fit($0, model: glmModel, formula: formula, subset: subset, control: control) }
+      replicateRefit = { m, weights, start in
+        try GeneralizedLinearModel.refitCoefficients(m, model: glmModel, weights: weights, start: start, control: control)
+      }
       if convention == .stata { information = .observed }
       if !isDesignBased {
         switch (glmModel.family, convention) {
@@ -200,7 +204,7 @@ struct LinearModelOptions: ParsableArguments {
     }
     return PreparedFit(
       frame: frame, mm: mm, refit: refit, sampleDesign: sampleDesign, information: information,
-      defaultVCE: defaultVCE, link: model.link, defaultCluster: defaultCluster)
+      defaultVCE: defaultVCE, link: model.link, defaultCluster: defaultCluster, replicateRefit: replicateRefit)
   }
 
   /// Fits a prepared model and estimates its covariance.
@@ -216,15 +220,22 @@ struct LinearModelOptions: ParsableArguments {
     switch vce ?? (names.isEmpty ? defaultVCE : .cluster) {
     case .design:
       guard let sampleDesign else { throw ValidationError("--vce design needs a declared design") }
+      // Replicate weights arrive over the fit's rows; rows the fit dropped get weight 0.
+      var position: [Int: Int] = [:]
+      for (i, row) in fit.rows.enumerated() { position[row] = i }
+      let fitIndex = mm.rows.map { position[$0] }
+      let replicateRefit = prepared.replicateRefit
       spec = .design(
         DesignVariance(
           design: sampleDesign, convention: convention == .stata ? .stata : .r,
           refit: { [fit, mm] replicateWeights in
-            // Replicate weights arrive over the fit's rows; rows the fit dropped get weight 0.
-            var position: [Int: Int] = [:]
-            for (i, row) in fit.rows.enumerated() { position[row] = i }
+            let weights = fitIndex.map { $0.map { replicateWeights[$0] } ?? 0 }
+            if let replicateRefit {
+              let coefficients = try replicateRefit(mm, weights, fit.coefficients)
+              return fit.kept.map { coefficients[$0] }
+            }
             var m = mm
-            m.weights = mm.rows.map { position[$0].map { replicateWeights[$0] } ?? 0 }
+            m.weights = weights
             let again = try refit(m)
             return fit.kept.map { again.coefficients[$0] }
           }))

@@ -103,6 +103,9 @@ struct PreparedFit {
   var link: Link?
   /// The cluster variable used when none is given (absorbed fixed effects: the first one, as fixest).
   var defaultCluster: String? = nil
+  /// The lean refit of a replicate (GLMs): coefficients under new weights over `mm`'s rows,
+  /// warm-started from the full-sample coefficients; nil refits with `refit`.
+  var replicateRefit: (@Sendable (ModelMatrix, _ weights: [Double], _ start: [Double]) throws -> [Double])? = nil
 }
 
 /// A fitted model with its covariance.
