@@ -270,6 +270,17 @@ public struct CSVReader: Sendable {
     var distinct = [[String]](repeating: [], count: columns.count)
     var codes = [[Int32]](repeating: [], count: columns.count)
     for c in codes.indices { codes[c].reserveCapacity(rows) }
+    // Distinct byte spans of unescaped fields, each with its level code and whether it is a number.
+    var spans = [SpanInterner](repeating: SpanInterner(), count: columns.count)
+    var spanCode = [[Int32]](repeating: [], count: columns.count)
+    var spanIsNumber = [[Bool]](repeating: [], count: columns.count)
+    func levelCode(_ c: Int, _ text: String) -> Int32 {
+      if let code = lookup[c][text] { return code }
+      let code = Int32(distinct[c].count)
+      lookup[c][text] = code
+      distinct[c].append(text)
+      return code
+    }
     var scanner = CSVScanner(
       base: base, start: chunk.start, end: chunk.end, line: chunk.line, delimiter: delimiter, path: path)
     var fields = FieldSpans()
@@ -279,21 +290,29 @@ public struct CSVReader: Sendable {
           codes[c].append(-1)
           continue
         }
-        if parseDouble(base, fields.starts[j], fields.ends[j]) != nil {
+        let code: Int32
+        let isNumber: Bool
+        if !fields.escaped[j] {
+          // The field's bytes are its text: look the byte span up, making a String only for a new one.
+          let (slot, isNew) = spans[c].slot(base, fields.starts[j], fields.ends[j])
+          if isNew {
+            let text = scanner.text(fields, j)
+            spanCode[c].append(levelCode(c, text))
+            spanIsNumber[c].append(parseDouble(base, fields.starts[j], fields.ends[j]) != nil)
+          }
+          code = spanCode[c][slot]
+          isNumber = spanIsNumber[c][slot]
+        } else {
+          code = levelCode(c, scanner.text(fields, j))
+          isNumber = parseDouble(base, fields.starts[j], fields.ends[j]) != nil
+        }
+        if isNumber {
           numericCount[c] += 1
         } else {
           textCount[c] += 1
           if firstText[c] == nil { firstText[c] = (scanner.recordLine, scanner.text(fields, j)) }
         }
-        let text = scanner.text(fields, j)
-        if let code = lookup[c][text] {
-          codes[c].append(code)
-        } else {
-          let code = Int32(distinct[c].count)
-          lookup[c][text] = code
-          distinct[c].append(text)
-          codes[c].append(code)
-        }
+        codes[c].append(code)
       }
     }
     var out: [Int: FactorColumn] = [:]
@@ -449,5 +468,54 @@ private final class PThreadMutex: @unchecked Sendable {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
     return try body()
+  }
+}
+
+/// An open-addressing hash set of byte spans: the distinct fields of a text column, found without
+/// making a `String` per cell. A span's slot is its insertion order.
+struct SpanInterner {
+  private var bytes: [UInt8] = []
+  private var starts: [Int] = [0]
+  private var table = [Int32](repeating: -1, count: 64)
+
+  /// The slot of `base[start..<end]`, inserting it when new.
+  @inline(__always)
+  mutating func slot(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> (slot: Int, isNew: Bool) {
+    let n = end - start
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for i in start..<end { h = (h ^ UInt64(base[i])) &* 0x0000_0100_0000_01b3 }
+    let mask = table.count - 1
+    var k = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
+    while true {
+      let entry = Int(table[k])
+      if entry < 0 { break }
+      let s = starts[entry]
+      if starts[entry + 1] - s == n {
+        let same = bytes.withUnsafeBufferPointer { b in n == 0 || memcmp(b.baseAddress.unsafelyUnwrapped + s, base + start, n) == 0 }
+        if same { return (entry, false) }
+      }
+      k = (k + 1) & mask
+    }
+    let entry = starts.count - 1
+    bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: n))
+    starts.append(bytes.count)
+    table[k] = Int32(entry)
+    if 2 * (entry + 1) > table.count { rehash() }
+    return (entry, true)
+  }
+
+  private mutating func rehash() {
+    var bigger = [Int32](repeating: -1, count: table.count * 2)
+    let mask = bigger.count - 1
+    bytes.withUnsafeBufferPointer { b in
+      for entry in 0..<(starts.count - 1) {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for i in starts[entry]..<starts[entry + 1] { h = (h ^ UInt64(b[i])) &* 0x0000_0100_0000_01b3 }
+        var k = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
+        while bigger[k] >= 0 { k = (k + 1) & mask }
+        bigger[k] = Int32(entry)
+      }
+    }
+    table = bigger
   }
 }
