@@ -11,6 +11,9 @@
 
 #include <stddef.h>
 
+/* ---- OpenBLAS threading ---- */
+void openblas_set_num_threads(int num_threads);
+
 /* ---- BLAS level 1 ---- */
 double dnrm2_(const int *n, const double *x, const int *incx);
 

@@ -14,7 +14,8 @@ extension Matrix {
 
   /// The number of threads a pass over `rows` rows uses (1 below 2¹⁶ rows).
   static func threadCount(rows: Int) -> Int {
-    rows < 1 << 16 ? 1 : Swift.min(2, onlineProcessors)
+    _ = LAPACKCalls.singleThreadedBLAS  // these kernels do their own threading
+    return rows < 1 << 16 ? 1 : Swift.min(2, onlineProcessors)
   }
 
   /// `Xᵀ diag(w) X` and, when `v` is given, `Xᵀ v`, in one pass over row blocks.

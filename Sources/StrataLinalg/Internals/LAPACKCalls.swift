@@ -33,6 +33,12 @@ enum LAPACKCalls {
     Swift.max(1, Int(w.rounded(.up)))
   }
 
+  /// Switches OpenBLAS's own thread pool off, once per process. StrataLinalg splits its large
+  /// passes over the cores itself (`Matrix+RowBlocks`); OpenBLAS threads started inside each of
+  /// those parts oversubscribe the cores and spin (on 2 cores the IRLS fit at n = 1e6 took 1.4 s
+  /// with them, 0.8 s without).
+  static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
+
   // MARK: BLAS
 
   /// Euclidean norm of `count` elements of `x` starting at `offset` (dnrm2).
