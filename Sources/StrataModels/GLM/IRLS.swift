@@ -145,7 +145,6 @@ enum IRLS {
     control: GLMControl, start: [Double]? = nil
   ) throws -> IRLSResult {
     let n = fullX.rows
-    let tol = control.tolerance
     let rankTolerance = 1e-11
 
     func deviance(_ mu: [Double]) -> Double {
