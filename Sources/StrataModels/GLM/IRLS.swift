@@ -140,6 +140,58 @@ struct IRLSResult {
 /// `sᵀ(XᵀWX)⁻¹s` at the new estimate is below `tolerance² · (|D| + 0.1)`; the weights, bread and
 /// scores are those at that final estimate.
 enum IRLS {
+  /// Working weights `wᵢ = pᵢ μ'(ηᵢ)² / V(μᵢ)` and score multipliers `mᵢ = pᵢ (yᵢ − μᵢ) μ'(ηᵢ) / V(μᵢ)`
+  /// at η, μ, written into `w` and `m` in one pass.
+  static func weightsAndScores(
+    eta: [Double], mu: [Double], y: [Double], priorWeights pw: [Double], family: Family, link: Link,
+    w: inout [Double], m: inout [Double]
+  ) {
+    let n = eta.count
+    if w.count != n { w = [Double](repeating: 0, count: n) }
+    if m.count != n { m = [Double](repeating: 0, count: n) }
+    eta.withUnsafeBufferPointer { ep in
+      mu.withUnsafeBufferPointer { mp in
+        y.withUnsafeBufferPointer { yp in
+          pw.withUnsafeBufferPointer { pp in
+            w.withUnsafeMutableBufferPointer { wp in
+              m.withUnsafeMutableBufferPointer { sp in
+                for i in 0..<n {
+                  let d = link.muEta(ep[i])
+                  let v = family.variance(mp[i])
+                  wp[i] = pp[i] * d * d / v
+                  sp[i] = pp[i] * (yp[i] - mp[i]) * d / v
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// μ = g⁻¹(η) written into `mu`, and the deviance at it, in one pass.
+  static func meanAndDeviance(
+    _ eta: [Double], y: [Double], priorWeights pw: [Double], family: Family, link: Link, mu: inout [Double]
+  ) -> Double {
+    let n = eta.count
+    if mu.count != n { mu = [Double](repeating: 0, count: n) }
+    var d = 0.0
+    eta.withUnsafeBufferPointer { ep in
+      y.withUnsafeBufferPointer { yp in
+        pw.withUnsafeBufferPointer { pp in
+          mu.withUnsafeMutableBufferPointer { mp in
+            for i in 0..<n {
+              let v = link.inverse(ep[i])
+              mp[i] = v
+              d += family.unitDeviance(y: yp[i], mu: v, weight: pp[i])
+            }
+          }
+        }
+      }
+    }
+    return d
+  }
+
   static func run(
     x fullX: Matrix, y: [Double], priorWeights pw: [Double], family: Family, link: Link,
     control: GLMControl, start: [Double]? = nil
@@ -152,28 +204,8 @@ enum IRLS {
       for i in 0..<n { d += family.unitDeviance(y: y[i], mu: mu[i], weight: pw[i]) }
       return d
     }
-    /// Working weights and score multipliers at η, μ, written into `w` and `m` (one pass).
     func weightsAndScores(eta: [Double], mu: [Double], w: inout [Double], m: inout [Double]) {
-      if w.count != n { w = [Double](repeating: 0, count: n) }
-      if m.count != n { m = [Double](repeating: 0, count: n) }
-      eta.withUnsafeBufferPointer { ep in
-        mu.withUnsafeBufferPointer { mp in
-          y.withUnsafeBufferPointer { yp in
-            pw.withUnsafeBufferPointer { pp in
-              w.withUnsafeMutableBufferPointer { wp in
-                m.withUnsafeMutableBufferPointer { sp in
-                  for i in 0..<n {
-                    let d = link.muEta(ep[i])
-                    let v = family.variance(mp[i])
-                    wp[i] = pp[i] * d * d / v
-                    sp[i] = pp[i] * (yp[i] - mp[i]) * d / v
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+      IRLS.weightsAndScores(eta: eta, mu: mu, y: y, priorWeights: pw, family: family, link: link, w: &w, m: &m)
     }
     func weightsAndScores(eta: [Double], mu: [Double]) -> (w: [Double], m: [Double]) {
       var w: [Double] = []
@@ -181,24 +213,8 @@ enum IRLS {
       weightsAndScores(eta: eta, mu: mu, w: &w, m: &m)
       return (w, m)
     }
-    /// μ = g⁻¹(η) and the deviance at it, in one pass.
     func meanAndDeviance(_ eta: [Double], into mu: inout [Double]) -> Double {
-      if mu.count != n { mu = [Double](repeating: 0, count: n) }
-      var d = 0.0
-      eta.withUnsafeBufferPointer { ep in
-        y.withUnsafeBufferPointer { yp in
-          pw.withUnsafeBufferPointer { pp in
-            mu.withUnsafeMutableBufferPointer { mp in
-              for i in 0..<n {
-                let v = link.inverse(ep[i])
-                mp[i] = v
-                d += family.unitDeviance(y: yp[i], mu: v, weight: pp[i])
-              }
-            }
-          }
-        }
-      }
-      return d
+      IRLS.meanAndDeviance(eta, y: y, priorWeights: pw, family: family, link: link, mu: &mu)
     }
 
     if let start, start.count == fullX.cols,
@@ -279,52 +295,15 @@ enum IRLS {
     change: Double, y: [Double], priorWeights pw: [Double], family: Family, link: Link, control: GLMControl,
     rankTolerance: Double
   ) throws -> IRLSResult {
-    let n = x.rows
     let tol = control.tolerance
     var (beta, eta, mu, dev, iterations, change) = (beta, eta, mu, deviance, iterations, change)
     var devOld: Double
     var system: WeightedSystem
-    /// Working weights and score multipliers at η, μ, written into `w` and `m` (one pass).
     func weightsAndScores(eta: [Double], mu: [Double], w: inout [Double], m: inout [Double]) {
-      if w.count != n { w = [Double](repeating: 0, count: n) }
-      if m.count != n { m = [Double](repeating: 0, count: n) }
-      eta.withUnsafeBufferPointer { ep in
-        mu.withUnsafeBufferPointer { mp in
-          y.withUnsafeBufferPointer { yp in
-            pw.withUnsafeBufferPointer { pp in
-              w.withUnsafeMutableBufferPointer { wp in
-                m.withUnsafeMutableBufferPointer { sp in
-                  for i in 0..<n {
-                    let d = link.muEta(ep[i])
-                    let v = family.variance(mp[i])
-                    wp[i] = pp[i] * d * d / v
-                    sp[i] = pp[i] * (yp[i] - mp[i]) * d / v
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+      IRLS.weightsAndScores(eta: eta, mu: mu, y: y, priorWeights: pw, family: family, link: link, w: &w, m: &m)
     }
-    /// μ = g⁻¹(η) and the deviance at it, in one pass.
     func meanAndDeviance(_ eta: [Double], into mu: inout [Double]) -> Double {
-      if mu.count != n { mu = [Double](repeating: 0, count: n) }
-      var d = 0.0
-      eta.withUnsafeBufferPointer { ep in
-        y.withUnsafeBufferPointer { yp in
-          pw.withUnsafeBufferPointer { pp in
-            mu.withUnsafeMutableBufferPointer { mp in
-              for i in 0..<n {
-                let v = link.inverse(ep[i])
-                mp[i] = v
-                d += family.unitDeviance(y: yp[i], mu: v, weight: pp[i])
-              }
-            }
-          }
-        }
-      }
-      return d
+      IRLS.meanAndDeviance(eta, y: y, priorWeights: pw, family: family, link: link, mu: &mu)
     }
     var w: [Double] = []
     var m: [Double] = []
