@@ -8,17 +8,15 @@ struct CoverageTests {
     "knowledge", "know_channel", "present_bias", "discount", "income_cv", "burden", "contractwage_employee", "copay",
   ]
 
-  /// Lower coverage bounds that differ from 92%, with the reason. `income_cv` is right-skewed
-  /// (log-normal, up to 1.5): linearization, like HC0, understates the spread of its coefficient at
-  /// n = 2,000 with 36 design df; measured 90.5% (two-stage design) and 88% (stage-1 FPC only).
-  static let lowerBound: [String: Double] = ["income_cv": 0.88]
-
   /// From one population of 100,000 workers, 200 complex samples of about 2,000 (full design:
-  /// strata, two stages with their FPCs, informative weights, item non-response) give design-based 95%
-  /// intervals (linearization, t with svyglm's df) that cover the census's own probit coefficients
+  /// strata, about 160 sampling points in two stages with their FPCs, informative weights, item
+  /// non-response) give design-based 95% intervals (linearization, t with svyglm's df) that cover
+  /// the census's own probit coefficients
   /// 92–98% of the time for each main coefficient (a binomial(200, .95) count falls outside that
   /// range with probability ≈ 4%, so the range is about ±2 binomial SEs); naive intervals
-  /// (unweighted, classical variance) cover worse on average.
+  /// (unweighted, classical variance) cover worse on average. Measured: design .935–.97 for all
+  /// eight (mean .95), naive mean .83 (.085 for `contractwage_employee`). With 25 interviews per
+  /// point (80 PSUs, 36 df) `income_cv` covered only .905: see `FlexworkPopulation.workersPerPoint`.
   @Test func designIntervalsCoverCensusCoefficients() throws {
     let population = try FlexworkPopulation(size: 100_000, seed: 11)
     let census = try pensionProbit(population.census(), design: nil).fit
@@ -41,8 +39,7 @@ struct CoverageTests {
     let report = zip(Self.main, zip(designRates, naiveRates))
       .map { "\($0.0): design \($0.1.0), naive \($0.1.1)" }.joined(separator: "; ")
     for (k, rate) in designRates.enumerated() {
-      let low = Self.lowerBound[Self.main[k]] ?? 0.92
-      #expect(rate >= low && rate <= 0.98, "\(Self.main[k]) design coverage \(rate) — \(report)")
+      #expect(rate >= 0.92 && rate <= 0.98, "\(Self.main[k]) design coverage \(rate) — \(report)")
     }
     let designMean = designRates.reduce(0, +) / Double(targets.count)
     let naiveMean = naiveRates.reduce(0, +) / Double(targets.count)

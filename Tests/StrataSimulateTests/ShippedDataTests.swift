@@ -41,3 +41,26 @@ struct ShippedDataTests {
     #expect(dta.columns.allSatisfy { ($0.label ?? "").unicodeScalars.contains { $0.value >= 0x4E00 } })
   }
 }
+
+@Suite("flexwork: the flagship notebook's quoted numbers hold on the shipped data")
+struct FlagshipProseTests {
+  /// The robustness section of `notebooks-cli/participation.md` quotes the unweighted and the
+  /// design-based `contractwage_employee` coefficients in its prose; both must be what the shipped
+  /// data give (to the two decimals quoted), so a change to the simulator or the data that moves
+  /// them fails here instead of leaving the report's text wrong.
+  @Test func robustnessProseQuotesTheFits() throws {
+    let notebook = try String(
+      contentsOf: repositoryRoot.appendingPathComponent("notebooks-cli/participation.md"), encoding: .utf8)
+    let data = try ShippedDataTests.read("flexwork.dta")
+    let designed = try pensionProbit(data, design: flexworkDesign).fit
+    let naive = try pensionProbit(data, design: nil).fit
+    func coefficient(_ fit: Fit) -> String {
+      guard let j = fit.keptTerms.firstIndex(of: "contractwage_employee") else { return "missing" }
+      return String(format: "%.2f", fit.keptCoefficients[j])
+    }
+    let prose = notebook.replacingOccurrences(of: "\n", with: " ")
+    #expect(prose.contains("inflated (\(coefficient(naive)) against the documented 0.90"), "unweighted \(coefficient(naive))")
+    #expect(prose.contains("the design-based estimate is \(coefficient(designed))"), "design-based \(coefficient(designed))")
+    #expect(prose.contains("(`datasets/flexwork/`, \(data.rowCount.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))) workers)"))
+  }
+}
