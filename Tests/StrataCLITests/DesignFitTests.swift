@@ -20,7 +20,7 @@ func svyglmCases() -> [SvyglmCase] {
 @Suite("strata fit --vce design against R svyglm")
 struct DesignFitTests {
   @Test func fixtureIsPresent() {
-    #expect(svyglmCases().count == 13)
+    #expect(svyglmCases().count == 14)
   }
 
   /// Linear models are closed form: 1e-8 relative. GLMs are iterative (R refitted with

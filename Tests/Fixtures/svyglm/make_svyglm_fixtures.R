@@ -82,5 +82,16 @@ add("apiclus1_jk1_logit", djk1, "sch.wide ~ ell + meals", quasibinomial(),
 add("apistrat_brr_ols", dbrr, "api00 ~ ell + meals", gaussian(),
     c("fit", "ols", "api00 ~ ell + meals", "--data", "Tests/Fixtures/design/apistrat_brr.csv", "--weights", "pw", "--repweights", "repw*",
       "--reptype", "brr"))
+# The flagship data (datasets/flexwork): two-stage stratified design with both FPCs, probit of the
+# pension equation with factor terms, I(), log() and item non-response (svyglm drops incomplete rows
+# as a domain of the full design).
+flex <- read.csv(file.path(ds, "flexwork/flexwork.csv"), stringsAsFactors = TRUE)
+dflex <- svydesign(ids = ~psu + id, strata = ~stratum, fpc = ~n_points + point_size, weights = ~weight, data = flex)
+fflex <- paste("pension ~ knowledge + know_channel + present_bias + discount + income_cv + burden + contract + copay",
+  "+ union + migrant + algo_control + multihome + pilot + risk_aversion + trust + age + I(age^2)",
+  "+ female + educ + married + children + log(income) + hours + tenure + platform + city_tier")
+add("flexwork_probit", dflex, fflex, quasibinomial(link = "probit"),
+    c("fit", "probit", fflex, "--data", "datasets/flexwork/flexwork.csv", "--weights", "weight", "--strata", "stratum",
+      "--psu", "psu,id", "--fpc", "n_points,point_size"))
 writeLines(c(paste0("{\"generated_with\": ", str(paste0(R.version.string, "; survey ", packageVersion("survey"))), ","),
              "\"cases\": [", paste(out, collapse = ",\n"), "]}"), "svyglm_reference.json")
