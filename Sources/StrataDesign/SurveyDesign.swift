@@ -257,22 +257,17 @@ public struct SurveyDesign: Sendable {
   }
 
   /// Number of first-stage strata.
-  public var strataCount: Int { Set(stages[0].strata).count }
+  public var strataCount: Int { distinctCount(stages[0].strata, rows: 0..<rowCount) }
   /// Number of first-stage PSUs.
-  public var psuCount: Int { Set(stages[0].clusters).count }
+  public var psuCount: Int { distinctCount(stages[0].clusters, rows: 0..<rowCount) }
   /// Estimated population size Σ wᵢ.
   public var populationSize: Double { weights.reduce(0, +) }
 
   /// Design degrees of freedom over `rows`: PSUs minus strata among rows with non-zero
   /// weight (R `degf()` of the design restricted to those rows).
   public func degreesOfFreedom(rows: [Int], includingZeroWeights: Bool = false) -> Int {
-    var psus = Set<Int>()
-    var strata = Set<Int>()
-    for r in rows where includingZeroWeights || weights[r] != 0 {
-      psus.insert(stages[0].clusters[r])
-      strata.insert(stages[0].strata[r])
-    }
-    return psus.count - strata.count
+    let kept = includingZeroWeights ? rows : rows.filter { weights[$0] != 0 }
+    return distinctCount(stages[0].clusters, rows: kept) - distinctCount(stages[0].strata, rows: kept)
   }
 
   /// Stratum names at each stage for the given data row (used by replicate construction).
@@ -285,6 +280,25 @@ public struct SurveyDesign: Sendable {
 }
 
 // MARK: - Column helpers
+
+/// The number of distinct values of `codes` over `rows`: a marker array when the codes are
+/// non-negative and not much larger than the row count (design codes are dense), a set otherwise.
+func distinctCount<R: Sequence>(_ codes: [Int], rows: R) -> Int where R.Element == Int {
+  var maxCode = -1
+  var minCode = 0
+  for r in rows {
+    maxCode = Swift.max(maxCode, codes[r])
+    minCode = Swift.min(minCode, codes[r])
+  }
+  guard minCode >= 0, maxCode < 8 * Swift.max(codes.count, 1) else { return Set(rows.map { codes[$0] }).count }
+  var seen = [Bool](repeating: false, count: maxCode + 1)
+  var count = 0
+  for r in rows where !seen[codes[r]] {
+    seen[codes[r]] = true
+    count += 1
+  }
+  return count
+}
 
 /// Dense codes of a design column with printable names; missing values are errors.
 func codes(of name: String, in data: DataFrame, rows: [Int]) throws -> (codes: [Int], names: [String]) {

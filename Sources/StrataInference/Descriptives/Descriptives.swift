@@ -81,6 +81,28 @@ func factorCodes(_ name: String, data: DataFrame) throws -> (codes: [Int], level
   case .factor(let f):
     return (f.codes.map { Int($0) }, f.levels)
   case .numeric(let c):
+    // Small non-negative integer codes (0/1 indicators, category numbers): one marker pass.
+    var small = true
+    var top = 0.0
+    for i in 0..<c.count where !c.missing[i] {
+      let v = c.values[i]
+      guard v >= 0, v <= 4_096, v == v.rounded() else {
+        small = false
+        break
+      }
+      top = max(top, v)
+    }
+    if small {
+      var seen = [Bool](repeating: false, count: Int(top) + 1)
+      for i in 0..<c.count where !c.missing[i] { seen[Int(c.values[i])] = true }
+      var index = [Int](repeating: -1, count: seen.count)
+      var names: [String] = []
+      for (v, present) in seen.enumerated() where present {
+        index[v] = names.count
+        names.append(String(v))
+      }
+      return ((0..<c.count).map { c.missing[$0] ? -1 : index[Int(c.values[$0])] }, names)
+    }
     let distinct = Array(Set((0..<c.count).filter { !c.missing[$0] }.map { c.values[$0] })).sorted()
     var index: [Double: Int] = [:]
     for (k, v) in distinct.enumerated() { index[v] = k }
@@ -118,21 +140,31 @@ struct Context {
     } else {
       var coded: [(codes: [Int], levels: [String])] = []
       for b in options.by { coded.append(try factorCodes(b, data: data)) }
-      var members: [[Int]: [Int]] = [:]
-      for r in domainRows {
-        let key = coded.map { $0.codes[r] }
-        if key.contains(where: { $0 < 0 }) { continue }
-        members[key, default: []].append(r)
+      // One integer key per row, the first variable varying fastest, so sorted keys give R's
+      // svyby order (sorted interaction levels, the first variable varying fastest).
+      var key = [Int](repeating: -1, count: domainRows.count)
+      var radix = 1
+      var overflow = false
+      for c in coded {
+        for (i, r) in domainRows.enumerated() where key[i] != -2 {
+          let code = c.codes[r]
+          key[i] = code < 0 ? -2 : (key[i] < 0 ? 0 : key[i]) + code * radix
+        }
+        let (next, o) = radix.multipliedReportingOverflow(by: Swift.max(c.levels.count, 1))
+        radix = next
+        overflow = overflow || o
       }
-      // R's svyby order: sorted interaction levels, the first variable varying fastest.
-      let keys = members.keys.sorted { a, b in
-        for k in stride(from: a.count - 1, through: 0, by: -1) where a[k] != b[k] { return a[k] < b[k] }
-        return false
-      }
-      self.groups = keys.map { key in
-        DescriptiveGroup(
-          rows: members[key] ?? [],
-          by: zip(options.by, key.enumerated().map { coded[$0.offset].levels[$0.element] }).map { ($0, $1) })
+      if overflow { throw DesignError.invalidOption("too many combinations of the --by variables") }
+      var members: [Int: [Int]] = [:]
+      for (i, r) in domainRows.enumerated() where key[i] >= 0 { members[key[i], default: []].append(r) }
+      self.groups = members.keys.sorted().map { k in
+        var rest = k
+        let labels = coded.enumerated().map { (j, c) -> (String, String) in
+          let level = rest % Swift.max(c.levels.count, 1)
+          rest /= Swift.max(c.levels.count, 1)
+          return (options.by[j], c.levels[level])
+        }
+        return DescriptiveGroup(rows: members[k] ?? [], by: labels)
       }
     }
   }
