@@ -26,10 +26,13 @@ extension SurveyDesign {
   public func variance(influence: Matrix, rows: [Int]) throws -> Matrix {
     precondition(influence.rows == rows.count, "influence rows differ from the row list")
     let p = influence.cols
-    if let totals = firstStageTotals(rows: rows, cols: p, accumulate: { position, row in
-      for j in 0..<p { row[j] += influence[position, j] }
-    }) {
-      let v = try onestage(totals.sums, rows: totals.representatives, positions: Array(0..<totals.representatives.count), stage: 0)
+    if let psus = firstStagePSUs(rows: rows) {
+      let n = rows.count
+      let sums = psus.totals(cols: p) { position, add in
+        let xs = influence.storage.span
+        for j in 0..<p { add(j, xs[j * n + position]) }
+      }
+      let v = try onestage(sums, rows: psus.representatives, positions: Array(0..<psus.representatives.count), stage: 0)
       return Matrix(rows: p, cols: p, columnMajor: v).symmetrized()
     }
     let v = try multistage(influence, rows: rows, positions: Array(0..<rows.count), stage: 0)
@@ -54,31 +57,26 @@ extension SurveyDesign {
     precondition(transform.rows == x.cols, "transform rows differ from the matrix columns")
     let p = x.cols
     let q = transform.cols
-    let totals = x.storage.withUnsafeBufferPointer { xs in
-      multipliers.withUnsafeBufferPointer { mp in
-        firstStageTotals(rows: rows, cols: p, accumulate: { position, row in
-          let mi = mp[position]
-          if mi == 0 { return }
-          let n = rows.count
-          for j in 0..<p { row[j] += mi * xs[j * n + position] }
-        })
-      }
-    }
-    guard let totals else {
+    guard let psus = firstStagePSUs(rows: rows) else {
       return try variance(influence: x.scalingRows(by: multipliers) * transform, rows: rows)
     }
-    let influence = totals.sums * transform
-    let v = try onestage(influence, rows: totals.representatives, positions: Array(0..<totals.representatives.count), stage: 0)
+    let n = rows.count
+    let sums = psus.totals(cols: p) { position, add in
+      let mi = multipliers[position]
+      if mi == 0 { return }
+      let xs = x.storage.span
+      for j in 0..<p { add(j, mi * xs[j * n + position]) }
+    }
+    let influence = sums * transform
+    let v = try onestage(influence, rows: psus.representatives, positions: Array(0..<psus.representatives.count), stage: 0)
     return Matrix(rows: q, cols: q, columnMajor: v).symmetrized()
   }
 
-  /// First-stage PSU totals of per-row vectors in one pass over the rows: a G × p matrix of
-  /// totals (PSUs in order of first appearance) and one representative data row per PSU (its
-  /// first row), which carries the PSU's stratum, sample size and FPC. `nil` for multistage designs
-  /// with FPCs, whose later stages need the rows themselves.
-  private func firstStageTotals(
-    rows: [Int], cols p: Int, accumulate: (Int, UnsafeMutablePointer<Double>) -> Void
-  ) -> (sums: Matrix, representatives: [Int])? {
+  /// The first-stage PSU of each entry of `rows` as a dense slot (PSUs in order of first
+  /// appearance) and one representative data row per PSU (its first row), which carries the PSU's
+  /// stratum, sample size and FPC. `nil` for multistage designs with FPCs, whose later stages need
+  /// the rows themselves.
+  private func firstStagePSUs(rows: [Int]) -> FirstStagePSUs? {
     if hasFPC && stages.count > 1 { return nil }
     let s = stages[0]
     var maxCode = -1
@@ -86,24 +84,16 @@ extension SurveyDesign {
     guard maxCode < 8 * Swift.max(s.clusters.count, 1) else { return nil }
     var slot = [Int](repeating: -1, count: maxCode + 1)
     var representatives: [Int] = []
-    for r in rows where slot[s.clusters[r]] < 0 {
-      slot[s.clusters[r]] = representatives.count
-      representatives.append(r)
-    }
-    let g = representatives.count
-    // Row-major G × p accumulation (one PSU's total is contiguous), transposed at the end.
-    var acc = [Double](repeating: 0, count: g * p)
-    acc.withUnsafeMutableBufferPointer { a in
-      guard let base = a.baseAddress else { return }
-      for (position, r) in rows.enumerated() {
-        accumulate(position, base + slot[s.clusters[r]] * p)
+    var slots = [Int](repeating: 0, count: rows.count)
+    for (position, r) in rows.enumerated() {
+      let c = s.clusters[r]
+      if slot[c] < 0 {
+        slot[c] = representatives.count
+        representatives.append(r)
       }
+      slots[position] = slot[c]
     }
-    var sums = Matrix(rows: g, cols: p)
-    for k in 0..<g {
-      for j in 0..<p { sums[k, j] = acc[k * p + j] }
-    }
-    return (sums, representatives)
+    return FirstStagePSUs(slots: slots, representatives: representatives)
   }
 
   /// The design covariance and design degrees of freedom for an estimator's influence
@@ -216,5 +206,31 @@ extension SurveyDesign {
       }
     }
     return out
+  }
+}
+
+/// The first-stage PSU slot of each estimation row, and one representative row per PSU.
+struct FirstStagePSUs {
+  /// Dense PSU slot of each entry of the row list.
+  var slots: [Int]
+  /// The first data row of each PSU, in slot order.
+  var representatives: [Int]
+
+  /// PSU totals (G × p) of per-row vectors in one pass: `row(position, add)` calls `add(j, value)`
+  /// for the entries of the row at `position`.
+  func totals(cols p: Int, row: (Int, (Int, Double) -> Void) -> Void) -> Matrix {
+    let g = representatives.count
+    // Row-major G × p accumulation (one PSU's total is contiguous), transposed at the end.
+    var acc = [Double](repeating: 0, count: g * p)
+    var a = acc.mutableSpan
+    for (position, k) in slots.enumerated() {
+      let base = k * p
+      row(position) { j, value in a[base + j] += value }
+    }
+    var sums = Matrix(rows: g, cols: p)
+    for k in 0..<g {
+      for j in 0..<p { sums[k, j] = acc[k * p + j] }
+    }
+    return sums
   }
 }

@@ -59,9 +59,8 @@ struct Evaluator {
     case .numeric(let c):
       if c.missingCount == 0 && !c.values.contains(where: { $0.isNaN }) { return .numeric(c.values) }
       var v = c.values
-      v.withUnsafeMutableBufferPointer { p in
-        for k in p.indices where c.missing[k] { p[k] = .nan }
-      }
+      var p = v.mutableSpan
+      for k in p.indices where c.missing[k] { p[k] = .nan }
       return .numeric(v)
     case .factor(let f):
       // A column of numbers with a stray word is a data error, unless asked for as factor(x).
@@ -92,13 +91,7 @@ struct Evaluator {
     switch a {
     case .scalar(let x): return .scalar(f(x))
     case .vector(let x):
-      return .vector(
-        [Double](unsafeUninitializedCapacity: x.count) { buf, n in
-          x.withUnsafeBufferPointer { src in
-            for i in 0..<src.count { buf[i] = f(src[i]) }
-          }
-          n = x.count
-        })
+      return .vector(x.map(f))
     }
   }
 
@@ -109,15 +102,11 @@ struct Evaluator {
     case (.scalar(let x), .vector): return map(b) { f(x, $0) }
     case (.vector(let x), .vector(let y)):
       let n = Swift.min(x.count, y.count)
-      return .vector(
-        [Double](unsafeUninitializedCapacity: n) { buf, count in
-          x.withUnsafeBufferPointer { px in
-            y.withUnsafeBufferPointer { py in
-              for i in 0..<n { buf[i] = f(px[i], py[i]) }
-            }
-          }
-          count = n
-        })
+      var out = [Double](repeating: 0, count: n)
+      var o = out.mutableSpan
+      let (px, py) = (x.span, y.span)
+      for i in 0..<n { o[i] = f(px[i], py[i]) }
+      return .vector(out)
     }
   }
 

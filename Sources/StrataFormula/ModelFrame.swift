@@ -27,23 +27,19 @@ enum FrameVariable {
 
   /// Sets `mask[i]` where row `i` is missing (NaN or code -1).
   func markMissing(_ mask: inout [Bool]) {
-    mask.withUnsafeMutableBufferPointer { m in
-      switch self {
-      case .numeric(let x):
-        x.withUnsafeBufferPointer { p in
-          for i in 0..<Swift.min(p.count, m.count) where p[i].isNaN { m[i] = true }
-        }
-      case .matrix(let cols, _):
-        for c in cols {
-          c.withUnsafeBufferPointer { p in
-            for i in 0..<Swift.min(p.count, m.count) where p[i].isNaN { m[i] = true }
-          }
-        }
-      case .factor(let codes, _, _):
-        codes.withUnsafeBufferPointer { p in
-          for i in 0..<Swift.min(p.count, m.count) where p[i] < 0 { m[i] = true }
-        }
+    var m = mask.mutableSpan
+    switch self {
+    case .numeric(let x):
+      let p = x.span
+      for i in 0..<Swift.min(p.count, m.count) where p[i].isNaN { m[i] = true }
+    case .matrix(let cols, _):
+      for c in cols {
+        let p = c.span
+        for i in 0..<Swift.min(p.count, m.count) where p[i].isNaN { m[i] = true }
       }
+    case .factor(let codes, _, _):
+      let p = codes.span
+      for i in 0..<Swift.min(p.count, m.count) where p[i] < 0 { m[i] = true }
     }
   }
 
@@ -67,7 +63,8 @@ enum FrameVariable {
   func gathered(_ rows: [Int]?) -> FrameVariable {
     func pick<T>(_ x: [T]) -> [T] {
       guard let rows else { return x }
-      return x.withUnsafeBufferPointer { p in rows.map { p[$0] } }
+      let p = x.span
+      return rows.map { p[$0] }
     }
     switch self {
     case .numeric(let x): return .numeric(pick(x))
@@ -84,9 +81,8 @@ enum FrameVariable {
         remap[i] = Int32(kept.count)
         kept.append(levels[i])
       }
-      c.withUnsafeMutableBufferPointer { p in
-        for i in p.indices where p[i] >= 0 { p[i] = remap[Int(p[i])] }
-      }
+      var p = c.mutableSpan
+      for i in p.indices where p[i] >= 0 { p[i] = remap[Int(p[i])] }
       return .factor(codes: c, levels: kept, isLogical: false)
     }
   }

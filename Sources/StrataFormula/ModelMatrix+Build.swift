@@ -106,7 +106,8 @@ extension ModelMatrix {
     names.reserveCapacity(p)
     var storage = [Double](repeating: 0, count: nr * p)
     var nonFiniteTerm: String?
-    storage.withUnsafeMutableBufferPointer { buffer in
+    do {
+      var buffer = storage.mutableSpan
       var col = 0
       if terms.hasIntercept {
         for i in 0..<nr { buffer[i] = 1 }
@@ -124,9 +125,9 @@ extension ModelMatrix {
             rem /= list.count
           }
           let base = col * nr
-          let out = UnsafeMutableBufferPointer(rebasing: buffer[base..<(base + nr)])
-          fill(out, with: pieces)
-          if nonFiniteTerm == nil, out.contains(where: { !$0.isFinite }) {
+          var out = buffer.extracting(base..<(base + nr))
+          fill(&out, with: pieces)
+          if nonFiniteTerm == nil, out.indices.contains(where: { !out[$0].isFinite }) {
             nonFiniteTerm = terms.labels[j]
           }
           names.append(pieces.map(\.name).joined(separator: ":"))
@@ -194,24 +195,22 @@ private struct ColumnPiece {
 }
 
 /// Writes the product of `pieces` into `out`.
-private func fill(_ out: UnsafeMutableBufferPointer<Double>, with pieces: [ColumnPiece]) {
+private func fill(_ out: inout MutableSpan<Double>, with pieces: [ColumnPiece]) {
   for (k, piece) in pieces.enumerated() {
     switch piece.source {
     case .values(let x):
-      x.withUnsafeBufferPointer { p in
-        if k == 0 {
-          for i in 0..<out.count { out[i] = p[i] }
-        } else {
-          for i in 0..<out.count { out[i] *= p[i] }
-        }
+      let p = x.span
+      if k == 0 {
+        for i in out.indices { out[i] = p[i] }
+      } else {
+        for i in out.indices { out[i] *= p[i] }
       }
     case .indicator(let codes, let level):
-      codes.withUnsafeBufferPointer { p in
-        if k == 0 {
-          for i in 0..<out.count { out[i] = p[i] == level ? 1 : 0 }
-        } else {
-          for i in 0..<out.count { out[i] *= p[i] == level ? 1 : 0 }
-        }
+      let p = codes.span
+      if k == 0 {
+        for i in out.indices { out[i] = p[i] == level ? 1 : 0 }
+      } else {
+        for i in out.indices { out[i] *= p[i] == level ? 1 : 0 }
       }
     }
   }

@@ -167,13 +167,14 @@ extension ModelRecipe {
     }
     var storage = [Double](repeating: 0, count: m * columns.count)
     var bad: (term: String, row: Int)?
-    storage.withUnsafeMutableBufferPointer { buffer in
+    do {
+      var buffer = storage.mutableSpan
       var col = 0
       if hasIntercept {
         if variable == nil { for i in 0..<m { buffer[i] = 1 } }
         col = 1
       }
-      for (label, lists) in plans {
+      terms: for (label, lists) in plans {
         let count = lists.reduce(1) { $0 * $1.count }
         for c in 0..<count {
           var rem = c
@@ -182,29 +183,24 @@ extension ModelRecipe {
             pieces.append(list[rem % list.count])
             rem /= list.count
           }
-          guard col < p else { return }
+          guard col < p else { break terms }
           let target = slot[col]
           if target < 0 {
             col += 1
             continue
           }
-          let out = UnsafeMutableBufferPointer(rebasing: buffer[(target * m)..<((target + 1) * m)])
+          var out = buffer.extracting((target * m)..<((target + 1) * m))
           if variable == nil {
-            multiply(into: out, pieces, skipping: nil, first: true)
+            multiply(into: &out, pieces, skipping: nil, first: true)
           } else {
-            var scratch = [Double](repeating: 0, count: m)
             for (k, piece) in pieces.enumerated() {
-              guard let dk = piece.derivative else { continue }
-              scratch.withUnsafeMutableBufferPointer { s in
-                dk.withUnsafeBufferPointer { d in
-                  for i in 0..<m { s[i] = d[i] }
-                }
-                multiply(into: s, pieces, skipping: k, first: false)
-                for i in 0..<m { out[i] += s[i] }
-              }
+              guard var scratch = piece.derivative else { continue }
+              var s = scratch.mutableSpan
+              multiply(into: &s, pieces, skipping: k, first: false)
+              for i in 0..<m { out[i] += s[i] }
             }
           }
-          if bad == nil, let i = out.firstIndex(where: { !$0.isFinite }) {
+          if bad == nil, let i = out.indices.first(where: { !out[$0].isFinite }) {
             bad = (label, frame.rowIDs[i] + 1)
           }
           col += 1
@@ -246,26 +242,24 @@ private struct Piece {
 /// Multiplies `out` by every piece except `skipping`, in order; with `first`, the first piece
 /// assigns instead (as `ModelMatrix.build` fills columns).
 private func multiply(
-  into out: UnsafeMutableBufferPointer<Double>, _ pieces: [Piece], skipping: Int?, first: Bool
+  into out: inout MutableSpan<Double>, _ pieces: [Piece], skipping: Int?, first: Bool
 ) {
   var assign = first
   for (k, piece) in pieces.enumerated() where k != skipping {
     switch piece.source {
     case .values(let x):
-      x.withUnsafeBufferPointer { p in
-        if assign {
-          for i in 0..<out.count { out[i] = p[i] }
-        } else {
-          for i in 0..<out.count { out[i] *= p[i] }
-        }
+      let p = x.span
+      if assign {
+        for i in out.indices { out[i] = p[i] }
+      } else {
+        for i in out.indices { out[i] *= p[i] }
       }
     case .indicator(let codes, let level):
-      codes.withUnsafeBufferPointer { p in
-        if assign {
-          for i in 0..<out.count { out[i] = p[i] == level ? 1 : 0 }
-        } else {
-          for i in 0..<out.count { out[i] *= p[i] == level ? 1 : 0 }
-        }
+      let p = codes.span
+      if assign {
+        for i in out.indices { out[i] = p[i] == level ? 1 : 0 }
+      } else {
+        for i in out.indices { out[i] *= p[i] == level ? 1 : 0 }
       }
     }
     assign = false

@@ -84,13 +84,11 @@ extension Matrix {
   public func scalingRows(by s: [Double]) -> Matrix {
     precondition(s.count == rows, "scale count \(s.count) does not match \(rows) rows")
     var out = storage
-    out.withUnsafeMutableBufferPointer { o in
-      s.withUnsafeBufferPointer { sp in
-        for j in 0..<cols {
-          let base = j * rows
-          for i in 0..<rows { o[base + i] *= sp[i] }
-        }
-      }
+    var o = out.mutableSpan
+    let sp = s.span
+    for j in 0..<cols {
+      let base = j * rows
+      for i in 0..<rows { o[base + i] *= sp[i] }
     }
     return Matrix(rows: rows, cols: cols, columnMajor: out)
   }

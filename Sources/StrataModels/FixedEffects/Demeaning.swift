@@ -99,24 +99,20 @@ struct Demeaner {
       for (k, d) in dimensions.enumerated() {
         sums = [Double](repeating: 0, count: d.count)
         let inv = inverseGroupWeights[k]
-        v.withUnsafeMutableBufferPointer { vp in
-          d.codes.withUnsafeBufferPointer { cp in
-            sums.withUnsafeMutableBufferPointer { sp in
-              if let w = weights {
-                w.withUnsafeBufferPointer { wp in
-                  for i in 0..<n { sp[Int(cp[i])] += wp[i] * vp[i] }
-                }
-              } else {
-                for i in 0..<n { sp[Int(cp[i])] += vp[i] }
-              }
-              for g in 0..<sp.count {
-                sp[g] *= inv[g]
-                largest = max(largest, abs(sp[g]))
-              }
-              for i in 0..<n { vp[i] -= sp[Int(cp[i])] }
-            }
-          }
+        var vp = v.mutableSpan
+        let cp = d.codes.span
+        var sp = sums.mutableSpan
+        if let w = weights {
+          let wp = w.span
+          for i in 0..<n { sp[Int(cp[i])] += wp[i] * vp[i] }
+        } else {
+          for i in 0..<n { sp[Int(cp[i])] += vp[i] }
         }
+        for g in 0..<sp.count {
+          sp[g] *= inv[g]
+          largest = max(largest, abs(sp[g]))
+        }
+        for i in 0..<n { vp[i] -= sp[Int(cp[i])] }
       }
       if dimensions.count == 1 || largest <= threshold { return sweeps }
       if sweeps >= maxSweeps { throw EstimationError.demeaningNotConverged(iterations: sweeps) }

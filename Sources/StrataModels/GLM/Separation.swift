@@ -22,23 +22,22 @@ enum Separation {
       var ones = [0, 0, 0]
       var zeros = [0, 0, 0]
       var min0 = Double.infinity, max0 = -Double.infinity, min1 = Double.infinity, max1 = -Double.infinity
-      x.storage.withUnsafeBufferPointer { column in
-        let base = j * n
-        for i in 0..<n {
-          let v = column[base + i]
-          var k = 0
-          while k < values.count && values[k] != v { k += 1 }
-          if k == values.count && values.count < 3 { values.append(v) }
-          if k < 3 {
-            if y[i] == 1 { ones[k] += 1 } else { zeros[k] += 1 }
-          }
-          if y[i] == 1 {
-            if v < min1 { min1 = v }
-            if v > max1 { max1 = v }
-          } else {
-            if v < min0 { min0 = v }
-            if v > max0 { max0 = v }
-          }
+      let column = x.storage.span
+      let base = j * n
+      for i in 0..<n {
+        let v = column[base + i]
+        var k = 0
+        while k < values.count && values[k] != v { k += 1 }
+        if k == values.count && values.count < 3 { values.append(v) }
+        if k < 3 {
+          if y[i] == 1 { ones[k] += 1 } else { zeros[k] += 1 }
+        }
+        if y[i] == 1 {
+          if v < min1 { min1 = v }
+          if v > max1 { max1 = v }
+        } else {
+          if v < min0 { min0 = v }
+          if v > max0 { max0 = v }
         }
       }
       if values.count < 2 { continue }  // the intercept or a constant column
