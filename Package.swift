@@ -55,19 +55,22 @@ let package = Package(
       dependencies: ["Strata", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
     // MARK: Tests
+    .target(
+      name: "_StrataTestSupport", dependencies: ["StrataData"], path: "Tests/_StrataTestSupport",
+      exclude: ["README.md"]),
     .testTarget(
       name: "StrataLinalgTests", dependencies: ["StrataLinalg"]),
     .testTarget(
-      name: "StrataDataTests", dependencies: ["StrataData"]),
+      name: "StrataDataTests", dependencies: ["StrataData", "_StrataTestSupport"]),
     .testTarget(
       name: "StrataFormulaTests", dependencies: ["StrataFormula"]),
     .testTarget(
-      name: "StrataModelsTests", dependencies: ["Strata"]),
+      name: "StrataModelsTests", dependencies: ["Strata", "_StrataTestSupport"]),
     .testTarget(
-      name: "StrataDesignTests", dependencies: ["Strata"]),
+      name: "StrataDesignTests", dependencies: ["Strata", "_StrataTestSupport"]),
     .testTarget(
-      name: "StrataCLITests", dependencies: ["StrataCLI"], exclude: ["Snapshots"]),
+      name: "StrataCLITests", dependencies: ["StrataCLI", "_StrataTestSupport"], exclude: ["Snapshots"]),
     .testTarget(
-      name: "StrataSimulateTests", dependencies: ["Strata"]),
+      name: "StrataSimulateTests", dependencies: ["Strata", "_StrataTestSupport"]),
   ]
 )

@@ -1,9 +1,6 @@
 import Foundation
 import Testing
-
-/// The package root, found from this file's path.
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+import _StrataTestSupport
 
 /// What a run of the `strata` binary produced.
 struct CLIRun {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 /// The R reference values of `Tests/Fixtures/design/design_reference.json` for a case id.
 func designCase(_ id: String) throws -> [String: Any] {

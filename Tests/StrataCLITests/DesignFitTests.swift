@@ -1,21 +1,9 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
-/// One case of `Tests/Fixtures/svyglm/svyglm_reference.json` (make_svyglm_fixtures.R, R survey 4.1-1).
-struct SvyglmCase: CustomStringConvertible, @unchecked Sendable {
-  let id: String
-  let json: [String: Any]
-  var description: String { id }
-}
-
-func svyglmCases() -> [SvyglmCase] {
-  let url = repositoryRoot.appendingPathComponent("Tests/Fixtures/svyglm/svyglm_reference.json")
-  guard let data = try? Data(contentsOf: url),
-    let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-    let cases = root["cases"] as? [[String: Any]]
-  else { return [] }
-  return cases.compactMap { c in (c["id"] as? String).map { SvyglmCase(id: $0, json: c) } }
-}
+/// The cases of `Tests/Fixtures/svyglm/svyglm_reference.json` (make_svyglm_fixtures.R, R survey 4.1-1).
+func svyglmCases() -> [ReferenceCase] { referenceCases("Tests/Fixtures/svyglm/svyglm_reference.json") }
 
 @Suite("strata fit --vce design against R svyglm")
 struct DesignFitTests {
@@ -26,7 +14,7 @@ struct DesignFitTests {
   /// Linear models are closed form: 1e-8 relative. GLMs are iterative (R refitted with
   /// epsilon = 1e-14; Strata stops at a relative deviance change of 1e-10): 1e-6 relative.
   @Test(arguments: svyglmCases())
-  func matchesSvyglm(_ c: SvyglmCase) throws {
+  func matchesSvyglm(_ c: ReferenceCase) throws {
     let args = try #require(c.json["args"] as? [String])
     let run = try runStrata(args)
     #expect(run.status == 0, "\(run.stderr)")

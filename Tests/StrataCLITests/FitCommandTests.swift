@@ -1,6 +1,7 @@
 import Foundation
 import StrataReport
 import Testing
+import _StrataTestSupport
 
 @Suite("strata fit")
 struct FitCommandTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 @Suite("The flagship notebook (notebooks-cli/participation.md)")
 struct FlagshipNotebookTests {

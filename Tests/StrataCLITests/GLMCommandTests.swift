@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 @Suite("strata fit logit/probit/cloglog/poisson/fraclogit/fracprobit")
 struct GLMCommandTests {

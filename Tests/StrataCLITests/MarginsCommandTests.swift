@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 /// The R reference cases of `Tests/Fixtures/margins/margins_reference.json` (see
 /// `make_margins_fixtures.R`).

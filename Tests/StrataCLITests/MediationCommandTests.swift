@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 /// The JSON document of a `strata mediate` run.
 private func mediate(_ args: [String]) throws -> [String: Any] {
@@ -11,13 +12,13 @@ private func mediate(_ args: [String]) throws -> [String: Any] {
 @Suite("strata mediate against R (equations, Sobel) and bootstrap properties (Tests/Fixtures/mediation)")
 struct MediationCommandTests {
   @Test func fixtureIsPresent() {
-    #expect(ordinalCases("../mediation/mediation_reference.json").count == 3)
+    #expect(referenceCases("Tests/Fixtures/mediation/mediation_reference.json").count == 3)
   }
 
   /// Equations, indirect/direct/total effects and the Sobel SE and p-value: 1e-6 relative (least
   /// squares closed form; the probit equations are IRLS on both sides, ~1e-9 here).
-  @Test(arguments: ordinalCases("../mediation/mediation_reference.json"))
-  func matchesR(_ c: OrdinalCase) throws {
+  @Test(arguments: referenceCases("Tests/Fixtures/mediation/mediation_reference.json"))
+  func matchesR(_ c: ReferenceCase) throws {
     let doc = try mediate(try #require(c.json["args"] as? [String]))
     let equations = try #require(doc["equations"] as? [String: Any])
     let expected = try #require(c.json["equations"] as? [String: Any])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 /// One `console` block of a notebook: a `$ strata ...` line and the output printed under it.
 struct NotebookStep: CustomStringConvertible, Sendable {

@@ -1,21 +1,9 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
-/// One case of a fixture under `Tests/Fixtures/ordinal/` (make_ordinal_fixtures.R).
-struct OrdinalCase: CustomStringConvertible, @unchecked Sendable {
-  let id: String
-  let json: [String: Any]
-  var description: String { id }
-}
-
-func ordinalCases(_ file: String) -> [OrdinalCase] {
-  let url = repositoryRoot.appendingPathComponent("Tests/Fixtures/ordinal/\(file)")
-  guard let data = try? Data(contentsOf: url),
-    let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-    let cases = root["cases"] as? [[String: Any]]
-  else { return [] }
-  return cases.compactMap { c in (c["id"] as? String).map { OrdinalCase(id: $0, json: c) } }
-}
+/// The cases of a fixture under `Tests/Fixtures/ordinal/` (make_ordinal_fixtures.R).
+func ordinalCases(_ file: String) -> [ReferenceCase] { referenceCases("Tests/Fixtures/ordinal/\(file)") }
 
 @Suite("strata fit ologit/oprobit/mlogit against MASS::polr, survey::svyolr, nnet::multinom")
 struct OrdinalCommandTests {
@@ -28,7 +16,7 @@ struct OrdinalCommandTests {
   /// Hessians to a decrement below 1e-20 (R polished from polr/multinom/svyolr); what is left is
   /// rounding in the solves. R's own (unpolished, numerical-Hessian) values agree to 1e-3.
   @Test(arguments: ordinalCases("ordinal_reference.json"))
-  func matchesR(_ c: OrdinalCase) throws {
+  func matchesR(_ c: ReferenceCase) throws {
     let args = try #require(c.json["args"] as? [String])
     let run = try runStrata(args)
     #expect(run.status == 0, "\(run.stderr)")
@@ -55,7 +43,7 @@ struct OrdinalCommandTests {
   /// Per-outcome AMEs and delta-method SEs: 1e-6 relative (both sides use a central-difference
   /// Jacobian with the same step; the fits agree to ~1e-9).
   @Test(arguments: ordinalCases("ordinal_margins_reference.json"))
-  func marginsMatchR(_ c: OrdinalCase) throws {
+  func marginsMatchR(_ c: ReferenceCase) throws {
     let args = try #require(c.json["args"] as? [String])
     let run = try runStrata(args)
     #expect(run.status == 0, "\(run.stderr)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 @Suite("per-outcome margins with --atmeans, --at, --over, discrete changes and eyex after ologit/mlogit")
 struct OrdinalMarginsOptionsTests {
@@ -14,7 +15,7 @@ struct OrdinalMarginsOptionsTests {
   /// 1e-7); Strata's central-difference Jacobian is good to ~1e-10 relative and both fits are
   /// Newton-polished to ~1e-9, so 1e-6 leaves room for neither more.
   @Test(arguments: ordinalCases(OrdinalMarginsOptionsTests.file))
-  func matchesR(_ c: OrdinalCase) throws {
+  func matchesR(_ c: ReferenceCase) throws {
     let args = try #require(c.json["args"] as? [String])
     let run = try runStrata(args)
     #expect(run.status == 0, "\(run.stderr)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 /// A `strata reproduce --format json` report, parsed.
 private struct ReproduceReport {

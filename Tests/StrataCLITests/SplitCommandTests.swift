@@ -1,16 +1,17 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 @Suite("strata fit --split against separate R fits and the Wald test (Tests/Fixtures/split)")
 struct SplitCommandTests {
   @Test func fixtureIsPresent() {
-    #expect(ordinalCases("../split/split_reference.json").count == 3)
+    #expect(referenceCases("Tests/Fixtures/split/split_reference.json").count == 3)
   }
 
   /// Per-group estimates and SEs, and the Wald χ²: 1e-6 relative (least squares is closed form,
   /// ~1e-12 here; the design logit is IRLS on both sides).
-  @Test(arguments: ordinalCases("../split/split_reference.json"))
-  func matchesR(_ c: OrdinalCase) throws {
+  @Test(arguments: referenceCases("Tests/Fixtures/split/split_reference.json"))
+  func matchesR(_ c: ReferenceCase) throws {
     let args = try #require(c.json["args"] as? [String])
     let run = try runStrata(args)
     #expect(run.status == 0, "\(run.stderr)")

@@ -1,22 +1,12 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 @testable import StrataData
 
-/// Repository root, from this file's path (Tests/StrataDataTests/TestSupport.swift).
-func repositoryRoot(_ file: String = #filePath) -> URL {
-  URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-}
-
 /// `Tests/Fixtures/data/<name>`.
 func fixturePath(_ name: String) -> String {
-  repositoryRoot().appendingPathComponent("Tests/Fixtures/data").appendingPathComponent(name).path
-}
-
-/// `datasets/<name>`.
-func datasetPath(_ name: String) -> String {
-  repositoryRoot().appendingPathComponent("datasets").appendingPathComponent(name).path
+  repositoryRoot.appendingPathComponent("Tests/Fixtures/data").appendingPathComponent(name).path
 }
 
 /// Parses a JSON fixture whose top level is an object.
@@ -162,12 +152,6 @@ extension Column {
     if case .factor(let f) = storage { return f }
     return nil
   }
-}
-
-/// Relative closeness for values from R.
-func isClose(_ a: Double, _ b: Double, rtol: Double) -> Bool {
-  if a == b { return true }
-  return abs(a - b) <= rtol * max(abs(a), abs(b))
 }
 
 /// A JSON number as a double (integers included); `nil` for `null` or anything else.

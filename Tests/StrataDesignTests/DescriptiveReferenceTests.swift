@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 /// Every descriptive against R survey 4.1-1 (`Tests/Fixtures/design/make_design_fixtures.R`).
 ///
@@ -12,10 +13,10 @@ struct DescriptiveReferenceTests {
 
   @Test func fixturesLoad() {
     #expect(DesignReference.shared != nil)
-    #expect(referenceCases { _ in true }.count > 100)
+    #expect(designCases { _ in true }.count > 100)
   }
 
-  @Test(arguments: referenceCases { ["mean", "total", "proportion", "ratio", "quantile"].contains($0) })
+  @Test(arguments: designCases { ["mean", "total", "proportion", "ratio", "quantile"].contains($0) })
   func descriptive(_ c: ReferenceCase) throws {
     let (data, design, _) = try fixtureDesign(c.json["design"] as? String ?? "")
     let statistic = c.json["statistic"] as? String ?? ""
@@ -55,7 +56,7 @@ struct DescriptiveReferenceTests {
     }
   }
 
-  @Test(arguments: referenceCases { $0 == "tab" })
+  @Test(arguments: designCases { $0 == "tab" })
   func crossTab(_ c: ReferenceCase) throws {
     let (data, design, _) = try fixtureDesign(c.json["design"] as? String ?? "")
     let v = c.json["variables"] as? [String] ?? []
@@ -75,7 +76,7 @@ struct DescriptiveReferenceTests {
 
   /// The engine seam for models: OLS scores · bread through the linearization engine equals
   /// `vcov(svyglm(api00 ~ ell + meals, design))`.
-  @Test(arguments: referenceCases { $0 == "svyglm" })
+  @Test(arguments: designCases { $0 == "svyglm" })
   func regressionThroughEngine(_ c: ReferenceCase) throws {
     let (data, design, _) = try fixtureDesign(c.json["design"] as? String ?? "")
     guard case .linearization(let d) = design else { Issue.record("not a linearization design"); return }

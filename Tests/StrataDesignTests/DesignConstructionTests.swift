@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 /// A small data frame from columns of numbers (nil = missing).
 func frame(_ columns: [(String, [Double?])]) -> DataFrame {

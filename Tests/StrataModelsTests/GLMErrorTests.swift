@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 /// A small data frame from CSV text.
 func frame(csv: String) throws -> DataFrame {
@@ -95,7 +96,7 @@ struct GLMErrorTests {
 
   /// Two IRLS iterations are not enough for the mroz probit: the error says how far it got.
   @Test func nonConvergenceIsAnErrorWithAdvice() throws {
-    let data = try DatasetCache.shared.frame("mroz")
+    let data = try FrameCache.shared.dataset("mroz")
     do {
       _ = try GeneralizedLinearModel.fit(
         "inlf ~ nwifeinc + educ + exper + I(exper^2) + age + kidslt6 + kidsge6", model: .probit, data: data,
@@ -114,7 +115,7 @@ struct GLMErrorTests {
 
   /// Scaling the weights leaves estimates and sandwich standard errors unchanged (glm(weights=)).
   @Test func rescaledWeightsChangeNothing() throws {
-    let data = try DatasetCache.shared.frame("k401ksubs")
+    let data = try FrameCache.shared.dataset("k401ksubs")
     let f = "e401k ~ inc + age + male"
     let a = try GeneralizedLinearModel.fit(f, model: .fraclogit, data: data, options: .init(weights: "fsize"))
     let b = try GeneralizedLinearModel.fit(f, model: .fraclogit, data: data, options: .init(weights: "3 * fsize"))

@@ -1,15 +1,13 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 /// The cases of `Tests/Fixtures/glm/glm_reference.json` (made by `make_glm_fixtures.R`: R `glm` with
 /// `epsilon = 1e-14`, refitted from its own estimate until the coefficients stop moving, plus
 /// `sandwich::vcovHC` / `vcovCL` and hand-derived observed informations).
 func glmReferenceCases() -> [ReferenceCase] {
-  guard let root = try? loadFixture("glm/glm_reference.json") as? [String: Any],
-    let cases = root["cases"] as? [[String: Any]]
-  else { return [] }
-  return cases.compactMap { c in (c["id"] as? String).map { ReferenceCase(id: $0, json: c) } }
+  referenceCases("Tests/Fixtures/glm/glm_reference.json")
 }
 
 /// The covariance of a fixture case: R's names plus Stata's (`stata_robust`, `stata_cluster`:
@@ -44,7 +42,7 @@ struct GLMReferenceTests {
     let modelName = try #require(j["model"] as? String)
     let model = try #require(GLMModel(rawValue: modelName))
     let dataset = try #require(j["dataset"] as? String)
-    let frame = try DatasetCache.shared.frame(dataset)
+    let frame = try FrameCache.shared.dataset(dataset)
     let clusters = (j["cluster"] as? [String]) ?? []
     let options = ModelFrameOptions(weights: j["weights"] as? String, extraVariables: clusters)
     let formula = try #require(j["formula"] as? String)
@@ -64,18 +62,18 @@ struct GLMReferenceTests {
     let glm = try #require(fit.glm)
     #expect(glm.converged)
     let s = result.statistics
-    expectClose(s.logLik, optionalDouble(j["logLik"]), rtol: 1e-8, "\(c.id) logLik")
-    expectClose(glm.deviance, optionalDouble(j["deviance"]), rtol: 1e-8, "\(c.id) deviance")
-    expectClose(glm.nullDeviance, optionalDouble(j["null_deviance"]), rtol: 1e-8, "\(c.id) null deviance")
-    expectClose(glm.pearsonChiSquare, optionalDouble(j["pearson_chi2"]), rtol: 1e-6, "\(c.id) Pearson chi2")
-    if let aic = optionalDouble(j["AIC"]) {
+    expectClose(s.logLik, number(j["logLik"]), rtol: 1e-8, "\(c.id) logLik")
+    expectClose(glm.deviance, number(j["deviance"]), rtol: 1e-8, "\(c.id) deviance")
+    expectClose(glm.nullDeviance, number(j["null_deviance"]), rtol: 1e-8, "\(c.id) null deviance")
+    expectClose(glm.pearsonChiSquare, number(j["pearson_chi2"]), rtol: 1e-6, "\(c.id) Pearson chi2")
+    if let aic = number(j["AIC"]) {
       expectClose(s.aic, aic, rtol: 1e-8, "\(c.id) AIC")
-      expectClose(s.bic, optionalDouble(j["BIC"]), rtol: 1e-8, "\(c.id) BIC")
+      expectClose(s.bic, number(j["BIC"]), rtol: 1e-8, "\(c.id) BIC")
     } else {
       #expect(s.aic.isNaN, "quasi-likelihood fits have no AIC (R: NA)")
     }
     if model.family == .quasibinomial {
-      expectClose(fit.dispersion, optionalDouble(j["dispersion"]), rtol: 1e-6, "\(c.id) dispersion")
+      expectClose(fit.dispersion, number(j["dispersion"]), rtol: 1e-6, "\(c.id) dispersion")
     }
   }
 }

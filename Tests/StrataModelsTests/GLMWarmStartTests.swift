@@ -1,5 +1,6 @@
 import Strata
 import Testing
+import _StrataTestSupport
 
 /// `GeneralizedLinearModel.fit(start:)` converges to the same estimate as R's default start.
 ///
@@ -8,7 +9,7 @@ import Testing
 struct GLMWarmStartTests {
   @Test(arguments: [GLMModel.logit, .probit])
   func warmStartReachesTheSameFit(model: GLMModel) throws {
-    let data = try DatasetCache.shared.frame("mroz")
+    let data = try FrameCache.shared.dataset("mroz")
     let formula = "inlf ~ educ + exper + age + kidslt6 + nwifeinc"
     let mm = try ModelMatrix.build(formula: Formula.parse(formula), data: data, options: .init())
     let cold = try GeneralizedLinearModel.fit(mm, model: model, formula: formula)
@@ -35,7 +36,7 @@ struct GLMWarmStartTests {
   /// runs stop on the same convergence test.
   @Test(arguments: [GLMModel.logit, .probit, .cloglog])
   func replicateRefitEqualsFullFit(model: GLMModel) throws {
-    let data = try DatasetCache.shared.frame("mroz")
+    let data = try FrameCache.shared.dataset("mroz")
     let formula = "inlf ~ educ + exper + age + kidslt6 + nwifeinc"
     let mm = try ModelMatrix.build(formula: Formula.parse(formula), data: data, options: .init())
     let full = try GeneralizedLinearModel.fit(mm, model: model, formula: formula)

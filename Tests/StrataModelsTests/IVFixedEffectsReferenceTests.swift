@@ -1,13 +1,11 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 /// The cases of `Tests/Fixtures/ivfe/ivfe_reference.json` (made by `make_ivfe_fixtures.R`).
 func ivfeCases(_ key: String) -> [ReferenceCase] {
-  guard let root = try? loadFixture("ivfe/ivfe_reference.json") as? [String: Any],
-    let cases = root[key] as? [[String: Any]]
-  else { return [] }
-  return cases.compactMap { c in (c["id"] as? String).map { ReferenceCase(id: $0, json: c) } }
+  referenceCases("Tests/Fixtures/ivfe/ivfe_reference.json", key: key)
 }
 
 func fePanel() throws -> DataFrame {
@@ -26,7 +24,7 @@ struct IVReferenceTests {
   @Test(arguments: ivfeCases("iv"))
   func matchesAER(_ c: ReferenceCase) throws {
     let j = c.json
-    let mroz = try DatasetCache.shared.frame("mroz")
+    let mroz = try FrameCache.shared.dataset("mroz")
     let clusters = (j["cluster"] as? String).map { [$0] } ?? []
     let options = ModelFrameOptions(
       subset: j["subset"] as? String, weights: j["weights"] as? String, extraVariables: clusters)
@@ -44,26 +42,26 @@ struct IVReferenceTests {
     }
     #expect(fit.nobs == j["nobs"] as? Int)
     #expect(fit.dfResidual == j["df_residual"] as? Int)
-    expectClose(fit.dispersion.squareRoot(), optionalDouble(j["sigma"]), rtol: 1e-8, "\(c.id) sigma")
-    expectClose(result.statistics.rSquared, optionalDouble(j["r_squared"]), rtol: 1e-8, "\(c.id) R2")
+    expectClose(fit.dispersion.squareRoot(), number(j["sigma"]), rtol: 1e-8, "\(c.id) sigma")
+    expectClose(result.statistics.rSquared, number(j["r_squared"]), rtol: 1e-8, "\(c.id) R2")
 
     let d = try IVDiagnostics(fit: fit, spec: spec)
     let tests = d.weakInstruments + [d.wuHausman, d.sargan].compactMap { $0 }
     let reference = try #require(j["diagnostics"] as? [[String: Any]])
     for r in reference {
       let name = try #require(r["name"] as? String)
-      guard let stat = optionalDouble(r["statistic"]) else {
+      guard let stat = number(r["statistic"]) else {
         #expect(!tests.contains { $0.name == name }, "\(c.id) \(name) should be absent")
         continue
       }
       let mine = try #require(tests.first { $0.name == name }, "\(c.id) \(name) missing")
       expectClose(mine.statistic, stat, rtol: 1e-7, "\(c.id) \(name) statistic")
-      expectClose(mine.pValue, optionalDouble(r["p_value"]), rtol: 1e-6, atol: 1e-300, "\(c.id) \(name) p")
-      #expect(Double(mine.df1) == optionalDouble(r["df1"]))
-      if let df2 = optionalDouble(r["df2"]) { #expect(mine.df2.map(Double.init) == df2) }
+      expectClose(mine.pValue, number(r["p_value"]), rtol: 1e-6, atol: 1e-300, "\(c.id) \(name) p")
+      #expect(Double(mine.df1) == number(r["df1"]))
+      if let df2 = number(r["df2"]) { #expect(mine.df2.map(Double.init) == df2) }
     }
     #expect(d.firstStages.count == tests.count - 2 + (d.sargan == nil ? 1 : 0))
-    if let j0 = optionalDouble(j["hansen_j"]) {
+    if let j0 = number(j["hansen_j"]) {
       expectClose(d.hansenJ?.statistic, j0, rtol: 1e-7, "\(c.id) Hansen J")
     } else {
       #expect(d.hansenJ == nil || (j["weights"] as? String) != nil)
@@ -72,7 +70,7 @@ struct IVReferenceTests {
 
   /// Cross-path: with the regressors as their own instruments 2SLS is OLS (1e-10).
   @Test func exactlyIdentifiedByItselfIsOLS() throws {
-    let mroz = try DatasetCache.shared.frame("mroz")
+    let mroz = try FrameCache.shared.dataset("mroz")
     let o = ModelFrameOptions(subset: "inlf == 1")
     let iv = try InstrumentalVariables.fit("lwage ~ educ + exper | educ + exper", data: mroz, options: o)
     let ols = try LeastSquares.fit("lwage ~ educ + exper", data: mroz, options: o)
@@ -83,7 +81,7 @@ struct IVReferenceTests {
   }
 
   @Test func underidentifiedIsAnError() throws {
-    let mroz = try DatasetCache.shared.frame("mroz")
+    let mroz = try FrameCache.shared.dataset("mroz")
     #expect(throws: EstimationError.self) {
       try InstrumentalVariables.fit(
         "lwage ~ exper | educ + nwifeinc ~ motheduc", data: mroz, options: .init(subset: "inlf == 1"))
@@ -92,7 +90,7 @@ struct IVReferenceTests {
 
   /// A design with equal weights, one PSU per row and no strata gives HC0 × N/(N−1) (1e-10).
   @Test func equalWeightDesignIsScaledHC0() throws {
-    let mroz = try DatasetCache.shared.frame("mroz")
+    let mroz = try FrameCache.shared.dataset("mroz")
     let o = ModelFrameOptions(subset: "inlf == 1", weights: "1 + 0 * age")
     let fit = try InstrumentalVariables.fit("lwage ~ exper | educ ~ motheduc + fatheduc", data: mroz, options: o)
     let design = try SurveyDesign(DesignSpecification(), data: mroz)
@@ -138,8 +136,8 @@ struct FixedEffectsReferenceTests {
     let fe = try #require(fit.fixedEffects)
     #expect(fe.dimensions.map(\.count) == (j["fe_levels"] as? [Int]))
     #expect(fe.singletonsRemoved + fe.perfectFitRemoved == j["removed"] as? Int)
-    if let r2 = optionalDouble(j["r_squared"]) { expectClose(result.statistics.rSquared, r2, rtol: 1e-8, "R2") }
-    if let dev = optionalDouble(j["deviance"]) { expectClose(fit.glm?.deviance, dev, rtol: 1e-8, "deviance") }
+    if let r2 = number(j["r_squared"]) { expectClose(result.statistics.rSquared, r2, rtol: 1e-8, "R2") }
+    if let dev = number(j["deviance"]) { expectClose(fit.glm?.deviance, dev, rtol: 1e-8, "deviance") }
   }
 
   @Test func hc3IsRefusedWithFixedEffects() throws {

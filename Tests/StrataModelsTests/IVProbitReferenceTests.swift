@@ -1,13 +1,11 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 /// The cases of `Tests/Fixtures/ivprobit/ivprobit_reference.json` (made by `make_ivprobit_fixtures.R`).
 func ivprobitCases(_ key: String) -> [ReferenceCase] {
-  guard let root = try? loadFixture("ivprobit/ivprobit_reference.json") as? [String: Any],
-    let cases = root[key] as? [[String: Any]]
-  else { return [] }
-  return cases.compactMap { c in (c["id"] as? String).map { ReferenceCase(id: $0, json: c) } }
+  referenceCases("Tests/Fixtures/ivprobit/ivprobit_reference.json", key: key)
 }
 
 @Suite("IV probit, Newey two-step, against the formulas in R (Tests/Fixtures/ivprobit)")
@@ -21,7 +19,7 @@ struct IVProbitReferenceTests {
   @Test(arguments: ivprobitCases("ivprobit"))
   func matchesR(_ c: ReferenceCase) throws {
     let j = c.json
-    let data = try DatasetCache.shared.frame(c.id.hasPrefix("card") ? "card" : "mroz")
+    let data = try FrameCache.shared.dataset(c.id.hasPrefix("card") ? "card" : "mroz")
     let r = try IVProbit.twoStep(try #require(j["formula"] as? String), data: data)
     let fit = r.fit
     #expect(fit.nobs == j["n"] as? Int)
@@ -42,10 +40,10 @@ struct IVProbitReferenceTests {
     }
     let cf = try #require(j["cf_coefficients"] as? [Double])
     for (i, v) in cf.enumerated() { expectClose(r.controlFunction.coefficients[i], v, rtol: 1e-6, "\(c.id) CF \(i)") }
-    expectClose(r.exogeneity.statistic, optionalDouble(j["rivers_vuong"]), rtol: 1e-6, "\(c.id) Rivers-Vuong")
+    expectClose(r.exogeneity.statistic, number(j["rivers_vuong"]), rtol: 1e-6, "\(c.id) Rivers-Vuong")
     #expect(r.exogeneity.df == j["rivers_vuong_df"] as? Int)
-    expectClose(r.model?.statistic, optionalDouble(j["wald_chi2"]), rtol: 1e-6, "\(c.id) model Wald")
-    if let overid = optionalDouble(j["overid"]) {
+    expectClose(r.model?.statistic, number(j["wald_chi2"]), rtol: 1e-6, "\(c.id) model Wald")
+    if let overid = number(j["overid"]) {
       let mine = try #require(r.overidentification)
       expectClose(mine.statistic, overid, rtol: 1e-6, "\(c.id) Amemiya-Lee-Newey")
       #expect(mine.df == j["overid_df"] as? Int)
@@ -56,7 +54,7 @@ struct IVProbitReferenceTests {
 
   /// Exactly identified, the minimum-χ² estimate is the control-function probit's (1e-8: same fit).
   @Test func justIdentifiedEqualsControlFunction() throws {
-    let mroz = try DatasetCache.shared.frame("mroz")
+    let mroz = try FrameCache.shared.dataset("mroz")
     let r = try IVProbit.twoStep("inlf ~ nwifeinc + kidslt6 + age | educ ~ motheduc", data: mroz)
     for i in r.fit.kept.indices {
       expectClose(r.fit.coefficients[i], r.controlFunction.coefficients[i], rtol: 1e-8, "coefficient \(i)")
@@ -64,7 +62,7 @@ struct IVProbitReferenceTests {
   }
 
   @Test func rejectsUnderidentified() throws {
-    let mroz = try DatasetCache.shared.frame("mroz")
+    let mroz = try FrameCache.shared.dataset("mroz")
     #expect {
       try IVProbit.twoStep("inlf ~ age | educ + nwifeinc ~ motheduc", data: mroz)
     } throws: { error in
@@ -74,7 +72,7 @@ struct IVProbitReferenceTests {
   }
 
   @Test func rejectsNonBinaryOutcome() throws {
-    let mroz = try DatasetCache.shared.frame("mroz")
+    let mroz = try FrameCache.shared.dataset("mroz")
     #expect {
       try IVProbit.twoStep("hours ~ age | educ ~ motheduc", data: mroz)
     } throws: { error in
@@ -84,7 +82,7 @@ struct IVProbitReferenceTests {
   }
 
   @Test func rejectsWeights() throws {
-    let mroz = try DatasetCache.shared.frame("mroz")
+    let mroz = try FrameCache.shared.dataset("mroz")
     #expect {
       try IVProbit.twoStep(
         "inlf ~ age | educ ~ motheduc", data: mroz, options: ModelFrameOptions(weights: "hushrs"))
@@ -107,7 +105,7 @@ struct InstrumentRankReferenceTests {
   @Test(arguments: ivprobitCases("rank"))
   func matchesR(_ c: ReferenceCase) throws {
     let j = c.json
-    let data = try DatasetCache.shared.frame(try #require(j["data"] as? String))
+    let data = try FrameCache.shared.dataset(try #require(j["data"] as? String))
     let clusters = (j["cluster"] as? String).map { [$0] } ?? []
     let options = ModelFrameOptions(subset: j["subset"] as? String, extraVariables: clusters)
     let fit = try InstrumentalVariables.fit(try #require(j["formula"] as? String), data: data, options: options)
@@ -116,13 +114,13 @@ struct InstrumentRankReferenceTests {
     let name = try #require(j["name"] as? String)
     let test = try #require(name.hasPrefix("Cragg") ? d.craggDonald : d.kleibergenPaap, "\(c.id) \(name)")
     #expect(test.name == name)
-    expectClose(test.statistic, optionalDouble(j["statistic"]), rtol: 1e-8, "\(c.id) \(name)")
+    expectClose(test.statistic, number(j["statistic"]), rtol: 1e-8, "\(c.id) \(name)")
     #expect((name.hasPrefix("Cragg") ? d.kleibergenPaap : d.craggDonald) == nil)
   }
 
   /// One endogenous regressor: Cragg–Donald is the classical first-stage F (1e-10).
   @Test func craggDonaldIsFirstStageFWithOneEndogenous() throws {
-    let mroz = try DatasetCache.shared.frame("mroz")
+    let mroz = try FrameCache.shared.dataset("mroz")
     let fit = try InstrumentalVariables.fit(
       "lwage ~ exper + expersq | educ ~ motheduc + fatheduc", data: mroz, options: ModelFrameOptions(subset: "inlf == 1"))
     let d = try IVDiagnostics(fit: fit, spec: .classical)

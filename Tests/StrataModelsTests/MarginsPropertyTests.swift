@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 /// A small in-memory data set of numeric columns.
 func numericFrame(_ columns: [(String, [Double])]) -> DataFrame {
@@ -44,7 +45,7 @@ struct MarginsPropertyTests {
   func analyticDerivativeMatchesFiniteDifference(_ dataset: String, _ model: String, _ formula: String, _ variables: [String])
     throws
   {
-    let data = try DatasetCache.shared.frame(dataset)
+    let data = try FrameCache.shared.dataset(dataset)
     let fit: Fit
     if model == "ols" {
       fit = try LeastSquares.fit(formula, data: data)
@@ -68,7 +69,7 @@ struct MarginsPropertyTests {
   /// observation, so its AME and its delta-method error are the coefficient and its error
   /// (to rounding: 1e-12 relative).
   @Test func logLogElasticityIsTheCoefficient() throws {
-    let data = try DatasetCache.shared.frame("mroz")
+    let data = try FrameCache.shared.dataset("mroz")
     let fit = try LeastSquares.fit("log(faminc) ~ log(huswage) + educ + exper", data: data)
     let v = try covariance(of: fit, spec: .hc(.hc1))
     let result = try margins(fit, data: data, MarginsOptions(variables: ["huswage"], kinds: [.eyex]), spec: .hc(.hc1))
@@ -82,7 +83,7 @@ struct MarginsPropertyTests {
   /// coefficient's (1e-12 relative), under any covariance; for a factor, the discrete change is
   /// the level's coefficient.
   @Test func linearModelAMEIsTheCoefficient() throws {
-    let data = try DatasetCache.shared.frame("wage1")
+    let data = try FrameCache.shared.dataset("wage1")
     let fit = try LeastSquares.fit("lwage ~ educ + exper + tenure + factor(numdep)", data: data)
     let cluster = try data.groupCodes(of: "numdep", rows: fit.rows)
     for spec in [CovarianceSpec.classical, .hc(.hc3), .cluster([ClusterVariable(name: "numdep", codes: cluster.codes, count: cluster.count)])] {
@@ -100,7 +101,7 @@ struct MarginsPropertyTests {
   /// Pairwise contrasts are differences of the reference contrasts (exactly linear), and the
   /// weighted average of group AMEs (`over`) is the overall AME. Tolerance 1e-12 relative (rounding).
   @Test func pairwiseAndOverAreConsistent() throws {
-    let data = try DatasetCache.shared.frame("apistrat")
+    let data = try FrameCache.shared.dataset("apistrat")
     let fit = try LeastSquares.fit("api00 ~ ell + meals + stype", data: data, options: ModelFrameOptions(weights: "pw"))
     let reference = try margins(fit, data: data, MarginsOptions(variables: ["stype"]))
     let pairwise = try margins(fit, data: data, MarginsOptions(variables: ["stype"], contrast: .pairwise))
@@ -127,7 +128,7 @@ struct MarginsPropertyTests {
   /// A weighted fit's AME is the weighted mean of the unit effects, not the plain mean
   /// (checked by hand for a logit: β·μ(1−μ) per row). Tolerance 1e-12 relative (rounding).
   @Test func weightedAverage() throws {
-    let data = try DatasetCache.shared.frame("apistrat")
+    let data = try FrameCache.shared.dataset("apistrat")
     let fit = try GeneralizedLinearModel.fit(
       "sch.wide ~ ell + meals", model: .logit, data: data, options: ModelFrameOptions(weights: "pw"))
     let result = try margins(fit, data: data, MarginsOptions(variables: ["ell"]))
@@ -152,7 +153,7 @@ struct MarginsErrorTests {
   let data: DataFrame
   let fit: Fit
   init() throws {
-    data = try DatasetCache.shared.frame("mroz")
+    data = try FrameCache.shared.dataset("mroz")
     // A linear probability model (a logit would separate on kidslt6 = 3).
     fit = try LeastSquares.fit("inlf ~ nwifeinc + educ + factor(kidslt6) + age", data: data)
   }

@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 /// The cases of `Tests/Fixtures/margins/margins_reference.json`, made by `make_margins_fixtures.R`
 /// (R 4.2.2, sandwich, survey 4.1-1): AMEs, elasticities, discrete changes, effects at the means
@@ -8,10 +9,7 @@ import Testing
 /// derivatives and Jacobians, each checked in R against central differences), both with
 /// covariates fixed and with covariates sampled ("unconditional").
 func marginsReferenceCases() -> [ReferenceCase] {
-  guard let root = try? loadFixture("margins/margins_reference.json") as? [String: Any],
-    let cases = root["cases"] as? [[String: Any]]
-  else { return [] }
-  return cases.compactMap { c in (c["id"] as? String).map { ReferenceCase(id: $0, json: c) } }
+  referenceCases("Tests/Fixtures/margins/margins_reference.json")
 }
 
 /// A fixture case fitted and prepared: the model, its delta methods and degrees of freedom.
@@ -24,7 +22,7 @@ struct MarginsCaseSetup {
 
 func setUpMarginsCase(_ j: [String: Any]) throws -> MarginsCaseSetup {
   let dataset = try #require(j["dataset"] as? String)
-  let frame = try DatasetCache.shared.frame(dataset)
+  let frame = try FrameCache.shared.dataset(dataset)
   let formula = try #require(j["formula"] as? String)
   let modelName = try #require(j["model"] as? String)
   let vce = try #require(j["vce"] as? String)
@@ -120,7 +118,7 @@ struct MarginsReferenceTests {
       let type = r["type"] as? String
       let level = r["level"] as? String
       let atmeans = r["atmeans"] as? Bool ?? false
-      let atValue = optionalDouble(r["at_value"])
+      let atValue = number(r["at_value"])
       let which = atmeans ? 1 : (atValue != nil ? 2 : 0)
       func find(_ m: MarginsResult) -> MarginEstimate? {
         m.estimates.first { e in
@@ -134,9 +132,9 @@ struct MarginsReferenceTests {
         Issue.record("no Strata margin for \(what)")
         continue
       }
-      expectClose(e.result.estimate, optionalDouble(r["estimate"]), rtol: 1e-6, atol: 1e-12, "\(what) estimate")
-      expectClose(e.result.stdError, optionalDouble(r["std_error"]), rtol: 1e-6, atol: 1e-12, "\(what) std_error")
-      if let reference = optionalDouble(r["std_error_unconditional"]) {
+      expectClose(e.result.estimate, number(r["estimate"]), rtol: 1e-6, atol: 1e-12, "\(what) estimate")
+      expectClose(e.result.stdError, number(r["std_error"]), rtol: 1e-6, atol: 1e-12, "\(what) std_error")
+      if let reference = number(r["std_error_unconditional"]) {
         let u = try #require(unc.flatMap(find))
         expectClose(u.result.stdError, reference, rtol: 1e-6, "\(what) unconditional std_error")
       }
@@ -156,9 +154,9 @@ struct MarginsReferenceTests {
       for r in references {
         let q = r["quantity"] as? String ?? ""
         let got = try #require(byName[q])
-        expectClose(got.estimate, optionalDouble(r["estimate"]), rtol: 1e-6, "scenario \(q) estimate")
+        expectClose(got.estimate, number(r["estimate"]), rtol: 1e-6, "scenario \(q) estimate")
         let key = unconditional ? "std_error_unconditional" : "std_error"
-        expectClose(got.stdError, optionalDouble(r[key]), rtol: 1e-6, "scenario \(q) \(key)")
+        expectClose(got.stdError, number(r[key]), rtol: 1e-6, "scenario \(q) \(key)")
       }
     }
   }

@@ -1,6 +1,7 @@
 import Strata
 @testable import StrataModels
 import Testing
+import _StrataTestSupport
 
 /// The normal-equations path of large least-squares fits against the rank-revealing QR path.
 ///

@@ -1,16 +1,11 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 /// The cases of `Tests/Fixtures/ols/ols_reference.json` (written by `make_ols_fixtures.R`).
 func olsCases() -> [ReferenceCase] {
-  guard let root = try? loadFixture("ols/ols_reference.json") as? [String: Any],
-    let cases = root["cases"] as? [[String: Any]]
-  else { return [] }
-  return cases.compactMap { c in
-    guard let id = c["id"] as? String else { return nil }
-    return ReferenceCase(id: id, json: c)
-  }
+  referenceCases("Tests/Fixtures/ols/ols_reference.json")
 }
 
 @Suite("OLS/WLS against R lm + sandwich")
@@ -26,7 +21,7 @@ struct OLSReferenceTests {
   func matchesR(_ c: ReferenceCase) throws {
     let j = c.json
     let dataset = try #require(j["dataset"] as? String)
-    let frame = try DatasetCache.shared.frame(dataset)
+    let frame = try FrameCache.shared.dataset(dataset)
     let clusters = (j["cluster"] as? [String]) ?? []
     let options = ModelFrameOptions(
       subset: j["subset"] as? String, weights: j["weights"] as? String, extraVariables: clusters)
@@ -39,7 +34,7 @@ struct OLSReferenceTests {
     #expect(fit.terms == (j["terms"] as? [String]), "term names")
     #expect(fit.nobs == (j["nobs"] as? Int))
     #expect(fit.dfResidual == (j["df_residual"] as? Int))
-    expectClose(result.covariance.degreesOfFreedom, optionalDouble(j["t_df"]), rtol: 0, "t df")
+    expectClose(result.covariance.degreesOfFreedom, number(j["t_df"]), rtol: 0, "t df")
     let columns: [(String, KeyPath<CoefficientEstimate, Double?>, Double)] = [
       ("estimate", \.estimate, 1e-8), ("std_error", \.stdError, 1e-8), ("statistic", \.statistic, 1e-8),
       ("p_value", \.pValue, 1e-7), ("conf_low", \.confLow, 1e-8), ("conf_high", \.confHigh, 1e-8),
@@ -48,29 +43,29 @@ struct OLSReferenceTests {
       let expected = try #require(j[key] as? [Any])
       #expect(expected.count == result.coefficients.count)
       for (i, row) in result.coefficients.enumerated() where i < expected.count {
-        expectClose(row[keyPath: path], optionalDouble(expected[i]), rtol: rtol, "\(c.id) \(key)[\(row.term)]")
+        expectClose(row[keyPath: path], number(expected[i]), rtol: rtol, "\(c.id) \(key)[\(row.term)]")
       }
     }
     let vcov = try #require(j["vcov"] as? [[Any]])
     for a in 0..<fit.rank {
       for b in 0..<fit.rank {
         expectClose(
-          result.covariance.matrix[a, b], optionalDouble(vcov[a][b]), rtol: 1e-8,
+          result.covariance.matrix[a, b], number(vcov[a][b]), rtol: 1e-8,
           atol: 1e-12 * abs(result.covariance.matrix[a, a] * result.covariance.matrix[b, b]).squareRoot(),
           "\(c.id) vcov[\(a),\(b)]")
       }
     }
     let s = result.statistics
-    expectClose(s.rSquared, optionalDouble(j["r_squared"]), rtol: 1e-8, "R²")
-    expectClose(s.adjRSquared, optionalDouble(j["adj_r_squared"]), rtol: 1e-8, "adjusted R²")
-    expectClose(s.sigma, optionalDouble(j["sigma"]), rtol: 1e-8, "sigma")
-    expectClose(s.logLik, optionalDouble(j["loglik"]), rtol: 1e-10, "logLik")
-    expectClose(s.aic, optionalDouble(j["aic"]), rtol: 1e-10, "AIC")
-    expectClose(s.bic, optionalDouble(j["bic"]), rtol: 1e-10, "BIC")
-    expectClose(s.fStatistic, optionalDouble(j["wald_f"]), rtol: 1e-8, "Wald F")
-    expectClose(s.fPValue, optionalDouble(j["wald_p"]), rtol: 1e-6, "Wald F p-value")
+    expectClose(s.rSquared, number(j["r_squared"]), rtol: 1e-8, "R²")
+    expectClose(s.adjRSquared, number(j["adj_r_squared"]), rtol: 1e-8, "adjusted R²")
+    expectClose(s.sigma, number(j["sigma"]), rtol: 1e-8, "sigma")
+    expectClose(s.logLik, number(j["loglik"]), rtol: 1e-10, "logLik")
+    expectClose(s.aic, number(j["aic"]), rtol: 1e-10, "AIC")
+    expectClose(s.bic, number(j["bic"]), rtol: 1e-10, "BIC")
+    expectClose(s.fStatistic, number(j["wald_f"]), rtol: 1e-8, "Wald F")
+    expectClose(s.fPValue, number(j["wald_p"]), rtol: 1e-6, "Wald F p-value")
     if result.covariance.spec.name == "classical", let f = j["f_classical"] as? [Any] {
-      expectClose(s.fStatistic, optionalDouble(f[0]), rtol: 1e-8, "summary.lm F")
+      expectClose(s.fStatistic, number(f[0]), rtol: 1e-8, "summary.lm F")
     }
   }
 }

@@ -1,18 +1,12 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 /// The logit and probit cases of `datasets/published.json` (Wooldridge's Table 17.1).
 func publishedGLMCases() -> [ReferenceCase] {
-  let url = repositoryRoot.appendingPathComponent("datasets/published.json")
-  guard let data = try? Data(contentsOf: url),
-    let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-    let cases = root["textbook_cases"] as? [[String: Any]]
-  else { return [] }
-  return cases.compactMap { c in
-    guard let id = c["id"] as? String, let model = c["model"] as? String, GLMModel(rawValue: model) != nil
-    else { return nil }
-    return ReferenceCase(id: id, json: c)
+  referenceCases("datasets/published.json", key: "textbook_cases") { c in
+    (c["model"] as? String).flatMap(GLMModel.init(rawValue:)) != nil
   }
 }
 
@@ -30,7 +24,7 @@ struct PublishedGLMTests {
     let j = c.json
     let path = try #require(j["dataset"] as? String)
     let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-    let frame = try DatasetCache.shared.frame(name)
+    let frame = try FrameCache.shared.dataset(name)
     let modelName = try #require(j["model"] as? String)
     let model = try #require(GLMModel(rawValue: modelName))
     let formula = try #require(j["formula"] as? String)
@@ -46,9 +40,9 @@ struct PublishedGLMTests {
       let mine = try #require(result.coefficients.first { $0.term == term }, "term \(term) missing")
       for (key, value) in [("estimate", mine.estimate), ("std_error", mine.stdError)] {
         let text = try #require(row["\(key)_printed"] as? String)
-        let number = try #require(optionalDouble(row[key]))
+        let reference = try #require(number(row[key]))
         let got = try #require(value)
-        #expect(abs(got - number) <= halfUnit(text) + 1e-12, "\(c.id) \(term) \(key): \(got) vs printed \(text)")
+        #expect(abs(got - reference) <= halfUnit(text) + 1e-12, "\(c.id) \(term) \(key): \(got) vs printed \(text)")
       }
     }
     let stats = try #require(printed["statistics"] as? [String: Any])
@@ -60,7 +54,7 @@ struct PublishedGLMTests {
     ]
     var checked = 0
     for (key, got) in values {
-      guard let text = stats["\(key)_printed"] as? String, let number = optionalDouble(stats[key]) else { continue }
+      guard let text = stats["\(key)_printed"] as? String, let number = number(stats[key]) else { continue }
       #expect(abs(got - number) <= halfUnit(text) + 1e-12, "\(c.id) \(key): \(got) vs printed \(text)")
       checked += 1
     }

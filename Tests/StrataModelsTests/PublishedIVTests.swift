@@ -1,19 +1,12 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 /// The 2SLS cases of `datasets/published.json` (Wooldridge's Examples 15.1, 15.4, 15.5 and the
 /// EACSPD 5.3 instrument set), written in AER's `y ~ x | z` spelling.
 func publishedIVCases() -> [ReferenceCase] {
-  let url = repositoryRoot.appendingPathComponent("datasets/published.json")
-  guard let data = try? Data(contentsOf: url),
-    let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-    let cases = root["textbook_cases"] as? [[String: Any]]
-  else { return [] }
-  return cases.compactMap { c in
-    guard let id = c["id"] as? String, c["model"] as? String == "iv" else { return nil }
-    return ReferenceCase(id: id, json: c)
-  }
+  referenceCases("datasets/published.json", key: "textbook_cases") { c in c["model"] as? String == "iv" }
 }
 
 @Suite("Published 2SLS estimates (datasets/published.json)")
@@ -31,7 +24,7 @@ struct PublishedIVTests {
     let j = c.json
     let path = try #require(j["dataset"] as? String)
     let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-    let frame = try DatasetCache.shared.frame(name)
+    let frame = try FrameCache.shared.dataset(name)
     let options = ModelFrameOptions(subset: j["subset"] as? String, weights: j["weights"] as? String)
     let fit = try InstrumentalVariables.fit(try #require(j["formula"] as? String), data: frame, options: options)
     #expect(try #require(j["vce"] as? String) == "classical")
@@ -43,7 +36,7 @@ struct PublishedIVTests {
       let term = try #require(row["term"] as? String)
       let mine = try #require(result.coefficients.first { $0.term == term }, "term \(term) missing")
       for (key, value) in [("estimate", mine.estimate), ("std_error", mine.stdError)] {
-        guard let text = row["\(key)_printed"] as? String, let number = optionalDouble(row[key]) else { continue }
+        guard let text = row["\(key)_printed"] as? String, let number = number(row[key]) else { continue }
         let got = try #require(value)
         #expect(abs(got - number) <= halfUnit(text) + 1e-12, "\(c.id) \(term) \(key): \(got) vs printed \(text)")
       }
@@ -52,7 +45,7 @@ struct PublishedIVTests {
       let s = result.statistics
       let values: [String: Double] = ["n": Double(s.nobs), "r_squared": s.rSquared, "sigma": s.sigma]
       for (key, got) in values {
-        guard let text = stats["\(key)_printed"] as? String, let number = optionalDouble(stats[key]) else { continue }
+        guard let text = stats["\(key)_printed"] as? String, let number = number(stats[key]) else { continue }
         #expect(abs(got - number) <= halfUnit(text) + 1e-12, "\(c.id) \(key): \(got) vs printed \(text)")
       }
     }

@@ -1,18 +1,12 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 /// The least-squares cases of `datasets/published.json` (Wooldridge's printed tables).
 func publishedOLSCases() -> [ReferenceCase] {
-  let url = repositoryRoot.appendingPathComponent("datasets/published.json")
-  guard let data = try? Data(contentsOf: url),
-    let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-    let cases = root["textbook_cases"] as? [[String: Any]]
-  else { return [] }
-  return cases.compactMap { c in
-    guard let id = c["id"] as? String, let model = c["model"] as? String, model == "ols" || model == "wls"
-    else { return nil }
-    return ReferenceCase(id: id, json: c)
+  referenceCases("datasets/published.json", key: "textbook_cases") { c in
+    ["ols", "wls"].contains(c["model"] as? String ?? "")
   }
 }
 
@@ -38,7 +32,7 @@ struct PublishedOLSTests {
     let j = c.json
     let path = try #require(j["dataset"] as? String)
     let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-    let frame = try DatasetCache.shared.frame(name)
+    let frame = try FrameCache.shared.dataset(name)
     let options = ModelFrameOptions(subset: j["subset"] as? String, weights: j["weights"] as? String)
     let fit = try LeastSquares.fit(try #require(j["formula"] as? String), data: frame, options: options)
     let spec = try covarianceSpec(named: try #require(j["vce"] as? String), clusters: [], frame: frame, fit: fit)
@@ -52,7 +46,7 @@ struct PublishedOLSTests {
       let mine = try #require(result.coefficients.first { $0.term == term }, "term \(term) missing")
       let slack = deviations.contains { $0.hasPrefix(term + " ") } ? 2.0 : 1.0
       for (key, value) in [("estimate", mine.estimate), ("std_error", mine.stdError)] {
-        guard let text = row["\(key)_printed"] as? String, let number = optionalDouble(row[key]) else { continue }
+        guard let text = row["\(key)_printed"] as? String, let number = number(row[key]) else { continue }
         let got = try #require(value)
         #expect(
           abs(got - number) <= slack * halfUnit(text) + 1e-12,
@@ -66,7 +60,7 @@ struct PublishedOLSTests {
         "root_mse": s.sigma, "percent_correctly_predicted": percentCorrectlyPredicted(fit),
       ]
       for (key, got) in values {
-        guard let text = stats["\(key)_printed"] as? String, let number = optionalDouble(stats[key]) else { continue }
+        guard let text = stats["\(key)_printed"] as? String, let number = number(stats[key]) else { continue }
         #expect(abs(got - number) <= halfUnit(text) + 1e-12, "\(c.id) \(key): \(got) vs printed \(text)")
       }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 @Suite("flexwork: the shipped .dta and .csv are the same data")
 struct ShippedDataTests {

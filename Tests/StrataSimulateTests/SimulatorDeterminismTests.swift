@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 @Suite("flexwork simulator: determinism, shipped data, design sanity")
 struct SimulatorDeterminismTests {

@@ -1,10 +1,6 @@
 import Foundation
 import Strata
 
-/// The package root, found from this file's path.
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 /// The population the shipped `datasets/flexwork/flexwork.csv` was drawn from (CODEBOOK §6):
 /// 200,000 workers, seed 7. Drawn once per test process.
 let shippedPopulation: Result<FlexworkPopulation, Error> = Result { try FlexworkPopulation(size: 200_000, seed: 7) }
