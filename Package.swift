@@ -69,7 +69,7 @@ let package = Package(
     .testTarget(
       name: "StrataDesignTests", dependencies: ["Strata", "_StrataTestSupport"]),
     .testTarget(
-      name: "StrataCLITests", dependencies: ["StrataCLI", "_StrataTestSupport"], exclude: ["Snapshots"]),
+      name: "StrataCLITests", dependencies: ["StrataCLI", "StrataReport", "_StrataTestSupport"], exclude: ["Snapshots"]),
     .testTarget(
       name: "StrataSimulateTests", dependencies: ["Strata", "_StrataTestSupport"]),
   ]

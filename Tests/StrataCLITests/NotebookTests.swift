@@ -1,4 +1,5 @@
 import Foundation
+import StrataReport
 import Testing
 import _StrataTestSupport
 
@@ -35,33 +36,18 @@ func notebookSteps() -> [NotebookStep] {
   return steps
 }
 
-/// Splits a command line as a POSIX shell would for plain words and single/double quotes.
-func shellWords(_ line: String) -> [String] {
-  var words: [String] = []
-  var current = ""
-  var inWord = false
-  var quote: Character?
-  for ch in line {
-    if let q = quote {
-      if ch == q { quote = nil } else { current.append(ch) }
-    } else if ch == "'" || ch == "\"" {
-      quote = ch
-      inWord = true
-    } else if ch == " " {
-      if inWord { words.append(current) }
-      current = ""
-      inWord = false
-    } else {
-      current.append(ch)
-      inWord = true
-    }
-  }
-  if inWord { words.append(current) }
-  return words
-}
 
 @Suite("notebooks-cli walkthroughs stay true")
 struct NotebookTests {
+  /// The one splitter of notebook, walkthrough and published-case commands.
+  @Test func shellWordsSplitsAsTheShell() {
+    #expect(shellWords(#"strata fit ols 'y ~ x + I(x^2)' --data "my file.csv""#)
+      == ["strata", "fit", "ols", "y ~ x + I(x^2)", "--data", "my file.csv"])
+    #expect(shellWords(#"a\ b  'c\d' "e\"f" g"# + "\tx\ny") == ["a b", #"c\d"#, #"e"f"#, "g", "x", "y"])
+    #expect(shellWords("--subpop 'stype != \"E\"' ''") == ["--subpop", "stype != \"E\"", ""])
+    #expect(shellWords("   ").isEmpty)
+  }
+
   @Test func notebooksHaveSteps() {
     #expect(notebookSteps().count >= 5)
   }

@@ -72,7 +72,7 @@ struct NotebookRunCommand: ParsableCommand {
         func fail(_ message: String) -> NotebookError {
           .blockFailed(notebook: notebook, block: block.number, line: command.line, command: command.text, message: message)
         }
-        var words = notebookWords(command.text).map { $0.replacingOccurrences(of: "$WORK", with: work) }
+        var words = shellWords(command.text).map { $0.replacingOccurrences(of: "$WORK", with: work) }
         guard words.first == "strata" else { throw fail("a strata block holds strata commands") }
         words.removeFirst()
         let sub = words.first ?? ""
@@ -154,41 +154,3 @@ func captureStandardOutput(_ body: () throws -> Void) throws -> String {
   return String(decoding: data, as: UTF8.self)
 }
 
-/// Splits a command line as a POSIX shell does for plain words, single and double quotes and
-/// backslash escapes outside single quotes.
-func notebookWords(_ line: String) -> [String] {
-  var words: [String] = []
-  var current = ""
-  var inWord = false
-  var quote: Character?
-  var escaped = false
-  for ch in line {
-    if escaped {
-      current.append(ch)
-      escaped = false
-    } else if let q = quote {
-      if ch == q {
-        quote = nil
-      } else if ch == "\\" && q == "\"" {
-        escaped = true
-      } else {
-        current.append(ch)
-      }
-    } else if ch == "\\" {
-      escaped = true
-      inWord = true
-    } else if ch == "'" || ch == "\"" {
-      quote = ch
-      inWord = true
-    } else if ch == " " || ch == "\t" {
-      if inWord { words.append(current) }
-      current = ""
-      inWord = false
-    } else {
-      current.append(ch)
-      inWord = true
-    }
-  }
-  if inWord { words.append(current) }
-  return words
-}

@@ -234,27 +234,3 @@ enum CaseError: Error, CustomStringConvertible {
   }
 }
 
-/// Splits a command line as a POSIX shell does for plain words and single or double quotes.
-func shellWords(_ line: String) -> [String] {
-  var words: [String] = []
-  var current = ""
-  var inWord = false
-  var quote: Character?
-  for ch in line {
-    if let q = quote {
-      if ch == q { quote = nil } else { current.append(ch) }
-    } else if ch == "'" || ch == "\"" {
-      quote = ch
-      inWord = true
-    } else if ch == " " || ch == "\t" || ch == "\n" {
-      if inWord { words.append(current) }
-      current = ""
-      inWord = false
-    } else {
-      current.append(ch)
-      inWord = true
-    }
-  }
-  if inWord { words.append(current) }
-  return words
-}
