@@ -116,39 +116,9 @@ public struct Scenario: Sendable {
   }
 }
 
-/// The ranges between top-level `separator`s (outside quotes, backquotes and brackets).
-private func splitTopLevel(_ chars: [Character], at separator: Character) -> [Range<Int>] {
-  var pieces: [Range<Int>] = []
-  var start = 0
-  var depth = 0
-  var quote: Character?
-  var i = 0
-  while i < chars.count {
-    let c = chars[i]
-    if let q = quote {
-      if c == "\\" {
-        i += 1
-      } else if c == q {
-        quote = nil
-      }
-    } else if c == "\"" || c == "'" || c == "`" {
-      quote = c
-    } else if c == "(" || c == "[" {
-      depth += 1
-    } else if c == ")" || c == "]" {
-      depth -= 1
-    } else if c == separator && depth == 0 {
-      pieces.append(start..<i)
-      start = i + 1
-    }
-    i += 1
-  }
-  pieces.append(start..<chars.count)
-  return pieces
-}
-
-/// The offset of the assignment `=` in `range` (top level, not part of `==`, `<=`, `>=`, `!=`).
-private func assignmentOperator(_ chars: [Character], in range: Range<Int>) -> Int? {
+/// The offsets in `range` that lie outside quotes, backquotes and brackets, in order.
+private func topLevelOffsets(_ chars: [Character], in range: Range<Int>) -> [Int] {
+  var offsets: [Int] = []
   var depth = 0
   var quote: Character?
   var i = range.lowerBound
@@ -166,18 +136,34 @@ private func assignmentOperator(_ chars: [Character], in range: Range<Int>) -> I
       depth += 1
     } else if c == ")" || c == "]" {
       depth -= 1
-    } else if c == "=" && depth == 0 {
-      let before = i > range.lowerBound ? chars[i - 1] : " "
-      let after = i + 1 < range.upperBound ? chars[i + 1] : " "
-      if after == "=" {
-        i += 2
-        continue
-      }
-      if !"<>!=".contains(before) { return i }
+    } else if depth == 0 {
+      offsets.append(i)
     }
     i += 1
   }
-  return nil
+  return offsets
+}
+
+/// The ranges between top-level `separator`s (outside quotes, backquotes and brackets).
+private func splitTopLevel(_ chars: [Character], at separator: Character) -> [Range<Int>] {
+  var pieces: [Range<Int>] = []
+  var start = 0
+  for i in topLevelOffsets(chars, in: 0..<chars.count) where chars[i] == separator {
+    pieces.append(start..<i)
+    start = i + 1
+  }
+  pieces.append(start..<chars.count)
+  return pieces
+}
+
+/// The offset of the assignment `=` in `range` (top level, not part of `==`, `<=`, `>=`, `!=`).
+private func assignmentOperator(_ chars: [Character], in range: Range<Int>) -> Int? {
+  topLevelOffsets(chars, in: range).first { i in
+    guard chars[i] == "=" else { return false }
+    let before = i > range.lowerBound ? chars[i - 1] : " "
+    let after = i + 1 < range.upperBound ? chars[i + 1] : " "
+    return after != "=" && before != "=" && !"<>!".contains(before)
+  }
 }
 
 /// The first non-blank offset in `range` (its start if all blank).
