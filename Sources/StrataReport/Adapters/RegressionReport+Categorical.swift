@@ -24,18 +24,7 @@ extension RegressionReport {
     if let l = s.likelihood {
       out += "Log-likelihood: \(sig(s.logLik, 7)),  AIC: \(sig(s.aic, 7)),  BIC: \(sig(s.bic, 7))\n"
       out += "Residual deviance: \(sig(l.deviance, 7)),  Null deviance: \(sig(l.nullDeviance, 7))\n"
-      var line = "McFadden pseudo R-squared: \(sig(l.pseudoRSquared, 4))"
-      if let lr = l.lrStatistic, let df = l.lrDF {
-        line += ",  LR chi2(\(df)): \(sig(lr, 6)),  p-value: \(NumberFormat.pValue(l.lrPValue))"
-      }
-      out += line + "\n"
-      switch r.covariance.spec {
-      case .classical, .oim: break
-      default:
-        if let w = l.waldStatistic, let df = l.waldDF {
-          out += "Wald chi2(\(df)): \(sig(w, 6)),  p-value: \(NumberFormat.pValue(l.waldPValue))\n"
-        }
-      }
+      out += likelihoodTestLines(l, covariance: r.covariance)
       out += "Newton: \(l.converged ? "converged" : "NOT converged") in \(l.iterations) iterations (analytic Hessian).\n"
     }
     if !f.diagnostics.isEmpty {

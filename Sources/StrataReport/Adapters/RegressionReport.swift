@@ -168,6 +168,25 @@ public enum RegressionReport {
   }
 
   /// The title line of a GLM report.
+  /// The McFadden pseudo R², LR test and (with a non-classical variance) Wald test lines shared by
+  /// GLM and categorical-outcome reports.
+  static func likelihoodTestLines(_ l: LikelihoodStatistics, covariance: CovarianceEstimate) -> String {
+    let sig = NumberFormat.significant
+    var out = "McFadden pseudo R-squared: \(sig(l.pseudoRSquared, 4))"
+    if let lr = l.lrStatistic, let df = l.lrDF {
+      out += ",  LR chi2(\(df)): \(sig(lr, 6)),  p-value: \(NumberFormat.pValue(l.lrPValue))"
+    }
+    out += "\n"
+    switch covariance.spec {
+    case .classical, .oim: break
+    default:
+      if let w = l.waldStatistic, let df = l.waldDF {
+        out += "Wald chi2(\(df)): \(sig(w, 6)),  p-value: \(NumberFormat.pValue(l.waldPValue))\n"
+      }
+    }
+    return out
+  }
+
   static func glmTitle(_ kind: Fit.Kind) -> String {
     switch kind {
     case .logit: return "Logistic regression (logit: binomial family, logit link)"
@@ -204,18 +223,7 @@ public enum RegressionReport {
         out += "Log-likelihood: \(sig(s.logLik, 7)),  AIC: \(sig(s.aic, 7)),  BIC: \(sig(s.bic, 7))\n"
       }
       out += "Deviance: \(sig(l.deviance, 7)) on \(l.dfResidual) DF,  Null deviance: \(sig(l.nullDeviance, 7)) on \(l.dfNull) DF\n"
-      var line = "McFadden pseudo R-squared: \(sig(l.pseudoRSquared, 4))"
-      if let lr = l.lrStatistic, let df = l.lrDF {
-        line += ",  LR chi2(\(df)): \(sig(lr, 6)),  p-value: \(NumberFormat.pValue(l.lrPValue))"
-      }
-      out += line + "\n"
-      switch r.covariance.spec {
-      case .classical, .oim: break
-      default:
-        if let w = l.waldStatistic, let df = l.waldDF {
-          out += "Wald chi2(\(df)): \(sig(w, 6)),  p-value: \(NumberFormat.pValue(l.waldPValue))\n"
-        }
-      }
+      out += likelihoodTestLines(l, covariance: r.covariance)
       if f.kind == .poisson {
         out += "Dispersion (Pearson chi2 / df): \(sig(l.dispersion, 4))  (> 1 suggests overdispersion; use robust errors)\n"
       } else if l.isQuasiLikelihood {
