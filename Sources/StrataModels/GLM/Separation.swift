@@ -15,31 +15,44 @@ enum Separation {
   static func singleTerm(x: Matrix, names: [String], y: [Double], hasIntercept: Bool) -> EstimationError? {
     let n = x.rows
     for j in 0..<x.cols {
-      // Up to three distinct values and the range of the column within each outcome.
-      // Also the outcome counts of the first three distinct values (y is 0/1 here), so that a
-      // two-valued column needs no second pass.
-      var values: [Double] = []
-      var ones = [0, 0, 0]
-      var zeros = [0, 0, 0]
-      var min0 = Double.infinity, max0 = -Double.infinity, min1 = Double.infinity, max1 = -Double.infinity
+      // The first two distinct values (and whether there is a third), their outcome counts (y is
+      // 0/1 here, so a two-valued column needs no second pass), and the column's range within
+      // each outcome: one pass over the column.
+      guard n > 0 else { continue }
       let column = x.storage.span
+      let outcome = y.span
       let base = j * n
+      let v0 = column[base]
+      var v1 = v0
+      var distinct = 1
+      var ones = [0, 0]
+      var zeros = [0, 0]
+      var min0 = Double.infinity, max0 = -Double.infinity, min1 = Double.infinity, max1 = -Double.infinity
       for i in 0..<n {
         let v = column[base + i]
-        var k = 0
-        while k < values.count && values[k] != v { k += 1 }
-        if k == values.count && values.count < 3 { values.append(v) }
-        if k < 3 {
-          if y[i] == 1 { ones[k] += 1 } else { zeros[k] += 1 }
+        let success = outcome[i] == 1
+        if distinct < 3 {
+          var k = v == v0 ? 0 : (distinct == 2 && v == v1 ? 1 : 2)
+          if k == 2 && distinct == 1 {
+            v1 = v
+            distinct = 2
+            k = 1
+          } else if k == 2 {
+            distinct = 3
+          }
+          if k < 2 {
+            if success { ones[k] += 1 } else { zeros[k] += 1 }
+          }
         }
-        if y[i] == 1 {
-          if v < min1 { min1 = v }
-          if v > max1 { max1 = v }
+        if success {
+          min1 = Swift.min(min1, v)
+          max1 = Swift.max(max1, v)
         } else {
-          if v < min0 { min0 = v }
-          if v > max0 { max0 = v }
+          min0 = Swift.min(min0, v)
+          max0 = Swift.max(max0, v)
         }
       }
+      let values = distinct == 1 ? [v0] : (distinct == 2 ? [v0, v1] : [v0, v1, .nan])
       if values.count < 2 { continue }  // the intercept or a constant column
       let name = names[j]
       if values.count == 2 {
