@@ -132,6 +132,12 @@ public struct ReplicateDesign: Sendable {
     }
     let rscales = try resolvedRscales(spec.rscales, count: r)
     var scale = spec.scale
+    if spec.scale != nil, [.brr, .fay, .sdr].contains(spec.type) {
+      // R's svrepdesign overrides a given scale for these types; say so instead of ignoring it.
+      throw DesignError.invalidOption(
+        "a scale does not apply to \(spec.type.rawValue) replicates: it is fixed (BRR 1/R, Fay 1/(R(1 - rho)^2), SDR 4/R); "
+          + "drop --scale, or use --rscales for per-replicate factors")
+    }
     switch spec.type {
     case .brr:
       if !(r == 2 || r % 4 == 0) { throw DesignError.replicateCount(expected: "2 or a multiple of 4 (a Hadamard order) for BRR", found: r) }

@@ -11,6 +11,8 @@ public enum EstimationError: Error, Sendable, Equatable {
   /// Fewer observations than estimable coefficients.
   case noResidualDegreesOfFreedom(observations: Int, coefficients: Int)
   /// An iterative fit stopped before converging.
+  /// `lastChange` is the last relative deviance change, or NaN for Newton fits that stop on the
+  /// decrement instead (ordered and multinomial models), which the message then leaves out.
   case notConverged(iterations: Int, lastChange: Double)
   /// Some regressors separate the outcome perfectly.
   case perfectSeparation(terms: [String])
@@ -64,7 +66,8 @@ extension EstimationError: CustomStringConvertible {
     case .noResidualDegreesOfFreedom(let n, let k):
       return "\(n) observation(s) for \(k) estimable coefficient(s): no residual degrees of freedom"
     case .notConverged(let iterations, let lastChange):
-      return "the fit did not converge after \(iterations) iterations (last relative deviance change \(lastChange)); "
+      let change = lastChange.isFinite ? " (last relative deviance change \(lastChange))" : ""
+      return "the fit did not converge after \(iterations) iterations\(change); "
         + "raise --maxiter, rescale regressors with very different magnitudes, or look for separation "
         + "(a term that predicts the outcome exactly)"
     case .perfectSeparation(let terms):

@@ -141,6 +141,26 @@ struct BadDesignTests {
       ["mean", "y", "--data", try data(rows), "--strata", "h", "--psu", "c", "--fpc", "N"], "over 100% sampling")
   }
 
+  /// Options the saved declaration already fixes, or that a replicate type overrides, are errors
+  /// rather than silently dropped.
+  @Test func ignoredOptionsAreRefused() throws {
+    let csv = try data(good)
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("design-\(UUID().uuidString).json").path
+    let set = try runStrata(["svyset", "--data", csv, "--weights", "w", "--strata", "h", "--psu", "c", "--save", path])
+    #expect(set.status == 0, "\(set.stderr)")
+    for (extra, fragment) in [
+      (["--nest"], "do not combine it with --nest"),
+      (["--lonely-psu", "adjust", "--mse"], "do not combine it with --lonely-psu, --mse"),
+      (["--weights", "w"], "carries its own weights; drop --weights w"),
+    ] {
+      let run = try runStrata(["mean", "y", "--data", csv, "--design", path] + extra)
+      #expect(run.status != 0 && run.stderr.contains(fragment), "\(extra): \(run.stderr)")
+    }
+    let brr = try runStrata(
+      ["mean", "y", "--data", csv, "--weights", "w", "--repweights", "r*", "--reptype", "brr", "--scale", "2"])
+    #expect(brr.status != 0 && brr.stderr.contains("a scale does not apply to brr replicates"), "\(brr.stderr)")
+  }
+
   @Test func wrongReplicateCount() throws {
     try expectError(
       ["mean", "y", "--data", try data(good), "--weights", "w", "--repweights", "r*", "--reptype", "brr"],

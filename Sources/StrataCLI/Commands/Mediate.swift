@@ -33,8 +33,8 @@ struct MediateCommand: ParsableCommand {
 
   /// Bootstrap replicates and seed: the design group's `--reps` (default 50, as Stata's
   /// `bootstrap`) and `--seed`.
-  var reps: Int { options.design.reps }
-  var seed: UInt64 { options.design.seed }
+  var reps: Int { options.design.reps ?? 50 }
+  var seed: UInt64 { options.design.seed ?? 1 }
 
   func validate() throws {
     if options.split != nil { throw ValidationError("--split does not apply to mediate") }

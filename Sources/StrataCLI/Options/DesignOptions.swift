@@ -43,10 +43,10 @@ struct DesignStructureOptions: ParsableArguments {
   @Flag(help: "PSU ids are unique only within strata (R nest = TRUE).")
   var nest = false
 
-  @Option(name: .customLong("lonely-psu"), help: "Single-PSU strata (R survey.lonely.psu).")
-  var lonelyPSU: LonelyPSURule = .fail
+  @Option(name: .customLong("lonely-psu"), help: "Single-PSU strata (R survey.lonely.psu); default fail.")
+  var lonelyPSU: LonelyPSURule?
 
-  @Option(help: "Domain (subpopulation) as an R expression; the full design is kept (unlike a subset).")
+  @Option(help: "Domain (subpopulation) as an R expression; the full design is kept for the variance.")
   var subpop: String?
 
   @Option(help: "Replicate-weight columns: a comma list or a pattern such as 'repw*'.")
@@ -70,11 +70,11 @@ struct DesignStructureOptions: ParsableArguments {
   @Option(help: "Build replicate weights from the design (R as.svrepdesign): jk1, brr, fay or bootstrap.")
   var replicate: ReplicateType?
 
-  @Option(help: "Number of bootstrap replicates for --replicate bootstrap.")
-  var reps: Int = 50
+  @Option(help: "Number of bootstrap replicates for --replicate bootstrap and `strata mediate` (default 50).")
+  var reps: Int?
 
-  @Option(help: "Seed of the bootstrap generator.")
-  var seed: UInt64 = 1
+  @Option(help: "Seed of the bootstrap generator (--replicate bootstrap, `strata mediate`; default 1).")
+  var seed: UInt64?
 
   @Option(help: "Read the design declaration saved by `strata svyset --save`.")
   var design: String?
@@ -89,22 +89,40 @@ struct DesignStructureOptions: ParsableArguments {
   }
 
   func validate() throws {
-    if design != nil && (strata != nil || psu != nil || fpc != nil || repweights != nil || replicate != nil) {
-      throw ValidationError("--design reads a saved declaration; do not combine it with --strata/--psu/--fpc/--repweights/--replicate")
+    if design != nil {
+      let given: [(String, Bool)] = [
+        ("--strata", strata != nil), ("--psu", psu != nil), ("--fpc", fpc != nil), ("--nest", nest),
+        ("--lonely-psu", lonelyPSU != nil), ("--repweights", repweights != nil), ("--reptype", reptype != nil),
+        ("--scale", scale != nil), ("--rscales", rscales != nil), ("--rho", rho != nil), ("--mse", mse),
+        ("--replicate", replicate != nil),
+      ]
+      let clashing = given.filter(\.1).map(\.0)
+      if !clashing.isEmpty {
+        throw ValidationError(
+          "--design reads a saved declaration; do not combine it with \(clashing.joined(separator: ", ")) "
+            + "(save a new declaration with `strata svyset ... --save FILE` instead)")
+      }
     }
     if repweights != nil && (strata != nil || psu != nil || fpc != nil || replicate != nil) {
       throw ValidationError("--repweights declares a replicate design; drop --strata/--psu/--fpc/--replicate")
     }
     if reptype != nil && repweights == nil { throw ValidationError("--reptype goes with --repweights") }
-    if reps < 2 { throw ValidationError("--reps must be at least 2") }
+    if let reps, reps < 2 { throw ValidationError("--reps must be at least 2") }
     if let rho, !(rho >= 0 && rho < 1) { throw ValidationError("--rho must be in [0, 1)") }
   }
 
   /// The declaration the flags (or the saved file) describe.
   func specification(weights: String?) throws -> DesignSpecification {
-    if let design { return try DesignSpecification.load(from: design) }
+    if let design {
+      if let weights {
+        throw ValidationError(
+          "--design \(design) carries its own weights; drop --weights \(weights) (or save a declaration with them)")
+      }
+      return try DesignSpecification.load(from: design)
+    }
     var spec = DesignSpecification(
-      weights: weights, strata: strata, psu: Self.list(psu), fpc: Self.list(fpc), nest: nest, lonelyPSU: lonelyPSU)
+      weights: weights, strata: strata, psu: Self.list(psu), fpc: Self.list(fpc), nest: nest,
+      lonelyPSU: lonelyPSU ?? .fail)
     if let repweights {
       var rs: [Double]?
       if rscales != nil {
@@ -117,7 +135,8 @@ struct DesignStructureOptions: ParsableArguments {
         columns: Self.list(repweights), type: reptype ?? .brr, scale: scale, rscales: rs, rho: rho, mse: mse)
     }
     if let replicate {
-      spec.buildReplicates = ReplicateConstruction(type: replicate, replicates: reps, seed: seed, rho: rho, mse: mse)
+      spec.buildReplicates = ReplicateConstruction(
+        type: replicate, replicates: reps ?? 50, seed: seed ?? 1, rho: rho, mse: mse)
     }
     return spec
   }
