@@ -53,7 +53,11 @@ func designCovariance(of fit: Fit, bread: Matrix, request: DesignVariance, spec:
   case .replicate(let d):
     matrix = try d.variance(rows: fit.rows, estimate: request.refit).covariance
   }
-  let designDF = request.design.degreesOfFreedom(rows: fit.rows)
+  // R: degf() of the design restricted to the estimation rows (svyglm's subset design), less
+  // p − 1. Stata: the full design's df, as `svy, subpop()` (and as the descriptive commands).
+  let designDF = request.convention == .r
+    ? request.design.degreesOfFreedom(rows: fit.rows)
+    : request.design.degreesOfFreedom(rows: Array(0..<request.design.rowCount))
   let df = request.convention == .r ? designDF + 1 - k : designDF
   var estimate = CovarianceEstimate(
     matrix: matrix, spec: spec, degreesOfFreedom: Double(max(df, 1)), clusterCounts: [])

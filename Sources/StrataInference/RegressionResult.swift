@@ -57,12 +57,21 @@ public struct LikelihoodStatistics: Sendable {
   public var waldStatistic: Double?
   public var waldDF: Int?
   public var waldPValue: Double?
+  /// Under a design-based variance, the Wald test as an F with denominator df `waldFDF2`
+  /// (R `regTermTest`: W/q on the fit's df; Stata `svy`: the adjusted (d − q + 1)W/(dq) on
+  /// d − q + 1); nil otherwise. Design fits report no LR test, AIC or BIC: the sampling-weighted
+  /// log-likelihood is a pseudo-likelihood.
+  public var waldF: Double?
+  public var waldFDF2: Double?
+  public var waldFPValue: Double?
   /// Pearson χ² and the dispersion statistic Pearson χ² / (n − rank) (for Poisson: > 1 signals
   /// overdispersion; for quasi-likelihood fits it is the dispersion used by the classical variance).
   public var pearsonChiSquare: Double
   public var dispersion: Double
   /// Whether the log-likelihood is a quasi-likelihood (fractional models): AIC, BIC and LR are NaN/nil.
   public var isQuasiLikelihood: Bool
+  /// Whether the statistics come from a design-based fit (LR, AIC and BIC are then not reported).
+  public var isDesignBased: Bool { waldF != nil }
   /// IRLS iterations, convergence and tolerance.
   public var iterations: Int
   public var converged: Bool
@@ -162,8 +171,11 @@ extension FitStatistics {
     let nd = Double(n)
     logLik = 0.5 * (sumLogW - nd * (log(2 * Double.pi) + 1 - log(nd) + log(rss)))
     let params = Double(fit.rank + 1)
-    aic = -2 * logLik + 2 * params
-    bic = -2 * logLik + log(nd) * params
+    // Under a design the weighted normal log-likelihood is a pseudo-likelihood: no AIC or BIC
+    // (svyglm and Stata's svy report none).
+    let design = covariance.designDegreesOfFreedom != nil
+    aic = design ? .nan : -2 * logLik + 2 * params
+    bic = design ? .nan : -2 * logLik + log(nd) * params
 
     // Wald F test that every non-intercept coefficient is zero, with the chosen covariance.
     let slopes = fit.kept.indices.filter { fit.terms[fit.kept[$0]] != "(Intercept)" }
@@ -171,12 +183,13 @@ extension FitStatistics {
       slopes.map { fit.coefficients[fit.kept[$0]] })
     {
       let b = slopes.map { fit.coefficients[fit.kept[$0]] }
-      let q = Double(slopes.count)
-      let f = zip(b, vb).reduce(0) { $0 + $1.0 * $1.1 } / q
+      let w = zip(b, vb).reduce(0) { $0 + $1.0 * $1.1 }
+      let (f, df2) = designWaldF(w, q: slopes.count, covariance: covariance)
+        ?? (w / Double(slopes.count), covariance.degreesOfFreedom)
       fStatistic = f
       fDF1 = slopes.count
-      fDF2 = covariance.degreesOfFreedom
-      fPValue = FisherF(df1: q, df2: covariance.degreesOfFreedom).sf(f)
+      fDF2 = df2
+      fPValue = FisherF(df1: Double(slopes.count), df2: df2).sf(f)
     }
   }
 }
@@ -193,12 +206,13 @@ extension FitStatistics {
     sigma = .nan
     logLik = glm.logLik
     let params = Double(fit.rank)
-    aic = quasi ? .nan : -2 * glm.logLik + 2 * params
-    bic = quasi ? .nan : -2 * glm.logLik + log(Double(n)) * params
+    let design = covariance.designDegreesOfFreedom != nil
+    aic = quasi || design ? .nan : -2 * glm.logLik + 2 * params
+    bic = quasi || design ? .nan : -2 * glm.logLik + log(Double(n)) * params
     let slopeDF = fit.rank - (fit.hasIntercept ? 1 : 0)
     var lr: Double?
     var lrP: Double?
-    if !quasi && slopeDF > 0 {
+    if !quasi && !design && slopeDF > 0 {
       let value = 2 * (glm.logLik - glm.nullLogLik)
       lr = value
       lrP = ChiSquared(df: Double(slopeDF)).sf(value)
@@ -206,17 +220,39 @@ extension FitStatistics {
     var wald: Double?
     var waldP: Double?
     var waldDF: Int?
+    var designF: (f: Double, df2: Double)?
     if let (value, q) = waldStatistic(fit: fit, covariance: covariance) {
       wald = value
       waldDF = q
       waldP = ChiSquared(df: Double(q)).sf(value)
+      designF = designWaldF(value, q: q, covariance: covariance)
     }
     likelihood = LikelihoodStatistics(
       deviance: glm.deviance, dfResidual: fit.dfResidual, nullDeviance: glm.nullDeviance, dfNull: glm.dfNull,
       nullLogLik: glm.nullLogLik, pseudoRSquared: 1 - glm.logLik / glm.nullLogLik, lrStatistic: lr,
       lrDF: lr == nil ? nil : slopeDF, lrPValue: lrP, waldStatistic: wald, waldDF: waldDF, waldPValue: waldP,
+      waldF: designF?.f, waldFDF2: designF?.df2,
+      waldFPValue: designF.flatMap { d in waldDF.map { FisherF(df1: Double($0), df2: d.df2).sf(d.f) } },
       pearsonChiSquare: glm.pearsonChiSquare, dispersion: glm.pearsonChiSquare / Double(fit.dfResidual),
       isQuasiLikelihood: quasi, iterations: glm.iterations, converged: glm.converged, tolerance: glm.tolerance)
+  }
+}
+
+/// The design-based Wald F of a χ² statistic `w` on `q` df and its denominator df, or nil when
+/// the covariance is not design-based: R `regTermTest(method = "Wald")` takes `w/q` on the fit's
+/// residual df (svyglm's degf − p + 1); Stata's `svy` adjusted Wald test takes
+/// `(d − q + 1) w / (d q)` on `d − q + 1`, with `d` the design df.
+func designWaldF(_ w: Double, q: Int, covariance: CovarianceEstimate) -> (f: Double, df2: Double)? {
+  guard case .design(let request) = covariance.spec, let d = covariance.designDegreesOfFreedom else { return nil }
+  let qd = Double(q)
+  switch request.convention {
+  case .r:
+    return (w / qd, covariance.degreesOfFreedom)
+  case .stata:
+    let dd = Double(d)
+    let df2 = dd - qd + 1
+    guard df2 > 0 else { return nil }
+    return (w * df2 / (dd * qd), df2)
   }
 }
 

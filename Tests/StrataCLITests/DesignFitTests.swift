@@ -8,7 +8,7 @@ func svyglmCases() -> [ReferenceCase] { referenceCases("Tests/Fixtures/svyglm/sv
 @Suite("strata fit --vce design against R svyglm")
 struct DesignFitTests {
   @Test func fixtureIsPresent() {
-    #expect(svyglmCases().count == 14)
+    #expect(svyglmCases().count == 16)
   }
 
   /// Linear models are closed form: 1e-8 relative. GLMs are iterative (R refitted with
@@ -28,6 +28,19 @@ struct DesignFitTests {
     let design = try #require(vce["design"] as? [String: Any])
     #expect(design["df"] as? Int == c.json["design_df"] as? Int)
     let rtol = args[1] == "ols" ? 1e-8 : 1e-6
+    // The model Wald test: R regTermTest (F = W/q on the fit's df) or Stata's adjusted F.
+    let fitStats = try #require(doc["fit"] as? [String: Any])
+    let wald = try #require(c.json["wald_f"] as? [Double])
+    let (fKey, dfKey, pKey) = args[1] == "ols" ? ("statistic", "df_denominator", "p_value") : ("wald_f", "wald_f_df2", "wald_f_p_value")
+    expectClose((fitStats[fKey] as? NSNumber)?.doubleValue, wald[0], rtol: rtol, "\(c.id) Wald F")
+    #expect((fitStats[dfKey] as? NSNumber)?.doubleValue == wald[2], "\(c.id) Wald F denominator df")
+    // p-values compared on the log scale: far in the tail (flexwork: 3e-129) a 1e-7 relative
+    // difference in F moves p by ~1e-5 relative.
+    expectClose(
+      (fitStats[pKey] as? NSNumber).map { log($0.doubleValue) }, log(wald[3]), rtol: max(rtol, 1e-7), "\(c.id) Wald F log p-value")
+    if args[1] != "ols" {
+      #expect(fitStats["lr_statistic"] is NSNull && fitStats["AIC"] is NSNull, "\(c.id): no LR test or AIC under a design")
+    }
     for key in ["estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"] {
       let expected = try #require(c.json[key] as? [Double])
       for (row, e) in zip(rows, expected) {

@@ -22,7 +22,11 @@ extension RegressionReport {
     if c.base == nil { out += "Cut points k|k+1: P(y <= k) = F(cut - xb).\n" }
     out += "\n"
     if let l = s.likelihood {
-      out += "Log-likelihood: \(sig(s.logLik, 7)),  AIC: \(sig(s.aic, 7)),  BIC: \(sig(s.bic, 7))\n"
+      if l.isDesignBased {
+        out += "Log pseudolikelihood: \(sig(s.logLik, 7))  (sampling-weighted: no LR test, AIC or BIC under a design)\n"
+      } else {
+        out += "Log-likelihood: \(sig(s.logLik, 7)),  AIC: \(sig(s.aic, 7)),  BIC: \(sig(s.bic, 7))\n"
+      }
       out += "Residual deviance: \(sig(l.deviance, 7)),  Null deviance: \(sig(l.nullDeviance, 7))\n"
       out += likelihoodTestLines(l, covariance: r.covariance)
       out += "Newton: \(l.converged ? "converged" : "NOT converged") in \(l.iterations) iterations (analytic Hessian).\n"
@@ -48,6 +52,7 @@ extension RegressionReport {
       ("lr_statistic", .num(l.lrStatistic)), ("lr_df", l.lrDF.map { .int($0) } ?? .null),
       ("lr_p_value", .num(l.lrPValue)), ("wald_statistic", .num(l.waldStatistic)),
       ("wald_df", l.waldDF.map { .int($0) } ?? .null), ("wald_p_value", .num(l.waldPValue)),
+      ("wald_f", .num(l.waldF)), ("wald_f_df2", .num(l.waldFDF2)), ("wald_f_p_value", .num(l.waldFPValue)),
       ("iterations", .int(l.iterations)), ("converged", .bool(l.converged)),
     ]
   }

@@ -120,6 +120,7 @@ public enum RegressionReport {
         ("lr_statistic", .num(l.lrStatistic)), ("lr_df", l.lrDF.map { .int($0) } ?? .null),
         ("lr_p_value", .num(l.lrPValue)), ("wald_statistic", .num(l.waldStatistic)),
         ("wald_df", l.waldDF.map { .int($0) } ?? .null), ("wald_p_value", .num(l.waldPValue)),
+        ("wald_f", .num(l.waldF)), ("wald_f_df2", .num(l.waldFDF2)), ("wald_f_p_value", .num(l.waldFPValue)),
         ("pearson_chi2", .num(l.pearsonChiSquare)), ("dispersion", .num(l.dispersion)),
         ("iterations", .int(l.iterations)), ("converged", .bool(l.converged)), ("tolerance", .num(l.tolerance)),
       ]
@@ -177,6 +178,10 @@ public enum RegressionReport {
       out += ",  LR chi2(\(df)): \(sig(lr, 6)),  p-value: \(NumberFormat.pValue(l.lrPValue))"
     }
     out += "\n"
+    if let f = l.waldF, let df = l.waldDF, let df2 = l.waldFDF2 {
+      out += "Design-based Wald F(\(df), \(sig(df2, 6))): \(sig(f, 6)),  p-value: \(NumberFormat.pValue(l.waldFPValue))\n"
+      return out
+    }
     switch covariance.spec {
     case .classical, .oim: break
     default:
@@ -219,6 +224,8 @@ public enum RegressionReport {
     if let l = s.likelihood {
       if l.isQuasiLikelihood {
         out += "Quasi-log-likelihood (Bernoulli): \(sig(s.logLik, 7))\n"
+      } else if l.isDesignBased {
+        out += "Log pseudolikelihood: \(sig(s.logLik, 7))  (sampling-weighted: no LR test, AIC or BIC under a design)\n"
       } else {
         out += "Log-likelihood: \(sig(s.logLik, 7)),  AIC: \(sig(s.aic, 7)),  BIC: \(sig(s.bic, 7))\n"
       }

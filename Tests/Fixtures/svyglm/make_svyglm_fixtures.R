@@ -28,20 +28,49 @@ str <- function(x) paste0("\"", gsub("\"", "\\\\\"", x), "\"")
 strvec <- function(x) paste0("[", paste(str(x), collapse = ", "), "]")
 
 out <- c()
-add <- function(id, design, formula, family, args, convention = "r") {
+add <- function(id, design, formula, family, args, convention = "r", full_df = NULL) {
   # IRLS to the actual optimum (glm's default epsilon = 1e-8 stops early); gaussian is closed form.
   fit <- svyglm(as.formula(formula), design = design, family = family,
                 control = glm.control(epsilon = 1e-14, maxit = 100))
-  b <- coef(fit); V <- vcov(fit); se <- sqrt(diag(V))
+  b <- coef(fit); V <- vcov(fit)
+  if (convention == "stata" && family$link == "probit") {
+    # Stata's svy: probit uses the observed information as the bread (svyglm: the expected one,
+    # which equals it for canonical links only): influence = scores %*% solve(H_observed), then
+    # the same linearization (survey:::svyrecvar).
+    X <- model.matrix(fit); y <- fit$y; eta <- drop(X %*% b); w <- weights(fit$survey.design)[!is.na(fit$fitted.values)]
+    w <- fit$prior.weights
+    P <- pnorm(eta); f <- dnorm(eta)
+    score <- w * f * (y - P) / (P * (1 - P))
+    d2 <- -f * (y * (f + eta * P) / P^2 + (1 - y) * (f - eta * (1 - P)) / (1 - P)^2)
+    H <- -crossprod(X * (w * d2), X)
+    infl <- (X * score) %*% solve(H)
+    dsn <- fit$survey.design
+    V <- survey:::svyrecvar(infl, dsn$cluster, dsn$strata, dsn$fpc, postStrata = dsn$postStrata)
+    dimnames(V) <- list(names(b), names(b))
+  }
+  se <- sqrt(diag(V))
   dfd <- degf(fit$survey.design)  # the design after svyglm drops incomplete rows (a domain)
+  # Stata's svy, subpop() keeps the full design's df (Strata's --convention stata).
+  if (!is.null(full_df)) dfd <- full_df
   df <- if (convention == "r") fit$df.residual else dfd
   stopifnot(convention != "r" || df == dfd + 1 - length(b))
   t <- b / se; p <- 2 * pt(abs(t), df, lower.tail = FALSE); q <- qt(0.975, df)
+  # The model Wald test of every non-intercept term: R's regTermTest(method = "Wald") (F = W/q on
+  # the fit's residual df); under the Stata convention, svy's adjusted Wald F = (d - q + 1) W / (d q)
+  # on (q, d - q + 1) with d the design df ([SVY] svy postestimation, test).
+  labels <- attr(terms(fit), "term.labels")
+  rt <- regTermTest(fit, as.formula(paste("~", paste(labels, collapse = " + "))), method = "Wald")
+  nq <- rt$df
+  slopes <- names(b) != "(Intercept)"
+  W <- drop(t(b[slopes]) %*% solve(V[slopes, slopes], b[slopes]))  # with this case's V (Stata bread)
+  stopifnot(convention != "r" || abs(W / nq - rt$Ftest) < 1e-8 * rt$Ftest)
+  wf <- if (convention == "r") c(rt$Ftest, nq, rt$ddf) else c((dfd - nq + 1) * W / (dfd * nq), nq, dfd - nq + 1)
+  stopifnot(convention != "r" || rt$ddf == df)
   out <<- c(out, paste0("{\"id\": ", str(id), ", \"args\": ", strvec(c(args, "--format", "json")),
     ", \"terms\": ", strvec(names(b)), ", \"estimate\": ", vec(b), ", \"std_error\": ", vec(se),
     ", \"statistic\": ", vec(t), ", \"p_value\": ", vec(p), ", \"conf_low\": ", vec(b - q * se),
     ", \"conf_high\": ", vec(b + q * se), ", \"df\": ", df, ", \"design_df\": ", dfd,
-    ", \"nobs\": ", length(fit$y), "}"))
+    ", \"nobs\": ", length(fit$y), ", \"wald_f\": ", vec(c(wf, pf(wf[1], wf[2], wf[3], lower.tail = FALSE))), "}"))
 }
 f1 <- "api00 ~ ell + meals + mobility"
 add("apistrat_ols", dstrat, f1, gaussian(),
@@ -62,9 +91,15 @@ add("apistrat_logit", dstrat, f2, quasibinomial(),
 add("apiclus1_logit", dclus1, "sch.wide ~ ell + meals", quasibinomial(),
     c("fit", "logit", "sch.wide ~ ell + meals", "--data", "datasets/apiclus1.csv", "--weights", "pw", "--psu", "dnum",
       "--fpc", "fpc"))
-add("apiclus1_probit_stata", dclus1, "sch.wide ~ ell + meals", quasibinomial(link = "probit"),
+add("apiclus1_probit", dclus1, "sch.wide ~ ell + meals", quasibinomial(link = "probit"),
     c("fit", "probit", "sch.wide ~ ell + meals", "--data", "datasets/apiclus1.csv", "--weights", "pw", "--psu", "dnum",
       "--fpc", "fpc", "--convention", "r"))
+add("apiclus1_probit_stata", dclus1, "sch.wide ~ ell + meals", quasibinomial(link = "probit"),
+    c("fit", "probit", "sch.wide ~ ell + meals", "--data", "datasets/apiclus1.csv", "--weights", "pw", "--psu", "dnum",
+      "--fpc", "fpc", "--convention", "stata"), convention = "stata")
+add("apistrat_ols_subpop_stata", subset(dstrat, ell > 10), "api00 ~ meals + mobility", gaussian(),
+    c("fit", "ols", "api00 ~ meals + mobility", "--data", "datasets/apistrat.csv", "--weights", "pw", "--strata", "stype",
+      "--fpc", "fpc", "--subpop", "ell > 10", "--convention", "stata"), convention = "stata", full_df = degf(dstrat))
 # Domains: svyglm on subset(design, ...) keeps the full design.
 add("apistrat_ols_subpop", subset(dstrat, ell > 10), "api00 ~ meals + mobility", gaussian(),
     c("fit", "ols", "api00 ~ meals + mobility", "--data", "datasets/apistrat.csv", "--weights", "pw", "--strata", "stype",
