@@ -60,6 +60,10 @@ public func covariance(
   case .classical: usedInformation = .expected
   default: usedInformation = isGLM ? information : .expected
   }
+  if usedInformation == .observed, let glm = fit.glm, !glm.hasObservedInformation {
+    // Non-canonical links with absorbed fixed effects keep only the expected information.
+    throw InferenceError.observedInformationWithFixedEffects(link: "\(glm.link)")
+  }
   let bread = usedInformation == .observed ? try fit.observedBread() : fit.bread
   let residualDF = Double(fit.dfResidual)
   let robustDF = fit.testDistribution == .normal ? Double.infinity : residualDF

@@ -16,6 +16,8 @@ public enum InferenceError: Error, Sendable, Equatable {
   case mediationTermMissing(term: String, equation: String)
   /// A variance that needs the full hat matrix (HC2, HC3) after absorbing fixed effects.
   case unsupportedWithFixedEffects(String)
+  /// The observed information of a non-canonical GLM with absorbed fixed effects is not kept.
+  case observedInformationWithFixedEffects(link: String)
 }
 
 extension InferenceError: CustomStringConvertible {
@@ -37,6 +39,10 @@ extension InferenceError: CustomStringConvertible {
       return "'\(term)' is not an estimable coefficient of '\(equation)'; the treatment and mediator must be numeric columns (use a 0/1 treatment)"
     case .unsupportedWithFixedEffects(let what):
       return "\(what) standard errors need the leverages of the fixed-effect dummies, which are absorbed; use hc0, hc1 (robust) or cluster"
+    case .observedInformationWithFixedEffects(let link):
+      return "a \(link)-link model with absorbed fixed effects has only the expected information: "
+        + "--vce oim and --convention stata (observed-information bread) are not available; "
+        + "use --convention r (R's expected-information bread), or a logit, where the two coincide"
     }
   }
 }

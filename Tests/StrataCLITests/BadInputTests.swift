@@ -20,6 +20,16 @@ struct BadInputTests {
       mentions: ["unknown variable 'expr'", "'exper'"])
   }
 
+  /// Absorbed fixed effects keep only the expected information of a probit: Stata's observed-
+  /// information bread is refused rather than labelled but not used.
+  @Test func observedInformationWithFixedEffects() throws {
+    let fe = ["--data", "Tests/Fixtures/ivfe/fe_panel.csv"]
+    try expectFailure(["fit", "probit", "yb ~ x1 + x2 | fe1"] + fe + ["--convention", "stata"],
+      mentions: ["probit-link model with absorbed fixed effects", "--convention r"])
+    let logit = try runStrata(["fit", "logit", "yb ~ x1 + x2 | fe1"] + fe + ["--convention", "stata"])
+    #expect(logit.status == 0 && logit.stdout.contains("observed-information bread"), "\(logit.stderr)")
+  }
+
   @Test func unknownClusterColumn() throws {
     try expectFailure(["fit", "ols", "lwage ~ educ", "--data", "datasets/mroz.csv", "--cluster", "state"],
       mentions: ["'state'"])

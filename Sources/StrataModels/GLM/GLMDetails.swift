@@ -24,6 +24,12 @@ public struct GLMDetails: Sendable {
   public var tolerance: Double
   /// Observed-information weights `w̃ᵢ` (nil when they equal the working weights: canonical links).
   public var observedWeights: [Double]?
+  /// Whether the observed information is available: always for canonical links (it equals the
+  /// expected one), otherwise only when `observedWeights` were kept (not for fits with absorbed
+  /// fixed effects, whose bread is the expected information of the demeaned regressors).
+  public var hasObservedInformation: Bool {
+    observedWeights != nil || (family != .poisson && link == .logit) || (family == .poisson && link == .log)
+  }
   /// Linear predictor `η = Xβ` of the estimation sample.
   public var linearPredictor: [Double]
 
