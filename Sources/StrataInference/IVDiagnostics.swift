@@ -28,8 +28,8 @@ public struct IVTest: Sendable {
 /// - Sargan: n·R² of the 2SLS residuals on the instruments, χ²(#excluded − #endogenous)
 ///   (homoskedastic, whatever the covariance);
 /// - Hansen J (robust, HC and cluster covariances only): `ĝᵀ Ŝ⁻¹ ĝ` at the two-step efficient
-///   GMM estimate, `Ŝ` the robust (or cluster) meat of `zᵢ eᵢ` from the 2SLS residuals, as
-///   `ivreg2, robust`/`cluster()`.
+///   GMM estimate, `Ŝ` the robust (or one-way cluster) meat of `zᵢ eᵢ` from the 2SLS residuals,
+///   as `ivreg2, robust`/`cluster()`; not reported with multiway clustering.
 public struct IVDiagnostics: Sendable {
   /// One first-stage regression per endogenous regressor (the endogenous variable on every
   /// instrument), with the fit's covariance.
@@ -153,7 +153,9 @@ func waldF(_ fit: Fit, _ v: CovarianceEstimate, _ tested: [Int]) -> Double? {
 }
 
 /// Hansen's J at the two-step efficient GMM estimate (ivreg2's `robust`/`cluster` J).
+/// Not computed (nil) with multiway clustering, whose efficient weight matrix this does not form.
 func hansenJStatistic(fit: Fit, iv: IVDetails, spec: CovarianceSpec) -> Double? {
+  if case .cluster(let vars) = spec, vars.count > 1 { return nil }
   let n = fit.nobs
   let z = iv.instruments
   let x = iv.regressors

@@ -68,6 +68,22 @@ struct IVReferenceTests {
     }
   }
 
+  /// Hansen J is reported with one-way clustering and left out with two-way clustering, whose
+  /// efficient weight matrix it does not form.
+  @Test func hansenJNeedsOneWayClustering() throws {
+    let mroz = try FrameCache.shared.dataset("mroz")
+    let fit = try InstrumentalVariables.fit(
+      "lwage ~ educ + exper | exper + motheduc + fatheduc", data: mroz, options: ModelFrameOptions(subset: "inlf == 1"))
+    func cluster(_ name: String) throws -> ClusterVariable {
+      let g = try mroz.groupCodes(of: name, rows: fit.rows)
+      return ClusterVariable(name: name, codes: g.codes, count: g.count)
+    }
+    let oneWay = try IVDiagnostics(fit: fit, spec: .cluster([try cluster("age")]))
+    #expect(oneWay.hansenJ != nil)
+    let twoWay = try IVDiagnostics(fit: fit, spec: .cluster([try cluster("age"), try cluster("kidsge6")]))
+    #expect(twoWay.hansenJ == nil)
+  }
+
   /// Cross-path: with the regressors as their own instruments 2SLS is OLS (1e-10).
   @Test func exactlyIdentifiedByItselfIsOLS() throws {
     let mroz = try FrameCache.shared.dataset("mroz")
