@@ -50,6 +50,14 @@ public struct CovarianceEstimate: Sendable {
 public func covariance(
   of fit: Fit, spec: CovarianceSpec, information: InformationMatrix = .expected
 ) throws -> CovarianceEstimate {
+  if fit.kind == .ivprobit {
+    switch spec {
+    case .classical, .oim: break
+    default:
+      // Newey's two-step estimator has no per-observation scores here: only its own covariance.
+      throw InferenceError.unsupportedForModel(model: "ivprobit (Newey two-step)", variance: spec.title)
+    }
+  }
   let n = fit.nobs
   // With absorbed fixed effects, k counts their parameters (as lm with dummies).
   let k = fit.rank + (fit.fixedEffects?.parameters ?? 0)

@@ -18,6 +18,8 @@ public enum InferenceError: Error, Sendable, Equatable {
   case unsupportedWithFixedEffects(String)
   /// The observed information of a non-canonical GLM with absorbed fixed effects is not kept.
   case observedInformationWithFixedEffects(link: String)
+  /// A variance the model does not support (e.g. robust variances of the two-step IV probit).
+  case unsupportedForModel(model: String, variance: String)
 }
 
 extension InferenceError: CustomStringConvertible {
@@ -39,6 +41,8 @@ extension InferenceError: CustomStringConvertible {
       return "'\(term)' is not an estimable coefficient of '\(equation)'; the treatment and mediator must be numeric columns (use a 0/1 treatment)"
     case .unsupportedWithFixedEffects(let what):
       return "\(what) standard errors need the leverages of the fixed-effect dummies, which are absorbed; use hc0, hc1 (robust) or cluster"
+    case .unsupportedForModel(let model, let variance):
+      return "\(model) supports only its own (classical) variance, not \(variance)"
     case .observedInformationWithFixedEffects(let link):
       return "a \(link)-link model with absorbed fixed effects has only the expected information: "
         + "--vce oim and --convention stata (observed-information bread) are not available; "

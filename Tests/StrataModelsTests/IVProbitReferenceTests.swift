@@ -27,6 +27,9 @@ struct IVProbitReferenceTests {
     let est = try #require(j["coefficients"] as? [Double])
     let se = try #require(j["std_errors"] as? [Double])
     let result = try RegressionResult(fit: fit, covariance: covariance(of: fit, spec: .classical))
+    #expect(throws: InferenceError.self, "no per-observation scores: robust variances are refused") {
+      try covariance(of: fit, spec: .hc(.hc0))
+    }
     #expect(result.coefficients.map(\.term) == terms)
     for (i, t) in terms.enumerated() {
       expectClose(result.coefficients[i].estimate, est[i], rtol: 1e-6, "\(c.id) \(t) estimate")
