@@ -113,6 +113,13 @@ struct BatchedRefit: Sendable {
   let unitWeights: [Double]
   /// `Xᵀ diag(base · unitWeights) X` over all columns.
   let information: Matrix
+  /// Score multiplier per unit prior weight at the start, `(y − μ) μ'(η) / V(μ)`.
+  let unitMultipliers: [Double]
+  /// `Xᵀ (base · unitMultipliers)`, the full-sample score at the start (about 0).
+  let fullScore: [Double]
+  /// Rows whose binomial fitted value at the start is at 0 or 1 (a replicate weighting one of
+  /// them goes to the single refit, which handles the boundary).
+  let boundaryRows: [Int]
   let family: Family
   let link: Link
   let kernel: Kernel
@@ -132,11 +139,21 @@ struct BatchedRefit: Sendable {
     link = model.link
     let eta = mm.x.rowProducts(start.map { $0.isFinite ? $0 : 0 })
     var unit = [Double](repeating: 0, count: n)
+    var multipliers = [Double](repeating: 0, count: n)
+    var boundary: [Int] = []
+    let eps = 10 * Double.ulpOfOne
     for i in 0..<n {
+      let mu = link.inverse(eta[i])
       let d = link.muEta(eta[i])
-      unit[i] = d * d / family.variance(link.inverse(eta[i]))
+      let v = family.variance(mu)
+      unit[i] = d * d / v
+      multipliers[i] = (y[i] - mu) * d / v
+      if family != .poisson && (mu < eps || mu > 1 - eps) { boundary.append(i) }
     }
-    guard unit.allSatisfy({ $0.isFinite }) else { return nil }
+    guard unit.allSatisfy({ $0.isFinite }), multipliers.allSatisfy({ $0.isFinite }) else { return nil }
+    unitMultipliers = multipliers
+    boundaryRows = boundary
+    fullScore = mm.x.crossProduct(with: zip(base, multipliers).map { $0 * $1 })
     x = mm.x
     self.y = y
     self.base = base
@@ -157,22 +174,73 @@ struct BatchedRefit: Sendable {
   func solve(_ weights: [[Double]]) -> [[Double]?] {
     let n = x.rows
     let p = x.cols
-    var out = [[Double]?](repeating: nil, count: weights.count)
-    var systems: [Int: FixedInformation] = [:]
+    let count = weights.count
+    var out = [[Double]?](repeating: nil, count: count)
+    var systems = [FixedInformation?](repeating: nil, count: count)
+    var betas = [[Double]](repeating: start, count: count)
+    var lastStep = [Double](repeating: .infinity, count: count)
+    var rising = [Int](repeating: 0, count: count)
+    // √(mean positive weight): turns (XᵀWX)⁻¹ into standard errors whatever the weights' scale.
+    var units = [Double](repeating: 1, count: count)
+
+    /// Takes the step `H_r⁻¹ s` and reports whether replicate `r` goes on iterating.
+    func advance(_ r: Int, score: [Double]) -> Bool {
+      guard let system = systems[r], score.allSatisfy({ $0.isFinite }) else { return false }
+      let delta = system.solve(score)
+      guard delta.allSatisfy({ $0.isFinite }) else { return false }
+      // The step in standard-error units (scale-free in X and in the weights).
+      var step = 0.0
+      for j in delta.indices {
+        betas[r][j] += delta[j]
+        step = max(step, abs(delta[j]) / (system.standardErrors[j] * units[r]))
+      }
+      // Linear convergence at rate ρ leaves an error of about ρ/(1 − ρ) times the last step.
+      let rate = lastStep[r].isFinite ? step / lastStep[r] : 1
+      let remaining = rate < 0.5 ? step * rate / (1 - rate) : .infinity
+      if step <= tolerance || remaining <= tolerance {
+        var coefficients = [Double](repeating: .nan, count: p)
+        for (position, column) in kept.enumerated() { coefficients[column] = betas[r][position] }
+        out[r] = coefficients
+        return false
+      }
+      // Steps that stop shrinking: not the contraction a nearby root gives.
+      rising[r] = step >= lastStep[r] ? rising[r] + 1 : 0
+      lastStep[r] = step
+      return rising[r] < 3
+    }
+
+    // First step: at the start every replicate's multipliers are its weights times the
+    // full-sample ones, so its score is c·ŝ plus the exceptional rows' part (no pass over X).
+    var active: [Int] = []
     for (r, w) in weights.enumerated() {
       guard w.count == n, w.allSatisfy({ $0 >= 0 && $0.isFinite }) else { continue }
-      systems[r] = FixedInformation(replicateInformation(w).selecting(rowsAndColumns: kept))
+      if boundaryRows.contains(where: { w[$0] > 0 }) { continue }
+      let (h, ratio) = replicateInformation(w)
+      systems[r] = FixedInformation(h.selecting(rowsAndColumns: kept))
+      var positive = 0.0
+      var positiveCount = 0
+      for v in w where v > 0 {
+        positive += v
+        positiveCount += 1
+      }
+      if positiveCount > 0 { units[r] = (positive / Double(positiveCount)).squareRoot() }
+      var score: [Double]
+      if case let (c, exceptions)? = ratio {
+        score = fullScore.map { c * $0 }
+        if !exceptions.isEmpty {
+          let rows = selectingRows(x, exceptions)
+          let extra = rows.crossProduct(with: exceptions.map { (w[$0] - c * base[$0]) * unitMultipliers[$0] })
+          for j in 0..<p { score[j] += extra[j] }
+        }
+      } else {
+        var m = [Double](repeating: 0, count: n)
+        for i in 0..<n { m[i] = w[i] * unitMultipliers[i] }
+        score = x.crossProduct(with: m)
+      }
+      if advance(r, score: kept.map { score[$0] }) { active.append(r) }
     }
-    var active = weights.indices.filter { systems[$0] != nil }
-    // √(mean positive weight): turns (XᵀWX)⁻¹ into standard errors whatever the weights' scale.
-    let units = weights.map { w -> Double in
-      let positive = w.filter { $0 > 0 }
-      return positive.isEmpty ? 1 : (positive.reduce(0, +) / Double(positive.count)).squareRoot()
-    }
-    var betas = [[Double]](repeating: start, count: weights.count)
-    var lastStep = [Double](repeating: .infinity, count: weights.count)
-    var rising = [Int](repeating: 0, count: weights.count)
-    var pass = 0
+
+    var pass = 1
     while !active.isEmpty && pass < maxPasses {
       pass += 1
       var b = Matrix(rows: p, cols: active.count)
@@ -180,42 +248,18 @@ struct BatchedRefit: Sendable {
         for (position, column) in kept.enumerated() { b[column, a] = betas[r][position] }
       }
       let scores = x.batchedScores(coefficients: b, multipliers: multipliers(weights, replicates: active))
-      var next: [Int] = []
-      for (a, r) in active.enumerated() {
-        guard let system = systems[r] else { continue }
-        let score = kept.map { scores[$0, a] }
-        guard score.allSatisfy({ $0.isFinite }) else { continue }
-        let delta = system.solve(score)
-        guard delta.allSatisfy({ $0.isFinite }) else { continue }
-        // The step in standard-error units (scale-free in X and in the weights).
-        var step = 0.0
-        for j in delta.indices {
-          betas[r][j] += delta[j]
-          step = max(step, abs(delta[j]) / (system.standardErrors[j] * units[r]))
-        }
-        // Linear convergence at rate ρ leaves an error of about ρ/(1 − ρ) times the last step.
-        let rate = lastStep[r].isFinite ? step / lastStep[r] : 1
-        let remaining = rate < 0.5 ? step * rate / (1 - rate) : .infinity
-        if step <= tolerance || remaining <= tolerance / 100 {
-          var coefficients = [Double](repeating: .nan, count: p)
-          for (position, column) in kept.enumerated() { coefficients[column] = betas[r][position] }
-          out[r] = coefficients
-          continue
-        }
-        // Steps that stop shrinking: not the contraction a nearby root gives.
-        rising[r] = step >= lastStep[r] ? rising[r] + 1 : 0
-        lastStep[r] = step
-        if rising[r] < 3 { next.append(r) }
-      }
-      active = next
+      active = active.enumerated().filter { a, r in advance(r, score: kept.map { scores[$0, a] }) }.map { $0.1 }
     }
     return out
   }
 
-  /// The expected information of a replicate at the start, `Xᵀ diag(w v̂) X` (all columns).
-  func replicateInformation(_ w: [Double]) -> Matrix {
+  /// The expected information of a replicate at the start, `Xᵀ diag(w v̂) X` (all columns), and
+  /// the common ratio of its weights to the full-sample ones with the rows where it does not hold
+  /// (`nil` when there is none).
+  func replicateInformation(_ w: [Double]) -> (Matrix, (Double, [Int])?) {
     let n = x.rows
-    if case let (c, exceptions)? = commonRatio(w) {
+    let ratio = commonRatio(w)
+    if case let (c, exceptions)? = ratio {
       var h = c * information
       if !exceptions.isEmpty {
         let rows = selectingRows(x, exceptions)
@@ -230,11 +274,11 @@ struct BatchedRefit: Sendable {
       }
       // A downdate that cancels a column (a level only in the deleted rows) leaves rounding
       // noise, not zero: form such a replicate's information directly.
-      if kept.allSatisfy({ h[$0, $0] > 1e-6 * c * information[$0, $0] }) { return h }
+      if kept.allSatisfy({ h[$0, $0] > 1e-6 * c * information[$0, $0] }) { return (h, ratio) }
     }
     var wv = [Double](repeating: 0, count: n)
     for i in 0..<n { wv[i] = w[i] * unitWeights[i] }
-    return x.weightedGram(weights: wv).gram
+    return (x.weightedGram(weights: wv).gram, ratio)
   }
 
   /// A ratio `c` with `w_i = c · base_i` on at least half the rows, and the rows where it does
@@ -271,22 +315,33 @@ struct BatchedRefit: Sendable {
           for (a, column) in columns.enumerated() {
             column.withUnsafeBufferPointer { wp in
               let offset = a * m
-              for l in 0..<m {
-                let i = first + l
-                let w = wp[i]
-                if w == 0 {
-                  e[offset + l] = 0
-                  continue
+              switch kernel {
+              case .logit:
+                for l in 0..<m {
+                  let i = first + l
+                  let w = wp[i]
+                  let eta = e[offset + l]
+                  if w == 0 {
+                    e[offset + l] = 0
+                  } else if abs(eta) <= 30 {
+                    e[offset + l] = w * (yp[i] - 1 / (1 + exp(-eta)))
+                  } else {
+                    e[offset + l] = BatchedRefit.generalMultiplier(
+                      eta: eta, y: yp[i], weight: w, family: family, link: link)
+                  }
                 }
-                let eta = e[offset + l]
-                switch kernel {
-                case .logit where abs(eta) <= 30:
-                  e[offset + l] = w * (yp[i] - 1 / (1 + exp(-eta)))
-                case .poissonLog:
-                  e[offset + l] = w * (yp[i] - max(exp(eta), Double.ulpOfOne))
-                default:
-                  e[offset + l] = BatchedRefit.generalMultiplier(
-                    eta: eta, y: yp[i], weight: w, family: family, link: link)
+              case .poissonLog:
+                for l in 0..<m {
+                  let i = first + l
+                  let w = wp[i]
+                  e[offset + l] = w == 0 ? 0 : w * (yp[i] - max(exp(e[offset + l]), Double.ulpOfOne))
+                }
+              case .general:
+                for l in 0..<m {
+                  let i = first + l
+                  let w = wp[i]
+                  e[offset + l] = w == 0
+                    ? 0 : BatchedRefit.generalMultiplier(eta: e[offset + l], y: yp[i], weight: w, family: family, link: link)
                 }
               }
             }
