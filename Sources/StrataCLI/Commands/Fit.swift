@@ -180,6 +180,10 @@ struct LinearModelOptions: ParsableArguments {
       mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
       let (formula, subset) = (formula, options.subset)
       refit = { try LeastSquares.fit($0, formula: formula, subset: subset) }
+      replicateBatch = { m, start in
+        let batch = LeastSquaresReplicateRefit(m, start: start)
+        return { try batch.coefficients($0) }
+      }
     case .glm(let glmModel, let glmOptions):
       options.allowsCategoricalResponse = glmModel.isBinary
       mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)

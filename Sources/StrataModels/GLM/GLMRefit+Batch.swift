@@ -88,6 +88,46 @@ public struct GLMReplicateRefit: Sendable {
   }
 }
 
+/// The batched replicate refit of a least-squares fit (`LeastSquares.fit`), prepared once.
+///
+///     let refit = LeastSquaresReplicateRefit(mm, start: fit.coefficients)
+///     let thetas = try refit.coefficients([w1, w2, w3])
+///
+/// Each replicate's coefficients solve its weighted normal equations `Xᵀ W_r X β = Xᵀ W_r y`: one
+/// step from the full-sample coefficients with `Xᵀ W_r X` (formed from the rows where `W_r` is not
+/// a common multiple of the full-sample weights, as for GLMs), then one pass over `X` for all
+/// replicates that refines the solution with the residuals `y − Xβ_r` (iterative refinement), so
+/// the result equals the QR solution of `LeastSquares.fit` to rounding. A replicate whose
+/// `Xᵀ W_r X` is not comfortably positive definite (a column it may alias) is fitted by
+/// `LeastSquares.fit`.
+public struct LeastSquaresReplicateRefit: Sendable {
+  private let mm: ModelMatrix
+  private let batch: BatchedRefit?
+
+  /// Prepares the refit of `mm` under other weights from `start` (the full-sample coefficients,
+  /// `NaN` for aliased ones).
+  ///
+  /// - Complexity: one O(n p²) weighted cross-product.
+  public init(_ mm: ModelMatrix, start: [Double]) {
+    self.mm = mm
+    batch = BatchedRefit(mm, model: nil, start: start, control: GLMControl(tolerance: 1e-10))
+  }
+
+  /// The coefficients under each weight vector (one per column of `mm.x`, `NaN` for aliased ones).
+  ///
+  /// - Throws: what `LeastSquares.fit` throws for a replicate that has to be fitted on its own.
+  public func coefficients(_ replicateWeights: [[Double]]) throws -> [[Double]] {
+    func single(_ r: Int) throws -> [Double] {
+      var m = mm
+      m.weights = replicateWeights[r]
+      return try LeastSquares.fit(m, formula: "").coefficients
+    }
+    guard let batch, !replicateWeights.isEmpty else { return try replicateWeights.indices.map(single) }
+    let solved = batch.solve(replicateWeights)
+    return try solved.enumerated().map { r, coefficients in try coefficients ?? single(r) }
+  }
+}
+
 /// Fisher scoring of many replicates at once with a fixed information per replicate (see
 /// `GeneralizedLinearModel.refitCoefficients(_:model:replicateWeights:start:control:)`).
 struct BatchedRefit: Sendable {
@@ -98,7 +138,10 @@ struct BatchedRefit: Sendable {
     /// Poisson with log link: `w (y − μ)`.
     case poissonLog
     /// Any family and link: `w (y − μ) μ'(η) / V(μ)`.
-    case general
+    case general(Family, Link)
+    /// Least squares (identity link, unit variance): `w (y − η)`; the first step is the exact
+    /// solution and the pass after it a step of iterative refinement.
+    case leastSquares
   }
 
   let x: Matrix
@@ -120,14 +163,13 @@ struct BatchedRefit: Sendable {
   /// Rows whose binomial fitted value at the start is at 0 or 1 (a replicate weighting one of
   /// them goes to the single refit, which handles the boundary).
   let boundaryRows: [Int]
-  let family: Family
-  let link: Link
   let kernel: Kernel
   let tolerance: Double
   /// Passes before a replicate is handed to the single refit.
   let maxPasses = 50
 
-  init?(_ mm: ModelMatrix, model: GLMModel, start: [Double], control: GLMControl) {
+  /// Prepares the batch for a GLM, or for least squares when `model` is `nil`.
+  init?(_ mm: ModelMatrix, model: GLMModel?, start: [Double], control: GLMControl) {
     let n = mm.x.rows
     let p = mm.x.cols
     guard let y = mm.response, y.count == n, n > 0, start.count == p else { return nil }
@@ -135,20 +177,29 @@ struct BatchedRefit: Sendable {
     guard base.count == n, base.allSatisfy({ $0 >= 0 && $0.isFinite }) else { return nil }
     let kept = (0..<p).filter { start[$0].isFinite }
     guard !kept.isEmpty else { return nil }
-    family = model.family
-    link = model.link
     let eta = mm.x.rowProducts(start.map { $0.isFinite ? $0 : 0 })
-    var unit = [Double](repeating: 0, count: n)
+    var unit = [Double](repeating: 1, count: n)
     var multipliers = [Double](repeating: 0, count: n)
     var boundary: [Int] = []
-    let eps = 10 * Double.ulpOfOne
-    for i in 0..<n {
-      let mu = link.inverse(eta[i])
-      let d = link.muEta(eta[i])
-      let v = family.variance(mu)
-      unit[i] = d * d / v
-      multipliers[i] = (y[i] - mu) * d / v
-      if family != .poisson && (mu < eps || mu > 1 - eps) { boundary.append(i) }
+    if let model {
+      let (family, link) = (model.family, model.link)
+      let eps = 10 * Double.ulpOfOne
+      for i in 0..<n {
+        let mu = link.inverse(eta[i])
+        let d = link.muEta(eta[i])
+        let v = family.variance(mu)
+        unit[i] = d * d / v
+        multipliers[i] = (y[i] - mu) * d / v
+        if family != .poisson && (mu < eps || mu > 1 - eps) { boundary.append(i) }
+      }
+      switch (family, link) {
+      case (.binomial, .logit), (.quasibinomial, .logit): kernel = .logit
+      case (.poisson, .log): kernel = .poissonLog
+      default: kernel = .general(family, link)
+      }
+    } else {
+      for i in 0..<n { multipliers[i] = y[i] - eta[i] }
+      kernel = .leastSquares
     }
     guard unit.allSatisfy({ $0.isFinite }), multipliers.allSatisfy({ $0.isFinite }) else { return nil }
     unitMultipliers = multipliers
@@ -161,11 +212,6 @@ struct BatchedRefit: Sendable {
     self.start = kept.map { start[$0] }
     unitWeights = unit
     information = mm.x.weightedGram(weights: zip(base, unit).map { $0 * $1 }).gram
-    switch (family, link) {
-    case (.binomial, .logit), (.quasibinomial, .logit): kernel = .logit
-    case (.poisson, .log): kernel = .poissonLog
-    default: kernel = .general
-    }
     tolerance = control.tolerance
   }
 
@@ -305,7 +351,7 @@ struct BatchedRefit: Sendable {
   /// `w (y − μ) μ'(η) / V(μ)`, 0 where the weight is 0, and `NaN` where a binomial fitted value
   /// reaches 0 or 1 in a row with positive weight (the replicate then goes to the single refit).
   func multipliers(_ weights: [[Double]], replicates: [Int]) -> @Sendable (Range<Int>, inout Matrix) -> Void {
-    let (y, family, link, kernel) = (y, family, link, kernel)
+    let (y, kernel) = (y, kernel)
     let columns = replicates.map { weights[$0] }
     return { rows, block in
       let m = block.rows
@@ -327,7 +373,7 @@ struct BatchedRefit: Sendable {
                     e[offset + l] = w * (yp[i] - 1 / (1 + exp(-eta)))
                   } else {
                     e[offset + l] = BatchedRefit.generalMultiplier(
-                      eta: eta, y: yp[i], weight: w, family: family, link: link)
+                      eta: eta, y: yp[i], weight: w, family: .binomial, link: .logit)
                   }
                 }
               case .poissonLog:
@@ -336,7 +382,13 @@ struct BatchedRefit: Sendable {
                   let w = wp[i]
                   e[offset + l] = w == 0 ? 0 : w * (yp[i] - max(exp(e[offset + l]), Double.ulpOfOne))
                 }
-              case .general:
+              case .leastSquares:
+                for l in 0..<m {
+                  let i = first + l
+                  let w = wp[i]
+                  e[offset + l] = w == 0 ? 0 : w * (yp[i] - e[offset + l])
+                }
+              case .general(let family, let link):
                 for l in 0..<m {
                   let i = first + l
                   let w = wp[i]
