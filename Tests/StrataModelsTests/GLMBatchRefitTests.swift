@@ -1,6 +1,7 @@
 import Strata
 @testable import StrataModels
 import Testing
+import _StrataTestSupport
 
 /// One replicate design and model for the batched refit.
 struct BatchRefitCase: CustomStringConvertible, Sendable {
@@ -47,12 +48,8 @@ let batchRefitCases: [BatchRefitCase] = {
 struct GLMBatchRefitTests {
   @Test(arguments: batchRefitCases)
   func batchEqualsSingleRefits(_ c: BatchRefitCase) throws {
-    let data: DataFrame
-    if c.dataset == "apistrat_brr" {
-      data = try DataReader.read(path: repositoryRoot.appendingPathComponent("Tests/Fixtures/design/apistrat_brr.csv").path)
-    } else {
-      data = try DatasetCache.shared.frame(c.dataset)
-    }
+    let data = try c.dataset == "apistrat_brr"
+      ? FrameCache.shared.frame("Tests/Fixtures/design/apistrat_brr.csv") : FrameCache.shared.dataset(c.dataset)
     guard case .replicate(let design) = try SampleDesign(c.design, data: data) else {
       Issue.record("not a replicate design")
       return
@@ -117,12 +114,8 @@ struct LeastSquaresBatchRefitTests {
 
   @Test(arguments: cases)
   func batchEqualsSingleFits(_ c: BatchRefitCase) throws {
-    let data: DataFrame
-    if c.dataset == "apistrat_brr" {
-      data = try DataReader.read(path: repositoryRoot.appendingPathComponent("Tests/Fixtures/design/apistrat_brr.csv").path)
-    } else {
-      data = try DatasetCache.shared.frame(c.dataset)
-    }
+    let data = try c.dataset == "apistrat_brr"
+      ? FrameCache.shared.frame("Tests/Fixtures/design/apistrat_brr.csv") : FrameCache.shared.dataset(c.dataset)
     guard case .replicate(let design) = try SampleDesign(c.design, data: data) else {
       Issue.record("not a replicate design")
       return

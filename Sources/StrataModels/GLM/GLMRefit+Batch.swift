@@ -356,47 +356,44 @@ struct BatchedRefit: Sendable {
     return { rows, block in
       let m = block.rows
       let first = rows.lowerBound
-      block.storage.withUnsafeMutableBufferPointer { e in
-        y.withUnsafeBufferPointer { yp in
-          for (a, column) in columns.enumerated() {
-            column.withUnsafeBufferPointer { wp in
-              let offset = a * m
-              switch kernel {
-              case .logit:
-                for l in 0..<m {
-                  let i = first + l
-                  let w = wp[i]
-                  let eta = e[offset + l]
-                  if w == 0 {
-                    e[offset + l] = 0
-                  } else if abs(eta) <= 30 {
-                    e[offset + l] = w * (yp[i] - 1 / (1 + exp(-eta)))
-                  } else {
-                    e[offset + l] = BatchedRefit.generalMultiplier(
-                      eta: eta, y: yp[i], weight: w, family: .binomial, link: .logit)
-                  }
-                }
-              case .poissonLog:
-                for l in 0..<m {
-                  let i = first + l
-                  let w = wp[i]
-                  e[offset + l] = w == 0 ? 0 : w * (yp[i] - max(exp(e[offset + l]), Double.ulpOfOne))
-                }
-              case .leastSquares:
-                for l in 0..<m {
-                  let i = first + l
-                  let w = wp[i]
-                  e[offset + l] = w == 0 ? 0 : w * (yp[i] - e[offset + l])
-                }
-              case .general(let family, let link):
-                for l in 0..<m {
-                  let i = first + l
-                  let w = wp[i]
-                  e[offset + l] = w == 0
-                    ? 0 : BatchedRefit.generalMultiplier(eta: e[offset + l], y: yp[i], weight: w, family: family, link: link)
-                }
-              }
+      var e = block.storage.mutableSpan
+      let yp = y.span
+      for (a, column) in columns.enumerated() {
+        let wp = column.span
+        let offset = a * m
+        switch kernel {
+        case .logit:
+          for l in 0..<m {
+            let i = first + l
+            let w = wp[i]
+            let eta = e[offset + l]
+            if w == 0 {
+              e[offset + l] = 0
+            } else if abs(eta) <= 30 {
+              e[offset + l] = w * (yp[i] - 1 / (1 + exp(-eta)))
+            } else {
+              e[offset + l] = BatchedRefit.generalMultiplier(
+                eta: eta, y: yp[i], weight: w, family: .binomial, link: .logit)
             }
+          }
+        case .poissonLog:
+          for l in 0..<m {
+            let i = first + l
+            let w = wp[i]
+            e[offset + l] = w == 0 ? 0 : w * (yp[i] - max(exp(e[offset + l]), Double.ulpOfOne))
+          }
+        case .leastSquares:
+          for l in 0..<m {
+            let i = first + l
+            let w = wp[i]
+            e[offset + l] = w == 0 ? 0 : w * (yp[i] - e[offset + l])
+          }
+        case .general(let family, let link):
+          for l in 0..<m {
+            let i = first + l
+            let w = wp[i]
+            e[offset + l] = w == 0
+              ? 0 : BatchedRefit.generalMultiplier(eta: e[offset + l], y: yp[i], weight: w, family: family, link: link)
           }
         }
       }
