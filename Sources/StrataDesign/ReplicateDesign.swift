@@ -192,14 +192,16 @@ public struct ReplicateDesign: Sendable {
 
   /// Design degrees of freedom over `rows`: rank of the analysis-weight matrix minus one
   /// (R `degf()` of a replicate design: `qr(weights(design, "analysis"), tol = 1e-5)$rank − 1`).
+  ///
+  /// The rank is `dqrdc2`'s, decided from the R × R cross-product of the analysis weights
+  /// (`gramRank`), formed in one row-blocked pass over the stored replicate weights with the rows
+  /// outside `rows` weighted 0: no n × R copy.
   public func degreesOfFreedom(rows: [Int]) -> Int {
     guard !rows.isEmpty else { return 0 }
-    var storage: [Double] = []
-    storage.reserveCapacity(rows.count * replicateCount)
-    for r in 0..<replicateCount { storage += analysisWeights(replicate: r, rows: rows) }
-    let m = Matrix(rows: rows.count, cols: replicateCount, columnMajor: storage)
-    guard let qr = try? QRDecomposition(m, tolerance: 1e-5) else { return replicateCount - 1 }
-    return qr.rank - 1
+    var rowWeights = [Double](repeating: 0, count: rowCount)
+    for i in Set(rows) { rowWeights[i] = combinedWeights ? 1 : weights[i] * weights[i] }
+    let gram = replicateWeights.weightedGram(weights: rowWeights).gram
+    return gramRank(gram, tolerance: 1e-5, rows: Set(rows).count) - 1
   }
 }
 

@@ -50,3 +50,41 @@ extension ReplicateDesign {
     return (full, replicateVariance(thetas, estimate: full, scale: scale, rscales: rscales, mse: mse))
   }
 }
+
+extension ReplicateDesign {
+  /// Replicates per call of a batched estimate: bounds the weight vectors held at once
+  /// (16 × n doubles, 128 MB at a million rows).
+  public static let replicateBatchSize = 16
+
+  /// The replicate covariance of a statistic computed for many weight vectors at once.
+  ///
+  ///     let v = try design.variance(rows: rows, estimate: { w in theta(w) }) { ws in thetas(ws) }
+  ///
+  /// The same engine as `variance(rows:estimate:)` (R `withReplicates` + `svrVar`), for
+  /// statistics that are cheaper to compute for several replicates together (GLM refits in one
+  /// pass over the data): `estimate` is called with the full-sample weights over `rows`, and
+  /// `estimateBatch` with the analysis weights of up to `batchSize` replicates at a time,
+  /// returning one estimate per weight vector, in order.
+  ///
+  /// - Returns: the full-sample estimate and its covariance.
+  public func variance(
+    rows: [Int], batchSize: Int = ReplicateDesign.replicateBatchSize, estimate: ([Double]) throws -> [Double],
+    estimateBatch: ([[Double]]) throws -> [[Double]]
+  ) throws -> (estimate: [Double], covariance: Matrix) {
+    let full = try estimate(rows.map { weights[$0] })
+    var thetas: [[Double]] = []
+    thetas.reserveCapacity(replicateCount)
+    var first = 0
+    while first < replicateCount {
+      let last = Swift.min(replicateCount, first + Swift.max(1, batchSize))
+      let batch = (first..<last).map { analysisWeights(replicate: $0, rows: rows) }
+      let estimates = try estimateBatch(batch)
+      guard estimates.count == batch.count else {
+        throw DesignError.replicateCount(expected: "\(batch.count) estimates from a batch", found: estimates.count)
+      }
+      thetas += estimates
+      first = last
+    }
+    return (full, replicateVariance(thetas, estimate: full, scale: scale, rscales: rscales, mse: mse))
+  }
+}

@@ -18,14 +18,20 @@ public struct DesignVariance: Sendable {
   /// Re-estimates the kept coefficients with case weights given over the fit's rows (called once
   /// per replicate; linearization designs never call it).
   public var refit: @Sendable ([Double]) throws -> [Double]
+  /// Re-estimates the kept coefficients for several weight vectors at once (one result per
+  /// vector, in order), when that is cheaper than `refit` one at a time (GLMs:
+  /// `GLMReplicateRefit`); `nil` calls `refit` per replicate. Must give `refit`'s values.
+  public var refitBatch: (@Sendable ([[Double]]) throws -> [[Double]])?
 
   public init(
     design: SampleDesign, convention: DesignDFConvention = .r,
-    refit: @escaping @Sendable ([Double]) throws -> [Double]
+    refit: @escaping @Sendable ([Double]) throws -> [Double],
+    refitBatch: (@Sendable ([[Double]]) throws -> [[Double]])? = nil
   ) {
     self.design = design
     self.convention = convention
     self.refit = refit
+    self.refitBatch = refitBatch
   }
 }
 
@@ -51,7 +57,11 @@ func designCovariance(of fit: Fit, bread: Matrix, request: DesignVariance, spec:
       matrix = try d.variance(influence: fit.scores * bread, rows: fit.rows)
     }
   case .replicate(let d):
-    matrix = try d.variance(rows: fit.rows, estimate: request.refit).covariance
+    if let batch = request.refitBatch {
+      matrix = try d.variance(rows: fit.rows, estimate: request.refit, estimateBatch: batch).covariance
+    } else {
+      matrix = try d.variance(rows: fit.rows, estimate: request.refit).covariance
+    }
   }
   // R: degf() of the design restricted to the estimation rows (svyglm's subset design), less
   // p − 1. Stata: the full design's df, as `svy, subpop()` (and as the descriptive commands).

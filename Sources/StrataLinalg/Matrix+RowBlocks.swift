@@ -143,7 +143,7 @@ private struct GramJob: @unchecked Sendable {
 }
 
 /// Per-thread accumulators, summed in thread order (deterministic for a given thread count).
-private final class PartialSums: @unchecked Sendable {
+final class PartialSums: @unchecked Sendable {
   private let storage: UnsafeMutablePointer<Double>
   private let count: Int
   private let size: Int

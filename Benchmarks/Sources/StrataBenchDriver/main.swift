@@ -52,11 +52,20 @@ func designLogit(_ frame: DataFrame, design: SampleDesign, n: Int, task: String)
             let again = try GeneralizedLinearModel.refitCoefficients(
               mm, model: .logit, weights: replicateWeights, start: fit.coefficients)
             return fit.kept.map { again[$0] }
-          })))
+          },
+          refitBatch: batchRefit(fit: fit, mm: mm, design: design))))
   }
   check(task, "coef", n, fit.coefficients[1])
   check(task, "se", n, v.standardErrors[1])
   return (fit, v)
+}
+
+/// The batched replicate refit (replicate designs only; all rows are in the fit here).
+func batchRefit(fit: Fit, mm: ModelMatrix, design: SampleDesign) -> (@Sendable ([[Double]]) throws -> [[Double]])? {
+  guard case .replicate = design else { return nil }
+  let refit = GLMReplicateRefit(mm, model: .logit, start: fit.coefficients)
+  let kept = fit.kept
+  return { weights in try refit.coefficients(weights).map { c in kept.map { c[$0] } } }
 }
 
 func run(task: String, n: Int, csv: String) throws {

@@ -152,6 +152,7 @@ struct LinearModelOptions: ParsableArguments {
     let refit: @Sendable (ModelMatrix) throws -> StrataModels.Fit
     var defaultCluster: String?
     var replicateRefit: (@Sendable (ModelMatrix, [Double], [Double]) throws -> [Double])?
+    var replicateBatch: (@Sendable (ModelMatrix, [Double]) -> @Sendable ([[Double]]) throws -> [[Double]])?
     if let fe = try prepareFixedEffects(model, frame: frame, options: options) {
       mm = fe.mm
       refit = fe.refit
@@ -179,6 +180,10 @@ struct LinearModelOptions: ParsableArguments {
       mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
       let (formula, subset) = (formula, options.subset)
       refit = { try LeastSquares.fit($0, formula: formula, subset: subset) }
+      replicateBatch = { m, start in
+        let batch = LeastSquaresReplicateRefit(m, start: start)
+        return { try batch.coefficients($0) }
+      }
     case .glm(let glmModel, let glmOptions):
       options.allowsCategoricalResponse = glmModel.isBinary
       mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
@@ -187,6 +192,10 @@ struct LinearModelOptions: ParsableArguments {
       refit = { try GeneralizedLinearModel.fit($0, model: glmModel, formula: formula, subset: subset, control: control) }
       replicateRefit = { m, weights, start in
         try GeneralizedLinearModel.refitCoefficients(m, model: glmModel, weights: weights, start: start, control: control)
+      }
+      replicateBatch = { m, start in
+        let batch = GLMReplicateRefit(m, model: glmModel, start: start, control: control)
+        return { try batch.coefficients($0) }
       }
       if convention == .stata { information = .observed }
       if !isDesignBased {
@@ -204,7 +213,22 @@ struct LinearModelOptions: ParsableArguments {
     }
     return PreparedFit(
       frame: frame, mm: mm, refit: refit, sampleDesign: sampleDesign, information: information,
-      defaultVCE: defaultVCE, link: model.link, defaultCluster: defaultCluster, replicateRefit: replicateRefit)
+      defaultVCE: defaultVCE, link: model.link, defaultCluster: defaultCluster, replicateRefit: replicateRefit,
+      replicateBatch: replicateBatch)
+  }
+
+  /// The batched replicate refit of a GLM under a replicate design (nil otherwise): replicate
+  /// weights over the fit's rows, rows the fit dropped weighted 0, coefficients of the kept columns.
+  func batchRefit(_ prepared: PreparedFit, fit: StrataModels.Fit, mm: ModelMatrix, fitIndex: [Int?])
+    -> (@Sendable ([[Double]]) throws -> [[Double]])?
+  {
+    guard case .replicate = prepared.sampleDesign, let factory = prepared.replicateBatch else { return nil }
+    let refit = factory(mm, fit.coefficients)
+    let kept = fit.kept
+    return { replicateWeights in
+      let weights = replicateWeights.map { w in fitIndex.map { $0.map { w[$0] } ?? 0 } }
+      return try refit(weights).map { coefficients in kept.map { coefficients[$0] } }
+    }
   }
 
   /// Fits a prepared model and estimates its covariance.
@@ -238,7 +262,8 @@ struct LinearModelOptions: ParsableArguments {
             m.weights = weights
             let again = try refit(m)
             return fit.kept.map { again.coefficients[$0] }
-          }))
+          },
+          refitBatch: batchRefit(prepared, fit: fit, mm: mm, fitIndex: fitIndex)))
     case .classical: spec = .classical
     case .oim: spec = .oim
     case .robust:

@@ -106,6 +106,9 @@ struct PreparedFit {
   /// The lean refit of a replicate (GLMs): coefficients under new weights over `mm`'s rows,
   /// warm-started from the full-sample coefficients; nil refits with `refit`.
   var replicateRefit: (@Sendable (ModelMatrix, _ weights: [Double], _ start: [Double]) throws -> [Double])? = nil
+  /// The batched refit of many replicates (least squares, GLMs), prepared once from `mm` and the full-sample
+  /// coefficients; nil refits replicate by replicate.
+  var replicateBatch: (@Sendable (ModelMatrix, _ start: [Double]) -> @Sendable ([[Double]]) throws -> [[Double]])? = nil
 }
 
 /// A fitted model with its covariance.

@@ -401,3 +401,18 @@ extension LAPACKCalls {
     dgemv_(trans ? "T" : "N", &m32, &n32, &al, a, &lda32, x, &inc, &be, y, &inc, 1)
   }
 }
+
+extension LAPACKCalls {
+  /// `c = alpha · op(a) op(b) + beta · c` (dgemm) on blocks given by pointers; `op(a)` is `m × k`,
+  /// `op(b)` is `k × n`, leading dimensions as stored (used by `Matrix.batchedScores`).
+  static func gemmBlock(
+    transA: Bool, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+    b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    if m == 0 || n == 0 || k == 0 { return }
+    var m32 = int32(m), n32 = int32(n), k32 = int32(k)
+    var lda32 = int32(lda), ldb32 = int32(ldb), ldc32 = int32(ldc)
+    var al = alpha, be = beta
+    dgemm_(transA ? "T" : "N", "N", &m32, &n32, &k32, &al, a, &lda32, b, &ldb32, &be, c, &ldc32, 1, 1)
+  }
+}
