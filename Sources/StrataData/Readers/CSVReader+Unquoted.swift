@@ -148,6 +148,8 @@ extension CSVReader {
     var line = 0
     var row = 0
     let last = columnCount - 1
+    // Plain numbers (sign, digits, point) skip the missing-value test unless a token looks like one.
+    let plainNumbers = !na.matchesPlainNumbers
     records: while pos < end {
       // Skip empty lines.
       if base[pos] == lf {
@@ -163,6 +165,24 @@ extension CSVReader {
       let recordStart = pos
       let at = rowOffset + row
       for j in 0...last {
+        if plainNumbers && !isText[j], let (value, next) = plainNumber(base, pos, end) {
+          // The number must end the field: at a delimiter, or at the record's end for the last.
+          if j < last {
+            if next < end && base[next] == delimiter {
+              sink.store(j, at, value, missing: false)
+              pos = next + 1
+              continue
+            }
+          } else if next == end || base[next] == lf {
+            sink.store(j, at, value, missing: false)
+            pos = next
+            continue
+          } else if base[next] == cr && (next + 1 == end || base[next + 1] == lf) {
+            sink.store(j, at, value, missing: false)
+            pos = next + 1
+            continue
+          }
+        }
         let s = pos
         while pos < end {
           let b = base[pos]

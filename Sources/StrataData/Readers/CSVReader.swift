@@ -342,12 +342,18 @@ struct NAMatcher: Sendable {
   let tokens: [[UInt8]]
   let matchesEmpty: Bool
   let maxLength: Int
+  /// Whether a token could be a plain number (only digits, signs and points, with a digit).
+  let matchesPlainNumbers: Bool
 
   init(_ naTokens: Set<String>) {
     let trimmed = naTokens.map { Array(trimSpaces($0).utf8) }
     matchesEmpty = trimmed.contains { $0.isEmpty }
     tokens = trimmed.filter { !$0.isEmpty }
     maxLength = tokens.map(\.count).max() ?? 0
+    matchesPlainNumbers = tokens.contains { token in
+      token.contains { (0x30...0x39).contains($0) }
+        && token.allSatisfy { (0x30...0x39).contains($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E }
+    }
   }
 
   @inline(__always)
