@@ -158,4 +158,19 @@ struct CSVParallelTests {
     #expect(df.columns[2].factor?.levels.contains("R,9") == true)
     try expectSameResults(Array(text.utf8))
   }
+
+  @Test func lineFeedCountMatchesAByteLoop() {
+    var rng = SplitMix64(state: 9)
+    // All byte values, with line feeds and bytes that differ from one only in the high bit.
+    let bytes = (0..<4_099).map { _ -> UInt8 in
+      let r = rng.next()
+      return r % 5 == 0 ? 0x0A : (r % 7 == 0 ? 0x8A : UInt8(truncatingIfNeeded: r >> 8))
+    }
+    bytes.withUnsafeBufferPointer { b in
+      guard let base = b.baseAddress else { return }
+      for (start, end) in [(0, 4_099), (1, 4_098), (3, 3), (5, 17), (100, 4_000)] {
+        #expect(lineFeedCount(base, start, end) == bytes[start..<end].filter { $0 == 0x0A }.count)
+      }
+    }
+  }
 }

@@ -6,16 +6,12 @@
   import Darwin
 #endif
 
-/// Exact powers of ten representable as `Double` (10^0 … 10^22).
-private let exactPowersOfTen: [Double] = {
-  var p: [Double] = []
-  var v = 1.0
-  for _ in 0...22 {
-    p.append(v)
-    v *= 10
-  }
-  return p
-}()
+/// Exact powers of ten representable as `Double` (10^0 … 10^22); a literal, so the table is
+/// statically initialized (no lazy-initialization check in the parsing loops).
+private let exactPowersOfTen: [Double] = [
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+  1e18, 1e19, 1e20, 1e21, 1e22,
+]
 
 /// Parses the bytes `base[start..<end]` as a decimal number, exactly as C `strtod` would.
 ///
