@@ -174,3 +174,26 @@ struct CSVParallelTests {
     }
   }
 }
+
+extension CSVParallelTests {
+  @Test func wideFileOnASmallStack() throws {
+    // The fast path holds three nested scopes per column, on a thread of its own: a wide file
+    // parses even when the caller's thread has a small stack (256 KiB here).
+    let columns = 3_000
+    let header = (0..<columns).map { "c\($0)" }.joined(separator: ",")
+    let row = (0..<columns).map { "\($0 % 10)" }.joined(separator: ",")
+    let bytes = Array((header + "\n" + row + "\n" + row + "\n").utf8)
+    final class Box: @unchecked Sendable { var rows = -1 }
+    let box = Box()
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+      box.rows = (try? bytes.withUnsafeBufferPointer { b in try CSVReader(path: "w.csv").parse(b, chunks: 2) })?.rowCount ?? -2
+      done.signal()
+    }
+    thread.stackSize = 256 << 10
+    thread.start()
+    done.wait()
+    #expect(box.rows == 2)
+    try expectSameResults(bytes, chunkCounts: [1, 2])
+  }
+}

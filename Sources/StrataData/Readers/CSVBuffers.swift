@@ -132,9 +132,20 @@ struct ColumnSink: @unchecked Sendable {
 /// The arrays are allocated uninitialized (pages are touched only when written), and `body`
 /// must have written rows `0..<rows` of each column's values and mask, or of its codes, before
 /// returning `rows`; the other buffer kind of a column is garbage and is to be dropped.
+///
+/// The buffers are held open by nested scopes, three per column, so this runs on a thread of its
+/// own whose stack is sized for the column count (the caller's thread may have a small stack).
 func withColumnSink(
   columnCount: Int, capacity: Int, _ body: (ColumnSink) throws -> Int
-) rethrows -> (rows: Int, values: [[Double]], missing: [[Bool]], codes: [[Int32]]) {
+) throws -> (rows: Int, values: [[Double]], missing: [[Bool]], codes: [[Int32]]) {
+  try onOwnThread(stackSize: (1 << 20) + columnCount * (16 << 10)) {
+    try withColumnSinkHere(columnCount: columnCount, capacity: capacity, body)
+  }
+}
+
+private func withColumnSinkHere(
+  columnCount: Int, capacity: Int, _ body: (ColumnSink) throws -> Int
+) throws -> (rows: Int, values: [[Double]], missing: [[Bool]], codes: [[Int32]]) {
   let capacity = Swift.max(capacity, 1)
   func uninitialized<T>(_: T.Type) -> [T] {
     // Trivial element types only: the bytes are written before they are read.
@@ -181,6 +192,60 @@ private func withBases<T, R>(
   defer { arrays.reverse() }
   return try step()
 }
+
+/// Runs `body` on a new thread with a stack of `stackSize` bytes (committed only as used) and
+/// waits for it; returns its result or rethrows its error.
+func onOwnThread<R>(stackSize: Int, _ body: () throws -> R) throws -> R {
+  try withoutActuallyEscaping(body) { body in
+    let job = ThreadJob(body)
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    defer { pthread_attr_destroy(&attributes) }
+    let page = 1 << 16
+    pthread_attr_setstacksize(&attributes, (stackSize + page - 1) / page * page)
+    let context = Unmanaged.passRetained(job).toOpaque()
+    #if canImport(Darwin)
+      var thread: pthread_t?
+    #else
+      var thread = pthread_t()
+    #endif
+    let started = pthread_create(&thread, &attributes, { context in
+      #if canImport(Darwin)
+        let job = Unmanaged<AnyObject>.fromOpaque(context).takeRetainedValue()
+      #else
+        guard let context else { return nil }
+        let job = Unmanaged<AnyObject>.fromOpaque(context).takeRetainedValue()
+      #endif
+      (job as? Runnable)?.run()
+      return nil
+    }, context)
+    guard started == 0 else {
+      // No thread: run here instead.
+      Unmanaged<ThreadJob<R>>.fromOpaque(context).release()
+      return try body()
+    }
+    #if canImport(Darwin)
+      if let thread { pthread_join(thread, nil) }
+    #else
+      pthread_join(thread, nil)
+    #endif
+    return try job.result.get()
+  }
+}
+
+private protocol Runnable: AnyObject { func run() }
+
+/// A closure and its outcome, handed to a thread and read after joining it.
+private final class ThreadJob<R>: Runnable, @unchecked Sendable {
+  let body: () throws -> R
+  var result: Result<R, any Error> = .failure(ThreadNotRun())
+
+  init(_ body: @escaping () throws -> R) { self.body = body }
+
+  func run() { result = Result { try body() } }
+}
+
+private struct ThreadNotRun: Error {}
 
 /// Results written by parallel tasks, one slot per task, read after the tasks finish.
 final class ParallelSlots<T>: @unchecked Sendable {
