@@ -1,6 +1,6 @@
 // strata-bench-driver: Strata's side of the shared benchmark harness (../shared/bench).
 //
-//   strata-bench-driver TASK N CSV      TASK: T1 | T23 | T2 | T4 | T5
+//   strata-bench-driver TASK N CSV      TASK: T1 | T23 | T2 | T4 | T5 | load
 //
 // Prints one `BENCH {"peer","n","task","phase","sec"}` line per phase (load, setup, fit, se, ame)
 // and `CHECK {"peer","n","task","what","x1"}` lines with x1's estimate and standard error, as
@@ -110,6 +110,8 @@ func run(task: String, n: Int, csv: String) throws {
         data: grouped)
     }
     _ = try designLogit(frame, design: design, n: n, task: "T4")
+  case "load":
+    break  // the CSV load alone (its BENCH line is printed above)
   case "T5":
     let design = try timed("setup", "setup", n) { try SampleDesign(designSpec, data: frame) }
     let options = DescriptiveOptions(by: ["region"])
@@ -124,7 +126,7 @@ func run(task: String, n: Int, csv: String) throws {
       check("T5", "prop_y1_R01", n, p.estimate); check("T5", "prop_y1_R01_se", n, p.stdError)
     }
   default:
-    throw ValidationFailure(message: "unknown task \(task) (T1, T23, T2, T4, T5)")
+    throw ValidationFailure(message: "unknown task \(task) (T1, T23, T2, T4, T5, load)")
   }
 }
 

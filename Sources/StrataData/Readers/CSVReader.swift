@@ -1,5 +1,3 @@
-import Dispatch
-
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -54,14 +52,18 @@ public struct CSVReader: Sendable {
   ///   the physical line and field number for a bad record, an empty file, a file with a
   ///   header only, or duplicate/empty column names.
   public func read() throws -> DataFrame {
-    let bytes = try readFileBytes(path)
-    return try bytes.withUnsafeBufferPointer { buffer -> DataFrame in
-      try parse(buffer)
-    }
+    let file = try MappedFile(path: path)
+    return try withExtendedLifetime(file) { try parse(file.bytes) }
   }
 
   /// Parses an in-memory file image (exposed for tests of odd inputs).
-  func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws -> DataFrame {
+  ///
+  /// - Parameters:
+  ///   - chunks: The number of threads for a file without quotes; `nil` picks one per core for
+  ///     bodies of 4 MiB or more.
+  ///   - fastPath: `false` reads a file without quotes by the general (quote-aware,
+  ///     single-threaded) path, for tests that compare the two.
+  func parse(_ buffer: UnsafeBufferPointer<UInt8>, chunks: Int? = nil, fastPath: Bool = true) throws -> DataFrame {
     guard let base = buffer.baseAddress, !buffer.isEmpty else {
       throw DataError.malformed(path: path, line: 1, column: nil, reason: "the file is empty")
     }
@@ -82,36 +84,18 @@ public struct CSVReader: Sendable {
     let bodyLine = scanner.line
     let na = NAMatcher(naTokens)
 
-    // Pass 1: structure and numbers, in one or two chunks.
-    let chunks = splitBody(base, bodyStart, end, line: bodyLine)
-    var results = [ChunkResult?](repeating: nil, count: chunks.count)
-    var failures = [(any Error)?](repeating: nil, count: chunks.count)
-    if chunks.count == 1 {
-      results[0] = try scanNumbers(
-        base, chunks[0], columnCount: columnCount, delimiter: delim, na: na)
-    } else {
-      let slots = ChunkSlots(base: base, count: chunks.count)
-      let reader = self
-      DispatchQueue.concurrentPerform(iterations: chunks.count) { k in
-        do {
-          let r = try reader.scanNumbers(
-            slots.base, chunks[k], columnCount: columnCount, delimiter: delim, na: na)
-          slots.store(k, .success(r))
-        } catch {
-          slots.store(k, .failure(error))
-        }
-      }
-      for k in 0..<chunks.count {
-        switch slots.result(k) {
-        case .success(let r)?: results[k] = r
-        case .failure(let e)?: failures[k] = e
-        case nil: break
-        }
-      }
-      for failure in failures { if let failure { throw failure } }
+    let plainDelimiter = ![UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\"")].contains(delim)
+    if fastPath && plainDelimiter,
+      let frame = try parseUnquoted(
+        base, bodyStart: bodyStart, end: end, bodyLine: bodyLine, headerLine: headerLine, names: names,
+        delimiter: delim, na: na, chunkCount: chunks)
+    {
+      return frame
     }
-    var merged = ChunkResult(columnCount: columnCount)
-    for case let r? in results { merged.absorb(r) }
+
+    // The general path (files with quotes): pass 1, structure and numbers.
+    let body = CSVChunk(start: bodyStart, end: end, line: bodyLine)
+    let merged = try scanNumbers(base, body, columnCount: columnCount, delimiter: delim, na: na)
     if merged.rows == 0 {
       throw DataError.malformed(
         path: path, line: headerLine, column: nil, reason: "the file has a header but no data rows")
@@ -123,8 +107,7 @@ public struct CSVReader: Sendable {
     var strays: [Int: StrayText] = [:]
     if !textColumns.isEmpty {
       (factors, strays) = try collectFactors(
-        base, CSVChunk(start: bodyStart, end: end, line: bodyLine), columns: textColumns,
-        rows: merged.rows, delimiter: delim, na: na)
+        base, body, columns: textColumns, rows: merged.rows, delimiter: delim, na: na)
     }
 
     var columns: [Column] = []
@@ -196,23 +179,6 @@ public struct CSVReader: Sendable {
     return UInt8(ascii: ";")
   }
 
-  /// One chunk for small files or files with quotes; two chunks split at a line end otherwise.
-  private func splitBody(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, line: Int) -> [CSVChunk] {
-    let whole = [CSVChunk(start: start, end: end, line: line)]
-    let size = end - start
-    guard size >= 4 << 20 else { return whole }
-    // Without quotes every line end is a record end, so a split at a line end is safe.
-    if memchr(base + start, Int32(UInt8(ascii: "\"")), size) != nil { return whole }
-    var mid = start + size / 2
-    while mid < end && base[mid] != UInt8(ascii: "\n") { mid += 1 }
-    guard mid + 1 < end else { return whole }
-    let lines = countLineFeeds(base, start, mid + 1)
-    return [
-      CSVChunk(start: start, end: mid + 1, line: line),
-      CSVChunk(start: mid + 1, end: end, line: line + lines),
-    ]
-  }
-
   /// Pass 1 over a chunk: checks the record structure and parses every column as numbers
   /// until a field that is neither missing nor a number marks the column as text.
   private func scanNumbers(
@@ -220,7 +186,7 @@ public struct CSVReader: Sendable {
     na: NAMatcher
   ) throws -> ChunkResult {
     var result = ChunkResult(columnCount: columnCount)
-    let estimate = countLineFeeds(base, chunk.start, chunk.end) + 1  // records ≤ lines
+    let estimate = lineFeedCount(base, chunk.start, chunk.end) + 1  // records ≤ lines
     for j in 0..<columnCount {
       result.values[j].reserveCapacity(estimate)
       result.missing[j].reserveCapacity(estimate)
@@ -330,18 +296,6 @@ public struct CSVReader: Sendable {
   }
 }
 
-/// The number of `\n` bytes in `base[start..<end]`.
-private func countLineFeeds(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
-  var count = 0
-  var i = start
-  while i < end {
-    guard let hit = memchr(base + i, Int32(UInt8(ascii: "\n")), end - i) else { break }
-    count += 1
-    i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
-  }
-  return count
-}
-
 /// Sorts strings by their UTF-8 bytes (C-locale order).
 ///
 /// - Returns: The sorted strings and, for each original index, its new index.
@@ -368,7 +322,7 @@ struct CSVChunk: Sendable {
   var line: Int
 }
 
-/// Columns parsed from one chunk by pass 1.
+/// Columns parsed by pass 1 of the general path.
 struct ChunkResult {
   var values: [[Double]]
   var missing: [[Bool]]
@@ -381,23 +335,6 @@ struct ChunkResult {
     missing = Array(repeating: [], count: columnCount)
     numeric = Array(repeating: true, count: columnCount)
   }
-
-  /// Appends the rows of a later chunk.
-  mutating func absorb(_ other: ChunkResult) {
-    for j in numeric.indices {
-      numeric[j] = numeric[j] && other.numeric[j]
-      if numeric[j] {
-        values[j].reserveCapacity(values[j].count + other.values[j].count)
-        missing[j].reserveCapacity(missing[j].count + other.missing[j].count)
-        values[j].append(contentsOf: other.values[j])
-        missing[j].append(contentsOf: other.missing[j])
-      } else {
-        values[j] = []
-        missing[j] = []
-      }
-    }
-    rows += other.rows
-  }
 }
 
 /// Tests field bytes (trimmed of spaces and tabs) against the missing-value tokens.
@@ -405,12 +342,18 @@ struct NAMatcher: Sendable {
   let tokens: [[UInt8]]
   let matchesEmpty: Bool
   let maxLength: Int
+  /// Whether a token could be a plain number (only digits, signs and points, with a digit).
+  let matchesPlainNumbers: Bool
 
   init(_ naTokens: Set<String>) {
     let trimmed = naTokens.map { Array(trimSpaces($0).utf8) }
     matchesEmpty = trimmed.contains { $0.isEmpty }
     tokens = trimmed.filter { !$0.isEmpty }
     maxLength = tokens.map(\.count).max() ?? 0
+    matchesPlainNumbers = tokens.contains { token in
+      token.contains { (0x30...0x39).contains($0) }
+        && token.allSatisfy { (0x30...0x39).contains($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E }
+    }
   }
 
   @inline(__always)
@@ -426,48 +369,6 @@ struct NAMatcher: Sendable {
       if memcmp(base + s, token, n) == 0 { return true }
     }
     return false
-  }
-}
-
-/// Per-chunk results written by the parallel pass; each slot is written by one task only,
-/// and read after `concurrentPerform` returns.
-private final class ChunkSlots: @unchecked Sendable {
-  let base: UnsafePointer<UInt8>
-  private var slots: [Result<ChunkResult, any Error>?]
-  private let lock = PThreadMutex()
-
-  init(base: UnsafePointer<UInt8>, count: Int) {
-    self.base = base
-    slots = Array(repeating: nil, count: count)
-  }
-
-  func store(_ k: Int, _ r: Result<ChunkResult, any Error>) {
-    lock.withLock { slots[k] = r }
-  }
-
-  func result(_ k: Int) -> Result<ChunkResult, any Error>? {
-    lock.withLock { slots[k] }
-  }
-}
-
-/// A minimal mutex over `pthread_mutex_t`.
-private final class PThreadMutex: @unchecked Sendable {
-  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-
-  init() {
-    mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    pthread_mutex_init(mutex, nil)
-  }
-
-  deinit {
-    pthread_mutex_destroy(mutex)
-    mutex.deallocate()
-  }
-
-  func withLock<T>(_ body: () throws -> T) rethrows -> T {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    return try body()
   }
 }
 
@@ -502,6 +403,11 @@ struct SpanInterner {
     table[k] = Int32(entry)
     if 2 * (entry + 1) > table.count { rehash() }
     return (entry, true)
+  }
+
+  /// The text of the span in `slot` (decoded as UTF-8).
+  func text(_ slot: Int) -> String {
+    String(decoding: bytes[starts[slot]..<starts[slot + 1]], as: UTF8.self)
   }
 
   private mutating func rehash() {

@@ -6,16 +6,12 @@
   import Darwin
 #endif
 
-/// Exact powers of ten representable as `Double` (10^0 … 10^22).
-private let exactPowersOfTen: [Double] = {
-  var p: [Double] = []
-  var v = 1.0
-  for _ in 0...22 {
-    p.append(v)
-    v *= 10
-  }
-  return p
-}()
+/// Exact powers of ten representable as `Double` (10^0 … 10^22); a literal, so the table is
+/// statically initialized (no lazy-initialization check in the parsing loops).
+private let exactPowersOfTen: [Double] = [
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+  1e18, 1e19, 1e20, 1e21, 1e22,
+]
 
 /// Parses the bytes `base[start..<end]` as a decimal number, exactly as C `strtod` would.
 ///
@@ -155,4 +151,45 @@ private func strtodCopy(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) 
     guard let endPtr, endPtr - p == n else { return nil }
     return v
   }
+}
+
+/// Reads a plain decimal `[+-]digits[.digits]` starting exactly at `start` (no spaces) when its
+/// value is one correctly rounded division: at most 19 digits, a mantissa ≤ 2^53 and at most
+/// 22 decimals. This is `parseDouble`'s fast path for the same text, so the values are equal.
+///
+/// - Returns: The value and the index just past the number, or `nil` (the caller then uses
+///   `parseDouble` on the whole field).
+@inline(__always)
+func plainNumber(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> (Double, Int)? {
+  var p = start
+  var negative = false
+  if p < end && (base[p] == UInt8(ascii: "-") || base[p] == UInt8(ascii: "+")) {
+    negative = base[p] == UInt8(ascii: "-")
+    p += 1
+  }
+  var mantissa: UInt64 = 0
+  var digits = 0
+  while p < end {
+    let d = base[p] &- 0x30
+    if d > 9 { break }
+    mantissa = mantissa &* 10 &+ UInt64(d)
+    digits += 1
+    p += 1
+  }
+  var decimals = 0
+  if p < end && base[p] == UInt8(ascii: ".") {
+    p += 1
+    while p < end {
+      let d = base[p] &- 0x30
+      if d > 9 { break }
+      mantissa = mantissa &* 10 &+ UInt64(d)
+      digits += 1
+      decimals += 1
+      p += 1
+    }
+  }
+  guard digits > 0, digits <= 19, decimals <= 22, mantissa <= (1 << 53) else { return nil }
+  var v = Double(mantissa)
+  if decimals > 0 { v /= exactPowersOfTen[decimals] }
+  return (negative ? -v : v, p)
 }

@@ -14,45 +14,12 @@ enum Separation {
   /// The first term that separates the outcome on its own, as an error; nil when none does.
   static func singleTerm(x: Matrix, names: [String], y: [Double], hasIntercept: Bool) -> EstimationError? {
     let n = x.rows
+    let scans = ColumnScan.all(x, y: y)
     for j in 0..<x.cols {
-      // The first two distinct values (and whether there is a third), their outcome counts (y is
-      // 0/1 here, so a two-valued column needs no second pass), and the column's range within
-      // each outcome: one pass over the column.
-      guard n > 0 else { continue }
-      let column = x.storage.span
-      let outcome = y.span
-      let base = j * n
-      let v0 = column[base]
-      var v1 = v0
-      var distinct = 1
-      var ones = [0, 0]
-      var zeros = [0, 0]
-      var min0 = Double.infinity, max0 = -Double.infinity, min1 = Double.infinity, max1 = -Double.infinity
-      for i in 0..<n {
-        let v = column[base + i]
-        let success = outcome[i] == 1
-        if distinct < 3 {
-          var k = v == v0 ? 0 : (distinct == 2 && v == v1 ? 1 : 2)
-          if k == 2 && distinct == 1 {
-            v1 = v
-            distinct = 2
-            k = 1
-          } else if k == 2 {
-            distinct = 3
-          }
-          if k < 2 {
-            if success { ones[k] += 1 } else { zeros[k] += 1 }
-          }
-        }
-        if success {
-          min1 = Swift.min(min1, v)
-          max1 = Swift.max(max1, v)
-        } else {
-          min0 = Swift.min(min0, v)
-          max0 = Swift.max(max0, v)
-        }
-      }
-      let values = distinct == 1 ? [v0] : (distinct == 2 ? [v0, v1] : [v0, v1, .nan])
+      let values = scans[j].values
+      let ones = scans[j].ones
+      let zeros = scans[j].zeros
+      let (min0, max0, min1, max1) = (scans[j].min0, scans[j].max0, scans[j].min1, scans[j].max1)
       if values.count < 2 { continue }  // the intercept or a constant column
       let name = names[j]
       if values.count == 2 {
@@ -103,4 +70,154 @@ enum Separation {
   }
 
   private static func format(_ v: Double) -> String { String(format: "%g", v) }
+}
+
+/// One pass over a column for the single-term separation check: its first distinct values (up to
+/// three), the outcome counts of the first two (y is 0/1), and its range within each outcome.
+struct ColumnScan: Sendable {
+  var values: [Double] = []
+  var ones = [0, 0, 0]
+  var zeros = [0, 0, 0]
+  var min0 = Double.infinity
+  var max0 = -Double.infinity
+  var min1 = Double.infinity
+  var max1 = -Double.infinity
+
+  /// An empty scan (a placeholder until a column's scan is stored).
+  init() {}
+
+  /// The scans of all columns of `x`, on up to two threads (columns split between them), in
+  /// blocks of rows so that each block of `y` is read from cache by every column.
+  static func all(_ x: Matrix, y: [Double]) -> [ColumnScan] {
+    let threads = x.rows * x.cols >= 1 << 18 ? Swift.min(2, x.cols) : 1
+    let results = ScanResults(count: x.cols)
+    let n = x.rows
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+      let columns = (t * x.cols / threads)..<((t + 1) * x.cols / threads)
+      var states = [ScanState](repeating: ScanState(), count: columns.count)
+      let storage = x.storage.span
+      let outcome = y.span
+      for start in stride(from: 0, to: n, by: 4096) {
+        let rows = start..<Swift.min(n, start + 4096)
+        for (k, j) in columns.enumerated() {
+          states[k].consume(storage, offset: j * n, rows: rows, outcome: outcome)
+        }
+      }
+      results.store(states.map(\.scan), at: columns.lowerBound)
+    }
+    return results.scans
+  }
+}
+
+/// A column scan in progress, fed rows in order.
+///
+/// While at most two distinct values are known, rows are matched against them and counted by
+/// outcome (with vector masks, no branch on the data); once a third appears the counts no longer
+/// matter (a column with three or more values is judged by its ranges), and later rows only
+/// update the ranges. The range updates select the outcome's bound without a branch on it.
+private struct ScanState {
+  var distinct = 0
+  var known = SIMD2<Double>(0, 0)
+  var third = 0.0
+  var counts = SIMD2<Int64>(0, 0)
+  var ones = SIMD2<Int64>(0, 0)
+  var ranges = Ranges()
+
+  /// Feeds rows `rows` of the column starting at `offset` in `storage`.
+  mutating func consume(_ storage: Span<Double>, offset: Int, rows: Range<Int>, outcome: Span<Double>) {
+    var ranges = self.ranges  // locals, so the loop keeps them in registers
+    var i = rows.lowerBound
+    // Until two distinct values are known.
+    while i < rows.upperBound && distinct < 2 {
+      let v = storage[offset + i]
+      let one: Int64 = outcome[i] == 1 ? 1 : 0
+      if distinct > 0 && v == known[0] {
+        counts[0] += 1
+        ones[0] += one
+      } else if distinct == 0 {
+        known[0] = v
+        distinct = 1
+        counts[0] += 1
+        ones[0] += one
+      } else {
+        known[1] = v
+        distinct = 2
+        counts[1] += 1
+        ones[1] += one
+      }
+      ranges.update(v, one: one == 1)
+      i += 1
+    }
+    if distinct == 2 {
+      var counts = self.counts
+      var ones = self.ones
+      let zero = SIMD2<Int64>(repeating: 0)
+      while i < rows.upperBound {
+        let v = storage[offset + i]
+        let one = outcome[i] == 1
+        let match = zero.replacing(with: 1, where: SIMD2<Double>(repeating: v) .== known)
+        if match[0] | match[1] == 0 {
+          third = v
+          distinct = 3
+          ranges.update(v, one: one)
+          i += 1
+          break
+        }
+        counts &+= match
+        ones &+= match & SIMD2<Int64>(repeating: one ? 1 : 0)
+        ranges.update(v, one: one)
+        i += 1
+      }
+      self.counts = counts
+      self.ones = ones
+    }
+    while i < rows.upperBound {
+      ranges.update(storage[offset + i], one: outcome[i] == 1)
+      i += 1
+    }
+    self.ranges = ranges
+  }
+
+  /// The finished scan.
+  var scan: ColumnScan {
+    var s = ColumnScan()
+    s.values = distinct == 3 ? [known[0], known[1], third] : Array([known[0], known[1]].prefix(distinct))
+    s.ones = [Int(ones[0]), Int(ones[1]), 0]
+    s.zeros = [Int(counts[0] - ones[0]), Int(counts[1] - ones[1]), 0]
+    (s.min0, s.max0, s.min1, s.max1) = (ranges.min0, ranges.max0, ranges.min1, ranges.max1)
+    return s
+  }
+}
+
+/// A column's range within each outcome.
+private struct Ranges {
+  var min0 = Double.infinity
+  var max0 = -Double.infinity
+  var min1 = Double.infinity
+  var max1 = -Double.infinity
+
+  /// Widens the outcome's range to `v`, selecting the outcome's bound without a branch.
+  @inline(__always)
+  mutating func update(_ v: Double, one: Bool) {
+    if v < (one ? min1 : min0) {
+      if one { min1 = v } else { min0 = v }
+    }
+    if v > (one ? max1 : max0) {
+      if one { max1 = v } else { max0 = v }
+    }
+  }
+}
+
+/// Per-column scans written by the threads of `ColumnScan.all`, each to its own columns.
+private final class ScanResults: @unchecked Sendable {
+  private(set) var scans: [ColumnScan]
+  private let lock = NSLock()
+
+  init(count: Int) { scans = Array(repeating: ColumnScan(), count: count) }
+
+  func store(_ part: [ColumnScan], at start: Int) {
+    lock.lock()
+    defer { lock.unlock() }
+    for (k, scan) in part.enumerated() { scans[start + k] = scan }
+  }
 }
