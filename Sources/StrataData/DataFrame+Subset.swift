@@ -53,6 +53,29 @@ extension DataFrame {
     codes.reserveCapacity(rows.count)
     switch column.storage {
     case .numeric(let c):
+      // Small non-negative integer ids (PSU, stratum and cluster numbers): one array lookup per row.
+      var top = -1.0
+      for r in rows {
+        let v = c.values[r]
+        guard !c.missing[r], v >= 0, v <= Double(4 * rows.count + 1024), v == v.rounded() else {
+          top = -1
+          break
+        }
+        top = Swift.max(top, v)
+      }
+      if top >= 0 {
+        var slot = [Int](repeating: -1, count: Int(top) + 1)
+        var count = 0
+        for r in rows {
+          let v = Int(c.values[r])
+          if slot[v] < 0 {
+            slot[v] = count
+            count += 1
+          }
+          codes.append(slot[v])
+        }
+        return (codes, count)
+      }
       var seen: [UInt64: Int] = [:]
       for r in rows {
         if c.missing[r] { throw DataError.missingValue(name: name, source: source, row: r + 1) }

@@ -306,7 +306,9 @@ func codes(of name: String, in data: DataFrame, rows: [Int]) throws -> (codes: [
   for r in rows where column.isMissing(r) { throw DesignError.missingValue(column: name, row: r + 1) }
   let g = try data.groupCodes(of: name, rows: rows)
   var names = [String](repeating: "", count: g.count)
-  for (k, r) in rows.enumerated() {
+  var named = [Bool](repeating: false, count: g.count)
+  for (k, r) in rows.enumerated() where !named[g.codes[k]] {
+    named[g.codes[k]] = true
     switch column.storage {
     case .numeric(let c):
       let v = c.values[r]

@@ -125,9 +125,9 @@ extension ModelMatrix {
             rem /= list.count
           }
           let base = col * nr
-          var out = buffer.extracting(base..<(base + nr))
-          fill(&out, with: pieces)
-          if nonFiniteTerm == nil, out.indices.contains(where: { !out[$0].isFinite }) {
+          let range = base..<(base + nr)
+          fill(&buffer, range, with: pieces)
+          if nonFiniteTerm == nil, range.contains(where: { !buffer[$0].isFinite }) {
             nonFiniteTerm = terms.labels[j]
           }
           names.append(pieces.map(\.name).joined(separator: ":"))
@@ -195,22 +195,23 @@ private struct ColumnPiece {
 }
 
 /// Writes the product of `pieces` into `out`.
-private func fill(_ out: inout MutableSpan<Double>, with pieces: [ColumnPiece]) {
+private func fill(_ out: inout MutableSpan<Double>, _ range: Range<Int>, with pieces: [ColumnPiece]) {
+  let base = range.lowerBound
   for (k, piece) in pieces.enumerated() {
     switch piece.source {
     case .values(let x):
       let p = x.span
       if k == 0 {
-        for i in out.indices { out[i] = p[i] }
+        for i in 0..<range.count { out[base + i] = p[i] }
       } else {
-        for i in out.indices { out[i] *= p[i] }
+        for i in 0..<range.count { out[base + i] *= p[i] }
       }
     case .indicator(let codes, let level):
       let p = codes.span
       if k == 0 {
-        for i in out.indices { out[i] = p[i] == level ? 1 : 0 }
+        for i in 0..<range.count { out[base + i] = p[i] == level ? 1 : 0 }
       } else {
-        for i in out.indices { out[i] *= p[i] == level ? 1 : 0 }
+        for i in 0..<range.count { out[base + i] *= p[i] == level ? 1 : 0 }
       }
     }
   }

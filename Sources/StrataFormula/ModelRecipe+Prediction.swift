@@ -189,18 +189,18 @@ extension ModelRecipe {
             col += 1
             continue
           }
-          var out = buffer.extracting((target * m)..<((target + 1) * m))
+          let range = (target * m)..<((target + 1) * m)
           if variable == nil {
-            multiply(into: &out, pieces, skipping: nil, first: true)
+            multiply(into: &buffer, range, pieces, skipping: nil, first: true)
           } else {
             for (k, piece) in pieces.enumerated() {
               guard var scratch = piece.derivative else { continue }
               var s = scratch.mutableSpan
-              multiply(into: &s, pieces, skipping: k, first: false)
-              for i in 0..<m { out[i] += s[i] }
+              multiply(into: &s, 0..<m, pieces, skipping: k, first: false)
+              for i in 0..<m { buffer[range.lowerBound + i] += s[i] }
             }
           }
-          if bad == nil, let i = out.indices.first(where: { !out[$0].isFinite }) {
+          if bad == nil, let i = (0..<m).first(where: { !buffer[range.lowerBound + $0].isFinite }) {
             bad = (label, frame.rowIDs[i] + 1)
           }
           col += 1
@@ -242,24 +242,25 @@ private struct Piece {
 /// Multiplies `out` by every piece except `skipping`, in order; with `first`, the first piece
 /// assigns instead (as `ModelMatrix.build` fills columns).
 private func multiply(
-  into out: inout MutableSpan<Double>, _ pieces: [Piece], skipping: Int?, first: Bool
+  into out: inout MutableSpan<Double>, _ range: Range<Int>, _ pieces: [Piece], skipping: Int?, first: Bool
 ) {
+  let base = range.lowerBound
   var assign = first
   for (k, piece) in pieces.enumerated() where k != skipping {
     switch piece.source {
     case .values(let x):
       let p = x.span
       if assign {
-        for i in out.indices { out[i] = p[i] }
+        for i in 0..<range.count { out[base + i] = p[i] }
       } else {
-        for i in out.indices { out[i] *= p[i] }
+        for i in 0..<range.count { out[base + i] *= p[i] }
       }
     case .indicator(let codes, let level):
       let p = codes.span
       if assign {
-        for i in out.indices { out[i] = p[i] == level ? 1 : 0 }
+        for i in 0..<range.count { out[base + i] = p[i] == level ? 1 : 0 }
       } else {
-        for i in out.indices { out[i] *= p[i] == level ? 1 : 0 }
+        for i in 0..<range.count { out[base + i] *= p[i] == level ? 1 : 0 }
       }
     }
     assign = false

@@ -159,7 +159,7 @@ extension LeastSquares {
     let w = weights ?? [Double](repeating: 1, count: n)
     var wy = [Double](repeating: 0, count: n)
     for i in 0..<n { wy[i] = w[i] * y[i] }
-    let (gram, xtwy) = x.weightedGram(weights: w, vector: wy)
+    let (gram, xtwy) = x.weightedGram(weights: w, vector: wy, structure: x.indicatorStructure())
     var scale = [Double](repeating: 0, count: p)
     for j in 0..<p {
       let d = gram[j, j]

@@ -36,6 +36,40 @@ struct RowBlockTests {
     }
   }
 
+  /// The dummies of a factor (here 9 levels with a reference level, one level never present,
+  /// placed between numeric columns and beside a 0/1 numeric column that overlaps them) are found,
+  /// and the indicator-aware Gram equals the plain one.
+  @Test("weightedGram with an indicator structure equals the dense pass")
+  func indicatorGramMatchesDensePass() throws {
+    let (base, w, v) = Self.tall(rows: 70_001, cols: 4)
+    let n = base.rows
+    let levels = 9
+    var x = Matrix(rows: n, cols: 4 + levels + 1)
+    for i in 0..<n {
+      let level = (i * 7 + i / 13) % (levels + 1)  // 0 = reference level
+      for j in 0..<2 { x[i, j] = base[i, j] }
+      for l in 1...levels where l != 5 { x[i, 1 + l] = level == l ? 1 : 0 }  // level 5: an all-zero column
+      x[i, 2 + levels] = base[i, 2]
+      x[i, 3 + levels] = base[i, 3]
+      x[i, 4 + levels] = level == 3 || level == 0 ? 1 : 0  // binary, but overlaps the dummy of level 3
+    }
+    let structure = try #require(x.indicatorStructure())
+    #expect(structure.indicatorColumns == Array(2...(1 + levels)))
+    #expect(structure.denseColumns == [0, 1, 2 + levels, 3 + levels, 4 + levels])
+    let (gram, product) = x.weightedGram(weights: w, vector: v, structure: structure)
+    let (dense, denseProduct) = x.weightedGram(weights: w, vector: v)
+    let p = x.cols
+    for j in 0..<p {
+      for i in 0..<p {
+        #expect(abs(gram[i, j] - dense[i, j]) <= 1e-12 * max(abs(dense[i, j]), 1), "(\(i), \(j))")
+        #expect(gram[i, j] == gram[j, i])
+      }
+      #expect(abs(product[j] - denseProduct[j]) <= 1e-12 * max(abs(denseProduct[j]), 1), "score \(j)")
+    }
+    // No structure without enough indicator columns (a numeric matrix).
+    #expect(base.indicatorStructure() == nil)
+  }
+
   @Test("rowProducts equals X β")
   func rowProductsMatch() {
     let (x, _, _) = Self.tall(rows: 70_001, cols: 5)

@@ -61,3 +61,43 @@ struct SeparationScanTests {
     }
   }
 }
+
+@Suite("Separation check with the dummies of a factor")
+struct SeparationIndicatorTests {
+  /// A 12-level factor's dummies (level 0 the reference) beside a numeric column: the check judged
+  /// from per-level counts gives the same verdict as the column scans, with and without a level
+  /// whose rows all have y = 1 (which must be named, with its row count).
+  @Test func indicatorCountsGiveTheScansVerdict() throws {
+    let n = 20_000
+    for separatingLevel in [nil, 7] as [Int?] {
+      var x = Matrix(rows: n, cols: 2 + 11)
+      var y = [Double](repeating: 0, count: n)
+      for i in 0..<n {
+        let level = (i + i / 12) % 12
+        x[i, 0] = 1
+        x[i, 1] = Double((i * 37) % 101) / 10
+        for l in 1..<12 { x[i, 1 + l] = level == l ? 1 : 0 }
+        y[i] = level == separatingLevel ? 1 : Double((i / 3) % 2)
+      }
+      let names = ["(Intercept)", "z"] + (1..<12).map { "g\($0)" }
+      let structure = try #require(x.indicatorStructure())
+      #expect(structure.indicatorColumns == Array(2..<13))
+      let plain = Separation.singleTerm(x: x, names: names, y: y, hasIntercept: true)
+      let counted = Separation.singleTerm(x: x, names: names, y: y, hasIntercept: true, structure: structure)
+      #expect(plain?.description == counted?.description)
+      #expect((counted != nil) == (separatingLevel != nil), "\(String(describing: counted)) plain \(String(describing: plain))")
+      let scans = ColumnScan.all(x, y: y)
+      let fromCounts = ColumnScan.all(x, y: y, structure: structure)
+      for j in 0..<x.cols {
+        #expect(Set(scans[j].values) == Set(fromCounts[j].values), "column \(j)")
+        for v in scans[j].values {
+          let a = try #require(scans[j].values.firstIndex(of: v))
+          let b = try #require(fromCounts[j].values.firstIndex(of: v))
+          #expect(scans[j].ones[a] == fromCounts[j].ones[b] && scans[j].zeros[a] == fromCounts[j].zeros[b], "column \(j) value \(v)")
+        }
+        #expect(scans[j].min0 == fromCounts[j].min0 && scans[j].max0 == fromCounts[j].max0, "column \(j) ranges")
+        #expect(scans[j].min1 == fromCounts[j].min1 && scans[j].max1 == fromCounts[j].max1, "column \(j) ranges")
+      }
+    }
+  }
+}

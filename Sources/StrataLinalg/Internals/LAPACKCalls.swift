@@ -389,6 +389,17 @@ extension LAPACKCalls {
     dsyrk_("U", "T", &n32, &k32, &one, a, &lda32, &one, c, &ldc, 1, 1)
   }
 
+  /// `C += A Aᵀ` (upper triangle) for an `n × k` block `A` with leading dimension `lda` (dsyrk,
+  /// "N"): the Gram matrix of the columns of a row-major `k × n` block.
+  static func syrkAccumulateColumns(
+    n: Int, k: Int, a: UnsafePointer<Double>, lda: Int, c: UnsafeMutablePointer<Double>
+  ) {
+    if n == 0 || k == 0 { return }
+    var n32 = int32(n), k32 = int32(k), lda32 = int32(lda), ldc = int32(n)
+    var one = 1.0
+    dsyrk_("U", "N", &n32, &k32, &one, a, &lda32, &one, c, &ldc, 1, 1)
+  }
+
   /// `y = alpha · op(a) x + beta · y` (dgemv) for an `m × n` block at `a` with leading dimension `lda`.
   static func gemvBlock(
     trans: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,

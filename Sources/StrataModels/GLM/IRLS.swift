@@ -194,7 +194,7 @@ enum IRLS {
 
   static func run(
     x fullX: Matrix, y: [Double], priorWeights pw: [Double], family: Family, link: Link,
-    control: GLMControl, start: [Double]? = nil
+    control: GLMControl, start: [Double]? = nil, structure: IndicatorStructure? = nil
   ) throws -> IRLSResult {
     let n = fullX.rows
     let rankTolerance = 1e-11
@@ -231,10 +231,14 @@ enum IRLS {
     let devOld = deviance(mu)
     let start = weightsAndScores(eta: eta, mu: mu)
     var x = fullX
-    var system = try WeightedSystem(x: x, weights: start.w, rankTolerance: rankTolerance)
+    var structure = structure
+    var system = try WeightedSystem(
+      x: x, weights: start.w, gram: x.weightedGram(weights: start.w, structure: structure).gram,
+      rankTolerance: rankTolerance)
     let kept = system.keptColumns
     if kept.count < fullX.cols {
       x = fullX.selectingColumns(kept)
+      structure = nil  // found again on the kept columns
       system = try WeightedSystem(x: x, weights: start.w, rankTolerance: rankTolerance)
     }
     var z = [Double](repeating: 0, count: n)
@@ -248,7 +252,8 @@ enum IRLS {
 
     return try iterate(
       x: x, kept: kept, beta: beta, eta: eta, mu: mu, deviance: dev, iterations: iterations, change: change,
-      y: y, priorWeights: pw, family: family, link: link, control: control, rankTolerance: rankTolerance)
+      y: y, priorWeights: pw, family: family, link: link, control: control, rankTolerance: rankTolerance,
+      structure: structure)
   }
 
   /// Starts from given coefficients (over the columns of `x`, `NaN` for aliased ones) instead of
@@ -293,7 +298,7 @@ enum IRLS {
   static func iterate(
     x: Matrix, kept: [Int], beta: [Double], eta: [Double], mu: [Double], deviance: Double, iterations: Int,
     change: Double, y: [Double], priorWeights pw: [Double], family: Family, link: Link, control: GLMControl,
-    rankTolerance: Double
+    rankTolerance: Double, structure: IndicatorStructure? = nil
   ) throws -> IRLSResult {
     let tol = control.tolerance
     var (beta, eta, mu, dev, iterations, change) = (beta, eta, mu, deviance, iterations, change)
@@ -308,10 +313,12 @@ enum IRLS {
     var w: [Double] = []
     var m: [Double] = []
     var muNew: [Double] = []
+    // The dummies of a factor make X'WX cheaper: found once, used in every pass.
+    let structure = structure ?? (x.rows >= 1 << 14 ? x.indicatorStructure() : nil)
     while true {
       weightsAndScores(eta: eta, mu: mu, w: &w, m: &m)
       // X'WX and the score X'm in one pass over X.
-      let (gram, score) = x.weightedGram(weights: w, vector: m)
+      let (gram, score) = x.weightedGram(weights: w, vector: m, structure: structure)
       system = try WeightedSystem(x: x, weights: w, gram: gram, rankTolerance: rankTolerance)
       if system.keptColumns.count < x.cols {
         // Working weights underflowed (separation): the information is singular at this estimate.

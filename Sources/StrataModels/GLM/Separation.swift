@@ -12,9 +12,14 @@ import StrataLinalg
 ///   standardized estimates |β_j|·sd(x_j), along which the likelihood keeps rising.
 enum Separation {
   /// The first term that separates the outcome on its own, as an error; nil when none does.
-  static func singleTerm(x: Matrix, names: [String], y: [Double], hasIntercept: Bool) -> EstimationError? {
+  ///
+  /// With `structure` (the dummies of a factor in `x`), the dummy columns are judged from one pass
+  /// of per-level outcome counts instead of a scan each.
+  static func singleTerm(
+    x: Matrix, names: [String], y: [Double], hasIntercept: Bool, structure: IndicatorStructure? = nil
+  ) -> EstimationError? {
     let n = x.rows
-    let scans = ColumnScan.all(x, y: y)
+    let scans = ColumnScan.all(x, y: y, structure: structure)
     for j in 0..<x.cols {
       let values = scans[j].values
       let ones = scans[j].ones
@@ -88,6 +93,46 @@ struct ColumnScan: Sendable {
 
   /// The scans of all columns of `x`, on up to two threads (columns split between them), in
   /// blocks of rows so that each block of `y` is read from cache by every column.
+  static func all(_ x: Matrix, y: [Double], structure: IndicatorStructure?) -> [ColumnScan] {
+    guard let structure else { return all(x, y: y) }
+    let dense = all(x.selectingColumns(structure.denseColumns), y: y)
+    var scans = [ColumnScan](repeating: ColumnScan(), count: x.cols)
+    for (k, j) in structure.denseColumns.enumerated() { scans[j] = dense[k] }
+    // Per level: rows with its dummy 1, and how many of them have y = 1 (y is 0/1 here).
+    let levels = structure.indicatorColumns.count
+    var count = [Int](repeating: 0, count: levels)
+    var successes = [Int](repeating: 0, count: levels)
+    var totalSuccesses = 0
+    let codes = structure.levelCodes
+    for i in 0..<x.rows {
+      let one = y[i] == 1 ? 1 : 0
+      totalSuccesses += one
+      let c = Int(codes[i])
+      if c >= 0 {
+        count[c] += 1
+        successes[c] += one
+      }
+    }
+    let n = x.rows
+    for (l, j) in structure.indicatorColumns.enumerated() {
+      var scan = ColumnScan()
+      let onesAtZero = totalSuccesses - successes[l]
+      let zerosAtZero = (n - count[l]) - onesAtZero
+      let zerosAtOne = count[l] - successes[l]
+      // Values in order of appearance do not matter to the check (it looks values up).
+      scan.values = count[l] == 0 ? [0] : (count[l] == n ? [1] : [0, 1])
+      scan.ones = count[l] == n ? [successes[l], 0, 0] : [onesAtZero, successes[l], 0]
+      scan.zeros = count[l] == n ? [zerosAtOne, 0, 0] : [zerosAtZero, zerosAtOne, 0]
+      if onesAtZero > 0 { scan.min1 = 0 } else if successes[l] > 0 { scan.min1 = 1 }
+      if successes[l] > 0 { scan.max1 = 1 } else if onesAtZero > 0 { scan.max1 = 0 }
+      if zerosAtZero > 0 { scan.min0 = 0 } else if zerosAtOne > 0 { scan.min0 = 1 }
+      if zerosAtOne > 0 { scan.max0 = 1 } else if zerosAtZero > 0 { scan.max0 = 0 }
+      scans[j] = scan
+    }
+    return scans
+  }
+
+  /// The scans of all columns of `x` (every column scanned).
   static func all(_ x: Matrix, y: [Double]) -> [ColumnScan] {
     let threads = x.rows * x.cols >= 1 << 18 ? Swift.min(2, x.cols) : 1
     let results = ScanResults(count: x.cols)

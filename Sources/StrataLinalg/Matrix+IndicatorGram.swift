@@ -1,0 +1,262 @@
+// Weighted Gram matrices that exploit the indicator columns of a categorical regressor.
+
+import Dispatch
+
+/// Columns of a matrix that are 0/1 indicators of one categorical variable (no row has two 1s
+/// among them, as the dummies of a factor), found by `Matrix.indicatorStructure()`.
+///
+/// In `Xᵀ W X` the block of these columns is diagonal (per-level sums of weights) and their cross
+/// products with the other ("dense") columns are per-level weighted sums, so a pass costs
+/// O(n d²) for the d dense columns instead of O(n p²): with a 31-level factor beside 16 numeric
+/// columns, about a seventh of the flops.
+public struct IndicatorStructure: Sendable {
+  /// The indicator columns, ascending.
+  public let indicatorColumns: [Int]
+  /// The other columns, ascending.
+  public let denseColumns: [Int]
+  /// Per row: the position in `indicatorColumns` of its 1, or −1 (a reference-level row).
+  let codes: [Int32]
+  /// Per row: the position in `indicatorColumns` of its 1, or −1 (a reference-level row).
+  public var levelCodes: [Int32] { codes }
+}
+
+extension Matrix {
+  /// The largest set of 0/1 indicator columns that no row has two 1s in (the dummies of a factor
+  /// term), or nil when fewer than `minimumColumns` qualify. Binary columns are sorted, left to
+  /// right, into the first of up to eight disjoint groups they fit (a binary regressor does not
+  /// fit the dummies of a factor, and starts a group of its own); the largest group wins. A column
+  /// of ones (the intercept) never qualifies.
+  ///
+  /// - Complexity: O(n) per binary column and group tried (a dense column stops at its first
+  ///   value other than 0 or 1).
+  public func indicatorStructure(minimumColumns: Int = 4) -> IndicatorStructure? {
+    let n = rows
+    guard n > 0, cols >= minimumColumns else { return nil }
+    let x = storage.span
+    // The first group's codes live in their own array (written in the hot loop); later groups,
+    // rare, in `others`.
+    var first: (columns: [Int], codes: [Int32])?
+    var firstCodes = [Int32](repeating: -1, count: n)
+    var others: [(columns: [Int], codes: [Int32])] = []
+    for j in 0..<cols {
+      let base = j * n
+      // One optimistic pass: check the column is 0/1 and claim its rows for the first group as it
+      // goes; undo the claim if it is not binary or meets a row the group already has.
+      var binary = true
+      var hasZero = false
+      var fitsFirst = true
+      let code = Int32(first?.columns.count ?? 0)
+      var stop = n
+      do {
+        var fc = firstCodes.mutableSpan
+        for i in 0..<n {
+          let v = x[base + i]
+          if v == 0 {
+            hasZero = true
+          } else if v == 1 {
+            if fitsFirst {
+              if fc[i] >= 0 {
+                fitsFirst = false
+                stop = i
+              } else {
+                fc[i] = code
+              }
+            }
+          } else {
+            binary = false
+            if fitsFirst { stop = i }
+            break
+          }
+        }
+        if !(fitsFirst && binary && hasZero) {
+          for i in 0..<stop where fc[i] == code { fc[i] = -1 }
+        }
+      }
+      guard binary && hasZero else { continue }
+      if fitsFirst {
+        if first == nil { first = ([], []) }
+        first?.columns.append(j)
+        continue
+      }
+      var placed = false
+      for g in others.indices {
+        var fits = true
+        for i in 0..<n where x[base + i] == 1 && others[g].codes[i] >= 0 {
+          fits = false
+          break
+        }
+        guard fits else { continue }
+        let code = Int32(others[g].columns.count)
+        for i in 0..<n where x[base + i] == 1 { others[g].codes[i] = code }
+        others[g].columns.append(j)
+        placed = true
+        break
+      }
+      if !placed && others.count < 7 {
+        var codes = [Int32](repeating: -1, count: n)
+        for i in 0..<n where x[base + i] == 1 { codes[i] = 0 }
+        others.append(([j], codes))
+      }
+    }
+    var groups = others
+    if let first { groups.insert((first.columns, firstCodes), at: 0) }
+    guard let best = groups.max(by: { $0.columns.count < $1.columns.count }), best.columns.count >= minimumColumns
+    else { return nil }
+    let indicators = Set(best.columns)
+    return IndicatorStructure(
+      indicatorColumns: best.columns, denseColumns: (0..<cols).filter { !indicators.contains($0) }, codes: best.codes)
+  }
+
+  /// `Xᵀ diag(w) X` and, when `v` is given, `Xᵀ v`, using `structure` (from this matrix's
+  /// `indicatorStructure()`): `dsyrk` on row blocks of the dense columns only, per-level sums for
+  /// the indicator columns. Equal to `weightedGram(weights:vector:)` up to rounding.
+  ///
+  /// - Precondition: `w.count == rows`, every `w[i] ≥ 0`; `v?.count == rows`; `structure` describes
+  ///   this matrix.
+  /// - Complexity: O(n d² + n d) flops for d dense columns.
+  public func weightedGram(
+    weights w: [Double], vector v: [Double]? = nil, structure: IndicatorStructure?
+  ) -> (gram: Matrix, product: [Double]) {
+    guard let structure else { return weightedGram(weights: w, vector: v) }
+    precondition(w.count == rows, "weight count \(w.count) does not match \(rows) rows")
+    precondition(structure.codes.count == rows, "indicator structure of another matrix")
+    if let v { precondition(v.count == rows, "vector length \(v.count) does not match \(rows) rows") }
+    let n = rows
+    let p = cols
+    let threads = Matrix.threadCount(rows: n)
+    let parts = PartialSums(count: threads, size: p * p + p)
+    storage.withUnsafeBufferPointer { xs in
+      w.withUnsafeBufferPointer { wp in
+        structure.codes.withUnsafeBufferPointer { cp in
+          let job = IndicatorGramJob(
+            x: xs.baseAddress.unsafelyUnwrapped, w: wp.baseAddress.unsafelyUnwrapped,
+            codes: cp.baseAddress.unsafelyUnwrapped, n: n, p: p, dense: structure.denseColumns,
+            indicators: structure.indicatorColumns)
+          func run(_ vp: UnsafePointer<Double>?) {
+            var j = job
+            j.v = vp
+            let job = j
+            if threads == 1 {
+              parts.withPart(0) { job.accumulate(rows: 0..<n, into: $0) }
+              return
+            }
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+              parts.withPart(t) { job.accumulate(rows: (n * t / threads)..<(n * (t + 1) / threads), into: $0) }
+            }
+          }
+          if let v {
+            v.withUnsafeBufferPointer { run($0.baseAddress) }
+          } else {
+            run(nil)
+          }
+        }
+      }
+    }
+    var total = parts.sum()
+    let product = Array(total[(p * p)...])
+    total.removeLast(p)
+    var gram = Matrix(rows: p, cols: p, columnMajor: total)
+    gram.mirrorUpperToLower()
+    return (gram, product)
+  }
+}
+
+/// The inputs of one indicator-aware weighted Gram pass (raw pointers valid for the pass).
+private struct IndicatorGramJob: @unchecked Sendable {
+  let x: UnsafePointer<Double>
+  let w: UnsafePointer<Double>
+  let codes: UnsafePointer<Int32>
+  var v: UnsafePointer<Double>?
+  let n: Int
+  let p: Int
+  let dense: [Int]
+  let indicators: [Int]
+
+  /// Adds the rows' upper-triangular `Xᵀ W X` and `Xᵀ v` to `acc` (p² + p entries).
+  ///
+  /// Per block of rows the dense columns, scaled by `√wᵢ`, are copied row-major (each row's `d`
+  /// values contiguous): `dsyrk` gives the dense block, and each row adds its values times `√wᵢ`
+  /// to its level's row of cross sums as one contiguous vector (reference-level rows go to a
+  /// spare row that is dropped). The score's dense part is one `dgemv` per run of adjacent dense
+  /// columns.
+  func accumulate(rows: Range<Int>, into acc: UnsafeMutablePointer<Double>) {
+    let d = dense.count
+    let k = indicators.count
+    let block = Matrix.rowBlock
+    let chunk = UnsafeMutablePointer<Double>.allocate(capacity: block * Swift.max(d, 1))
+    defer { chunk.deallocate() }
+    let root = UnsafeMutablePointer<Double>.allocate(capacity: block)
+    defer { root.deallocate() }
+    let level = UnsafeMutablePointer<Int>.allocate(capacity: block)
+    defer { level.deallocate() }
+    // Runs of adjacent dense columns, for the score's dgemv.
+    var runs: [(first: Int, count: Int)] = []
+    for j in dense {
+      if let last = runs.last, last.first + last.count == j {
+        runs[runs.count - 1].count += 1
+      } else {
+        runs.append((j, 1))
+      }
+    }
+    // Local accumulators: dense × dense (upper, d × d), level × dense cross sums ((k + 1) × d,
+    // the last row for reference-level rows), level weight sums (k + 1), and the score (p).
+    let denseGram = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(d * d, 1))
+    denseGram.initialize(repeating: 0, count: Swift.max(d * d, 1))
+    defer { denseGram.deallocate() }
+    let cross = UnsafeMutablePointer<Double>.allocate(capacity: (k + 1) * Swift.max(d, 1))
+    cross.initialize(repeating: 0, count: (k + 1) * Swift.max(d, 1))
+    defer { cross.deallocate() }
+    var levelWeight = [Double](repeating: 0, count: k + 1)
+    var score = [Double](repeating: 0, count: p)
+    var start = rows.lowerBound
+    while start < rows.upperBound {
+      let m = Swift.min(block, rows.upperBound - start)
+      for i in 0..<m {
+        root[i] = w[start + i].squareRoot()
+        let c = Int(codes[start + i])
+        level[i] = c >= 0 ? c : k
+        levelWeight[level[i]] += w[start + i]
+      }
+      for (a, j) in dense.enumerated() {
+        let src = x + j * n + start
+        for i in 0..<m { chunk[i * d + a] = src[i] * root[i] }
+      }
+      if d > 0 {
+        LAPACKCalls.syrkAccumulateColumns(n: d, k: m, a: chunk, lda: d, c: denseGram)
+        for i in 0..<m {
+          let row = chunk + i * d
+          let target = cross + level[i] * d
+          let r = root[i]
+          for a in 0..<d { target[a] += row[a] * r }
+        }
+      }
+      if let v {
+        let vb = v + start
+        for run in runs {
+          score.withUnsafeMutableBufferPointer { sp in
+            LAPACKCalls.gemvBlock(
+              trans: true, m: m, n: run.count, alpha: 1, a: x + run.first * n + start, lda: n, x: vb, beta: 1,
+              y: sp.baseAddress.unsafelyUnwrapped + run.first)
+          }
+        }
+        for i in 0..<m where level[i] < k { score[indicators[level[i]]] += vb[i] }
+      }
+      start += m
+    }
+    // Into the p × p upper triangle (column-major: entry (r, c), r ≤ c, at c·p + r).
+    func add(_ r: Int, _ c: Int, _ value: Double) {
+      let (lo, hi) = r <= c ? (r, c) : (c, r)
+      acc[hi * p + lo] += value
+    }
+    for b in 0..<d {
+      for a in 0...b { add(dense[a], dense[b], denseGram[b * d + a]) }
+    }
+    for l in 0..<k {
+      add(indicators[l], indicators[l], levelWeight[l])
+      for a in 0..<d { add(dense[a], indicators[l], cross[l * d + a]) }
+    }
+    if v != nil {
+      for j in 0..<p { acc[p * p + j] += score[j] }
+    }
+  }
+}
