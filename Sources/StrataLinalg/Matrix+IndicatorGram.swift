@@ -152,12 +152,7 @@ extension Matrix {
         }
       }
     }
-    var total = parts.sum()
-    let product = Array(total[(p * p)...])
-    total.removeLast(p)
-    var gram = Matrix(rows: p, cols: p, columnMajor: total)
-    gram.mirrorUpperToLower()
-    return (gram, product)
+    return parts.gramAndProduct(p: p)
   }
 }
 

@@ -55,12 +55,7 @@ extension Matrix {
         }
       }
     }
-    var total = parts.sum()
-    let product = Array(total[(p * p)...])
-    total.removeLast(p)
-    var gram = Matrix(rows: p, cols: p, columnMajor: total)
-    gram.mirrorUpperToLower()
-    return (gram, product)
+    return parts.gramAndProduct(p: p)
   }
 
   private static func runGram(_ job: GramJob, threads: Int, parts: PartialSums) {
@@ -166,6 +161,17 @@ final class PartialSums: @unchecked Sendable {
       for i in 0..<size { out[i] += storage[k * size + i] }
     }
     return out
+  }
+
+  /// The summed parts read as a `p × p` upper triangle (mirrored to a full symmetric matrix)
+  /// followed by a `p`-vector, as the weighted Gram passes accumulate them.
+  func gramAndProduct(p: Int) -> (gram: Matrix, product: [Double]) {
+    var total = sum()
+    let product = Array(total[(p * p)...])
+    total.removeLast(p)
+    var gram = Matrix(rows: p, cols: p, columnMajor: total)
+    gram.mirrorUpperToLower()
+    return (gram, product)
   }
 }
 
