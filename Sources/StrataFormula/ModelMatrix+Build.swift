@@ -104,38 +104,45 @@ extension ModelMatrix {
     var names: [String] = []
     var assign: [Int] = []
     names.reserveCapacity(p)
-    var storage = [Double](repeating: 0, count: nr * p)
-    var nonFiniteTerm: String?
-    do {
-      var buffer = storage.mutableSpan
-      var col = 0
-      if terms.hasIntercept {
-        for i in 0..<nr { buffer[i] = 1 }
-        names.append("(Intercept)")
-        assign.append(0)
-        col = 1
+    // One entry per column: its term (nil for the intercept) and the pieces whose product it is.
+    var columnPlans: [(term: Int?, pieces: [ColumnPiece])] = []
+    var factorTerm: (start: Int, pieces: [ColumnPiece])?
+    if terms.hasIntercept {
+      names.append("(Intercept)")
+      assign.append(0)
+      columnPlans.append((nil, []))
+    }
+    for (j, lists) in plans.enumerated() {
+      let count = lists.reduce(1) { $0 * $1.count }
+      if lists.count == 1, count > (factorTerm?.pieces.count ?? 3),
+        lists[0].allSatisfy({ if case .indicator = $0.source { return true } else { return false } })
+      {
+        factorTerm = (columnPlans.count, lists[0])
       }
-      for (j, lists) in plans.enumerated() {
-        let count = lists.reduce(1) { $0 * $1.count }
-        for c in 0..<count {
-          var rem = c
-          var pieces: [ColumnPiece] = []
-          for list in lists {
-            pieces.append(list[rem % list.count])
-            rem /= list.count
-          }
-          let base = col * nr
-          let range = base..<(base + nr)
-          fill(&buffer, range, with: pieces)
-          if nonFiniteTerm == nil, range.contains(where: { !buffer[$0].isFinite }) {
-            nonFiniteTerm = terms.labels[j]
-          }
-          names.append(pieces.map(\.name).joined(separator: ":"))
-          assign.append(j + 1)
-          col += 1
+      for c in 0..<count {
+        var rem = c
+        var pieces: [ColumnPiece] = []
+        for list in lists {
+          pieces.append(list[rem % list.count])
+          rem /= list.count
         }
+        names.append(pieces.map(\.name).joined(separator: ":"))
+        assign.append(j + 1)
+        columnPlans.append((j, pieces))
       }
     }
+    // Columns are written once, on both cores for large data; each reports whether it is finite.
+    let fixedPlans = columnPlans
+    let (matrix, finite) = Matrix.fillingColumns(rows: nr, cols: p) { j, column in
+      let plan = fixedPlans[j]
+      guard plan.term != nil else {
+        for i in column.indices { column[i] = 1 }
+        return true
+      }
+      fill(&column, 0..<nr, with: plan.pieces)
+      return column.indices.allSatisfy { column[$0].isFinite }
+    }
+    let nonFiniteTerm = zip(columnPlans, finite).first { !$1 }.flatMap { $0.0.term.map { terms.labels[$0] } }
     if let nonFiniteTerm { throw FormulaError.nonFinite(term: nonFiniteTerm) }
 
     // Response.
@@ -165,7 +172,7 @@ extension ModelMatrix {
     }
 
     var built = ModelMatrix(
-      x: Matrix(rows: nr, cols: p, columnMajor: storage), columnNames: names, assign: assign,
+      x: matrix, columnNames: names, assign: assign,
       termLabels: terms.labels, hasIntercept: terms.hasIntercept, response: response,
       responseName: responseName, weights: weights, rows: rows, droppedMissing: droppedMissing,
       droppedBySubset: droppedBySubset,
@@ -173,7 +180,28 @@ extension ModelMatrix {
         formula: formula, terms: terms, frame: vars, codings: codings, columnNames: names,
         assign: assign, data: data))
     built.responseLevels = responseLevels
+    if let factorTerm, nr >= 1 << 14 {
+      built.indicatorStructure = indicatorStructure(of: factorTerm, columns: p, rows: nr)
+    }
     return built
+  }
+
+  /// The indicator structure of a factor main-effect term's columns from its codes: each row's
+  /// position among the term's columns (−1 for the reference level).
+  private static func indicatorStructure(
+    of term: (start: Int, pieces: [ColumnPiece]), columns p: Int, rows nr: Int
+  ) -> IndicatorStructure? {
+    guard case .indicator(let codes, _) = term.pieces.first?.source, codes.count == nr else { return nil }
+    var position: [Int32] = []
+    for (k, piece) in term.pieces.enumerated() {
+      guard case .indicator(let c, let level) = piece.source, c.count == nr, level >= 0 else { return nil }
+      if position.count <= Int(level) { position += Array(repeating: -1, count: Int(level) + 1 - position.count) }
+      position[Int(level)] = Int32(k)
+    }
+    let rowCodes = codes.map { $0 >= 0 && Int($0) < position.count ? position[Int($0)] : -1 }
+    let indicators = Array(term.start..<(term.start + term.pieces.count))
+    let dense = (0..<p).filter { $0 < term.start || $0 >= term.start + term.pieces.count }
+    return IndicatorStructure(indicatorColumns: indicators, denseColumns: dense, codes: rowCodes)
   }
 
   /// Parses `formula` and builds its design matrix; see `build(formula:data:options:)`.

@@ -28,8 +28,11 @@ public struct ModelFrameOptions: Sendable {
 ///
 /// Matches R `model.matrix(formula, model.frame(formula, data, subset=, weights=, na.action = na.omit))`.
 public struct ModelMatrix: Sendable {
-  /// `n × p` column-major design matrix (rows = estimation sample).
-  public var x: Matrix
+  /// `n × p` column-major design matrix (rows = estimation sample). Assigning it drops
+  /// `indicatorStructure`, which describes the matrix as built.
+  public var x: Matrix {
+    didSet { indicatorStructure = nil }
+  }
   /// Column names exactly as R's `model.matrix` gives them: `(Intercept)`, `factor(edu)2`, `x1:x3`, `I(age^2)`.
   public var columnNames: [String]
   /// For each column, the 1-based index of its term in `termLabels` (0 for the intercept), as R's `assign`.
@@ -55,6 +58,10 @@ public struct ModelMatrix: Sendable {
   /// How to rebuild and differentiate these columns on new or modified data (terms, kept factor
   /// levels and codings, the data variables used); see `ModelRecipe`.
   public var recipe: ModelRecipe
+  /// The dummies of the factor main-effect term with the most columns (at least 4, on at least
+  /// 2¹⁴ rows), as `Matrix.indicatorStructure()` would find them, taken from the factor's codes
+  /// while the matrix is built; nil otherwise, and nil again once `x` is assigned.
+  public var indicatorStructure: IndicatorStructure? = nil
 
   public init(
     x: Matrix, columnNames: [String], assign: [Int], termLabels: [String], hasIntercept: Bool,

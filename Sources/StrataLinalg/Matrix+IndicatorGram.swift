@@ -18,6 +18,18 @@ public struct IndicatorStructure: Sendable {
   let codes: [Int32]
   /// Per row: the position in `indicatorColumns` of its 1, or −1 (a reference-level row).
   public var levelCodes: [Int32] { codes }
+
+  /// A structure known from how the matrix was built (a factor's codes), without scanning it.
+  ///
+  /// - Precondition: `indicatorColumns` and `denseColumns` partition the columns; every code is
+  ///   −1 or a position in `indicatorColumns`, and row `i` of the matrix has a 1 exactly in that
+  ///   indicator column (0 in the others).
+  public init(indicatorColumns: [Int], denseColumns: [Int], codes: [Int32]) {
+    precondition(codes.allSatisfy { $0 >= -1 && Int($0) < indicatorColumns.count }, "level code out of range")
+    self.indicatorColumns = indicatorColumns
+    self.denseColumns = denseColumns
+    self.codes = codes
+  }
 }
 
 extension Matrix {
@@ -254,4 +266,65 @@ private struct IndicatorGramJob: @unchecked Sendable {
       for j in 0..<p { acc[p * p + j] += score[j] }
     }
   }
+}
+
+extension Matrix {
+  /// `X β` using `structure`: BLAS `dgemv` over each run of adjacent dense columns, plus the
+  /// coefficient of each row's level (the indicator columns are never read). Rows are split
+  /// between two threads for large `X`. Equal to `rowProducts(_:)` up to rounding.
+  ///
+  /// - Precondition: `beta.count == cols`; `structure` describes this matrix.
+  public func rowProducts(_ beta: [Double], structure: IndicatorStructure?) -> [Double] {
+    guard let structure else { return rowProducts(beta) }
+    precondition(beta.count == cols, "vector length does not match matrix")
+    precondition(structure.codes.count == rows, "indicator structure of another matrix")
+    let n = rows
+    var out = [Double](repeating: 0, count: n)
+    if n == 0 { return out }
+    var runs: [(first: Int, count: Int)] = []
+    for j in structure.denseColumns {
+      if let last = runs.last, last.first + last.count == j {
+        runs[runs.count - 1].count += 1
+      } else {
+        runs.append((j, 1))
+      }
+    }
+    let denseRuns = runs
+    let levelBeta = structure.indicatorColumns.map { beta[$0] }
+    let threads = Matrix.threadCount(rows: n)
+    storage.withUnsafeBufferPointer { xs in
+      beta.withUnsafeBufferPointer { bp in
+        out.withUnsafeMutableBufferPointer { op in
+          structure.codes.withUnsafeBufferPointer { cp in
+            levelBeta.withUnsafeBufferPointer { lp in
+              let x = SendablePointer(xs.baseAddress.unsafelyUnwrapped)
+              let b = SendablePointer(bp.baseAddress.unsafelyUnwrapped)
+              let o = SendableMutablePointer(op.baseAddress.unsafelyUnwrapped)
+              let codes = cp.baseAddress.unsafelyUnwrapped
+              let level = lp.baseAddress
+              let job = SendableRowProductJob(codes: codes, level: level)
+              DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let lo = n * t / threads
+                let hi = n * (t + 1) / threads
+                for run in denseRuns {
+                  LAPACKCalls.gemvBlock(
+                    trans: false, m: hi - lo, n: run.count, alpha: 1, a: x.pointer + run.first * n + lo, lda: n,
+                    x: b.pointer + run.first, beta: 1, y: o.pointer + lo)
+                }
+                guard let level = job.level else { return }
+                for i in lo..<hi where job.codes[i] >= 0 { o.pointer[i] += level[Int(job.codes[i])] }
+              }
+            }
+          }
+        }
+      }
+    }
+    return out
+  }
+}
+
+/// The level codes and level coefficients handed to the threads of `rowProducts(_:structure:)`.
+private struct SendableRowProductJob: @unchecked Sendable {
+  let codes: UnsafePointer<Int32>
+  let level: UnsafePointer<Double>?
 }

@@ -66,6 +66,12 @@ struct RowBlockTests {
       }
       #expect(abs(product[j] - denseProduct[j]) <= 1e-12 * max(abs(denseProduct[j]), 1), "score \(j)")
     }
+    let beta = (0..<p).map { Double($0 % 7) - 2.5 }
+    let eta = x.rowProducts(beta, structure: structure)
+    let direct = x.rowProducts(beta)
+    for i in stride(from: 0, to: n, by: 97) {
+      #expect(abs(eta[i] - direct[i]) <= 1e-12 * max(abs(direct[i]), 1), "row \(i)")
+    }
     // No structure without enough indicator columns (a numeric matrix).
     #expect(base.indicatorStructure() == nil)
   }

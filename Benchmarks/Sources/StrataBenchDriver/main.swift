@@ -39,8 +39,11 @@ let designSpec = DesignSpecification(
 /// T2: the design logit; returns the fit and its design covariance.
 func designLogit(_ frame: DataFrame, design: SampleDesign, n: Int, task: String) throws -> (Fit, CovarianceEstimate) {
   let formula = "y ~ " + rhs
-  let mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: .init(weights: "w"))
-  let fit = try timed(task, "fit", n) { try GeneralizedLinearModel.fit(mm, model: .logit, formula: formula) }
+  // The fit phase includes building the model matrix from the data frame.
+  let (mm, fit) = try timed(task, "fit", n) { () throws -> (ModelMatrix, Fit) in
+    let mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: .init(weights: "w"))
+    return (mm, try GeneralizedLinearModel.fit(mm, model: .logit, formula: formula))
+  }
   let v = try timed(task, "se", n) {
     try covariance(
       of: fit,

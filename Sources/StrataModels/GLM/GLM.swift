@@ -118,7 +118,7 @@ public enum GeneralizedLinearModel {
     }
     // The dummies of a factor term, found once: they make the separation check and every X'WX
     // pass cheaper on large data.
-    let structure = mm.x.rows >= 1 << 14 ? mm.x.indicatorStructure() : nil
+    let structure = mm.x.rows >= 1 << 14 ? (mm.indicatorStructure ?? mm.x.indicatorStructure()) : nil
     if model.isBinary {
       if let s = Separation.singleTerm(
         x: mm.x, names: mm.columnNames, y: y, hasIntercept: mm.hasIntercept, structure: structure)

@@ -244,7 +244,7 @@ enum IRLS {
     var z = [Double](repeating: 0, count: n)
     for i in 0..<n { z[i] = start.w[i] * (eta[i] + (y[i] - mu[i]) / link.muEta(eta[i])) }
     let beta = system.solve(x.crossProduct(with: z))
-    eta = x.rowProducts(beta)
+    eta = x.rowProducts(beta, structure: structure)
     let dev = meanAndDeviance(eta, into: &mu)
     if !dev.isFinite { throw EstimationError.stepHalvingFailed(iteration: 1) }
     let iterations = 1
@@ -344,7 +344,7 @@ enum IRLS {
       var halvings = 0
       while true {
         let candidate = zip(beta, step).map { $0 + $1 }
-        let etaNew = x.rowProducts(candidate)
+        let etaNew = x.rowProducts(candidate, structure: structure)
         let devNew = meanAndDeviance(etaNew, into: &muNew)
         if devNew.isFinite && (devNew - devOld) / (abs(devNew) + 0.1) <= tol {
           beta = candidate

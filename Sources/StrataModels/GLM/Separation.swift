@@ -95,7 +95,7 @@ struct ColumnScan: Sendable {
   /// blocks of rows so that each block of `y` is read from cache by every column.
   static func all(_ x: Matrix, y: [Double], structure: IndicatorStructure?) -> [ColumnScan] {
     guard let structure else { return all(x, y: y) }
-    let dense = all(x.selectingColumns(structure.denseColumns), y: y)
+    let dense = all(x, y: y, columns: structure.denseColumns)
     var scans = [ColumnScan](repeating: ColumnScan(), count: x.cols)
     for (k, j) in structure.denseColumns.enumerated() { scans[j] = dense[k] }
     // Per level: rows with its dummy 1, and how many of them have y = 1 (y is 0/1 here).
@@ -133,22 +133,27 @@ struct ColumnScan: Sendable {
   }
 
   /// The scans of all columns of `x` (every column scanned).
-  static func all(_ x: Matrix, y: [Double]) -> [ColumnScan] {
-    let threads = x.rows * x.cols >= 1 << 18 ? Swift.min(2, x.cols) : 1
-    let results = ScanResults(count: x.cols)
+  static func all(_ x: Matrix, y: [Double]) -> [ColumnScan] { all(x, y: y, columns: Array(0..<x.cols)) }
+
+  /// The scans of the listed columns of `x`, in list order (read in place, no copy).
+  static func all(_ x: Matrix, y: [Double], columns list: [Int]) -> [ColumnScan] {
+    let count = list.count
+    let threads = x.rows * count >= 1 << 18 ? Swift.min(2, count) : 1
+    let results = ScanResults(count: count)
     let n = x.rows
+    guard count > 0 else { return [] }
     DispatchQueue.concurrentPerform(iterations: threads) { t in
-      let columns = (t * x.cols / threads)..<((t + 1) * x.cols / threads)
-      var states = [ScanState](repeating: ScanState(), count: columns.count)
+      let part = (t * count / threads)..<((t + 1) * count / threads)
+      var states = [ScanState](repeating: ScanState(), count: part.count)
       let storage = x.storage.span
       let outcome = y.span
       for start in stride(from: 0, to: n, by: 4096) {
         let rows = start..<Swift.min(n, start + 4096)
-        for (k, j) in columns.enumerated() {
-          states[k].consume(storage, offset: j * n, rows: rows, outcome: outcome)
+        for (k, position) in part.enumerated() {
+          states[k].consume(storage, offset: list[position] * n, rows: rows, outcome: outcome)
         }
       }
-      results.store(states.map(\.scan), at: columns.lowerBound)
+      results.store(states.map(\.scan), at: part.lowerBound)
     }
     return results.scans
   }
