@@ -220,7 +220,7 @@ enum IRLS {
     if let start, start.count == fullX.cols,
       let warm = try warmStart(
         start, x: fullX, y: y, priorWeights: pw, family: family, link: link, control: control,
-        rankTolerance: rankTolerance)
+        rankTolerance: rankTolerance, structure: structure)
     {
       return warm
     }
@@ -265,11 +265,11 @@ enum IRLS {
   /// the same fixed point in two or three passes instead of five or six.
   static func warmStart(
     _ start: [Double], x fullX: Matrix, y: [Double], priorWeights pw: [Double], family: Family, link: Link,
-    control: GLMControl, rankTolerance: Double
+    control: GLMControl, rankTolerance: Double, structure: IndicatorStructure? = nil
   ) throws -> IRLSResult? {
     let n = fullX.rows
     let full = start.map { $0.isFinite ? $0 : 0 }
-    var eta = fullX.rowProducts(full)
+    var eta = fullX.rowProducts(full, structure: structure)
     var mu = eta.map { link.inverse($0) }
     var w = [Double](repeating: 0, count: n)
     for i in 0..<n {
@@ -277,11 +277,15 @@ enum IRLS {
       w[i] = pw[i] * d * d / family.variance(mu[i])
     }
     guard w.allSatisfy({ $0.isFinite }) else { return nil }
-    let system = try WeightedSystem(x: fullX, weights: w, rankTolerance: rankTolerance)
+    let system = try WeightedSystem(
+      x: fullX, weights: w, gram: fullX.weightedGram(weights: w, structure: structure).gram,
+      rankTolerance: rankTolerance)
     let kept = system.keptColumns
     var x = fullX
+    var structure = structure
     if kept.count < fullX.cols {
       x = fullX.selectingColumns(kept)
+      structure = nil
       eta = x.rowProducts(kept.map { full[$0] })
       mu = eta.map { link.inverse($0) }
     }
@@ -291,7 +295,7 @@ enum IRLS {
     return try iterate(
       x: x, kept: kept, beta: kept.map { full[$0] }, eta: eta, mu: mu, deviance: dev, iterations: 0,
       change: .infinity, y: y, priorWeights: pw, family: family, link: link, control: control,
-      rankTolerance: rankTolerance)
+      rankTolerance: rankTolerance, structure: structure)
   }
 
   /// Fisher-scoring steps with halving from `beta` (on the kept columns `x`) until converged.
