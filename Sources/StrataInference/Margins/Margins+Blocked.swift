@@ -48,14 +48,25 @@ extension Margins {
         let (x, derivatives) = try model.matrixAndDerivatives(of: names, on: sub.data, rows: sub.rows)
         let eta = x.multiplied(by: model.coefficients)
         let meanValues = model.meanValues(eta)
+        // Every (variable, kind)'s Xᵀ(weights) in one matrix product over the block.
+        var etaWeights: [[Double]] = []
+        var owners: [(name: String, kind: Int)] = []
         for (name, d) in zip(names, derivatives) {
           let xv = try numericValues(sub.data, name, rows: sub.rows)
           for (k, kind) in kinds.enumerated() {
-            let e = try derivativeMargin(
-              model: model, kind: kind, variable: name, x: x, eta: eta, d: d.values, values: xv, point: sub,
+            let e = try derivativeMarginParts(
+              model: model, kind: kind, variable: name, eta: eta, d: d.values, values: xv, point: sub,
               meanValues: meanValues, dPositions: d.positions)
             value[name]?[k] += e.value
-            for j in 0..<p { gradient[name]?[k][j] += e.gradient[j] }
+            for j in 0..<p { gradient[name]?[k][j] += e.partialGradient[j] }
+            etaWeights.append(e.etaWeights)
+            owners.append((name, k))
+          }
+        }
+        if !owners.isEmpty {
+          let products = x.crossProduct(with: Matrix(columns: etaWeights))  // p × (variables × kinds)
+          for (c, owner) in owners.enumerated() {
+            for j in 0..<p { gradient[owner.name]?[owner.kind][j] += products[j, c] }
           }
         }
         lo = hi

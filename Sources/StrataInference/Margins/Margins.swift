@@ -260,6 +260,22 @@ public enum Margins {
     model: PredictionModel, kind: MarginKind, variable: String, x: Matrix, eta: [Double], d: Matrix,
     values xv: [Double], point: EvaluationPoint, meanValues: MeanValues? = nil, dPositions: [Int]? = nil
   ) throws -> LinearizedEstimate {
+    let parts = try derivativeMarginParts(
+      model: model, kind: kind, variable: variable, eta: eta, d: d, values: xv, point: point,
+      meanValues: meanValues, dPositions: dPositions)
+    let g = x.multiplied(by: parts.etaWeights, transpose: true)
+    return LinearizedEstimate(
+      value: parts.value, gradient: zip(g, parts.partialGradient).map { $0 + $1 },
+      dataInfluence: model.dataInfluence(parts.f, parts.value, point))
+  }
+
+  /// A derivative margin's value, its per-row contributions `f`, and its gradient in two parts:
+  /// `Xᵀ etaWeights` (left to the caller, so that blocked margins take all variables' products
+  /// in one matrix product) plus `partialGradient` (the derivative columns' part).
+  static func derivativeMarginParts(
+    model: PredictionModel, kind: MarginKind, variable: String, eta: [Double], d: Matrix,
+    values xv: [Double], point: EvaluationPoint, meanValues: MeanValues? = nil, dPositions: [Int]? = nil
+  ) throws -> (value: Double, f: [Double], etaWeights: [Double], partialGradient: [Double]) {
     // `d` holds either every kept column or, with `dPositions`, only those (the rest are zero).
     let deta = d.multiplied(by: dPositions.map { $0.map { model.coefficients[$0] } } ?? model.coefficients)
     let m = eta.count
@@ -298,16 +314,14 @@ public enum Margins {
     }
     var theta = 0.0
     for (i, a) in point.shares.enumerated() { theta += a * f[i] }
-    let g = x.multiplied(by: zip(point.shares, fEta).map { $0 * $1 }, transpose: true)
     let hd = d.multiplied(by: zip(point.shares, fD).map { $0 * $1 }, transpose: true)
-    var gradient = g
+    var gradient = [Double](repeating: 0, count: model.coefficients.count)
     if let dPositions {
       for (k, j) in dPositions.enumerated() { gradient[j] += hd[k] }
     } else {
       for j in gradient.indices { gradient[j] += hd[j] }
     }
-    return LinearizedEstimate(
-      value: theta, gradient: gradient, dataInfluence: model.dataInfluence(f, theta, point))
+    return (theta, f, zip(point.shares, fEta).map { $0 * $1 }, gradient)
   }
 
   /// How a requested variable is treated.
