@@ -149,23 +149,14 @@ enum IRLS {
     let n = eta.count
     if w.count != n { w = [Double](repeating: 0, count: n) }
     if m.count != n { m = [Double](repeating: 0, count: n) }
-    eta.withUnsafeBufferPointer { ep in
-      mu.withUnsafeBufferPointer { mp in
-        y.withUnsafeBufferPointer { yp in
-          pw.withUnsafeBufferPointer { pp in
-            w.withUnsafeMutableBufferPointer { wp in
-              m.withUnsafeMutableBufferPointer { sp in
-                for i in 0..<n {
-                  let d = link.muEta(ep[i])
-                  let v = family.variance(mp[i])
-                  wp[i] = pp[i] * d * d / v
-                  sp[i] = pp[i] * (yp[i] - mp[i]) * d / v
-                }
-              }
-            }
-          }
-        }
-      }
+    let (ep, mp, yp, pp) = (eta.span, mu.span, y.span, pw.span)
+    var wp = w.mutableSpan
+    var sp = m.mutableSpan
+    for i in 0..<n {
+      let d = link.muEta(ep[i])
+      let v = family.variance(mp[i])
+      wp[i] = pp[i] * d * d / v
+      sp[i] = pp[i] * (yp[i] - mp[i]) * d / v
     }
   }
 
@@ -176,18 +167,12 @@ enum IRLS {
     let n = eta.count
     if mu.count != n { mu = [Double](repeating: 0, count: n) }
     var d = 0.0
-    eta.withUnsafeBufferPointer { ep in
-      y.withUnsafeBufferPointer { yp in
-        pw.withUnsafeBufferPointer { pp in
-          mu.withUnsafeMutableBufferPointer { mp in
-            for i in 0..<n {
-              let v = link.inverse(ep[i])
-              mp[i] = v
-              d += family.unitDeviance(y: yp[i], mu: v, weight: pp[i])
-            }
-          }
-        }
-      }
+    let (ep, yp, pp) = (eta.span, y.span, pw.span)
+    var mp = mu.mutableSpan
+    for i in 0..<n {
+      let v = link.inverse(ep[i])
+      mp[i] = v
+      d += family.unitDeviance(y: yp[i], mu: v, weight: pp[i])
     }
     return d
   }
