@@ -68,7 +68,11 @@ func designCovariance(of fit: Fit, bread: Matrix, request: DesignVariance, spec:
   let designDF = request.convention == .r
     ? request.design.degreesOfFreedom(rows: fit.rows)
     : request.design.degreesOfFreedom(rows: Array(0..<request.design.rowCount))
-  let df = request.convention == .r ? designDF + 1 - k : designDF
+  // R convention: the design df less the estimated slopes besides the intercept(s): svyglm's
+  // degf − p + 1, and svyolr's degf − (number of slopes), its cut points playing the intercept.
+  let ordered = fit.categorical.map { $0.base == nil } ?? false
+  let slopes = ordered ? categoricalSlopePositions(fit).count : k - 1
+  let df = request.convention == .r ? designDF - slopes : designDF
   var estimate = CovarianceEstimate(
     matrix: matrix, spec: spec, degreesOfFreedom: Double(max(df, 1)), clusterCounts: [])
   var summary = request.design.summary

@@ -25,6 +25,14 @@ struct OrdinalCommandTests {
     #expect(rows.map { $0["term"] as? String ?? "" } == (c.json["terms"] as? [String]))
     #expect(doc["nobs"] as? Int == c.json["nobs"] as? Int)
     let fit = try #require(doc["fit"] as? [String: Any])
+    if let df = c.json["df"] as? Double, let wald = c.json["wald_f"] as? [Double] {
+      // svyolr: t tests and regTermTest's Wald F on degf − (number of slopes).
+      let vce = try #require(doc["vce"] as? [String: Any])
+      #expect(vce["df"] as? Double == df, "\(c.id) df")
+      expectClose(fit["wald_f"] as? Double, wald[0], rtol: 1e-6, "\(c.id) Wald F")
+      #expect(fit["wald_f_df2"] as? Double == wald[2], "\(c.id) Wald F df")
+      expectClose(fit["wald_f_p_value"] as? Double, wald[3], rtol: 1e-6, "\(c.id) Wald F p")
+    }
     let ll = try #require(c.json["logLik"] as? Double)
     #expect(abs((fit["logLik"] as? Double ?? 0) - ll) <= 1e-8 * abs(ll))
     for key in ["estimate", "std_error"] {

@@ -130,10 +130,16 @@ for (link in c("logit", "probit")) {
   rows <- as.integer(rownames(mf))
   pol <- polish(c(coef(sfit)[seq_len(ncol(X))], sfit$zeta), function(par) oderiv(par, X, y, clus1$pw[rows], link))
   vs <- variances(pol, design = dclus1, rows = rows)
+  # svyolr's t tests and regTermTest use df.residual = degf(design) - (number of slopes); the Wald
+  # F of all slopes is W/q on that df (regTermTest(method = "Wald"), here with the polished fit).
+  qs <- ncol(X); bs <- pol$par[seq_len(qs)]; Vs <- vs$design[seq_len(qs), seq_len(qs), drop = FALSE]
+  W <- drop(t(bs) %*% solve(Vs, bs)); dfr <- sfit$df.residual
+  stopifnot(dfr == degf(dclus1) - qs)
   emit(paste0("apiclus1_", model, "_design"),
        c("fit", model, f, "--data", "datasets/apiclus1.csv", "--weights", "pw", "--psu", "dnum", "--fpc", "fpc"),
        c(colnames(X), names(sfit$zeta)), pol$par, vs$design, c(coef(sfit)[seq_len(ncol(X))], sfit$zeta),
-       SE(sfit), nrow(X), pol$d$ll)
+       SE(sfit), nrow(X), pol$d$ll,
+       paste0(", \"df\": ", dfr, ", \"wald_f\": ", vec(c(W / qs, qs, dfr, pf(W / qs, qs, dfr, lower.tail = FALSE)))))
 }
 
 # ---- multinomial logit: stype ~ I(api00/100) + I(meals/10) on apiclus1 (base E, and base H);
