@@ -52,7 +52,11 @@ extension SurveyDesign {
   ///   - rows: 0-based data rows, distinct.
   /// - Complexity: O(n p) for the totals plus O(G p q + G q²) for G PSUs (single-stage or no FPC);
   ///   multistage designs with FPCs form the influence matrix and take the general path.
-  public func variance(multipliers: [Double], matrix x: Matrix, transform: Matrix, rows: [Int]) throws -> Matrix {
+  ///   - structure: the dummies of a factor among the columns of `x`: their PSU totals are
+  ///     per-level sums of the multipliers, without reading those columns.
+  public func variance(
+    multipliers: [Double], matrix x: Matrix, transform: Matrix, rows: [Int], structure: IndicatorStructure? = nil
+  ) throws -> Matrix {
     precondition(x.rows == rows.count && multipliers.count == rows.count, "influence rows differ from the row list")
     precondition(transform.rows == x.cols, "transform rows differ from the matrix columns")
     let p = x.cols
@@ -61,11 +65,26 @@ extension SurveyDesign {
       return try variance(influence: x.scalingRows(by: multipliers) * transform, rows: rows)
     }
     let n = rows.count
-    let sums = psus.totals(cols: p) { position, add in
-      let mi = multipliers[position]
-      if mi == 0 { return }
-      let xs = x.storage.span
-      for j in 0..<p { add(j, mi * xs[j * n + position]) }
+    let sums: Matrix
+    if let structure, structure.levelCodes.count == n {
+      let dense = structure.denseColumns
+      let indicators = structure.indicatorColumns
+      let codes = structure.levelCodes
+      sums = psus.totals(cols: p) { position, add in
+        let mi = multipliers[position]
+        if mi == 0 { return }
+        let xs = x.storage.span
+        for j in dense { add(j, mi * xs[j * n + position]) }
+        let code = Int(codes[position])
+        if code >= 0 { add(indicators[code], mi) }
+      }
+    } else {
+      sums = psus.totals(cols: p) { position, add in
+        let mi = multipliers[position]
+        if mi == 0 { return }
+        let xs = x.storage.span
+        for j in 0..<p { add(j, mi * xs[j * n + position]) }
+      }
     }
     let influence = sums * transform
     let v = try onestage(influence, rows: psus.representatives, positions: Array(0..<psus.representatives.count), stage: 0)

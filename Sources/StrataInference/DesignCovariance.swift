@@ -51,7 +51,9 @@ func designCovariance(of fit: Fit, bread: Matrix, request: DesignVariance, spec:
   case .linearization(let d):
     if fit.scoreMatrix == nil {
       // influence = scores · bread with scores = mᵢ xᵢ, passed factored (no n × p matrix).
-      matrix = try d.variance(multipliers: fit.scoreMultipliers, matrix: fit.x, transform: bread, rows: fit.rows)
+      matrix = try d.variance(
+        multipliers: fit.scoreMultipliers, matrix: fit.x, transform: bread, rows: fit.rows,
+        structure: fit.indicatorStructure)
     } else {
       // Ordered and multinomial fits carry a full score matrix.
       matrix = try d.variance(influence: fit.scores * bread, rows: fit.rows)

@@ -49,8 +49,14 @@ public struct Fit: Sendable {
   public var kept: [Int]
   /// Inverse of the (weighted) cross-product over the kept columns: `(XᵀWX)⁻¹`.
   public var bread: Matrix
-  /// The kept columns of the model matrix (estimation sample).
-  public var x: Matrix
+  /// The kept columns of the model matrix (estimation sample). Assigning it drops
+  /// `indicatorStructure`.
+  public var x: Matrix {
+    didSet { indicatorStructure = nil }
+  }
+  /// The dummies of a factor term among the columns of `x` (from the model matrix), which let
+  /// the design variance's PSU totals skip reading them; nil when unknown.
+  public var indicatorStructure: IndicatorStructure? = nil
   /// Each row's score is `scoreMultipliers[i] · x[i, ·]` (for least squares `wᵢ eᵢ`), unless
   /// `scoreMatrix` is set.
   public var scoreMultipliers: [Double]

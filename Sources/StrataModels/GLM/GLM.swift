@@ -199,6 +199,7 @@ public enum GeneralizedLinearModel {
       clusterAdjustment: .groups, dispersionIsEstimated: family.estimatesDispersion,
       workingWeights: r.workingWeights, glm: details)
     fit.recipe = mm.recipe
+    if r.kept.count == mm.x.cols { fit.indicatorStructure = structure }
     return fit
   }
 
