@@ -65,26 +65,17 @@ extension SurveyDesign {
       return try variance(influence: x.scalingRows(by: multipliers) * transform, rows: rows)
     }
     let n = rows.count
-    let sums: Matrix
-    if let structure, structure.levelCodes.count == n {
-      let dense = structure.denseColumns
-      let indicators = structure.indicatorColumns
-      let codes = structure.levelCodes
-      sums = psus.totals(cols: p) { position, add in
-        let mi = multipliers[position]
-        if mi == 0 { return }
-        let xs = x.storage.span
-        for j in dense { add(j, mi * xs[j * n + position]) }
-        let code = Int(codes[position])
-        if code >= 0 { add(indicators[code], mi) }
-      }
-    } else {
-      sums = psus.totals(cols: p) { position, add in
-        let mi = multipliers[position]
-        if mi == 0 { return }
-        let xs = x.storage.span
-        for j in 0..<p { add(j, mi * xs[j * n + position]) }
-      }
+    // With a factor's dummies known, their totals are per-level sums of the multipliers.
+    let levels = structure.flatMap { $0.levelCodes.count == n ? $0 : nil }
+    let dense = levels?.denseColumns ?? Array(0..<p)
+    let codes = levels?.levelCodes ?? []
+    let indicators = levels?.indicatorColumns ?? []
+    let sums = psus.totals(cols: p) { position, add in
+      let mi = multipliers[position]
+      if mi == 0 { return }
+      let xs = x.storage.span
+      for j in dense { add(j, mi * xs[j * n + position]) }
+      if !codes.isEmpty, codes[position] >= 0 { add(indicators[Int(codes[position])], mi) }
     }
     let influence = sums * transform
     let v = try onestage(influence, rows: psus.representatives, positions: Array(0..<psus.representatives.count), stage: 0)

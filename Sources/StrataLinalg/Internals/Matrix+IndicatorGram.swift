@@ -19,6 +19,19 @@ public struct IndicatorStructure: Sendable {
   /// Per row: the position in `indicatorColumns` of its 1, or −1 (a reference-level row).
   public var levelCodes: [Int32] { codes }
 
+  /// The dense columns as runs of adjacent columns (one BLAS call per run).
+  var denseRuns: [(first: Int, count: Int)] {
+    var runs: [(first: Int, count: Int)] = []
+    for j in denseColumns {
+      if let last = runs.last, last.first + last.count == j {
+        runs[runs.count - 1].count += 1
+      } else {
+        runs.append((j, 1))
+      }
+    }
+    return runs
+  }
+
   /// A structure known from how the matrix was built (a factor's codes), without scanning it.
   ///
   /// - Precondition: `indicatorColumns` and `denseColumns` partition the columns; every code is
@@ -143,7 +156,7 @@ extension Matrix {
           let job = IndicatorGramJob(
             x: xs.baseAddress.unsafelyUnwrapped, w: wp.baseAddress.unsafelyUnwrapped,
             codes: cp.baseAddress.unsafelyUnwrapped, n: n, p: p, dense: structure.denseColumns,
-            indicators: structure.indicatorColumns)
+            indicators: structure.indicatorColumns, denseRuns: structure.denseRuns)
           func run(_ vp: UnsafePointer<Double>?) {
             var j = job
             j.v = vp
@@ -178,6 +191,7 @@ private struct IndicatorGramJob: @unchecked Sendable {
   let p: Int
   let dense: [Int]
   let indicators: [Int]
+  let denseRuns: [(first: Int, count: Int)]
 
   /// Adds the rows' upper-triangular `Xᵀ W X` and `Xᵀ v` to `acc` (p² + p entries).
   ///
@@ -197,14 +211,7 @@ private struct IndicatorGramJob: @unchecked Sendable {
     let level = UnsafeMutablePointer<Int>.allocate(capacity: block)
     defer { level.deallocate() }
     // Runs of adjacent dense columns, for the score's dgemv.
-    var runs: [(first: Int, count: Int)] = []
-    for j in dense {
-      if let last = runs.last, last.first + last.count == j {
-        runs[runs.count - 1].count += 1
-      } else {
-        runs.append((j, 1))
-      }
-    }
+    let runs = denseRuns
     // Local accumulators: dense × dense (upper, d × d), level × dense cross sums ((k + 1) × d,
     // the last row for reference-level rows), level weight sums (k + 1), and the score (p).
     let denseGram = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(d * d, 1))
@@ -281,15 +288,7 @@ extension Matrix {
     let n = rows
     var out = [Double](repeating: 0, count: n)
     if n == 0 { return out }
-    var runs: [(first: Int, count: Int)] = []
-    for j in structure.denseColumns {
-      if let last = runs.last, last.first + last.count == j {
-        runs[runs.count - 1].count += 1
-      } else {
-        runs.append((j, 1))
-      }
-    }
-    let denseRuns = runs
+    let denseRuns = structure.denseRuns
     let levelBeta = structure.indicatorColumns.map { beta[$0] }
     let threads = Matrix.threadCount(rows: n)
     storage.withUnsafeBufferPointer { xs in
