@@ -76,6 +76,75 @@ struct RowBlockTests {
     #expect(base.indicatorStructure() == nil)
   }
 
+  /// A logistic kernel: μ, working weights μ(1 − μ)·w, multipliers (y − μ)·w, and the deviance.
+  static func logisticKernel(y: [Double], w: [Double]) -> LinearizedKernel {
+    { first, eta, mu, weights, multipliers in
+      var total = 0.0
+      for i in 0..<eta.count {
+        let r = first + i
+        let p = 1 / (1 + exp(-eta[i]))
+        mu[i] = p
+        weights[i] = w[r] * p * (1 - p)
+        multipliers[i] = w[r] * (y[r] - p)
+        total -= 2 * w[r] * (y[r] == 1 ? log(p) : log(1 - p))
+      }
+      return total
+    }
+  }
+
+  /// One fused pass (η, the kernel, X'WX and X'm block by block) equals the separate passes, with
+  /// and without an indicator structure, and when its output arrays are reused.
+  @Test("linearizedPass equals rowProducts, the kernel and weightedGram done separately")
+  func linearizedPassMatchesSeparatePasses() throws {
+    let (base, prior, u) = Self.tall(rows: 70_001, cols: 3)
+    let n = base.rows
+    let levels = 6
+    var x = Matrix(rows: n, cols: 3 + levels)
+    for i in 0..<n {
+      let level = (i * 5 + i / 7) % (levels + 1)
+      x[i, 0] = 1
+      x[i, 1] = base[i, 1]
+      for l in 1...levels { x[i, 1 + l] = level == l ? 1 : 0 }
+      x[i, 2 + levels] = base[i, 2]
+    }
+    let y = u.map { $0 > 0 ? 1.0 : 0.0 }
+    let structure = try #require(x.indicatorStructure())
+    let beta = (0..<x.cols).map { 0.3 * Double($0 % 4) - 0.4 }
+    let kernel = Self.logisticKernel(y: y, w: prior)
+    var pass = LinearizedPass()
+    for s in [structure, nil] as [IndicatorStructure?] {
+      for _ in 0..<2 {  // the second time into the arrays of the first
+        x.linearizedPass(coefficients: beta, structure: s, kernel: kernel, into: &pass)
+        let eta = x.rowProducts(beta)
+        var mu = [Double](repeating: 0, count: n)
+        var w = mu
+        var m = mu
+        var deviance = 0.0
+        for i in 0..<n {
+          mu[i] = 1 / (1 + exp(-eta[i]))
+          w[i] = prior[i] * mu[i] * (1 - mu[i])
+          m[i] = prior[i] * (y[i] - mu[i])
+          deviance -= 2 * prior[i] * (y[i] == 1 ? log(mu[i]) : log(1 - mu[i]))
+        }
+        let (gram, score) = x.weightedGram(weights: w, vector: m)
+        // Only summation orders differ (rounding ~1e-14 relative).
+        func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-12 * max(abs(b), 1) }
+        #expect(pass.eta.count == n && pass.mu.count == n)
+        #expect((0..<n).allSatisfy { close(pass.eta[$0], eta[$0]) })
+        #expect((0..<n).allSatisfy { close(pass.mu[$0], mu[$0]) && close(pass.weights[$0], w[$0]) })
+        #expect((0..<n).allSatisfy { close(pass.multipliers[$0], m[$0]) })
+        #expect(close(pass.total, deviance))
+        for j in 0..<x.cols {
+          for i in 0..<x.cols {
+            #expect(close(pass.gram[i, j], gram[i, j]), "(\(i), \(j))")
+            #expect(pass.gram[i, j] == pass.gram[j, i])
+          }
+          #expect(close(pass.score[j], score[j]), "score \(j)")
+        }
+      }
+    }
+  }
+
   @Test("rowProducts equals X β")
   func rowProductsMatch() {
     let (x, _, _) = Self.tall(rows: 70_001, cols: 5)

@@ -182,7 +182,7 @@ extension Matrix {
 }
 
 /// The inputs of one indicator-aware weighted Gram pass (raw pointers valid for the pass).
-private struct IndicatorGramJob: @unchecked Sendable {
+struct IndicatorGramJob: @unchecked Sendable {
   let x: UnsafePointer<Double>
   let w: UnsafePointer<Double>
   let codes: UnsafePointer<Int32>
@@ -192,6 +192,8 @@ private struct IndicatorGramJob: @unchecked Sendable {
   let dense: [Int]
   let indicators: [Int]
   let denseRuns: [(first: Int, count: Int)]
+  /// Rows transposed at a time (their `d` values each stay in L1).
+  static let tile = 64
 
   /// Adds the rows' upper-triangular `Xᵀ W X` and `Xᵀ v` to `acc` (p² + p entries).
   ///
@@ -231,18 +233,26 @@ private struct IndicatorGramJob: @unchecked Sendable {
         level[i] = c >= 0 ? c : k
         levelWeight[level[i]] += w[start + i]
       }
-      for (a, j) in dense.enumerated() {
-        let src = x + j * n + start
-        for i in 0..<m { chunk[i * d + a] = src[i] * root[i] }
-      }
       if d > 0 {
-        LAPACKCalls.syrkAccumulateColumns(n: d, k: m, a: chunk, lda: d, c: denseGram)
-        for i in 0..<m {
-          let row = chunk + i * d
-          let target = cross + level[i] * d
-          let r = root[i]
-          for a in 0..<d { target[a] += row[a] * r }
+        // Transposed a tile of rows at a time, so that the tile's rows stay in L1 while they
+        // are written column by column and then added to their levels' cross sums.
+        var t = 0
+        while t < m {
+          let tm = Swift.min(Self.tile, m - t)
+          for a in 0..<d {
+            let src = x + dense[a] * n + start + t
+            let dst = chunk + t * d + a
+            for i in 0..<tm { dst[i * d] = src[i] * root[t + i] }
+          }
+          for i in t..<(t + tm) {
+            let row = chunk + i * d
+            let target = cross + level[i] * d
+            let r = root[i]
+            for a in 0..<d { target[a] += row[a] * r }
+          }
+          t += tm
         }
+        LAPACKCalls.syrkAccumulateColumns(n: d, k: m, a: chunk, lda: d, c: denseGram)
       }
       if let v {
         let vb = v + start

@@ -105,7 +105,7 @@ extension Matrix {
 let onlineProcessors = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
 /// The inputs of one weighted Gram pass (raw pointers valid for the pass).
-private struct GramJob: @unchecked Sendable {
+struct GramJob: @unchecked Sendable {
   let x: UnsafePointer<Double>
   let w: UnsafePointer<Double>
   var v: UnsafePointer<Double>?

@@ -40,19 +40,14 @@ extension GeneralizedLinearModel {
     let link = model.link
     let x = kept.count == p ? mm.x : mm.x.selectingColumns(kept)
     let beta = kept.map { start[$0] }
-    let eta = x.rowProducts(beta)
-    var mu = [Double](repeating: 0, count: n)
-    var deviance = 0.0
-    for i in 0..<n {
-      mu[i] = link.inverse(eta[i])
-      deviance += family.unitDeviance(y: y[i], mu: mu[i], weight: weights[i])
-    }
-    guard deviance.isFinite else { return try full() }
     let r: IRLSResult
     do {
-      r = try IRLS.iterate(
-        x: x, kept: kept, beta: beta, eta: eta, mu: mu, deviance: deviance, iterations: 0, change: .infinity,
-        y: y, priorWeights: weights, family: family, link: link, control: control, rankTolerance: 1e-11)
+      guard
+        let result = try IRLS.iterate(
+          x: x, kept: kept, beta: beta, initial: nil, iterations: 0, previousDeviance: nil, y: y,
+          priorWeights: weights, family: family, link: link, control: control, rankTolerance: 1e-11)
+      else { return try full() }
+      r = result
     } catch {
       return try full()
     }

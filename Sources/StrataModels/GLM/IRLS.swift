@@ -160,21 +160,26 @@ enum IRLS {
     }
   }
 
-  /// μ = g⁻¹(η) written into `mu`, and the deviance at it, in one pass.
-  static func meanAndDeviance(
-    _ eta: [Double], y: [Double], priorWeights pw: [Double], family: Family, link: Link, mu: inout [Double]
-  ) -> Double {
-    let n = eta.count
-    if mu.count != n { mu = [Double](repeating: 0, count: n) }
-    var d = 0.0
-    let (ep, yp, pp) = (eta.span, y.span, pw.span)
-    var mp = mu.mutableSpan
-    for i in 0..<n {
-      let v = link.inverse(ep[i])
-      mp[i] = v
-      d += family.unitDeviance(y: yp[i], mu: v, weight: pp[i])
+  /// The per-row work of one IRLS pass on a block of rows (`Matrix.linearizedPass`): μ = g⁻¹(η),
+  /// the working weights and score multipliers as `weightsAndScores` forms them, and the block's
+  /// deviance.
+  static func kernel(y: [Double], priorWeights pw: [Double], family: Family, link: Link) -> LinearizedKernel {
+    { first, eta, mu, w, m in
+      let (yp, pp) = (y.span, pw.span)
+      var deviance = 0.0
+      for i in 0..<eta.count {
+        let e = eta[i]
+        let v = link.inverse(e)
+        mu[i] = v
+        let r = first + i
+        deviance += family.unitDeviance(y: yp[r], mu: v, weight: pp[r])
+        let d = link.muEta(e)
+        let variance = family.variance(v)
+        w[i] = pp[r] * d * d / variance
+        m[i] = pp[r] * (yp[r] - v) * d / variance
+      }
+      return deviance
     }
-    return d
   }
 
   static func run(
@@ -183,24 +188,6 @@ enum IRLS {
   ) throws -> IRLSResult {
     let n = fullX.rows
     let rankTolerance = 1e-11
-
-    func deviance(_ mu: [Double]) -> Double {
-      var d = 0.0
-      for i in 0..<n { d += family.unitDeviance(y: y[i], mu: mu[i], weight: pw[i]) }
-      return d
-    }
-    func weightsAndScores(eta: [Double], mu: [Double], w: inout [Double], m: inout [Double]) {
-      IRLS.weightsAndScores(eta: eta, mu: mu, y: y, priorWeights: pw, family: family, link: link, w: &w, m: &m)
-    }
-    func weightsAndScores(eta: [Double], mu: [Double]) -> (w: [Double], m: [Double]) {
-      var w: [Double] = []
-      var m: [Double] = []
-      weightsAndScores(eta: eta, mu: mu, w: &w, m: &m)
-      return (w, m)
-    }
-    func meanAndDeviance(_ eta: [Double], into mu: inout [Double]) -> Double {
-      IRLS.meanAndDeviance(eta, y: y, priorWeights: pw, family: family, link: link, mu: &mu)
-    }
 
     if let start, start.count == fullX.cols,
       let warm = try warmStart(
@@ -211,40 +198,42 @@ enum IRLS {
     }
 
     // Iteration 1: R's starting values and one solve of the working response.
-    var mu = (0..<n).map { family.startingMean(y: y[$0], weight: pw[$0]) }
-    var eta = mu.map { link.link($0) }
-    let devOld = deviance(mu)
-    let start = weightsAndScores(eta: eta, mu: mu)
+    let mu = (0..<n).map { family.startingMean(y: y[$0], weight: pw[$0]) }
+    let eta = mu.map { link.link($0) }
+    var devOld = 0.0
+    for i in 0..<n { devOld += family.unitDeviance(y: y[i], mu: mu[i], weight: pw[i]) }
+    var w: [Double] = []
+    var m: [Double] = []
+    weightsAndScores(eta: eta, mu: mu, y: y, priorWeights: pw, family: family, link: link, w: &w, m: &m)
+    var z = [Double](repeating: 0, count: n)
+    for i in 0..<n { z[i] = w[i] * (eta[i] + (y[i] - mu[i]) / link.muEta(eta[i])) }
     var x = fullX
     var structure = structure
-    var system = try WeightedSystem(
-      x: x, weights: start.w, gram: x.weightedGram(weights: start.w, structure: structure).gram,
-      rankTolerance: rankTolerance)
+    // X'WX and X'z in one pass.
+    let (gram, xz) = x.weightedGram(weights: w, vector: z, structure: structure)
+    var system = try WeightedSystem(x: x, weights: w, gram: gram, rankTolerance: rankTolerance)
     let kept = system.keptColumns
+    var rhs = xz
     if kept.count < fullX.cols {
       x = fullX.selectingColumns(kept)
       structure = nil  // found again on the kept columns
-      system = try WeightedSystem(x: x, weights: start.w, rankTolerance: rankTolerance)
+      system = try WeightedSystem(x: x, weights: w, rankTolerance: rankTolerance)
+      rhs = x.crossProduct(with: z)
     }
-    var z = [Double](repeating: 0, count: n)
-    for i in 0..<n { z[i] = start.w[i] * (eta[i] + (y[i] - mu[i]) / link.muEta(eta[i])) }
-    let beta = system.solve(x.crossProduct(with: z))
-    eta = x.rowProducts(beta, structure: structure)
-    let dev = meanAndDeviance(eta, into: &mu)
-    if !dev.isFinite { throw EstimationError.stepHalvingFailed(iteration: 1) }
-    let iterations = 1
-    let change = abs(dev - devOld) / (abs(dev) + 0.1)
-
-    return try iterate(
-      x: x, kept: kept, beta: beta, eta: eta, mu: mu, deviance: dev, iterations: iterations, change: change,
-      y: y, priorWeights: pw, family: family, link: link, control: control, rankTolerance: rankTolerance,
-      structure: structure)
+    let beta = system.solve(rhs)
+    guard
+      let r = try iterate(
+        x: x, kept: kept, beta: beta, initial: nil, iterations: 1, previousDeviance: devOld, y: y,
+        priorWeights: pw, family: family, link: link, control: control, rankTolerance: rankTolerance,
+        structure: structure)
+    else { throw EstimationError.stepHalvingFailed(iteration: 1) }
+    return r
   }
 
   /// Starts from given coefficients (over the columns of `x`, `NaN` for aliased ones) instead of
   /// R's `mustart`: the kept columns are found at the working weights there, and Fisher scoring
-  /// continues to the same convergence test. Returns `nil` when the deviance at the start is not
-  /// finite (the caller then starts as R does).
+  /// continues to the same convergence test. Returns `nil` when the working weights or the deviance
+  /// at the start are not finite (the caller then starts as R does).
   ///
   /// A warm start from a nearby solution (the full-sample fit, for a replicate's refit) reaches
   /// the same fixed point in two or three passes instead of five or six.
@@ -252,94 +241,87 @@ enum IRLS {
     _ start: [Double], x fullX: Matrix, y: [Double], priorWeights pw: [Double], family: Family, link: Link,
     control: GLMControl, rankTolerance: Double, structure: IndicatorStructure? = nil
   ) throws -> IRLSResult? {
-    let n = fullX.rows
     let full = start.map { $0.isFinite ? $0 : 0 }
-    var eta = fullX.rowProducts(full, structure: structure)
-    var mu = eta.map { link.inverse($0) }
-    var w = [Double](repeating: 0, count: n)
-    for i in 0..<n {
-      let d = link.muEta(eta[i])
-      w[i] = pw[i] * d * d / family.variance(mu[i])
-    }
-    guard w.allSatisfy({ $0.isFinite }) else { return nil }
-    let system = try WeightedSystem(
-      x: fullX, weights: w, gram: fullX.weightedGram(weights: w, structure: structure).gram,
-      rankTolerance: rankTolerance)
+    let structure = structure ?? (fullX.rows >= 1 << 14 ? fullX.indicatorStructure() : nil)
+    var pass = LinearizedPass()
+    fullX.linearizedPass(
+      coefficients: full, structure: structure, kernel: kernel(y: y, priorWeights: pw, family: family, link: link),
+      into: &pass)
+    guard pass.weights.allSatisfy({ $0.isFinite }) else { return nil }
+    let system = try WeightedSystem(x: fullX, weights: pass.weights, gram: pass.gram, rankTolerance: rankTolerance)
     let kept = system.keptColumns
-    var x = fullX
-    var structure = structure
     if kept.count < fullX.cols {
-      x = fullX.selectingColumns(kept)
-      structure = nil
-      eta = x.rowProducts(kept.map { full[$0] })
-      mu = eta.map { link.inverse($0) }
+      return try iterate(
+        x: fullX.selectingColumns(kept), kept: kept, beta: kept.map { full[$0] }, initial: nil, iterations: 0,
+        previousDeviance: nil, y: y, priorWeights: pw, family: family, link: link, control: control,
+        rankTolerance: rankTolerance)
     }
-    var dev = 0.0
-    for i in 0..<n { dev += family.unitDeviance(y: y[i], mu: mu[i], weight: pw[i]) }
-    guard dev.isFinite else { return nil }
     return try iterate(
-      x: x, kept: kept, beta: kept.map { full[$0] }, eta: eta, mu: mu, deviance: dev, iterations: 0,
-      change: .infinity, y: y, priorWeights: pw, family: family, link: link, control: control,
-      rankTolerance: rankTolerance, structure: structure)
+      x: fullX, kept: kept, beta: full, initial: pass, iterations: 0, previousDeviance: nil, y: y,
+      priorWeights: pw, family: family, link: link, control: control, rankTolerance: rankTolerance,
+      structure: structure)
   }
 
   /// Fisher-scoring steps with halving from `beta` (on the kept columns `x`) until converged.
+  ///
+  /// Each pass over `X` (`Matrix.linearizedPass`) forms η, μ, the deviance, the working weights
+  /// and `XᵀWX` with the score at one estimate; a step is accepted on its pass's deviance, and that
+  /// pass's Gram matrix and score give the next step. `initial` is the pass at `beta` when the
+  /// caller has it (with the same `structure`). `iterations` and `previousDeviance` are those of
+  /// the steps already taken (the relative change of the first test is infinite without one).
+  /// Returns `nil` when the deviance at `beta` is not finite.
   static func iterate(
-    x: Matrix, kept: [Int], beta: [Double], eta: [Double], mu: [Double], deviance: Double, iterations: Int,
-    change: Double, y: [Double], priorWeights pw: [Double], family: Family, link: Link, control: GLMControl,
+    x: Matrix, kept: [Int], beta: [Double], initial: LinearizedPass?, iterations: Int, previousDeviance: Double?,
+    y: [Double], priorWeights pw: [Double], family: Family, link: Link, control: GLMControl,
     rankTolerance: Double, structure: IndicatorStructure? = nil
-  ) throws -> IRLSResult {
+  ) throws -> IRLSResult? {
     let tol = control.tolerance
-    var (beta, eta, mu, dev, iterations, change) = (beta, eta, mu, deviance, iterations, change)
-    var devOld: Double
-    var system: WeightedSystem
-    func weightsAndScores(eta: [Double], mu: [Double], w: inout [Double], m: inout [Double]) {
-      IRLS.weightsAndScores(eta: eta, mu: mu, y: y, priorWeights: pw, family: family, link: link, w: &w, m: &m)
-    }
-    func meanAndDeviance(_ eta: [Double], into mu: inout [Double]) -> Double {
-      IRLS.meanAndDeviance(eta, y: y, priorWeights: pw, family: family, link: link, mu: &mu)
-    }
-    var w: [Double] = []
-    var m: [Double] = []
-    var muNew: [Double] = []
     // The dummies of a factor make X'WX cheaper: found once, used in every pass.
     let structure = structure ?? (x.rows >= 1 << 14 ? x.indicatorStructure() : nil)
+    let kernel = kernel(y: y, priorWeights: pw, family: family, link: link)
+    var current = LinearizedPass()
+    if let initial {
+      current = initial
+    } else {
+      x.linearizedPass(coefficients: beta, structure: structure, kernel: kernel, into: &current)
+    }
+    guard current.total.isFinite else { return nil }
+    var beta = beta
+    var iterations = iterations
+    var change = previousDeviance.map { abs(current.total - $0) / (abs(current.total) + 0.1) } ?? .infinity
+    var candidate = LinearizedPass()
+    func result(converged: Bool, bread: Matrix) -> IRLSResult {
+      IRLSResult(
+        kept: kept, beta: beta, eta: current.eta, mu: current.mu, deviance: current.total, iterations: iterations,
+        converged: converged, lastChange: change, bread: bread, workingWeights: current.weights,
+        scoreMultipliers: current.multipliers)
+    }
     while true {
-      weightsAndScores(eta: eta, mu: mu, w: &w, m: &m)
-      // X'WX and the score X'm in one pass over X.
-      let (gram, score) = x.weightedGram(weights: w, vector: m, structure: structure)
-      system = try WeightedSystem(x: x, weights: w, gram: gram, rankTolerance: rankTolerance)
+      let system = try WeightedSystem(x: x, weights: current.weights, gram: current.gram, rankTolerance: rankTolerance)
       if system.keptColumns.count < x.cols {
         // Working weights underflowed (separation): the information is singular at this estimate.
-        return IRLSResult(
-          kept: kept, beta: beta, eta: eta, mu: mu, deviance: dev, iterations: iterations, converged: false,
-          lastChange: change, bread: Matrix(rows: 0, cols: 0), workingWeights: w, scoreMultipliers: m)
+        return result(converged: false, bread: Matrix(rows: 0, cols: 0))
       }
+      let score = current.score
       let delta = system.solve(score)
       let decrement = zip(score, delta).reduce(0) { $0 + $1.0 * $1.1 }
+      let dev = current.total
       if change < tol && decrement <= tol * tol * (abs(dev) + 0.1) {
-        return IRLSResult(
-          kept: kept, beta: beta, eta: eta, mu: mu, deviance: dev, iterations: iterations, converged: true,
-          lastChange: change, bread: system.inverse(), workingWeights: w, scoreMultipliers: m)
+        return result(converged: true, bread: system.inverse())
       }
       if iterations >= control.maxIterations {
-        return IRLSResult(
-          kept: kept, beta: beta, eta: eta, mu: mu, deviance: dev, iterations: iterations, converged: false,
-          lastChange: change, bread: system.inverse(), workingWeights: w, scoreMultipliers: m)
+        return result(converged: false, bread: system.inverse())
       }
       // Fisher-scoring step with halving.
-      devOld = dev
       var step = delta
       var halvings = 0
       while true {
-        let candidate = zip(beta, step).map { $0 + $1 }
-        let etaNew = x.rowProducts(candidate, structure: structure)
-        let devNew = meanAndDeviance(etaNew, into: &muNew)
-        if devNew.isFinite && (devNew - devOld) / (abs(devNew) + 0.1) <= tol {
-          beta = candidate
-          eta = etaNew
-          swap(&mu, &muNew)
-          dev = devNew
+        let next = zip(beta, step).map { $0 + $1 }
+        x.linearizedPass(coefficients: next, structure: structure, kernel: kernel, into: &candidate)
+        let devNew = candidate.total
+        if devNew.isFinite && (devNew - dev) / (abs(devNew) + 0.1) <= tol {
+          beta = next
+          swap(&current, &candidate)
           break
         }
         halvings += 1
@@ -347,7 +329,7 @@ enum IRLS {
         step = step.map { $0 / 2 }
       }
       iterations += 1
-      change = abs(dev - devOld) / (abs(dev) + 0.1)
+      change = abs(current.total - dev) / (abs(current.total) + 0.1)
     }
   }
 }

@@ -1,0 +1,168 @@
+// One fused pass of an iteratively reweighted fit: X β, the model's per-row quantities and the
+// weighted Gram matrix, a block of rows at a time while the block of X is in cache.
+
+import Dispatch
+
+/// The per-row work of a `Matrix.linearizedPass` on one block of rows: from the linear predictor
+/// `eta` of rows `first ..< first + eta.count`, writes the mean `mu`, the working weights (≥ 0)
+/// and the score multipliers of those rows, and returns the block's contribution to the total
+/// (the deviance, for IRLS).
+public typealias LinearizedKernel =
+  @Sendable (
+    _ first: Int, _ eta: Span<Double>, _ mu: inout MutableSpan<Double>, _ weights: inout MutableSpan<Double>,
+    _ multipliers: inout MutableSpan<Double>
+  ) -> Double
+
+/// What `Matrix.linearizedPass` computes at one coefficient vector: per row η = Xβ, μ, the working
+/// weights w and the score multipliers m; and `Xᵀ diag(w) X`, `Xᵀ m` and the kernel's total.
+public struct LinearizedPass: Sendable {
+  public var eta: [Double] = []
+  public var mu: [Double] = []
+  public var weights: [Double] = []
+  public var multipliers: [Double] = []
+  /// `Xᵀ diag(weights) X`, exactly symmetric.
+  public var gram = Matrix(rows: 0, cols: 0)
+  /// `Xᵀ multipliers`.
+  public var score: [Double] = []
+  /// The sum of the kernel's block totals (summed per thread in row order, then over threads).
+  public var total = 0.0
+
+  public init() {}
+}
+
+extension Matrix {
+  /// One pass of an iteratively reweighted fit at `beta`, written into `out` (its arrays are reused
+  /// when they have the right length):
+  ///
+  ///     x.linearizedPass(coefficients: beta, structure: s, kernel: logitKernel, into: &pass)
+  ///     // pass.total is the deviance at beta; pass.gram and pass.score give the next Newton step
+  ///
+  /// Per block of rows (on two threads for large `X`): η of the block by BLAS `dgemv` (over the
+  /// dense columns and the rows' level coefficients when `structure` is given), then `kernel` on
+  /// the block, then the block's `Xᵀ W X` and `Xᵀ m` exactly as `weightedGram(weights:vector:
+  /// structure:)` forms them, while the block of `X` is still in cache. So `X` is read from memory
+  /// once per pass instead of twice (once for η, once for the Gram matrix), and the per-row work
+  /// runs on both cores. When the kernel writes non-finite weights the Gram matrix is not finite
+  /// either; the caller checks `total` (and the weights) before using it.
+  ///
+  /// - Precondition: `beta.count == cols`; `structure` (if any) describes this matrix.
+  /// - Complexity: O(n d²) flops for the d dense columns, plus the kernel.
+  public func linearizedPass(
+    coefficients beta: [Double], structure: IndicatorStructure?, kernel: @escaping LinearizedKernel,
+    into out: inout LinearizedPass
+  ) {
+    precondition(beta.count == cols, "vector length does not match matrix")
+    if let structure { precondition(structure.codes.count == rows, "indicator structure of another matrix") }
+    let n = rows
+    let p = cols
+    func sized(_ a: inout [Double]) {
+      if a.count != n { a = [Double](repeating: 0, count: n) }
+    }
+    sized(&out.eta)
+    sized(&out.mu)
+    sized(&out.weights)
+    sized(&out.multipliers)
+    let threads = Matrix.threadCount(rows: n)
+    let parts = PartialSums(count: threads, size: p * p + p)
+    let totals = PartialSums(count: threads, size: 1)
+    let runs = structure?.denseRuns ?? (p > 0 ? [(first: 0, count: p)] : [])
+    let levelBeta = structure.map { s in s.indicatorColumns.map { beta[$0] } } ?? []
+    let codes = structure?.codes ?? []
+    storage.withUnsafeBufferPointer { xs in
+      beta.withUnsafeBufferPointer { bp in
+        levelBeta.withUnsafeBufferPointer { lp in
+          codes.withUnsafeBufferPointer { cp in
+            out.eta.withUnsafeMutableBufferPointer { ep in
+              out.mu.withUnsafeMutableBufferPointer { mup in
+                out.weights.withUnsafeMutableBufferPointer { wp in
+                  out.multipliers.withUnsafeMutableBufferPointer { mp in
+                    let x = xs.baseAddress.unsafelyUnwrapped
+                    let job = LinearizedJob(
+                      x: x, beta: bp.baseAddress.unsafelyUnwrapped,
+                      levelBeta: structure == nil ? nil : lp.baseAddress,
+                      codes: structure == nil ? nil : cp.baseAddress, eta: ep.baseAddress.unsafelyUnwrapped,
+                      mu: mup.baseAddress.unsafelyUnwrapped, w: wp.baseAddress.unsafelyUnwrapped,
+                      m: mp.baseAddress.unsafelyUnwrapped, n: n, runs: runs, kernel: kernel,
+                      gram: structure.map { s in
+                        .indicator(
+                          IndicatorGramJob(
+                            x: x, w: wp.baseAddress.unsafelyUnwrapped, codes: cp.baseAddress.unsafelyUnwrapped,
+                            v: mp.baseAddress, n: n, p: p, dense: s.denseColumns, indicators: s.indicatorColumns,
+                            denseRuns: runs))
+                      }
+                        ?? .plain(
+                          GramJob(x: x, w: wp.baseAddress.unsafelyUnwrapped, v: mp.baseAddress, n: n, p: p)))
+                    if threads == 1 {
+                      parts.withPart(0) { acc in totals.withPart(0) { job.run(rows: 0..<n, gram: acc, total: $0) } }
+                    } else {
+                      DispatchQueue.concurrentPerform(iterations: threads) { t in
+                        parts.withPart(t) { acc in
+                          totals.withPart(t) {
+                            job.run(rows: (n * t / threads)..<(n * (t + 1) / threads), gram: acc, total: $0)
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    (out.gram, out.score) = parts.gramAndProduct(p: p)
+    out.total = totals.sum()[0]
+  }
+}
+
+/// The pointers and kernels of one linearized pass (valid for the pass).
+private struct LinearizedJob: @unchecked Sendable {
+  enum Gram {
+    case plain(GramJob)
+    case indicator(IndicatorGramJob)
+  }
+  let x: UnsafePointer<Double>
+  let beta: UnsafePointer<Double>
+  let levelBeta: UnsafePointer<Double>?
+  let codes: UnsafePointer<Int32>?
+  let eta: UnsafeMutablePointer<Double>
+  let mu: UnsafeMutablePointer<Double>
+  let w: UnsafeMutablePointer<Double>
+  let m: UnsafeMutablePointer<Double>
+  let n: Int
+  let runs: [(first: Int, count: Int)]
+  let kernel: LinearizedKernel
+  let gram: Gram
+
+  /// Block by block over `rows`: η, the kernel, then the block's Gram terms added to `gram`; the
+  /// kernel's block totals added to `total[0]` in row order.
+  func run(rows: Range<Int>, gram acc: UnsafeMutablePointer<Double>, total: UnsafeMutablePointer<Double>) {
+    var start = rows.lowerBound
+    var sum = 0.0
+    while start < rows.upperBound {
+      let count = Swift.min(Matrix.rowBlock, rows.upperBound - start)
+      let e = eta + start
+      e.update(repeating: 0, count: count)
+      for run in runs {
+        LAPACKCalls.gemvBlock(
+          trans: false, m: count, n: run.count, alpha: 1, a: x + run.first * n + start, lda: n,
+          x: beta + run.first, beta: 1, y: e)
+      }
+      if let levelBeta, let codes {
+        for i in 0..<count where codes[start + i] >= 0 { e[i] += levelBeta[Int(codes[start + i])] }
+      }
+      let etaSpan = Span(_unsafeElements: UnsafeBufferPointer(start: e, count: count))
+      var muSpan = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: mu + start, count: count))
+      var wSpan = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: w + start, count: count))
+      var mSpan = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: m + start, count: count))
+      sum += kernel(start, etaSpan, &muSpan, &wSpan, &mSpan)
+      switch gram {
+      case .plain(let job): job.accumulate(rows: start..<(start + count), into: acc)
+      case .indicator(let job): job.accumulate(rows: start..<(start + count), into: acc)
+      }
+      start += count
+    }
+    total[0] += sum
+  }
+}
