@@ -152,9 +152,11 @@ public struct SurveyDesign: Sendable {
     if spec.nest && spec.strata != nil {
       clusters0 = pairCodes(strata0, rawClusters[0])
     } else if spec.strata != nil, let column = spec.psu.first {
-      var stratumOf: [Int: Int] = [:]
+      // Dense codes (0 ..< rawNames[0].count): the stratum of each PSU in an array.
+      var stratumOf = [Int](repeating: -1, count: rawNames[0].count)
       for i in 0..<n {
-        if let s = stratumOf[clusters0[i]], s != strata0[i] {
+        let s = stratumOf[clusters0[i]]
+        if s >= 0 && s != strata0[i] {
           throw DesignError.psuInSeveralStrata(
             column: column, psu: rawNames[0][clusters0[i]],
             strata: [stratumNames0[s], stratumNames0[strata0[i]]])
@@ -162,7 +164,9 @@ public struct SurveyDesign: Sendable {
         stratumOf[clusters0[i]] = strata0[i]
       }
     }
-    if Set(clusters0).count == 1 && !(spec.nest && spec.strata != nil) { throw DesignError.singlePSU }
+    if let first = clusters0.first, clusters0.allSatisfy({ $0 == first }) && !(spec.nest && spec.strata != nil) {
+      throw DesignError.singlePSU
+    }
 
     // Later stages: clusters nested in the previous stage's cluster; strata = stage-1 stratum × previous cluster.
     var stageStrata: [[Int]] = [strata0]
@@ -181,11 +185,19 @@ public struct SurveyDesign: Sendable {
     }
 
     // Sample sizes: distinct clusters per stratum at each stage.
+    // (pairCodes numbers the (stratum, cluster) pairs in order of first appearance, so a row whose
+    // pair code is the next unused one meets its cluster for the first time.)
     var sampleSizes: [[Int]] = []
     for k in 0..<stageCount {
-      var sets: [Int: Set<Int>] = [:]
-      for i in 0..<n { sets[stageStrata[k][i], default: []].insert(stageClusters[k][i]) }
-      sampleSizes.append((0..<n).map { sets[stageStrata[k][$0]]?.count ?? 0 })
+      let strata = stageStrata[k]
+      let pairs = pairCodes(strata, stageClusters[k])
+      var perStratum = [Int](repeating: 0, count: (strata.max() ?? -1) + 1)
+      var next = 0
+      for i in 0..<n where pairs[i] == next {
+        perStratum[strata[i]] += 1
+        next += 1
+      }
+      sampleSizes.append(strata.map { perStratum[$0] })
     }
 
     // FPCs: population sizes if any value > 1, sampling fractions otherwise (R's as.fpc).
@@ -332,9 +344,32 @@ func completeNumbers(_ name: String, in data: DataFrame) throws -> [Double] {
 }
 
 /// Dense codes of the pairs (a[i], b[i]), in order of first appearance.
+///
+/// Codes are non-negative (dense codes of design columns); when the pairs fit a table of at most
+/// max(4n, 2²⁰) entries, they are numbered through it instead of a hash map.
 func pairCodes(_ a: [Int], _ b: [Int]) -> [Int] {
-  var seen: [Int64: Int] = [:]
   var out = [Int](repeating: 0, count: a.count)
+  var (topA, topB, low) = (0, 0, 0)
+  for i in a.indices {
+    topA = Swift.max(topA, a[i])
+    topB = Swift.max(topB, b[i])
+    low = Swift.min(low, Swift.min(a[i], b[i]))
+  }
+  let (width, overflow) = (topB + 1).multipliedReportingOverflow(by: topA + 1)
+  if low >= 0, !overflow, width <= Swift.max(4 * a.count, 1 << 20) {
+    var slot = [Int](repeating: -1, count: width)
+    var count = 0
+    for i in a.indices {
+      let key = a[i] * (topB + 1) + b[i]
+      if slot[key] < 0 {
+        slot[key] = count
+        count += 1
+      }
+      out[i] = slot[key]
+    }
+    return out
+  }
+  var seen: [Int64: Int] = [:]
   for i in a.indices {
     let key = Int64(a[i]) << 32 | Int64(b[i])
     if let c = seen[key] {

@@ -140,7 +140,9 @@ extension ModelMatrix {
         return true
       }
       fill(&column, 0..<nr, with: plan.pieces)
-      return column.indices.allSatisfy { column[$0].isFinite }
+      // Products of level indicators are 0 or 1: only columns with numeric values need the check.
+      let numeric = plan.pieces.contains { if case .values = $0.source { return true } else { return false } }
+      return !numeric || column.indices.allSatisfy { column[$0].isFinite }
     }
     let nonFiniteTerm = zip(columnPlans, finite).first { !$1 }.flatMap { $0.0.term.map { terms.labels[$0] } }
     if let nonFiniteTerm { throw FormulaError.nonFinite(term: nonFiniteTerm) }
@@ -225,6 +227,9 @@ private struct ColumnPiece {
 /// Writes the product of `pieces` into `out`.
 private func fill(_ out: inout MutableSpan<Double>, _ range: Range<Int>, with pieces: [ColumnPiece]) {
   let base = range.lowerBound
+  if pieces.isEmpty {  // an empty product (every element is assigned: the matrix storage is not initialized)
+    for i in range { out[i] = 1 }
+  }
   for (k, piece) in pieces.enumerated() {
     switch piece.source {
     case .values(let x):

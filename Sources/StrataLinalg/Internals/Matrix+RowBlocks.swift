@@ -186,3 +186,26 @@ struct SendableMutablePointer: @unchecked Sendable {
   let pointer: UnsafeMutablePointer<Double>
   init(_ p: UnsafeMutablePointer<Double>) { pointer = p }
 }
+
+/// `width` sums over the indices `0 ..< count`: `body(range, &sums)` adds the terms of `range` to
+/// `sums` (length `width`). Large counts (≥ 2¹⁶) are split between two threads, each with its own
+/// sums, added in thread order (deterministic for a given thread count).
+///
+///     let s = rowSums(count: n, width: 2) { range, sums in
+///       for i in range { sums[0] += w[i]; sums[1] += w[i] * y[i] }
+///     }
+public func rowSums(count: Int, width: Int, _ body: @Sendable (Range<Int>, inout [Double]) -> Void) -> [Double] {
+  let threads = Matrix.threadCount(rows: count)
+  if threads == 1 {
+    var sums = [Double](repeating: 0, count: width)
+    body(0..<count, &sums)
+    return sums
+  }
+  let parts = PartialSums(count: threads, size: width)
+  DispatchQueue.concurrentPerform(iterations: threads) { t in
+    var sums = [Double](repeating: 0, count: width)
+    body((count * t / threads)..<(count * (t + 1) / threads), &sums)
+    parts.withPart(t) { p in for k in 0..<width { p[k] = sums[k] } }
+  }
+  return parts.sum()
+}

@@ -153,25 +153,28 @@ public enum GeneralizedLinearModel {
     for (position, column) in kept.enumerated() { coefficients[column] = r.beta[position] }
     let xKept = kept.count == mm.x.cols ? mm.x : mm.x.selectingColumns(kept)
 
-    // Fit statistics.
-    var pearson = 0.0
-    var logLik = 0.0
-    var sumW = 0.0
-    var sumWY = 0.0
-    for i in 0..<n {
-      let e = y[i] - r.mu[i]
-      pearson += pw[i] * e * e / family.variance(r.mu[i])
-      logLik += family.logLikelihood(y: y[i], mu: r.mu[i], weight: pw[i])
-      sumW += pw[i]
-      sumWY += pw[i] * y[i]
+    // Fit statistics (sums on both cores for large n).
+    let (mu, yFit) = (r.mu, y)
+    let stats = rowSums(count: n, width: 4) { range, s in
+      let y = yFit
+      for i in range {
+        let e = y[i] - mu[i]
+        s[0] += pw[i] * e * e / family.variance(mu[i])
+        s[1] += family.logLikelihood(y: y[i], mu: mu[i], weight: pw[i])
+        s[2] += pw[i]
+        s[3] += pw[i] * y[i]
+      }
     }
+    let (pearson, logLik, sumW, sumWY) = (stats[0], stats[1], stats[2], stats[3])
     let nullMu = mm.hasIntercept ? sumWY / sumW : link.inverse(0)
-    var nullDeviance = 0.0
-    var nullLogLik = 0.0
-    for i in 0..<n {
-      nullDeviance += family.unitDeviance(y: y[i], mu: nullMu, weight: pw[i])
-      nullLogLik += family.logLikelihood(y: y[i], mu: nullMu, weight: pw[i])
+    let nullStats = rowSums(count: n, width: 2) { range, s in
+      let y = yFit
+      for i in range {
+        s[0] += family.unitDeviance(y: y[i], mu: nullMu, weight: pw[i])
+        s[1] += family.logLikelihood(y: y[i], mu: nullMu, weight: pw[i])
+      }
     }
+    let (nullDeviance, nullLogLik) = (nullStats[0], nullStats[1])
     let canonical = (family != .poisson && link == .logit) || (family == .poisson && link == .log)
     var observed: [Double]?
     if !canonical {
