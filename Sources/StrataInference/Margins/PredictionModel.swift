@@ -114,7 +114,7 @@ struct MeanValues {
 }
 
 /// Where an average is taken: rows of a (possibly modified) data frame with normalized weights.
-struct EvaluationPoint {
+struct EvaluationPoint: Sendable {
   /// The data (the fit's data, possibly with variables set by `--at`, or a one-row frame of means).
   var data: DataFrame
   /// Rows of `data` to average over.

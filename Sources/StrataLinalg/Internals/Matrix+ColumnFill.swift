@@ -46,7 +46,7 @@ extension Matrix {
 }
 
 /// Per-column results written by the threads of `fillingColumns`, each to its own indices.
-private final class ColumnResults<Result: Sendable>: @unchecked Sendable {
+final class ColumnResults<Result: Sendable>: @unchecked Sendable {
   private let slots: UnsafeMutablePointer<Result?>
   private let count: Int
 
@@ -64,4 +64,14 @@ private final class ColumnResults<Result: Sendable>: @unchecked Sendable {
   func store(_ value: Result, at index: Int) { slots[index] = value }
 
   func values() -> [Result] { (0..<count).compactMap { slots[$0] } }
+}
+
+/// `body(t)` for `t` in `0 ..< count`, run concurrently (one task each), the results in order.
+///
+///     let halves = concurrentMap(2) { t in sum(of: t == 0 ? firstHalf : secondHalf) }
+public func concurrentMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
+  if count == 1 { return [body(0)] }
+  let results = ColumnResults<T>(count: count)
+  DispatchQueue.concurrentPerform(iterations: count) { t in results.store(body(t), at: t) }
+  return results.values()
 }

@@ -166,3 +166,61 @@ private struct LinearizedJob: @unchecked Sendable {
     total[0] += sum
   }
 }
+
+extension LinearizedPass {
+  /// The kernel alone over the rows of `input` (no matrix): per block of rows, on two threads for
+  /// large inputs, `kernel(first, input block, &mu, &weights, &multipliers)`; `eta` is `input`,
+  /// `total` the sum of the block totals, `gram` and `score` stay empty.
+  ///
+  ///     let start = LinearizedPass(rowsOf: y, kernel: startingValues)   // IRLS's first step
+  public init(rowsOf input: [Double], kernel: LinearizedKernel) {
+    let n = input.count
+    eta = input
+    mu = [Double](repeating: 0, count: n)
+    weights = mu
+    multipliers = mu
+    let threads = Matrix.threadCount(rows: n)
+    let totals = PartialSums(count: threads, size: 1)
+    input.withUnsafeBufferPointer { ip in
+      mu.withUnsafeMutableBufferPointer { mup in
+        weights.withUnsafeMutableBufferPointer { wp in
+          multipliers.withUnsafeMutableBufferPointer { mp in
+            let job = RowKernelJob(
+              input: SendablePointer(ip.baseAddress.unsafelyUnwrapped),
+              outputs: (
+                SendableMutablePointer(mup.baseAddress.unsafelyUnwrapped),
+                SendableMutablePointer(wp.baseAddress.unsafelyUnwrapped),
+                SendableMutablePointer(mp.baseAddress.unsafelyUnwrapped)))
+            DispatchQueue.concurrentPerform(iterations: n == 0 ? 0 : threads) { t in
+              var start = n * t / threads
+              let end = n * (t + 1) / threads
+              var sum = 0.0
+              while start < end {
+                let count = Swift.min(Matrix.rowBlock, end - start)
+                sum += job.apply(kernel, rows: start..<(start + count))
+                start += count
+              }
+              totals.withPart(t) { $0[0] = sum }
+            }
+          }
+        }
+      }
+    }
+    total = totals.sum()[0]
+  }
+}
+
+/// The input and output pointers of `LinearizedPass(rowsOf:kernel:)` (valid for the pass).
+private struct RowKernelJob: Sendable {
+  let input: SendablePointer
+  let outputs: (SendableMutablePointer, SendableMutablePointer, SendableMutablePointer)
+
+  func apply(_ kernel: LinearizedKernel, rows: Range<Int>) -> Double {
+    let (start, count) = (rows.lowerBound, rows.count)
+    let inputSpan = Span(_unsafeElements: UnsafeBufferPointer(start: input.pointer + start, count: count))
+    var a = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: outputs.0.pointer + start, count: count))
+    var b = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: outputs.1.pointer + start, count: count))
+    var c = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: outputs.2.pointer + start, count: count))
+    return kernel(start, inputSpan, &a, &b, &c)
+  }
+}

@@ -140,26 +140,6 @@ struct IRLSResult {
 /// `sᵀ(XᵀWX)⁻¹s` at the new estimate is below `tolerance² · (|D| + 0.1)`; the weights, bread and
 /// scores are those at that final estimate.
 enum IRLS {
-  /// Working weights `wᵢ = pᵢ μ'(ηᵢ)² / V(μᵢ)` and score multipliers `mᵢ = pᵢ (yᵢ − μᵢ) μ'(ηᵢ) / V(μᵢ)`
-  /// at η, μ, written into `w` and `m` in one pass.
-  static func weightsAndScores(
-    eta: [Double], mu: [Double], y: [Double], priorWeights pw: [Double], family: Family, link: Link,
-    w: inout [Double], m: inout [Double]
-  ) {
-    let n = eta.count
-    if w.count != n { w = [Double](repeating: 0, count: n) }
-    if m.count != n { m = [Double](repeating: 0, count: n) }
-    let (ep, mp, yp, pp) = (eta.span, mu.span, y.span, pw.span)
-    var wp = w.mutableSpan
-    var sp = m.mutableSpan
-    for i in 0..<n {
-      let d = link.muEta(ep[i])
-      let v = family.variance(mp[i])
-      wp[i] = pp[i] * d * d / v
-      sp[i] = pp[i] * (yp[i] - mp[i]) * d / v
-    }
-  }
-
   /// The per-row work of one IRLS pass on a block of rows (`Matrix.linearizedPass`): μ = g⁻¹(η),
   /// the working weights and score multipliers as `weightsAndScores` forms them, and the block's
   /// deviance.
@@ -168,12 +148,10 @@ enum IRLS {
       let (yp, pp) = (y.span, pw.span)
       var deviance = 0.0
       for i in 0..<eta.count {
-        let e = eta[i]
-        let v = link.inverse(e)
+        let (v, d) = link.inverseAndDerivative(eta[i])
         mu[i] = v
         let r = first + i
         deviance += family.unitDeviance(y: yp[r], mu: v, weight: pp[r])
-        let d = link.muEta(e)
         let variance = family.variance(v)
         w[i] = pp[r] * d * d / variance
         m[i] = pp[r] * (yp[r] - v) * d / variance
@@ -186,7 +164,6 @@ enum IRLS {
     x fullX: Matrix, y: [Double], priorWeights pw: [Double], family: Family, link: Link,
     control: GLMControl, start: [Double]? = nil, structure: IndicatorStructure? = nil
   ) throws -> IRLSResult {
-    let n = fullX.rows
     let rankTolerance = 1e-11
 
     if let start, start.count == fullX.cols,
@@ -197,16 +174,26 @@ enum IRLS {
       return warm
     }
 
-    // Iteration 1: R's starting values and one solve of the working response.
-    let mu = (0..<n).map { family.startingMean(y: y[$0], weight: pw[$0]) }
-    let eta = mu.map { link.link($0) }
-    var devOld = 0.0
-    for i in 0..<n { devOld += family.unitDeviance(y: y[i], mu: mu[i], weight: pw[i]) }
-    var w: [Double] = []
-    var m: [Double] = []
-    weightsAndScores(eta: eta, mu: mu, y: y, priorWeights: pw, family: family, link: link, w: &w, m: &m)
-    var z = [Double](repeating: 0, count: n)
-    for i in 0..<n { z[i] = w[i] * (eta[i] + (y[i] - mu[i]) / link.muEta(eta[i])) }
+    // Iteration 1: R's starting values and one solve of the working response z, in one pass
+    // over the rows (μ from `mustart`, the working weights w and w·z).
+    let startingValues: LinearizedKernel = { first, ys, mu, w, wz in
+      let pp = pw.span
+      var deviance = 0.0
+      for i in 0..<ys.count {
+        let r = first + i
+        let m = family.startingMean(y: ys[i], weight: pp[r])
+        let e = link.link(m)
+        mu[i] = m
+        deviance += family.unitDeviance(y: ys[i], mu: m, weight: pp[r])
+        let d = link.muEta(e)
+        let wi = pp[r] * d * d / family.variance(m)
+        w[i] = wi
+        wz[i] = wi * (e + (ys[i] - m) / d)
+      }
+      return deviance
+    }
+    let start = LinearizedPass(rowsOf: y, kernel: startingValues)
+    let (devOld, w, z) = (start.total, start.weights, start.multipliers)
     var x = fullX
     var structure = structure
     // X'WX and X'z in one pass.

@@ -49,6 +49,21 @@ public enum Link: String, Sendable, CaseIterable {
     }
   }
 
+  /// `g⁻¹(η)` and `dμ/dη` together, as `inverse` and `muEta` give them (clamped as R clamps
+  /// them); the logit link evaluates one exponential for both: with `t = exp(−|η|)`,
+  /// `μ = 1/(1 + t)` or `t/(1 + t)` and `dμ/dη = t/(1 + t)²`, equal to R's `exp(|η|)/(1 + exp(|η|))²`
+  /// up to rounding.
+  @inline(__always)
+  public func inverseAndDerivative(_ eta: Double) -> (mu: Double, muEta: Double) {
+    guard self == .logit else { return (inverse(eta), muEta(eta)) }
+    let eps = Double.ulpOfOne
+    if eta < -30 { return (eps, eps) }
+    if eta > 30 { return (1 - eps, eps) }
+    let t = exp(-Swift.abs(eta))
+    let opt = 1 + t
+    return (eta >= 0 ? 1 / opt : t / opt, Swift.max(t / (opt * opt), eps))
+  }
+
   /// `dμ/dη`, bounded below by machine epsilon as in R.
   public func muEta(_ eta: Double) -> Double {
     let eps = Double.ulpOfOne
