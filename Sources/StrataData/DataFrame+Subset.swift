@@ -19,6 +19,23 @@ extension DataFrame {
   public func rows(_ indices: [Int]) -> DataFrame {
     let n = rowCount
     precondition(indices.allSatisfy { $0 >= 0 && $0 < n }, "row index out of range")
+    // A run of consecutive rows (a block of the data) is copied as slices.
+    if let first = indices.first, indices.last == first + indices.count - 1,
+      indices.indices.allSatisfy({ indices[$0] == first + $0 })
+    {
+      let range = first..<(first + indices.count)
+      let subset = columns.map { column -> Column in
+        var out = column
+        switch column.storage {
+        case .numeric(let c):
+          out.storage = .numeric(NumericColumn(values: Array(c.values[range]), missing: Array(c.missing[range])))
+        case .factor(let f):
+          out.storage = .factor(FactorColumn(codes: Array(f.codes[range]), levels: f.levels))
+        }
+        return out
+      }
+      return DataFrame(columns: subset, source: source)
+    }
     let subset = columns.map { column -> Column in
       var out = column
       switch column.storage {
