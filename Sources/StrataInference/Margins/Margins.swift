@@ -280,8 +280,10 @@ public enum Margins {
     let deta = d.multiplied(by: dPositions.map { $0.map { model.coefficients[$0] } } ?? model.coefficients)
     let m = eta.count
     var f = [Double](repeating: 0, count: m)
+    // ∂f/∂η and ∂f/∂D are kept already multiplied by the shares aᵢ (all the caller needs).
     var fEta = [Double](repeating: 0, count: m)
     var fD = [Double](repeating: 0, count: m)
+    var theta = 0.0
     let logResponse = model.responseIsLog
     for i in 0..<m {
       let g1 = meanValues?.first[i] ?? model.meanDerivative(eta[i])
@@ -311,17 +313,19 @@ public enum Margins {
         throw MarginsError.nonFinite(
           variable: variable, type: kind.rawValue, row: point.samplePositions == nil ? nil : point.rows[i] + 1)
       }
+      let a = point.shares[i]
+      theta += a * f[i]
+      fEta[i] *= a
+      fD[i] *= a
     }
-    var theta = 0.0
-    for (i, a) in point.shares.enumerated() { theta += a * f[i] }
-    let hd = d.multiplied(by: zip(point.shares, fD).map { $0 * $1 }, transpose: true)
+    let hd = d.multiplied(by: fD, transpose: true)
     var gradient = [Double](repeating: 0, count: model.coefficients.count)
     if let dPositions {
       for (k, j) in dPositions.enumerated() { gradient[j] += hd[k] }
     } else {
       for j in gradient.indices { gradient[j] += hd[j] }
     }
-    return (theta, f, zip(point.shares, fEta).map { $0 * $1 }, gradient)
+    return (theta, f, fEta, gradient)
   }
 
   /// How a requested variable is treated.
