@@ -239,10 +239,12 @@ struct IndicatorGramJob: @unchecked Sendable {
         var t = 0
         while t < m {
           let tm = Swift.min(Self.tile, m - t)
+          let rt = root + t
           for a in 0..<d {
             let src = x + dense[a] * n + start + t
             let dst = chunk + t * d + a
-            for i in 0..<tm { dst[i * d] = src[i] * root[t + i] }
+            // Indices stay below block × d: unchecked arithmetic keeps the loop free of traps.
+            for i in 0..<tm { dst[i &* d] = src[i] * rt[i] }
           }
           for i in t..<(t + tm) {
             let row = chunk + i * d
