@@ -20,30 +20,18 @@ extension DataFrame {
     let n = rowCount
     precondition(indices.allSatisfy { $0 >= 0 && $0 < n }, "row index out of range")
     // A run of consecutive rows (a block of the data) is copied as slices.
-    if let first = indices.first, indices.last == first + indices.count - 1,
-      indices.indices.allSatisfy({ indices[$0] == first + $0 })
-    {
-      let range = first..<(first + indices.count)
-      let subset = columns.map { column -> Column in
-        var out = column
-        switch column.storage {
-        case .numeric(let c):
-          out.storage = .numeric(NumericColumn(values: Array(c.values[range]), missing: Array(c.missing[range])))
-        case .factor(let f):
-          out.storage = .factor(FactorColumn(codes: Array(f.codes[range]), levels: f.levels))
-        }
-        return out
-      }
-      return DataFrame(columns: subset, source: source)
+    let first = indices.first ?? 0
+    let run = indices.indices.allSatisfy { indices[$0] == first + $0 }
+    func pick<T>(_ values: [T]) -> [T] {
+      run ? Array(values[first..<(first + indices.count)]) : indices.map { values[$0] }
     }
     let subset = columns.map { column -> Column in
       var out = column
       switch column.storage {
       case .numeric(let c):
-        out.storage = .numeric(
-          NumericColumn(values: indices.map { c.values[$0] }, missing: indices.map { c.missing[$0] }))
+        out.storage = .numeric(NumericColumn(values: pick(c.values), missing: pick(c.missing)))
       case .factor(let f):
-        out.storage = .factor(FactorColumn(codes: indices.map { f.codes[$0] }, levels: f.levels))
+        out.storage = .factor(FactorColumn(codes: pick(f.codes), levels: f.levels))
       }
       return out
     }

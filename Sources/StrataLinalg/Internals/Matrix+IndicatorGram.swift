@@ -308,22 +308,14 @@ extension Matrix {
         out.withUnsafeMutableBufferPointer { op in
           structure.codes.withUnsafeBufferPointer { cp in
             levelBeta.withUnsafeBufferPointer { lp in
-              let x = SendablePointer(xs.baseAddress.unsafelyUnwrapped)
-              let b = SendablePointer(bp.baseAddress.unsafelyUnwrapped)
-              let o = SendableMutablePointer(op.baseAddress.unsafelyUnwrapped)
-              let codes = cp.baseAddress.unsafelyUnwrapped
-              let level = lp.baseAddress
-              let job = SendableRowProductJob(codes: codes, level: level)
+              let job = SendableRowProductJob(
+                x: xs.baseAddress.unsafelyUnwrapped, beta: bp.baseAddress.unsafelyUnwrapped,
+                out: op.baseAddress.unsafelyUnwrapped, codes: cp.baseAddress.unsafelyUnwrapped, level: lp.baseAddress)
               DispatchQueue.concurrentPerform(iterations: threads) { t in
-                let lo = n * t / threads
-                let hi = n * (t + 1) / threads
-                for run in denseRuns {
-                  LAPACKCalls.gemvBlock(
-                    trans: false, m: hi - lo, n: run.count, alpha: 1, a: x.pointer + run.first * n + lo, lda: n,
-                    x: b.pointer + run.first, beta: 1, y: o.pointer + lo)
-                }
-                guard let level = job.level else { return }
-                for i in lo..<hi where job.codes[i] >= 0 { o.pointer[i] += level[Int(job.codes[i])] }
+                let rows = (n * t / threads)..<(n * (t + 1) / threads)
+                addRowProducts(
+                  x: job.x, n: n, rows: rows, runs: denseRuns, beta: job.beta, levelBeta: job.level, codes: job.codes,
+                  into: job.out + rows.lowerBound)
               }
             }
           }
@@ -334,8 +326,28 @@ extension Matrix {
   }
 }
 
-/// The level codes and level coefficients handed to the threads of `rowProducts(_:structure:)`.
+/// The pointers handed to the threads of `rowProducts(_:structure:)`.
 private struct SendableRowProductJob: @unchecked Sendable {
+  let x: UnsafePointer<Double>
+  let beta: UnsafePointer<Double>
+  let out: UnsafeMutablePointer<Double>
   let codes: UnsafePointer<Int32>
   let level: UnsafePointer<Double>?
+}
+
+/// Adds `X β` over `rows` of the column-major `n`-row `x` to `y` (which points at the first of
+/// those rows): one BLAS `dgemv` per run of columns, plus `levelBeta[codes[i]]` for the rows whose
+/// code is not −1 (when given; the indicator columns themselves are then not among the runs).
+func addRowProducts(
+  x: UnsafePointer<Double>, n: Int, rows: Range<Int>, runs: [(first: Int, count: Int)], beta: UnsafePointer<Double>,
+  levelBeta: UnsafePointer<Double>?, codes: UnsafePointer<Int32>?, into y: UnsafeMutablePointer<Double>
+) {
+  let start = rows.lowerBound
+  for run in runs {
+    LAPACKCalls.gemvBlock(
+      trans: false, m: rows.count, n: run.count, alpha: 1, a: x + run.first * n + start, lda: n,
+      x: beta + run.first, beta: 1, y: y)
+  }
+  guard let levelBeta, let codes else { return }
+  for i in 0..<rows.count where codes[start + i] >= 0 { y[i] += levelBeta[Int(codes[start + i])] }
 }

@@ -64,7 +64,7 @@ extension Matrix {
     sized(&out.multipliers)
     let threads = Matrix.threadCount(rows: n)
     let parts = PartialSums(count: threads, size: p * p + p)
-    let totals = PartialSums(count: threads, size: 1)
+    var total = 0.0
     let runs = structure?.denseRuns ?? (p > 0 ? [(first: 0, count: p)] : [])
     let levelBeta = structure.map { s in s.indicatorColumns.map { beta[$0] } } ?? []
     let codes = structure?.codes ?? []
@@ -92,16 +92,8 @@ extension Matrix {
                       }
                         ?? .plain(
                           GramJob(x: x, w: wp.baseAddress.unsafelyUnwrapped, v: mp.baseAddress, n: n, p: p)))
-                    if threads == 1 {
-                      parts.withPart(0) { acc in totals.withPart(0) { job.run(rows: 0..<n, gram: acc, total: $0) } }
-                    } else {
-                      DispatchQueue.concurrentPerform(iterations: threads) { t in
-                        parts.withPart(t) { acc in
-                          totals.withPart(t) {
-                            job.run(rows: (n * t / threads)..<(n * (t + 1) / threads), gram: acc, total: $0)
-                          }
-                        }
-                      }
+                    total = blockTotals(rows: n, threads: threads) { t, block in
+                      parts.withPart(t) { job.run(block: block, gram: $0) }
                     }
                   }
                 }
@@ -112,7 +104,7 @@ extension Matrix {
       }
     }
     (out.gram, out.score) = parts.gramAndProduct(p: p)
-    out.total = totals.sum()[0]
+    out.total = total
   }
 }
 
@@ -135,36 +127,41 @@ private struct LinearizedJob: @unchecked Sendable {
   let kernel: LinearizedKernel
   let gram: Gram
 
-  /// Block by block over `rows`: η, the kernel, then the block's Gram terms added to `gram`; the
-  /// kernel's block totals added to `total[0]` in row order.
-  func run(rows: Range<Int>, gram acc: UnsafeMutablePointer<Double>, total: UnsafeMutablePointer<Double>) {
-    var start = rows.lowerBound
+  /// One block of rows: η, the kernel, then the block's Gram terms added to `acc`; returns the
+  /// kernel's total.
+  func run(block: Range<Int>, gram acc: UnsafeMutablePointer<Double>) -> Double {
+    let (start, count) = (block.lowerBound, block.count)
+    let e = eta + start
+    e.update(repeating: 0, count: count)
+    addRowProducts(x: x, n: n, rows: block, runs: runs, beta: beta, levelBeta: levelBeta, codes: codes, into: e)
+    let etaSpan = Span(_unsafeElements: UnsafeBufferPointer(start: e, count: count))
+    var muSpan = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: mu + start, count: count))
+    var wSpan = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: w + start, count: count))
+    var mSpan = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: m + start, count: count))
+    let total = kernel(start, etaSpan, &muSpan, &wSpan, &mSpan)
+    switch gram {
+    case .plain(let job): job.accumulate(rows: block, into: acc)
+    case .indicator(let job): job.accumulate(rows: block, into: acc)
+    }
+    return total
+  }
+}
+
+/// Runs `body(t, block)` over the row blocks (`Matrix.rowBlock` rows) of `0 ..< n`, thread `t` of
+/// `threads` taking a contiguous share of the rows and its blocks in order, and returns the sum of
+/// `body`'s results: per thread in row order, then over threads (deterministic for a thread count).
+private func blockTotals(rows n: Int, threads: Int, _ body: @Sendable (Int, Range<Int>) -> Double) -> Double {
+  concurrentMap(n == 0 ? 1 : threads) { t in
+    var start = n * t / threads
+    let end = n * (t + 1) / threads
     var sum = 0.0
-    while start < rows.upperBound {
-      let count = Swift.min(Matrix.rowBlock, rows.upperBound - start)
-      let e = eta + start
-      e.update(repeating: 0, count: count)
-      for run in runs {
-        LAPACKCalls.gemvBlock(
-          trans: false, m: count, n: run.count, alpha: 1, a: x + run.first * n + start, lda: n,
-          x: beta + run.first, beta: 1, y: e)
-      }
-      if let levelBeta, let codes {
-        for i in 0..<count where codes[start + i] >= 0 { e[i] += levelBeta[Int(codes[start + i])] }
-      }
-      let etaSpan = Span(_unsafeElements: UnsafeBufferPointer(start: e, count: count))
-      var muSpan = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: mu + start, count: count))
-      var wSpan = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: w + start, count: count))
-      var mSpan = MutableSpan(_unsafeElements: UnsafeMutableBufferPointer(start: m + start, count: count))
-      sum += kernel(start, etaSpan, &muSpan, &wSpan, &mSpan)
-      switch gram {
-      case .plain(let job): job.accumulate(rows: start..<(start + count), into: acc)
-      case .indicator(let job): job.accumulate(rows: start..<(start + count), into: acc)
-      }
+    while start < end {
+      let count = Swift.min(Matrix.rowBlock, end - start)
+      sum += body(t, start..<(start + count))
       start += count
     }
-    total[0] += sum
-  }
+    return sum
+  }.reduce(0, +)
 }
 
 extension LinearizedPass {
@@ -180,7 +177,7 @@ extension LinearizedPass {
     weights = mu
     multipliers = mu
     let threads = Matrix.threadCount(rows: n)
-    let totals = PartialSums(count: threads, size: 1)
+    var total = 0.0
     input.withUnsafeBufferPointer { ip in
       mu.withUnsafeMutableBufferPointer { mup in
         weights.withUnsafeMutableBufferPointer { wp in
@@ -191,22 +188,12 @@ extension LinearizedPass {
                 SendableMutablePointer(mup.baseAddress.unsafelyUnwrapped),
                 SendableMutablePointer(wp.baseAddress.unsafelyUnwrapped),
                 SendableMutablePointer(mp.baseAddress.unsafelyUnwrapped)))
-            DispatchQueue.concurrentPerform(iterations: n == 0 ? 0 : threads) { t in
-              var start = n * t / threads
-              let end = n * (t + 1) / threads
-              var sum = 0.0
-              while start < end {
-                let count = Swift.min(Matrix.rowBlock, end - start)
-                sum += job.apply(kernel, rows: start..<(start + count))
-                start += count
-              }
-              totals.withPart(t) { $0[0] = sum }
-            }
+            total = blockTotals(rows: n, threads: threads) { _, block in job.apply(kernel, rows: block) }
           }
         }
       }
     }
-    total = totals.sum()[0]
+    self.total = total
   }
 }
 

@@ -153,7 +153,7 @@ final class PartialSums: @unchecked Sendable {
   deinit { storage.deallocate() }
 
   /// Runs `body` on part `k` (each part is touched by one thread only).
-  func withPart(_ k: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) { body(storage + k * size) }
+  func withPart<R>(_ k: Int, _ body: (UnsafeMutablePointer<Double>) -> R) -> R { body(storage + k * size) }
 
   func sum() -> [Double] {
     var out = [Double](repeating: 0, count: size)
@@ -196,16 +196,10 @@ struct SendableMutablePointer: @unchecked Sendable {
 ///     }
 public func rowSums(count: Int, width: Int, _ body: @Sendable (Range<Int>, inout [Double]) -> Void) -> [Double] {
   let threads = Matrix.threadCount(rows: count)
-  if threads == 1 {
-    var sums = [Double](repeating: 0, count: width)
-    body(0..<count, &sums)
-    return sums
-  }
-  let parts = PartialSums(count: threads, size: width)
-  DispatchQueue.concurrentPerform(iterations: threads) { t in
+  let parts = concurrentMap(threads) { t in
     var sums = [Double](repeating: 0, count: width)
     body((count * t / threads)..<(count * (t + 1) / threads), &sums)
-    parts.withPart(t) { p in for k in 0..<width { p[k] = sums[k] } }
+    return sums
   }
-  return parts.sum()
+  return parts.dropFirst().reduce(parts[0]) { total, part in zip(total, part).map { $0 + $1 } }
 }

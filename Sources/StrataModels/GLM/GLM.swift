@@ -154,9 +154,8 @@ public enum GeneralizedLinearModel {
     let xKept = kept.count == mm.x.cols ? mm.x : mm.x.selectingColumns(kept)
 
     // Fit statistics (sums on both cores for large n).
-    let (mu, yFit) = (r.mu, y)
-    let stats = rowSums(count: n, width: 4) { range, s in
-      let y = yFit
+    let mu = r.mu
+    let stats = rowSums(count: n, width: 4) { [y] range, s in
       for i in range {
         let e = y[i] - mu[i]
         s[0] += pw[i] * e * e / family.variance(mu[i])
@@ -167,8 +166,7 @@ public enum GeneralizedLinearModel {
     }
     let (pearson, logLik, sumW, sumWY) = (stats[0], stats[1], stats[2], stats[3])
     let nullMu = mm.hasIntercept ? sumWY / sumW : link.inverse(0)
-    let nullStats = rowSums(count: n, width: 2) { range, s in
-      let y = yFit
+    let nullStats = rowSums(count: n, width: 2) { [y] range, s in
       for i in range {
         s[0] += family.unitDeviance(y: y[i], mu: nullMu, weight: pw[i])
         s[1] += family.logLikelihood(y: y[i], mu: nullMu, weight: pw[i])

@@ -141,8 +141,8 @@ struct IRLSResult {
 /// scores are those at that final estimate.
 enum IRLS {
   /// The per-row work of one IRLS pass on a block of rows (`Matrix.linearizedPass`): μ = g⁻¹(η),
-  /// the working weights and score multipliers as `weightsAndScores` forms them, and the block's
-  /// deviance.
+  /// the working weights `wᵢ = pᵢ μ'(ηᵢ)² / V(μᵢ)`, the score multipliers
+  /// `mᵢ = pᵢ (yᵢ − μᵢ) μ'(ηᵢ) / V(μᵢ)` and the block's deviance.
   static func kernel(y: [Double], priorWeights pw: [Double], family: Family, link: Link) -> LinearizedKernel {
     { first, eta, mu, w, m in
       let (yp, pp) = (y.span, pw.span)
