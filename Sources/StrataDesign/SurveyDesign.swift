@@ -278,7 +278,10 @@ public struct SurveyDesign: Sendable {
   /// Design degrees of freedom over `rows`: PSUs minus strata among rows with non-zero
   /// weight (R `degf()` of the design restricted to those rows).
   public func degreesOfFreedom(rows: [Int], includingZeroWeights: Bool = false) -> Int {
-    let kept = includingZeroWeights ? rows : rows.filter { weights[$0] != 0 }
+    if includingZeroWeights || rows.allSatisfy({ weights[$0] != 0 }) {
+      return distinctCount(stages[0].clusters, rows: rows) - distinctCount(stages[0].strata, rows: rows)
+    }
+    let kept = rows.filter { weights[$0] != 0 }
     return distinctCount(stages[0].clusters, rows: kept) - distinctCount(stages[0].strata, rows: kept)
   }
 

@@ -15,9 +15,9 @@ func positiveWeightRows(_ weights: [Double]?, dataRows: [Int], diagnostics: inou
   if let first = negatives.first {
     throw EstimationError.negativeWeights(count: negatives.count, firstRow: dataRows[first] + 1)
   }
+  if w.allSatisfy({ $0 > 0 }) { return nil }
   let positive = w.indices.filter { w[$0] > 0 }
   if positive.isEmpty { throw EstimationError.noPositiveWeights }
-  guard positive.count < w.count else { return nil }
   diagnostics.append(.zeroWeightRowsDropped(count: w.count - positive.count))
   return positive
 }

@@ -72,6 +72,18 @@ func lineFeedCount(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> In
   return count
 }
 
+/// Populates the whole pages of `bytes` bytes from `pointer` (Linux `MADV_POPULATE_WRITE`, 5.14+),
+/// for ranges of 1 MiB or more.
+private func populate(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
+  #if os(Linux)
+    let page = 4096
+    let start = (Int(bitPattern: pointer) + page - 1) & ~(page - 1)
+    let end = (Int(bitPattern: pointer) + bytes) & ~(page - 1)
+    guard end - start >= 1 << 20, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
+    _ = madvise(address, end - start, 23)  // MADV_POPULATE_WRITE
+  #endif
+}
+
 /// The number of processors online.
 func processorCount() -> Int {
   Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
@@ -99,6 +111,15 @@ struct ColumnSink: @unchecked Sendable {
   func store(_ j: Int, _ row: Int, _ value: Double, missing isMissing: Bool) {
     values[j][row] = value
     missing[j][row] = isMissing
+  }
+
+  /// Maps the pages of rows `rows` of column `j`'s values and mask ahead of their writes (one
+  /// `MADV_POPULATE_WRITE` call each instead of a page fault per 4 KiB); a no-op on kernels
+  /// without it.
+  func prefault(_ j: Int, rows: Range<Int>) {
+    let rows = rows.clamped(to: 0..<capacity)
+    populate(UnsafeMutableRawPointer(values[j] + rows.lowerBound), bytes: rows.count * 8)
+    populate(UnsafeMutableRawPointer(missing[j] + rows.lowerBound), bytes: rows.count)
   }
 
   /// Stores a factor code at `row` of column `j`.

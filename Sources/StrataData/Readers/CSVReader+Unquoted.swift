@@ -45,8 +45,8 @@ extension CSVReader {
     let out = try withColumnSink(columnCount: columnCount, capacity: capacity) { sink -> Int in
       parsed = parallelMap(chunks.count) { k in
         parseChunk(
-          base, chunks[k], rowOffset: rowOffset[k], columnCount: columnCount, delimiter: delimiter, na: na,
-          sink: sink)
+          base, chunks[k], rowOffset: rowOffset[k], rowCount: scans[k].lineFeeds + 1, columnCount: columnCount,
+          delimiter: delimiter, na: na, sink: sink)
       }
       for (k, chunk) in parsed.enumerated() {
         if let failure = chunk.failure {
@@ -136,8 +136,8 @@ extension CSVReader {
   /// Parses the records of one chunk into `sink` from row `rowOffset`. Lines in the result are
   /// counted from 0 at the chunk's start.
   private func parseChunk(
-    _ base: UnsafePointer<UInt8>, _ chunk: CSVChunk, rowOffset: Int, columnCount: Int, delimiter: UInt8,
-    na: NAMatcher, sink: ColumnSink
+    _ base: UnsafePointer<UInt8>, _ chunk: CSVChunk, rowOffset: Int, rowCount: Int, columnCount: Int,
+    delimiter: UInt8, na: NAMatcher, sink: ColumnSink
   ) -> UnquotedChunk {
     let lf = UInt8(ascii: "\n")
     let cr = UInt8(ascii: "\r")
@@ -224,6 +224,10 @@ extension CSVReader {
       }
       line += 1
       row += 1
+      if row == 1 {
+        // The first record tells which columns are numbers: map their pages for the chunk at once.
+        for j in 0...last where !isText[j] { sink.prefault(j, rows: (rowOffset + 1)..<(rowOffset + rowCount)) }
+      }
     }
     result.rows = row
     return result

@@ -5,8 +5,8 @@ import Dispatch
 
 /// The per-row work of a `Matrix.linearizedPass` on one block of rows: from the linear predictor
 /// `eta` of rows `first ..< first + eta.count`, writes the mean `mu`, the working weights (≥ 0)
-/// and the score multipliers of those rows, and returns the block's contribution to the total
-/// (the deviance, for IRLS).
+/// and the score multipliers of every one of those rows (the arrays are not initialized before),
+/// and returns the block's contribution to the total (the deviance, for IRLS).
 public typealias LinearizedKernel =
   @Sendable (
     _ first: Int, _ eta: Span<Double>, _ mu: inout MutableSpan<Double>, _ weights: inout MutableSpan<Double>,
@@ -55,8 +55,11 @@ extension Matrix {
     if let structure { precondition(structure.codes.count == rows, "indicator structure of another matrix") }
     let n = rows
     let p = cols
+    // Every row of the four arrays is written by the pass (η by the block's products, the rest
+    // by the kernel), so fresh ones are left unwritten: their pages are first touched by the
+    // threads that fill them.
     func sized(_ a: inout [Double]) {
-      if a.count != n { a = [Double](repeating: 0, count: n) }
+      if a.count != n { a = unwrittenArray(count: n) }
     }
     sized(&out.eta)
     sized(&out.mu)
@@ -147,6 +150,12 @@ private struct LinearizedJob: @unchecked Sendable {
   }
 }
 
+/// An array of `count` doubles whose elements are not written: the caller writes each before
+/// reading it (the pages of a large one are touched only by those writes).
+func unwrittenArray(count: Int) -> [Double] {
+  [Double](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+}
+
 /// Runs `body(t, block)` over the row blocks (`Matrix.rowBlock` rows) of `0 ..< n`, thread `t` of
 /// `threads` taking a contiguous share of the rows and its blocks in order, and returns the sum of
 /// `body`'s results: per thread in row order, then over threads (deterministic for a thread count).
@@ -173,9 +182,10 @@ extension LinearizedPass {
   public init(rowsOf input: [Double], kernel: LinearizedKernel) {
     let n = input.count
     eta = input
-    mu = [Double](repeating: 0, count: n)
-    weights = mu
-    multipliers = mu
+    // Written by the kernel for every row (its contract), so not zeroed first.
+    mu = unwrittenArray(count: n)
+    weights = unwrittenArray(count: n)
+    multipliers = unwrittenArray(count: n)
     let threads = Matrix.threadCount(rows: n)
     var total = 0.0
     input.withUnsafeBufferPointer { ip in
