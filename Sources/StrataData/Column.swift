@@ -13,6 +13,26 @@ public struct NumericColumn: Sendable {
 
   public var count: Int { values.count }
   public var missingCount: Int { missing.reduce(0) { $0 + ($1 ? 1 : 0) } }
+
+  /// Whether no cell is missing or NaN: the values can be used as they are. One pass over each
+  /// array in blocks with no branch per element, so it runs at memory speed.
+  public var isComplete: Bool {
+    values.withUnsafeBufferPointer { v in
+      missing.withUnsafeBufferPointer { m in
+        var start = 0
+        while start < v.count {
+          let end = Swift.min(start + 4096, v.count)
+          var flags: UInt8 = 0
+          for i in start..<end {
+            flags |= (v[i] != v[i] ? 1 : 0) | (m[i] ? 1 : 0)
+          }
+          if flags != 0 { return false }
+          start = end
+        }
+        return true
+      }
+    }
+  }
 }
 
 /// A categorical column: integer codes into a level dictionary.

@@ -57,7 +57,7 @@ struct Evaluator {
     }
     switch data.columns[i].storage {
     case .numeric(let c):
-      if c.missingCount == 0 && !c.values.contains(where: { $0.isNaN }) { return .numeric(c.values) }
+      if c.isComplete { return .numeric(c.values) }
       var v = c.values
       var p = v.mutableSpan
       for k in p.indices where c.missing[k] { p[k] = .nan }

@@ -165,7 +165,12 @@ extension ModelRecipe {
         }
       }
     }
-    var storage = [Double](repeating: 0, count: m * columns.count)
+    // The design matrix assigns every element (the intercept's ones, each column's first piece),
+    // so its storage is not zeroed first; derivative columns add to zeros.
+    var storage =
+      variable == nil
+      ? [Double](unsafeUninitializedCapacity: m * columns.count) { _, count in count = m * columns.count }
+      : [Double](repeating: 0, count: m * columns.count)
     var bad: (term: String, row: Int)?
     do {
       var buffer = storage.mutableSpan
@@ -191,6 +196,9 @@ extension ModelRecipe {
           }
           let range = (target * m)..<((target + 1) * m)
           if variable == nil {
+            if pieces.isEmpty {  // an empty product
+              for i in range { buffer[i] = 1 }
+            }
             multiply(into: &buffer, range, pieces, skipping: nil, first: true)
           } else {
             for (k, piece) in pieces.enumerated() {
@@ -200,7 +208,9 @@ extension ModelRecipe {
               for i in 0..<m { buffer[range.lowerBound + i] += s[i] }
             }
           }
-          if bad == nil, let i = (0..<m).first(where: { !buffer[range.lowerBound + $0].isFinite }) {
+          // Products of level indicators are 0 or 1: only columns with numeric values need the check.
+          let numeric = variable != nil || pieces.contains { if case .values = $0.source { true } else { false } }
+          if bad == nil, numeric, let i = (0..<m).first(where: { !buffer[range.lowerBound + $0].isFinite }) {
             bad = (label, frame.rowIDs[i] + 1)
           }
           col += 1

@@ -53,7 +53,7 @@ extension Margins {
         var etaWeights: [[Double]] = []
         var owners: [(name: String, kind: Int)] = []
         for (name, d) in zip(names, derivatives) {
-          let xv = try numericValues(sub.data, name, rows: sub.rows)
+          let xv = try sub.data.numericValues(of: name).values  // the block's rows, in order
           for (k, kind) in kinds.enumerated() {
             let e = try derivativeMarginParts(
               model: model, kind: kind, variable: name, eta: eta, d: d.values, values: xv, point: sub,

@@ -285,38 +285,47 @@ public enum Margins {
     var fD = [Double](repeating: 0, count: m)
     var theta = 0.0
     let logResponse = model.responseIsLog
+    // The inverse link and its derivatives per row (the caller's, when it has them).
+    let values = meanValues ?? model.meanValues(eta)
+    let (g1s, g2s, mus) = (values.first.span, values.second.span, values.mean.span)
+    let (ds, xs, shares) = (deta.span, xv.span, point.shares.span)
+    func row(_ i: Int) -> Int? { point.samplePositions == nil ? nil : point.rows[i] + 1 }
+    var fs = f.mutableSpan
+    var fEtas = fEta.mutableSpan
+    var fDs = fD.mutableSpan
     for i in 0..<m {
-      let g1 = meanValues?.first[i] ?? model.meanDerivative(eta[i])
-      let g2 = meanValues?.second[i] ?? model.meanSecondDerivative(eta[i])
-      let mu = meanValues?.mean[i] ?? model.mean(eta[i])
-      let xi = xv[i]
+      let (g1, g2, de) = (g1s[i], g2s[i], ds[i])
+      let fi: Double
+      let fEtai: Double
+      let fDi: Double
       switch kind {
       case .dydx:
-        (f[i], fEta[i], fD[i]) = (g1 * deta[i], g2 * deta[i], g1)
+        (fi, fEtai, fDi) = (g1 * de, g2 * de, g1)
       case .dyex:
-        (f[i], fEta[i], fD[i]) = (g1 * deta[i] * xi, g2 * deta[i] * xi, g1 * xi)
+        let xi = xs[i]
+        (fi, fEtai, fDi) = (g1 * de * xi, g2 * de * xi, g1 * xi)
       case .eydx, .eyex:
-        let s = kind == .eyex ? xi : 1
+        let s = kind == .eyex ? xs[i] : 1
         if logResponse {
-          (f[i], fEta[i], fD[i]) = (deta[i] * s, 0, s)
+          (fi, fEtai, fDi) = (de * s, 0, s)
         } else {
+          let mu = mus[i]
           if mu == 0 {
-            throw MarginsError.zeroPrediction(
-              variable: variable, type: kind.rawValue, row: point.samplePositions == nil ? nil : point.rows[i] + 1)
+            throw MarginsError.zeroPrediction(variable: variable, type: kind.rawValue, row: row(i))
           }
-          f[i] = g1 * deta[i] / mu * s
-          fEta[i] = deta[i] * (g2 / mu - g1 * g1 / (mu * mu)) * s
-          fD[i] = g1 / mu * s
+          fi = g1 * de / mu * s
+          fEtai = de * (g2 / mu - g1 * g1 / (mu * mu)) * s
+          fDi = g1 / mu * s
         }
       }
-      if !f[i].isFinite {
-        throw MarginsError.nonFinite(
-          variable: variable, type: kind.rawValue, row: point.samplePositions == nil ? nil : point.rows[i] + 1)
+      if !fi.isFinite {
+        throw MarginsError.nonFinite(variable: variable, type: kind.rawValue, row: row(i))
       }
-      let a = point.shares[i]
-      theta += a * f[i]
-      fEta[i] *= a
-      fD[i] *= a
+      let a = shares[i]
+      theta += a * fi
+      fs[i] = fi
+      fEtas[i] = fEtai * a
+      fDs[i] = fDi * a
     }
     let hd = d.multiplied(by: fD, transpose: true)
     var gradient = [Double](repeating: 0, count: model.coefficients.count)
