@@ -53,28 +53,34 @@ extension SurveyDesign {
   /// - Complexity: O(n p) for the totals plus O(G p q + G q²) for G PSUs (single-stage or no FPC);
   ///   multistage designs with FPCs form the influence matrix and take the general path.
   ///   - structure: the dummies of a factor among the columns of `x`: their PSU totals are
-  ///     per-level sums of the multipliers, without reading those columns.
+  ///     per-level sums of the multipliers, without reading those columns (`x` may then hold
+  ///     only the dense columns, as the structure says).
   public func variance(
     multipliers: [Double], matrix x: Matrix, transform: Matrix, rows: [Int], structure: IndicatorStructure? = nil
   ) throws -> Matrix {
     precondition(x.rows == rows.count && multipliers.count == rows.count, "influence rows differ from the row list")
-    precondition(transform.rows == x.cols, "transform rows differ from the matrix columns")
-    let p = x.cols
+    // A compact `x` (its structure does not store the indicator columns) has p − k columns.
+    let p = structure?.columnCount ?? x.cols
+    precondition(structure.map { $0.storedColumnCount == x.cols } ?? true, "structure of another matrix")
+    precondition(transform.rows == p, "transform rows differ from the matrix columns")
     let q = transform.cols
     guard let psus = firstStagePSUs(rows: rows) else {
-      return try variance(influence: x.scalingRows(by: multipliers) * transform, rows: rows)
+      let full = structure.map { x.expandingIndicators($0) } ?? x
+      return try variance(influence: full.scalingRows(by: multipliers) * transform, rows: rows)
     }
     let n = rows.count
     // With a factor's dummies known, their totals are per-level sums of the multipliers.
     let levels = structure.flatMap { $0.levelCodes.count == n ? $0 : nil }
+    if let structure, levels == nil, !structure.storesIndicators { preconditionFailure("structure of another matrix") }
     let dense = levels?.denseColumns ?? Array(0..<p)
+    let stored = levels?.storedDenseColumns ?? Array(0..<p)
     let codes = levels?.levelCodes ?? []
     let indicators = levels?.indicatorColumns ?? []
     let sums = psus.totals(cols: p) { position, add in
       let mi = multipliers[position]
       if mi == 0 { return }
       let xs = x.storage.span
-      for j in dense { add(j, mi * xs[j * n + position]) }
+      for a in dense.indices { add(dense[a], mi * xs[stored[a] * n + position]) }
       if !codes.isEmpty, codes[position] >= 0 { add(indicators[Int(codes[position])], mi) }
     }
     let influence = sums * transform

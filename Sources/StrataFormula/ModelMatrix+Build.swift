@@ -132,8 +132,11 @@ extension ModelMatrix {
       }
     }
     // Columns are written once, on both cores for large data; each reports whether it is finite.
-    let fixedPlans = columnPlans
-    let (matrix, finite) = Matrix.fillingColumns(rows: nr, cols: p) { j, column in
+    // A compact matrix leaves out the largest factor term's dummies (the structure's codes).
+    let structure = factorTerm.flatMap { nr >= 1 << 14 ? indicatorStructure(of: $0, columns: p, rows: nr) : nil }
+    let compact = options.compactFactor && structure != nil
+    let fixedPlans = compact ? structure.map { s in s.denseColumns.map { columnPlans[$0] } } ?? columnPlans : columnPlans
+    let (matrix, finite) = Matrix.fillingColumns(rows: nr, cols: fixedPlans.count) { j, column in
       let plan = fixedPlans[j]
       guard plan.term != nil else {
         for i in column.indices { column[i] = 1 }
@@ -144,7 +147,7 @@ extension ModelMatrix {
       let numeric = plan.pieces.contains { if case .values = $0.source { return true } else { return false } }
       return !numeric || column.indices.allSatisfy { column[$0].isFinite }
     }
-    let nonFiniteTerm = zip(columnPlans, finite).first { !$1 }.flatMap { $0.0.term.map { terms.labels[$0] } }
+    let nonFiniteTerm = zip(fixedPlans, finite).first { !$1 }.flatMap { $0.0.term.map { terms.labels[$0] } }
     if let nonFiniteTerm { throw FormulaError.nonFinite(term: nonFiniteTerm) }
 
     // Response.
@@ -182,9 +185,10 @@ extension ModelMatrix {
         formula: formula, terms: terms, frame: vars, codings: codings, columnNames: names,
         assign: assign, data: data))
     built.responseLevels = responseLevels
-    if let factorTerm, nr >= 1 << 14 {
-      built.indicatorStructure = indicatorStructure(of: factorTerm, columns: p, rows: nr)
+    if let structure, compact {
+      built.$x = LazyMatrix(compact: matrix, structure: structure.storing(indicators: false))
     }
+    built.indicatorStructure = structure
     return built
   }
 

@@ -12,15 +12,21 @@ public struct ModelFrameOptions: Sendable {
   /// Whether a categorical (factor) response is accepted, coded 0, 1, … by level (binary GLMs:
   /// the second level is 1, as R's `binomial()`); otherwise it is an error, as for `lm`.
   public var allowsCategoricalResponse: Bool
+  /// Whether the dummies of the factor term with the most columns (at least 4, on at least 2¹⁴
+  /// rows) are kept as level codes (`ModelMatrix.$x.compact`) instead of being written: `x` is
+  /// then expanded on first read. For estimators whose passes take the compact form (GLMs);
+  /// others would only pay for the expansion later.
+  public var compactFactor: Bool
 
   public init(
     subset: String? = nil, weights: String? = nil, extraVariables: [String] = [],
-    allowsCategoricalResponse: Bool = false
+    allowsCategoricalResponse: Bool = false, compactFactor: Bool = false
   ) {
     self.subset = subset
     self.weights = weights
     self.extraVariables = extraVariables
     self.allowsCategoricalResponse = allowsCategoricalResponse
+    self.compactFactor = compactFactor
   }
 }
 
@@ -29,8 +35,10 @@ public struct ModelFrameOptions: Sendable {
 /// Matches R `model.matrix(formula, model.frame(formula, data, subset=, weights=, na.action = na.omit))`.
 public struct ModelMatrix: Sendable {
   /// `n × p` column-major design matrix (rows = estimation sample). Assigning it drops
-  /// `indicatorStructure`, which describes the matrix as built.
-  public var x: Matrix {
+  /// `indicatorStructure`, which describes the matrix as built. Built with
+  /// `ModelFrameOptions.compactFactor`, `$x.compact` holds it without the factor's dummies and
+  /// reading `x` expands it (once).
+  @LazilyExpanded public var x: Matrix {
     didSet { indicatorStructure = nil }
   }
   /// Column names exactly as R's `model.matrix` gives them: `(Intercept)`, `factor(edu)2`, `x1:x3`, `I(age^2)`.
@@ -83,5 +91,5 @@ public struct ModelMatrix: Sendable {
   }
 
   /// Number of rows in the estimation sample.
-  public var nobs: Int { x.rows }
+  public var nobs: Int { $x.rows }
 }

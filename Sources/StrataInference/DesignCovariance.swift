@@ -51,9 +51,10 @@ func designCovariance(of fit: Fit, bread: Matrix, request: DesignVariance, spec:
   case .linearization(let d):
     if fit.scoreMatrix == nil {
       // influence = scores · bread with scores = mᵢ xᵢ, passed factored (no n × p matrix).
+      // A compact model matrix (a GLM's, factor dummies as codes) is read as it is.
+      let (x, structure) = fit.$x.compact ?? (fit.x, fit.indicatorStructure)
       matrix = try d.variance(
-        multipliers: fit.scoreMultipliers, matrix: fit.x, transform: bread, rows: fit.rows,
-        structure: fit.indicatorStructure)
+        multipliers: fit.scoreMultipliers, matrix: x, transform: bread, rows: fit.rows, structure: structure)
     } else {
       // Ordered and multinomial fits carry a full score matrix.
       matrix = try d.variance(influence: fit.scores * bread, rows: fit.rows)

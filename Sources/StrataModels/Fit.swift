@@ -50,8 +50,10 @@ public struct Fit: Sendable {
   /// Inverse of the (weighted) cross-product over the kept columns: `(XᵀWX)⁻¹`.
   public var bread: Matrix
   /// The kept columns of the model matrix (estimation sample). Assigning it drops
-  /// `indicatorStructure`.
-  public var x: Matrix {
+  /// `indicatorStructure`. A GLM that kept every column shares its model matrix: `$x.compact`
+  /// is then the matrix without its factor dummies when it was built so, and reading `x`
+  /// expands it (once).
+  @LazilyExpanded public var x: Matrix {
     didSet { indicatorStructure = nil }
   }
   /// The dummies of a factor term among the columns of `x` (from the model matrix), which let
@@ -104,7 +106,7 @@ public struct Fit: Sendable {
   public var fixedEffects: FixedEffectsDetails? = nil
 
   /// Number of observations used.
-  public var nobs: Int { x.rows }
+  public var nobs: Int { $x.rows }
   /// Number of estimable coefficients.
   public var rank: Int { kept.count }
   /// Names of the kept terms.

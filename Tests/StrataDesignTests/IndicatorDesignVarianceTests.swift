@@ -28,10 +28,15 @@ struct IndicatorDesignVarianceTests {
     let fit = try GeneralizedLinearModel.fit(
       "y ~ z + g + I(z^2)", model: .logit, data: frame, options: ModelFrameOptions(weights: "w"))
     #expect(fit.indicatorStructure?.indicatorColumns.count == levels.count - 1)
-    var plain = fit
-    plain.indicatorStructure = nil
+    // The GLM kept the dummies as codes (a compact model matrix) and nothing expanded it.
+    #expect(fit.$x.compact?.matrix.cols == fit.terms.count - (levels.count - 1))
     let spec = CovarianceSpec.design(DesignVariance(design: design, refit: { _ in [] }))
     let a = try covariance(of: fit, spec: spec).matrix
+    #expect(!fit.$x.isExpanded)
+    // The same fit with its full matrix and no structure: every column's PSU totals.
+    var plain = fit
+    plain.x = fit.x
+    #expect(plain.indicatorStructure == nil && plain.$x.compact == nil)
     let b = try covariance(of: plain, spec: spec).matrix
     for j in 0..<a.cols {
       for i in 0..<a.rows {

@@ -145,6 +145,53 @@ struct RowBlockTests {
     }
   }
 
+  /// A compact matrix (the dense columns only, the dummies as the structure's codes) gives the
+  /// same passes as the full matrix with its structure, bit for bit, and expands to it exactly.
+  @Test("Compact matrices: the indicator kernels equal the full matrix's, and expansion restores it")
+  func compactMatrixMatchesFull() throws {
+    let (base, prior, u) = Self.tall(rows: 70_001, cols: 4)
+    let n = base.rows
+    let levels = 5
+    // Dense columns on both sides of the dummies: (Intercept), a, dummies 1…5, b, c.
+    var x = Matrix(rows: n, cols: 4 + levels)
+    for i in 0..<n {
+      let level = (i * 3 + i / 11) % (levels + 1)
+      x[i, 0] = 1
+      x[i, 1] = base[i, 1]
+      for l in 1...levels { x[i, 1 + l] = level == l ? 1 : 0 }
+      x[i, 2 + levels] = base[i, 2]
+      x[i, 3 + levels] = base[i, 3]
+    }
+    let full = try #require(x.indicatorStructure())
+    #expect(full.indicatorColumns == Array(2...(1 + levels)) && full.storesIndicators)
+    let structure = full.storing(indicators: false)
+    let compact = x.selectingColumns(full.denseColumns)
+    #expect(structure.storedColumnCount == compact.cols && structure.columnCount == x.cols)
+    #expect(structure.storedDenseColumns == Array(0..<compact.cols))
+    #expect(structure.storedColumn(of: 2) == nil && structure.storedColumn(of: 2 + levels) == 2)
+    #expect(compact.expandingIndicators(structure).storage == x.storage)
+    #expect(x.expandingIndicators(full).storage == x.storage)
+
+    let beta = (0..<x.cols).map { 0.25 * Double($0 % 5) - 0.5 }
+    #expect(compact.rowProducts(beta, structure: structure) == x.rowProducts(beta, structure: full))
+    let (g1, v1) = compact.weightedGram(weights: prior, vector: u, structure: structure)
+    let (g2, v2) = x.weightedGram(weights: prior, vector: u, structure: full)
+    #expect(g1.storage == g2.storage && v1 == v2)
+    let y = u.map { $0 > 0 ? 1.0 : 0.0 }
+    let kernel = Self.logisticKernel(y: y, w: prior)
+    var a = LinearizedPass()
+    var b = LinearizedPass()
+    compact.linearizedPass(coefficients: beta, structure: structure, kernel: kernel, into: &a)
+    x.linearizedPass(coefficients: beta, structure: full, kernel: kernel, into: &b)
+    #expect(a.eta == b.eta && a.mu == b.mu && a.weights == b.weights && a.multipliers == b.multipliers)
+    #expect(a.gram.storage == b.gram.storage && a.score == b.score && a.total == b.total)
+
+    // A lazy matrix reports the full size without expanding, and expands once to the full matrix.
+    let lazy = LazyMatrix(compact: compact, structure: structure)
+    #expect(lazy.rows == n && lazy.cols == x.cols && !lazy.isExpanded)
+    #expect(lazy.full.storage == x.storage && lazy.isExpanded)
+  }
+
   @Test("rowProducts equals X β")
   func rowProductsMatch() {
     let (x, _, _) = Self.tall(rows: 70_001, cols: 5)

@@ -41,7 +41,8 @@ func designLogit(_ frame: DataFrame, design: SampleDesign, n: Int, task: String)
   let formula = "y ~ " + rhs
   // The fit phase includes building the model matrix from the data frame.
   let (mm, fit) = try timed(task, "fit", n) { () throws -> (ModelMatrix, Fit) in
-    let mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: .init(weights: "w"))
+    let mm = try ModelMatrix.build(
+      formula: Formula.parse(formula), data: frame, options: .init(weights: "w", compactFactor: true))
     return (mm, try GeneralizedLinearModel.fit(mm, model: .logit, formula: formula))
   }
   let v = try timed(task, "se", n) {

@@ -186,6 +186,7 @@ struct LinearModelOptions: ParsableArguments {
       }
     case .glm(let glmModel, let glmOptions):
       options.allowsCategoricalResponse = glmModel.isBinary
+      options.compactFactor = true  // IRLS and the design variance read a factor's dummies as codes
       mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
       let control = GLMControl(maxIterations: glmOptions.maxiter, tolerance: glmOptions.tol)
       let (formula, subset) = (formula, options.subset)

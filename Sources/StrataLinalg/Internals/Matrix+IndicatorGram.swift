@@ -18,15 +18,35 @@ public struct IndicatorStructure: Sendable {
   let codes: [Int32]
   /// Per row: the position in `indicatorColumns` of its 1, or −1 (a reference-level row).
   public var levelCodes: [Int32] { codes }
+  /// Whether the matrix described holds every column (`columnCount` of them), or only the dense
+  /// columns, in order (a compact matrix: the indicator columns are the codes alone, and the
+  /// kernels that take this structure read nothing else for them).
+  public let storesIndicators: Bool
 
-  /// The dense columns as runs of adjacent columns (one BLAS call per run).
-  var denseRuns: [(first: Int, count: Int)] {
-    var runs: [(first: Int, count: Int)] = []
-    for j in denseColumns {
+  /// The number of columns of the full matrix (indicator and dense).
+  public var columnCount: Int { indicatorColumns.count + denseColumns.count }
+
+  /// The number of columns the described matrix stores.
+  public var storedColumnCount: Int { storesIndicators ? columnCount : denseColumns.count }
+
+  /// Where each dense column (in the order of `denseColumns`) is stored in the described matrix.
+  public var storedDenseColumns: [Int] { storesIndicators ? denseColumns : Array(denseColumns.indices) }
+
+  /// The stored column of full column `j`, or nil for an indicator column of a compact matrix.
+  public func storedColumn(of j: Int) -> Int? {
+    if storesIndicators { return j }
+    return denseColumns.firstIndex(of: j)
+  }
+
+  /// The dense columns as runs of adjacent columns (one BLAS call per run): `first` is the full
+  /// column index (into coefficients and scores), `stored` where the run starts in the matrix.
+  var denseRuns: [DenseRun] {
+    var runs: [DenseRun] = []
+    for (a, j) in denseColumns.enumerated() {
       if let last = runs.last, last.first + last.count == j {
         runs[runs.count - 1].count += 1
       } else {
-        runs.append((j, 1))
+        runs.append(DenseRun(first: j, stored: storesIndicators ? j : a, count: 1))
       }
     }
     return runs
@@ -36,12 +56,60 @@ public struct IndicatorStructure: Sendable {
   ///
   /// - Precondition: `indicatorColumns` and `denseColumns` partition the columns; every code is
   ///   −1 or a position in `indicatorColumns`, and row `i` of the matrix has a 1 exactly in that
-  ///   indicator column (0 in the others).
-  public init(indicatorColumns: [Int], denseColumns: [Int], codes: [Int32]) {
+  ///   indicator column (0 in the others). With `storesIndicators` false the matrix holds the
+  ///   dense columns only, in order.
+  public init(indicatorColumns: [Int], denseColumns: [Int], codes: [Int32], storesIndicators: Bool = true) {
     precondition(codes.allSatisfy { $0 >= -1 && Int($0) < indicatorColumns.count }, "level code out of range")
     self.indicatorColumns = indicatorColumns
     self.denseColumns = denseColumns
     self.codes = codes
+    self.storesIndicators = storesIndicators
+  }
+
+  /// The same columns, for a matrix that stores them all (`true`) or only the dense ones.
+  public func storing(indicators: Bool) -> IndicatorStructure {
+    IndicatorStructure(
+      indicatorColumns: indicatorColumns, denseColumns: denseColumns, codes: codes, storesIndicators: indicators)
+  }
+
+  /// Whether this describes `x`: one code per row and the stored column count.
+  func describes(_ x: Matrix) -> Bool { codes.count == x.rows && storedColumnCount == x.cols }
+}
+
+/// A run of adjacent dense columns: full column index, stored column index, length.
+struct DenseRun {
+  var first: Int
+  var stored: Int
+  var count: Int
+}
+
+extension Matrix {
+  /// The full matrix of a compact one (`structure.storesIndicators == false`): the dense columns
+  /// in their places and the indicator columns written from the codes. A matrix that already
+  /// stores every column is returned as it is.
+  ///
+  /// - Precondition: `structure` describes this matrix.
+  public func expandingIndicators(_ structure: IndicatorStructure) -> Matrix {
+    precondition(structure.describes(self), "indicator structure of another matrix")
+    if structure.storesIndicators { return self }
+    let n = rows
+    var slot = [Int](repeating: -1, count: structure.columnCount)  // dense position, or −1
+    var level = [Int](repeating: -1, count: structure.columnCount)  // indicator position, or −1
+    for (a, j) in structure.denseColumns.enumerated() { slot[j] = a }
+    for (l, j) in structure.indicatorColumns.enumerated() { level[j] = l }
+    let (slots, levels, codes, source) = (slot, level, structure.codes, storage)
+    return Matrix.fillingColumns(rows: n, cols: structure.columnCount) { j, column in
+      if slots[j] >= 0 {
+        let s = source.span
+        let base = slots[j] * n
+        for i in 0..<n { column[i] = s[base + i] }
+      } else {
+        let c = codes.span
+        let l = Int32(levels[j])
+        for i in 0..<n { column[i] = c[i] == l ? 1 : 0 }
+      }
+      return ()
+    }.matrix
   }
 }
 
@@ -144,10 +212,10 @@ extension Matrix {
   ) -> (gram: Matrix, product: [Double]) {
     guard let structure else { return weightedGram(weights: w, vector: v) }
     precondition(w.count == rows, "weight count \(w.count) does not match \(rows) rows")
-    precondition(structure.codes.count == rows, "indicator structure of another matrix")
+    precondition(structure.describes(self), "indicator structure of another matrix")
     if let v { precondition(v.count == rows, "vector length \(v.count) does not match \(rows) rows") }
     let n = rows
-    let p = cols
+    let p = structure.columnCount
     let threads = Matrix.threadCount(rows: n)
     let parts = PartialSums(count: threads, size: p * p + p)
     storage.withUnsafeBufferPointer { xs in
@@ -156,7 +224,8 @@ extension Matrix {
           let job = IndicatorGramJob(
             x: xs.baseAddress.unsafelyUnwrapped, w: wp.baseAddress.unsafelyUnwrapped,
             codes: cp.baseAddress.unsafelyUnwrapped, n: n, p: p, dense: structure.denseColumns,
-            indicators: structure.indicatorColumns, denseRuns: structure.denseRuns)
+            denseStorage: structure.storedDenseColumns, indicators: structure.indicatorColumns,
+            denseRuns: structure.denseRuns)
           func run(_ vp: UnsafePointer<Double>?) {
             var j = job
             j.v = vp
@@ -189,9 +258,12 @@ struct IndicatorGramJob: @unchecked Sendable {
   var v: UnsafePointer<Double>?
   let n: Int
   let p: Int
+  /// The dense columns' full indices (their places in `X'WX`).
   let dense: [Int]
+  /// Where each dense column is stored in `x` (its full index, or its position in a compact matrix).
+  let denseStorage: [Int]
   let indicators: [Int]
-  let denseRuns: [(first: Int, count: Int)]
+  let denseRuns: [DenseRun]
   /// Rows transposed at a time (their `d` values each stay in L1).
   static let tile = 64
 
@@ -241,7 +313,7 @@ struct IndicatorGramJob: @unchecked Sendable {
           let tm = Swift.min(Self.tile, m - t)
           let rt = root + t
           for a in 0..<d {
-            let src = x + dense[a] * n + start + t
+            let src = x + denseStorage[a] * n + start + t
             let dst = chunk + t * d + a
             // Indices stay below block × d: unchecked arithmetic keeps the loop free of traps.
             for i in 0..<tm { dst[i &* d] = src[i] * rt[i] }
@@ -261,7 +333,7 @@ struct IndicatorGramJob: @unchecked Sendable {
         for run in runs {
           score.withUnsafeMutableBufferPointer { sp in
             LAPACKCalls.gemvBlock(
-              trans: true, m: m, n: run.count, alpha: 1, a: x + run.first * n + start, lda: n, x: vb, beta: 1,
+              trans: true, m: m, n: run.count, alpha: 1, a: x + run.stored * n + start, lda: n, x: vb, beta: 1,
               y: sp.baseAddress.unsafelyUnwrapped + run.first)
           }
         }
@@ -295,8 +367,8 @@ extension Matrix {
   /// - Precondition: `beta.count == cols`; `structure` describes this matrix.
   public func rowProducts(_ beta: [Double], structure: IndicatorStructure?) -> [Double] {
     guard let structure else { return rowProducts(beta) }
-    precondition(beta.count == cols, "vector length does not match matrix")
-    precondition(structure.codes.count == rows, "indicator structure of another matrix")
+    precondition(structure.describes(self), "indicator structure of another matrix")
+    precondition(beta.count == structure.columnCount, "vector length does not match matrix")
     let n = rows
     var out = [Double](repeating: 0, count: n)
     if n == 0 { return out }
@@ -339,13 +411,13 @@ private struct SendableRowProductJob: @unchecked Sendable {
 /// those rows): one BLAS `dgemv` per run of columns, plus `levelBeta[codes[i]]` for the rows whose
 /// code is not −1 (when given; the indicator columns themselves are then not among the runs).
 func addRowProducts(
-  x: UnsafePointer<Double>, n: Int, rows: Range<Int>, runs: [(first: Int, count: Int)], beta: UnsafePointer<Double>,
+  x: UnsafePointer<Double>, n: Int, rows: Range<Int>, runs: [DenseRun], beta: UnsafePointer<Double>,
   levelBeta: UnsafePointer<Double>?, codes: UnsafePointer<Int32>?, into y: UnsafeMutablePointer<Double>
 ) {
   let start = rows.lowerBound
   for run in runs {
     LAPACKCalls.gemvBlock(
-      trans: false, m: rows.count, n: run.count, alpha: 1, a: x + run.first * n + start, lda: n,
+      trans: false, m: rows.count, n: run.count, alpha: 1, a: x + run.stored * n + start, lda: n,
       x: beta + run.first, beta: 1, y: y)
   }
   guard let levelBeta, let codes else { return }

@@ -45,16 +45,20 @@ extension Matrix {
   /// runs on both cores. When the kernel writes non-finite weights the Gram matrix is not finite
   /// either; the caller checks `total` (and the weights) before using it.
   ///
-  /// - Precondition: `beta.count == cols`; `structure` (if any) describes this matrix.
+  /// With a compact matrix (`structure.storesIndicators` false) the coefficients, `gram` and
+  /// `score` are those of the full matrix (`structure.columnCount` columns).
+  ///
+  /// - Precondition: `beta.count` is the full column count; `structure` (if any) describes this
+  ///   matrix.
   /// - Complexity: O(n d²) flops for the d dense columns, plus the kernel.
   public func linearizedPass(
     coefficients beta: [Double], structure: IndicatorStructure?, kernel: @escaping LinearizedKernel,
     into out: inout LinearizedPass
   ) {
-    precondition(beta.count == cols, "vector length does not match matrix")
-    if let structure { precondition(structure.codes.count == rows, "indicator structure of another matrix") }
+    if let structure { precondition(structure.describes(self), "indicator structure of another matrix") }
     let n = rows
-    let p = cols
+    let p = structure?.columnCount ?? cols
+    precondition(beta.count == p, "vector length does not match matrix")
     // Every row of the four arrays is written by the pass (η by the block's products, the rest
     // by the kernel), so fresh ones are left unwritten: their pages are first touched by the
     // threads that fill them.
@@ -68,7 +72,7 @@ extension Matrix {
     let threads = Matrix.threadCount(rows: n)
     let parts = PartialSums(count: threads, size: p * p + p)
     var total = 0.0
-    let runs = structure?.denseRuns ?? (p > 0 ? [(first: 0, count: p)] : [])
+    let runs = structure?.denseRuns ?? (p > 0 ? [DenseRun(first: 0, stored: 0, count: p)] : [])
     let levelBeta = structure.map { s in s.indicatorColumns.map { beta[$0] } } ?? []
     let codes = structure?.codes ?? []
     storage.withUnsafeBufferPointer { xs in
@@ -90,8 +94,8 @@ extension Matrix {
                         .indicator(
                           IndicatorGramJob(
                             x: x, w: wp.baseAddress.unsafelyUnwrapped, codes: cp.baseAddress.unsafelyUnwrapped,
-                            v: mp.baseAddress, n: n, p: p, dense: s.denseColumns, indicators: s.indicatorColumns,
-                            denseRuns: runs))
+                            v: mp.baseAddress, n: n, p: p, dense: s.denseColumns, denseStorage: s.storedDenseColumns,
+                            indicators: s.indicatorColumns, denseRuns: runs))
                       }
                         ?? .plain(
                           GramJob(x: x, w: wp.baseAddress.unsafelyUnwrapped, v: mp.baseAddress, n: n, p: p)))
@@ -126,7 +130,7 @@ private struct LinearizedJob: @unchecked Sendable {
   let w: UnsafeMutablePointer<Double>
   let m: UnsafeMutablePointer<Double>
   let n: Int
-  let runs: [(first: Int, count: Int)]
+  let runs: [DenseRun]
   let kernel: LinearizedKernel
   let gram: Gram
 

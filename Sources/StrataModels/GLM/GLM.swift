@@ -73,6 +73,7 @@ public enum GeneralizedLinearModel {
   ) throws -> Fit {
     var options = options
     options.allowsCategoricalResponse = model.isBinary
+    options.compactFactor = true
     let mm = try ModelMatrix.build(formula: Formula.parse(formula), data: data, options: options)
     return try fit(mm, model: model, formula: formula, subset: options.subset, control: control)
   }
@@ -117,23 +118,30 @@ public enum GeneralizedLinearModel {
       if nonInteger > 0 { diagnostics.append(.nonIntegerCounts(name: responseName, count: nonInteger)) }
     }
     // The dummies of a factor term, found once: they make the separation check and every X'WX
-    // pass cheaper on large data.
-    let structure = mm.x.rows >= 1 << 14 ? (mm.indicatorStructure ?? mm.x.indicatorStructure()) : nil
+    // pass cheaper on large data. A compact model matrix is read as it is (the dummies are the
+    // structure's codes); the full matrix is formed only if a slow path needs it.
+    let n = mm.nobs
+    let p = mm.columnNames.count
+    let (x, structure): (Matrix, IndicatorStructure?) =
+      if let compact = mm.$x.compact {
+        compact
+      } else {
+        (mm.x, n >= 1 << 14 ? (mm.indicatorStructure ?? mm.x.indicatorStructure()) : nil)
+      }
     if model.isBinary {
       if let s = Separation.singleTerm(
-        x: mm.x, names: mm.columnNames, y: y, hasIntercept: mm.hasIntercept, structure: structure)
+        x: x, names: mm.columnNames, y: y, hasIntercept: mm.hasIntercept, structure: structure)
       {
         throw s
       }
     }
 
-    let n = mm.x.rows
     let pw = weights ?? [Double](repeating: 1, count: n)
     let r = try IRLS.run(
-      x: mm.x, y: y, priorWeights: pw, family: family, link: link, control: control, start: start,
+      x: x, y: y, priorWeights: pw, family: family, link: link, control: control, start: start,
       structure: structure)
     if family != .poisson {
-      if let s = Separation.atBoundary(mu: r.mu, beta: r.beta, x: mm.x, kept: r.kept, names: mm.columnNames) {
+      if let s = Separation.atBoundary(mu: r.mu, beta: r.beta, x: { mm.x }, kept: r.kept, names: mm.columnNames) {
         throw s
       }
     }
@@ -144,14 +152,15 @@ public enum GeneralizedLinearModel {
     if dfResidual <= 0 {
       throw EstimationError.noResidualDegreesOfFreedom(observations: n, coefficients: kept.count)
     }
-    if kept.count < mm.x.cols {
+    if kept.count < p {
       let keptSet = Set(kept)
       diagnostics.append(
-        .collinearTermsDropped(terms: (0..<mm.x.cols).filter { !keptSet.contains($0) }.map { mm.columnNames[$0] }))
+        .collinearTermsDropped(terms: (0..<p).filter { !keptSet.contains($0) }.map { mm.columnNames[$0] }))
     }
-    var coefficients = [Double](repeating: .nan, count: mm.x.cols)
+    var coefficients = [Double](repeating: .nan, count: p)
     for (position, column) in kept.enumerated() { coefficients[column] = r.beta[position] }
-    let xKept = kept.count == mm.x.cols ? mm.x : mm.x.selectingColumns(kept)
+    // Every column kept: the fit shares the model matrix (compact or not) without expanding it.
+    let xKept = kept.count == p ? Matrix(rows: 0, cols: 0) : mm.x.selectingColumns(kept)
 
     // Fit statistics (sums on both cores for large n).
     let mu = r.mu
@@ -200,7 +209,10 @@ public enum GeneralizedLinearModel {
       clusterAdjustment: .groups, dispersionIsEstimated: family.estimatesDispersion,
       workingWeights: r.workingWeights, glm: details)
     fit.recipe = mm.recipe
-    if r.kept.count == mm.x.cols { fit.indicatorStructure = structure }
+    if kept.count == p {
+      fit.$x = mm.$x
+      fit.indicatorStructure = mm.$x.compact == nil ? structure : mm.indicatorStructure
+    }
     return fit
   }
 

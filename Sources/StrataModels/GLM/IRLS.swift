@@ -40,8 +40,11 @@ struct WeightedSystem {
   }
 
   /// Factors `Xᵀ diag(w) X` given as `gram` (already formed, e.g. in the pass that also formed
-  /// the score); `nil` forces the QR.
-  init(x: Matrix, weights w: [Double], gram: Matrix?, rankTolerance: Double) throws {
+  /// the score); `nil` forces the QR. With a compact `x` (its `structure` does not store the
+  /// indicator columns) the columns are the full matrix's, expanded only for the QR.
+  init(x: Matrix, weights w: [Double], gram: Matrix?, rankTolerance: Double, structure: IndicatorStructure? = nil)
+    throws
+  {
     if let a = gram {
       let d = a.diagonal
       if d.allSatisfy({ $0 > 0 && $0.isFinite }) {
@@ -52,12 +55,13 @@ struct WeightedSystem {
         }
         if let c = try? Cholesky(s), c.upper.diagonal.allSatisfy({ $0 >= 1e-4 }) {
           factor = .cholesky(c, scale: scale)
-          keptColumns = Array(0..<x.cols)
+          keptColumns = Array(0..<(structure?.columnCount ?? x.cols))
           return
         }
       }
     }
-    let xs = x.scalingRows(by: w.map { $0.squareRoot() })
+    let full = structure.map { x.expandingIndicators($0) } ?? x
+    let xs = full.scalingRows(by: w.map { $0.squareRoot() })
     let qr = try QRDecomposition(xs, tolerance: rankTolerance)
     factor = .qr(qr)
     keptColumns = qr.keptColumns.sorted()
@@ -165,8 +169,10 @@ enum IRLS {
     control: GLMControl, start: [Double]? = nil, structure: IndicatorStructure? = nil
   ) throws -> IRLSResult {
     let rankTolerance = 1e-11
+    // A compact `fullX` holds only the dense columns: `p` counts the full matrix's.
+    let p = structure?.columnCount ?? fullX.cols
 
-    if let start, start.count == fullX.cols,
+    if let start, start.count == p,
       let warm = try warmStart(
         start, x: fullX, y: y, priorWeights: pw, family: family, link: link, control: control,
         rankTolerance: rankTolerance, structure: structure)
@@ -198,11 +204,12 @@ enum IRLS {
     var structure = structure
     // X'WX and X'z in one pass.
     let (gram, xz) = x.weightedGram(weights: w, vector: z, structure: structure)
-    var system = try WeightedSystem(x: x, weights: w, gram: gram, rankTolerance: rankTolerance)
+    var system = try WeightedSystem(
+      x: x, weights: w, gram: gram, rankTolerance: rankTolerance, structure: structure)
     let kept = system.keptColumns
     var rhs = xz
-    if kept.count < fullX.cols {
-      x = fullX.selectingColumns(kept)
+    if kept.count < p {
+      x = (structure.map { fullX.expandingIndicators($0) } ?? fullX).selectingColumns(kept)
       structure = nil  // found again on the kept columns
       system = try WeightedSystem(x: x, weights: w, rankTolerance: rankTolerance)
       rhs = x.crossProduct(with: z)
@@ -230,16 +237,18 @@ enum IRLS {
   ) throws -> IRLSResult? {
     let full = start.map { $0.isFinite ? $0 : 0 }
     let structure = structure ?? (fullX.rows >= 1 << 14 ? fullX.indicatorStructure() : nil)
+    let p = structure?.columnCount ?? fullX.cols
     var pass = LinearizedPass()
     fullX.linearizedPass(
       coefficients: full, structure: structure, kernel: kernel(y: y, priorWeights: pw, family: family, link: link),
       into: &pass)
     guard pass.weights.allSatisfy({ $0.isFinite }) else { return nil }
-    let system = try WeightedSystem(x: fullX, weights: pass.weights, gram: pass.gram, rankTolerance: rankTolerance)
+    let system = try WeightedSystem(
+      x: fullX, weights: pass.weights, gram: pass.gram, rankTolerance: rankTolerance, structure: structure)
     let kept = system.keptColumns
-    if kept.count < fullX.cols {
+    if kept.count < p {
       return try iterate(
-        x: fullX.selectingColumns(kept), kept: kept, beta: kept.map { full[$0] }, initial: nil, iterations: 0,
+        x: (structure.map { fullX.expandingIndicators($0) } ?? fullX).selectingColumns(kept), kept: kept, beta: kept.map { full[$0] }, initial: nil, iterations: 0,
         previousDeviance: nil, y: y, priorWeights: pw, family: family, link: link, control: control,
         rankTolerance: rankTolerance)
     }
@@ -284,8 +293,9 @@ enum IRLS {
         scoreMultipliers: current.multipliers)
     }
     while true {
-      let system = try WeightedSystem(x: x, weights: current.weights, gram: current.gram, rankTolerance: rankTolerance)
-      if system.keptColumns.count < x.cols {
+      let system = try WeightedSystem(
+        x: x, weights: current.weights, gram: current.gram, rankTolerance: rankTolerance, structure: structure)
+      if system.keptColumns.count < (structure?.columnCount ?? x.cols) {
         // Working weights underflowed (separation): the information is singular at this estimate.
         return result(converged: false, bread: Matrix(rows: 0, cols: 0))
       }

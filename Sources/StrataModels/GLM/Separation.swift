@@ -20,7 +20,7 @@ enum Separation {
   ) -> EstimationError? {
     let n = x.rows
     let scans = ColumnScan.all(x, y: y, structure: structure)
-    for j in 0..<x.cols {
+    for j in 0..<(structure?.columnCount ?? x.cols) {
       let values = scans[j].values
       let ones = scans[j].ones
       let zeros = scans[j].zeros
@@ -41,13 +41,16 @@ enum Separation {
         continue
       }
       guard hasIntercept else { continue }
+      // More than two values: a dense column, stored in `x` (a compact one holds no indicators).
+      let stored: Int? = structure.map { $0.storedColumn(of: j) } ?? j
+      guard let stored else { continue }
       if max0 <= min1 {
-        let count = (0..<n).filter { x[$0, j] > max0 }.count
+        let count = (0..<n).filter { x[$0, stored] > max0 }.count
         return .separatedByTerm(
           term: name, condition: "'\(name)' > \(format(max0))", outcome: 1, observations: count)
       }
       if max1 <= min0 {
-        let count = (0..<n).filter { x[$0, j] > max1 }.count
+        let count = (0..<n).filter { x[$0, stored] > max1 }.count
         return .separatedByTerm(
           term: name, condition: "'\(name)' > \(format(max1))", outcome: 0, observations: count)
       }
@@ -56,11 +59,14 @@ enum Separation {
   }
 
   /// Separation found after fitting: fitted probabilities numerically 0 or 1; nil when none are.
-  static func atBoundary(mu: [Double], beta: [Double], x: Matrix, kept: [Int], names: [String]) -> EstimationError? {
+  static func atBoundary(mu: [Double], beta: [Double], x full: () -> Matrix, kept: [Int], names: [String])
+    -> EstimationError?
+  {
     let eps = 10 * Double.ulpOfOne
     let ones = mu.filter { $0 > 1 - eps }.count
     let zeros = mu.filter { $0 < eps }.count
     if ones + zeros == 0 { return nil }
+    let x = full()
     let n = Double(x.rows)
     var standardized: [(name: String, size: Double)] = []
     for (position, column) in kept.enumerated() {
@@ -95,8 +101,8 @@ struct ColumnScan: Sendable {
   /// blocks of rows so that each block of `y` is read from cache by every column.
   static func all(_ x: Matrix, y: [Double], structure: IndicatorStructure?) -> [ColumnScan] {
     guard let structure else { return all(x, y: y) }
-    let dense = all(x, y: y, columns: structure.denseColumns)
-    var scans = [ColumnScan](repeating: ColumnScan(), count: x.cols)
+    let dense = all(x, y: y, columns: structure.storedDenseColumns)
+    var scans = [ColumnScan](repeating: ColumnScan(), count: structure.columnCount)
     for (k, j) in structure.denseColumns.enumerated() { scans[j] = dense[k] }
     // Per level: rows with its dummy 1, and how many of them have y = 1 (y is 0/1 here).
     let levels = structure.indicatorColumns.count

@@ -1,0 +1,75 @@
+import Synchronization
+
+/// A design matrix held in full, or compact (one factor's dummies kept as level codes) and
+/// expanded to the full matrix once, the first time something asks for it.
+///
+/// Model matrices and fits keep their `x` in one. The passes that take the compact form with its
+/// `IndicatorStructure` (IRLS, the separation check, the design variance's PSU totals) never
+/// write or read the dummies; every other reader gets the full matrix, as before.
+///
+///     let x = LazyMatrix(compact: dense, structure: s)   // s.storesIndicators == false
+///     x.cols            // the full column count
+///     x.full            // expanded on first use, then kept
+public final class LazyMatrix: Sendable {
+  /// Rows of the full matrix.
+  public let rows: Int
+  /// Columns of the full matrix.
+  public let cols: Int
+  /// The compact form (the dense columns, and a structure with `storesIndicators` false), or nil
+  /// for a matrix held in full.
+  public let compact: (matrix: Matrix, structure: IndicatorStructure)?
+  private let expanded: Mutex<Matrix?>
+
+  /// A matrix held in full.
+  public init(_ full: Matrix) {
+    rows = full.rows
+    cols = full.cols
+    compact = nil
+    expanded = Mutex(full)
+  }
+
+  /// A compact matrix: `structure` (with `storesIndicators` false) describes `dense`.
+  public init(compact dense: Matrix, structure: IndicatorStructure) {
+    precondition(!structure.storesIndicators && structure.describes(dense), "structure of another matrix")
+    rows = dense.rows
+    cols = structure.columnCount
+    compact = (dense, structure)
+    expanded = Mutex(nil)
+  }
+
+  /// The full matrix (expanded from the compact form on first use, then kept).
+  public var full: Matrix {
+    expanded.withLock { matrix in
+      if let matrix { return matrix }
+      guard let compact else { preconditionFailure("a lazy matrix with neither form") }
+      let x = compact.matrix.expandingIndicators(compact.structure)
+      matrix = x
+      return x
+    }
+  }
+
+  /// Whether the full matrix has been formed (or was given).
+  public var isExpanded: Bool { expanded.withLock { $0 != nil } }
+}
+
+/// A `Matrix` property kept in a `LazyMatrix`: reading it gives the full matrix, assigning it
+/// holds the new one in full, and its projected value (`$x`) is the `LazyMatrix` itself, to
+/// share a compact form or ask its size without expanding it.
+///
+///     struct Design { @LazilyExpanded var x: Matrix }
+///     design.$x = LazyMatrix(compact: dense, structure: s)
+///     design.$x.rows     // no expansion
+///     design.x           // the full matrix
+@propertyWrapper
+public struct LazilyExpanded: Sendable {
+  public var projectedValue: LazyMatrix
+
+  public init(wrappedValue: Matrix) {
+    projectedValue = LazyMatrix(wrappedValue)
+  }
+
+  public var wrappedValue: Matrix {
+    get { projectedValue.full }
+    set { projectedValue = LazyMatrix(newValue) }
+  }
+}
