@@ -76,13 +76,8 @@ extension SurveyDesign {
     let stored = levels?.storedDenseColumns ?? Array(0..<p)
     let codes = levels?.levelCodes ?? []
     let indicators = levels?.indicatorColumns ?? []
-    let sums = psus.totals(cols: p) { position, add in
-      let mi = multipliers[position]
-      if mi == 0 { return }
-      let xs = x.storage.span
-      for a in dense.indices { add(dense[a], mi * xs[stored[a] * n + position]) }
-      if !codes.isEmpty, codes[position] >= 0 { add(indicators[Int(codes[position])], mi) }
-    }
+    let sums = psus.factoredTotals(
+      multipliers: multipliers, x: x, dense: dense, stored: stored, codes: codes, indicators: indicators, cols: p)
     let influence = sums * transform
     let v = try onestage(influence, rows: psus.representatives, positions: Array(0..<psus.representatives.count), stage: 0)
     return Matrix(rows: q, cols: q, columnMajor: v).symmetrized()
@@ -231,6 +226,63 @@ struct FirstStagePSUs {
   var slots: [Int]
   /// The first data row of each PSU, in slot order.
   var representatives: [Int]
+
+  /// PSU totals (G × p) of `mᵢ xᵢ`: column `dense[a]` from stored column `stored[a]` of `x`, and
+  /// indicator column `indicators[c]` from the multipliers of the rows whose level code is `c`.
+  ///
+  /// Column by column over blocks of rows (the block's multipliers and slots stay in cache, and
+  /// a column's G totals too), the columns split between two threads for large data. Each total
+  /// is summed in row order, as the row-by-row pass would.
+  func factoredTotals(
+    multipliers: [Double], x: Matrix, dense: [Int], stored: [Int], codes: [Int32], indicators: [Int], cols p: Int
+  ) -> Matrix {
+    let g = representatives.count
+    let n = slots.count
+    // Work units: each dense column, then the indicator columns together (one pass over the codes).
+    let units = dense.count + (codes.isEmpty ? 0 : 1)
+    let threads = n * units >= 1 << 20 && units > 1 ? 2 : 1
+    let parts = concurrentMap(threads) { t -> [Double] in
+      var acc = [Double](repeating: 0, count: g * p)  // column-major G × p, this thread's columns
+      var out = acc.mutableSpan
+      let (m, slot, xs) = (multipliers.span, slots.span, x.storage.span)
+      var start = 0
+      while start < n {
+        let end = Swift.min(start + 4096, n)
+        for unit in stride(from: t, to: units, by: threads) {
+          if unit < dense.count {
+            // Rows of one PSU are usually adjacent: a run's total is carried in a register (loaded
+            // and stored at the run's ends, so the additions are the same, in the same order).
+            let (base, column) = (stored[unit] * n, dense[unit] * g)
+            var current = slot[start]
+            var total = out[column + current]
+            for i in start..<end {
+              let k = slot[i]
+              if k != current {
+                out[column + current] = total
+                current = k
+                total = out[column + k]
+              }
+              total += m[i] * xs[base + i]
+            }
+            out[column + current] = total
+          } else {
+            let c = codes.span
+            for i in start..<end where c[i] >= 0 { out[indicators[Int(c[i])] * g + slot[i]] += m[i] }
+          }
+        }
+        start = end
+      }
+      return acc
+    }
+    guard threads > 1 else { return Matrix(rows: g, cols: p, columnMajor: parts[0]) }
+    // Each column was summed by one thread: take it from that thread's part.
+    var sums = parts[0]
+    for unit in stride(from: 1, to: units, by: threads) {
+      let columns = unit < dense.count ? [dense[unit]] : indicators
+      for j in columns { sums.replaceSubrange((j * g)..<((j + 1) * g), with: parts[1][(j * g)..<((j + 1) * g)]) }
+    }
+    return Matrix(rows: g, cols: p, columnMajor: sums)
+  }
 
   /// PSU totals (G × p) of per-row vectors in one pass: `row(position, add)` calls `add(j, value)`
   /// for the entries of the row at `position`.
