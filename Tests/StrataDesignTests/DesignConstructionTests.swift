@@ -173,3 +173,38 @@ struct DesignConstructionTests {
     #expect(checked == 6)
   }
 }
+
+/// On large data the `by` groups of a descriptive table are estimated on both cores: each group's
+/// estimate and error equal those of the same rows taken as a domain on their own (one group).
+@Suite("Descriptives by group on large data")
+struct ParallelGroupDescriptiveTests {
+  @Test(arguments: [DescriptiveStatistic.mean, .total, .proportion, .quantile])
+  func groupsEqualTheirDomains(statistic: DescriptiveStatistic) throws {
+    let n = 70_000  // above the 2¹⁶ rows where groups are shared between cores
+    let g = (0..<n).map { Double(($0 * 7 + $0 / 11) % 5) }
+    let y = (0..<n).map { i -> Double? in i % 97 == 0 ? nil : Double((i * 31) % 53) / 7 }
+    let b = (0..<n).map { Double(($0 * 13 + $0 / 3) % 2) }
+    let data = frame([
+      ("g", g), ("y", y), ("b", b), ("h", (0..<n).map { Double($0 % 4) }), ("c", (0..<n).map { Double($0 % 400) }),
+      ("w", (0..<n).map { 1 + Double($0 % 5) / 2 }),
+    ])
+    let design = try SampleDesign(DesignSpecification(weights: "w", strata: "h", psu: ["c"]), data: data)
+    let variable = statistic == .proportion ? "b" : "y"
+    let all = try Descriptives.estimate(
+      statistic, variables: [variable], data: data, design: design, options: DescriptiveOptions(by: ["g"]))
+    var expected: [DescriptiveEstimate] = []
+    for level in 0..<5 {
+      let domain = Domain(mask: g.map { Int($0) == level }, label: "g == \(level)")
+      expected += try Descriptives.estimate(
+        statistic, variables: [variable], data: data, design: design, options: DescriptiveOptions(domain: domain)
+      ).estimates
+    }
+    #expect(all.estimates.count == expected.count && !expected.isEmpty)
+    for (a, e) in zip(all.estimates, expected) {
+      #expect(a.estimate == e.estimate && a.stdError == e.stdError && a.level == e.level)
+    }
+    // The by-groups' labels in level order; missing y counted once per group.
+    #expect(all.estimates.map { $0.by.first?.1 ?? "" }.first == "0")
+    if statistic != .proportion { #expect(all.notes.contains { $0.hasPrefix("\(n / 97 + 1) row(s) with missing y") }) }
+  }
+}

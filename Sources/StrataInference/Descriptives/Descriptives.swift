@@ -27,28 +27,47 @@ public enum Descriptives {
       // The column is read (and, for proportions, coded) once per variable, not once per group.
       let numeric = statistic == .proportion || statistic == .ratio ? nil : try data.numericValues(of: variable)
       let factor = statistic == .proportion ? try factorCodes(variable, data: data) : nil
-      for group in ctx.groups {
-        switch statistic {
-        case .mean, .total:
-          guard let y = numeric else { continue }
-          let rows = group.rows.filter { !y.missing[$0] }
-          ctx.countDropped(group.rows.count - rows.count, variable)
-          out.append(try ctx.linear(statistic, y: rows.map { y.values[$0] }, rows: rows, variable: variable, by: group.by))
-        case .proportion:
-          guard let (codes, levels) = factor else { continue }
-          let rows = group.rows.filter { codes[$0] >= 0 }
-          ctx.countDropped(group.rows.count - rows.count, variable)
-          out += try ctx.proportions(codes: rows.map { codes[$0] }, levels: levels, rows: rows, variable: variable, by: group.by)
-        case .quantile:
-          guard let y = numeric else { continue }
-          let rows = group.rows.filter { !y.missing[$0] }
-          ctx.countDropped(group.rows.count - rows.count, variable)
-          for p in options.quantiles {
-            out.append(try ctx.quantile(p, y: rows.map { y.values[$0] }, rows: rows, variable: variable, by: group.by))
+      if statistic == .ratio {
+        throw DesignError.invalidOption("use Descriptives.ratio(numerator:denominator:) for ratios")
+      }
+      // Each group's estimates depend on its rows alone: on large data the groups are shared
+      // between the cores, and their results (or the first group's error) taken in group order.
+      let shared = ctx
+      @Sendable func group(_ g: Int) -> Result<(estimates: [DescriptiveEstimate], dropped: Int), any Error> {
+        Result {
+          let group = shared.groups[g]
+          switch statistic {
+          case .mean, .total:
+            guard let y = numeric else { return ([], 0) }
+            let rows = group.rows.filter { !y.missing[$0] }
+            let e = try shared.linear(statistic, y: rows.map { y.values[$0] }, rows: rows, variable: variable, by: group.by)
+            return ([e], group.rows.count - rows.count)
+          case .proportion:
+            guard let (codes, levels) = factor else { return ([], 0) }
+            let rows = group.rows.filter { codes[$0] >= 0 }
+            let e = try shared.proportions(
+              codes: rows.map { codes[$0] }, levels: levels, rows: rows, variable: variable, by: group.by)
+            return (e, group.rows.count - rows.count)
+          case .quantile:
+            guard let y = numeric else { return ([], 0) }
+            let rows = group.rows.filter { !y.missing[$0] }
+            let values = rows.map { y.values[$0] }
+            let e = try options.quantiles.map { p in
+              try shared.quantile(p, y: values, rows: rows, variable: variable, by: group.by)
+            }
+            return (e, group.rows.count - rows.count)
+          case .ratio:
+            return ([], 0)
           }
-        case .ratio:
-          throw DesignError.invalidOption("use Descriptives.ratio(numerator:denominator:) for ratios")
         }
+      }
+      let count = ctx.groups.count
+      let parallel = count > 1 && data.rowCount >= 1 << 16
+      let results = parallel ? concurrentMap(count, group) : (0..<count).map(group)
+      for result in results {
+        let (estimates, dropped) = try result.get()
+        ctx.countDropped(dropped, variable)
+        out += estimates
       }
     }
     return ctx.result(statistic, out)
@@ -113,13 +132,13 @@ func factorCodes(_ name: String, data: DataFrame) throws -> (codes: [Int], level
 }
 
 /// A group of `by` (or the whole domain): its rows and labels.
-struct DescriptiveGroup {
+struct DescriptiveGroup: Sendable {
   var rows: [Int]
   var by: [(String, String)]
 }
 
 /// The shared state of one descriptive call: the design, its domain and groups.
-struct Context {
+struct Context: Sendable {
   let data: DataFrame
   let design: SampleDesign
   let options: DescriptiveOptions
@@ -156,7 +175,20 @@ struct Context {
       }
       if overflow { throw DesignError.invalidOption("too many combinations of the --by variables") }
       var members: [Int: [Int]] = [:]
-      for (i, r) in domainRows.enumerated() where key[i] >= 0 { members[key[i], default: []].append(r) }
+      if radix <= Swift.max(4_096, 4 * domainRows.count) {
+        // Dense keys: rows bucketed through an array (no hashing per row).
+        var counts = [Int](repeating: 0, count: radix)
+        for k in key where k >= 0 { counts[k] += 1 }
+        var buckets = counts.map { c -> [Int] in
+          var rows: [Int] = []
+          rows.reserveCapacity(c)
+          return rows
+        }
+        for (i, r) in domainRows.enumerated() where key[i] >= 0 { buckets[key[i]].append(r) }
+        for (k, rows) in buckets.enumerated() where !rows.isEmpty { members[k] = rows }
+      } else {
+        for (i, r) in domainRows.enumerated() where key[i] >= 0 { members[key[i], default: []].append(r) }
+      }
       self.groups = members.keys.sorted().map { k in
         var rest = k
         let labels = coded.enumerated().map { (j, c) -> (String, String) in
