@@ -196,4 +196,22 @@ extension CSVParallelTests {
     #expect(box.rows == 2)
     try expectSameResults(bytes, chunkCounts: [1, 2])
   }
+
+  /// The vectorized line-feed count equals a byte-by-byte count for every start and end offset
+  /// around the 16-byte and 255-vector boundaries (bytes of every value, line feeds dense and sparse).
+  @Test func lineFeedCountMatchesAByteCount() {
+    var state: UInt32 = 7
+    let bytes: [UInt8] = (0..<9_000).map { i in
+      state = state &* 1_664_525 &+ 1_013_904_223
+      if i > 4_000 { return 0x0A }  // 5,000 line feeds in a row: every lane counts up to 255
+      return (state >> 24) % 5 == 0 ? 0x0A : UInt8(truncatingIfNeeded: state >> 16)
+    }
+    bytes.withUnsafeBufferPointer { b in
+      let base = b.baseAddress!
+      for (start, end) in [(0, 9_000), (3, 4_083), (1, 17), (5, 5), (0, 4_080), (17, 8_999), (4_000, 9_000)] {
+        let expected = (start..<end).filter { bytes[$0] == 0x0A }.count
+        #expect(lineFeedCount(base, start, end) == expected, "\(start)..<\(end)")
+      }
+    }
+  }
 }

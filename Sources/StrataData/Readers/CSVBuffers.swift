@@ -51,13 +51,27 @@ final class MappedFile {
   }
 }
 
-/// The number of `\n` bytes in `base[start..<end]`, eight bytes at a time.
+/// The number of `\n` bytes in `base[start..<end]`: sixteen bytes at a time into per-lane byte
+/// counters (added up every 255 vectors, before they can wrap), then eight, then one.
 func lineFeedCount(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
   let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
   let lineFeeds: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
   let raw = UnsafeRawPointer(base)
   var count = 0
   var i = start
+  let newline = SIMD16<UInt8>(repeating: 0x0A)
+  let one = SIMD16<UInt8>(repeating: 1)
+  while i + 16 <= end {
+    var lanes = SIMD16<UInt8>()
+    var k = 0
+    while k < 255 && i + 16 <= end {
+      let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+      lanes &+= one.replacing(with: 0, where: v .!= newline)
+      i += 16
+      k += 1
+    }
+    count &+= Int(SIMD16<UInt16>(truncatingIfNeeded: lanes).wrappedSum())
+  }
   while i + 8 <= end {
     let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ lineFeeds
     // The high bit of each byte of `zero` is set exactly where `x` has a zero byte.
