@@ -60,9 +60,11 @@ extension DataFrame {
     case .numeric(let c):
       // Small non-negative integer ids (PSU, stratum and cluster numbers): one array lookup per row.
       var top = -1.0
+      let bound = Double(4 * rows.count + 1024)
       for r in rows {
         let v = c.values[r]
-        guard !c.missing[r], v >= 0, v <= Double(4 * rows.count + 1024), v == v.rounded() else {
+        // In range, then whole (a conversion each way: no libm call per row).
+        guard !c.missing[r], v >= 0, v <= bound, Double(Int(v)) == v else {
           top = -1
           break
         }
@@ -71,13 +73,17 @@ extension DataFrame {
       if top >= 0 {
         var slot = [Int](repeating: -1, count: Int(top) + 1)
         var count = 0
-        for r in rows {
-          let v = Int(c.values[r])
-          if slot[v] < 0 {
-            slot[v] = count
-            count += 1
+        let values = c.values
+        codes = [Int](unsafeUninitializedCapacity: rows.count) { out, initialized in
+          for (i, r) in rows.enumerated() {
+            let v = Int(values[r])
+            if slot[v] < 0 {
+              slot[v] = count
+              count += 1
+            }
+            out[i] = slot[v]
           }
-          codes.append(slot[v])
+          initialized = rows.count
         }
         return (codes, count)
       }
