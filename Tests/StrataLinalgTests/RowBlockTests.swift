@@ -76,6 +76,20 @@ struct RowBlockTests {
     #expect(base.indicatorStructure() == nil)
   }
 
+  /// `base`'s first two columns (the intercept and one regressor), then the `levels` dummies of
+  /// `level(i)` (0 is the reference level), then `base`'s other columns.
+  static func withDummies(_ base: Matrix, levels: Int, level: (Int) -> Int) -> Matrix {
+    var x = Matrix(rows: base.rows, cols: base.cols + levels)
+    for i in 0..<base.rows {
+      let l = level(i)
+      x[i, 0] = base[i, 0]
+      x[i, 1] = base[i, 1]
+      for k in 1...levels { x[i, 1 + k] = l == k ? 1 : 0 }
+      for j in 2..<base.cols { x[i, j + levels] = base[i, j] }
+    }
+    return x
+  }
+
   /// A logistic kernel: μ, working weights μ(1 − μ)·w, multipliers (y − μ)·w, and the deviance.
   static func logisticKernel(y: [Double], w: [Double]) -> LinearizedKernel {
     { first, eta, mu, weights, multipliers in
@@ -98,15 +112,7 @@ struct RowBlockTests {
   func linearizedPassMatchesSeparatePasses() throws {
     let (base, prior, u) = Self.tall(rows: 70_001, cols: 3)
     let n = base.rows
-    let levels = 6
-    var x = Matrix(rows: n, cols: 3 + levels)
-    for i in 0..<n {
-      let level = (i * 5 + i / 7) % (levels + 1)
-      x[i, 0] = 1
-      x[i, 1] = base[i, 1]
-      for l in 1...levels { x[i, 1 + l] = level == l ? 1 : 0 }
-      x[i, 2 + levels] = base[i, 2]
-    }
+    let x = Self.withDummies(base, levels: 6) { i in (i * 5 + i / 7) % 7 }
     let y = u.map { $0 > 0 ? 1.0 : 0.0 }
     let structure = try #require(x.indicatorStructure())
     let beta = (0..<x.cols).map { 0.3 * Double($0 % 4) - 0.4 }
@@ -153,15 +159,7 @@ struct RowBlockTests {
     let n = base.rows
     let levels = 5
     // Dense columns on both sides of the dummies: (Intercept), a, dummies 1…5, b, c.
-    var x = Matrix(rows: n, cols: 4 + levels)
-    for i in 0..<n {
-      let level = (i * 3 + i / 11) % (levels + 1)
-      x[i, 0] = 1
-      x[i, 1] = base[i, 1]
-      for l in 1...levels { x[i, 1 + l] = level == l ? 1 : 0 }
-      x[i, 2 + levels] = base[i, 2]
-      x[i, 3 + levels] = base[i, 3]
-    }
+    let x = Self.withDummies(base, levels: levels) { i in (i * 3 + i / 11) % (levels + 1) }
     let full = try #require(x.indicatorStructure())
     #expect(full.indicatorColumns == Array(2...(1 + levels)) && full.storesIndicators)
     let structure = full.storing(indicators: false)
