@@ -186,7 +186,7 @@ extension ModelMatrix {
         assign: assign, data: data))
     built.responseLevels = responseLevels
     if let structure, compact {
-      built.$x = LazyMatrix(compact: matrix, structure: structure.storing(indicators: false))
+      built.$x = LazilyExpanded(compact: matrix, structure: structure.storing(indicators: false))
     }
     built.indicatorStructure = structure
     return built

@@ -192,9 +192,10 @@ func groupedScoreSums(_ fit: Fit, codes: [Int], groupCount: Int) -> Matrix {
     }
     return sums
   }
+  let (x, m) = (fit.x, fit.scoreMultipliers)  // read once (a compact matrix expands on the first read)
   for j in 0..<fit.rank {
     for i in 0..<n {
-      sums[codes[i], j] += fit.scoreMultipliers[i] * fit.x[i, j]
+      sums[codes[i], j] += m[i] * x[i, j]
     }
   }
   return sums

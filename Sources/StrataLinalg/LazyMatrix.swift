@@ -52,24 +52,56 @@ public final class LazyMatrix: Sendable {
   public var isExpanded: Bool { expanded.withLock { $0 != nil } }
 }
 
-/// A `Matrix` property kept in a `LazyMatrix`: reading it gives the full matrix, assigning it
-/// holds the new one in full, and its projected value (`$x`) is the `LazyMatrix` itself, to
-/// share a compact form or ask its size without expanding it.
+/// A `Matrix` property that may be held compact: reading it gives the full matrix, assigning it
+/// holds the new one in full, and its projected value (`$x`) tells the size and the compact form
+/// without expanding it. A matrix held in full is read as a stored property is (no lock, no
+/// allocation); a compact one is expanded once, by its shared `LazyMatrix`, on the first read
+/// (so a loop over its elements should read it once, `let x = fit.x`, not per element).
 ///
 ///     struct Design { @LazilyExpanded var x: Matrix }
-///     design.$x = LazyMatrix(compact: dense, structure: s)
+///     design.$x = LazilyExpanded(compact: dense, structure: s)
 ///     design.$x.rows     // no expansion
 ///     design.x           // the full matrix
 @propertyWrapper
 public struct LazilyExpanded: Sendable {
-  public var projectedValue: LazyMatrix
+  /// The matrix, when it is held in full.
+  private var held: Matrix?
+  /// The compact form and its expansion, otherwise.
+  private var deferred: LazyMatrix?
 
   public init(wrappedValue: Matrix) {
-    projectedValue = LazyMatrix(wrappedValue)
+    held = wrappedValue
+  }
+
+  /// A compact matrix: `structure` (with `storesIndicators` false) describes `dense`.
+  public init(compact dense: Matrix, structure: IndicatorStructure) {
+    deferred = LazyMatrix(compact: dense, structure: structure)
   }
 
   public var wrappedValue: Matrix {
-    get { projectedValue.full }
-    set { projectedValue = LazyMatrix(newValue) }
+    get {
+      if let held { return held }
+      guard let deferred else { preconditionFailure("a lazily expanded matrix with neither form") }
+      return deferred.full
+    }
+    set {
+      held = newValue
+      deferred = nil
+    }
   }
+
+  public var projectedValue: LazilyExpanded {
+    get { self }
+    set { self = newValue }
+  }
+
+  /// Rows of the full matrix.
+  public var rows: Int { held?.rows ?? deferred?.rows ?? 0 }
+  /// Columns of the full matrix.
+  public var cols: Int { held?.cols ?? deferred?.cols ?? 0 }
+  /// The compact form (the dense columns, and a structure with `storesIndicators` false), or nil
+  /// for a matrix held in full.
+  public var compact: (matrix: Matrix, structure: IndicatorStructure)? { deferred?.compact }
+  /// Whether the full matrix exists (given in full, or expanded by a read).
+  public var isExpanded: Bool { held != nil || (deferred?.isExpanded ?? false) }
 }

@@ -98,7 +98,8 @@ public enum OutcomeMargins {
     total: Double
   ) -> [Double] {
     let n = fit.nobs
-    let p = fit.x.cols
+    let x = fit.x
+    let p = x.cols
     let nLevels = c.levels.count
     var out = [Double](repeating: 0, count: nLevels)
     if let base = c.base {
@@ -110,7 +111,7 @@ public enum OutcomeMargins {
           var e = 0.0
           var s = 0.0
           for j in 0..<p {
-            e += theta[a * p + j] * fit.x[i, j]
+            e += theta[a * p + j] * x[i, j]
             s += theta[a * p + j] * d[i, j]
           }
           eta[a] = e
@@ -127,7 +128,7 @@ public enum OutcomeMargins {
         var eta = 0.0
         var slope = 0.0
         for j in 0..<p {
-          eta += theta[j] * fit.x[i, j]
+          eta += theta[j] * x[i, j]
           slope += theta[j] * d[i, j]
         }
         var previous = 0.0
