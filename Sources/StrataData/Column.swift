@@ -17,21 +17,19 @@ public struct NumericColumn: Sendable {
   /// Whether no cell is missing or NaN: the values can be used as they are. One pass over each
   /// array in blocks with no branch per element, so it runs at memory speed.
   public var isComplete: Bool {
-    values.withUnsafeBufferPointer { v in
-      missing.withUnsafeBufferPointer { m in
-        var start = 0
-        while start < v.count {
-          let end = Swift.min(start + 4096, v.count)
-          var flags: UInt8 = 0
-          for i in start..<end {
-            flags |= (v[i] != v[i] ? 1 : 0) | (m[i] ? 1 : 0)
-          }
-          if flags != 0 { return false }
-          start = end
-        }
-        return true
+    let (v, m) = (values.span, missing.span)
+    let n = Swift.min(v.count, m.count)  // both bounds known: the checks leave the loop
+    var start = 0
+    while start < n {
+      let end = Swift.min(start + 4096, n)
+      var flags: UInt8 = 0
+      for i in start..<end {
+        flags |= (v[i] != v[i] ? 1 : 0) | (m[i] ? 1 : 0)
       }
+      if flags != 0 { return false }
+      start = end
     }
+    return true
   }
 }
 

@@ -73,17 +73,13 @@ extension DataFrame {
       if top >= 0 {
         var slot = [Int](repeating: -1, count: Int(top) + 1)
         var count = 0
-        let values = c.values
-        codes = [Int](unsafeUninitializedCapacity: rows.count) { out, initialized in
-          for (i, r) in rows.enumerated() {
-            let v = Int(values[r])
-            if slot[v] < 0 {
-              slot[v] = count
-              count += 1
-            }
-            out[i] = slot[v]
+        for r in rows {
+          let v = Int(c.values[r])
+          if slot[v] < 0 {
+            slot[v] = count
+            count += 1
           }
-          initialized = rows.count
+          codes.append(slot[v])
         }
         return (codes, count)
       }
