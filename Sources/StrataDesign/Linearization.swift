@@ -65,7 +65,7 @@ extension SurveyDesign {
     precondition(transform.rows == p, "transform rows differ from the matrix columns")
     let q = transform.cols
     guard let psus = firstStagePSUs(rows: rows) else {
-      let full = structure.map { x.expandingIndicators($0) } ?? x
+      let full = x.expandingIndicators(structure)
       return try variance(influence: full.scalingRows(by: multipliers) * transform, rows: rows)
     }
     let n = rows.count

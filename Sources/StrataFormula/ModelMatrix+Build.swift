@@ -134,8 +134,8 @@ extension ModelMatrix {
     // Columns are written once, on both cores for large data; each reports whether it is finite.
     // A compact matrix leaves out the largest factor term's dummies (the structure's codes).
     let structure = factorTerm.flatMap { nr >= 1 << 14 ? indicatorStructure(of: $0, columns: p, rows: nr) : nil }
-    let compact = options.compactFactor && structure != nil
-    let fixedPlans = compact ? structure.map { s in s.denseColumns.map { columnPlans[$0] } } ?? columnPlans : columnPlans
+    let compact = options.compactFactor ? structure : nil
+    let fixedPlans = compact.map { s in s.denseColumns.map { columnPlans[$0] } } ?? columnPlans
     let (matrix, finite) = Matrix.fillingColumns(rows: nr, cols: fixedPlans.count) { j, column in
       let plan = fixedPlans[j]
       guard plan.term != nil else {
@@ -185,8 +185,8 @@ extension ModelMatrix {
         formula: formula, terms: terms, frame: vars, codings: codings, columnNames: names,
         assign: assign, data: data))
     built.responseLevels = responseLevels
-    if let structure, compact {
-      built.$x = LazilyExpanded(compact: matrix, structure: structure.storing(indicators: false))
+    if let compact {
+      built.$x = LazilyExpanded(compact: matrix, structure: compact.storing(indicators: false))
     }
     built.indicatorStructure = structure
     return built

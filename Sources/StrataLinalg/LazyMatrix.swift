@@ -1,7 +1,7 @@
 import Synchronization
 
-/// A design matrix held in full, or compact (one factor's dummies kept as level codes) and
-/// expanded to the full matrix once, the first time something asks for it.
+/// A compact design matrix (one factor's dummies kept as level codes), expanded to the full
+/// matrix once, the first time something asks for it.
 ///
 /// Model matrices and fits keep their `x` in one. The passes that take the compact form with its
 /// `IndicatorStructure` (IRLS, the separation check, the design variance's PSU totals) never
@@ -15,18 +15,9 @@ public final class LazyMatrix: Sendable {
   public let rows: Int
   /// Columns of the full matrix.
   public let cols: Int
-  /// The compact form (the dense columns, and a structure with `storesIndicators` false), or nil
-  /// for a matrix held in full.
-  public let compact: (matrix: Matrix, structure: IndicatorStructure)?
+  /// The compact form: the dense columns, and a structure with `storesIndicators` false.
+  public let compact: (matrix: Matrix, structure: IndicatorStructure)
   private let expanded: Mutex<Matrix?>
-
-  /// A matrix held in full.
-  public init(_ full: Matrix) {
-    rows = full.rows
-    cols = full.cols
-    compact = nil
-    expanded = Mutex(full)
-  }
 
   /// A compact matrix: `structure` (with `storesIndicators` false) describes `dense`.
   public init(compact dense: Matrix, structure: IndicatorStructure) {
@@ -41,14 +32,13 @@ public final class LazyMatrix: Sendable {
   public var full: Matrix {
     expanded.withLock { matrix in
       if let matrix { return matrix }
-      guard let compact else { preconditionFailure("a lazy matrix with neither form") }
       let x = compact.matrix.expandingIndicators(compact.structure)
       matrix = x
       return x
     }
   }
 
-  /// Whether the full matrix has been formed (or was given).
+  /// Whether the full matrix has been formed.
   public var isExpanded: Bool { expanded.withLock { $0 != nil } }
 }
 

@@ -86,10 +86,11 @@ struct DenseRun {
 extension Matrix {
   /// The full matrix of a compact one (`structure.storesIndicators == false`): the dense columns
   /// in their places and the indicator columns written from the codes. A matrix that already
-  /// stores every column is returned as it is.
+  /// stores every column (or has no structure) is returned as it is.
   ///
-  /// - Precondition: `structure` describes this matrix.
-  public func expandingIndicators(_ structure: IndicatorStructure) -> Matrix {
+  /// - Precondition: `structure` (if any) describes this matrix.
+  public func expandingIndicators(_ structure: IndicatorStructure?) -> Matrix {
+    guard let structure else { return self }
     precondition(structure.describes(self), "indicator structure of another matrix")
     if structure.storesIndicators { return self }
     let n = rows

@@ -211,7 +211,7 @@ public enum GeneralizedLinearModel {
     fit.recipe = mm.recipe
     if kept.count == p {
       fit.$x = mm.$x
-      fit.indicatorStructure = mm.$x.compact == nil ? structure : mm.indicatorStructure
+      fit.indicatorStructure = structure?.storing(indicators: true)  // describes the full `x`
     }
     return fit
   }

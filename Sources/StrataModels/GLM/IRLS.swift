@@ -60,7 +60,7 @@ struct WeightedSystem {
         }
       }
     }
-    let full = structure.map { x.expandingIndicators($0) } ?? x
+    let full = x.expandingIndicators(structure)
     let xs = full.scalingRows(by: w.map { $0.squareRoot() })
     let qr = try QRDecomposition(xs, tolerance: rankTolerance)
     factor = .qr(qr)
@@ -209,7 +209,7 @@ enum IRLS {
     let kept = system.keptColumns
     var rhs = xz
     if kept.count < p {
-      x = (structure.map { fullX.expandingIndicators($0) } ?? fullX).selectingColumns(kept)
+      x = fullX.expandingIndicators(structure).selectingColumns(kept)
       structure = nil  // found again on the kept columns
       system = try WeightedSystem(x: x, weights: w, rankTolerance: rankTolerance)
       rhs = x.crossProduct(with: z)
@@ -248,7 +248,8 @@ enum IRLS {
     let kept = system.keptColumns
     if kept.count < p {
       return try iterate(
-        x: (structure.map { fullX.expandingIndicators($0) } ?? fullX).selectingColumns(kept), kept: kept, beta: kept.map { full[$0] }, initial: nil, iterations: 0,
+        x: fullX.expandingIndicators(structure).selectingColumns(kept), kept: kept, beta: kept.map { full[$0] },
+        initial: nil, iterations: 0,
         previousDeviance: nil, y: y, priorWeights: pw, family: family, link: link, control: control,
         rankTolerance: rankTolerance)
     }
