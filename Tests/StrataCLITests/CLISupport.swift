@@ -28,12 +28,13 @@ enum CLITestError: Error, CustomStringConvertible {
   }
 }
 
-/// Runs `strata` with `arguments` from the package root and collects its output.
-func runStrata(_ arguments: [String]) throws -> CLIRun {
+/// Runs `strata` with `arguments` from `directory` (the package root unless given) and collects
+/// its output.
+func runStrata(_ arguments: [String], in directory: URL = repositoryRoot) throws -> CLIRun {
   let process = Process()
   process.executableURL = try strataBinary()
   process.arguments = arguments
-  process.currentDirectoryURL = repositoryRoot
+  process.currentDirectoryURL = directory
   let out = Pipe()
   let err = Pipe()
   process.standardOutput = out
@@ -64,5 +65,7 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: SourceLo
     return
   }
   let expected = try String(contentsOf: url, encoding: .utf8)
-  #expect(text == expected, "output differs from snapshot \(name)", sourceLocation: sourceLocation)
+  // Text exactly, numbers to 1e-10 or one unit in the last printed place (kernels differ per CPU).
+  let difference = textDifference(text, expected)
+  #expect(difference == nil, "output differs from snapshot \(name): \(difference ?? "")", sourceLocation: sourceLocation)
 }

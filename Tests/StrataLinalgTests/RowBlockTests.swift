@@ -152,7 +152,8 @@ struct RowBlockTests {
   }
 
   /// A compact matrix (the dense columns only, the dummies as the structure's codes) gives the
-  /// same passes as the full matrix with its structure, bit for bit, and expands to it exactly.
+  /// same passes as the full matrix with its structure (bit for bit on most CPUs, to rounding
+  /// on all), and expands to it exactly.
   @Test("Compact matrices: the indicator kernels equal the full matrix's, and expansion restores it")
   func compactMatrixMatchesFull() throws {
     let (base, prior, u) = Self.tall(rows: 70_001, cols: 4)
@@ -171,18 +172,24 @@ struct RowBlockTests {
     #expect(x.expandingIndicators(full).storage == x.storage)
 
     let beta = (0..<x.cols).map { 0.25 * Double($0 % 5) - 0.5 }
-    #expect(compact.rowProducts(beta, structure: structure) == x.rowProducts(beta, structure: full))
+    // The two forms hand BLAS different column runs (leading dimensions, run lengths), and an
+    // OpenBLAS kernel may block them differently on some CPUs (AVX-512): equal to rounding.
+    func close(_ a: [Double], _ b: [Double]) -> Bool {
+      a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * max(abs($0), abs($1), 1) }
+    }
+    #expect(close(compact.rowProducts(beta, structure: structure), x.rowProducts(beta, structure: full)))
     let (g1, v1) = compact.weightedGram(weights: prior, vector: u, structure: structure)
     let (g2, v2) = x.weightedGram(weights: prior, vector: u, structure: full)
-    #expect(g1.storage == g2.storage && v1 == v2)
+    #expect(close(g1.storage, g2.storage) && close(v1, v2))
     let y = u.map { $0 > 0 ? 1.0 : 0.0 }
     let kernel = Self.logisticKernel(y: y, w: prior)
     var a = LinearizedPass()
     var b = LinearizedPass()
     compact.linearizedPass(coefficients: beta, structure: structure, kernel: kernel, into: &a)
     x.linearizedPass(coefficients: beta, structure: full, kernel: kernel, into: &b)
-    #expect(a.eta == b.eta && a.mu == b.mu && a.weights == b.weights && a.multipliers == b.multipliers)
-    #expect(a.gram.storage == b.gram.storage && a.score == b.score && a.total == b.total)
+    #expect(close(a.eta, b.eta) && close(a.mu, b.mu) && close(a.weights, b.weights))
+    #expect(close(a.multipliers, b.multipliers))
+    #expect(close(a.gram.storage, b.gram.storage) && close(a.score, b.score) && close([a.total], [b.total]))
 
     // A lazy matrix reports the full size without expanding, and expands once to the full matrix.
     let lazy = LazyMatrix(compact: compact, structure: structure)
