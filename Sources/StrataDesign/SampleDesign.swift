@@ -130,7 +130,7 @@ extension DesignSpecification {
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-      throw DesignError.designFile(path: path, reason: "cannot read (\(error.localizedDescription))")
+      throw DesignError.designFile(path: path, reason: "cannot read (\(fileErrorReason(error)))")
     }
     do {
       return try JSONDecoder().decode(DesignSpecification.self, from: data)
@@ -146,7 +146,7 @@ extension DesignSpecification {
     do {
       try encoder.encode(self).write(to: URL(fileURLWithPath: path))
     } catch {
-      throw DesignError.designFile(path: path, reason: "cannot write (\(error.localizedDescription))")
+      throw DesignError.designFile(path: path, reason: "cannot write (\(fileErrorReason(error)))")
     }
   }
 }
