@@ -71,7 +71,7 @@ enum OutputError: Error, CustomStringConvertible {
   case notFolder(path: String, folder: String)
   case noPermission(path: String, folder: String)
   case overwritesInput(option: String, path: String, input: String)
-  case sameOutputTwice(first: String, second: String, path: String)
+  case sameOutputTwice(first: OutputTarget, second: OutputTarget)
   case outsideNotebookFolder(option: String, path: String, folder: String)
 
   var description: String {
@@ -89,8 +89,8 @@ enum OutputError: Error, CustomStringConvertible {
       return "cannot write \(path): no permission to create files in the folder \(folder); choose a folder you can write to"
     case .overwritesInput(let option, let path, let input):
       return "\(option) \(path) is the input file \(input); writing it would destroy the input. Choose another output file"
-    case .sameOutputTwice(let first, let second, let path):
-      return "\(first) and \(second) both write \(path); give them different files"
+    case .sameOutputTwice(let first, let second):
+      return "\(first.option) \(first.path) and \(second.option) \(second.path) name the same file; give them different files"
     case .outsideNotebookFolder(let option, let path, let folder):
       return "\(option) \(path) is outside the run's folder \(folder); in a notebook, write to $WORK/NAME, "
         + "or put `allow-outside-writes: true` in the notebook's front matter (between --- lines at its top)"

@@ -66,7 +66,7 @@ enum OutputFile {
       return .regular(target: target, mode: info.st_mode & 0o7777)
     }
     let code = errno
-    guard code == ENOENT else { throw OutputError.cannotWrite(path: path, reason: posixReason(code)) }
+    guard code == ENOENT || code == ENOTDIR else { throw OutputError.cannotWrite(path: path, reason: posixReason(code)) }
     try checkFolder(of: path, shownAs: path)
     return .new(target: path)
   }
@@ -207,7 +207,7 @@ enum OutputSafety {
       for j in identities.indices where j > i {
         let (a, b) = (identities[i], identities[j])
         let same = a.1 != nil ? a.1 == b.1 : canonicalPath(a.0.path) == canonicalPath(b.0.path)
-        if same { throw OutputError.sameOutputTwice(first: a.0.option, second: b.0.option, path: b.0.path) }
+        if same { throw OutputError.sameOutputTwice(first: a.0, second: b.0) }
       }
     }
     return outputs
