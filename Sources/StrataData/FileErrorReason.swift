@@ -53,3 +53,21 @@ public func posixReason(_ code: Int32) -> String {
     return text.prefix(1).lowercased() + text.dropFirst()
   }
 }
+
+/// Plain words for a JSON decoding error: where in the file, and what was wrong (never the
+/// `NSCocoaErrorDomain` text of the underlying parser error).
+public func decodingErrorReason(_ error: Error) -> String {
+  func at(_ path: [CodingKey]) -> String {
+    let text = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    return text.isEmpty ? "" : " at \(text)"
+  }
+  guard let error = error as? DecodingError else { return fileErrorReason(error) }
+  switch error {
+  case .keyNotFound(let key, let context): return "missing field '\(key.stringValue)'\(at(context.codingPath))"
+  case .typeMismatch(_, let context): return "a value of the wrong type\(at(context.codingPath))"
+  case .valueNotFound(_, let context): return "a missing value\(at(context.codingPath))"
+  case .dataCorrupted(let context):
+    return context.codingPath.isEmpty ? "not valid JSON" : "a bad value\(at(context.codingPath))"
+  @unknown default: return "not in the expected JSON form"
+  }
+}

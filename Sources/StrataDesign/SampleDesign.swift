@@ -135,7 +135,7 @@ extension DesignSpecification {
     do {
       return try JSONDecoder().decode(DesignSpecification.self, from: data)
     } catch {
-      throw DesignError.designFile(path: path, reason: "not a Strata design file (\(error))")
+      throw DesignError.designFile(path: path, reason: "not a Strata design file (\(decodingErrorReason(error)))")
     }
   }
 

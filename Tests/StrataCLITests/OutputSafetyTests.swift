@@ -214,7 +214,9 @@ struct OutputSafetyTests {
   /// Files that cannot be read are named, with plain words rather than Foundation's error text.
   @Test func unreadableFilesGivePlainMessages() throws {
     let (folder, _, _) = try folderWithData()
+    try Data("{\"weights\": ".utf8).write(to: folder.appendingPathComponent("broken.json"))
     let cases: [([String], String)] = [
+      (["fit", "ols", "wage ~ educ", "--data", "data.csv", "--design", "broken.json"], "broken.json: not a Strata design file (not valid JSON)"),
       (["table", "nosuch.json"], "cannot read results nosuch.json: no such file or folder"),
       (["margins", "nosuch.json"], "nosuch.json"),
       (["notebook", "run", "nosuch.md", "--out", "o"], "cannot read notebook nosuch.md: no such file or folder"),

@@ -109,7 +109,8 @@ struct SavedFit: Codable {
     do {
       bytes = try encoder.encode(self)
     } catch {
-      throw OutputError.cannotWrite(path: path, reason: "the fit cannot be encoded as JSON (\(error))")
+      throw OutputError.cannotWrite(
+        path: path, reason: "the fit holds a number JSON cannot store (NaN or infinity); check the fit's warnings")
     }
     try OutputFile.write(bytes, to: path)
   }
