@@ -169,6 +169,18 @@ struct NotebookRunTests {
       #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("escape.txt").path))
     }
 
+    // A link planted in $WORK that leads outside counts where it leads.
+    let (linked, _) = try Self.notebookFolder(name: "esc", extra: "strata describe data.csv --output $WORK/link.txt")
+    let planted = linked.appendingPathComponent("out/esc_files")
+    try FileManager.default.createDirectory(at: planted, withIntermediateDirectories: true)
+    try Data("outside\n".utf8).write(to: linked.appendingPathComponent("outside.txt"))
+    try FileManager.default.createSymbolicLink(
+      atPath: planted.appendingPathComponent("link.txt").path, withDestinationPath: linked.appendingPathComponent("outside.txt").path)
+    let viaLink = try runStrata(["notebook", "run", "esc.md", "--out", "out"], in: linked)
+    #expect(viaLink.status == 1)
+    #expect(viaLink.stderr.contains("is outside the run's folder"), "\(viaLink.stderr)")
+    #expect(try String(contentsOf: linked.appendingPathComponent("outside.txt"), encoding: .utf8) == "outside\n")
+
     // Allowed by the front matter: written; the front matter stays in the Markdown report and
     // is not shown in the HTML page. The notebook itself is still protected.
     let (folder, notebook) = try Self.notebookFolder(

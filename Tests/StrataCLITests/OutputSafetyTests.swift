@@ -135,6 +135,12 @@ struct OutputSafetyTests {
     var info = stat()
     #expect(stat(out.path, &info) == 0 && info.st_mode & 0o777 == 0o640, "permissions kept")
     #expect(try names(in: folder) == ["data.csv", "out-link.csv", "out.csv"], "no temporary file left")
+
+    // An output named like a --format value is not mistaken for an input.
+    try Data("old\n".utf8).write(to: folder.appendingPathComponent("csv"))
+    let named = try runStrata(["describe", "data.csv", "--format", "csv", "--output", "csv"], in: folder)
+    #expect(named.status == 0, "\(named.stderr)")
+    #expect(try String(contentsOf: folder.appendingPathComponent("csv"), encoding: .utf8) == expected.stdout)
   }
 
   /// `/dev/null` stays a character device and a FIFO stays a FIFO: both are written into.

@@ -248,7 +248,9 @@ final class NotebookRunFiles {
       if exists && (type == S_IFCHR || type == S_IFIFO) { continue }
       if !allowOutside {
         let escapes = target.path.split(separator: "/").contains("..")
-        if escapes || !OutputSafety.canonicalPath(target.path).hasPrefix(workPrefix) {
+        // An existing file counts where its links lead.
+        let place = exists ? OutputFile.resolvedPath(target.path) : OutputSafety.canonicalPath(target.path)
+        if escapes || !place.hasPrefix(workPrefix) {
           throw OutputError.outsideNotebookFolder(option: target.option, path: target.path, folder: work)
         }
       }

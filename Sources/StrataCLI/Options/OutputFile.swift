@@ -214,9 +214,9 @@ enum OutputSafety {
   }
 
   /// Every argument that may name an input file: not an option name and not the value of an
-  /// output option (`--data=FILE` counts as `FILE`).
+  /// output option or of `--format` (`--data=FILE` counts as `FILE`).
   static func inputCandidates(_ arguments: [String]) -> [String] {
-    let outputNames = Set(outputProperties.values).union(["-o"])
+    let outputNames = Set(outputProperties.values).union(["-o", "--format"])
     var candidates: [String] = []
     var skipNext = false
     for argument in arguments {

@@ -37,7 +37,7 @@ public struct NotebookDocument: Sendable {
   public var parts: [Part]
 
   /// The front matter's lines, `---` fences included: a notebook may open with a YAML-style
-  /// block of `key: value` lines between two `---` lines. The Markdown report keeps it as
+  /// block of `key: value` lines (and `#` comments) between two `---` lines. The Markdown report keeps it as
   /// written; the HTML page leaves it out.
   public var frontMatterLines: [String] = []
 
@@ -69,7 +69,8 @@ public struct NotebookDocument: Sendable {
     var lines = text.components(separatedBy: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
     var front: [String] = []
     if lines.first?.trimmingCharacters(in: .whitespaces) == "---",
-      let end = lines.dropFirst().firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "---" })
+      let end = lines.dropFirst().firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "---" }),
+      lines[1..<end].allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty || $0.hasPrefix("#") || $0.contains(":") })
     {
       front = Array(lines[...end])
       // Keep line numbers: the front matter's lines become empty prose lines.
