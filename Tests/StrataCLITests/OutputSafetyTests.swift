@@ -176,6 +176,14 @@ struct OutputSafetyTests {
     #expect(String(decoding: received, as: UTF8.self) == expected.stdout)
     #expect(fileType(fifo.path) == S_IFIFO, "the FIFO is still a FIFO")
     #expect(try names(in: folder) == ["data.csv", "pipe"])
+
+    // A device that refuses the bytes (/dev/full: "no space left"): a plain error, exit 1.
+    if fileType("/dev/full") == S_IFCHR {
+      let full = try runStrata(["describe", "data.csv", "--output", "/dev/full"], in: folder)
+      #expect(full.status == 1)
+      #expect(full.stderr == "strata: error: cannot write /dev/full: no space left on the disk\n", "\(full.stderr)")
+      #expect(fileType("/dev/full") == S_IFCHR)
+    }
   }
 
   /// A folder, a path ending in `/`, a missing folder or a file used as a folder: a plain
