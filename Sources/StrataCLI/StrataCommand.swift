@@ -22,6 +22,7 @@ struct StrataCommand: ParsableCommand {
     setlocale(LC_ALL, "")
     do {
       var command = try parseAsRoot()
+      try OutputSafety.check(command, arguments: Array(CommandLine.arguments.dropFirst()))
       try command.run()
     } catch let error as CleanExit {
       exit(withError: error)
@@ -61,12 +62,38 @@ enum ErrorMessage {
   }
 }
 
-/// Errors writing results.
+/// Errors writing results (`OutputFile`, `OutputSafety`).
 enum OutputError: Error, CustomStringConvertible {
   case cannotWrite(path: String, reason: String)
+  case folderPath(path: String)
+  case isFolder(path: String)
+  case missingFolder(path: String, folder: String)
+  case notFolder(path: String, folder: String)
+  case noPermission(path: String, folder: String)
+  case overwritesInput(option: String, path: String, input: String)
+  case sameOutputTwice(first: OutputTarget, second: OutputTarget)
+  case outsideNotebookFolder(option: String, path: String, folder: String)
+
   var description: String {
     switch self {
     case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
+    case .folderPath(let path):
+      return "cannot write \(path): a path ending in / names a folder; give a file name (for example \(path)results.txt)"
+    case .isFolder(let path):
+      return "cannot write \(path): it is a folder; give a file name inside it (for example \(path)/results.txt)"
+    case .missingFolder(let path, let folder):
+      return "cannot write \(path): the folder \(folder) does not exist; create it first (mkdir -p \(folder)) or choose another path"
+    case .notFolder(let path, let folder):
+      return "cannot write \(path): \(folder) is a file, not a folder; choose another path"
+    case .noPermission(let path, let folder):
+      return "cannot write \(path): no permission to create files in the folder \(folder); choose a folder you can write to"
+    case .overwritesInput(let option, let path, let input):
+      return "\(option) \(path) is the input file \(input); writing it would destroy the input. Choose another output file"
+    case .sameOutputTwice(let first, let second):
+      return "\(first.option) \(first.path) and \(second.option) \(second.path) name the same file; give them different files"
+    case .outsideNotebookFolder(let option, let path, let folder):
+      return "\(option) \(path) is outside the run's folder \(folder); in a notebook, write to $WORK/NAME, "
+        + "or put `allow-outside-writes: true` in the notebook's front matter (between --- lines at its top)"
     }
   }
 }

@@ -130,12 +130,12 @@ extension DesignSpecification {
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-      throw DesignError.designFile(path: path, reason: "cannot read (\(error.localizedDescription))")
+      throw DesignError.designFile(path: path, reason: "cannot read (\(fileErrorReason(error)))")
     }
     do {
       return try JSONDecoder().decode(DesignSpecification.self, from: data)
     } catch {
-      throw DesignError.designFile(path: path, reason: "not a Strata design file (\(error))")
+      throw DesignError.designFile(path: path, reason: "not a Strata design file (\(decodingErrorReason(error)))")
     }
   }
 
@@ -146,7 +146,7 @@ extension DesignSpecification {
     do {
       try encoder.encode(self).write(to: URL(fileURLWithPath: path))
     } catch {
-      throw DesignError.designFile(path: path, reason: "cannot write (\(error.localizedDescription))")
+      throw DesignError.designFile(path: path, reason: "cannot write (\(fileErrorReason(error)))")
     }
   }
 }

@@ -43,9 +43,20 @@ func runStrata(_ arguments: [String], in directory: URL = repositoryRoot) throws
   let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
   let stderrData = err.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
+  checkDeviceNodes(after: arguments)
   return CLIRun(
     status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
     stderr: String(decoding: stderrData, as: UTF8.self))
+}
+
+/// Records an issue when `/dev/null` is no longer a character device after a run of `strata`
+/// (an output written by replacing the file instead of into it turns it into a plain file, which
+/// breaks the machine for everyone when the tests run as root).
+func checkDeviceNodes(after arguments: [String]) {
+  var info = stat()
+  if stat("/dev/null", &info) != 0 || info.st_mode & S_IFMT != S_IFCHR {
+    Issue.record("/dev/null is not a character device after `strata \(arguments.joined(separator: " "))`")
+  }
 }
 
 /// Writes `text` to a fresh temporary file with the given name and returns its path.

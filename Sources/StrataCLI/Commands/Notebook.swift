@@ -7,6 +7,9 @@ enum NotebookError: Error, CustomStringConvertible {
   case unreadable(path: String, reason: String)
   case blockFailed(notebook: String, block: Int, line: Int, command: String, message: String)
   case capture(String)
+  case overwritesNotebook(notebook: String, out: String, report: String)
+  case busy(folder: String)
+  case cannotLock(folder: String, reason: String)
 
   var description: String {
     switch self {
@@ -14,6 +17,11 @@ enum NotebookError: Error, CustomStringConvertible {
     case .blockFailed(let notebook, let block, let line, let command, let message):
       return "\(notebook):\(line): block \(block) failed: `\(command)`: \(message)"
     case .capture(let r): return "cannot capture a command's output: \(r)"
+    case .overwritesNotebook(let notebook, let out, let report):
+      return "--out \(out) would write the report \(report) over the notebook \(notebook) itself; choose another --out folder (for example --out out)"
+    case .busy(let folder):
+      return "another strata notebook run is writing \(folder); wait for it to finish, or choose another --out folder"
+    case .cannotLock(let folder, let reason): return "cannot lock \(folder) for this run: \(reason)"
     }
   }
 }
@@ -25,7 +33,7 @@ struct NotebookCommand: ParsableCommand {
     subcommands: [NotebookRunCommand.self])
 }
 
-struct NotebookRunCommand: ParsableCommand {
+struct NotebookRunCommand: ParsableCommand, ManagesOutputFolder {
   static let configuration = CommandConfiguration(
     commandName: "run",
     abstract: "Run a notebook's ```strata blocks in order and write DIR/NAME.md and a self-contained DIR/NAME.html.",
@@ -34,8 +42,12 @@ struct NotebookRunCommand: ParsableCommand {
       command is the run's working folder (DIR/NAME_files), where --save files and plots go, so later
       blocks can use what earlier ones saved. `strata table` without --format renders as a Markdown
       table and an HTML table; `strata plot` without --output is saved as DIR/NAME_files/plot-N.svg
-      and drawn in place. The same inputs give byte-identical reports. A failing block stops the run
-      with the block number, its notebook line and the error.
+      and drawn in place. A command's --output, --save or --out must be inside $WORK unless the
+      notebook's front matter says `allow-outside-writes: true`. A rerun removes only the files an
+      earlier run created (listed in DIR/NAME_files/.strata-manifest); one run at a time may write
+      DIR/NAME_files. The same inputs give byte-identical reports on the same machine (other CPUs may
+      differ in the last digits of some numbers). A failing block stops the run with the block
+      number, its notebook line and the error.
       """)
 
   @Argument(help: "The notebook (Markdown with ```strata blocks).")
@@ -49,18 +61,36 @@ struct NotebookRunCommand: ParsableCommand {
     do {
       text = try String(contentsOfFile: notebook, encoding: .utf8)
     } catch {
-      throw NotebookError.unreadable(path: notebook, reason: error.localizedDescription)
+      throw NotebookError.unreadable(path: notebook, reason: fileErrorReason(error))
     }
     let document = NotebookDocument(parsing: text)
     let name = URL(fileURLWithPath: notebook).deletingPathExtension().lastPathComponent
     let filesName = name + "_files"
     let work = (out as NSString).appendingPathComponent(filesName)
+    let reportPath = (out as NSString).appendingPathComponent(name + ".md")
+    let pagePath = (out as NSString).appendingPathComponent(name + ".html")
+    for report in [reportPath, pagePath] {
+      let same = FileIdentity(notebook).map { $0 == FileIdentity(report) } ?? false
+      if same || OutputSafety.canonicalPath(report) == OutputSafety.canonicalPath(notebook) {
+        throw NotebookError.overwritesNotebook(notebook: notebook, out: out, report: report)
+      }
+    }
     do {
-      if FileManager.default.fileExists(atPath: work) { try FileManager.default.removeItem(atPath: work) }
       try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     } catch {
-      throw OutputError.cannotWrite(path: work, reason: error.localizedDescription)
+      var isFolder: ObjCBool = false
+      if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder), !isFolder.boolValue {
+        throw OutputError.notFolder(path: work, folder: out)
+      }
+      throw OutputError.cannotWrite(path: work, reason: fileErrorReason(error))
     }
+    let lock = try NotebookRunLock(folder: work)
+    defer { lock.release() }
+    let run = NotebookRunFiles(
+      notebook: notebook, work: work, allowOutside: document.frontMatter["allow-outside-writes"] == "true")
+    try run.removePreviousFiles()
+    defer { run.saveManifest() }
+
     let chatty = isatty(STDERR_FILENO) == 1
     var outputs: [[NotebookOutput]] = []
     var plots = 0
@@ -80,8 +110,8 @@ struct NotebookRunCommand: ParsableCommand {
         do {
           if sub == "notebook" { throw ValidationError("notebooks do not run other notebooks") }
           if sub == "table" && !hasOutput && !words.contains(where: { $0 == "--format" || $0.hasPrefix("--format=") }) {
-            let markdown = try runCaptured(words + ["--format", "markdown"])
-            let page = try runCaptured(words + ["--format", "html"])
+            let markdown = try runCaptured(words + ["--format", "markdown"], files: run)
+            let page = try runCaptured(words + ["--format", "html"], files: run)
             let html: String
             if let start = page.range(of: "<table"), let end = page.range(of: "</table>\n", options: .backwards) {
               html = String(page[start.lowerBound..<end.upperBound])
@@ -91,12 +121,12 @@ struct NotebookRunCommand: ParsableCommand {
             results.append(.table(markdown: markdown, html: html))
           } else if sub == "plot" && !hasOutput {
             plots += 1
-            let svg = try runCaptured(words)
+            let svg = try runCaptured(words, files: run)
             let file = "plot-\(plots).svg"
-            try writeOutput(Data(svg.utf8), to: (work as NSString).appendingPathComponent(file))
+            try run.write(Data(svg.utf8), to: (work as NSString).appendingPathComponent(file))
             results.append(.plot(path: filesName + "/" + file, svg: svg))
           } else {
-            results.append(.text(try runCaptured(words)))
+            results.append(.text(try runCaptured(words, files: run)))
           }
         } catch let error as NotebookError {
           throw error
@@ -110,19 +140,150 @@ struct NotebookRunCommand: ParsableCommand {
       guard case .markdown(let lines) = part else { return nil }
       return lines.first { $0.hasPrefix("# ") }.map { String($0.dropFirst(2)) }
     }.first ?? name
-    try writeOutput(Data(document.markdown(outputs: outputs).utf8), to: (out as NSString).appendingPathComponent(name + ".md"))
-    try writeOutput(
-      Data(document.html(title: title, outputs: outputs).utf8), to: (out as NSString).appendingPathComponent(name + ".html"))
+    try OutputFile.write(Data(document.markdown(outputs: outputs).utf8), to: reportPath)
+    try OutputFile.write(Data(document.html(title: title, outputs: outputs).utf8), to: pagePath)
     if chatty { progress("wrote \(out)/\(name).md and \(out)/\(name).html") }
   }
 
-  /// Parses and runs one strata command in this process, returning what it wrote to standard output.
-  func runCaptured(_ arguments: [String]) throws -> String {
+  /// Parses and runs one strata command in this process, returning what it wrote to standard
+  /// output. Its output files pass the notebook's rules first (`NotebookRunFiles.admit`).
+  func runCaptured(_ arguments: [String], files: NotebookRunFiles) throws -> String {
     var command = try StrataCommand.parseAsRoot(arguments)
+    let targets = try files.admit(command, arguments: arguments)
     let outer = Invocation.arguments
     Invocation.arguments = arguments
-    defer { Invocation.arguments = outer }
+    defer {
+      Invocation.arguments = outer
+      files.recordWritten(targets)
+    }
     return try captureStandardOutput { try command.run() }
+  }
+}
+
+/// An exclusive lock on a notebook's working folder for one run (`flock` on
+/// `DIR/NAME_files/.strata-lock`, released when the run ends, even by a crash).
+final class NotebookRunLock {
+  private var descriptor: Int32
+
+  init(folder: String) throws {
+    let path = (folder as NSString).appendingPathComponent(".strata-lock")
+    descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else { throw NotebookError.cannotLock(folder: folder, reason: posixReason(errno)) }
+    if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+      let code = errno
+      close(descriptor)
+      descriptor = -1
+      if code == EWOULDBLOCK { throw NotebookError.busy(folder: folder) }
+      throw NotebookError.cannotLock(folder: folder, reason: posixReason(code))
+    }
+  }
+
+  func release() {
+    guard descriptor >= 0 else { return }
+    flock(descriptor, LOCK_UN)
+    close(descriptor)
+    descriptor = -1
+  }
+
+  deinit { release() }
+}
+
+/// The files a notebook run owns: its commands may write only inside the working folder
+/// (unless the notebook allows more), and the files it creates there are listed in
+/// `.strata-manifest`, so a rerun removes those and nothing else.
+final class NotebookRunFiles {
+  static let manifestName = ".strata-manifest"
+
+  let notebook: String
+  let work: String
+  let allowOutside: Bool
+  /// Files (relative to `work`) this run created, in order.
+  private(set) var created: [String] = []
+  /// Outputs of the command about to run that did not exist before it.
+  private var fresh: Set<String> = []
+
+  init(notebook: String, work: String, allowOutside: Bool) {
+    self.notebook = notebook
+    self.work = work
+    self.allowOutside = allowOutside
+  }
+
+  var manifestPath: String { (work as NSString).appendingPathComponent(Self.manifestName) }
+
+  /// The canonical working folder, ending in `/`.
+  var workPrefix: String { OutputFile.resolvedPath(OutputSafety.canonicalPath(work)) + "/" }
+
+  /// Removes the files the previous run listed in its manifest (plain files inside the working
+  /// folder only), then forgets them.
+  func removePreviousFiles() throws {
+    guard let text = try? String(contentsOfFile: manifestPath, encoding: .utf8) else { return }
+    for line in text.components(separatedBy: "\n") {
+      let relative = line.trimmingCharacters(in: .whitespaces)
+      guard let path = ownedPath(relative) else { continue }
+      var info = stat()
+      guard lstat(path, &info) == 0 else { continue }
+      let type = info.st_mode & S_IFMT
+      if type == S_IFREG || type == S_IFLNK { unlink(path) }
+    }
+  }
+
+  /// The path of a manifest entry, if the entry is a plain relative path inside the working folder.
+  func ownedPath(_ relative: String) -> String? {
+    if relative.isEmpty || relative.hasPrefix("#") || relative.hasPrefix("/") { return nil }
+    let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
+    if parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) { return nil }
+    if relative == Self.manifestName || relative == ".strata-lock" { return nil }
+    return (work as NSString).appendingPathComponent(relative)
+  }
+
+  /// Checks a command's outputs before it runs: the shared input/output checks (the notebook
+  /// counts as an input), and, unless allowed, every output file inside the working folder.
+  func admit(_ command: ParsableCommand, arguments: [String]) throws -> [OutputTarget] {
+    let targets = try OutputSafety.check(command, arguments: arguments, protectedFiles: [notebook])
+    fresh = []
+    for target in targets where !OutputFile.isStandardStream(target.path) {
+      var info = stat()
+      let exists = stat(target.path, &info) == 0
+      let type = info.st_mode & S_IFMT
+      if exists && (type == S_IFCHR || type == S_IFIFO) { continue }
+      if !allowOutside {
+        let escapes = target.path.split(separator: "/").contains("..")
+        // An existing file counts where its links lead.
+        let place = exists ? OutputFile.resolvedPath(target.path) : OutputSafety.canonicalPath(target.path)
+        if escapes || !place.hasPrefix(workPrefix) {
+          throw OutputError.outsideNotebookFolder(option: target.option, path: target.path, folder: work)
+        }
+      }
+      if !exists { fresh.insert(target.path) }
+    }
+    return targets
+  }
+
+  /// Notes which of a command's outputs it created inside the working folder.
+  func recordWritten(_ targets: [OutputTarget]) {
+    for target in targets where fresh.contains(target.path) && FileManager.default.fileExists(atPath: target.path) {
+      let canonical = OutputSafety.canonicalPath(target.path)
+      guard canonical.hasPrefix(workPrefix) else { continue }
+      let relative = String(canonical.dropFirst(workPrefix.count))
+      if !created.contains(relative) { created.append(relative) }
+    }
+    fresh = []
+  }
+
+  /// Writes a file of the run's own (a plot) and records it if it is new.
+  func write(_ bytes: Data, to path: String) throws {
+    let isNew = !FileManager.default.fileExists(atPath: path)
+    try OutputFile.write(bytes, to: path)
+    if isNew {
+      fresh = [path]
+      recordWritten([OutputTarget(option: "", path: path)])
+    }
+  }
+
+  /// Lists the files this run created (kept even when the run fails, so the next run removes them).
+  func saveManifest() {
+    let header = "# Files written by strata notebook run \(notebook); a rerun removes these and nothing else.\n"
+    try? OutputFile.write(Data((header + created.map { $0 + "\n" }.joined()).utf8), to: manifestPath)
   }
 }
 

@@ -40,9 +40,12 @@ struct PlotOutput: ParsableArguments {
     let converter = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert", "/opt/homebrew/bin/rsvg-convert"]
       .first { FileManager.default.isExecutableFile(atPath: $0) }
     guard let converter else { throw PlotError.noConverter }
+    // rsvg-convert writes a private temporary file; the PNG then replaces `output` atomically.
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("strata-plot-\(UUID().uuidString).png").path
+    defer { unlink(scratch) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: converter)
-    process.arguments = ["--format", "png", "--output", output]
+    process.arguments = ["--format", "png", "--output", scratch]
     let input = Pipe()
     let errors = Pipe()
     process.standardInput = input
@@ -53,6 +56,10 @@ struct PlotOutput: ParsableArguments {
     let message = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     if process.terminationStatus != 0 { throw PlotError.conversionFailed(String(decoding: message, as: UTF8.self)) }
+    guard let png = FileManager.default.contents(atPath: scratch) else {
+      throw PlotError.conversionFailed("rsvg-convert wrote no PNG")
+    }
+    try OutputFile.write(png, to: output)
   }
 }
 

@@ -20,11 +20,7 @@ struct ReproduceOptions: ParsableArguments {
 
   func write(_ text: String) throws {
     if let output {
-      do {
-        try text.write(toFile: output, atomically: true, encoding: .utf8)
-      } catch {
-        throw OutputError.cannotWrite(path: output, reason: error.localizedDescription)
-      }
+      try OutputFile.write(Data(text.utf8), to: output)
     } else {
       FileHandle.standardOutput.write(Data(text.utf8))
     }

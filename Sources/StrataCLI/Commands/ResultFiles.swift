@@ -26,7 +26,7 @@ enum ResultFiles {
     do {
       bytes = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-      throw ResultFileError.unreadable(path: path, reason: error.localizedDescription)
+      throw ResultFileError.unreadable(path: path, reason: fileErrorReason(error))
     }
     guard let object = (try? JSONSerialization.jsonObject(with: bytes)) as? [String: Any] else {
       throw ResultFileError.unknown(path: path)
@@ -149,7 +149,7 @@ enum ResultFiles {
     do {
       text = try String(contentsOfFile: path, encoding: .utf8)
     } catch {
-      throw ResultFileError.unreadable(path: path, reason: error.localizedDescription)
+      throw ResultFileError.unreadable(path: path, reason: fileErrorReason(error))
     }
     if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
       guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] else {

@@ -105,11 +105,14 @@ struct SavedFit: Codable {
   func write(to path: String) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let bytes: Data
     do {
-      try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+      bytes = try encoder.encode(self)
     } catch {
-      throw OutputError.cannotWrite(path: path, reason: error.localizedDescription)
+      throw OutputError.cannotWrite(
+        path: path, reason: "the fit holds a number JSON cannot store (NaN or infinity); check the fit's warnings")
     }
+    try OutputFile.write(bytes, to: path)
   }
 
   static func load(from path: String) throws -> SavedFit {
@@ -117,7 +120,7 @@ struct SavedFit: Codable {
     do {
       bytes = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-      throw SavedFitError.unreadable(path: path, reason: error.localizedDescription)
+      throw SavedFitError.unreadable(path: path, reason: fileErrorReason(error))
     }
     var saved: SavedFit
     do {

@@ -40,11 +40,8 @@ struct SimulateFlexworkCommand: ParsableCommand {
   func run() throws {
     let pop = try FlexworkPopulation(size: population, seed: seed)
     let frame = census ? pop.census() : try pop.sample(size: sample, seed: seed)
-    do {
-      try Data(CSVWriter.text(of: frame).utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-    } catch {
-      throw OutputError.cannotWrite(path: out, reason: error.localizedDescription)
-    }
+    try OutputFile.write(Data(CSVWriter.text(of: frame).utf8), to: out)
+    if OutputFile.isStandardStream(out) { return }
     let what = census ? "census of \(frame.rowCount) workers" : "sample of \(frame.rowCount) workers"
     print("Wrote \(out): simulated \(what) (population \(population), seed \(seed), \(pop.pointCount) sampling points).")
     if !census { print("Design: --weights weight --strata stratum --psu psu,id --fpc n_points,point_size") }

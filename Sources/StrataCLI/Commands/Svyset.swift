@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Strata
 
 /// `strata svyset --data FILE [design flags] [--save design.json]`: declare, check and save a design.
@@ -16,7 +17,11 @@ struct SvysetCommand: ParsableCommand {
     let frame = try DataReader.read(path: data)
     let spec = try designOptions.specification()
     let design = try SampleDesign(spec, data: frame)
-    if let save { try spec.save(to: save) }
+    if let save {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      try OutputFile.write(try encoder.encode(spec), to: save)
+    }
     let summary = design.summary
     switch outputOptions.format {
     case .json:

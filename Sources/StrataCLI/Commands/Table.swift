@@ -129,15 +129,11 @@ struct TableCommand: ParsableCommand {
   }
 }
 
-/// Writes bytes to a file (atomically) or to standard output.
+/// Writes bytes to a file (see `OutputFile`) or to standard output.
 func writeOutput(_ bytes: Data, to path: String?) throws {
   guard let path else {
     FileHandle.standardOutput.write(bytes)
     return
   }
-  do {
-    try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
-  } catch {
-    throw OutputError.cannotWrite(path: path, reason: error.localizedDescription)
-  }
+  try OutputFile.write(bytes, to: path)
 }

@@ -11,7 +11,7 @@ struct OutputOptions: ParsableArguments {
   @Option(help: "Output format.")
   var format: OutputFormat = .text
 
-  @Option(name: [.short, .long], help: "Write results to this file instead of standard output.")
+  @Option(name: [.short, .long], help: "Write results to this file instead of standard output ('-': standard output).")
   var output: String?
 
   /// Writes `text` to the output file or standard output (or, while `strata reproduce` runs a
@@ -22,11 +22,7 @@ struct OutputOptions: ParsableArguments {
       return
     }
     if let output {
-      do {
-        try text.write(toFile: output, atomically: true, encoding: .utf8)
-      } catch {
-        throw OutputError.cannotWrite(path: output, reason: error.localizedDescription)
-      }
+      try OutputFile.write(Data(text.utf8), to: output)
     } else {
       FileHandle.standardOutput.write(Data(text.utf8))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Strata
 
 /// One registry file of `datasets/published/`: the published cases of one source.
 ///
@@ -149,7 +150,7 @@ struct PublishedRegistry: Sendable {
       } catch let error as DecodingError {
         throw ReproduceError.badRegistryFile(path: url.path, reason: describe(error))
       } catch {
-        throw ReproduceError.badRegistryFile(path: url.path, reason: error.localizedDescription)
+        throw ReproduceError.badRegistryFile(path: url.path, reason: fileErrorReason(error))
       }
       let base = dir.appendingPathComponent(source.pathsRelativeTo ?? ".").standardizedFileURL
       for c in source.cases {

@@ -3,7 +3,7 @@ extension NotebookDocument {
   ///
   /// `outputs[k]` holds the outputs of block `k + 1`, one per command.
   public func markdown(outputs: [[NotebookOutput]]) -> String {
-    var out: [String] = []
+    var out: [String] = frontMatterLines.isEmpty ? [] : frontMatterLines + [""]
     for part in parts {
       switch part {
       case .markdown(let lines): out += lines

@@ -36,6 +36,26 @@ public struct NotebookDocument: Sendable {
 
   public var parts: [Part]
 
+  /// The front matter's lines, `---` fences included: a notebook may open with a YAML-style
+  /// block of `key: value` lines (and `#` comments) between two `---` lines. The Markdown report keeps it as
+  /// written; the HTML page leaves it out.
+  public var frontMatterLines: [String] = []
+
+  /// The front matter's `key: value` pairs (keys and values trimmed, quotes removed).
+  public var frontMatter: [String: String] {
+    var pairs: [String: String] = [:]
+    for line in frontMatterLines.dropFirst().dropLast() {
+      guard let colon = line.firstIndex(of: ":") else { continue }
+      let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+      var value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+      if value.count >= 2, let q = value.first, q == "\"" || q == "'", value.last == q {
+        value = String(value.dropFirst().dropLast())
+      }
+      if !key.isEmpty && !key.hasPrefix("#") { pairs[key] = value }
+    }
+    return pairs
+  }
+
   /// The `strata` blocks in order.
   public var blocks: [Block] {
     parts.compactMap {
@@ -46,7 +66,16 @@ public struct NotebookDocument: Sendable {
 
   /// Splits a notebook's text into prose and `strata` blocks.
   public init(parsing text: String) {
-    let lines = text.components(separatedBy: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+    var lines = text.components(separatedBy: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+    var front: [String] = []
+    if lines.first?.trimmingCharacters(in: .whitespaces) == "---",
+      let end = lines.dropFirst().firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "---" }),
+      lines[1..<end].allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty || $0.hasPrefix("#") || $0.contains(":") })
+    {
+      front = Array(lines[...end])
+      // Keep line numbers: the front matter's lines become empty prose lines.
+      for i in 0...end { lines[i] = "" }
+    }
     var parts: [Part] = []
     var prose: [String] = []
     var block: Block?
@@ -84,8 +113,18 @@ public struct NotebookDocument: Sendable {
     }
     if let current = block { prose = ["```strata"] + current.source + prose }
     while prose.last == "" { prose.removeLast() }
+    if !front.isEmpty {
+      // The blanked front-matter lines at the top are not prose.
+      if case .markdown(let first)? = parts.first {
+        let rest = Array(first.dropFirst(front.count).drop { $0.isEmpty })
+        if rest.isEmpty { parts.removeFirst() } else { parts[0] = .markdown(rest) }
+      } else if parts.isEmpty {
+        prose = Array(prose.dropFirst(front.count).drop { $0.isEmpty })
+      }
+    }
     if !prose.isEmpty { parts.append(.markdown(prose)) }
     self.parts = parts
+    self.frontMatterLines = front
   }
 
   /// Commands of a block: continuation lines joined, comments and blank lines skipped,
