@@ -168,11 +168,16 @@ nonisolated(unsafe) private let previousBusAction: UnsafeMutablePointer<sigactio
   return p
 }()
 
+/// The page size, read before the handler is installed (the handler makes no library calls
+/// but `mmap` and `sigaction`).
+private let guardPageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
 /// Installs the handler once; `false` if `sigaction` failed.
 private let guardInstalled: Bool = {
   #if os(Linux)
     _ = guardSlots
     _ = previousBusAction
+    _ = guardPageSize
     var action = sigaction()
     sigemptyset(&action.sa_mask)
     action.sa_flags = SA_SIGINFO
@@ -181,8 +186,7 @@ private let guardInstalled: Bool = {
       for k in 0..<MappingGuard.slotCount {
         let start = guardSlots[k].start
         if start != 0 && address >= start && address < guardSlots[k].end {
-          let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-          let from = address & ~(page - 1)
+          let from = address & ~(guardPageSize - 1)
           _ = mmap(
             UnsafeMutableRawPointer(bitPattern: from), guardSlots[k].end - from, PROT_READ,
             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
