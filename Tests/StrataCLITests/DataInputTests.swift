@@ -183,4 +183,48 @@ struct DataInputTests {
     let dtaAsCSV = try temporaryBytes("labels.csv", dta)
     expectError(try runKeepingInput(dtaAsCSV, ["describe", dtaAsCSV]), mentions: ["\(dtaAsCSV):1: NUL byte in the header"])
   }
+
+  /// A CSV truncated by another process while `strata` reads it: a result or the error "changed
+  /// while it was read", never a signal (the timing varies; the deterministic cases are in
+  /// `CSVRobustnessTests`).
+  @Test func truncatedByAnotherProcessWhileRead() throws {
+    var text = "a,b,c\n"
+    for i in 0..<300_000 { text += "\(i),\(i % 97),\(i % 13)\n" }
+    for delay in [0, 20_000, 80_000, 200_000] {
+      let path = try temporaryBytes("t.csv", Array(text.utf8))
+      let process = Process()
+      process.executableURL = try strataBinary()
+      process.arguments = ["describe", path]
+      let out = Pipe()
+      let err = Pipe()
+      process.standardOutput = out
+      process.standardError = err
+      try process.run()
+      usleep(UInt32(delay))
+      #expect(truncate(path, 1 << 16) == 0)
+      let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      _ = out.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      #expect(process.terminationReason == .exit, "delay \(delay) µs: signal \(process.terminationStatus)")
+      if process.terminationStatus != 0 {
+        // Truncated during the read, or (the process started late) before it: then the 64 KiB
+        // left end inside a record.
+        let changed = stderr.contains("cannot read \(path): the file changed while it was read")
+        let cut = stderr.contains("\(path):") && stderr.contains(": expected 3 fields, found ")
+        #expect(changed || cut, "\(stderr)")
+      }
+    }
+  }
+
+  /// `--newdata` with a word in a numeric column names the file, line and field.
+  @Test func newdataNonNumericValueNamesTheCell() throws {
+    let data = try temporaryBytes("fit.csv", Array("y,x\n1,2\n2,3.5\n3,4\n4,4.5\n5,7\n6,8\n".utf8))
+    let saved = URL(fileURLWithPath: data).deletingLastPathComponent().appendingPathComponent("fit.json").path
+    let fit = try runKeepingInput(data, ["fit", "ols", "y ~ x", "--data", data, "--save", saved])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    let newdata = try temporaryBytes("new.csv", Array("x\n1\nabc\n3\n".utf8))
+    expectError(
+      try runKeepingInput(newdata, ["predict", saved, "--newdata", newdata]),
+      mentions: ["\(newdata):3:1: non-numeric value 'abc' in column 'x'"])
+  }
 }
