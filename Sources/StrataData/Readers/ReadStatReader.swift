@@ -345,8 +345,10 @@ private let readStatValue: readstat_value_handler = { _, variable, value, ctx in
     state.variables[j].numbers.append(.nan)
     state.variables[j].missing.append(true)
   } else {
-    state.variables[j].numbers.append(numericValue(value))
-    state.variables[j].missing.append(false)
+    // A NaN that the file does not mark as missing is missing all the same (as in the CSV reader).
+    let number = numericValue(value)
+    state.variables[j].numbers.append(number)
+    state.variables[j].missing.append(number.isNaN)
   }
   return 0
 }
