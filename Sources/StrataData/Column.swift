@@ -66,8 +66,9 @@ public struct Column: Sendable {
   /// Value labels of a numeric column that kept its numbers (value → label).
   public var valueLabels: [Double: String]
   public var storage: ColumnStorage
-  /// For a text column whose values are mostly numbers: where the first non-numeric value is.
-  /// Numeric use of such a column is an error naming that cell (see `StrayText`).
+  /// For a text column whose values are mostly numbers, or all numbers some of which are written
+  /// with thousands separators (`1,000`): where the first non-numeric value is. Numeric use of
+  /// such a column is an error naming that cell (see `StrayText`).
   public var strayText: StrayText?
 
   public init(
@@ -103,7 +104,8 @@ public struct Column: Sendable {
 }
 
 /// The first non-numeric cell of a text column whose other values are numbers, as read from a
-/// delimited file: almost always a data-entry error in a numeric variable.
+/// delimited file: almost always a data-entry error in a numeric variable, or numbers written
+/// with thousands separators.
 public struct StrayText: Sendable, Equatable {
   /// 1-based physical line of the record.
   public var line: Int

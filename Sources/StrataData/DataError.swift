@@ -30,6 +30,12 @@ extension DataError: CustomStringConvertible {
     case .malformed(let path, let line, let column, let reason):
       if let column { return "\(path):\(line):\(column): \(reason)" }
       return "\(path):\(line): \(reason)"
+    case .nonNumericValue(let name, let path, let stray) where isGroupedNumber(stray.text):
+      let plain = stray.text.filter { $0 != "," && $0 != " " && $0 != "\t" }
+      return "\(path):\(stray.line):\(stray.field): value '\(stray.text)' in column '\(name)' has thousands "
+        + "separators, so the column was read as text (\(stray.numericCount) values are plain numbers, "
+        + "\(stray.textCount) are not); remove the separators from the file (write \(plain)), "
+        + "or use factor(\(name)) to treat the column as categorical"
     case .nonNumericValue(let name, let path, let stray):
       return "\(path):\(stray.line):\(stray.field): non-numeric value '\(stray.text)' in column '\(name)' "
         + "(\(stray.numericCount) values are numbers, \(stray.textCount) are not); correct it or write NA, "

@@ -14,42 +14,194 @@ import Dispatch
   import Darwin
 #endif
 
-/// A read-only, private memory mapping of a whole file.
+/// A read-only view of a whole file: a private memory mapping guarded against the file
+/// shrinking while it is read, or (when no guard slot is free, or mapping fails) a copy read
+/// with `read(2)`.
+///
+/// A mapped page whose file range was truncated away raises `SIGBUS` when touched. The guard
+/// (``MappingGuard``) catches that signal for registered mappings, maps zero pages over the rest
+/// of the mapping so the reading code runs on, and marks the file as changed; ``changed`` (which
+/// also compares the file's size and modification time with those at opening) then tells the
+/// caller to discard what it read.
 final class MappedFile {
   /// The file's bytes (empty for an empty file).
   let bytes: UnsafeBufferPointer<UInt8>
   private let mapping: UnsafeMutableRawPointer?
+  private let copy: UnsafeMutableRawPointer?
+  private let slot: Int?
+  private let fd: Int32
+  private let opened: stat
 
-  /// Maps `path`.
+  /// Opens and maps (or reads) `path`.
   ///
   /// - Throws: `DataError.unreadable` with the system's reason.
   init(path: String) throws {
-    let fd = open(path, O_RDONLY)
+    fd = open(path, O_RDONLY)
     guard fd >= 0 else { throw DataError.unreadable(path: path, reason: systemErrorMessage()) }
-    defer { close(fd) }
     var info = stat()
-    guard fstat(fd, &info) == 0 else { throw DataError.unreadable(path: path, reason: systemErrorMessage()) }
+    guard fstat(fd, &info) == 0 else {
+      let reason = systemErrorMessage()
+      close(fd)
+      throw DataError.unreadable(path: path, reason: reason)
+    }
     guard (info.st_mode & S_IFMT) == S_IFREG else {
+      close(fd)
       throw DataError.unreadable(path: path, reason: "not a regular file")
     }
+    opened = info
     let size = Int(info.st_size)
     guard size > 0 else {
       mapping = nil
+      copy = nil
+      slot = nil
       bytes = UnsafeBufferPointer(start: nil, count: 0)
       return
     }
-    guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
-      throw DataError.unreadable(path: path, reason: systemErrorMessage())
+    if let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED {
+      if let k = MappingGuard.register(p, size) {
+        _ = madvise(p, size, MADV_SEQUENTIAL)
+        mapping = p
+        copy = nil
+        slot = k
+        bytes = UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: size)
+        return
+      }
+      munmap(p, size)
     }
-    _ = madvise(p, size, MADV_SEQUENTIAL)
-    mapping = p
-    bytes = UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: size)
+    // No guarded mapping: read a copy.
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+    var done = 0
+    while done < size {
+      let n = pread(fd, buffer + done, size - done, off_t(done))
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 {
+        let reason = n < 0 ? systemErrorMessage() : "the file became shorter while it was read"
+        buffer.deallocate()
+        close(fd)
+        throw DataError.unreadable(path: path, reason: reason)
+      }
+      done += n
+    }
+    mapping = nil
+    copy = buffer
+    slot = nil
+    bytes = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: UInt8.self), count: size)
+  }
+
+  /// Whether the file was truncated under the mapping (a caught `SIGBUS`), or its size or
+  /// modification time differ from those at opening: what was read may be wrong.
+  var changed: Bool {
+    if let slot, MappingGuard.faulted(slot) { return true }
+    var now = stat()
+    guard fstat(fd, &now) == 0 else { return true }
+    return now.st_size != opened.st_size || now.st_mtim.tv_sec != opened.st_mtim.tv_sec
+      || now.st_mtim.tv_nsec != opened.st_mtim.tv_nsec
   }
 
   deinit {
-    if let mapping { munmap(mapping, bytes.count) }
+    if let mapping {
+      if let slot { MappingGuard.unregister(slot) }
+      munmap(mapping, bytes.count)
+    }
+    copy?.deallocate()
+    close(fd)
   }
 }
+
+/// Catches `SIGBUS` in registered file mappings (a file truncated while mapped).
+///
+/// One process-wide handler, installed on first use, looks the faulting address up in a fixed
+/// table of registered mappings. In one, it maps anonymous zero pages from the faulting page to
+/// the mapping's end (so the faulting read resumes, reading zeros) and flags the slot. Outside
+/// them, it restores the handler that was installed before and returns, so the fault repeats
+/// under that handler (the default one ends the process as before).
+enum MappingGuard {
+  /// How many mappings can be guarded at once; a reader beyond that reads a copy instead.
+  static let slotCount = 64
+
+  /// Registers `size` bytes mapped at `base`; `nil` when every slot is taken or the handler
+  /// could not be installed.
+  static func register(_ base: UnsafeMutableRawPointer, _ size: Int) -> Int? {
+    guard guardInstalled else { return nil }
+    return guardLock.withLock {
+      for k in 0..<slotCount where guardSlots[k].start == 0 {
+        guardSlots[k].faulted = 0
+        guardSlots[k].end = Int(bitPattern: base) + size
+        guardSlots[k].start = Int(bitPattern: base)
+        return k
+      }
+      return nil
+    }
+  }
+
+  /// Whether a `SIGBUS` was caught in slot `k`'s mapping.
+  static func faulted(_ k: Int) -> Bool { guardSlots[k].faulted != 0 }
+
+  static func unregister(_ k: Int) {
+    guardLock.withLock {
+      guardSlots[k].start = 0
+      guardSlots[k].end = 0
+    }
+  }
+}
+
+/// A guarded mapping: `start..<end`, and whether a fault was caught in it.
+private struct GuardSlot {
+  var start = 0
+  var end = 0
+  var faulted = 0
+}
+
+private let guardLock = PThreadMutex()
+
+/// The slots, in memory that is never freed (the signal handler reads it without a lock).
+nonisolated(unsafe) private let guardSlots: UnsafeMutablePointer<GuardSlot> = {
+  let p = UnsafeMutablePointer<GuardSlot>.allocate(capacity: MappingGuard.slotCount)
+  p.initialize(repeating: GuardSlot(), count: MappingGuard.slotCount)
+  return p
+}()
+
+/// The `SIGBUS` action in place before ours.
+nonisolated(unsafe) private let previousBusAction: UnsafeMutablePointer<sigaction> = {
+  let p = UnsafeMutablePointer<sigaction>.allocate(capacity: 1)
+  p.initialize(to: sigaction())
+  return p
+}()
+
+/// The page size, read before the handler is installed (the handler makes no library calls
+/// but `mmap` and `sigaction`).
+private let guardPageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+/// Installs the handler once; `false` if `sigaction` failed.
+private let guardInstalled: Bool = {
+  #if os(Linux)
+    _ = guardSlots
+    _ = previousBusAction
+    _ = guardPageSize
+    var action = sigaction()
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = SA_SIGINFO
+    action.__sigaction_handler.sa_sigaction = { _, info, _ in
+      let address = Int(bitPattern: info?.pointee._sifields._sigfault.si_addr)
+      for k in 0..<MappingGuard.slotCount {
+        let start = guardSlots[k].start
+        if start != 0 && address >= start && address < guardSlots[k].end {
+          let from = address & ~(guardPageSize - 1)
+          _ = mmap(
+            UnsafeMutableRawPointer(bitPattern: from), guardSlots[k].end - from, PROT_READ,
+            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
+          guardSlots[k].faulted = 1
+          return
+        }
+      }
+      // Not a guarded mapping: hand the signal back to the previous handler.
+      sigaction(SIGBUS, previousBusAction, nil)
+    }
+    return sigaction(SIGBUS, &action, previousBusAction) == 0
+  #else
+    return false
+  #endif
+}()
 
 /// The number of `\n` bytes in `base[start..<end]`: sixteen bytes at a time into per-lane byte
 /// counters (added up every 255 vectors, before they can wrap), then eight, then one.
@@ -161,25 +313,41 @@ struct ColumnSink: @unchecked Sendable {
   }
 }
 
+/// The columns a ``withColumnSink`` body filled: the row count and, per column, whether it used
+/// the values and mask (`true`) or the codes (`false`).
+struct ColumnSinkLayout {
+  var rows: Int
+  var numeric: [Bool]
+}
+
+/// Up to this many columns the sink's buffers are the result arrays themselves, each held by its
+/// own scope (three nested scopes per column, so the stack use is bounded by this number); wider
+/// files are filled into separately allocated buffers that are copied into arrays at the end.
+let columnSinkNestingLimit = 64
+
 /// Calls `body` with a sink over fresh, uninitialized buffers of `capacity` rows for
 /// `columnCount` columns, then returns the buffers as arrays truncated to `body`'s row count.
 ///
-/// The arrays are allocated uninitialized (pages are touched only when written), and `body`
-/// must have written rows `0..<rows` of each column's values and mask, or of its codes, before
-/// returning `rows`; the other buffer kind of a column is garbage and is to be dropped.
+/// The buffers are uninitialized (pages are touched only when written), and `body` must have
+/// written rows `0..<rows` of each numeric column's values and mask, and of each text column's
+/// codes, before returning its layout. The other buffer kind of a column is returned empty (or
+/// as garbage that is to be dropped).
 ///
-/// The buffers are held open by nested scopes, three per column, so this runs on a thread of its
-/// own whose stack is sized for the column count (the caller's thread may have a small stack).
+/// The stack use does not grow with the column count: up to ``columnSinkNestingLimit`` columns
+/// the arrays are written in place (no copy: the standard wide-but-not-huge survey file), beyond
+/// it each column is copied once from a plain allocation, which costs a pass over the data but
+/// no stack.
 func withColumnSink(
-  columnCount: Int, capacity: Int, _ body: (ColumnSink) throws -> Int
+  columnCount: Int, capacity: Int, _ body: (ColumnSink) throws -> ColumnSinkLayout
 ) throws -> (rows: Int, values: [[Double]], missing: [[Bool]], codes: [[Int32]]) {
-  try onOwnThread(stackSize: (1 << 20) + columnCount * (16 << 10)) {
-    try withColumnSinkHere(columnCount: columnCount, capacity: capacity, body)
+  if columnCount <= columnSinkNestingLimit {
+    return try withColumnSinkInPlace(columnCount: columnCount, capacity: capacity, body)
   }
+  return try withColumnSinkCopied(columnCount: columnCount, capacity: capacity, body)
 }
 
-private func withColumnSinkHere(
-  columnCount: Int, capacity: Int, _ body: (ColumnSink) throws -> Int
+private func withColumnSinkInPlace(
+  columnCount: Int, capacity: Int, _ body: (ColumnSink) throws -> ColumnSinkLayout
 ) throws -> (rows: Int, values: [[Double]], missing: [[Bool]], codes: [[Int32]]) {
   let capacity = Swift.max(capacity, 1)
   func uninitialized<T>(_: T.Type) -> [T] {
@@ -189,28 +357,66 @@ private func withColumnSinkHere(
   var values = (0..<columnCount).map { _ in uninitialized(Double.self) }
   var missing = (0..<columnCount).map { _ in uninitialized(Bool.self) }
   var codes = (0..<columnCount).map { _ in uninitialized(Int32.self) }
-  let rows = try withBases(&values) { v in
+  let layout = try withBases(&values) { v in
     try withBases(&missing) { m in
       try withBases(&codes) { c in
         try body(ColumnSink(capacity: capacity, values: v, missing: m, codes: c))
       }
     }
   }
-  let drop = capacity - Swift.min(rows, capacity)
+  let drop = capacity - Swift.min(layout.rows, capacity)
   for j in 0..<columnCount {
     values[j].removeLast(drop)
     missing[j].removeLast(drop)
     codes[j].removeLast(drop)
   }
+  return (layout.rows, values, missing, codes)
+}
+
+private func withColumnSinkCopied(
+  columnCount: Int, capacity: Int, _ body: (ColumnSink) throws -> ColumnSinkLayout
+) throws -> (rows: Int, values: [[Double]], missing: [[Bool]], codes: [[Int32]]) {
+  let capacity = Swift.max(capacity, 1)
+  let v = (0..<columnCount).map { _ in UnsafeMutablePointer<Double>.allocate(capacity: capacity) }
+  let m = (0..<columnCount).map { _ in UnsafeMutablePointer<Bool>.allocate(capacity: capacity) }
+  let c = (0..<columnCount).map { _ in UnsafeMutablePointer<Int32>.allocate(capacity: capacity) }
+  // Columns below `freed` have been copied out and deallocated.
+  var freed = 0
+  defer {
+    for j in freed..<columnCount {
+      v[j].deallocate()
+      m[j].deallocate()
+      c[j].deallocate()
+    }
+  }
+  let layout = try body(ColumnSink(capacity: capacity, values: v, missing: m, codes: c))
+  let rows = Swift.min(layout.rows, capacity)
+  var values = [[Double]](repeating: [], count: columnCount)
+  var missing = [[Bool]](repeating: [], count: columnCount)
+  var codes = [[Int32]](repeating: [], count: columnCount)
+  for j in 0..<columnCount {
+    if layout.numeric[j] {
+      values[j] = Array(UnsafeBufferPointer(start: v[j], count: rows))
+      missing[j] = Array(UnsafeBufferPointer(start: m[j], count: rows))
+    } else {
+      codes[j] = Array(UnsafeBufferPointer(start: c[j], count: rows))
+    }
+    v[j].deallocate()
+    m[j].deallocate()
+    c[j].deallocate()
+    freed = j + 1
+  }
   return (rows, values, missing, codes)
 }
 
 /// Calls `body` with the base addresses of all `arrays`, each held by its own
-/// `withUnsafeMutableBufferPointer` scope, nested by recursion. The arrays are moved out of
-/// `arrays` for the duration, so each is uniquely referenced, and put back in order.
+/// `withUnsafeMutableBufferPointer` scope, nested by recursion (at most
+/// ``columnSinkNestingLimit`` deep). The arrays are moved out of `arrays` for the duration, so
+/// each is uniquely referenced, and put back in order.
 private func withBases<T, R>(
   _ arrays: inout [[T]], _ body: ([UnsafeMutablePointer<T>]) throws -> R
 ) rethrows -> R {
+  precondition(arrays.count <= columnSinkNestingLimit, "nested scopes are bounded by the nesting limit")
   var pending: [[T]] = []
   swap(&pending, &arrays)
   pending.reverse()  // popLast yields the first array first
@@ -227,60 +433,6 @@ private func withBases<T, R>(
   defer { arrays.reverse() }
   return try step()
 }
-
-/// Runs `body` on a new thread with a stack of `stackSize` bytes (committed only as used) and
-/// waits for it; returns its result or rethrows its error.
-func onOwnThread<R>(stackSize: Int, _ body: () throws -> R) throws -> R {
-  try withoutActuallyEscaping(body) { body in
-    let job = ThreadJob(body)
-    var attributes = pthread_attr_t()
-    pthread_attr_init(&attributes)
-    defer { pthread_attr_destroy(&attributes) }
-    let page = 1 << 16
-    pthread_attr_setstacksize(&attributes, (stackSize + page - 1) / page * page)
-    let context = Unmanaged.passRetained(job).toOpaque()
-    #if canImport(Darwin)
-      var thread: pthread_t?
-    #else
-      var thread = pthread_t()
-    #endif
-    let started = pthread_create(&thread, &attributes, { context in
-      #if canImport(Darwin)
-        let job = Unmanaged<AnyObject>.fromOpaque(context).takeRetainedValue()
-      #else
-        guard let context else { return nil }
-        let job = Unmanaged<AnyObject>.fromOpaque(context).takeRetainedValue()
-      #endif
-      (job as? Runnable)?.run()
-      return nil
-    }, context)
-    guard started == 0 else {
-      // No thread: run here instead.
-      Unmanaged<ThreadJob<R>>.fromOpaque(context).release()
-      return try body()
-    }
-    #if canImport(Darwin)
-      if let thread { pthread_join(thread, nil) }
-    #else
-      pthread_join(thread, nil)
-    #endif
-    return try job.result.get()
-  }
-}
-
-private protocol Runnable: AnyObject { func run() }
-
-/// A closure and its outcome, handed to a thread and read after joining it.
-private final class ThreadJob<R>: Runnable, @unchecked Sendable {
-  let body: () throws -> R
-  var result: Result<R, any Error> = .failure(ThreadNotRun())
-
-  init(_ body: @escaping () throws -> R) { self.body = body }
-
-  func run() { result = Result { try body() } }
-}
-
-private struct ThreadNotRun: Error {}
 
 /// Results written by parallel tasks, one slot per task, read after the tasks finish.
 final class ParallelSlots<T>: @unchecked Sendable {

@@ -42,7 +42,7 @@ extension CSVReader {
     var numeric: [Bool] = []
     var levels: [Int: [String]] = [:]
     var strays: [Int: StrayText] = [:]
-    let out = try withColumnSink(columnCount: columnCount, capacity: capacity) { sink -> Int in
+    let out = try withColumnSink(columnCount: columnCount, capacity: capacity) { sink -> ColumnSinkLayout in
       parsed = parallelMap(chunks.count) { k in
         parseChunk(
           base, chunks[k], rowOffset: rowOffset[k], rowCount: scans[k].lineFeeds + 1, columnCount: columnCount,
@@ -93,7 +93,7 @@ extension CSVReader {
           numeric: (0..<columnCount).filter { numeric[$0] }, text: textColumns)
         next += parsed[k].rows
       }
-      return rows
+      return ColumnSinkLayout(rows: rows, numeric: numeric)
     }
 
     var columns: [Column] = []
@@ -101,13 +101,14 @@ extension CSVReader {
     for j in 0..<columnCount {
       if let levels = levels[j] {
         var column = Column(name: names[j], storage: .factor(FactorColumn(codes: out.codes[j], levels: levels)))
-        if let stray = strays[j], stray.numericCount > stray.textCount { column.strayText = stray }
+        column.strayText = keptStray(strays[j], levels: levels)
         columns.append(column)
       } else {
         columns.append(
           Column(name: names[j], storage: .numeric(NumericColumn(values: out.values[j], missing: out.missing[j]))))
       }
     }
+    if delimiter == UInt8(ascii: ";") { readDecimalCommas(&columns) }
     return DataFrame(columns: columns, source: path)
   }
 
@@ -206,7 +207,7 @@ extension CSVReader {
             continue
           }
           if let v = parseDouble(base, s, e) {
-            sink.store(j, at, v, missing: false)
+            sink.store(j, at, v, missing: v.isNaN)
             continue
           }
           isText[j] = true
@@ -300,7 +301,7 @@ extension CSVReader {
     let (levels, remap) = sortedLevels(distinct)
     let finalMaps = maps.map { $0.map { remap[Int($0)] } }
     var stray: StrayText?
-    if let first, numericCount > 0 {
+    if let first {
       stray = StrayText(
         line: first.line, field: field, text: first.text, numericCount: numericCount, textCount: textCount)
     }

@@ -21,10 +21,20 @@
 ///   signs, decimals, exponents, `Inf`). Numbers are the doubles C `strtod` gives.
 ///   Otherwise the column is a factor whose levels are its distinct strings in C-locale
 ///   (UTF-8 byte) order, as R's `factor()` in the C locale.
-/// - Fields equal to one of `naTokens` (after trimming spaces) are missing in both kinds.
+/// - Fields equal to one of `naTokens` (after trimming spaces) are missing in both kinds. A
+///   number that reads as NaN in any spelling (`nan`, `-NaN`, …) is missing too, as R's
+///   `is.na` is true for `NaN`.
+/// - UTF-16 files (with a byte-order mark) are decoded; old-Mac files with CR-only line ends
+///   are read with CR as the line end. UTF-32 files and a header with a NUL byte (UTF-16
+///   without a byte-order mark, or a binary file) are errors that say how to convert them.
+/// - In a `;`-delimited file, a text column whose values are all numbers written with a
+///   decimal comma (`1,5`) is read as numbers, as R's `read.csv2` does.
+/// - A text column whose values are numbers written with thousands separators (`"1,000"`)
+///   stays text, as in R, but using it as numbers is an error naming the first such cell and
+///   saying to remove the separators.
 ///
-/// Matches R `read.csv(path, na.strings = c("", "NA", ".", "NaN"), stringsAsFactors = TRUE)`
-/// run in the C locale, for the column types and values.
+/// Matches R `read.csv(path, na.strings = c("", "NA", ".", "NaN", "nan", "NAN"),
+/// stringsAsFactors = TRUE)` run in the C locale, for the column types and values.
 public struct CSVReader: Sendable {
   /// The file to read.
   public var path: String
@@ -33,13 +43,17 @@ public struct CSVReader: Sendable {
   /// Field texts that mean "missing".
   public var naTokens: Set<String>
 
+  /// The missing-value tokens of every Strata reader of delimited text: empty, `NA`, `.` and
+  /// `NaN`, `nan`, `NAN` (R's `read.csv` reads NaN in any case as a number that `is.na`).
+  public static let defaultNATokens: Set<String> = ["", "NA", ".", "NaN", "nan", "NAN"]
+
   /// Creates a reader.
   ///
   /// - Parameters:
   ///   - path: The file to read.
   ///   - delimiter: The field delimiter; `nil` detects `,`, `;` or tab from the header line.
   ///   - naTokens: Field texts (compared after trimming spaces) that mean "missing".
-  public init(path: String, delimiter: UInt8? = nil, naTokens: Set<String> = ["", "NA", ".", "NaN"]) {
+  public init(path: String, delimiter: UInt8? = nil, naTokens: Set<String> = CSVReader.defaultNATokens) {
     self.path = path
     self.delimiter = delimiter
     self.naTokens = naTokens
@@ -52,8 +66,27 @@ public struct CSVReader: Sendable {
   ///   the physical line and field number for a bad record, an empty file, a file with a
   ///   header only, or duplicate/empty column names.
   public func read() throws -> DataFrame {
+    try read(afterOpening: { _ in })
+  }
+
+  /// Reads the file, calling `afterOpening` between mapping it and parsing it (a test hook: a
+  /// test truncates the file there).
+  ///
+  /// - Throws: also `DataError.unreadable` when the file changed (shrank, or was rewritten)
+  ///   while it was read, whatever the parse found.
+  func read(afterOpening: (String) throws -> Void) throws -> DataFrame {
     let file = try MappedFile(path: path)
-    return try withExtendedLifetime(file) { try parse(file.bytes) }
+    return try withExtendedLifetime(file) {
+      try afterOpening(path)
+      let result = Result { try parse(file.bytes) }
+      if file.changed {
+        throw DataError.unreadable(
+          path: path,
+          reason: "the file changed while it was read (it was truncated or rewritten); "
+            + "read it again once nothing is writing to it")
+      }
+      return try result.get()
+    }
   }
 
   /// Parses an in-memory file image (exposed for tests of odd inputs).
@@ -64,12 +97,24 @@ public struct CSVReader: Sendable {
   ///   - fastPath: `false` reads a file without quotes by the general (quote-aware,
   ///     single-threaded) path, for tests that compare the two.
   func parse(_ buffer: UnsafeBufferPointer<UInt8>, chunks: Int? = nil, fastPath: Bool = true) throws -> DataFrame {
+    guard buffer.baseAddress != nil, !buffer.isEmpty else {
+      throw DataError.malformed(path: path, line: 1, column: nil, reason: "the file is empty")
+    }
+    if let converted = try convertedText(buffer) {
+      return try converted.withUnsafeBufferPointer { try parseText($0, chunks: chunks, fastPath: fastPath) }
+    }
+    return try parseText(buffer, chunks: chunks, fastPath: fastPath)
+  }
+
+  /// Parses UTF-8 text with `\n` or `\r\n` line ends.
+  private func parseText(_ buffer: UnsafeBufferPointer<UInt8>, chunks: Int?, fastPath: Bool) throws -> DataFrame {
     guard let base = buffer.baseAddress, !buffer.isEmpty else {
       throw DataError.malformed(path: path, line: 1, column: nil, reason: "the file is empty")
     }
     let end = buffer.count
     var start = 0
     if end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { start = 3 }
+    try checkHeaderBytes(base, start, end)
 
     let delim = delimiter ?? detectDelimiter(base, start, end)
     var scanner = CSVScanner(base: base, start: start, end: end, line: 1, delimiter: delim, path: path)
@@ -115,7 +160,7 @@ public struct CSVReader: Sendable {
     for j in 0..<columnCount {
       if let f = factors[j] {
         var column = Column(name: names[j], storage: .factor(f))
-        if let stray = strays[j], stray.numericCount > stray.textCount { column.strayText = stray }
+        column.strayText = keptStray(strays[j], levels: f.levels)
         columns.append(column)
       } else {
         columns.append(
@@ -124,6 +169,7 @@ public struct CSVReader: Sendable {
             storage: .numeric(NumericColumn(values: merged.values[j], missing: merged.missing[j]))))
       }
     }
+    if delim == UInt8(ascii: ";") { readDecimalCommas(&columns) }
     return DataFrame(columns: columns, source: path)
   }
 
@@ -146,6 +192,70 @@ public struct CSVReader: Sendable {
       names.append(name)
     }
     return names
+  }
+
+  /// The text to parse instead of `buffer` when it is not UTF-8 with `\n` or `\r\n` line
+  /// ends: UTF-16 (after a byte-order mark) decoded to UTF-8, and CR-only line ends (old Mac
+  /// files) turned into `\n`; `nil` when `buffer` is to be parsed as it is.
+  ///
+  /// - Throws: `DataError.malformed` for UTF-32 text.
+  func convertedText(_ buffer: UnsafeBufferPointer<UInt8>) throws -> [UInt8]? {
+    let n = buffer.count
+    if n >= 4 && ((buffer[0] == 0xFF && buffer[1] == 0xFE && buffer[2] == 0 && buffer[3] == 0)
+      || (buffer[0] == 0 && buffer[1] == 0 && buffer[2] == 0xFE && buffer[3] == 0xFF))
+    {
+      throw DataError.malformed(
+        path: path, line: 1, column: nil,
+        reason: "the file is UTF-32 text; convert it to UTF-8: iconv -f UTF-32 -t UTF-8 \(path) > \(convertedName)")
+    }
+    if n >= 2 && ((buffer[0] == 0xFF && buffer[1] == 0xFE) || (buffer[0] == 0xFE && buffer[1] == 0xFF)) {
+      let littleEndian = buffer[0] == 0xFF
+      var units: [UInt16] = []
+      units.reserveCapacity(n / 2)
+      var i = 2
+      while i + 1 < n {
+        let (a, b) = (UInt16(buffer[i]), UInt16(buffer[i + 1]))
+        units.append(littleEndian ? a | b << 8 : a << 8 | b)
+        i += 2
+      }
+      let utf8 = Array(String(decoding: units, as: UTF16.self).utf8)
+      return utf8.withUnsafeBufferPointer { crOnlyLineEnds($0) } ?? utf8
+    }
+    return crOnlyLineEnds(buffer)
+  }
+
+  /// `buffer` with CR-only line ends turned into `\n` (a lone CR becomes `\n`, a CR before
+  /// `\n` is kept), or `nil` when the header line does not end with a lone CR.
+  private func crOnlyLineEnds(_ buffer: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    guard let base = buffer.baseAddress else { return nil }
+    let n = buffer.count
+    let lf = memchr(base, 0x0A, n).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? n
+    guard let crPointer = memchr(base, 0x0D, lf) else { return nil }
+    let cr = UnsafeRawPointer(crPointer) - UnsafeRawPointer(base)
+    if cr + 1 < n && base[cr + 1] == 0x0A { return nil }
+    var out = Array(buffer)
+    for i in 0..<n where out[i] == 0x0D && (i + 1 == n || out[i + 1] != 0x0A) { out[i] = 0x0A }
+    return out
+  }
+
+  /// Rejects a header line holding a NUL byte: the text is not UTF-8 (UTF-16 without a
+  /// byte-order mark, or a binary file such as a `.dta` named `.csv`).
+  private func checkHeaderBytes(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) throws {
+    let lineEnd = memchr(base + start, 0x0A, end - start).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? end
+    guard let nul = memchr(base + start, 0, lineEnd - start) else { return }
+    let offset = UnsafeRawPointer(nul) - UnsafeRawPointer(base)
+    throw DataError.malformed(
+      path: path, line: 1, column: nil,
+      reason: "NUL byte in the header (byte \(offset + 1)): this is not UTF-8 text but UTF-16 without a "
+        + "byte-order mark or a binary file; convert UTF-16 text with iconv -f UTF-16 -t UTF-8 \(path) > "
+        + "\(convertedName), or save the data as CSV (UTF-8)")
+  }
+
+  /// A name for the converted copy in the messages above: `data.csv` → `data-utf8.csv`.
+  private var convertedName: String {
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name + "-utf8" }
+    return String(name[..<dot]) + "-utf8" + String(name[dot...])
   }
 
   private func detectDelimiter(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> UInt8 {
@@ -204,7 +314,7 @@ public struct CSVReader: Sendable {
           result.missing[j].append(true)
         } else if let v = parseDouble(base, s, e) {
           result.values[j].append(v)
-          result.missing[j].append(false)
+          result.missing[j].append(v.isNaN)
         } else {
           result.numeric[j] = false
           result.values[j] = []
@@ -287,7 +397,7 @@ public struct CSVReader: Sendable {
       let (levels, remap) = sortedLevels(distinct[c])
       let mapped = codes[c].map { $0 < 0 ? $0 : remap[Int($0)] }
       out[j] = FactorColumn(codes: mapped, levels: levels)
-      if let first = firstText[c], numericCount[c] > 0 {
+      if let first = firstText[c] {
         strays[j] = StrayText(
           line: first.line, field: j + 1, text: first.text, numericCount: numericCount[c], textCount: textCount[c])
       }

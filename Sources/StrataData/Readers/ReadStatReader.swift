@@ -1,5 +1,13 @@
 import CReadStat
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Reads Stata `.dta` and SPSS `.sav`/`.zsav` files through the ReadStat C library.
 ///
 /// ```swift
@@ -35,7 +43,13 @@ public struct StatFileReader {
   /// - Throws: `DataError.unsupportedFormat` for another extension; `DataError.unreadable`
   ///   with ReadStat's message when the file cannot be parsed.
   public func read() throws -> DataFrame {
-    switch DataFileFormat(path: path) {
+    let format = DataFileFormat(path: path)
+    if format == .stata || format == .spss, fileExists(path),
+      let problem = structuralProblem(stata: format == .stata)
+    {
+      throw DataError.unreadable(path: path, reason: problem)
+    }
+    switch format {
     case .stata?:
       do {
         return try parse(stata: true, fileEncoding: "UTF-8")
@@ -57,6 +71,51 @@ public struct StatFileReader {
     } catch let failure as ReadStatFailure {
       throw failure.dataError(path: path)
     }
+  }
+
+  /// Why the file is not a whole Stata or SPSS file, when its first and last bytes tell: another
+  /// format under a `.dta`/`.sav` name, an empty file, or a Stata 13+ file without its closing
+  /// tag (truncated). Checked before ReadStat parses: its own message for these is often about
+  /// something else (a truncated `.dta` reports an unsupported character set), and a `.dta`
+  /// that lost only its last bytes is otherwise read without complaint.
+  func structuralProblem(stata: Bool) -> String? {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { return nil }
+    let size = Int(info.st_size)
+    func bytes(at offset: Int, _ count: Int) -> [UInt8] {
+      guard offset >= 0, count > 0 else { return [] }
+      var out = [UInt8](repeating: 0, count: count)
+      let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
+      return Array(out.prefix(Swift.max(n, 0)))
+    }
+    let head = bytes(at: 0, Swift.min(size, 16))
+    let again = "copy or export it again"
+    if stata {
+      let tag = Array("<stata_dta>".utf8)
+      if head.starts(with: tag) {
+        let close = Array("</stata_dta>".utf8)
+        if bytes(at: size - close.count, close.count) != close {
+          return "the file is truncated (it does not end with </stata_dta> as a Stata file does); \(again)"
+        }
+        return nil
+      }
+      // Formats 102–115: a version byte, then the byte order (1 or 2).
+      if head.count >= 4 && (102...115).contains(head[0]) && (head[1] == 1 || head[1] == 2) {
+        return nil
+      }
+      return size == 0
+        ? "the file is empty; \(again)"
+        : "this is not a Stata .dta file (it does not start as one does); if it is another format, give it that "
+          + "format's extension (.csv, .sav)"
+    }
+    if head.starts(with: Array("$FL2".utf8)) || head.starts(with: Array("$FL3".utf8)) { return nil }
+    return size == 0
+      ? "the file is empty; \(again)"
+      : "this is not an SPSS .sav/.zsav file (it does not start with $FL2 or $FL3); if it is another format, give "
+        + "it that format's extension (.csv, .dta)"
   }
 
   private func parse(stata: Bool, fileEncoding: String?) throws -> DataFrame {
@@ -106,6 +165,10 @@ private struct ReadStatFailure: Error {
     var reason = readstat_error_message(status).map { String(cString: $0) } ?? "ReadStat error \(status.rawValue)"
     let extra = messages.map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
     if !extra.isEmpty { reason += " (" + extra.joined(separator: "; ") + ")" }
+    reason += isEncodingProblem
+      ? "; the file may be truncated or damaged (ReadStat reports those so too), or in an encoding it cannot "
+        + "convert: copy or export it again"
+      : "; the file may be truncated or damaged: copy or export it again"
     return .unreadable(path: path, reason: reason)
   }
 }
@@ -282,8 +345,10 @@ private let readStatValue: readstat_value_handler = { _, variable, value, ctx in
     state.variables[j].numbers.append(.nan)
     state.variables[j].missing.append(true)
   } else {
-    state.variables[j].numbers.append(numericValue(value))
-    state.variables[j].missing.append(false)
+    // A NaN that the file does not mark as missing is missing all the same (as in the CSV reader).
+    let number = numericValue(value)
+    state.variables[j].numbers.append(number)
+    state.variables[j].missing.append(number.isNaN)
   }
   return 0
 }
