@@ -45,20 +45,24 @@ extension Margins {
   }
 
   /// The average prediction with `name` set to each of `levels` on every row of the point, from
-  /// one linear predictor: or nil when `name`'s columns are not row-constant
-  /// (`rowConstantPositions`), in which case the caller rebuilds the model matrix per level.
+  /// one linear predictor; nil when `name`'s columns are not row-constant
+  /// (`rowConstantPositions`) or when evaluating the model fails (a non-finite term, a missing
+  /// value), in which case the caller rebuilds the model matrix per level (and reports the error
+  /// with its data row, as before).
   ///
   /// With `J` the columns that depend on `name` and `r_k` their (row-constant) values at level
   /// k, the linear predictor at level k is `ηᵢ − Xᵢ,J β_J + r_k β_J`: one matrix build of the
   /// point's rows serves every level. The gradient at level k is `Xᵀ(a ∘ μ′(η_k))` on the other
-  /// columns (one matrix product for all levels per row block) and `r_k Σ aᵢ μ′(η_k,i)` on `J`.
+  /// columns (one matrix product of those columns for all levels per row block) and
+  /// `r_k Σ aᵢ μ′(η_k,i)` on `J`.
   /// Rows go in blocks (`marginsRowBlock`) dealt to two threads, so memory is O(block × (p +
   /// levels)) plus, for the covariate-sampling variance only, one prediction per row and level.
   ///
-  /// - Complexity: O(n p + n p L / BLAS + n L) time for n rows, p columns and L levels.
+  /// - Complexity: O(n p + n (p − |J|) L + n L) time for n rows, p columns and L levels (the
+  /// middle term one BLAS product per block).
   static func levelAverages(
     model: PredictionModel, name: String, levels: [String], point: EvaluationPoint
-  ) throws -> [String: LinearizedEstimate]? {
+  ) -> [String: LinearizedEstimate]? {
     guard let positions = rowConstantPositions(of: name, model: model), !levels.isEmpty,
       let first = point.rows.first
     else { return nil }
@@ -67,11 +71,17 @@ extension Margins {
     let levelCount = levels.count
     // Each level's values of the dependent columns, from one row set to that level.
     let one = point.data.rows([first])
-    let levelValues = try levels.map { level -> [Double] in
-      let x = try model.matrix(on: try setLevel(one, name, level), rows: [0])
-      return positions.map { x[0, $0] }
-    }
+    // An error (a level that makes a term non-finite, a missing value) is left to the caller's
+    // per-level path, which names the data row; this one-row frame would say row 1.
+    guard
+      let levelValues = try? levels.map({ level -> [Double] in
+        let x = try model.matrix(on: try setLevel(one, name, level), rows: [0])
+        return positions.map { x[0, $0] }
+      })
+    else { return nil }
     let offsets = levelValues.map { r in zip(r, positions).reduce(0) { $0 + $1.0 * beta[$1.1] } }
+    let dependent = Set(positions)
+    let otherPositions = (0..<p).filter { !dependent.contains($0) }
     let m = point.rows.count
     let block = marginsRowBlock
     let keepInfluence = point.keepsInfluence && point.samplePositions != nil
@@ -113,8 +123,12 @@ extension Margins {
           s.slope[k] += slope
           if keepInfluence { predictions.append(mu) }
         }
-        let g = x.crossProduct(with: Matrix(rows: mb, cols: levelCount, columnMajor: weights))  // p × L
-        for i in s.gradient.indices { s.gradient[i] += g.storage[i] }
+        // The other columns' part, Xᵀ(a ∘ μ′) (p' × L); the dependent columns' part is r_k Σ a μ′.
+        let other = positions.isEmpty ? x : x.selectingColumns(otherPositions)
+        let g = other.crossProduct(with: Matrix(rows: mb, cols: levelCount, columnMajor: weights))
+        for k in 0..<levelCount {
+          for (c, j) in otherPositions.enumerated() { s.gradient[k * p + j] += g[c, k] }
+        }
         if keepInfluence { s.predictions.append((lo, predictions)) }
       }
       return s
@@ -124,11 +138,12 @@ extension Margins {
     let parts = concurrentMap(threads) { t in
       Result { try sums(stride(from: t * block, to: m, by: threads * block)) }
     }
+    // As above: on an error the caller's per-level path reports it, with the first bad row.
     var total = LevelSums(
       value: [Double](repeating: 0, count: levelCount), slope: [Double](repeating: 0, count: levelCount),
       gradient: [Double](repeating: 0, count: p * levelCount), predictions: [])
     for part in parts {
-      let s = try part.get()
+      guard let s = try? part.get() else { return nil }
       for k in 0..<levelCount {
         total.value[k] += s.value[k]
         total.slope[k] += s.slope[k]

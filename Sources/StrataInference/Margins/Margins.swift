@@ -222,7 +222,7 @@ public enum Margins {
             guard options.kinds.contains(.dydx) else { continue }
             // Every level's average from one linear predictor when the variable's columns allow
             // it (a factor's main effect); else the model matrix is rebuilt per level.
-            var means = try levelAverages(model: model, name: name, levels: levels, point: point) ?? [:]
+            var means = levelAverages(model: model, name: name, levels: levels, point: point) ?? [:]
             func averageAt(_ level: String) throws -> LinearizedEstimate {
               if let m = means[level] { return m }
               var p = point
