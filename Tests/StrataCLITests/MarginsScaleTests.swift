@@ -170,8 +170,9 @@ struct MarginsScaleTests {
     #expect(run.stderr.contains("leave the group out with --subset '`g` != \"b\"'"), "\(run.stderr)")
   }
 
-  /// `predict --newdata`: a missing column, a missing value, an unseen level and an unreadable
-  /// file each name the file (and the column, row and line).
+  /// `predict --newdata`: a missing column, a missing value, an unseen level, a text value in a
+  /// numeric column (the reader's file:line:column message, or ours when the whole column is
+  /// text) and an unreadable file each name the file (and the column, row and line).
   @Test func newdataErrorsNameTheFile() throws {
     let data = try temporaryFile("fit.csv", logitCSV(rows: 300, groups: 3, regions: 3, seed: 9))
     let saved = try temporaryFile("fit.json", "")
@@ -180,10 +181,14 @@ struct MarginsScaleTests {
     let noColumn = try temporaryFile("no-column.csv", "x,z\n0.5,1\n")
     let missing = try temporaryFile("missing.csv", "x,region\n0.5,r1\nNA,r2\n")
     let unseen = try temporaryFile("unseen.csv", "x,region\n0.5,r9\n")
+    let bad = try temporaryFile("bad.csv", "x,region\n0.5,r1\n0.25,r2\nabc,r1\n")
+    let text = try temporaryFile("text.csv", "x,region\nlow,r1\nhigh,r2\n")
     let cases: [(String, String)] = [
       (noColumn, "strata: error: --newdata \(noColumn): there is no column 'region'; "),
       (missing, "strata: error: --newdata \(missing): 'x' is missing (NA or NaN) at data row 2 (line 3, after the header); "),
       (unseen, "strata: error: --newdata \(unseen): 'region' has the level 'r9', which the estimation sample did not have"),
+      (bad, "strata: error: \(bad):4:1: non-numeric value 'abc' in column 'x'"),
+      (text, "strata: error: --newdata \(text): 'x' is a number in the fit, but the file has 'low' at data row 1 (line 2, after the header); "),
       (noColumn + ".absent", "\(noColumn).absent"),
     ]
     for (path, message) in cases {

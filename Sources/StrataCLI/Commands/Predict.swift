@@ -39,10 +39,12 @@ struct PredictCommand: ParsableCommand {
     let saved = try SavedFit.load(from: result)
     if let newdata {
       let p: [RowPrediction]
+      var frame: DataFrame?
       do {
-        let frame = try loadData(newdata)
+        let data = try loadData(newdata)
+        frame = data
         p = try Scenarios.predictions(
-          recipe: saved.recipe, newdata: frame, coefficients: saved.coefficients, kept: saved.kept, link: saved.link,
+          recipe: saved.recipe, newdata: data, coefficients: saved.coefficients, kept: saved.kept, link: saved.link,
           covariance: saved.covarianceMatrix, degreesOfFreedom: saved.degreesOfFreedom, level: level)
       } catch let error as FormulaError {
         let reason: String
@@ -52,6 +54,16 @@ struct PredictCommand: ParsableCommand {
             + (suggestions.isEmpty ? "" : " (did you mean \(suggestions.map { "'\($0)'" }.joined(separator: ", "))?)")
         case .missingValue(let variable, let row):
           reason = "'\(variable)' is missing (NA or NaN) at data row \(row) (line \(row + 1), after the header)"
+        case .typeMismatch(let variable, _, _):
+          // A numeric column read as text: the first value that is not a number.
+          if let column = try? frame?.column(named: variable), case .factor(let f) = column.storage,
+            let i = f.codes.firstIndex(where: { $0 >= 0 && Double(f.levels[Int($0)]) == nil })
+          {
+            let value = f.levels[Int(f.codes[i])]
+            reason = "'\(variable)' is a number in the fit, but the file has '\(value)' at data row \(i + 1) (line \(i + 2), after the header)"
+          } else {
+            reason = error.description
+          }
         default: reason = error.description
         }
         throw NewdataError(path: newdata, reason: reason)
