@@ -85,9 +85,11 @@ public struct AtGrid: Sendable, Equatable {
       var values: [Value] = []
       for raw in rest.split(separator: ",", omittingEmptySubsequences: false) {
         var v = raw.trimmingCharacters(in: .whitespaces)
+        // A range is written unquoted (as counted above); a quoted 'a:b' is a label.
+        let unquoted = range(v)
         if v.count >= 2, let f = v.first, f == "\"" || f == "'", v.last == f { v = String(v.dropFirst().dropLast()) }
         guard !v.isEmpty else { throw MarginsError.atSyntax(text: text, reason: "'\(name)' has an empty value") }
-        if let r = range(v) {
+        if let r = unquoted {
           let step = r.to >= r.from ? 1.0 : -1.0
           values += (0..<Int(r.count)).map { .number(r.from + Double($0) * step) }
         } else if let s = Statistic(rawValue: v) {
