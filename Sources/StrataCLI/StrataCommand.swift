@@ -57,6 +57,8 @@ enum ErrorMessage {
     case let e as NotebookError: return e.description
     case let e as ReproduceError: return e.description
     case let e as SimulationError: return e.description
+    case let e as SplitGroupError: return e.description
+    case let e as NewdataError: return e.description
     default: return nil
     }
   }

@@ -31,7 +31,16 @@ extension LinearModelOptions {
       var options = self
       options.split = nil
       options.subset = [subset, g.condition].compactMap { $0.map { "(\($0))" } }.joined(separator: " & ")
-      let session = try options.estimate(try options.prepare(model))
+      let session: FitSession
+      do {
+        session = try options.estimate(try options.prepare(model))
+      } catch let error as ValidationError {
+        throw error
+      } catch {
+        throw SplitGroupError(
+          variable: variable, group: g.label, reason: ErrorMessage.render(error) ?? StrataCommand.message(for: error),
+          exclusion: g.condition.replacingOccurrences(of: " == ", with: " != "))
+      }
       if case .linearization(let d)? = session.prepared.sampleDesign { design = d }
       if case .design = session.spec, case .replicate? = session.prepared.sampleDesign {
         throw ValidationError("--split with replicate-weight designs is not supported; declare strata/PSUs")
@@ -46,5 +55,19 @@ extension LinearModelOptions {
         SplitReport.json(comparison, context: reportContext(frame)).serialized() + "\n")
     case .csv: try outputOptions.write(SplitReport.csv(comparison))
     }
+  }
+}
+
+/// A `--split` group whose model could not be fitted: names the group and says why.
+struct SplitGroupError: Error, CustomStringConvertible {
+  var variable: String
+  var group: String
+  var reason: String
+  /// A `--subset` condition that leaves the group out.
+  var exclusion: String
+
+  var description: String {
+    "--split \(variable): the model could not be fitted in the group \(variable) = \(group): \(reason); "
+      + "leave the group out with --subset '\(exclusion)' or simplify the model"
   }
 }

@@ -27,7 +27,8 @@ struct MarginsSelection: ParsableArguments {
   @Flag(help: "Evaluate at the means (numeric columns at their mean, factors at their most frequent level).")
   var atmeans = false
 
-  @Option(help: "Representative values, a grid: 'educ=12,16; age=mean; region=north'.")
+  @Option(
+    help: "Representative values, a grid: 'educ=12,16; age=mean; region=north'; 'educ=10:16' is a range (step 1); at most 10,000 points.")
   var at: String?
 
   @Option(help: "Report margins within the groups of this column.")

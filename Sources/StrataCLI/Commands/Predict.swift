@@ -38,10 +38,40 @@ struct PredictCommand: ParsableCommand {
   func run() throws {
     let saved = try SavedFit.load(from: result)
     if let newdata {
-      let frame = try loadData(newdata)
-      let p = try Scenarios.predictions(
-        recipe: saved.recipe, newdata: frame, coefficients: saved.coefficients, kept: saved.kept, link: saved.link,
-        covariance: saved.covarianceMatrix, degreesOfFreedom: saved.degreesOfFreedom, level: level)
+      let p: [RowPrediction]
+      var frame: DataFrame?
+      do {
+        let data = try loadData(newdata)
+        frame = data
+        p = try Scenarios.predictions(
+          recipe: saved.recipe, newdata: data, coefficients: saved.coefficients, kept: saved.kept, link: saved.link,
+          covariance: saved.covarianceMatrix, degreesOfFreedom: saved.degreesOfFreedom, level: level)
+      } catch let error as FormulaError {
+        let reason: String
+        switch error {
+        case .unknownVariable(let name, let suggestions):
+          reason = "there is no column '\(name)'"
+            + (suggestions.isEmpty ? "" : " (did you mean \(suggestions.map { "'\($0)'" }.joined(separator: ", "))?)")
+        case .missingValue(let variable, let row):
+          reason = "'\(variable)' is missing (NA or NaN) at data row \(row) (line \(row + 1), after the header)"
+        case .typeMismatch(let variable, _, _):
+          // A numeric column read as text: the first value that is not a number.
+          if let column = try? frame?.column(named: variable), case .factor(let f) = column.storage,
+            let i = f.codes.firstIndex(where: { $0 >= 0 && Double(f.levels[Int($0)]) == nil })
+          {
+            let value = f.levels[Int(f.codes[i])]
+            reason = "'\(variable)' is a number in the fit, but the file has '\(value)' at data row \(i + 1) (line \(i + 2), after the header)"
+          } else {
+            reason = error.description
+          }
+        default: reason = error.description
+        }
+        throw NewdataError(path: newdata, reason: reason)
+      } catch let error as DataError {
+        // The reader's messages name the file already.
+        let message = error.description
+        throw message.contains(newdata) ? error : NewdataError(path: newdata, reason: message)
+      }
       switch outputOptions.format {
       case .text:
         var out = "Predictions of \(saved.model): \(saved.formula) on \(newdata)\n"
@@ -64,5 +94,17 @@ struct PredictCommand: ParsableCommand {
         MarginsReport.scenarioJSON(r, model: source.kind, formula: source.formula, data: source.data).serialized() + "\n")
     case .csv: try outputOptions.write(MarginsReport.scenarioCSV(r))
     }
+  }
+}
+
+/// A `--newdata` file the saved fit cannot predict on (a column missing, a missing value, a level
+/// the fit never saw): names the file.
+struct NewdataError: Error, CustomStringConvertible {
+  var path: String
+  var reason: String
+
+  var description: String {
+    "--newdata \(path): \(reason); the file needs every column the model's regressors use, with values "
+      + "of the kinds and levels the fit was estimated on"
   }
 }

@@ -6,10 +6,18 @@ import Foundation
 ///     let grid = try AtGrid.parse("educ=12,16; age=mean")
 ///     grid.settings.count   // 2: (educ 12, age mean), (educ 16, age mean)
 ///
-/// Values are numbers, the statistics `mean`, `median`, `min`, `max` (of the estimation sample,
-/// weighted for the mean, within the `--over` group), or level labels of a factor; which ones a
-/// variable accepts is checked against the model (`MarginsError.atValueType`, `.atUnknownLevel`).
+/// Values are numbers, R-style integer ranges `from:to` (`educ=10:16` is 10, 11, …, 16; step
+/// ±1), the statistics `mean`, `median`, `min`, `max` (of the estimation sample, weighted for
+/// the mean, within the `--over` group), or level labels of a factor; which ones a variable
+/// accepts is checked against the model (`MarginsError.atValueType`, `.atUnknownLevel`).
+///
+/// Every grid point is an average over the whole sample, so the grid is limited to
+/// `AtGrid.maximumPoints` points (10,000), counted before anything is expanded or computed
+/// (`MarginsError.atGridTooLarge`).
 public struct AtGrid: Sendable, Equatable {
+  /// The most points (combinations of values) a grid may have.
+  public static let maximumPoints = 10_000
+
   /// A value as written.
   public enum Value: Sendable, Equatable {
     case number(Double)
@@ -43,8 +51,26 @@ public struct AtGrid: Sendable, Equatable {
   /// Parses `name=v1,v2; name2=v`.
   ///
   /// - Throws: `MarginsError.atSyntax` for a part without `=`, an empty name or value;
-  ///   `.atRepeated` when a variable appears twice.
+  ///   `.atRepeated` when a variable appears twice; `.atGridTooLarge` for more than
+  ///   `maximumPoints` combinations.
   public static func parse(_ text: String) throws -> AtGrid {
+    // The size first, from the text alone: a range or a product is never expanded beyond the limit.
+    var counts: [(name: String, count: Double)] = []
+    for part in text.split(separator: ";") {
+      let piece = part.trimmingCharacters(in: .whitespaces)
+      guard let eq = piece.firstIndex(of: "=") else { continue }
+      let name = piece[..<eq].trimmingCharacters(in: .whitespaces)
+      var count = 0.0
+      for raw in piece[piece.index(after: eq)...].split(separator: ",", omittingEmptySubsequences: false) {
+        count += range(raw.trimmingCharacters(in: .whitespaces)).map { $0.count } ?? 1
+      }
+      counts.append((name, count))
+    }
+    let points = counts.reduce(1.0) { $0 * $1.count }
+    if points > Double(maximumPoints) {
+      throw MarginsError.atGridTooLarge(
+        points: points, variables: counts.map(\.name), counts: counts.map(\.count), limit: maximumPoints)
+    }
     var variables: [(name: String, values: [Value])] = []
     for part in text.split(separator: ";") {
       let piece = part.trimmingCharacters(in: .whitespaces)
@@ -59,9 +85,14 @@ public struct AtGrid: Sendable, Equatable {
       var values: [Value] = []
       for raw in rest.split(separator: ",", omittingEmptySubsequences: false) {
         var v = raw.trimmingCharacters(in: .whitespaces)
+        // A range is written unquoted (as counted above); a quoted 'a:b' is a label.
+        let unquoted = range(v)
         if v.count >= 2, let f = v.first, f == "\"" || f == "'", v.last == f { v = String(v.dropFirst().dropLast()) }
         guard !v.isEmpty else { throw MarginsError.atSyntax(text: text, reason: "'\(name)' has an empty value") }
-        if let s = Statistic(rawValue: v) {
+        if let r = unquoted {
+          let step = r.to >= r.from ? 1.0 : -1.0
+          values += (0..<Int(r.count)).map { .number(r.from + Double($0) * step) }
+        } else if let s = Statistic(rawValue: v) {
           values.append(.statistic(s))
         } else if let x = Double(v), x.isFinite {
           values.append(.number(x))
@@ -73,6 +104,16 @@ public struct AtGrid: Sendable, Equatable {
     }
     if variables.isEmpty { throw MarginsError.atSyntax(text: text, reason: "no variable is set") }
     return AtGrid(variables: variables)
+  }
+
+  /// `from:to` with two finite numbers: R's `from:to`, `⌊|to − from|⌋ + 1` values.
+  private static func range(_ v: String) -> (from: Double, to: Double, count: Double)? {
+    let parts = v.split(separator: ":", omittingEmptySubsequences: false)
+    guard parts.count == 2,
+      let from = Double(parts[0].trimmingCharacters(in: .whitespaces)),
+      let to = Double(parts[1].trimmingCharacters(in: .whitespaces)), from.isFinite, to.isFinite
+    else { return nil }
+    return (from, to, (abs(to - from) + 1e-10).rounded(.down) + 1)
   }
 
   /// Every combination of values, first variable slowest.

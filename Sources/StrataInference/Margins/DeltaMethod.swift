@@ -15,21 +15,28 @@ public struct LinearizedEstimate: Sendable {
   public var value: Double
   /// `∂θ/∂β` over the kept coefficients (in `Fit.kept` order).
   public var gradient: [Double]
-  /// `aᵢ (mᵢ − θ)` for each row of the estimation sample (nil for a quantity at fixed
-  /// covariates, such as an effect at the means).
+  /// `aᵢ (mᵢ − θ)` for the rows of the estimation sample at `influencePositions` (every row,
+  /// in order, when those are nil); nil for a quantity at fixed covariates (an effect at the
+  /// means) or when no covariate-sampling variance was asked for.
   public var dataInfluence: [Double]?
+  /// The estimation-sample positions `dataInfluence` refers to (nil: all of them). An average
+  /// within a group keeps its influence on the group's rows only, so many groups cost memory
+  /// linear in the sample, not sample × groups; the other rows' influence is 0.
+  public var influencePositions: [Int]?
 
-  public init(value: Double, gradient: [Double], dataInfluence: [Double]?) {
+  public init(value: Double, gradient: [Double], dataInfluence: [Double]?, influencePositions: [Int]? = nil) {
     self.value = value
     self.gradient = gradient
     self.dataInfluence = dataInfluence
+    self.influencePositions = influencePositions
   }
 
   /// `self − other`.
   public func minus(_ other: LinearizedEstimate) -> LinearizedEstimate {
-    LinearizedEstimate(
-      value: value - other.value, gradient: zip(gradient, other.gradient).map { $0 - $1 },
-      dataInfluence: combine(dataInfluence, other.dataInfluence) { $0 - $1 })
+    let (d, positions) = combine(self, other) { $0 - $1 }
+    return LinearizedEstimate(
+      value: value - other.value, gradient: zip(gradient, other.gradient).map { $0 - $1 }, dataInfluence: d,
+      influencePositions: positions)
   }
 
   /// `self / other`, linearized: `(dθ₁ θ₂ − θ₁ dθ₂) / θ₂²`.
@@ -37,15 +44,38 @@ public struct LinearizedEstimate: Sendable {
     let a = value
     let b = other.value
     let s = 1 / (b * b)
+    let (d, positions) = combine(self, other) { ($0 * b - a * $1) * s }
     return LinearizedEstimate(
-      value: a / b, gradient: zip(gradient, other.gradient).map { ($0 * b - a * $1) * s },
-      dataInfluence: combine(dataInfluence, other.dataInfluence) { ($0 * b - a * $1) * s })
+      value: a / b, gradient: zip(gradient, other.gradient).map { ($0 * b - a * $1) * s }, dataInfluence: d,
+      influencePositions: positions)
+  }
+
+  /// The data influence added into `column` (the estimation sample's length), zero elsewhere.
+  func addInfluence(into column: inout [Double]) {
+    guard let d = dataInfluence else { return }
+    if let positions = influencePositions {
+      for (k, p) in positions.enumerated() { column[p] += d[k] }
+    } else {
+      for i in d.indices { column[i] += d[i] }
+    }
   }
 }
 
-private func combine(_ x: [Double]?, _ y: [Double]?, _ f: (Double, Double) -> Double) -> [Double]? {
-  guard let x, let y else { return nil }
-  return zip(x, y).map(f)
+/// Two data influences combined elementwise: on their common positions when both refer to the
+/// same rows (the usual case: two averages over one group), else over the whole sample.
+private func combine(
+  _ x: LinearizedEstimate, _ y: LinearizedEstimate, _ f: (Double, Double) -> Double
+) -> ([Double]?, [Int]?) {
+  guard let dx = x.dataInfluence, let dy = y.dataInfluence else { return (nil, nil) }
+  if x.influencePositions == y.influencePositions { return (zip(dx, dy).map(f), x.influencePositions) }
+  let n = max(
+    x.influencePositions.map { ($0.max() ?? -1) + 1 } ?? dx.count,
+    y.influencePositions.map { ($0.max() ?? -1) + 1 } ?? dy.count)
+  var fx = [Double](repeating: 0, count: n)
+  var fy = [Double](repeating: 0, count: n)
+  x.addInfluence(into: &fx)
+  y.addInfluence(into: &fy)
+  return (zip(fx, fy).map(f), nil)
 }
 
 /// The variance of influence functions under the fit's own variance choice, for the
@@ -179,17 +209,35 @@ public struct DeltaMethod: Sendable {
       }
     }
     guard !estimates.isEmpty else { return [] }
+    if estimates.contains(where: { $0.dataInfluence == nil }) { throw MarginsError.unconditionalAtMeans }
     let n = u.rows.count
-    var psi = Matrix(rows: n, cols: estimates.count)
-    for (j, e) in estimates.enumerated() {
-      guard let d = e.dataInfluence else { throw MarginsError.unconditionalAtMeans }
-      let coefficientPart = u.coefficientInfluence.multiplied(by: e.gradient)
-      for i in 0..<n { psi[i, j] = d[i] + coefficientPart[i] }
+    // Only the diagonal is reported, and each variance entry depends on its own column of ψ:
+    // the columns go to the engine in chunks, so ψ stays within `influenceChunkElements`
+    // however many estimates (groups × variables) there are.
+    let chunk = Swift.max(1, Swift.min(estimates.count, DeltaMethod.influenceChunkElements / Swift.max(n, 1)))
+    var out: [Double] = []
+    out.reserveCapacity(estimates.count)
+    for lo in stride(from: 0, to: estimates.count, by: chunk) {
+      let part = estimates[lo..<Swift.min(lo + chunk, estimates.count)]
+      var gradients = Matrix(rows: covariance.rows, cols: part.count)
+      for (j, e) in part.enumerated() { for k in e.gradient.indices { gradients[k, j] = e.gradient[k] } }
+      let coefficientPart = u.coefficientInfluence * gradients  // n × chunk
+      var columns: [Double] = []
+      columns.reserveCapacity(n * part.count)
+      for (j, e) in part.enumerated() {
+        var column = (0..<n).map { coefficientPart[$0, j] }
+        e.addInfluence(into: &column)
+        columns += column
+      }
+      let v = try u.variance(Matrix(rows: n, cols: part.count, columnMajor: columns))
+      out += (0..<part.count).map { max(v[$0, $0], 0).squareRoot() }
     }
-    // Only the diagonal is reported; one call keeps the engine's work O(n K).
-    let v = try u.variance(psi)
-    return (0..<estimates.count).map { max(v[$0, $0], 0).squareRoot() }
+    return out
   }
+
+  /// The most elements of ψ (rows × estimates) handed to the variance engine at once (16 MB):
+  /// the engine's work on a chunk of K columns grows as n K², so small chunks are also faster.
+  static let influenceChunkElements = 1 << 21
 }
 
 extension InfluenceVariance {

@@ -178,8 +178,9 @@ public enum Margins {
     var pending: [(MarginEstimate, LinearizedEstimate)] = []
     for group in groups {
       for setting in grid {
-        let (point, atValues) = try evaluationPoint(
+        var (point, atValues) = try evaluationPoint(
           model: model, group: group.positions, setting: setting, atMeans: options.atMeans)
+        point.keepsInfluence = variance.unconditional != nil
         // Continuous margins of a large sample at fixed covariates go through row blocks (no
         // n × p matrix); the full matrices are built only for the other cases.
         let continuous = treatments.filter { if case .continuous = $0.1 { return true } else { return false } }.map(\.0)
@@ -219,7 +220,9 @@ public enum Margins {
             }
           case .discrete(let levels):
             guard options.kinds.contains(.dydx) else { continue }
-            var means: [String: LinearizedEstimate] = [:]
+            // Every level's average from one linear predictor when the variable's columns allow
+            // it (a factor's main effect); else the model matrix is rebuilt per level.
+            var means = levelAverages(model: model, name: name, levels: levels, point: point) ?? [:]
             func averageAt(_ level: String) throws -> LinearizedEstimate {
               if let m = means[level] { return m }
               var p = point
@@ -264,9 +267,10 @@ public enum Margins {
       model: model, kind: kind, variable: variable, eta: eta, d: d, values: xv, point: point,
       meanValues: meanValues, dPositions: dPositions)
     let g = x.multiplied(by: parts.etaWeights, transpose: true)
+    let influence = model.dataInfluence(parts.f, parts.value, point)
     return LinearizedEstimate(
       value: parts.value, gradient: zip(g, parts.partialGradient).map { $0 + $1 },
-      dataInfluence: model.dataInfluence(parts.f, parts.value, point))
+      dataInfluence: influence?.values, influencePositions: influence?.positions)
   }
 
   /// A derivative margin's value, its per-row contributions `f`, and its gradient in two parts:

@@ -13,6 +13,8 @@ public enum MarginsError: Error, Sendable, Equatable {
   case atSyntax(text: String, reason: String)
   /// The same variable set twice in one `--at`.
   case atRepeated(variable: String)
+  /// An `--at` grid with more points than `AtGrid.maximumPoints` (the count per variable, as written).
+  case atGridTooLarge(points: Double, variables: [String], counts: [Double], limit: Int)
   /// An elasticity (`eyex`, `eydx`) divides by a prediction that is zero.
   case zeroPrediction(variable: String, type: String, row: Int?)
   /// An elasticity or derivative came out infinite or NaN.
@@ -42,6 +44,11 @@ public enum MarginsError: Error, Sendable, Equatable {
   case invalidLevel(Double)
 }
 
+/// A count for messages: an integer up to 1e15, else in scientific notation.
+private func count(_ x: Double) -> String {
+  x < 1e15 ? String(Int(x)) : "\(x)"
+}
+
 extension MarginsError: CustomStringConvertible {
   public var description: String {
     switch self {
@@ -57,6 +64,11 @@ extension MarginsError: CustomStringConvertible {
       return "--at '\(text)': \(reason); write e.g. 'educ=12,16; age=mean; region=north'"
     case .atRepeated(let v):
       return "--at sets '\(v)' twice"
+    case .atGridTooLarge(let points, let variables, let counts, let limit):
+      let sizes = zip(variables, counts).map { "\($0): \(count($1)) values" }.joined(separator: " × ")
+      return "--at: the grid has \(count(points)) points (\(sizes)), more than the limit of \(limit); "
+        + "each point is an average over the whole sample, so give fewer values (a coarser list or a shorter "
+        + "range such as 'x=1:100') or split the grid over several runs"
     case .zeroPrediction(let v, let t, let row):
       let at = row.map { " at data row \($0)" } ?? " at the evaluation point"
       return "\(t) of '\(v)' divides by the prediction, which is 0\(at); use dydx or dyex"

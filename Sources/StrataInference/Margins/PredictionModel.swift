@@ -126,6 +126,8 @@ struct EvaluationPoint: Sendable {
   var samplePositions: [Int]?
   /// Size of the estimation sample (length of data influences).
   var sampleSize: Int
+  /// Whether averages keep their data influence (only the covariate-sampling variance reads it).
+  var keepsInfluence = true
 }
 
 extension PredictionModel {
@@ -144,13 +146,18 @@ extension PredictionModel {
     var theta = 0.0
     for (i, a) in point.shares.enumerated() { theta += a * v[i] }
     let gradient = x.multiplied(by: zip(point.shares, g).map { $0 * $1 }, transpose: true)
-    return LinearizedEstimate(value: theta, gradient: gradient, dataInfluence: dataInfluence(v, theta, point))
+    let influence = dataInfluence(v, theta, point)
+    return LinearizedEstimate(
+      value: theta, gradient: gradient, dataInfluence: influence?.values, influencePositions: influence?.positions)
   }
 
-  func dataInfluence(_ v: [Double], _ theta: Double, _ point: EvaluationPoint) -> [Double]? {
-    guard let positions = point.samplePositions else { return nil }
-    var d = [Double](repeating: 0, count: point.sampleSize)
-    for (i, p) in positions.enumerated() { d[p] += point.shares[i] * (v[i] - theta) }
-    return d
+  /// The data influence on the point's own sample positions (see
+  /// `LinearizedEstimate.influencePositions`): O(rows of the point), not O(sample).
+  func dataInfluence(_ v: [Double], _ theta: Double, _ point: EvaluationPoint) -> (
+    values: [Double], positions: [Int]
+  )? {
+    guard point.keepsInfluence, let positions = point.samplePositions else { return nil }
+    let d = point.shares.indices.map { point.shares[$0] * (v[$0] - theta) }
+    return (d, positions)
   }
 }

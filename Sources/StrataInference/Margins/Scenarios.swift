@@ -72,7 +72,8 @@ public enum Scenarios {
       let total = w.reduce(0, +)
       var point = EvaluationPoint(
         data: model.data, rows: group.positions.map { model.rows[$0] }, shares: w.map { $0 / total },
-        samplePositions: group.positions, sampleSize: model.rows.count)
+        samplePositions: group.positions, sampleSize: model.rows.count,
+        keepsInfluence: variance.unconditional != nil)
       let base = try model.averagePrediction(at: point)
       for (s, data) in zip(scenarios, changed) {
         point.data = data
