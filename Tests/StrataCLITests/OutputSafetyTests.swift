@@ -2,26 +2,6 @@ import Foundation
 import Testing
 import _StrataTestSupport
 
-/// Runs `strata` from `folder` (for relative paths such as `./data.csv`).
-func runStrata(_ arguments: [String], in folder: URL) throws -> CLIRun {
-  let process = Process()
-  process.executableURL = try strataBinary()
-  process.arguments = arguments
-  process.currentDirectoryURL = folder
-  let out = Pipe()
-  let err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  try process.run()
-  let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-  let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  checkDeviceNodes(after: arguments)
-  return CLIRun(
-    status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-    stderr: String(decoding: stderrData, as: UTF8.self))
-}
-
 /// The file type bits of `path` (`S_IFCHR`, `S_IFIFO`, ...; links not followed), or nil.
 func fileType(_ path: String) -> mode_t? {
   var info = stat()
