@@ -206,7 +206,14 @@ struct DualEvaluator {
       throw FormulaError.notDifferentiable(
         variable: variable, term: term, reason: "'\(op.rawValue)' is a logical operator (a step function)")
     case .binary(let op, let l, let r):
-      return try binary(op, l, r)
+      guard !isStepOperator(op) else {
+        throw FormulaError.notDifferentiable(
+          variable: variable, term: term, reason: "'\(op.rawValue)' is a comparison or step function")
+      }
+      // Operands evaluated here: each level of a deep tree costs this frame, not also `binary`'s.
+      let a = try evaluate(l)
+      let b = try evaluate(r)
+      return binary(op, a, b)
     case .call(let f, let args):
       return try call(f, args, e)
     case .number, .integer, .string, .logical, .missing:
@@ -224,13 +231,7 @@ struct DualEvaluator {
     }
   }
 
-  private func binary(_ op: BinaryOperator, _ l: FormulaExpression, _ r: FormulaExpression) throws -> Dual {
-    guard !isStepOperator(op) else {
-      throw FormulaError.notDifferentiable(
-        variable: variable, term: term, reason: "'\(op.rawValue)' is a comparison or step function")
-    }
-    let a = try evaluate(l)
-    let b = try evaluate(r)
+  private func binary(_ op: BinaryOperator, _ a: Dual, _ b: Dual) -> Dual {
     switch op {
     case .plus:
       return Dual(value: Lane.zip(a.value, b.value, +), derivative: sum(a.derivative, b.derivative, 1))

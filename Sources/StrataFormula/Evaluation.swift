@@ -41,7 +41,12 @@ struct Evaluator {
     case .missing: return .logicalScalar(.nan)
     case .parenthesized(let x): return try evaluate(x)
     case .unary(let op, let x): return try unary(op, try evaluate(x), x)
-    case .binary(let op, let l, let r): return try binary(op, l, r)
+    case .binary(let op, let l, let r):
+      // The operands are evaluated here, so that each level of a deep tree costs this small
+      // frame only, not also the large one of `binary`.
+      let a = try evaluate(l)
+      let b = try evaluate(r)
+      return try binary(op, a, b, l, r)
     case .call(let f, let args): return try call(f, args)
     }
   }
@@ -137,11 +142,9 @@ struct Evaluator {
     }
   }
 
-  private func binary(_ op: BinaryOperator, _ l: FormulaExpression, _ r: FormulaExpression) throws
-    -> EvaluatedValue
-  {
-    let a = try evaluate(l)
-    let b = try evaluate(r)
+  private func binary(
+    _ op: BinaryOperator, _ a: EvaluatedValue, _ b: EvaluatedValue, _ l: FormulaExpression, _ r: FormulaExpression
+  ) throws -> EvaluatedValue {
     switch op {
     case .plus: return numericValue(zip(try numeric(a, l), try numeric(b, r), +))
     case .minus: return numericValue(zip(try numeric(a, l), try numeric(b, r), -))
@@ -411,8 +414,14 @@ struct Evaluator {
     guard let x else { throw FormulaError.invalidArguments(function: "poly", reason: "missing x") }
     var k = 1
     if let degree {
-      guard case .scalar(let d) = try evaluate(degree), d >= 1, d == d.rounded() else {
+      guard case .scalar(let d) = try evaluate(degree) else {
         throw FormulaError.invalidArguments(function: "poly", reason: "degree must be a positive whole number")
+      }
+      // Checked in Double before any conversion: Int(1e300) or Int(.nan) would trap.
+      guard d.isFinite, d >= 1, d == d.rounded(), d <= Double(FormulaLimits.maximumPolynomialDegree) else {
+        throw FormulaError.invalidInteger(
+          value: formatRNumber(d), term: "poly(\(args.map(deparseArgument).joined(separator: ", ")))",
+          expected: "a whole polynomial degree from 1 to \(FormulaLimits.maximumPolynomialDegree)")
       }
       k = Int(d)
     }
@@ -432,6 +441,11 @@ struct Evaluator {
     }
     return .matrix(columns: columns, names: (1...k).map(String.init))
   }
+}
+
+/// An argument as R deparses it in a call (`raw = TRUE`).
+private func deparseArgument(_ a: CallArgument) -> String {
+  (a.label.map { quotedName($0) + " = " } ?? "") + deparse(a.value)
 }
 
 /// R's `x^y`: `x * x` for `y == 2`, 1 for `x == 1` or `y == 0`, else `pow`.

@@ -164,17 +164,27 @@ private struct TermsBuilder {
         let all = a.reduce(Terms.Term(variables: [])) { $0.union($1) }
         return trimRepeats(a + b.map { all.union($0) })
       case .power:
-        let power: Int
+        // R's asInteger: a whole number of the int range (fractions truncated), at least 2.
+        let value: Double
         switch r.kind {
-        case .number(let v) where v.isFinite: power = Int(v)
-        case .integer(let v): power = v
+        case .number(let v): value = v
+        case .integer(let v): value = Double(v)
         default: throw invalid("invalid power in formula", r)
         }
-        guard power > 1 else { throw invalid("invalid power in formula", r) }
+        guard value.isFinite, value.rounded(.towardZero) >= 2, value < 2_147_483_648 else {
+          throw FormulaError.invalidInteger(
+            value: formatRNumber(value), term: deparse(e),
+            expected: "a whole power of the terms from 2 to 2147483647, as (a + b)^2")
+        }
+        let power = Int(value.rounded(.towardZero))
         let left = try encode(l)
         var right = left
+        // Each round adds the next order of interactions; once none are new the set is final,
+        // so a power beyond the number of terms costs no more than that number.
         for _ in 1..<power {
-          right = trimRepeats(left.flatMap { x in right.map { x.union($0) } })
+          let next = trimRepeats(left.flatMap { x in right.map { x.union($0) } })
+          if next.count == right.count { break }
+          right = next
         }
         return right
       case .minus:
