@@ -48,6 +48,27 @@ extension Formula {
     return result
   }
 
+  /// A formula with fixed-effect or instrument parts (`y ~ . | g`) cannot use `.`: which columns
+  /// it should leave out (the groups, the instruments) is not R's rule, so the regressors must
+  /// be named.
+  func refuseDotWithParts() throws {
+    guard parts.count > 1, let at = parts.lazy.compactMap({ self.firstDot(in: $0) }).first else { return }
+    throw FormulaError.invalidDot(
+      "'.' (all other columns) is expanded only in a one-part formula such as y ~ .; with fixed effects "
+        + "or instruments after '|', name the regressors", at: at, in: text)
+  }
+
+  /// The offset of the first `.` name anywhere in `e`.
+  private func firstDot(in e: FormulaExpression) -> Int? {
+    switch e.kind {
+    case .name("."): return e.range.lowerBound
+    case .parenthesized(let x), .unary(_, let x): return firstDot(in: x)
+    case .binary(_, let l, let r): return firstDot(in: l) ?? firstDot(in: r)
+    case .call(_, let args): return args.lazy.compactMap { self.firstDot(in: $0.value) }.first
+    default: return nil
+    }
+  }
+
   /// Where `.` is a term in `e` (reached only through formula operators).
   private func dotRanges(in e: FormulaExpression) -> [SourceRange] {
     switch e.kind {

@@ -70,6 +70,8 @@ public enum FormulaLimits {
   public static let maximumDepth = 500
   /// The highest degree of `poly(x, degree, raw = TRUE)` (a column per power).
   public static let maximumPolynomialDegree = 100
+  /// The most terms an interaction may expand to (counted as pairs before they are formed).
+  public static let maximumTerms = 100_000
   /// The longest formula or expression text accepted, in characters.
   public static let maximumLength = 100_000
   /// The most memory a model may need before it is built, in bytes: the machine's physical

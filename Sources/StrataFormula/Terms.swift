@@ -148,10 +148,12 @@ private struct TermsBuilder {
       case .colon:
         let a = try encode(l)
         let b = try encode(r)
+        try checkProduct(a.count, b.count, e)
         return trimRepeats(a.flatMap { x in b.map { x.union($0) } })
       case .times:
         let a = try encode(l)
         let b = try encode(r)
+        try checkProduct(a.count, b.count, e)
         return trimRepeats(a + b + a.flatMap { x in b.map { x.union($0) } })
       case .in:
         let a = try encode(l)
@@ -182,6 +184,7 @@ private struct TermsBuilder {
         // Each round adds the next order of interactions; once none are new the set is final,
         // so a power beyond the number of terms costs no more than that number.
         for _ in 1..<power {
+          try checkProduct(left.count, right.count, e)
           let next = trimRepeats(left.flatMap { x in right.map { x.union($0) } })
           if next.count == right.count { break }
           right = next
@@ -197,6 +200,14 @@ private struct TermsBuilder {
     default:
       return [Terms.Term(variables: [install(e)])]
     }
+  }
+
+  /// Refuses an interaction whose expansion would pair more than `FormulaLimits.maximumTerms`
+  /// terms (`x1 * x2 * ... * x40` has 2⁴⁰), before building it.
+  private func checkProduct(_ a: Int, _ b: Int, _ e: FormulaExpression) throws {
+    let (pairs, overflow) = a.multipliedReportingOverflow(by: b)
+    guard overflow || pairs > FormulaLimits.maximumTerms else { return }
+    throw invalid("the interaction expands to more than \(FormulaLimits.maximumTerms) terms", e)
   }
 
   /// R's `DeleteTerms`: removes the terms of `right` (encoded with flipped parity).

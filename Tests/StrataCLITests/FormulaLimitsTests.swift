@@ -138,6 +138,9 @@ struct FormulaLimitsCLITests {
       last = r.upperBound
     }
     try expectError(["fit", "ols", "y ~ log(.)", "--data", data], input: data, mentions: ["'.' stands for all other columns"])
+    try expectError(
+      ["fit", "ols", "y ~ . | g", "--data", data], input: data,
+      mentions: ["invalid '.' in formula", "only in a one-part formula", "at column 5"])
   }
 
   @Test func logOfNegativeValuesCountedApartFromMissing() throws {

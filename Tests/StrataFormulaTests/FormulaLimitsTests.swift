@@ -189,6 +189,54 @@ import StrataData
   }
 }
 
+/// Random token soup through every entry point of the formula layer: each input ends in a value
+/// or a thrown error, never a trap (a crash would end the test process).
+@Suite struct FormulaTokenSoupTests {
+  @Test func randomExpressionsNeverTrap() throws {
+    let n = 24
+    let data = DataFrame(columns: [
+      Column(name: "y", storage: .numeric(NumericColumn(values: (0..<n).map { Double(($0 * 7) % 5) - 1 }))),
+      Column(name: "x", storage: .numeric(NumericColumn(values: (0..<n).map { Double($0 % 6) - 2 }))),
+      Column(name: "z", storage: .numeric(NumericColumn(values: (0..<n).map { $0 % 9 == 0 ? .nan : Double($0) }, missing: (0..<n).map { $0 % 9 == 0 }))),
+      Column(name: "g", storage: .factor(FactorColumn(codes: (0..<n).map { Int32($0 % 3) }, levels: ["a", "b", "c"]))),
+    ])
+    let tokens = [
+      "y", "x", "z", "g", "~", "+", "-", "*", "/", "^", ":", "(", ")", "%in%", "|", "log(", "I(", "poly(",
+      "factor(", ",", "raw = TRUE", "1", "0", "2", "-1", "1e400", "0x1F", "0xFFFFFFFFFFFFFFFFFFFFL",
+      "9223372036854775807", "2147483648L", ".", "c(", "\"a\"", "==", "!", "&", "`x`", " ", "=", ";", "%%",
+      "%/%", "NA", "Inf", "NaN", "sqrt(", "exp(", "1L", "`", "\"", "'", "..", "1e", "%", "<=", "degree = ",
+    ]
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next(_ bound: Int) -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((state >> 33) % UInt64(bound))
+    }
+    var outcomes = (values: 0, errors: 0)
+    for _ in 0..<4_000 {
+      let count = 1 + next(14)
+      var text = next(3) == 0 ? "" : "y ~ "
+      for _ in 0..<count { text += tokens[next(tokens.count)] }
+      for attempt in 0..<3 {
+        do {
+          switch attempt {
+          case 0:
+            let mm = try ModelMatrix.build(formula: text, data: data)
+            _ = try mm.recipe.matrix(for: data, rows: mm.rows)
+          case 1: _ = try RowExpression.parse(text).evaluate(on: data)
+          default: _ = try Scenario.parse(text).apply(to: data)
+          }
+          outcomes.values += 1
+        } catch {
+          outcomes.errors += 1
+          #expect(!String(describing: error).isEmpty)
+        }
+      }
+    }
+    #expect(outcomes.values + outcomes.errors == 12_000)
+    #expect(outcomes.values > 0 && outcomes.errors > 0)
+  }
+}
+
 extension Column {
   fileprivate var numericValuesForTest: [Double] {
     if case .numeric(let c) = storage { return c.values }
