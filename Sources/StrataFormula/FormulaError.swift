@@ -67,7 +67,7 @@ public enum FormulaError: Error, Sendable, Equatable {
 public enum FormulaLimits {
   /// The deepest expression tree accepted. A chain of `n` binary operators (`a + b + ...`) is
   /// `n + 1` levels deep; each parenthesis, call, unary sign and operand level adds one.
-  public static let maximumDepth = 500
+  public static let maximumDepth = 256
   /// The highest degree of `poly(x, degree, raw = TRUE)` (a column per power).
   public static let maximumPolynomialDegree = 100
   /// The most terms an interaction may expand to (counted as pairs before they are formed).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Pratt parser for R expressions and model formulas, following R's operator precedence
 /// (`?Syntax`): `~` < `| ||` < `& &&` < `!` < comparisons < `+ -` < `* /` < `%op%` < `:` <
 /// unary `+ -` < `^` (right-associative).
@@ -16,6 +18,27 @@ struct Parser {
 
   private static let notPrecedence = 4
   private static let unaryPrecedence = 10
+
+  /// Parses with `body` on the calling thread when the text has few tokens (a tree is never
+  /// deeper than its token count), else on a thread of its own with a 16 MiB stack: the parser's
+  /// recursion costs several kilobytes per level in a debug build, more than a 512 KiB secondary
+  /// thread holds at the depth limit. The limit is checked either way.
+  static func parse<T: Sendable>(_ text: String, _ body: @escaping @Sendable (inout Parser) throws -> T) throws -> T {
+    var parser = try Parser(text: text)
+    guard parser.tokens.count > 96 else { return try body(&parser) }
+    let box = ParseResult<T>()
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread { [parser] in
+      var p = parser
+      box.result = Result { try body(&p) }
+      done.signal()
+    }
+    thread.stackSize = 16 << 20
+    thread.start()
+    done.wait()
+    guard let result = box.result else { throw FormulaError.tooLong(length: text.count, limit: FormulaLimits.maximumLength) }
+    return try result.get()
+  }
 
   init(text: String) throws {
     self.source = text
@@ -184,4 +207,9 @@ struct Parser {
     return try wrap(
       .call(function: name, arguments: args), range: nameToken.range.union(close.range), depth, nameToken)
   }
+}
+
+/// The outcome of a parse on its own thread.
+private final class ParseResult<T>: @unchecked Sendable {
+  var result: Result<T, Error>?
 }

@@ -73,14 +73,44 @@ import StrataData
     #expect(decoded.columnNames == mm.columnNames)
   }
 
+  /// Every pass over the deepest accepted trees fits on a thread with a 1 MiB stack in a debug
+  /// build (whose frames are several times those of a release build; macOS gives secondary
+  /// threads 512 KiB, Linux gives dispatch workers 8 MiB): terms, evaluation, derivatives,
+  /// deparsing, hashing and the recipe's Codable round trip. Parsing a long text runs on a thread
+  /// of its own with a 16 MiB stack.
+  @Test func deepestTreesFitOnA1MiBStack() throws {
+    let depth = FormulaLimits.maximumDepth
+    let chain = "y ~ I(x" + String(repeating: " + 1", count: depth - 3) + ") + z"
+    let power = "y ~ I(" + String(repeating: "abs(", count: depth - 3) + "x" + String(repeating: ")", count: depth - 3) + ") + z"
+    let parens = "y ~ " + String(repeating: "(", count: depth - 2) + "x" + String(repeating: ")", count: depth - 2) + " + z"
+    let signs = String(repeating: "-", count: depth - 2) + "x > 0"
+    let data = small()
+    let outcome = runOnSmallStack(bytes: 1024 * 1024) { () -> String? in
+      do {
+        for text in [chain, power, parens] {
+          let mm = try ModelMatrix.build(formula: text, data: data)
+          _ = try mm.recipe.derivative(withRespectTo: "x", data: data, rows: mm.rows)
+          let back = try JSONDecoder().decode(ModelRecipe.self, from: try JSONEncoder().encode(mm.recipe))
+          guard back.columnNames == mm.columnNames else { return "round trip of \(text.prefix(30))" }
+          _ = Set(mm.recipe.terms.variables).count
+        }
+        _ = try RowExpression.parse(signs).evaluate(on: data)
+        return nil
+      } catch {
+        return "\(error)"
+      }
+    }
+    #expect(outcome == .some(nil), "\(String(describing: outcome))")
+  }
+
   @Test func unarySignsInARowExpression() throws {
     let e = formulaError { _ = try RowExpression.parse(String(repeating: "-", count: 50_000) + "x > 0") }
     guard case .tooDeep = e else {
       Issue.record("expected tooDeep, got \(String(describing: e))")
       return
     }
-    // 400 minus signs are an even number: -(-(...x)) > 0 is x > 0.
-    let ok = try RowExpression.parse(String(repeating: "-", count: 400) + "x > 3").evaluate(on: small())
+    // 250 minus signs are an even number: -(-(...x)) > 3 is x > 3.
+    let ok = try RowExpression.parse(String(repeating: "-", count: 250) + "x > 3").evaluate(on: small())
     #expect(ok == small().columns[1].numericValuesForTest.map { $0 > 3 ? 1 : 0 })
   }
 
@@ -235,6 +265,22 @@ import StrataData
     #expect(outcomes.values + outcomes.errors == 12_000)
     #expect(outcomes.values > 0 && outcomes.errors > 0)
   }
+}
+
+/// `body` run on a new thread with a stack of `bytes`, its result (nil if the thread could not start).
+private final class ResultBox<T>: @unchecked Sendable { var value: T? }
+
+private func runOnSmallStack<T: Sendable>(bytes: Int, _ body: @escaping @Sendable () -> T) -> T? {
+  let box = ResultBox<T>()
+  let done = DispatchSemaphore(value: 0)
+  let thread = Thread {
+    box.value = body()
+    done.signal()
+  }
+  thread.stackSize = bytes
+  thread.start()
+  done.wait()
+  return box.value
 }
 
 extension Column {
