@@ -9,25 +9,56 @@ import Foundation
 ///
 ///     deparse(try RowExpression.parse("I((age-25)^2)").expression)  // "I((age - 25)^2)"
 public func deparse(_ e: FormulaExpression) -> String {
+  var out = ""
+  deparse(e, into: &out)
+  return out
+}
+
+/// Appends the deparsed `e` to `out`. The recursion runs through this small function and the
+/// two helpers for calls and operators, so that the deepest tree the parser accepts fits a
+/// 512 KiB stack.
+private func deparse(_ e: FormulaExpression, into out: inout String) {
+  switch e.kind {
+  case .call(let f, let args): deparseCall(f, args, into: &out)
+  case .unary(let op, let x):
+    out += op.rawValue
+    deparse(x, into: &out)
+  case .binary(let op, let l, let r): deparseBinary(op, l, r, into: &out)
+  case .parenthesized(let x):
+    out += "("
+    deparse(x, into: &out)
+    out += ")"
+  default: out += deparseLeaf(e)
+  }
+}
+
+private func deparseCall(_ f: String, _ args: [CallArgument], into out: inout String) {
+  out += quotedName(f) + "("
+  for (k, arg) in args.enumerated() {
+    if k > 0 { out += ", " }
+    if let label = arg.label { out += quotedName(label) + " = " }
+    deparse(arg.value, into: &out)
+  }
+  out += ")"
+}
+
+private func deparseBinary(_ op: BinaryOperator, _ l: FormulaExpression, _ r: FormulaExpression, into out: inout String) {
+  deparse(l, into: &out)
+  switch op {
+  case .power, .colon, .divide, .modulo, .integerDivide: out += op.rawValue
+  default: out += " " + op.rawValue + " "
+  }
+  deparse(r, into: &out)
+}
+
+private func deparseLeaf(_ e: FormulaExpression) -> String {
   switch e.kind {
   case .name(let n): return quotedName(n)
   case .number(let v): return formatRNumber(v)
   case .integer(let v): return "\(v)L"
   case .string(let s): return quotedString(s)
   case .logical(let b): return b ? "TRUE" : "FALSE"
-  case .missing: return "NA"
-  case .call(let f, let args):
-    let a = args.map { arg in
-      (arg.label.map { quotedName($0) + " = " } ?? "") + deparse(arg.value)
-    }
-    return quotedName(f) + "(" + a.joined(separator: ", ") + ")"
-  case .unary(let op, let x): return op.rawValue + deparse(x)
-  case .binary(let op, let l, let r):
-    switch op {
-    case .power, .colon, .divide, .modulo, .integerDivide: return deparse(l) + op.rawValue + deparse(r)
-    default: return deparse(l) + " " + op.rawValue + " " + deparse(r)
-    }
-  case .parenthesized(let x): return "(" + deparse(x) + ")"
+  default: return "NA"  // .missing
   }
 }
 

@@ -190,27 +190,93 @@ struct DualEvaluator {
     }
   }
 
+  /// The value and derivative of `e`. The recursion runs through this function only, whose
+  /// frame is small (each node's work is in non-recursive helpers), so that the deepest tree the
+  /// parser accepts fits a 512 KiB stack.
   func evaluate(_ e: FormulaExpression) throws -> Dual {
-    guard mentions(e, variable) else { return Dual(value: try plainValue(e), derivative: nil) }
+    guard mentions(e, variable) else { return try constant(e) }
+    switch e.kind {
+    case .parenthesized(let x): return try evaluate(x)
+    case .unary(.minus, let x): return try negatedNode(x)
+    case .unary(.plus, let x): return try evaluate(x)
+    case .binary(let op, let l, let r): return try binaryNode(op, l, r)
+    case .call(let f, let args): return try callNode(f, args, e)
+    default: return try otherNode(e)
+    }
+  }
+
+  private func negatedNode(_ x: FormulaExpression) throws -> Dual {
+    negated(try evaluate(x))
+  }
+
+  private func binaryNode(_ op: BinaryOperator, _ l: FormulaExpression, _ r: FormulaExpression) throws -> Dual {
+    try checkSmooth(op)
+    let a = try evaluate(l)
+    let b = try evaluate(r)
+    return binary(op, a, b)
+  }
+
+  /// `I()`, `as.numeric()` and the one-argument functions with a chain rule recurse here; other
+  /// calls go to `call`.
+  private func callNode(_ f: String, _ args: [CallArgument], _ e: FormulaExpression) throws -> Dual {
+    guard args.count == 1, args[0].label == nil, f != "poly" else { return try call(f, args, e) }
+    if f == "I" || f == "as.numeric" || f == "as.double" { return try evaluate(args[0].value) }
+    if f == "log" { return logarithm(try evaluate(args[0].value)) }
+    guard let rule = chainRule(f) else { return try call(f, args, e) }
+    return applyChain(rule, try evaluate(args[0].value))
+  }
+
+  private func constant(_ e: FormulaExpression) throws -> Dual {
+    Dual(value: try plainValue(e), derivative: nil)
+  }
+
+  private func negated(_ a: Dual) -> Dual {
+    Dual(value: a.value.map { -$0 }, derivative: a.derivative?.map { -$0 })
+  }
+
+  private func checkSmooth(_ op: BinaryOperator) throws {
+    guard !isStepOperator(op) else {
+      throw FormulaError.notDifferentiable(
+        variable: variable, term: term, reason: "'\(op.rawValue)' is a comparison or step function")
+    }
+  }
+
+  /// The value and derivative functions of a one-argument function with a chain rule.
+  private func chainRule(_ f: String) -> (g: (Double) -> Double, dg: (Double) -> Double)? {
+    switch f {
+    case "log1p": return ({ Foundation.log1p($0) }, { 1 / (1 + $0) })
+    case "log10": return ({ Foundation.log10($0) }, { 1 / ($0 * Foundation.log(10)) })
+    case "log2": return ({ Foundation.log2($0) }, { 1 / ($0 * Foundation.log(2)) })
+    case "exp": return ({ Foundation.exp($0) }, { Foundation.exp($0) })
+    case "sqrt": return ({ $0.squareRoot() }, { 0.5 / $0.squareRoot() })
+    case "abs": return ({ Swift.abs($0) }, { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0 == 0 ? 0 : .nan)) })
+    default: return nil
+    }
+  }
+
+  /// `log(u)`: value log u, derivative u′/u.
+  private func logarithm(_ a: Dual) -> Dual {
+    Dual(value: a.value.map { Foundation.log($0) }, derivative: a.derivative.map { Lane.zip(a.value, $0) { $1 / $0 } })
+  }
+
+  private func applyChain(_ rule: (g: (Double) -> Double, dg: (Double) -> Double), _ a: Dual) -> Dual {
+    Dual(value: a.value.map(rule.g), derivative: a.derivative.map { Lane.zip(a.value, $0) { rule.dg($0) * $1 } })
+  }
+
+  /// The nodes that do not recurse here: names, constants, other calls, logical operators.
+  private func otherNode(_ e: FormulaExpression) throws -> Dual {
     switch e.kind {
     case .name:
       return Dual(value: try plainValue(e), derivative: .scalar(1))
-    case .parenthesized(let x):
-      return try evaluate(x)
-    case .unary(.minus, let x):
-      let a = try evaluate(x)
-      return Dual(value: a.value.map { -$0 }, derivative: a.derivative?.map { -$0 })
-    case .unary(.plus, let x):
-      return try evaluate(x)
     case .unary(let op, _):
       throw FormulaError.notDifferentiable(
         variable: variable, term: term, reason: "'\(op.rawValue)' is a logical operator (a step function)")
-    case .binary(let op, let l, let r):
-      return try binary(op, l, r)
     case .call(let f, let args):
       return try call(f, args, e)
     case .number, .integer, .string, .logical, .missing:
       return Dual(value: try plainValue(e), derivative: nil)
+    case .parenthesized, .binary:  // handled by `evaluate`
+      return try evaluate(e)
     }
   }
 
@@ -224,13 +290,7 @@ struct DualEvaluator {
     }
   }
 
-  private func binary(_ op: BinaryOperator, _ l: FormulaExpression, _ r: FormulaExpression) throws -> Dual {
-    guard !isStepOperator(op) else {
-      throw FormulaError.notDifferentiable(
-        variable: variable, term: term, reason: "'\(op.rawValue)' is a comparison or step function")
-    }
-    let a = try evaluate(l)
-    let b = try evaluate(r)
+  private func binary(_ op: BinaryOperator, _ a: Dual, _ b: Dual) -> Dual {
     switch op {
     case .plus:
       return Dual(value: Lane.zip(a.value, b.value, +), derivative: sum(a.derivative, b.derivative, 1))

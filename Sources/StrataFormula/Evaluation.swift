@@ -31,19 +31,53 @@ struct Evaluator {
 
   var rowCount: Int { data.rowCount }
 
+  /// The value of `e`. The recursion runs through this function and `evaluateCall` only, whose
+  /// frames are small, so that the deepest tree the parser accepts fits a 512 KiB stack; the
+  /// work of each node happens in the non-recursive helpers.
   func evaluate(_ e: FormulaExpression) throws -> EvaluatedValue {
+    switch e.kind {
+    case .parenthesized(let x): return try evaluate(x)
+    case .unary(let op, let x): return try unaryNode(op, x)
+    case .binary(let op, let l, let r): return try binaryNode(op, l, r)
+    case .call(let f, let args): return try evaluateCall(f, args)
+    default: return try leaf(e)
+    }
+  }
+
+  private func unaryNode(_ op: UnaryOperator, _ x: FormulaExpression) throws -> EvaluatedValue {
+    try unary(op, try evaluate(x), x)
+  }
+
+  private func binaryNode(_ op: BinaryOperator, _ l: FormulaExpression, _ r: FormulaExpression) throws
+    -> EvaluatedValue
+  {
+    let a = try evaluate(l)
+    let b = try evaluate(r)
+    return try binary(op, a, b, l, r)
+  }
+
+  private func leaf(_ e: FormulaExpression) throws -> EvaluatedValue {
     switch e.kind {
     case .name(let n): return try column(n)
     case .number(let v): return .scalar(v)
     case .integer(let v): return .scalar(Double(v))
     case .string(let s): return .string(s)
     case .logical(let b): return .logicalScalar(b ? 1 : 0)
-    case .missing: return .logicalScalar(.nan)
-    case .parenthesized(let x): return try evaluate(x)
-    case .unary(let op, let x): return try unary(op, try evaluate(x), x)
-    case .binary(let op, let l, let r): return try binary(op, l, r)
-    case .call(let f, let args): return try call(f, args)
+    default: return .logicalScalar(.nan)  // .missing
     }
+  }
+
+  /// `I(x)` and the one-argument math functions evaluate their argument here; the rest in `call`.
+  private func evaluateCall(_ f: String, _ args: [CallArgument]) throws -> EvaluatedValue {
+    guard args.count == 1, args[0].label == nil else { return try call(f, args) }
+    if f == "I" { return try evaluate(args[0].value) }
+    guard let g = oneArgumentFunction(f) else { return try call(f, args) }
+    let v = try evaluate(args[0].value)
+    return try applyMath(g, v, args[0].value)
+  }
+
+  private func applyMath(_ g: (Double) -> Double, _ v: EvaluatedValue, _ x: FormulaExpression) throws -> EvaluatedValue {
+    numericValue(map(try numeric(v, x), g))
   }
 
   // MARK: Variables
@@ -137,11 +171,9 @@ struct Evaluator {
     }
   }
 
-  private func binary(_ op: BinaryOperator, _ l: FormulaExpression, _ r: FormulaExpression) throws
-    -> EvaluatedValue
-  {
-    let a = try evaluate(l)
-    let b = try evaluate(r)
+  private func binary(
+    _ op: BinaryOperator, _ a: EvaluatedValue, _ b: EvaluatedValue, _ l: FormulaExpression, _ r: FormulaExpression
+  ) throws -> EvaluatedValue {
     switch op {
     case .plus: return numericValue(zip(try numeric(a, l), try numeric(b, r), +))
     case .minus: return numericValue(zip(try numeric(a, l), try numeric(b, r), -))
@@ -411,8 +443,14 @@ struct Evaluator {
     guard let x else { throw FormulaError.invalidArguments(function: "poly", reason: "missing x") }
     var k = 1
     if let degree {
-      guard case .scalar(let d) = try evaluate(degree), d >= 1, d == d.rounded() else {
+      guard case .scalar(let d) = try evaluate(degree) else {
         throw FormulaError.invalidArguments(function: "poly", reason: "degree must be a positive whole number")
+      }
+      // Checked in Double before any conversion: Int(1e300) or Int(.nan) would trap.
+      guard d.isFinite, d >= 1, d == d.rounded(), d <= Double(FormulaLimits.maximumPolynomialDegree) else {
+        throw FormulaError.invalidInteger(
+          value: formatRNumber(d), term: "poly(\(args.map(deparseArgument).joined(separator: ", ")))",
+          expected: "a whole polynomial degree from 1 to \(FormulaLimits.maximumPolynomialDegree)")
       }
       k = Int(d)
     }
@@ -432,6 +470,25 @@ struct Evaluator {
     }
     return .matrix(columns: columns, names: (1...k).map(String.init))
   }
+}
+
+/// The elementwise one-argument functions, by name.
+private func oneArgumentFunction(_ f: String) -> ((Double) -> Double)? {
+  switch f {
+  case "log": return { Foundation.log($0) }
+  case "log1p": return { Foundation.log1p($0) }
+  case "log10": return { Foundation.log10($0) }
+  case "log2": return { Foundation.log2($0) }
+  case "exp": return { Foundation.exp($0) }
+  case "sqrt": return { $0.squareRoot() }
+  case "abs": return { Swift.abs($0) }
+  default: return nil
+  }
+}
+
+/// An argument as R deparses it in a call (`raw = TRUE`).
+private func deparseArgument(_ a: CallArgument) -> String {
+  (a.label.map { quotedName($0) + " = " } ?? "") + deparse(a.value)
 }
 
 /// R's `x^y`: `x * x` for `y == 2`, 1 for `x == 1` or `y == 0`, else `pow`.

@@ -139,8 +139,9 @@ public struct Formula: Sendable {
   ///
   /// - Throws: `FormulaError.unexpectedToken` with the offending position.
   public static func parse(_ text: String) throws -> Formula {
-    var parser = try Parser(text: text)
-    return try parser.parseFormula()
+    let formula = try Parser.parse(text) { try $0.parseFormula() }
+    try formula.refuseDotWithParts()
+    return formula
   }
 }
 

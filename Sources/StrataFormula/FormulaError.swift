@@ -1,3 +1,5 @@
+import Foundation
+
 /// Errors from parsing formulas and expressions and from building model matrices.
 public enum FormulaError: Error, Sendable, Equatable {
   /// A token that does not fit the grammar, at a 0-based character offset of `formula`.
@@ -43,6 +45,39 @@ public enum FormulaError: Error, Sendable, Equatable {
   case nonFiniteDerivative(variable: String, term: String, row: Int)
   /// A malformed scenario (`name = expression; ...`), at a 0-based character offset.
   case invalidScenario(String, at: Int, in: String)
+  /// An expression nested deeper than `limit` levels (parentheses, calls, unary signs, or a
+  /// chain of operators such as `a + b + c`, which R's parser also builds as a nested tree),
+  /// at the 0-based character offset where the limit was passed.
+  case tooDeep(limit: Int, at: Int, in: String)
+  /// A formula or expression longer than `limit` characters.
+  case tooLong(length: Int, limit: Int)
+  /// A number where a whole number in a range is needed (a polynomial degree, the power of a
+  /// term in `(a + b)^k`), naming the term and what is accepted.
+  case invalidInteger(value: String, term: String, expected: String)
+  /// A model matrix larger than `limit` bytes, refused before it is allocated.
+  case modelMatrixTooLarge(rows: Int, columns: Int, bytes: Double, limit: Double, largestTerm: String, levels: Int)
+  /// `.` in a formula whose data are not known (R: "'.' in formula and no 'data' argument"), or
+  /// used where it cannot be expanded.
+  case invalidDot(String, at: Int, in: String)
+}
+
+/// Limits of the formula and expression layer, far above any model a person writes (R's own
+/// parser stops at 50 nested brackets, its evaluator at 5,000 nested calls), and low enough that
+/// no input can exhaust the stack of a 512 KiB secondary thread in any pass over the tree.
+public enum FormulaLimits {
+  /// The deepest expression tree accepted. A chain of `n` binary operators (`a + b + ...`) is
+  /// `n + 1` levels deep; each parenthesis, call, unary sign and operand level adds one.
+  public static let maximumDepth = 256
+  /// The highest degree of `poly(x, degree, raw = TRUE)` (a column per power).
+  public static let maximumPolynomialDegree = 100
+  /// The most terms an interaction may expand to (counted as pairs before they are formed).
+  public static let maximumTerms = 100_000
+  /// The longest formula or expression text accepted, in characters.
+  public static let maximumLength = 100_000
+  /// The most memory a model may need before it is built, in bytes: the machine's physical
+  /// memory. The need is estimated as the model matrix plus one cross-product,
+  /// 8 × (rows × columns + columns²), before either is allocated.
+  public static var maximumModelBytes: Double { Double(ProcessInfo.processInfo.physicalMemory) }
 }
 
 extension FormulaError: CustomStringConvertible {
@@ -96,11 +131,71 @@ extension FormulaError: CustomStringConvertible {
       return "the derivative of '\(term)' with respect to '\(variable)' is infinite or NaN at row \(row)"
     case .invalidScenario(let reason, let offset, let text):
       return "invalid scenario: \(reason) at column \(offset + 1):\n" + caret(text, offset)
+    case .tooDeep(let limit, let offset, let text):
+      return "expression nested too deeply at column \(offset + 1): more than \(limit) levels "
+        + "(parentheses, calls, signs and chained operators such as a + b + ... each add one); "
+        + "simplify the expression\n" + caret(text, offset)
+    case .tooLong(let length, let limit):
+      return "expression too long: \(length) characters, more than the limit of \(limit)"
+    case .invalidInteger(let value, let term, let expected):
+      return "invalid number \(value) in '\(term)': expected \(expected)"
+    case .modelMatrixTooLarge(let rows, let columns, let bytes, let limit, let term, let levels):
+      var s = "the model needs \(formatBytes(bytes)) (a model matrix of \(grouped(rows)) rows × "
+        + "\(grouped(columns)) columns and its \(grouped(columns)) × \(grouped(columns)) cross-product), "
+        + "more than this machine's \(formatBytes(limit)) of memory"
+      if levels > 0 {
+        s += "; \(term) has \(grouped(levels)) levels: absorb it as a fixed effect with "
+          + "'| \(dataName(term))' (as strata fit ols 'y ~ x | \(dataName(term))'), or group its levels"
+      } else if !term.isEmpty {
+        s += "; the largest term is \(term)"
+      }
+      return s
+    case .invalidDot(let reason, let offset, let text):
+      return "invalid '.' in formula: \(reason) at column \(offset + 1):\n" + caret(text, offset)
     }
   }
 }
 
+/// `120000` as "120,000".
+func grouped(_ n: Int) -> String {
+  let digits = Array(String(n.magnitude))
+  var out = ""
+  for (k, d) in digits.enumerated() {
+    if k > 0 && (digits.count - k) % 3 == 0 { out.append(",") }
+    out.append(d)
+  }
+  return (n < 0 ? "-" : "") + out
+}
+
+/// `g` for `factor(g)` or `as.factor(g)`; the name itself otherwise.
+private func dataName(_ variable: String) -> String {
+  for f in ["factor(", "as.factor("] where variable.hasPrefix(f) && variable.hasSuffix(")") {
+    return String(variable.dropFirst(f.count).dropLast())
+  }
+  return variable
+}
+
+/// A byte count in GB/MB with three significant digits ("160 GB").
+func formatBytes(_ bytes: Double) -> String {
+  let units: [(Double, String)] = [(1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")]
+  for (size, unit) in units where bytes >= size {
+    let v = bytes / size
+    return (v >= 100 ? String(format: "%.0f", v) : formatRNumber((v * 10).rounded() / 10)) + " " + unit
+  }
+  return String(format: "%.0f bytes", bytes)
+}
+
 /// The text with a caret line under `offset`.
+/// A long text is shown as a window of about 70 characters around `offset`, cut with "...".
 private func caret(_ text: String, _ offset: Int) -> String {
-  "  " + text + "\n  " + String(repeating: " ", count: max(0, offset)) + "^"
+  let chars = Array(text)
+  let offset = min(max(0, offset), chars.count)
+  guard chars.count > 100 else {
+    return "  " + text + "\n  " + String(repeating: " ", count: offset) + "^"
+  }
+  let start = max(0, offset - 50)
+  let end = min(chars.count, offset + 20)
+  let prefix = start > 0 ? "..." : ""
+  let line = prefix + String(chars[start..<end]) + (end < chars.count ? "..." : "")
+  return "  " + line + "\n  " + String(repeating: " ", count: prefix.count + offset - start) + "^"
 }

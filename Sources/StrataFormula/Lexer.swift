@@ -163,14 +163,17 @@ struct Lexer {
       i += 2
       let hexStart = i
       while i < chars.count, chars[i].isHexDigit { i += 1 }
-      guard i > hexStart, let v = UInt64(String(chars[hexStart..<i]), radix: 16) else {
+      guard i > hexStart else {
         throw FormulaError.unexpectedToken(String(chars[start..<i]), at: start, in: source)
       }
-      if peek(i) == "L" {
+      // As a double (R reads 0x10000000000000000 as 1.8e19); an integer only in R's int range.
+      var v = 0.0
+      for c in chars[hexStart..<i] { v = v * 16 + Double(c.hexDigitValue ?? 0) }
+      if peek(i) == "L", v < 2_147_483_648 {
         i += 1
         tokens.append(Token(kind: .integer(Int(v)), range: SourceRange(start, i), text: String(chars[start..<i])))
       } else {
-        tokens.append(Token(kind: .number(Double(v)), range: SourceRange(start, i), text: String(chars[start..<i])))
+        tokens.append(Token(kind: .number(v), range: SourceRange(start, i), text: String(chars[start..<i])))
       }
       return i
     }

@@ -87,6 +87,15 @@ enum FrameVariable {
     }
   }
 
+  /// Whether row `i` is NaN (a number or any column of a matrix) or a missing category.
+  func isNaN(at i: Int) -> Bool {
+    switch self {
+    case .numeric(let x): return i < x.count && x[i].isNaN
+    case .matrix(let cols, _): return cols.contains { i < $0.count && $0[i].isNaN }
+    case .factor(let codes, _, _): return i < codes.count && codes[i] < 0
+    }
+  }
+
   var isFactor: Bool {
     if case .factor = self { return true }
     return false

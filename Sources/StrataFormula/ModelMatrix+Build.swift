@@ -20,6 +20,8 @@ extension ModelMatrix {
   public static func build(
     formula: Formula, data: DataFrame, options: ModelFrameOptions = .init()
   ) throws -> ModelMatrix {
+    // `y ~ .` stands for every other column of the data, as in R.
+    let formula = try formula.expandingDot(columns: data.names)
     let terms = try Terms(formula: formula)
     let n = data.rowCount
 
@@ -62,6 +64,12 @@ extension ModelMatrix {
     for i in 0..<n where keep[i] {
       if missing[i] { droppedMissing += 1 } else { rows.append(i) }
     }
+    let undefined =
+      droppedMissing == 0
+      ? []
+      : undefinedValues(
+        frame: frame, terms: terms, weights: weightValues.map { (options.weights ?? "", $0) },
+        keep: keep, missing: missing, extraVariables: options.extraVariables, data: data)
     guard !rows.isEmpty else {
       throw FormulaError.noRowsLeft(droppedMissing: droppedMissing, droppedBySubset: droppedBySubset)
     }
@@ -97,9 +105,16 @@ extension ModelMatrix {
         }
       }
       plans.append(lists)
-      p += lists.reduce(1) { $0 * $1.count }
+      // Saturating: an interaction of large factors must not overflow before the size check.
+      let columns = lists.reduce(1) { product, list in
+        let (v, overflow) = product.multipliedReportingOverflow(by: list.count)
+        return overflow ? Int.max : v
+      }
+      let (sum, overflow) = p.addingReportingOverflow(columns)
+      p = overflow ? Int.max : sum
     }
     guard p > 0 else { throw FormulaError.emptyModel }
+    try checkModelSize(rows: nr, columns: p, plans: plans, terms: terms, compactFactor: options.compactFactor)
 
     var names: [String] = []
     var assign: [Int] = []
@@ -185,6 +200,7 @@ extension ModelMatrix {
         formula: formula, terms: terms, frame: vars, codings: codings, columnNames: names,
         assign: assign, data: data))
     built.responseLevels = responseLevels
+    built.undefinedValues = undefined
     if let compact {
       built.$x = LazilyExpanded(compact: matrix, structure: compact.storing(indicators: false))
     }
@@ -250,6 +266,78 @@ private func fill(_ out: inout MutableSpan<Double>, _ range: Range<Int>, with pi
       } else {
         for i in 0..<range.count { out[base + i] *= p[i] == level ? 1 : 0 }
       }
+    }
+  }
+}
+
+extension ModelMatrix {
+  /// Refuses a model whose matrix and cross-product would not fit in memory, before allocating
+  /// either, naming the term with the most columns (and, for a factor, how to absorb it).
+  /// With `compactFactor`, the dummies of the largest factor term (chosen as `build` chooses
+  /// them) are not written, so they do not count toward the matrix.
+  fileprivate static func checkModelSize(
+    rows: Int, columns: Int, plans: [[[ColumnPiece]]], terms: Terms, compactFactor: Bool
+  ) throws {
+    let p = Double(columns)
+    var written = p
+    if compactFactor && rows >= 1 << 14 {
+      var largestFactor = 3
+      for lists in plans where lists.count == 1 && lists[0].count > largestFactor {
+        if lists[0].allSatisfy({ if case .indicator = $0.source { return true } else { return false } }) {
+          largestFactor = lists[0].count
+        }
+      }
+      if largestFactor > 3 { written -= Double(largestFactor) }
+    }
+    let bytes = 8 * (Double(rows) * written + p * p)
+    let limit = FormulaLimits.maximumModelBytes
+    guard bytes > limit else { return }
+    var largest = (term: "", columns: 0.0, levels: 0)
+    for (j, lists) in plans.enumerated() {
+      let count = lists.reduce(1.0) { $0 * Double($1.count) }
+      guard count > largest.columns else { continue }
+      var levels = 0
+      if lists.count == 1, let first = lists[0].first, case .indicator = first.source {
+        levels = lists[0].count + (terms.hasIntercept || j > 0 ? 1 : 0)
+      }
+      largest = (terms.labels[j], count, levels)
+    }
+    throw FormulaError.modelMatrixTooLarge(
+      rows: rows, columns: columns, bytes: bytes, limit: limit, largestTerm: largest.term, levels: largest.levels)
+  }
+
+  /// The counts of rows dropped because a formula variable or the weights evaluated to NaN while
+  /// every data column they use was present (R's "NaNs produced", as `log()` of a negative
+  /// number), each attributed to the first such variable; rows with a missing data value count as
+  /// missing, not here.
+  fileprivate static func undefinedValues(
+    frame: [FrameVariable], terms: Terms, weights: (String, [Double])?, keep: [Bool], missing: [Bool],
+    extraVariables: [String], data: DataFrame
+  ) -> [UndefinedValues] {
+    let n = keep.count
+    // Rows with a missing value in a data column the model uses.
+    var dataMissing = [Bool](repeating: false, count: n)
+    var used = Set<String>(extraVariables)
+    for e in terms.variables { for u in dataUses(of: e, data: data) { used.insert(u.name) } }
+    if let (text, _) = weights, let w = try? RowExpression.parse(text) {
+      for u in dataUses(of: w.expression, data: data) { used.insert(u.name) }
+    }
+    for name in used {
+      guard let c = data.index(of: name) else { continue }
+      let column = data.columns[c]
+      for i in 0..<Swift.min(n, column.count) where column.isMissing(i) { dataMissing[i] = true }
+    }
+    var variables: [(name: String, values: FrameVariable)] = zip(terms.variableNames, frame).map { ($0, $1) }
+    if let (text, w) = weights { variables.append((text, .numeric(w))) }
+    var counts = [Int](repeating: 0, count: variables.count)
+    for i in 0..<n where keep[i] && missing[i] && !dataMissing[i] {
+      for (k, v) in variables.enumerated() where v.values.isNaN(at: i) {
+        counts[k] += 1
+        break
+      }
+    }
+    return variables.indices.filter { counts[$0] > 0 }.map {
+      UndefinedValues(variable: variables[$0].name, count: counts[$0])
     }
   }
 }

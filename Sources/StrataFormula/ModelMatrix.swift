@@ -63,6 +63,10 @@ public struct ModelMatrix: Sendable {
   public var droppedMissing: Int
   /// Rows dropped by the subset expression.
   public var droppedBySubset: Int
+  /// Of `droppedMissing`, the rows where a formula variable or the weights evaluated to NaN
+  /// although every data column they use was present (`log(x)` of a negative `x`: R's "NaNs
+  /// produced"), by variable, each row counted once; the rest had missing data values.
+  public var undefinedValues: [UndefinedValues] = []
   /// How to rebuild and differentiate these columns on new or modified data (terms, kept factor
   /// levels and codings, the data variables used); see `ModelRecipe`.
   public var recipe: ModelRecipe
@@ -92,4 +96,28 @@ public struct ModelMatrix: Sendable {
 
   /// Number of rows in the estimation sample.
   public var nobs: Int { $x.rows }
+}
+
+/// Rows of the estimation sample lost to a transformation that has no value there (NaN).
+public struct UndefinedValues: Sendable, Hashable, Codable {
+  /// The formula variable or weights expression as written (`log(income)`).
+  public var variable: String
+  /// How many rows it removed.
+  public var count: Int
+
+  public init(variable: String, count: Int) {
+    self.variable = variable
+    self.count = count
+  }
+
+  /// Why the values are undefined, when the function tells (`log(income)` of negative values).
+  public var reason: String {
+    for (f, domain) in [
+      ("log(", "negative values"), ("log2(", "negative values"), ("log10(", "negative values"),
+      ("sqrt(", "negative values"), ("log1p(", "values below -1"),
+    ] where variable.hasPrefix(f) {
+      return "of " + domain
+    }
+    return "is NaN"
+  }
 }

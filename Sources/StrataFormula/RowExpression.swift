@@ -18,8 +18,7 @@ public struct RowExpression: Sendable {
   ///
   /// - Throws: `FormulaError.unexpectedToken` with the position of the problem.
   public static func parse(_ text: String) throws -> RowExpression {
-    var parser = try Parser(text: text)
-    return RowExpression(text: text, expression: try parser.parseStandalone())
+    RowExpression(text: text, expression: try Parser.parse(text) { try $0.parseStandalone() })
   }
 
   /// The expression deparsed as R would print it.

@@ -57,6 +57,8 @@ public struct Scenario: Sendable {
         rhs = try RowExpression.parse(rhsText)
       } catch FormulaError.unexpectedToken(let token, let at, _) {
         throw FormulaError.unexpectedToken(token, at: at + eq + 1, in: text)
+      } catch FormulaError.tooDeep(let limit, let at, _) {
+        throw FormulaError.tooDeep(limit: limit, at: at + eq + 1, in: text)
       }
       assignments.append(
         Assignment(variable: name, expression: rhs, range: SourceRange(piece.lowerBound, piece.upperBound)))

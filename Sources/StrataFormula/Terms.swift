@@ -123,8 +123,60 @@ private struct TermsBuilder {
     }
   }
 
-  /// R's `EncodeVars`.
+  /// R's `EncodeVars`. The recursion runs through this small function (and `encodeOperator`,
+  /// `delete`), so that the deepest tree the parser accepts fits a small stack; each node's
+  /// combination happens in `combine`.
   mutating func encode(_ e: FormulaExpression) throws -> [Terms.Term] {
+    switch e.kind {
+    case .parenthesized(let x), .unary(.plus, let x):
+      return try encode(x)
+    case .unary(.minus, let x):
+      return try delete([], x)
+    case .binary(let op, let l, let r):
+      switch op {
+      case .plus, .colon, .times, .in, .divide: return try encodeOperator(op, l, r, e)
+      case .minus: return try delete(try encode(l), r)
+      case .power: return try expandPower(try encode(l), r, e)
+      case .tilde: return try encodeNode(e)
+      default: return [Terms.Term(variables: [install(e)])]
+      }
+    default:
+      return try encodeNode(e)
+    }
+  }
+
+  private mutating func encodeOperator(
+    _ op: BinaryOperator, _ l: FormulaExpression, _ r: FormulaExpression, _ e: FormulaExpression
+  ) throws -> [Terms.Term] {
+    let a = try encode(l)
+    let b = try encode(r)
+    return try combine(op, a, b, e)
+  }
+
+  /// The terms of `a op b` from the terms of each side.
+  private func combine(_ op: BinaryOperator, _ a: [Terms.Term], _ b: [Terms.Term], _ e: FormulaExpression) throws
+    -> [Terms.Term]
+  {
+    switch op {
+    case .plus:
+      return trimRepeats(a + b)
+    case .colon:
+      try checkProduct(a.count, b.count, e)
+      return trimRepeats(a.flatMap { x in b.map { x.union($0) } })
+    case .times:
+      try checkProduct(a.count, b.count, e)
+      return trimRepeats(a + b + a.flatMap { x in b.map { x.union($0) } })
+    case .in:
+      let all = b.reduce(Terms.Term(variables: [])) { $0.union($1) }
+      return trimRepeats(a.map { $0.union(all) })
+    default:  // .divide
+      let all = a.reduce(Terms.Term(variables: [])) { $0.union($1) }
+      return trimRepeats(a + b.map { all.union($0) })
+    }
+  }
+
+  /// The nodes `encode` does not dispatch itself: constants, `~`, variables.
+  private mutating func encodeNode(_ e: FormulaExpression) throws -> [Terms.Term] {
     switch e.kind {
     case .number(let v):
       guard v == 0 || v == 1 else { throw invalid("a constant other than 0 or 1 is not a term", e) }
@@ -137,56 +189,48 @@ private struct TermsBuilder {
     case .logical(let b):
       intercept = b == parity
       return []
-    case .parenthesized(let x), .unary(.plus, let x):
-      return try encode(x)
-    case .unary(.minus, let x):
-      return try delete([], x)
-    case .binary(let op, let l, let r):
-      switch op {
-      case .plus:
-        return trimRepeats(try encode(l) + encode(r))
-      case .colon:
-        let a = try encode(l)
-        let b = try encode(r)
-        return trimRepeats(a.flatMap { x in b.map { x.union($0) } })
-      case .times:
-        let a = try encode(l)
-        let b = try encode(r)
-        return trimRepeats(a + b + a.flatMap { x in b.map { x.union($0) } })
-      case .in:
-        let a = try encode(l)
-        let b = try encode(r)
-        let all = b.reduce(Terms.Term(variables: [])) { $0.union($1) }
-        return trimRepeats(a.map { $0.union(all) })
-      case .divide:
-        let a = try encode(l)
-        let b = try encode(r)
-        let all = a.reduce(Terms.Term(variables: [])) { $0.union($1) }
-        return trimRepeats(a + b.map { all.union($0) })
-      case .power:
-        let power: Int
-        switch r.kind {
-        case .number(let v) where v.isFinite: power = Int(v)
-        case .integer(let v): power = v
-        default: throw invalid("invalid power in formula", r)
-        }
-        guard power > 1 else { throw invalid("invalid power in formula", r) }
-        let left = try encode(l)
-        var right = left
-        for _ in 1..<power {
-          right = trimRepeats(left.flatMap { x in right.map { x.union($0) } })
-        }
-        return right
-      case .minus:
-        return try delete(try encode(l), r)
-      case .tilde:
-        throw invalid("'~' inside a formula part", e)
-      default:
-        return [Terms.Term(variables: [install(e)])]
-      }
+    case .binary(.tilde, _, _):
+      throw invalid("'~' inside a formula part", e)
     default:
       return [Terms.Term(variables: [install(e)])]
     }
+  }
+
+  /// `left^r`: the interactions of `left`'s terms up to order r (R's asInteger of r, at least 2).
+  private func expandPower(_ left: [Terms.Term], _ r: FormulaExpression, _ e: FormulaExpression) throws
+    -> [Terms.Term]
+  {
+    // R's asInteger: a whole number of the int range (fractions truncated), at least 2.
+    let value: Double
+    switch r.kind {
+    case .number(let v): value = v
+    case .integer(let v): value = Double(v)
+    default: throw invalid("invalid power in formula", r)
+    }
+    guard value.isFinite, value.rounded(.towardZero) >= 2, value < 2_147_483_648 else {
+      throw FormulaError.invalidInteger(
+        value: formatRNumber(value), term: deparse(e),
+        expected: "a whole power of the terms from 2 to 2147483647, as (a + b)^2")
+    }
+    let power = Int(value.rounded(.towardZero))
+    var right = left
+    // Each round adds the next order of interactions; once none are new the set is final,
+    // so a power beyond the number of terms costs no more than that number.
+    for _ in 1..<power {
+      try checkProduct(left.count, right.count, e)
+      let next = trimRepeats(left.flatMap { x in right.map { x.union($0) } })
+      if next.count == right.count { break }
+      right = next
+    }
+    return right
+  }
+
+  /// Refuses an interaction whose expansion would pair more than `FormulaLimits.maximumTerms`
+  /// terms (`x1 * x2 * ... * x40` has 2⁴⁰), before building it.
+  private func checkProduct(_ a: Int, _ b: Int, _ e: FormulaExpression) throws {
+    let (pairs, overflow) = a.multipliedReportingOverflow(by: b)
+    guard overflow || pairs > FormulaLimits.maximumTerms else { return }
+    throw invalid("the interaction expands to more than \(FormulaLimits.maximumTerms) terms", e)
   }
 
   /// R's `DeleteTerms`: removes the terms of `right` (encoded with flipped parity).

@@ -1,7 +1,11 @@
+import StrataFormula
+
 /// A non-fatal event during estimation, stored on the fit and printed by the CLI.
 public enum Diagnostic: Sendable, Equatable {
-  /// Rows dropped because a variable used was missing (as R's `na.omit`).
-  case rowsDroppedForMissing(count: Int)
+  /// Rows dropped because a variable used was missing (as R's `na.omit`); `undefined` tells how
+  /// many of them a transformation made NaN (`log()` of a negative number) rather than a missing
+  /// data value.
+  case rowsDroppedForMissing(count: Int, undefined: [UndefinedValues] = [])
   /// Rows dropped by the subset expression.
   case rowsDroppedBySubset(count: Int, expression: String)
   /// Rows with zero weight, which contribute nothing and are left out of n (as R's `lm` counts them).
@@ -16,11 +20,22 @@ public enum Diagnostic: Sendable, Equatable {
   case perfectFitGroupsRemoved(groups: Int, observations: Int)
 }
 
+extension Diagnostic {
+  /// The rows a model matrix dropped for missing or undefined values, if any.
+  static func rowsDropped(_ mm: ModelMatrix) -> [Diagnostic] {
+    mm.droppedMissing > 0 ? [.rowsDroppedForMissing(count: mm.droppedMissing, undefined: mm.undefinedValues)] : []
+  }
+}
+
 extension Diagnostic: CustomStringConvertible {
   public var description: String {
     switch self {
-    case .rowsDroppedForMissing(let count):
-      return "\(count) row(s) dropped because of missing values"
+    case .rowsDroppedForMissing(let count, let undefined):
+      guard !undefined.isEmpty else { return "\(count) row(s) dropped because of missing values" }
+      var causes = undefined.map { "\($0.variable) \($0.reason) (NaN) in \($0.count)" }
+      let missing = count - undefined.reduce(0) { $0 + $1.count }
+      if missing > 0 { causes.append("missing values in \(missing)") }
+      return "\(count) row(s) dropped: " + causes.joined(separator: ", ")
     case .rowsDroppedBySubset(let count, let expression):
       return "\(count) row(s) excluded by subset '\(expression)'"
     case .zeroWeightRowsDropped(let count):

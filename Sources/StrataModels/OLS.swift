@@ -49,7 +49,7 @@ public enum LeastSquares {
     if let subset, mm.droppedBySubset > 0 {
       diagnostics.append(.rowsDroppedBySubset(count: mm.droppedBySubset, expression: subset))
     }
-    if mm.droppedMissing > 0 { diagnostics.append(.rowsDroppedForMissing(count: mm.droppedMissing)) }
+    diagnostics += Diagnostic.rowsDropped(mm)
 
     // Weights: negative is an error, zero rows are left out (R's lm excludes them from n).
     var weights = mm.weights

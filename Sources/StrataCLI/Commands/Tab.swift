@@ -12,6 +12,12 @@ struct TabCommand: ParsableCommand {
   @OptionGroup var options: DescriptiveCommandOptions
 
   func run() throws {
+    // Checked before the data are read: a table of a variable against itself has no test.
+    guard rowVariable != columnVariable else {
+      throw DesignError.invalidOption(
+        "tab needs two different variables, but '\(rowVariable)' is both the row and the column variable; "
+          + "for the proportions of one variable use 'strata prop \(rowVariable)'")
+    }
     let (frame, design, opts) = try options.prepare()
     if !opts.by.isEmpty { throw ValidationError("tab does not take --by; use --subpop for a domain") }
     let t = try CrossTabulation.tabulate(rowVariable, by: columnVariable, data: frame, design: design, options: opts)

@@ -66,7 +66,7 @@ struct CategoricalSample {
     if let subset, mm.droppedBySubset > 0 {
       diagnostics.append(.rowsDroppedBySubset(count: mm.droppedBySubset, expression: subset))
     }
-    if mm.droppedMissing > 0 { diagnostics.append(.rowsDroppedForMissing(count: mm.droppedMissing)) }
+    diagnostics += Diagnostic.rowsDropped(mm)
     var x = mm.x
     var yy = y
     var rows = mm.rows

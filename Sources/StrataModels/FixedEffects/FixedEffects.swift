@@ -113,7 +113,7 @@ public enum FixedEffectsModel {
     if let subset, mm.droppedBySubset > 0 {
       diagnostics.append(.rowsDroppedBySubset(count: mm.droppedBySubset, expression: subset))
     }
-    if mm.droppedMissing > 0 { diagnostics.append(.rowsDroppedForMissing(count: mm.droppedMissing)) }
+    diagnostics += Diagnostic.rowsDropped(mm)
     if case .glm(let m) = model {
       try GeneralizedLinearModel.validateResponse(
         y, levels: mm.responseLevels, model: m, name: responseName, rows: mm.rows)

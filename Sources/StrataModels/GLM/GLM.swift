@@ -99,7 +99,7 @@ public enum GeneralizedLinearModel {
     if let subset, mm.droppedBySubset > 0 {
       diagnostics.append(.rowsDroppedBySubset(count: mm.droppedBySubset, expression: subset))
     }
-    if mm.droppedMissing > 0 { diagnostics.append(.rowsDroppedForMissing(count: mm.droppedMissing)) }
+    diagnostics += Diagnostic.rowsDropped(mm)
     try validateResponse(y, levels: mm.responseLevels, model: model, name: responseName, rows: mm.rows)
 
     // Prior weights: negative is an error, zero-weight rows are left out (as glm leaves them out of n).

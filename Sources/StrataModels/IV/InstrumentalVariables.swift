@@ -98,7 +98,7 @@ public enum InstrumentalVariables {
     if let subset, mx.droppedBySubset > 0 {
       diagnostics.append(.rowsDroppedBySubset(count: mx.droppedBySubset, expression: subset))
     }
-    if mx.droppedMissing > 0 { diagnostics.append(.rowsDroppedForMissing(count: mx.droppedMissing)) }
+    diagnostics += Diagnostic.rowsDropped(mx)
     var x = mx.x
     var z = mz.x
     var rows = mx.rows
