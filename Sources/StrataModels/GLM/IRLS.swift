@@ -164,7 +164,44 @@ enum IRLS {
     }
   }
 
+  /// Runs IRLS on the prior weights divided by their mean (as R `svyglm` divides the sampling
+  /// weights by theirs), so the starting values (R's binomial `mustart` is `(w y + 0.5)/(w + 1)`),
+  /// every step and the convergence test do not depend on the weights' scale: census-scale weights
+  /// (1e4–1e5) start where unit weights do instead of at fitted probabilities within 1e-5 of 0 and 1.
+  /// The result is returned on the scale of the given weights (deviance, working weights and score
+  /// multipliers times the mean, bread divided by it).
   static func run(
+    x fullX: Matrix, y: [Double], priorWeights pw: [Double], family: Family, link: Link,
+    control: GLMControl, start: [Double]? = nil, structure: IndicatorStructure? = nil
+  ) throws -> IRLSResult {
+    let scale = weightScale(pw)
+    guard scale != 1 else {
+      return try runNormalized(
+        x: fullX, y: y, priorWeights: pw, family: family, link: link, control: control, start: start,
+        structure: structure)
+    }
+    var r = try runNormalized(
+      x: fullX, y: y, priorWeights: pw.map { $0 / scale }, family: family, link: link, control: control,
+      start: start, structure: structure)
+    r.deviance *= scale
+    r.workingWeights = r.workingWeights.map { $0 * scale }
+    r.scoreMultipliers = r.scoreMultipliers.map { $0 * scale }
+    r.bread = Matrix(rows: r.bread.rows, cols: r.bread.cols, columnMajor: r.bread.storage.map { $0 / scale })
+    return r
+  }
+
+  /// The mean of the positive prior weights (1 when there are none or it is not a finite positive number).
+  static func weightScale(_ pw: [Double]) -> Double {
+    var (sum, count) = (0.0, 0)
+    for w in pw where w > 0 {
+      sum += w
+      count += 1
+    }
+    let mean = count > 0 ? sum / Double(count) : 1
+    return mean.isFinite && mean > 0 ? mean : 1
+  }
+
+  static func runNormalized(
     x fullX: Matrix, y: [Double], priorWeights pw: [Double], family: Family, link: Link,
     control: GLMControl, start: [Double]? = nil, structure: IndicatorStructure? = nil
   ) throws -> IRLSResult {
