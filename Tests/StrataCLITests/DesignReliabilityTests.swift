@@ -342,6 +342,44 @@ struct DesignReliabilityTests {
     #expect(!run.stdout.contains("%") || !run.stdout.contains("left"))
   }
 
+  /// util-linux `script`, which runs a command on a new pseudo-terminal.
+  static let script = ["/usr/bin/script", "/bin/script"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+  /// On a terminal (a pseudo-terminal from `script` here), replicate refits that take more than
+  /// half a second draw a percent and an ETA, redrawn in place and cleared at the end; the
+  /// result (written with --output) has no trace of them.
+  @Test(.enabled(if: script != nil, "needs util-linux script for a pseudo-terminal"))
+  func progressOnATerminal() throws {
+    let path = try temporaryFile("progress.csv", Self.survey(rows: 3000, seed: 7))
+    let folder = (path as NSString).deletingLastPathComponent
+    let result = (folder as NSString).appendingPathComponent("result.txt")
+    let typescript = (folder as NSString).appendingPathComponent("typescript")
+    let command = [
+      try strataBinary().path, "fit", "logit", "'ybin ~ x + female + age'", "--data", path, "--weights", "w",
+      "--strata", "h", "--psu", "psu", "--replicate", "bootstrap", "--reps", "1000", "--output", result,
+    ].joined(separator: " ")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try #require(Self.script))
+    process.arguments = ["-q", "-e", "-c", command, typescript]
+    process.currentDirectoryURL = repositoryRoot
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = Pipe()
+    process.standardInput = Pipe()
+    try process.run()
+    let terminal = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(terminal)")
+    let written = try String(contentsOfFile: result, encoding: .utf8)
+    #expect(written.contains("Design-based Wald"), "\(written)")
+    #expect(!written.contains("\u{1B}") && !written.contains("replicate refits"), "no progress in the result")
+    let lines = terminal.components(separatedBy: "\r\u{1B}[K").filter { !$0.isEmpty }
+    #expect(!lines.isEmpty, "no progress drawn: \(terminal.debugDescription)")
+    #expect(lines.allSatisfy { $0.hasPrefix("replicate refits") && $0.contains("% (") }, "\(lines)")
+    #expect(lines.contains { $0.contains("left") }, "an ETA: \(lines)")
+    #expect(terminal.hasSuffix("\r\u{1B}[K"), "line cleared at the end: \(terminal.suffix(80).debugDescription)")
+  }
+
   /// The reporter's line: task, percent, counts, ETA; at most ten redraws a second; nothing for
   /// work shorter than half a second; the line cleared at the end.
   @Test func progressLineFormatAndThrottle() {
