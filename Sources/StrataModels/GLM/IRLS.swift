@@ -134,6 +134,11 @@ struct IRLSResult {
   var scoreMultipliers: [Double]
 }
 
+/// The Newton decrement, relative to `|D| + 0.1`, above which a converged IRLS takes its last
+/// step anyway: `(1e-5 · tol)²`, 1e-30 at the default tolerance — a few times the rounding
+/// level of the decrement (about ε² n / n).
+func polishThreshold(_ tol: Double) -> Double { (1e-5 * tol) * (1e-5 * tol) }
+
 /// Iteratively reweighted least squares (Fisher scoring) for one family and link.
 ///
 /// Starts as R's `glm.fit` (μ from the family's `mustart`, one weighted least-squares solve of the
@@ -342,6 +347,26 @@ enum IRLS {
       let decrement = zip(score, delta).reduce(0) { $0 + $1.0 * $1.1 }
       let dev = current.total
       if change < tol && decrement <= tol * tol * (abs(dev) + 0.1) {
+        // Converged. Unless the Newton step is already at rounding level, take it: the estimate
+        // then sits at the fixed point to machine precision whatever path IRLS took (the
+        // weights' scale changes the starting values, hence the path), instead of up to
+        // `tol · √|D|` standard errors away.
+        if decrement > polishThreshold(tol) * (abs(dev) + 0.1) {
+          let next = zip(beta, delta).map { $0 + $1 }
+          x.linearizedPass(coefficients: next, structure: structure, kernel: kernel, into: &candidate)
+          if candidate.total.isFinite && (candidate.total - dev) / (abs(candidate.total) + 0.1) <= tol {
+            let polished = try WeightedSystem(
+              x: x, weights: candidate.weights, gram: candidate.gram, rankTolerance: rankTolerance,
+              structure: structure)
+            if polished.keptColumns.count == (structure?.columnCount ?? x.cols) {
+              beta = next
+              swap(&current, &candidate)
+              iterations += 1
+              change = abs(current.total - dev) / (abs(current.total) + 0.1)
+              return result(converged: true, bread: polished.inverse())
+            }
+          }
+        }
         return result(converged: true, bread: system.inverse())
       }
       if iterations >= control.maxIterations {
