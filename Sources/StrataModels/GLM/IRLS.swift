@@ -359,9 +359,9 @@ enum IRLS {
               x: x, weights: candidate.weights, gram: candidate.gram, rankTolerance: rankTolerance,
               structure: structure)
             if polished.keptColumns.count == (structure?.columnCount ?? x.cols) {
+              // Not counted in `iterations`: those are the steps until the convergence test passed.
               beta = next
               swap(&current, &candidate)
-              iterations += 1
               change = abs(current.total - dev) / (abs(current.total) + 0.1)
               return result(converged: true, bread: polished.inverse())
             }
