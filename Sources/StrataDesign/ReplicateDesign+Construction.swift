@@ -1,3 +1,4 @@
+import Foundation
 import StrataLinalg
 
 extension ReplicateDesign {
@@ -15,6 +16,10 @@ extension ReplicateDesign {
   ///
   /// - Throws: `DesignError.cannotBuildReplicates` when the design does not fit the method.
   public init(building construction: ReplicateConstruction, from design: SurveyDesign) throws {
+    try validateReplicateOptions(scale: nil, rscales: nil, rho: construction.rho)
+    if construction.type == .bootstrap && construction.replicates < 2 {
+      throw DesignError.cannotBuildReplicates(type: "bootstrap", reason: "need at least 2 replicates (--reps)")
+    }
     let first = design.firstStage()
     let n = design.rowCount
     // Unique PSUs in order of first appearance.
@@ -31,6 +36,21 @@ extension ReplicateDesign {
     let rowPSU = (0..<n).map { psuIndex[first.clusters[$0]] ?? 0 }
     let npsu = psuOrder.count
     let type = construction.type
+    // The n × R replicate weights (and the R × PSU multipliers) are formed in memory: refuse
+    // before allocating when they would not fit the documented limit.
+    let replicateCount: Int
+    switch type {
+    case .jk1: replicateCount = npsu
+    case .bootstrap: replicateCount = construction.replicates
+    case .brr, .fay:
+      // The Hadamard order: the smallest power of two (at least 4) above the number of strata.
+      var order = 4
+      while order <= Set(psuStratum).count { order *= 2 }
+      replicateCount = order
+    case .jkn, .sdr: replicateCount = 0
+    }
+    try Self.checkReplicateMemory(
+      type: type, replicates: replicateCount, rows: n, psus: npsu, requested: type == .bootstrap)
     var multipliers: [[Double]] = []  // per replicate, per PSU
     var scale = 1.0
     switch type {
@@ -93,14 +113,26 @@ extension ReplicateDesign {
         guard let psus = byStratum[h] else { continue }
         let nh = psus.count
         let pop = design.hasFPC ? design.firstStagePopulation[psuFirstRow[psus[0]]] : .infinity
+        if pop.isFinite && pop >= 0x1p53 {
+          throw DesignError.cannotBuildReplicates(
+            type: "bootstrap",
+            reason: "stratum '\(first.names[h])' has a population of \(pop) PSUs, too large to resample without "
+              + "replacement; declare the design without --fpc (with-replacement bootstrap)")
+        }
         for r in 0..<reps {
           if pop.isFinite {
-            // Without replacement from the population made of repeated sample PSUs.
-            var population = (0..<Int(pop)).map { psus[$0 % nh] }
+            // Without replacement from the population made of repeated sample PSUs: a partial
+            // Fisher–Yates shuffle of positions 0..<N whose entry k is PSU k mod n_h until moved,
+            // the moved entries kept in a dictionary (O(n_h) memory whatever N).
+            let size = Int(pop)
+            var moved: [Int: Int] = [:]
+            func entry(_ k: Int) -> Int { moved[k] ?? psus[k % nh] }
             for d in 0..<nh {
-              let j = d + Int(rng.next(below: UInt64(population.count - d)))
-              population.swapAt(d, j)
-              multipliers[r][population[d]] += 1
+              let j = d + Int(rng.next(below: UInt64(size - d)))
+              let (atD, atJ) = (entry(d), entry(j))
+              moved[d] = atJ
+              moved[j] = atD
+              multipliers[r][atJ] += 1
             }
           } else {
             for _ in 0..<nh { multipliers[r][psus[Int(rng.next(below: UInt64(nh)))]] += 1 }
@@ -122,6 +154,45 @@ extension ReplicateDesign {
       rscales: Array(repeating: 1, count: multipliers.count), rho: type == .fay ? construction.rho : nil,
       mse: construction.mse)
   }
+}
+
+extension ReplicateDesign {
+  /// The most memory the replicate weights built from a design may take: 4 GB, counted as
+  /// replicates × (rows + PSUs) × 8 bytes (the n × R weights and the R × PSU multipliers).
+  public static let maximumReplicateBytes = 4_000_000_000
+
+  /// Refuses a construction whose replicate weights would exceed `maximumReplicateBytes`.
+  static func checkReplicateMemory(type: ReplicateType, replicates: Int, rows: Int, psus: Int, requested: Bool) throws {
+    let perReplicate = 8 * (rows + psus)
+    let (bytes, overflow) = replicates.multipliedReportingOverflow(by: perReplicate)
+    guard overflow || bytes > maximumReplicateBytes else { return }
+    let most = maximumReplicateBytes / Swift.max(perReplicate, 1)
+    let needed = overflow ? "more than \(formatBytes(Double(Int.max)))" : formatBytes(Double(bytes))
+    if requested {
+      throw DesignError.tooManyReplicates(
+        "--reps \(replicates) needs \(needed) of replicate weights (\(replicates) replicates × (\(rows) rows + \(psus) PSUs) "
+          + "× 8 bytes); "
+          + "use at most --reps \(most) for these data (the limit is \(formatBytes(Double(maximumReplicateBytes))))")
+    }
+    let why = type == .jk1 ? " (one per PSU)" : " (a Hadamard order above the number of strata)"
+    throw DesignError.tooManyReplicates(
+      "\(type.rawValue) replicates: \(replicates) replicates\(why) × (\(rows) rows + \(psus) PSUs) × 8 bytes = \(needed) of replicate "
+        + "weights (the limit is \(formatBytes(Double(maximumReplicateBytes)))); use the linearization variance "
+        + "(drop --replicate), or --replicate bootstrap with at most --reps \(most)")
+  }
+}
+
+/// A byte count for messages: "16 GB", "512 MB" (decimal units, as `ls -h --si`).
+func formatBytes(_ bytes: Double) -> String {
+  let units = ["bytes", "kB", "MB", "GB", "TB", "PB", "EB"]
+  var value = bytes
+  var unit = 0
+  while value >= 1000 && unit < units.count - 1 {
+    value /= 1000
+    unit += 1
+  }
+  let rounded = value >= 100 || unit == 0 ? String(Int(value.rounded())) : String(format: "%.1f", value)
+  return "\(rounded.hasSuffix(".0") ? String(rounded.dropLast(2)) : rounded) \(units[unit])"
 }
 
 /// Entry (i, j) of the 0/1 Sylvester Hadamard matrix: 1 when `i & j` has even parity.

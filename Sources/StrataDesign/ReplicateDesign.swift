@@ -122,6 +122,7 @@ public struct ReplicateDesign: Sendable {
       let c = try data.numericValues(of: name)
       for i in 0..<n {
         if c.missing[i] { throw DesignError.missingValue(column: name, row: i + 1) }
+        if !c.values[i].isFinite { try requireFinite(c.values, column: name, missing: c.missing) }
         if c.values[i] < 0 { throw DesignError.negativeReplicateWeight(column: name, row: i + 1, value: c.values[i]) }
       }
       storage += c.values
@@ -130,6 +131,7 @@ public struct ReplicateDesign: Sendable {
     if let weightColumn {
       w = try validatedWeights(weightColumn, data: data)
     }
+    try validateReplicateOptions(scale: spec.scale, rscales: spec.rscales, rho: spec.rho)
     let rscales = try resolvedRscales(spec.rscales, count: r)
     var scale = spec.scale
     if spec.scale != nil, [.brr, .fay, .sdr].contains(spec.type) {
@@ -207,13 +209,14 @@ public struct ReplicateDesign: Sendable {
 
 // MARK: - Helpers
 
-/// Weights that must be complete and non-negative.
+/// Weights that must be complete, finite and non-negative, not all zero.
 func validatedWeights(_ name: String, data: DataFrame) throws -> [Double] {
   let c = try data.numericValues(of: name)
   var negatives: [Int] = []
   for i in 0..<c.count {
     if c.missing[i] { throw DesignError.missingValue(column: name, row: i + 1) }
-    if c.values[i] < 0 || !c.values[i].isFinite { negatives.append(i) }
+    if !c.values[i].isFinite { try requireFinite(c.values, column: name, missing: c.missing) }
+    if c.values[i] < 0 { negatives.append(i) }
   }
   if let first = negatives.first {
     throw DesignError.negativeWeight(column: name, row: first + 1, value: c.values[first], count: negatives.count)
@@ -226,8 +229,32 @@ func validatedWeights(_ name: String, data: DataFrame) throws -> [Double] {
 func resolvedRscales(_ given: [Double]?, count: Int) throws -> [Double] {
   guard let given else { return Array(repeating: 1, count: count) }
   if given.count == 1 { return Array(repeating: given[0], count: count) }
-  if given.count != count { throw DesignError.replicateCount(expected: "\(given.count) (as many as --rscales)", found: count) }
+  if given.count != count {
+    throw DesignError.invalidOption(
+      "--rscales has \(given.count) values for \(count) replicate-weight columns; give one value for all "
+        + "replicates or exactly one per replicate")
+  }
   return given
+}
+
+/// Checks the replicate variance options: a finite positive `scale`, finite non-negative
+/// `rscales` (not all zero) and Fay's `rho` in [0, 1).
+func validateReplicateOptions(scale: Double?, rscales: [Double]?, rho: Double?) throws {
+  if let scale, !(scale.isFinite && scale > 0) {
+    throw DesignError.invalidOption("--scale must be a finite positive number, not \(scale)")
+  }
+  if let rscales {
+    if let (k, v) = rscales.enumerated().first(where: { !($0.element.isFinite && $0.element >= 0) }) {
+      throw DesignError.invalidOption(
+        "--rscales value \(k + 1) is \(v); replicate scales must be finite and non-negative")
+    }
+    if rscales.isEmpty || rscales.allSatisfy({ $0 == 0 }) {
+      throw DesignError.invalidOption("--rscales are all zero: every replicate would be ignored")
+    }
+  }
+  if let rho, !(rho >= 0 && rho < 1) {
+    throw DesignError.invalidOption("--rho (Fay's rho) must be in [0, 1), not \(rho)")
+  }
 }
 
 /// Shell-style glob matching with `*` and `?`.

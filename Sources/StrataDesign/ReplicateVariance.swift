@@ -39,14 +39,18 @@ extension ReplicateDesign {
   /// The one replicate engine (R `withReplicates` + `svrVar`): `estimate` is called with the
   /// full-sample weights over `rows` and with each replicate's analysis weights over `rows`.
   ///
+  /// - Parameter progress: told after each replicate (task "replicate refits").
   /// - Returns: the full-sample estimate and its covariance.
   public func variance(
-    rows: [Int], estimate: ([Double]) throws -> [Double]
+    rows: [Int], progress: ProgressHandler? = nil, estimate: ([Double]) throws -> [Double]
   ) rethrows -> (estimate: [Double], covariance: Matrix) {
     let full = try estimate(rows.map { weights[$0] })
     var thetas: [[Double]] = []
     thetas.reserveCapacity(replicateCount)
-    for r in 0..<replicateCount { thetas.append(try estimate(analysisWeights(replicate: r, rows: rows))) }
+    for r in 0..<replicateCount {
+      thetas.append(try estimate(analysisWeights(replicate: r, rows: rows)))
+      progress?(WorkProgress(task: "replicate refits", completed: r + 1, total: replicateCount))
+    }
     return (full, replicateVariance(thetas, estimate: full, scale: scale, rscales: rscales, mse: mse))
   }
 }
@@ -66,10 +70,11 @@ extension ReplicateDesign {
   /// `estimateBatch` with the analysis weights of up to `batchSize` replicates at a time,
   /// returning one estimate per weight vector, in order.
   ///
+  /// - Parameter progress: told after each batch (task "replicate refits").
   /// - Returns: the full-sample estimate and its covariance.
   public func variance(
-    rows: [Int], batchSize: Int = ReplicateDesign.replicateBatchSize, estimate: ([Double]) throws -> [Double],
-    estimateBatch: ([[Double]]) throws -> [[Double]]
+    rows: [Int], batchSize: Int = ReplicateDesign.replicateBatchSize, progress: ProgressHandler? = nil,
+    estimate: ([Double]) throws -> [Double], estimateBatch: ([[Double]]) throws -> [[Double]]
   ) throws -> (estimate: [Double], covariance: Matrix) {
     let full = try estimate(rows.map { weights[$0] })
     var thetas: [[Double]] = []
@@ -84,6 +89,7 @@ extension ReplicateDesign {
       }
       thetas += estimates
       first = last
+      progress?(WorkProgress(task: "replicate refits", completed: last, total: replicateCount))
     }
     return (full, replicateVariance(thetas, estimate: full, scale: scale, rscales: rscales, mse: mse))
   }

@@ -206,7 +206,11 @@ public struct SurveyDesign: Sendable {
     if !spec.fpc.isEmpty {
       if spec.fpc.count != stageCount { throw DesignError.fpcStageCount(fpc: spec.fpc.count, stages: stageCount) }
       var values: [[Double]] = []
-      for c in spec.fpc { values.append(try completeNumbers(c, in: data)) }
+      for c in spec.fpc {
+        // +Inf is an infinite population (no correction), as in R; NaN and -Inf are errors.
+        let v = try completeNumbers(c, in: data, allowingInfinity: true)
+        values.append(v)
+      }
       let isPopulation = values.contains { $0.contains { $0 > 1 } }
       if !isPopulation, values.allSatisfy({ $0.allSatisfy { $0 >= 1 } }) {
         throw DesignError.mixedFPC(column: spec.fpc[0], row: 1, value: values[0].first ?? 1)
@@ -222,22 +226,26 @@ public struct SurveyDesign: Sendable {
           }
           popSizes[k][i] = pop
         }
+        // One population size per stratum (R's as.fpc warns "`fpc' varies within strata" and
+        // then uses each stratum's first value, which makes the variance depend on row order).
+        let strata = stageStrata[k]
+        var firstRow = [Int](repeating: -1, count: (strata.max() ?? -1) + 1)
+        for i in 0..<n {
+          let h = strata[i]
+          if firstRow[h] < 0 {
+            firstRow[h] = i
+          } else if popSizes[k][i] != popSizes[k][firstRow[h]] {
+            throw DesignError.fpcVariesWithinStratum(
+              column: spec.fpc[k], stratum: stageNames[k][h], stage: k + 1,
+              firstRow: firstRow[h] + 1, firstValue: col[firstRow[h]], row: i + 1, value: col[i])
+          }
+        }
       }
     }
 
     // Weights.
     if let w = spec.weights {
-      let values = try numbers(w, in: data)
-      var negatives: [Int] = []
-      for i in 0..<n {
-        if values.missing[i] { throw DesignError.missingValue(column: w, row: i + 1) }
-        if values.values[i] < 0 || !values.values[i].isFinite { negatives.append(i) }
-      }
-      if let first = negatives.first {
-        throw DesignError.negativeWeight(column: w, row: first + 1, value: values.values[first], count: negatives.count)
-      }
-      if values.values.allSatisfy({ $0 == 0 }) { throw DesignError.allWeightsZero(column: w) }
-      self.weights = values.values
+      self.weights = try validatedWeights(w, data: data)
       self.weightSource = .column
     } else if !spec.fpc.isEmpty {
       self.weights = (0..<n).map { i in
@@ -319,6 +327,7 @@ func distinctCount<R: Sequence>(_ codes: [Int], rows: R) -> Int where R.Element 
 func codes(of name: String, in data: DataFrame, rows: [Int]) throws -> (codes: [Int], names: [String]) {
   let column = try data.column(named: name)
   for r in rows where column.isMissing(r) { throw DesignError.missingValue(column: name, row: r + 1) }
+  if case .numeric(let c) = column.storage { try requireFinite(c.values, column: name, rows: rows) }
   let g = try data.groupCodes(of: name, rows: rows)
   var names = [String](repeating: "", count: g.count)
   var named = [Bool](repeating: false, count: g.count)
@@ -339,11 +348,33 @@ func numbers(_ name: String, in data: DataFrame) throws -> NumericColumn {
   try data.numericValues(of: name)
 }
 
-/// A numeric design column that must be complete.
-func completeNumbers(_ name: String, in data: DataFrame) throws -> [Double] {
+/// A numeric design column that must be complete and finite (or +Inf when `allowingInfinity`).
+func completeNumbers(_ name: String, in data: DataFrame, allowingInfinity: Bool = false) throws -> [Double] {
   let c = try data.numericValues(of: name)
   if let i = c.missing.firstIndex(of: true) { throw DesignError.missingValue(column: name, row: i + 1) }
+  if allowingInfinity {
+    try requireFinite(c.values.map { $0 == .infinity ? 0 : $0 }, column: name)
+  } else {
+    try requireFinite(c.values, column: name)
+  }
   return c.values
+}
+
+/// Throws `DesignError.nonFiniteValue` at the first NaN or ±Inf of a design column over `rows`
+/// (all rows when `nil`; rows marked in `missing` are not counted), with the number of such rows.
+func requireFinite(_ values: [Double], column: String, rows: [Int]? = nil, missing: [Bool]? = nil) throws {
+  var first: Int?
+  var count = 0
+  func check(_ r: Int) {
+    if !values[r].isFinite && !(missing?[r] ?? false) {
+      if first == nil { first = r }
+      count += 1
+    }
+  }
+  if let rows { rows.forEach(check) } else { values.indices.forEach(check) }
+  if let first {
+    throw DesignError.nonFiniteValue(column: column, row: first + 1, value: values[first], count: count)
+  }
 }
 
 /// Dense codes of the pairs (a[i], b[i]), in order of first appearance.

@@ -22,16 +22,20 @@ public struct DesignVariance: Sendable {
   /// vector, in order), when that is cheaper than `refit` one at a time (GLMs:
   /// `GLMReplicateRefit`); `nil` calls `refit` per replicate. Must give `refit`'s values.
   public var refitBatch: (@Sendable ([[Double]]) throws -> [[Double]])?
+  /// Told how many replicates have been refitted (replicate designs only); it does not change results.
+  public var progress: ProgressHandler?
 
   public init(
     design: SampleDesign, convention: DesignDFConvention = .r,
     refit: @escaping @Sendable ([Double]) throws -> [Double],
-    refitBatch: (@Sendable ([[Double]]) throws -> [[Double]])? = nil
+    refitBatch: (@Sendable ([[Double]]) throws -> [[Double]])? = nil,
+    progress: ProgressHandler? = nil
   ) {
     self.design = design
     self.convention = convention
     self.refit = refit
     self.refitBatch = refitBatch
+    self.progress = progress
   }
 }
 
@@ -61,9 +65,11 @@ func designCovariance(of fit: Fit, bread: Matrix, request: DesignVariance, spec:
     }
   case .replicate(let d):
     if let batch = request.refitBatch {
-      matrix = try d.variance(rows: fit.rows, estimate: request.refit, estimateBatch: batch).covariance
+      matrix = try d.variance(
+        rows: fit.rows, progress: request.progress, estimate: request.refit, estimateBatch: batch
+      ).covariance
     } else {
-      matrix = try d.variance(rows: fit.rows, estimate: request.refit).covariance
+      matrix = try d.variance(rows: fit.rows, progress: request.progress, estimate: request.refit).covariance
     }
   }
   // R: degf() of the design restricted to the estimation rows (svyglm's subset design), less

@@ -85,7 +85,8 @@ struct DesignConstructionTests {
       .replicateCount(expected: "2 or a multiple of 4 (a Hadamard order) for BRR", found: 3),
       DesignSpecification(weights: "w", replicateWeights: ReplicateSpecification(columns: ["repw*"], type: .brr)), data)
     expectDesignError(
-      .replicateCount(expected: "2 (as many as --rscales)", found: 3),
+      .invalidOption(
+        "--rscales has 2 values for 3 replicate-weight columns; give one value for all replicates or exactly one per replicate"),
       DesignSpecification(weights: "w", replicateWeights: ReplicateSpecification(columns: ["repw*"], type: .jk1, rscales: [1, 1])),
       data)
     expectDesignError(
@@ -140,8 +141,11 @@ struct DesignConstructionTests {
     let d = try SurveyDesign(DesignSpecification(), data: data)
     let r = try Descriptives.estimate(.mean, variables: ["y"], data: data, design: .linearization(d))
     expectClose(r.estimates[0].stdError, (3.5 / 6).squareRoot(), rtol: 1e-14, "SRS SE of the mean")
-    // Σw = n = 6, so the without-replacement SRS variance is 0 and deff is infinite, as in R.
-    #expect(r.estimates[0].deff == .infinity)
+    // Σw = n = 6 implies no finite population: R's default deff divides by a zero
+    // without-replacement SRS variance (Inf); Strata compares with SRS with replacement
+    // (R deff = "replace"), which this design is, so the deff is 1.
+    expectClose(r.estimates[0].deff, 1, rtol: 1e-12, "deff of an equal-weight SRS")
+    #expect(r.notes.contains { $0.contains("with replacement") })
   }
 
   /// `datasets/published.json` r_survey_examples (survey help(api) means and totals).

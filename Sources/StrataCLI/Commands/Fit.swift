@@ -241,6 +241,9 @@ struct LinearModelOptions: ParsableArguments {
     let names = clusterNames.isEmpty && vce == nil && !isDesignBased
       ? (prepared.defaultCluster.map { [$0] } ?? []) : clusterNames
     let fit = try refit(mm)
+    // Replicate refits can take minutes: a progress line on a terminal's stderr, cleared at the end.
+    let progressLine = ProgressLine.forStandardError()
+    defer { progressLine?.finish() }
     let spec: CovarianceSpec
     switch vce ?? (names.isEmpty ? defaultVCE : .cluster) {
     case .design:
@@ -264,7 +267,7 @@ struct LinearModelOptions: ParsableArguments {
             let again = try refit(m)
             return fit.kept.map { again.coefficients[$0] }
           },
-          refitBatch: batchRefit(prepared, fit: fit, mm: mm, fitIndex: fitIndex)))
+          refitBatch: batchRefit(prepared, fit: fit, mm: mm, fitIndex: fitIndex), progress: progressLine?.handler))
     case .classical: spec = .classical
     case .oim: spec = .oim
     case .robust:

@@ -101,18 +101,14 @@ struct MediateCommand: ParsableCommand {
         else { return .nan }
         return medFit.coefficients[ai] * outFit.coefficients[bi]
       }
-      let showProgress = isatty(STDERR_FILENO) != 0 && reps >= 100
-      let step = max(reps / 100, 1)
+      let progressLine = ProgressLine.forStandardError()
+      defer { progressLine?.finish() }
       result.bootstrap(
         reps: reps, seed: seed, resampler: BootstrapResampler(scheme: scheme, seed: seed), rows: rows,
         estimate: estimate,
-        progress: showProgress
-          ? { done, total in
-            if done % step == 0 || done == total {
-              FileHandle.standardError.write(Data("\rbootstrap: \(done)/\(total) replicates".utf8))
-              if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
-            }
-          } : nil)
+        progress: progressLine.map { line in
+          { done, total in line.update(WorkProgress(task: "bootstrap", completed: done, total: total)) }
+        })
     }
     let output = options.outputOptions
     switch output.format {

@@ -109,6 +109,10 @@ struct DesignStructureOptions: ParsableArguments {
     if reptype != nil && repweights == nil { throw ValidationError("--reptype goes with --repweights") }
     if let reps, reps < 2 { throw ValidationError("--reps must be at least 2") }
     if let rho, !(rho >= 0 && rho < 1) { throw ValidationError("--rho must be in [0, 1)") }
+    // Before any data is read (the design repeats these checks for saved declarations).
+    if let scale, !(scale.isFinite && scale > 0) {
+      throw ValidationError("--scale must be a finite positive number, not \(scale)")
+    }
   }
 
   /// The declaration the flags (or the saved file) describe.

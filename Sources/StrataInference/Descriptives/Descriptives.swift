@@ -235,6 +235,15 @@ struct Context: Sendable {
     return (ss * n / (n - 1), n, sw)
   }
 
+  /// The variance of a mean under simple random sampling of `s.n` rows, the denominator of the
+  /// design effect: without replacement from a population of `s.population` (R `deff = TRUE`,
+  /// `svyvar · (N − n)/(N n)`) when the weights sum to more than the sample size; with replacement
+  /// (R `deff = "replace"`, `svyvar / n`) otherwise — equal weights of 1 without a design imply no
+  /// finite population, and R's formula would divide by zero there ("Deff Inf") or go negative.
+  func srsVariance(_ s: (variance: Double, n: Double, population: Double)) -> Double {
+    s.population > s.n ? s.variance * (s.population - s.n) / (s.population * s.n) : s.variance / s.n
+  }
+
   func make(
     _ variable: String, level: String? = nil, quantile: Double? = nil, by: [(String, String)], estimate: Double,
     variance: Double, deff: Double?, rows: [Int]
@@ -269,8 +278,7 @@ struct Context: Sendable {
       })
     let w = rows.map { design.weights[$0] }
     let s = svyvar(y, w)
-    let vsrs = isMean ? s.variance * (s.population - s.n) / (s.population * s.n)
-      : s.variance * s.population * s.population * (s.population - s.n) / (s.population * s.n)
+    let vsrs = isMean ? srsVariance(s) : srsVariance(s) * s.population * s.population
     return make(variable, by: by, estimate: est[0], variance: v[0, 0], deff: v[0, 0] / vsrs, rows: rows)
   }
 
@@ -301,7 +309,7 @@ struct Context: Sendable {
     let w = rows.map { design.weights[$0] }
     return (0..<k).map { j in
       let s = svyvar(codes.map { $0 == j ? 1 : 0 }, w)
-      let vsrs = s.variance * (s.population - s.n) / (s.population * s.n)
+      let vsrs = srsVariance(s)
       return make(variable, level: levels[j], by: by, estimate: est[j], variance: v[j, j], deff: v[j, j] / vsrs, rows: rows)
     }
   }
@@ -325,7 +333,7 @@ struct Context: Sendable {
       let w = rows.map { design.weights[$0] }
       let (ratio, tx) = r(w)
       let s = svyvar(y.indices.map { (y[$0] - ratio * x[$0]) / tx }, w)
-      deff = v[0, 0] / (s.variance * s.population * s.population * (s.population - s.n) / (s.population * s.n))
+      deff = v[0, 0] / (srsVariance(s) * s.population * s.population)
     }
     return make(variable, by: by, estimate: est[0], variance: v[0, 0], deff: deff, rows: rows)
   }
@@ -337,6 +345,13 @@ struct Context: Sendable {
     }
     let zero = design.weights.filter { $0 == 0 }.count
     if zero > 0 { notes.append("\(zero) row(s) have zero sampling weight") }
+    if !isReplicate, estimates.contains(where: { $0.deff != nil }),
+      design.weights.reduce(0, +) <= Double(design.weights.count - zero)
+    {
+      notes.append(
+        "deff compares with simple random sampling with replacement: the weights sum to no more than the sample size, "
+          + "so they imply no finite population (R deff = \"replace\")")
+    }
     return DescriptiveResult(
       statistic: statistic, estimates: estimates, design: design.summary, df: fullDF, level: options.level,
       convention: options.convention, domain: options.domain?.label, notes: notes)

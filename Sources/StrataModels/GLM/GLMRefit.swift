@@ -40,12 +40,15 @@ extension GeneralizedLinearModel {
     let link = model.link
     let x = kept.count == p ? mm.x : mm.x.selectingColumns(kept)
     let beta = kept.map { start[$0] }
+    // On the weights' own scale as `fit` (IRLS.run) is: the coefficients do not depend on it.
+    let scale = IRLS.weightScale(weights)
+    let normalized = scale == 1 ? weights : weights.map { $0 / scale }
     let r: IRLSResult
     do {
       guard
         let result = try IRLS.iterate(
           x: x, kept: kept, beta: beta, initial: nil, iterations: 0, previousDeviance: nil, y: y,
-          priorWeights: weights, family: family, link: link, control: control, rankTolerance: 1e-11)
+          priorWeights: normalized, family: family, link: link, control: control, rankTolerance: 1e-11)
       else { return try full() }
       r = result
     } catch {

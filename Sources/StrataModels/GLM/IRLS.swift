@@ -134,6 +134,11 @@ struct IRLSResult {
   var scoreMultipliers: [Double]
 }
 
+/// The Newton decrement, relative to `|D| + 0.1`, above which a converged IRLS takes its last
+/// step anyway: `(1e-5 · tol)²`, 1e-30 at the default tolerance — a few times the rounding
+/// level of the decrement (about ε² n / n).
+func polishThreshold(_ tol: Double) -> Double { (1e-5 * tol) * (1e-5 * tol) }
+
 /// Iteratively reweighted least squares (Fisher scoring) for one family and link.
 ///
 /// Starts as R's `glm.fit` (μ from the family's `mustart`, one weighted least-squares solve of the
@@ -164,7 +169,44 @@ enum IRLS {
     }
   }
 
+  /// Runs IRLS on the prior weights divided by their mean (as R `svyglm` divides the sampling
+  /// weights by theirs), so the starting values (R's binomial `mustart` is `(w y + 0.5)/(w + 1)`),
+  /// every step and the convergence test do not depend on the weights' scale: census-scale weights
+  /// (1e4–1e5) start where unit weights do instead of at fitted probabilities within 1e-5 of 0 and 1.
+  /// The result is returned on the scale of the given weights (deviance, working weights and score
+  /// multipliers times the mean, bread divided by it).
   static func run(
+    x fullX: Matrix, y: [Double], priorWeights pw: [Double], family: Family, link: Link,
+    control: GLMControl, start: [Double]? = nil, structure: IndicatorStructure? = nil
+  ) throws -> IRLSResult {
+    let scale = weightScale(pw)
+    guard scale != 1 else {
+      return try runNormalized(
+        x: fullX, y: y, priorWeights: pw, family: family, link: link, control: control, start: start,
+        structure: structure)
+    }
+    var r = try runNormalized(
+      x: fullX, y: y, priorWeights: pw.map { $0 / scale }, family: family, link: link, control: control,
+      start: start, structure: structure)
+    r.deviance *= scale
+    r.workingWeights = r.workingWeights.map { $0 * scale }
+    r.scoreMultipliers = r.scoreMultipliers.map { $0 * scale }
+    r.bread = Matrix(rows: r.bread.rows, cols: r.bread.cols, columnMajor: r.bread.storage.map { $0 / scale })
+    return r
+  }
+
+  /// The mean of the positive prior weights (1 when there are none or it is not a finite positive number).
+  static func weightScale(_ pw: [Double]) -> Double {
+    var (sum, count) = (0.0, 0)
+    for w in pw where w > 0 {
+      sum += w
+      count += 1
+    }
+    let mean = count > 0 ? sum / Double(count) : 1
+    return mean.isFinite && mean > 0 ? mean : 1
+  }
+
+  static func runNormalized(
     x fullX: Matrix, y: [Double], priorWeights pw: [Double], family: Family, link: Link,
     control: GLMControl, start: [Double]? = nil, structure: IndicatorStructure? = nil
   ) throws -> IRLSResult {
@@ -305,6 +347,26 @@ enum IRLS {
       let decrement = zip(score, delta).reduce(0) { $0 + $1.0 * $1.1 }
       let dev = current.total
       if change < tol && decrement <= tol * tol * (abs(dev) + 0.1) {
+        // Converged. Unless the Newton step is already at rounding level, take it: the estimate
+        // then sits at the fixed point to machine precision whatever path IRLS took (the
+        // weights' scale changes the starting values, hence the path), instead of up to
+        // `tol · √|D|` standard errors away.
+        if decrement > polishThreshold(tol) * (abs(dev) + 0.1) {
+          let next = zip(beta, delta).map { $0 + $1 }
+          x.linearizedPass(coefficients: next, structure: structure, kernel: kernel, into: &candidate)
+          if candidate.total.isFinite && (candidate.total - dev) / (abs(candidate.total) + 0.1) <= tol {
+            let polished = try WeightedSystem(
+              x: x, weights: candidate.weights, gram: candidate.gram, rankTolerance: rankTolerance,
+              structure: structure)
+            if polished.keptColumns.count == (structure?.columnCount ?? x.cols) {
+              // Not counted in `iterations`: those are the steps until the convergence test passed.
+              beta = next
+              swap(&current, &candidate)
+              change = abs(current.total - dev) / (abs(current.total) + 0.1)
+              return result(converged: true, bread: polished.inverse())
+            }
+          }
+        }
         return result(converged: true, bread: system.inverse())
       }
       if iterations >= control.maxIterations {
