@@ -63,11 +63,13 @@ public enum FormulaError: Error, Sendable, Equatable {
 
 /// Limits of the formula and expression layer, far above any model a person writes (R's own
 /// parser stops at 50 nested brackets, its evaluator at 5,000 nested calls), and low enough that
-/// no input can exhaust the stack of a 512 KiB secondary thread in any pass over the tree.
+/// no input can exhaust the stack of a 4 MiB thread in any pass over the tree (Linux gives the
+/// main thread and dispatch workers 8 MiB; parsing runs on a 16 MiB thread of its own).
 public enum FormulaLimits {
   /// The deepest expression tree accepted. A chain of `n` binary operators (`a + b + ...`) is
-  /// `n + 1` levels deep; each parenthesis, call, unary sign and operand level adds one.
-  public static let maximumDepth = 256
+  /// `n + 1` levels deep; each parenthesis, call, unary sign and operand level adds one. So a
+  /// formula holds at most about a thousand terms written out with `+` (or columns under `y ~ .`).
+  public static let maximumDepth = 1024
   /// The highest degree of `poly(x, degree, raw = TRUE)` (a column per power).
   public static let maximumPolynomialDegree = 100
   /// The most terms an interaction may expand to (counted as pairs before they are formed).

@@ -8,7 +8,7 @@ import Testing
 @Suite("formula limits through the CLI")
 struct FormulaLimitsCLITests {
   /// The limit of `FormulaLimits.maximumDepth`, as documented in Guides/Reliability.md.
-  static let depthLimit = 256
+  static let depthLimit = 1024  // FormulaLimits.maximumDepth
 
   /// A CSV of `rows` rows with columns y, x, z (and a text column g with `groups` levels).
   func dataFile(rows: Int = 60, groups: Int = 4) throws -> String {
