@@ -194,6 +194,11 @@ import Testing
     #expect(f["size"] as? Int == size)
     let hash = try #require(f["hash"] as? String)
     #expect(hash.hasPrefix("fnv1a64:") && hash.count == 24, "\(hash)")
+    // FNV-1a 64 of the file's bytes, computed here independently.
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in try Data(contentsOf: URL(fileURLWithPath: s.data)) { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    let hex = String(h, radix: 16)
+    #expect(hash == "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex)
     #expect(f["modified"] is NSNumber)
   }
 
