@@ -70,10 +70,8 @@ enum ResultFiles {
     throw ResultFileError.unknown(path: path)
   }
 
-  /// A saved fit: tests and intervals from its coefficients, covariance and degrees of freedom.
-  static func savedFit(_ path: String) throws -> ModelSummary { try savedFit(SavedFit.load(from: path)) }
-
-  /// A checked saved fit (`SavedFit.decode` matched its lengths): tests and intervals.
+  /// A saved fit, checked by `SavedFit.decode` (lengths match): tests and intervals from its
+  /// coefficients, covariance and degrees of freedom.
   static func savedFit(_ s: SavedFit) throws -> ModelSummary {
     let r = s.report
     let level = r?.level ?? 95
