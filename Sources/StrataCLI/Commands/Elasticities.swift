@@ -29,6 +29,9 @@ struct ElasticitiesCommand: ParsableCommand {
   @Option(help: "Confidence level in percent.")
   var level: Double = 95
 
+  @Flag(name: .customLong("allow-changed-data"), help: "Go on when the data file changed since the fit was saved (size or hash differ).")
+  var allowChangedData = false
+
   @OptionGroup var outputOptions: OutputOptions
 
   func validate() throws {
@@ -42,7 +45,7 @@ struct ElasticitiesCommand: ParsableCommand {
     let kindList = list(kinds).compactMap { MarginKind(rawValue: $0) }
     var tables: [(name: String, table: ElasticityTable)] = []
     for path in results {
-      let source = try SavedFit.load(from: path).source()
+      let source = try SavedFit.load(from: path).source(allowChangedData: allowChangedData)
       let table = try Elasticities.table(
         source.model, variables: list(variables), kinds: kindList, atMeans: atmeans, discrete: list(discrete),
         variance: try source.deltaMethod(marginsVCE), degreesOfFreedom: source.degreesOfFreedom,

@@ -233,10 +233,13 @@ struct MarginsCommand: ParsableCommand {
   @Option(help: "Confidence level in percent.")
   var level: Double = 95
 
+  @Flag(name: .customLong("allow-changed-data"), help: "Go on when the data file changed since the fit was saved (size or hash differ).")
+  var allowChangedData = false
+
   @OptionGroup var outputOptions: OutputOptions
 
   func run() throws {
-    let source = try SavedFit.load(from: result).source()
+    let source = try SavedFit.load(from: result).source(allowChangedData: allowChangedData)
     let margins = try source.margins(try selection.options(level: level), vce: selection.marginsVCE)
     switch outputOptions.format {
     case .text: try outputOptions.write(MarginsReport.text(margins, model: source.title))

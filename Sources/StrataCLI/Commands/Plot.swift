@@ -132,6 +132,9 @@ struct PredictPlotCommand: ParsableCommand {
   @Option(help: "Points along the grid.") var points: Int = 41
   @Option(help: "Confidence level in percent.") var level: Double = 95
   @Option(help: "A title.") var title: String?
+  @Flag(name: .customLong("allow-changed-data"), help: "Go on when the data file changed since the fit was saved (size or hash differ).")
+  var allowChangedData = false
+
   @OptionGroup var plotOutput: PlotOutput
 
   func validate() throws {
@@ -141,7 +144,7 @@ struct PredictPlotCommand: ParsableCommand {
 
   func run() throws {
     let saved = try SavedFit.load(from: result)
-    let source = try saved.source()
+    let source = try saved.source(allowChangedData: allowChangedData)
     let data = source.model.data
     let rows = source.model.rows
     guard let xColumn = data.columns.first(where: { $0.name == x }), case .numeric(let xs) = xColumn.storage else {

@@ -26,6 +26,9 @@ struct PredictCommand: ParsableCommand {
   @Option(help: "Confidence level in percent.")
   var level: Double = 95
 
+  @Flag(name: .customLong("allow-changed-data"), help: "Go on when the data file changed since the fit was saved (size or hash differ).")
+  var allowChangedData = false
+
   @OptionGroup var outputOptions: OutputOptions
 
   func validate() throws {
@@ -82,7 +85,7 @@ struct PredictCommand: ParsableCommand {
       }
       return
     }
-    let source = try saved.source()
+    let source = try saved.source(allowChangedData: allowChangedData)
     let scenarios = try scenario.map { try Scenario.parse($0) }
     let r = try Scenarios.compare(
       source.model, scenarios: scenarios, by: by, variance: try source.deltaMethod(marginsVCE),

@@ -5,14 +5,22 @@ import Strata
 enum ResultFileError: Error, CustomStringConvertible {
   case unreadable(path: String, reason: String)
   case unknown(path: String)
+  /// Not JSON at all: truncated or edited by hand.
+  case notJSON(path: String, reason: String)
   case badLabels(path: String, line: Int, reason: String)
+  /// A field of a JSON result that is not what strata writes there.
+  case badField(path: String, field: String, reason: String)
 
   var description: String {
     switch self {
     case .unreadable(let p, let r): return "cannot read results \(p): \(r)"
     case .unknown(let p):
       return "\(p) is not a saved fit (strata fit --save) or a JSON result of strata fit, margins or elasticities (--format json)"
+    case .notJSON(let p, let r):
+      return "results \(p) is not valid JSON (\(r)); it was truncated or edited: write it again with --format json or --save"
     case .badLabels(let p, let line, let r): return "labels file \(p), line \(line): \(r)"
+    case .badField(let p, let f, let r):
+      return "results \(p): field '\(f)' \(r); the file was edited or truncated: write it again with --format json"
     }
   }
 }
@@ -28,27 +36,43 @@ enum ResultFiles {
     } catch {
       throw ResultFileError.unreadable(path: path, reason: fileErrorReason(error))
     }
-    guard let object = (try? JSONSerialization.jsonObject(with: bytes)) as? [String: Any] else {
-      throw ResultFileError.unknown(path: path)
+    return try decode(bytes, path: path)
+  }
+
+  /// The models of a file's bytes (`path` is for messages and for reading a saved fit).
+  static func decode(_ bytes: Data, path: String) throws -> [ModelSummary] {
+    let parsed: Any
+    do {
+      parsed = try JSONSerialization.jsonObject(with: bytes)
+    } catch {
+      throw ResultFileError.notJSON(path: path, reason: SavedFit.jsonErrorText(error))
     }
-    if object["format"] as? String == "strata-fit" { return [try savedFit(path)] }
-    if let margins = object["margins"] as? [[String: Any]] {
-      return [marginsSummary(margins, vce: object["margins_vce"] as? [String: Any], name: "", object: object)]
+    guard let object = parsed as? [String: Any] else { throw ResultFileError.unknown(path: path) }
+    if object["format"] as? String == "strata-fit" { return [try savedFit(SavedFit.decode(bytes, path: path))] }
+    let reader = JSONFields(path: path)
+    if let margins = object["margins"] {
+      let entries = try reader.objects(margins, at: "margins")
+      return [
+        try marginsSummary(
+          entries, vce: try reader.object(object["margins_vce"], at: "margins_vce"), name: "", object: object,
+          reader: reader, at: "margins")
+      ]
     }
-    if let models = object["models"] as? [[String: Any]] {
-      return models.map { m in
-        marginsSummary(
-          m["margins"] as? [[String: Any]] ?? [], vce: m["margins_vce"] as? [String: Any],
-          name: m["name"] as? String ?? "", object: m)
+    if let models = object["models"] {
+      return try reader.objects(models, at: "models").enumerated().map { i, m in
+        try marginsSummary(
+          try reader.objects(m["margins"] ?? [], at: "models[\(i)].margins"),
+          vce: try reader.object(m["margins_vce"], at: "models[\(i)].margins_vce"),
+          name: m["name"] as? String ?? "", object: m, reader: reader, at: "models[\(i)].margins")
       }
     }
-    if object["coefficients"] is [[String: Any]] { return [fitReport(object)] }
+    if object["coefficients"] is [Any] { return [try fitReport(object, reader: reader)] }
     throw ResultFileError.unknown(path: path)
   }
 
-  /// A saved fit: tests and intervals from its coefficients, covariance and degrees of freedom.
-  static func savedFit(_ path: String) throws -> ModelSummary {
-    let s = try SavedFit.load(from: path)
+  /// A saved fit, checked by `SavedFit.decode` (lengths match): tests and intervals from its
+  /// coefficients, covariance and degrees of freedom.
+  static func savedFit(_ s: SavedFit) throws -> ModelSummary {
     let r = s.report
     let level = r?.level ?? 95
     let se = (0..<s.vcov.count).map { s.vcov[$0][$0].squareRoot() }
@@ -78,15 +102,63 @@ enum ResultFiles {
 
   static func number(_ any: Any?) -> Double? { (any as? NSNumber)?.doubleValue }
 
+  /// Reads the fields of a JSON result strictly: a field that is present must have the type
+  /// strata writes there, or the error names it.
+  struct JSONFields {
+    var path: String
+
+    func bad(_ field: String, _ reason: String) -> ResultFileError {
+      .badField(path: path, field: field, reason: reason)
+    }
+
+    /// An array of objects.
+    func objects(_ any: Any, at field: String) throws -> [[String: Any]] {
+      guard let array = any as? [Any] else { throw bad(field, "is not a list") }
+      return try array.enumerated().map { i, e in
+        guard let o = e as? [String: Any] else { throw bad("\(field)[\(i)]", "is not an object") }
+        return o
+      }
+    }
+
+    /// An optional object (absent or null: nil).
+    func object(_ any: Any?, at field: String) throws -> [String: Any]? {
+      guard let any, !(any is NSNull) else { return nil }
+      guard let o = any as? [String: Any] else { throw bad(field, "is not an object") }
+      return o
+    }
+
+    /// An optional finite number (absent or null: nil).
+    func number(_ o: [String: Any], _ key: String, at field: String) throws -> Double? {
+      guard let any = o[key], !(any is NSNull) else { return nil }
+      guard let n = any as? NSNumber, n.doubleValue.isFinite else {
+        throw bad("\(field).\(key)", "is not a number")
+      }
+      return n.doubleValue
+    }
+
+    /// A required string.
+    func string(_ o: [String: Any], _ key: String, at field: String) throws -> String {
+      guard let any = o[key] else { throw bad("\(field).\(key)", "is missing") }
+      guard let s = any as? String else { throw bad("\(field).\(key)", "is not a string") }
+      return s
+    }
+
+    /// One row of estimates: `estimate` must be there (a number or null), the rest optional.
+    func estimate(_ o: [String: Any], term: String, at field: String) throws -> ModelSummary.Estimate {
+      guard o["estimate"] != nil else { throw bad("\(field).estimate", "is missing") }
+      return ModelSummary.Estimate(
+        term: term, estimate: try number(o, "estimate", at: field), stdError: try number(o, "std_error", at: field),
+        statistic: try number(o, "statistic", at: field), pValue: try number(o, "p_value", at: field),
+        confLow: try number(o, "conf_low", at: field), confHigh: try number(o, "conf_high", at: field))
+    }
+  }
+
   /// A fit's `--format json` report.
-  static func fitReport(_ o: [String: Any]) -> ModelSummary {
+  static func fitReport(_ o: [String: Any], reader: JSONFields) throws -> ModelSummary {
     let fit = o["fit"] as? [String: Any] ?? [:]
     let vce = o["vce"] as? [String: Any] ?? [:]
-    let estimates = (o["coefficients"] as? [[String: Any]] ?? []).map { c in
-      ModelSummary.Estimate(
-        term: c["term"] as? String ?? "", estimate: number(c["estimate"]), stdError: number(c["std_error"]),
-        statistic: number(c["statistic"]), pValue: number(c["p_value"]), confLow: number(c["conf_low"]),
-        confHigh: number(c["conf_high"]))
+    let estimates = try reader.objects(o["coefficients"] ?? [], at: "coefficients").enumerated().map { i, c in
+      try reader.estimate(c, term: try reader.string(c, "term", at: "coefficients[\(i)]"), at: "coefficients[\(i)]")
     }
     var design: String?
     if let d = vce["design"] as? [String: Any] {
@@ -105,21 +177,19 @@ enum ResultFiles {
   }
 
   /// Margins or elasticities: a row per variable (and level, group, kind).
-  static func marginsSummary(_ entries: [[String: Any]], vce: [String: Any]?, name: String, object: [String: Any])
-    -> ModelSummary
-  {
+  static func marginsSummary(
+    _ entries: [[String: Any]], vce: [String: Any]?, name: String, object: [String: Any], reader: JSONFields,
+    at field: String
+  ) throws -> ModelSummary {
     let kinds = Set(entries.compactMap { $0["type"] as? String })
-    let estimates = entries.map { m -> ModelSummary.Estimate in
-      var term = m["variable"] as? String ?? ""
+    let estimates = try entries.enumerated().map { i, m -> ModelSummary.Estimate in
+      var term = try reader.string(m, "variable", at: "\(field)[\(i)]")
       if let level = m["level"] as? String {
         term += m["base"] as? String != nil ? " (\(level) vs \(m["base"] as? String ?? ""))" : " (\(level))"
       }
       if let group = m["group"] as? [String: Any], let (g, v) = group.first { term += " [\(g) = \(v)]" }
       if kinds.count > 1, let type = m["type"] as? String { term = "\(type): " + term }
-      return ModelSummary.Estimate(
-        term: term, estimate: number(m["estimate"]), stdError: number(m["std_error"]),
-        statistic: number(m["statistic"]), pValue: number(m["p_value"]), confLow: number(m["conf_low"]),
-        confHigh: number(m["conf_high"]))
+      return try reader.estimate(m, term: term, at: "\(field)[\(i)]")
     }
     let kindText = kinds.sorted().joined(separator: ", ")
     return ModelSummary(

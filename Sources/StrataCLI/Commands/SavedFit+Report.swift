@@ -1,32 +1,8 @@
 import Foundation
 import Strata
 
-/// What `strata table` and `strata plot` need from a saved fit beyond its coefficients and
-/// covariance: fit statistics, the design and the data's labels (optional in the file, so fits
-/// saved before it was added still load).
-struct SavedReport: Codable {
-  var dependent: String?
-  var level: Double
-  /// `t` or `z`.
-  var test: String
-  var rSquared: Double?
-  var adjRSquared: Double?
-  var pseudoRSquared: Double?
-  var logLik: Double?
-  var aic: Double?
-  /// E.g. `5 strata, 40 PSUs`.
-  var design: String?
-  /// Variable and value labels of the terms, from the data.
-  var labels: [String: String]
-
-  enum CodingKeys: String, CodingKey {
-    case dependent, level, test, labels, design
-    case rSquared = "r_squared"
-    case adjRSquared = "adj_r_squared"
-    case pseudoRSquared = "pseudo_r_squared"
-    case logLik, aic = "AIC"
-  }
-
+/// Making the report of a saved fit from a fit session (the fields: `SavedFit+Validation.swift`).
+extension SavedReport {
   init(session s: FitSession) {
     let r = s.result
     let stats = r.statistics

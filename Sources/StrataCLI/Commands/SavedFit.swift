@@ -2,67 +2,9 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// Errors reading a saved fit.
-enum SavedFitError: Error, CustomStringConvertible {
-  case unreadable(path: String, reason: String)
-  case notAFit(path: String)
-  case badCommand(path: String, reason: String)
-  case dataChanged(path: String, reason: String)
-
-  var description: String {
-    switch self {
-    case .unreadable(let p, let r): return "cannot read saved fit \(p): \(r)"
-    case .notAFit(let p): return "\(p) is not a fit saved by strata fit --save"
-    case .badCommand(let p, let r): return "saved fit \(p): its fit command no longer parses (\(r))"
-    case .dataChanged(let p, let r):
-      return "saved fit \(p): the data no longer match the fit (\(r)); refit with strata fit ... --save"
-    }
-  }
-}
-
-/// A fit saved by `strata fit ... --save RESULT.json`, the input of `strata margins`,
-/// `strata predict` and `strata elasticities`.
-///
-/// The file (JSON) carries what margins need without refitting:
-/// - `command`: the `strata fit` arguments (model, formula, `--data` path as given — relative
-///   paths are read from the current directory —, subset, weights, design flags, vce, convention),
-///   without `--save`, `--output` and `--format`;
-/// - `model`, `formula`, `data`, `nobs`, `terms` (every column), `kept` (their indices),
-///   `coefficients` (kept), `vcov` (kept × kept), `df` (null for z tests), `vce`, `vce_title`;
-/// - `recipe`: the `ModelRecipe` (formula, kept levels, codings), enough for `--newdata`.
-///
-/// Reconstruction re-reads the data and rebuilds the model matrix with the saved options (design
-/// weights included), checks that it has the saved columns and observations, and pairs it with
-/// the saved coefficients and covariance: no refit. Only `--margins-vce unconditional` needs the
-/// per-observation scores; it refits the same command and checks that the coefficients agree
-/// (1e-8 relative) with the saved ones.
-struct SavedFit: Codable {
-  var format = "strata-fit"
-  var version = 1
-  var command: [String]
-  var model: String
-  var formula: String
-  var data: String
-  var nobs: Int
-  var terms: [String]
-  var kept: [Int]
-  var coefficients: [Double]
-  var vcov: [[Double]]
-  var df: Double?
-  var vce: String
-  var vceTitle: String
-  var recipe: ModelRecipe
-  /// Statistics and labels for `strata table` (`SavedFit+Report.swift`).
-  var report: SavedReport?
-  /// Where it was read from (for messages).
-  var path: String = ""
-
-  enum CodingKeys: String, CodingKey {
-    case format, version, command, model, formula, data, nobs, terms, kept, coefficients, vcov, df, vce
-    case vceTitle = "vce_title"
-    case recipe, report
-  }
-
+/// Making a saved fit from a fit session, and rebuilding margins from it (the file's fields,
+/// reading and checking them: `SavedFit+Validation.swift`).
+extension SavedFit {
   /// The arguments of this process's `strata fit` command, without output and save flags.
   static func fitArguments() -> [String] {
     let args = Invocation.arguments
@@ -100,6 +42,7 @@ struct SavedFit: Codable {
     vceTitle = v.title.isEmpty ? v.spec.title : v.title
     self.recipe = recipe
     report = SavedReport(session: s)
+    dataFingerprint = DataFingerprint.of(file: options.data)
   }
 
   func write(to path: String) throws {
@@ -115,35 +58,21 @@ struct SavedFit: Codable {
     try OutputFile.write(bytes, to: path)
   }
 
-  static func load(from path: String) throws -> SavedFit {
-    let bytes: Data
-    do {
-      bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-      throw SavedFitError.unreadable(path: path, reason: fileErrorReason(error))
-    }
-    var saved: SavedFit
-    do {
-      saved = try JSONDecoder().decode(SavedFit.self, from: bytes)
-    } catch {
-      throw SavedFitError.notAFit(path: path)
-    }
-    guard saved.format == "strata-fit" else { throw SavedFitError.notAFit(path: path) }
-    saved.path = path
-    return saved
-  }
-
-  var covarianceMatrix: Matrix {
-    let k = vcov.count
-    var m = Matrix(rows: k, cols: k)
-    for i in 0..<k { for j in 0..<k { m[i, j] = vcov[i][j] } }
-    return m
-  }
-
-  var degreesOfFreedom: Double { df ?? .infinity }
-
   var link: Link? {
     GLMModel(rawValue: model)?.link
+  }
+
+  /// Compares the data file with the fingerprint saved with the fit: a changed size or hash is
+  /// an error (a note with `allowChanged`); a fit saved without one gets a note.
+  func checkData(_ dataPath: String, allowChanged: Bool) throws {
+    guard let saved = dataFingerprint else {
+      progress("note: saved fit \(path) records no fingerprint of its data (saved by an older strata), so changes to \(dataPath) cannot be detected")
+      return
+    }
+    // A missing or unreadable file is reported by the data reader.
+    guard let current = DataFingerprint.of(file: dataPath), let change = saved.difference(from: current) else { return }
+    if !allowChanged { throw SavedFitError.dataFileChanged(path: path, data: dataPath, reason: change) }
+    progress("note: \(dataPath) changed since the fit \(path) was saved (\(change)); going on as --allow-changed-data asks")
   }
 
   /// The fit command's options and model, re-parsed.
@@ -163,9 +92,11 @@ struct SavedFit: Codable {
     }
   }
 
-  /// Rebuilds the model on its data (no refit) for margins, scenarios and elasticities.
-  func source() throws -> MarginsSource {
+  /// Rebuilds the model on its data (no refit) for margins, scenarios and elasticities. Stops
+  /// when the data file changed since the fit was saved unless `allowChangedData`.
+  func source(allowChangedData: Bool = false) throws -> MarginsSource {
     let (options, choice) = try reparse()
+    try checkData(options.data, allowChanged: allowChangedData)
     let prepared = try options.prepare(choice)
     let mm = prepared.mm
     guard mm.columnNames == terms else {

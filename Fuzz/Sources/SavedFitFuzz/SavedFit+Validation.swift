@@ -1,0 +1,1 @@
+../../../Sources/StrataCLI/Commands/SavedFit+Validation.swift
