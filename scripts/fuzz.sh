@@ -4,7 +4,8 @@
 #
 #   bash scripts/fuzz.sh [--smoke] [SECONDS] [csv|formula|savedfit ...]
 #
-# --smoke runs each fuzzer 60 s (or SECONDS); without it, 600 s (or SECONDS). Prints each
+# Each harness first replays the inputs that once crashed it (Fuzz/crashes/<harness>-*), then
+# fuzzes. --smoke runs each fuzzer 60 s (or SECONDS); without it, 600 s (or SECONDS). Prints each
 # fuzzer's executions, coverage and crashes; exits 1 if any fuzzer crashed (a trap, a sanitizer
 # report, a timeout of one input over 10 s or more than 2 GiB of memory), 2 if the build failed.
 # New corpus entries and crashing inputs go to Fuzz/.fuzz-work/ (not committed): copy a crash
@@ -18,7 +19,7 @@ harnesses=()
 for arg in "$@"; do
   case "$arg" in
     --smoke) smoke=1 ;;
-    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
     csv | formula | savedfit) harnesses+=("$arg") ;;
     '' | *[!0-9]*) echo "fuzz.sh: unknown argument '$arg' (give --smoke, SECONDS, csv, formula or savedfit)" >&2; exit 2 ;;
     *) seconds=$arg ;;
@@ -59,6 +60,15 @@ for h in "${harnesses[@]}"; do
   esac
   mkdir -p "$work/corpus/$h" "$work/crashes"
   log="$work/$h.log"
+  # Inputs that once crashed this harness (Fuzz/crashes/<harness>-*) must now run cleanly.
+  for input in crashes/"$h"-*; do
+    [ -f "$input" ] || continue
+    if ! "$bin/$h-fuzz" "$input" >"$log" 2>&1; then
+      status=1
+      echo "fuzz.sh: $h crashes again on Fuzz/$input (a fixed crash came back); log: Fuzz/$log" >&2
+      grep -E 'ERROR: |Fatal error|SUMMARY|==[0-9]+==' "$log" | head -8 >&2
+    fi
+  done
   echo "fuzz.sh: $h-fuzz for $seconds s (-max_len=$max_len)"
   # The first folder receives new inputs; the committed seeds are only read.
   "$bin/$h-fuzz" "$work/corpus/$h" "corpus/$h" $dict -max_total_time="$seconds" -max_len="$max_len" \
