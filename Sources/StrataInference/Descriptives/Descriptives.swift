@@ -349,8 +349,7 @@ struct Context: Sendable {
       design.weights.reduce(0, +) <= Double(design.weights.count - zero)
     {
       notes.append(
-        "deff compares with simple random sampling with replacement: the weights sum to no more than the sample size, "
-          + "so they imply no finite population (R deff = \"replace\")")
+        "deff compares with simple random sampling with replacement (weights sum <= n; R deff = \"replace\")")
     }
     return DescriptiveResult(
       statistic: statistic, estimates: estimates, design: design.summary, df: fullDF, level: options.level,
