@@ -1,6 +1,6 @@
 import StrataLinalg
 
-extension SurveyDesign {
+extension LinearizationDesign {
   /// The design-based covariance of estimates with the given influence functions.
   ///
   ///     // a regression: influence = scores · bread over the estimation sample

@@ -15,7 +15,7 @@ extension ReplicateDesign {
   ///   seeded SplitMix64 generator (R's random numbers are not reproduced).
   ///
   /// - Throws: `DesignError.cannotBuildReplicates` when the design does not fit the method.
-  public init(building construction: ReplicateConstruction, from design: SurveyDesign) throws {
+  public init(building construction: ReplicateConstruction, from design: LinearizationDesign) throws {
     try validateReplicateOptions(scale: nil, rscales: nil, rho: construction.rho)
     if construction.type == .bootstrap && construction.replicates < 2 {
       throw DesignError.cannotBuildReplicates(type: "bootstrap", reason: "need at least 2 replicates (--reps)")

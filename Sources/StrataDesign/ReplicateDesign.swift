@@ -100,7 +100,7 @@ public struct ReplicateDesign: Sendable {
   ///
   /// - Throws: `DesignError.noReplicateWeights`, `.replicateCount` (rscales of the wrong
   ///   length; BRR/Fay counts that are not a Hadamard order), `.missingReplicateOption`,
-  ///   `.missingValue`, `.negativeReplicateWeight`, and the weight errors of `SurveyDesign`.
+  ///   `.missingValue`, `.negativeReplicateWeight`, and the weight errors of `LinearizationDesign`.
   public init(_ spec: ReplicateSpecification, weights weightColumn: String?, data: DataFrame) throws {
     let n = data.rowCount
     var names: [String] = []

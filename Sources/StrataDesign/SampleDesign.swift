@@ -4,7 +4,7 @@ import StrataLinalg
 
 /// A declared design of either kind: linearization or replicate weights.
 public enum SampleDesign: Sendable {
-  case linearization(SurveyDesign)
+  case linearization(LinearizationDesign)
   case replicate(ReplicateDesign)
 
   /// Builds the design a specification declares on `data`: replicate weights from the data,
@@ -13,9 +13,9 @@ public enum SampleDesign: Sendable {
     if let rep = spec.replicateWeights {
       self = .replicate(try ReplicateDesign(rep, weights: spec.weights, data: data))
     } else if let build = spec.buildReplicates {
-      self = .replicate(try ReplicateDesign(building: build, from: try SurveyDesign(spec, data: data)))
+      self = .replicate(try ReplicateDesign(building: build, from: try LinearizationDesign(spec, data: data)))
     } else {
-      self = .linearization(try SurveyDesign(spec, data: data))
+      self = .linearization(try LinearizationDesign(spec, data: data))
     }
   }
 

@@ -43,7 +43,7 @@ public struct SplitComparison: Sendable {
   ///   independent groups. Only linearization designs stack influence functions.
   /// - Throws: `InferenceError.splitIncomparable` with fewer than two groups or no common terms;
   ///   design errors from the linearization engine.
-  public init(variable: String, groups: [Group], design: SurveyDesign? = nil) throws {
+  public init(variable: String, groups: [Group], design: LinearizationDesign? = nil) throws {
     guard groups.count >= 2 else {
       throw InferenceError.splitIncomparable(reason: "'\(variable)' has \(groups.count) group(s) with a fit")
     }

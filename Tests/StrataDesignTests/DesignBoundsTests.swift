@@ -29,7 +29,7 @@ struct DesignBoundsTests {
   func bootstrap(population: Double, replicates: Int = 20) throws -> ReplicateDesign {
     var cols = base
     cols.append(("N", Array(repeating: population, count: 6)))
-    let design = try SurveyDesign(DesignSpecification(weights: "w", strata: "h", fpc: ["N"]), data: frame(cols))
+    let design = try LinearizationDesign(DesignSpecification(weights: "w", strata: "h", fpc: ["N"]), data: frame(cols))
     return try ReplicateDesign(
       building: ReplicateConstruction(type: .bootstrap, replicates: replicates, seed: 9), from: design)
   }
@@ -57,7 +57,7 @@ struct DesignBoundsTests {
     let n = 100_000
     let rows = (0..<n).map { Double($0) }
     let data = frame([("y", rows.map { $0 }), ("c", rows.map { $0 })])
-    let design = try SurveyDesign(DesignSpecification(psu: ["c"]), data: data)
+    let design = try LinearizationDesign(DesignSpecification(psu: ["c"]), data: data)
     // JK1 with one replicate per PSU: 100 000 × (100 000 + 100 000) × 8 bytes = 160 GB.
     do {
       _ = try ReplicateDesign(building: ReplicateConstruction(type: .jk1), from: design)

@@ -33,7 +33,7 @@ struct DesignConstructionTests {
   @Test func zeroWeightsAllowedAndReported() throws {
     var cols = base
     cols[1].1[0] = 0
-    let d = try SurveyDesign(DesignSpecification(weights: "w"), data: frame(cols))
+    let d = try LinearizationDesign(DesignSpecification(weights: "w"), data: frame(cols))
     #expect(d.zeroWeightRows == [0])
     #expect(SampleDesign.linearization(d).summary.zeroWeights == 1)
     // R's degf leaves zero-weight rows out: 5 PSUs − 1 stratum.
@@ -46,7 +46,7 @@ struct DesignConstructionTests {
     expectDesignError(
       .psuInSeveralStrata(column: "c", psu: "1", strata: ["1", "2"]),
       DesignSpecification(weights: "w", strata: "h", psu: ["c"]), frame(cols))
-    let nested = try SurveyDesign(DesignSpecification(weights: "w", strata: "h", psu: ["c"], nest: true), data: frame(cols))
+    let nested = try LinearizationDesign(DesignSpecification(weights: "w", strata: "h", psu: ["c"], nest: true), data: frame(cols))
     #expect(nested.psuCount == 6)
   }
 
@@ -55,7 +55,7 @@ struct DesignConstructionTests {
     cols[2].1 = [1, 1, 1, 1, 1, 2]
     expectDesignError(.singlePSUStratum(stratum: "2", stage: 1), DesignSpecification(weights: "w", strata: "h"), frame(cols))
     // Other rules accept it.
-    _ = try SurveyDesign(DesignSpecification(weights: "w", strata: "h", lonelyPSU: .certainty), data: frame(cols))
+    _ = try LinearizationDesign(DesignSpecification(weights: "w", strata: "h", lonelyPSU: .certainty), data: frame(cols))
   }
 
   @Test func fpcChecks() {
@@ -71,7 +71,7 @@ struct DesignConstructionTests {
   @Test func weightsFollowFromFPC() throws {
     var cols = base
     cols.append(("f", [0.5, 0.5, 0.5, 0.25, 0.25, 0.25]))
-    let d = try SurveyDesign(DesignSpecification(strata: "h", fpc: ["f"]), data: frame(cols))
+    let d = try LinearizationDesign(DesignSpecification(strata: "h", fpc: ["f"]), data: frame(cols))
     // Sampling fractions 3/6 and 3/12: weights 2 and 4.
     #expect(d.weights == [2, 2, 2, 4, 4, 4])
     #expect(d.weightSource == .fpc)
@@ -122,7 +122,7 @@ struct DesignConstructionTests {
   @Test func bootstrapReplicates() throws {
     let data = try FrameCache.shared.frame("Tests/Fixtures/design/apistrat_brr.csv")
     let spec = DesignSpecification(weights: "pw", strata: "stype", psu: ["brrpsu"], nest: true)
-    let lin = try SurveyDesign(spec, data: data)
+    let lin = try LinearizationDesign(spec, data: data)
     let build = ReplicateConstruction(type: .bootstrap, replicates: 20, seed: 42)
     let a = try ReplicateDesign(building: build, from: lin)
     let b = try ReplicateDesign(building: build, from: lin)
@@ -138,7 +138,7 @@ struct DesignConstructionTests {
   /// i.e. s²/n with the n − 1 divisor.
   @Test func simpleRandomSampleMean() throws {
     let data = frame(base)
-    let d = try SurveyDesign(DesignSpecification(), data: data)
+    let d = try LinearizationDesign(DesignSpecification(), data: data)
     let r = try Descriptives.estimate(.mean, variables: ["y"], data: data, design: .linearization(d))
     expectClose(r.estimates[0].stdError, (3.5 / 6).squareRoot(), rtol: 1e-14, "SRS SE of the mean")
     // Σw = n = 6 implies no finite population: R's default deff divides by a zero

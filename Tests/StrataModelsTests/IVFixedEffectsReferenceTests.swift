@@ -109,7 +109,7 @@ struct IVReferenceTests {
     let mroz = try FrameCache.shared.dataset("mroz")
     let o = ModelFrameOptions(subset: "inlf == 1", weights: "1 + 0 * age")
     let fit = try InstrumentalVariables.fit("lwage ~ exper | educ ~ motheduc + fatheduc", data: mroz, options: o)
-    let design = try SurveyDesign(DesignSpecification(), data: mroz)
+    let design = try LinearizationDesign(DesignSpecification(), data: mroz)
     let request = DesignVariance(design: .linearization(design)) { _ in [] }
     let v = try covariance(of: fit, spec: .design(request))
     let hc0 = try covariance(of: fit, spec: .hc(.hc0))

@@ -46,7 +46,7 @@ func setUpMarginsCase(_ j: [String: Any]) throws -> MarginsCaseSetup {
     let spec = DesignSpecification(
       weights: design["weights"] as? String, strata: design["strata"] as? String,
       psu: (design["psu"] as? [String]) ?? [], fpc: (design["fpc"] as? [String]) ?? [])
-    let d = try SurveyDesign(spec, data: frame)
+    let d = try LinearizationDesign(spec, data: frame)
     let v = try d.variance(influence: fit.scores * fit.bread, rows: fit.rows)
     // R's svyglm tests use the design df (minus p - 1); the fixture compares estimates and errors only.
     return MarginsCaseSetup(

@@ -26,7 +26,7 @@ extension LinearModelOptions {
       }
     }
     var results: [SplitComparison.Group] = []
-    var design: SurveyDesign?
+    var design: LinearizationDesign?
     for g in groups {
       var options = self
       options.split = nil

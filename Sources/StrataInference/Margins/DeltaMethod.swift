@@ -171,7 +171,7 @@ public struct InfluenceVariance: Sendable {
   /// - Parameter information: the bread of the fit's design covariance (observed under Stata's
   ///   convention for GLMs).
   public static func design(
-    fit: Fit, design: SurveyDesign, information: InformationMatrix = .expected
+    fit: Fit, design: LinearizationDesign, information: InformationMatrix = .expected
   ) throws -> InfluenceVariance {
     let bread = (fit.glm != nil && information == .observed) ? try fit.observedBread() : fit.bread
     let b = fit.scores * bread

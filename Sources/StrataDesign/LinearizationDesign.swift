@@ -75,14 +75,14 @@ struct DesignStage: Sendable {
 /// A linearization (Taylor series) survey design: weights, strata, multistage clusters, FPCs.
 ///
 ///     let spec = DesignSpecification(strata: "stype", fpc: ["fpc"], weights: "pw")
-///     let design = try SurveyDesign(spec, data: apistrat)
+///     let design = try LinearizationDesign(spec, data: apistrat)
 ///     let v = try design.variance(influence: scoresTimesBread, rows: fit.rows)
 ///
 /// Matches R `survey::svydesign(ids =, strata =, weights =, fpc =, nest =)` (survey 4.1-1):
 /// later-stage clusters are nested in earlier ones, FPCs are population sizes when any value
 /// exceeds 1 and sampling fractions otherwise, and without weights the weights follow from the
 /// FPCs (or are 1).
-public struct SurveyDesign: Sendable {
+public struct LinearizationDesign: Sendable {
   /// The declaration the design was built from.
   public let specification: DesignSpecification
   /// Number of data rows.

@@ -55,7 +55,7 @@ public struct BootstrapResampler: Sendable {
   }
 }
 
-extension SurveyDesign {
+extension LinearizationDesign {
   /// The resampling scheme of this design's first stage (PSUs within strata).
   public var bootstrapScheme: BootstrapResampler.Scheme {
     .design(strata: stages[0].strata, clusters: stages[0].clusters)
