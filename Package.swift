@@ -24,11 +24,12 @@ let package = Package(
       providers: [.apt(["libreadstat-dev"])]),
 
     // MARK: Library layers (each imports only layers below it)
+    .target(name: "StrataSupport"),
     .target(
       name: "StrataLinalg",
-      dependencies: ["CLAPACK", .product(name: "RealModule", package: "swift-numerics")],
+      dependencies: ["StrataSupport", "CLAPACK", .product(name: "RealModule", package: "swift-numerics")],
       exclude: ["README.md"]),
-    .target(name: "StrataData", dependencies: ["CReadStat"]),
+    .target(name: "StrataData", dependencies: ["StrataSupport", "CReadStat"]),
     .target(name: "StrataFormula", dependencies: ["StrataData", "StrataLinalg"]),
     .target(name: "StrataDesign", dependencies: ["StrataData", "StrataLinalg"]),
     .target(
@@ -47,7 +48,7 @@ let package = Package(
     .target(
       name: "Strata",
       dependencies: [
-        "StrataLinalg", "StrataData", "StrataFormula", "StrataDesign", "StrataModels",
+        "StrataSupport", "StrataLinalg", "StrataData", "StrataFormula", "StrataDesign", "StrataModels",
         "StrataInference", "StrataReport", "StrataSimulate",
       ]),
     .executableTarget(

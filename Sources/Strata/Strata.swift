@@ -7,3 +7,4 @@
 @_exported import StrataModels
 @_exported import StrataReport
 @_exported import StrataSimulate
+@_exported import StrataSupport
