@@ -31,13 +31,13 @@ let package = Package(
       exclude: ["README.md"]),
     .target(name: "StrataData", dependencies: ["StrataSupport", "CReadStat"]),
     .target(name: "StrataFormula", dependencies: ["StrataData", "StrataLinalg"]),
-    .target(name: "StrataDesign", dependencies: ["StrataData", "StrataLinalg"]),
+    .target(name: "StrataDesign", dependencies: ["StrataSupport", "StrataData", "StrataLinalg"]),
     .target(
       name: "StrataSimulate",
       dependencies: ["StrataData", .product(name: "RealModule", package: "swift-numerics")],
       exclude: ["README.md"]),
     .target(name: "StrataModels", dependencies: ["StrataFormula", "StrataData", "StrataLinalg"]),
-    .target(name: "StrataInference", dependencies: ["StrataModels", "StrataDesign", "StrataLinalg"]),
+    .target(name: "StrataInference", dependencies: ["StrataSupport", "StrataModels", "StrataDesign", "StrataLinalg"]),
     .target(
       name: "StrataReport",
       dependencies: [
@@ -62,7 +62,7 @@ let package = Package(
     .testTarget(
       name: "StrataLinalgTests", dependencies: ["StrataLinalg"]),
     .testTarget(
-      name: "StrataDataTests", dependencies: ["StrataData", "_StrataTestSupport"]),
+      name: "StrataDataTests", dependencies: ["StrataSupport", "StrataData", "_StrataTestSupport"]),
     .testTarget(
       name: "StrataFormulaTests", dependencies: ["StrataFormula"]),
     .testTarget(

@@ -1,4 +1,5 @@
 import StrataLinalg
+import StrataSupport
 
 /// The replicate variance of R `survey:::svrVar`:
 /// `scale · Σ_r rscales_r (θ_r − θ̄)(θ_r − θ̄)ᵀ`, with θ̄ the mean of the replicates with

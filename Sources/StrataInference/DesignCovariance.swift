@@ -1,6 +1,7 @@
 import StrataDesign
 import StrataLinalg
 import StrataModels
+import StrataSupport
 
 /// Which program's degrees of freedom design-based model tests use.
 public enum DesignDFConvention: String, Sendable, CaseIterable {

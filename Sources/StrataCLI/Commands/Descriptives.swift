@@ -28,7 +28,7 @@ struct DescriptiveCommandOptions: ParsableArguments {
 
   /// Reads the data and builds the design and options.
   func prepare(quantiles: [Double] = [0.5]) throws -> (DataFrame, SampleDesign, DescriptiveOptions) {
-    let frame = try DataReader.read(path: data)
+    let frame = try loadData(data)
     let design = try designOptions.build(on: frame)
     let options = DescriptiveOptions(
       level: level, convention: convention, by: DesignOptions.list(by), domain: try designOptions.domain(on: frame),

@@ -14,7 +14,7 @@ struct SvysetCommand: ParsableCommand {
   @OptionGroup var outputOptions: OutputOptions
 
   func run() throws {
-    let frame = try DataReader.read(path: data)
+    let frame = try loadData(data)
     let spec = try designOptions.specification()
     let design = try SampleDesign(spec, data: frame)
     if let save {

@@ -4,7 +4,8 @@ import Strata
 /// The one progress display of the CLI: a line on standard error with the task, a percent and an
 /// estimated time left, redrawn in place at most `maximumRate` times a second and cleared when
 /// the work ends. It draws only when standard error is a terminal, so pipes, logs and test
-/// output stay clean.
+/// output stay clean. Users: replicate refits (`fit`), the mediation bootstrap (`mediate`), file
+/// loads of `progressMinimumBytes` or more (`loadData`), margins (`--over` groups, `--at` points).
 ///
 ///     let reporter = ProgressLine.forStandardError()
 ///     defer { reporter?.finish() }
@@ -17,6 +18,9 @@ final class ProgressLine: @unchecked Sendable {
   /// Work expected to take less than this (seconds) is never drawn.
   static let quietPeriod = 0.5
 
+  /// Seconds of work before the first redraw (`quietPeriod` unless the work is known to be long).
+  let quiet: Double
+
   private let lock = NSLock()
   private let write: (String) -> Void
   private let now: () -> Double
@@ -24,32 +28,35 @@ final class ProgressLine: @unchecked Sendable {
   private var lastDraw = -Double.infinity
   private var drawn = false
 
-  /// A reporter writing through `write`, timed by `now` (seconds): tests pass both.
-  init(write: @escaping (String) -> Void, now: @escaping () -> Double) {
+  /// A reporter writing through `write`, timed by `now` (seconds): tests pass both. It stays
+  /// quiet for the first `quietPeriod` seconds.
+  init(write: @escaping (String) -> Void, now: @escaping () -> Double, quietPeriod: Double = ProgressLine.quietPeriod) {
     self.write = write
     self.now = now
     self.start = now()
+    self.quiet = quietPeriod
   }
 
-  /// A reporter on standard error when it is a terminal; `nil` otherwise.
-  static func forStandardError() -> ProgressLine? {
+  /// A reporter on standard error when it is a terminal; `nil` otherwise. `quietPeriod` 0 draws
+  /// from the first update (for work known to be long, such as a large file).
+  static func forStandardError(quietPeriod: Double = ProgressLine.quietPeriod) -> ProgressLine? {
     guard isatty(STDERR_FILENO) == 1 else { return nil }
     return ProgressLine(
       write: { FileHandle.standardError.write(Data($0.utf8)) },
-      now: { Date.timeIntervalSinceReferenceDate })
+      now: { Date.timeIntervalSinceReferenceDate }, quietPeriod: quietPeriod)
   }
 
   /// The handler to give the library.
   var handler: ProgressHandler { { [self] progress in update(progress) } }
 
   /// Records progress; redraws when the last redraw is at least 1/`maximumRate` s old and the
-  /// work has run for `quietPeriod`, so short work shows nothing.
+  /// work has run for the quiet period, so short work shows nothing.
   func update(_ progress: WorkProgress) {
     lock.lock()
     defer { lock.unlock() }
     let t = now()
     let elapsed = t - start
-    guard elapsed >= Self.quietPeriod, t - lastDraw >= 1 / Self.maximumRate else { return }
+    guard elapsed >= quiet, t - lastDraw >= 1 / Self.maximumRate else { return }
     lastDraw = t
     drawn = true
     write("\r\u{1B}[K" + Self.format(progress, elapsed: elapsed))
@@ -63,13 +70,19 @@ final class ProgressLine: @unchecked Sendable {
     drawn = false
   }
 
-  /// `replicate refits  42% (21/50), about 13 s left`: the ETA assumes the remaining steps take
-  /// as long as the ones done (none is given before the first step ends).
+  /// `replicate refits  42% (21/50), about 13 s left`, `reading big.csv  42% (120.5/286.1 MB), about
+  /// 3 s left`: the ETA assumes the remaining steps take as long as the ones done (none is given
+  /// before the first step ends).
   static func format(_ p: WorkProgress, elapsed: Double) -> String {
     let total = max(p.total, 1)
     let done = min(max(p.completed, 0), total)
     let percent = Int((100 * Double(done) / Double(total)).rounded(.down))
-    var line = "\(p.task) \(String(repeating: " ", count: percent < 10 ? 2 : percent < 100 ? 1 : 0))\(percent)% (\(done)/\(total))"
+    let counts: String
+    switch p.unit {
+    case .steps: counts = "\(done)/\(total)"
+    case .bytes: counts = String(format: "%.1f/%.1f MB", Double(done) / 1048576, Double(total) / 1048576)
+    }
+    var line = "\(p.task) \(String(repeating: " ", count: percent < 10 ? 2 : percent < 100 ? 1 : 0))\(percent)% (\(counts))"
     if done > 0 && done < total {
       let left = elapsed * Double(total - done) / Double(done)
       line += ", about \(duration(left)) left"

@@ -1,3 +1,5 @@
+import StrataSupport
+
 /// The fast path of ``CSVReader`` for files without quote characters.
 ///
 /// Without quotes every line end is a record end, so the body splits at line ends into one chunk
@@ -10,6 +12,10 @@
 ///
 /// Results are identical to the general path's (`parseGeneral`), including the errors: a record
 /// with the wrong number of fields is re-read by ``CSVScanner`` to report it.
+///
+/// Progress (when the reader has a handler): each chunk reports the bytes it parsed about every
+/// megabyte (one comparison per record, no call per row) to a shared ``ProgressCounter``, and the
+/// counter reports the whole body once the frame is built.
 extension CSVReader {
   /// Parses the body `base[bodyStart..<end]` of an unquoted file, or returns `nil` when the file
   /// holds a quote character (then the general path must read it).
@@ -38,6 +44,7 @@ extension CSVReader {
     // Records ≤ line ends, plus one for a last line without a line end.
     let capacity = (rowOffset.last ?? 0) + (scans.last?.lineFeeds ?? 0) + 1
 
+    let counter = progressCounter(total: end - bodyStart)
     var parsed: [UnquotedChunk] = []
     var numeric: [Bool] = []
     var levels: [Int: [String]] = [:]
@@ -46,7 +53,7 @@ extension CSVReader {
       parsed = parallelMap(chunks.count) { k in
         parseChunk(
           base, chunks[k], rowOffset: rowOffset[k], rowCount: scans[k].lineFeeds + 1, columnCount: columnCount,
-          delimiter: delimiter, na: na, sink: sink)
+          delimiter: delimiter, na: na, sink: sink, counter: counter)
       }
       for (k, chunk) in parsed.enumerated() {
         if let failure = chunk.failure {
@@ -109,6 +116,7 @@ extension CSVReader {
       }
     }
     if delimiter == UInt8(ascii: ";") { readDecimalCommas(&columns) }
+    counter?.finish()
     return DataFrame(columns: columns, source: path)
   }
 
@@ -138,7 +146,7 @@ extension CSVReader {
   /// counted from 0 at the chunk's start.
   private func parseChunk(
     _ base: UnsafePointer<UInt8>, _ chunk: CSVChunk, rowOffset: Int, rowCount: Int, columnCount: Int,
-    delimiter: UInt8, na: NAMatcher, sink: ColumnSink
+    delimiter: UInt8, na: NAMatcher, sink: ColumnSink, counter: ProgressCounter?
   ) -> UnquotedChunk {
     let lf = UInt8(ascii: "\n")
     let cr = UInt8(ascii: "\r")
@@ -151,6 +159,10 @@ extension CSVReader {
     let last = columnCount - 1
     // Plain numbers (sign, digits, point) skip the missing-value test unless a token looks like one.
     let plainNumbers = !na.matchesPlainNumbers
+    // Progress: the bytes since the last report, reported when a record ends past `nextReport`.
+    var reported = chunk.start
+    var nextReport = counter == nil ? Int.max : chunk.start + Self.progressBlockBytes
+    defer { counter?.add(pos - reported) }
     records: while pos < end {
       // Skip empty lines.
       if base[pos] == lf {
@@ -225,6 +237,11 @@ extension CSVReader {
       }
       line += 1
       row += 1
+      if pos >= nextReport {
+        counter?.add(pos - reported)
+        reported = pos
+        nextReport = pos + Self.progressBlockBytes
+      }
       if row == 1 {
         // The first record tells which columns are numbers: map their pages for the chunk at once.
         for j in 0...last where !isText[j] { sink.prefault(j, rows: (rowOffset + 1)..<(rowOffset + rowCount)) }

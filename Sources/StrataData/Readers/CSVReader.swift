@@ -5,6 +5,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import StrataSupport
 
 /// Reads delimited text (CSV, semicolon-separated or TSV) into a ``DataFrame``.
 ///
@@ -35,6 +36,10 @@
 ///
 /// Matches R `read.csv(path, na.strings = c("", "NA", ".", "NaN", "nan", "NAN"),
 /// stringsAsFactors = TRUE)` run in the C locale, for the column types and values.
+///
+/// A reader given a `progress` handler reports the bytes of the body parsed (task `reading
+/// NAME`, unit `.bytes`): about every megabyte of each parallel chunk, summed over the chunks, with
+/// monotone totals and a last report of the whole body once the frame is built.
 public struct CSVReader: Sendable {
   /// The file to read.
   public var path: String
@@ -42,6 +47,8 @@ public struct CSVReader: Sendable {
   public var delimiter: UInt8?
   /// Field texts that mean "missing".
   public var naTokens: Set<String>
+  /// Receives the bytes parsed so far while the file is read; `nil` reports nothing.
+  public var progress: ProgressHandler?
 
   /// The missing-value tokens of every Strata reader of delimited text: empty, `NA`, `.` and
   /// `NaN`, `nan`, `NAN` (R's `read.csv` reads NaN in any case as a number that `is.na`).
@@ -53,10 +60,25 @@ public struct CSVReader: Sendable {
   ///   - path: The file to read.
   ///   - delimiter: The field delimiter; `nil` detects `,`, `;` or tab from the header line.
   ///   - naTokens: Field texts (compared after trimming spaces) that mean "missing".
-  public init(path: String, delimiter: UInt8? = nil, naTokens: Set<String> = CSVReader.defaultNATokens) {
+  ///   - progress: Receives the bytes parsed so far (about every megabyte); `nil` reports nothing.
+  public init(
+    path: String, delimiter: UInt8? = nil, naTokens: Set<String> = CSVReader.defaultNATokens,
+    progress: ProgressHandler? = nil
+  ) {
     self.path = path
     self.delimiter = delimiter
     self.naTokens = naTokens
+    self.progress = progress
+  }
+
+  /// Bytes parsed between two progress reports of one thread.
+  static let progressBlockBytes = 1 << 20
+
+  /// A counter of the bytes parsed, over `total` bytes, when the reader reports progress.
+  func progressCounter(total: Int) -> ProgressCounter? {
+    guard let progress else { return nil }
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    return ProgressCounter(task: "reading \(name)", total: total, unit: .bytes, handler: progress)
   }
 
   /// Reads the file.
@@ -138,9 +160,11 @@ public struct CSVReader: Sendable {
       return frame
     }
 
-    // The general path (files with quotes): pass 1, structure and numbers.
+    // The general path (files with quotes): pass 1, structure and numbers; pass 2 reads the body
+    // again for the text columns (progress counts each pass's bytes, the second when it runs).
     let body = CSVChunk(start: bodyStart, end: end, line: bodyLine)
-    let merged = try scanNumbers(base, body, columnCount: columnCount, delimiter: delim, na: na)
+    let counter = progressCounter(total: 2 * (end - bodyStart))
+    let merged = try scanNumbers(base, body, columnCount: columnCount, delimiter: delim, na: na, counter: counter)
     if merged.rows == 0 {
       throw DataError.malformed(
         path: path, line: headerLine, column: nil, reason: "the file has a header but no data rows")
@@ -152,7 +176,7 @@ public struct CSVReader: Sendable {
     var strays: [Int: StrayText] = [:]
     if !textColumns.isEmpty {
       (factors, strays) = try collectFactors(
-        base, body, columns: textColumns, rows: merged.rows, delimiter: delim, na: na)
+        base, body, columns: textColumns, rows: merged.rows, delimiter: delim, na: na, counter: counter)
     }
 
     var columns: [Column] = []
@@ -170,6 +194,7 @@ public struct CSVReader: Sendable {
       }
     }
     if delim == UInt8(ascii: ";") { readDecimalCommas(&columns) }
+    counter?.finish()
     return DataFrame(columns: columns, source: path)
   }
 
@@ -293,7 +318,7 @@ public struct CSVReader: Sendable {
   /// until a field that is neither missing nor a number marks the column as text.
   private func scanNumbers(
     _ base: UnsafePointer<UInt8>, _ chunk: CSVChunk, columnCount: Int, delimiter: UInt8,
-    na: NAMatcher
+    na: NAMatcher, counter: ProgressCounter?
   ) throws -> ChunkResult {
     var result = ChunkResult(columnCount: columnCount)
     let estimate = lineFeedCount(base, chunk.start, chunk.end) + 1  // records ≤ lines
@@ -304,7 +329,14 @@ public struct CSVReader: Sendable {
     var scanner = CSVScanner(
       base: base, start: chunk.start, end: chunk.end, line: chunk.line, delimiter: delimiter, path: path)
     var fields = FieldSpans()
+    var reported = chunk.start
+    var nextReport = counter == nil ? Int.max : chunk.start + Self.progressBlockBytes
     while try scanner.next(into: &fields) {
+      if scanner.pos >= nextReport {
+        counter?.add(scanner.pos - reported)
+        reported = scanner.pos
+        nextReport = reported + Self.progressBlockBytes
+      }
       try checkFieldCount(fields.count, columnCount, line: scanner.recordLine)
       for j in 0..<columnCount where result.numeric[j] {
         let s = fields.starts[j]
@@ -323,6 +355,7 @@ public struct CSVReader: Sendable {
       }
       result.rows += 1
     }
+    counter?.add(chunk.end - reported)
     return result
   }
 
@@ -337,7 +370,7 @@ public struct CSVReader: Sendable {
   /// Pass 2: factor codes for the text columns, levels in C-locale byte order.
   private func collectFactors(
     _ base: UnsafePointer<UInt8>, _ chunk: CSVChunk, columns: [Int], rows: Int, delimiter: UInt8,
-    na: NAMatcher
+    na: NAMatcher, counter: ProgressCounter?
   ) throws -> ([Int: FactorColumn], [Int: StrayText]) {
     var numericCount = [Int](repeating: 0, count: columns.count)
     var textCount = [Int](repeating: 0, count: columns.count)
@@ -360,7 +393,14 @@ public struct CSVReader: Sendable {
     var scanner = CSVScanner(
       base: base, start: chunk.start, end: chunk.end, line: chunk.line, delimiter: delimiter, path: path)
     var fields = FieldSpans()
+    var reported = chunk.start
+    var nextReport = counter == nil ? Int.max : chunk.start + Self.progressBlockBytes
     while try scanner.next(into: &fields) {
+      if scanner.pos >= nextReport {
+        counter?.add(scanner.pos - reported)
+        reported = scanner.pos
+        nextReport = reported + Self.progressBlockBytes
+      }
       for (c, j) in columns.enumerated() {
         if na.matches(base, fields.starts[j], fields.ends[j]) {
           codes[c].append(-1)
@@ -391,6 +431,7 @@ public struct CSVReader: Sendable {
         codes[c].append(code)
       }
     }
+    counter?.add(chunk.end - reported)
     var out: [Int: FactorColumn] = [:]
     var strays: [Int: StrayText] = [:]
     for (c, j) in columns.enumerated() {

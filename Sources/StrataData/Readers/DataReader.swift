@@ -1,3 +1,5 @@
+import StrataSupport
+
 /// Reads a data file, choosing the reader from the file extension.
 ///
 /// ```swift
@@ -12,9 +14,11 @@
 public enum DataReader {
   /// Reads the file at `path`; the frame's `source` is `path` as given.
   ///
+  /// - Parameter progress: Receives the bytes read so far (task `reading NAME`, unit `.bytes`),
+  ///   monotone and ending at the whole file; `nil` reports nothing.
   /// - Throws: `DataError.unreadable` for a missing file, `DataError.unsupportedFormat` for an
   ///   unknown extension, and whatever the chosen reader throws.
-  public static func read(path: String) throws -> DataFrame {
+  public static func read(path: String, progress: ProgressHandler? = nil) throws -> DataFrame {
     guard let format = DataFileFormat(path: path) else {
       throw DataError.unsupportedFormat(path: path)
     }
@@ -22,8 +26,8 @@ public enum DataReader {
       throw DataError.unreadable(path: path, reason: "no such file")
     }
     switch format {
-    case .delimitedText: return try CSVReader(path: path).read()
-    case .stata, .spss: return try StatFileReader(path: path).read()
+    case .delimitedText: return try CSVReader(path: path, progress: progress).read()
+    case .stata, .spss: return try StatFileReader(path: path, progress: progress).read()
     }
   }
 }

@@ -1,4 +1,5 @@
 import CReadStat
+import StrataSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -27,14 +28,22 @@ import CReadStat
 /// Old Stata files (format < 118) carry no encoding; they are read as UTF-8 (what R's
 /// `foreign::write.dta` writes on a UTF-8 system) and, failing that, as Windows-1252.
 ///
+/// A reader given a `progress` handler reports how far ReadStat has read into the file (task
+/// `reading NAME`, unit `.bytes`, from ReadStat's progress callback), monotone, ending with the
+/// whole file once the frame is built.
+///
 /// The corresponding C functions are `readstat_parse_dta` and `readstat_parse_sav`.
 public struct StatFileReader {
   /// The file to read.
   public var path: String
+  /// Receives the bytes read so far while the file is parsed; `nil` reports nothing.
+  public var progress: ProgressHandler?
 
-  /// Creates a reader for a `.dta`, `.sav` or `.zsav` file.
-  public init(path: String) {
+  /// Creates a reader for a `.dta`, `.sav` or `.zsav` file; `progress` receives the bytes read
+  /// so far (`nil` reports nothing).
+  public init(path: String, progress: ProgressHandler? = nil) {
     self.path = path
+    self.progress = progress
   }
 
   /// Reads the file.
@@ -49,25 +58,39 @@ public struct StatFileReader {
     {
       throw DataError.unreadable(path: path, reason: problem)
     }
+    // One counter for both attempts of a .dta (UTF-8, then the file's own encoding): monotone.
+    let counter = progressCounter()
+    let frame: DataFrame
     switch format {
     case .stata?:
       do {
-        return try parse(stata: true, fileEncoding: "UTF-8")
+        frame = try parse(stata: true, fileEncoding: "UTF-8", counter: counter)
       } catch let failure as ReadStatFailure where failure.isEncodingProblem || failure.invalidUTF8 {
-        return try parseOrThrow(stata: true, fileEncoding: nil)
+        frame = try parseOrThrow(stata: true, fileEncoding: nil, counter: counter)
       } catch let failure as ReadStatFailure {
         throw failure.dataError(path: path)
       }
     case .spss?:
-      return try parseOrThrow(stata: false, fileEncoding: nil)
+      frame = try parseOrThrow(stata: false, fileEncoding: nil, counter: counter)
     default:
       throw DataError.unsupportedFormat(path: path)
     }
+    counter?.finish()
+    return frame
   }
 
-  private func parseOrThrow(stata: Bool, fileEncoding: String?) throws -> DataFrame {
+  /// A counter of the bytes read over the file's size, when the reader reports progress.
+  private func progressCounter() -> ProgressCounter? {
+    guard let progress else { return nil }
+    var info = stat()
+    let size = stat(path, &info) == 0 ? Int(info.st_size) : 0
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    return ProgressCounter(task: "reading \(name)", total: size, unit: .bytes, handler: progress)
+  }
+
+  private func parseOrThrow(stata: Bool, fileEncoding: String?, counter: ProgressCounter?) throws -> DataFrame {
     do {
-      return try parse(stata: stata, fileEncoding: fileEncoding)
+      return try parse(stata: stata, fileEncoding: fileEncoding, counter: counter)
     } catch let failure as ReadStatFailure {
       throw failure.dataError(path: path)
     }
@@ -118,7 +141,7 @@ public struct StatFileReader {
         + "it that format's extension (.csv, .dta)"
   }
 
-  private func parse(stata: Bool, fileEncoding: String?) throws -> DataFrame {
+  private func parse(stata: Bool, fileEncoding: String?, counter: ProgressCounter?) throws -> DataFrame {
     guard fileExists(path) else {
       throw DataError.unreadable(path: path, reason: "no such file")
     }
@@ -127,6 +150,10 @@ public struct StatFileReader {
     }
     defer { readstat_parser_free(parser) }
     let context = ReadStatContext()
+    if let counter {
+      context.progress = counter
+      readstat_set_progress_handler(parser, readStatProgress)
+    }
     readstat_set_metadata_handler(parser, readStatMetadata)
     readstat_set_variable_handler(parser, readStatVariable)
     readstat_set_value_handler(parser, readStatValue)
@@ -201,6 +228,8 @@ private final class ReadStatContext {
   var labelSets: [String: [(value: Double, label: String)]] = [:]
   var messages: [String] = []
   var expectedRows = 0
+  /// Receives ReadStat's progress (the share of the file read) as bytes.
+  var progress: ProgressCounter?
   /// Set when ReadStat handed over a string that is not valid UTF-8; parsing then aborts.
   var invalidUTF8 = false
 
@@ -361,6 +390,14 @@ private let readStatValueLabel: readstat_value_label_handler = { setName, value,
   else { return 0 }
   state.labelSets[setName, default: []].append((numericValue(value), state.text(label) ?? ""))
   return state.invalidUTF8 ? readStatAbort : 0
+}
+
+private let readStatProgress: readstat_progress_handler = { fraction, ctx in
+  guard let state = context(ctx) else { return readStatAbort }
+  if let counter = state.progress, fraction.isFinite {
+    counter.advance(to: Int(min(max(fraction, 0), 1) * Double(counter.total)))
+  }
+  return 0
 }
 
 private let readStatError: readstat_error_handler = { message, ctx in
