@@ -150,9 +150,13 @@ struct MarginsSource {
   }
 
   func margins(_ options: MarginsOptions, vce: MarginsVCEOption) throws -> MarginsResult {
-    try Margins.estimate(
-      model, options: options, variance: try deltaMethod(vce), degreesOfFreedom: degreesOfFreedom,
-      varianceTitle: varianceTitle)
+    let variance = try deltaMethod(vce)
+    // Many --over groups or --at points can take a while: progress on a terminal's stderr.
+    let progressLine = ProgressLine.forStandardError()
+    defer { progressLine?.finish() }
+    return try Margins.estimate(
+      model, options: options, variance: variance, degreesOfFreedom: degreesOfFreedom,
+      varianceTitle: varianceTitle, progress: progressLine?.handler)
   }
 }
 

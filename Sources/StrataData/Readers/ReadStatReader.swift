@@ -230,6 +230,8 @@ private final class ReadStatContext {
   var expectedRows = 0
   /// Receives ReadStat's progress (the share of the file read) as bytes.
   var progress: ProgressCounter?
+  /// The byte count from which ReadStat's next progress call is forwarded.
+  var nextProgress = 0
   /// Set when ReadStat handed over a string that is not valid UTF-8; parsing then aborts.
   var invalidUTF8 = false
 
@@ -392,10 +394,15 @@ private let readStatValueLabel: readstat_value_label_handler = { setName, value,
   return state.invalidUTF8 ? readStatAbort : 0
 }
 
+/// ReadStat calls this for every row: it forwards the bytes read only every 1% of the file or
+/// megabyte, whichever is less, so the handler is not called per row.
 private let readStatProgress: readstat_progress_handler = { fraction, ctx in
   guard let state = context(ctx) else { return readStatAbort }
-  if let counter = state.progress, fraction.isFinite {
-    counter.advance(to: Int(min(max(fraction, 0), 1) * Double(counter.total)))
+  guard let counter = state.progress, fraction.isFinite else { return 0 }
+  let bytes = Int(min(max(fraction, 0), 1) * Double(counter.total))
+  if bytes >= state.nextProgress {
+    state.nextProgress = bytes + max(1, min(1 << 20, counter.total / 100))
+    counter.advance(to: bytes)
   }
   return 0
 }

@@ -3,6 +3,7 @@ import StrataData
 import StrataFormula
 import StrataLinalg
 import StrataModels
+import StrataSupport
 
 /// The four marginal quantities (statsmodels' and Stata's vocabulary).
 public enum MarginKind: String, Sendable, CaseIterable {
@@ -153,11 +154,13 @@ enum VariableTreatment {
 public enum Margins {
   /// Computes the requested margins.
   ///
+  /// - Parameter progress: Receives the evaluation points done (one per `over` group and `at`
+  ///   setting; task `margins` or `margins over G`), after each point; `nil` reports nothing.
   /// - Throws: `MarginsError` for variables not in the model, bad `--at` values, zero
   ///   predictions; `FormulaError` for non-differentiable points; variance-engine errors.
   public static func estimate(
     _ model: PredictionModel, options: MarginsOptions, variance: DeltaMethod, degreesOfFreedom: Double,
-    varianceTitle: String
+    varianceTitle: String, progress: ProgressHandler? = nil
   ) throws -> MarginsResult {
     guard options.level > 0, options.level < 100 else { throw MarginsError.invalidLevel(options.level) }
     if options.atMeans && variance.unconditional != nil { throw MarginsError.unconditionalAtMeans }
@@ -176,6 +179,9 @@ public enum Margins {
     let groups = try sampleGroups(model: model, over: options.over)
     let grid = options.at?.settings ?? [[]]
     var pending: [(MarginEstimate, LinearizedEstimate)] = []
+    let points = groups.count * grid.count
+    let task = options.over.map { "margins over \($0)" } ?? "margins"
+    var pointsDone = 0
     for group in groups {
       for setting in grid {
         var (point, atValues) = try evaluationPoint(
@@ -243,6 +249,8 @@ public enum Margins {
             }
           }
         }
+        pointsDone += 1
+        progress?(WorkProgress(task: task, completed: pointsDone, total: points))
       }
     }
     let ses = try variance.standardErrors(pending.map(\.1))
