@@ -101,7 +101,9 @@ struct ProgressTests {
     #expect(terminal.hasPrefix("strata: reading \(path) (3 MB)...\r\n"), "\(terminal.prefix(200).debugDescription)")
     let lines = Self.redraws(terminal)
     #expect(!lines.isEmpty, "no progress drawn: \(terminal.debugDescription)")
-    #expect(lines.allSatisfy { $0.hasPrefix("reading load.csv ") && $0.contains("% (") && $0.hasSuffix("MB)") || $0.contains(" MB), about ") }, "\(lines)")
+    #expect(
+      lines.allSatisfy { $0.hasPrefix("reading load.csv ") && $0.contains("% (") && ($0.hasSuffix(" MB)") || $0.contains(" MB), about ")) },
+      "\(lines)")
     #expect(terminal.contains("\r\u{1B}[Kstrata: read "), "line cleared before the end line: \(terminal.suffix(200).debugDescription)")
     #expect(terminal.contains(" rows x 4 columns in "), "\(terminal.suffix(200).debugDescription)")
 
