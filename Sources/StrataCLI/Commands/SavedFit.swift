@@ -25,7 +25,7 @@ extension SavedFit {
     return out
   }
 
-  init(session s: FitSession, options: LinearModelOptions) throws {
+  init(session s: ModelFit, options: LinearModelOptions) throws {
     guard let recipe = s.fit.recipe else { throw MarginsError.missingRecipe }
     let v = s.result.covariance
     command = Self.fitArguments()
@@ -97,8 +97,10 @@ extension SavedFit {
   func source(allowChangedData: Bool = false) throws -> MarginsSource {
     let (options, choice) = try reparse()
     try checkData(options.data, allowChanged: allowChangedData)
-    let prepared = try options.prepare(choice)
-    let mm = prepared.mm
+    let spec = try options.specification(choice)
+    let frame = try loadData(options.data)
+    let setup = try translatingAnalysisErrors { try Model.setup(spec, data: frame) }
+    let mm = setup.modelMatrix
     guard mm.columnNames == terms else {
       throw SavedFitError.dataChanged(path: path, reason: "the model matrix has columns \(mm.columnNames.joined(separator: ", "))")
     }
@@ -114,7 +116,7 @@ extension SavedFit {
       throw SavedFitError.dataChanged(path: path, reason: "\(rows.count) observations instead of \(nobs)")
     }
     let model = PredictionModel(
-      recipe: mm.recipe, data: prepared.frame, rows: rows, coefficients: coefficients, kept: kept, link: choice.link,
+      recipe: mm.recipe, data: setup.data, rows: rows, coefficients: coefficients, kept: kept, link: choice.link,
       weights: weights)
     let path = self.path
     let saved = coefficients
@@ -122,7 +124,7 @@ extension SavedFit {
       model: model, covariance: covarianceMatrix, degreesOfFreedom: degreesOfFreedom, varianceTitle: vceTitle,
       title: "\(self.model): \(formula)", kind: self.model, formula: formula, data: data,
       unconditional: {
-        let session = try options.estimate(prepared)
+        let session = try translatingAnalysisErrors { try setup.fit() }
         let again = session.fit.keptCoefficients
         for (a, b) in zip(again, saved) where abs(a - b) > 1e-8 * max(abs(b), 1e-300) {
           throw SavedFitError.dataChanged(path: path, reason: "refitted coefficients differ from the saved ones")
