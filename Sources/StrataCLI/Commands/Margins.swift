@@ -150,7 +150,7 @@ extension LinearModelOptions {
           + "fixed-effect estimates, which are projected out (in a linear model the marginal effects are the coefficients)")
     }
     if s.fit.categorical != nil { return try finishCategorical(s) }
-    if let path = marginsOptions.save { try SavedFit(session: s, options: self).write(to: path) }
+    if let path = marginsOptions.save { try SavedFit(session: s, options: self, savePath: path).write(to: path) }
     let selection = marginsOptions.selection
     guard selection.isRequested else {
       try render(s.result, frame: s.data)
