@@ -39,6 +39,12 @@ extension AnalysisError: CustomStringConvertible {
       return "ordered and multinomial fits support margins with covariates fixed only (not unconditional)"
     case .notAnOutcomeEquation(let f):
       return "the formula '\(f)' must be the outcome equation 'y ~ treatment + mediator + controls'"
+    case .restoredColumnsDiffer(let c):
+      return "the data no longer match the saved fit (the model matrix has columns \(c.joined(separator: ", ")))"
+    case .restoredObservationsDiffer(let found, let saved):
+      return "the data no longer match the saved fit (\(found) observations instead of \(saved))"
+    case .refittedCoefficientsDiffer:
+      return "the data no longer match the saved fit (refitted coefficients differ from the saved ones)"
     case .mediationWithReplicateDesign:
       return "the mediation bootstrap resamples PSUs; replicate-weight designs are not supported"
     }

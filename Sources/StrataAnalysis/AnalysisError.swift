@@ -43,6 +43,12 @@ public enum AnalysisError: Error {
   case unconditionalOutcomeMargins
   /// A mediation formula that is not an outcome equation `y ~ treatment + mediator + controls`.
   case notAnOutcomeEquation(formula: String)
+  /// Saved estimates whose columns are not the rebuilt model's (`columns`).
+  case restoredColumnsDiffer(columns: [String])
+  /// Saved estimates whose estimation sample had another size.
+  case restoredObservationsDiffer(found: Int, saved: Int)
+  /// The model refitted on the data gives other coefficients than the saved ones.
+  case refittedCoefficientsDiffer
   /// Mediation bootstrap under a replicate-weight design.
   case mediationWithReplicateDesign
 }

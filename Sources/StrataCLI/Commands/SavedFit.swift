@@ -120,36 +120,32 @@ extension SavedFit {
     try checkData(dataPath, allowChanged: allowChangedData)
     let frame = try loadData(dataPath)
     let setup = try translatingAnalysisErrors { try Model.setup(spec, data: frame) }
-    let mm = setup.modelMatrix
-    guard mm.columnNames == terms else {
-      throw SavedFitError.dataChanged(path: path, reason: "the model matrix has columns \(mm.columnNames.joined(separator: ", "))")
-    }
-    // The estimation sample: the model frame's rows with positive weight (fits drop zero weights).
-    var rows = mm.rows
-    var weights = mm.weights
-    if let w = mm.weights {
-      let positive = w.indices.filter { w[$0] > 0 }
-      rows = positive.map { mm.rows[$0] }
-      weights = positive.map { w[$0] }
-    }
-    guard rows.count == nobs else {
-      throw SavedFitError.dataChanged(path: path, reason: "\(rows.count) observations instead of \(nobs)")
-    }
-    let model = PredictionModel(
-      recipe: mm.recipe, data: setup.data, rows: rows, coefficients: coefficients, kept: kept, link: setup.link,
-      weights: weights)
-    let path = self.path
-    let saved = coefficients
+    let estimates = SavedEstimates(
+      terms: terms, kept: kept, coefficients: coefficients, covariance: covarianceMatrix,
+      degreesOfFreedom: degreesOfFreedom, varianceTitle: vceTitle, nobs: nobs)
+    let restored = try restoring { try setup.restore(estimates) }
     return MarginsSource(
-      model: model, covariance: covarianceMatrix, degreesOfFreedom: degreesOfFreedom, varianceTitle: vceTitle,
-      title: "\(self.model): \(formula)", kind: self.model, formula: formula, data: data,
-      unconditional: {
-        let session = try translatingAnalysisErrors { try setup.fit() }
-        let again = session.fit.keptCoefficients
-        for (a, b) in zip(again, saved) where abs(a - b) > 1e-8 * max(abs(b), 1e-300) {
-          throw SavedFitError.dataChanged(path: path, reason: "refitted coefficients differ from the saved ones")
-        }
-        return try InfluenceVariance.matching(fit: session.fit, covariance: session.result.covariance)
-      })
+      model: restored.predictionModel, covariance: covarianceMatrix, degreesOfFreedom: degreesOfFreedom,
+      varianceTitle: vceTitle, title: "\(self.model): \(formula)", kind: self.model, formula: formula, data: data,
+      unconditional: { try restoring { try restored.influenceVariance() } })
+  }
+
+  /// Runs a library call on this saved fit, naming the file when the data no longer match it.
+  func restoring<T>(_ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as AnalysisError {
+      switch error {
+      case .restoredColumnsDiffer(let columns):
+        throw SavedFitError.dataChanged(
+          path: path, reason: "the model matrix has columns \(columns.joined(separator: ", "))")
+      case .restoredObservationsDiffer(let found, let saved):
+        throw SavedFitError.dataChanged(path: path, reason: "\(found) observations instead of \(saved)")
+      case .refittedCoefficientsDiffer:
+        throw SavedFitError.dataChanged(path: path, reason: "refitted coefficients differ from the saved ones")
+      default:
+        throw commandLineError(error)
+      }
+    }
   }
 }
