@@ -49,7 +49,8 @@ let package = Package(
       ]),
     .target(
       name: "StrataAnalysis",
-      dependencies: ["StrataInference", "StrataDesign", "StrataModels", "StrataFormula", "StrataData", "StrataLinalg"]),
+      dependencies: ["StrataInference", "StrataDesign", "StrataModels", "StrataFormula", "StrataData", "StrataLinalg"],
+      exclude: ["README.md"]),
     .target(
       name: "Strata",
       dependencies: [

@@ -332,7 +332,7 @@ public enum Model {
 }
 
 /// A model's data, design and model matrix before fitting.
-struct PreparedModel: @unchecked Sendable {
+struct PreparedModel: Sendable {
   /// The column holding the design's sampling weights in a design-based fit's frame.
   static let weightsColumn = "strata.design.weights"
 
@@ -361,7 +361,7 @@ struct PreparedModel: @unchecked Sendable {
 ///     let setup = try Model.setup(spec, data: data)
 ///     print(setup.modelMatrix.columnNames)
 ///     let fit = try setup.fit()
-public struct ModelSetup: @unchecked Sendable {
+public struct ModelSetup: Sendable {
   let prepared: PreparedModel
 
   /// What will be fitted.

@@ -11,7 +11,7 @@ import StrataModels
 ///     let fit = try design.fit(.logit, "sch.wide ~ ell + meals + mobility")
 ///     for c in fit.coefficients { print(c.term, c.estimate ?? .nan, c.stdError ?? .nan) }
 ///     let ame = try fit.margins(.dydx)
-public struct ModelFit: @unchecked Sendable {
+public struct ModelFit: Sendable {
   let prepared: PreparedModel
   /// The estimator's fit: coefficients, bread, scores, rows.
   public let fit: Fit

@@ -43,7 +43,7 @@ public struct SavedEstimates: Sendable {
 ///     let setup = try Model.setup(spec, data: data)
 ///     let restored = try setup.restore(estimates)
 ///     let ame = try restored.margins(MarginsOptions(kinds: [.dydx]))
-public struct RestoredFit: @unchecked Sendable {
+public struct RestoredFit: Sendable {
   /// The rebuilt model (data, design, model matrix).
   public let setup: ModelSetup
   /// The saved estimates.

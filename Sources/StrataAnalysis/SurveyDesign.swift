@@ -15,7 +15,7 @@ import StrataModels
 ///     let rep = try design.replicates(.jk1)                                     // as.svrepdesign
 ///
 /// A subpopulation is a domain: the full design is kept for the variance.
-public struct SurveyDesign: @unchecked Sendable {
+public struct SurveyDesign: Sendable {
   /// The data the design was built on (every row).
   public let data: DataFrame
   /// The declaration.
