@@ -84,7 +84,7 @@ public enum Model {
       if spec.variance == .design { throw AnalysisError.designRequired }
       if spec.subpop != nil { throw AnalysisError.subpopulationWithoutDesign }
     }
-    if spec.model == .wls && spec.weights == nil && spec.design?.weights == nil && spec.design == nil {
+    if spec.model == .wls && spec.weights == nil && spec.design == nil {
       throw AnalysisError.weightsRequired(model: .wls)
     }
   }

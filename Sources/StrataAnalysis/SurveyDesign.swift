@@ -119,16 +119,18 @@ public struct SurveyDesign: Sendable {
   ///   - formula: an R-style formula.
   ///   - subset: rows to keep, as part of the domain.
   ///   - variance: nil (design-based) or a model-based variance on the design's weights.
+  ///   - convention: R or Stata defaults for this fit (nil: the design's `convention`).
   ///   - level: confidence level in percent.
   ///   - control: iteration controls.
   ///   - progress: told how many replicates have been refitted.
   public func fit(
-    _ model: ModelKind, _ formula: String, subset: String? = nil, variance: Variance? = nil, level: Double = 95,
-    control: FitControl = FitControl(), progress: ProgressHandler? = nil
+    _ model: ModelKind, _ formula: String, subset: String? = nil, variance: Variance? = nil,
+    convention: Convention? = nil, level: Double = 95, control: FitControl = FitControl(),
+    progress: ProgressHandler? = nil
   ) throws -> ModelFit {
-    try Model.fit(
-      specification(model, formula, subset: subset, variance: variance, level: level, control: control),
-      data: data, design: sampleDesign, progress: progress)
+    var spec = specification(model, formula, subset: subset, variance: variance, level: level, control: control)
+    if let convention { spec.convention = convention }
+    return try Model.fit(spec, data: data, design: sampleDesign, progress: progress)
   }
 
   /// The fit specification of a model on this design.

@@ -75,6 +75,19 @@ struct SvyglmLibraryTests {
     #expect(a.covariance.spec.name == "design")
   }
 
+  /// The convention is a value on the fit call: Stata's design df (#PSUs − #strata) and observed
+  /// information, as the fixture apiclus1_probit_stata.
+  @Test func conventionOnTheFitCall() throws {
+    let c = try #require(Self.cases().first { $0.id == "apiclus1_probit_stata" })
+    let data = try DataFrame(contentsOf: datasetPath("apiclus1.csv"))
+    let design = try SurveyDesign(data: data, weights: "pw", psu: "dnum", fpc: "fpc")
+    let fit = try design.fit(.probit, "sch.wide ~ ell + meals", convention: .stata)
+    #expect(fit.specification.convention == .stata)
+    #expect(fit.covariance.degreesOfFreedom == number(c.json["df"]))
+    let se = try #require(c.json["std_error"] as? [Double])
+    for (row, e) in zip(fit.coefficients, se) { expectClose(row.stdError, e, rtol: 1e-6, "\(row.term) SE") }
+  }
+
   /// A domain through `subpopulation` equals `--subpop` in the fixture (apistrat_ols_subpop).
   @Test func subpopulationFitMatchesSvyglm() throws {
     let c = try #require(Self.cases().first { $0.id == "apistrat_ols_subpop" })
