@@ -8,6 +8,8 @@ let package = Package(
     // MARK: Public API
     .library(name: "Strata", targets: ["Strata"]),
     .executable(name: "strata", targets: ["StrataCLI"]),
+    // The README's "Use Strata from Swift" program, built so a test keeps it compiling and correct.
+    .executable(name: "strata-readme-example", targets: ["ReadmeExample"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,14 +48,20 @@ let package = Package(
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
       ]),
     .target(
+      name: "StrataAnalysis",
+      dependencies: ["StrataInference", "StrataDesign", "StrataModels", "StrataFormula", "StrataData", "StrataLinalg"],
+      exclude: ["README.md"]),
+    .target(
       name: "Strata",
       dependencies: [
         "StrataSupport", "StrataLinalg", "StrataData", "StrataFormula", "StrataDesign", "StrataModels",
-        "StrataInference", "StrataReport", "StrataSimulate",
+        "StrataInference", "StrataReport", "StrataSimulate", "StrataAnalysis",
       ]),
     .executableTarget(
       name: "StrataCLI",
       dependencies: ["Strata", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+    .executableTarget(name: "ReadmeExample", dependencies: ["Strata"], path: "Examples/ReadmeExample"),
 
     // MARK: Tests
     .target(
@@ -71,6 +79,8 @@ let package = Package(
       name: "StrataDesignTests", dependencies: ["Strata", "_StrataTestSupport"]),
     .testTarget(
       name: "StrataCLITests", dependencies: ["StrataCLI", "StrataReport", "_StrataTestSupport"], exclude: ["Snapshots"]),
+    .testTarget(
+      name: "StrataAnalysisTests", dependencies: ["Strata", "_StrataTestSupport"]),
     .testTarget(
       name: "StrataSimulateTests", dependencies: ["Strata", "_StrataTestSupport"]),
   ]

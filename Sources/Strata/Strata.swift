@@ -1,4 +1,5 @@
 // The umbrella module: `import Strata` brings in every library layer.
+@_exported import StrataAnalysis
 @_exported import StrataData
 @_exported import StrataDesign
 @_exported import StrataFormula

@@ -139,7 +139,7 @@ import Testing
   }
 
   @Test func wrongVersion() throws {
-    try expectRejected("version", "has version 99; this strata reads versions 1 to 2") { o in o["version"] = 99 }
+    try expectRejected("version", "has version 99; this strata reads versions 1 to 3") { o in o["version"] = 99 }
   }
 
   @Test func unknownModel() throws {
@@ -188,7 +188,7 @@ import Testing
   @Test func saveRecordsTheDataFingerprint() throws {
     let s = try Self.saved()
     let o = try Self.object(s.fit)
-    #expect(o["version"] as? Int == 2)
+    #expect(o["version"] as? Int == 3)
     let f = try #require(o["data_fingerprint"] as? [String: Any])
     let size = try FileManager.default.attributesOfItem(atPath: s.data)[.size] as? Int
     #expect(f["size"] as? Int == size)

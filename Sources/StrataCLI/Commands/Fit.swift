@@ -37,7 +37,7 @@ struct GLMOptions: ParsableArguments {
   }
 }
 
-/// The estimator a command runs.
+/// The estimator a command runs (translated into the library's `ModelKind` and `FitControl`).
 enum ModelChoice {
   case leastSquares(requireWeights: Bool)
   case glm(GLMModel, GLMOptions)
@@ -47,6 +47,101 @@ enum ModelChoice {
   case multinomial(CategoricalOptions)
   /// Two-stage least squares (`strata fit iv`).
   case iv
+}
+
+extension ModelChoice {
+  /// The library's model.
+  var kind: ModelKind {
+    switch self {
+    case .leastSquares(let requireWeights): return requireWeights ? .wls : .ols
+    case .glm(let m, _): return ModelKind(rawValue: m.rawValue) ?? .logit
+    case .ordered(let link, _): return link == .logit ? .ologit : .oprobit
+    case .multinomial: return .mlogit
+    case .iv: return .iv
+    }
+  }
+
+  /// The library's iteration controls.
+  var control: FitControl {
+    switch self {
+    case .leastSquares, .iv: return FitControl()
+    case .glm(_, let o): return FitControl(maxIterations: o.maxiter, tolerance: o.tol)
+    case .ordered(_, let c), .multinomial(let c):
+      return FitControl(maxIterations: c.maxiter, tolerance: c.tol, base: c.base)
+    }
+  }
+}
+
+extension VCEOption {
+  /// The library's variance (`cluster` takes its columns from `--cluster`).
+  var variance: Variance {
+    switch self {
+    case .classical: return .classical
+    case .oim: return .oim
+    case .robust: return .robust
+    case .hc0: return .hc(.hc0)
+    case .hc1: return .hc(.hc1)
+    case .hc2: return .hc(.hc2)
+    case .hc3: return .hc(.hc3)
+    case .cluster: return .cluster([])
+    case .design: return .design
+    }
+  }
+}
+
+/// Runs a library call, turning its `AnalysisError`s into the messages of the flags that caused
+/// them (the library's own descriptions name no flags).
+func translatingAnalysisErrors<T>(_ body: () throws -> T) throws -> T {
+  do {
+    return try body()
+  } catch let error as AnalysisError {
+    throw commandLineError(error)
+  }
+}
+
+/// The command-line message of a library error.
+func commandLineError(_ error: AnalysisError) -> Error {
+  switch error {
+  case .weightsRequired(let m): return ValidationError("\(m.rawValue) needs --weights")
+  case .observedInformationNotApplicable(let m):
+    return ValidationError(
+      m == .iv
+        ? "--vce oim applies to likelihood models, not to 2SLS"
+        : "--vce oim applies to likelihood models (logit, probit, cloglog, poisson, fraclogit, fracprobit)")
+  case .fixedEffectsNotAvailable(let m):
+    return ValidationError(
+      [.ologit, .oprobit, .mlogit].contains(m)
+        ? "absorbed fixed effects ('| fe') are available for ols, wls, logit, probit and poisson"
+        : "absorbed fixed effects ('| fe') are available for ols, wls, logit, probit and poisson, not \(m.rawValue)")
+  case .varianceNotAvailableWithFixedEffects(let v):
+    return ValidationError(
+      "--vce \(v.name) is not available with absorbed fixed effects; use classical, robust, hc0, hc1, cluster or design")
+  case .baseOutcomeNotApplicable:
+    return ValidationError("--base applies to mlogit; ordered models have cut points instead")
+  case .designRequired: return ValidationError("--vce design needs a declared design")
+  case .clusterWithDesign: return ValidationError("with a survey design, declare clusters as PSUs (--psu), not --cluster")
+  case .subpopulationWithoutDesign:
+    return ValidationError("--subpop is a domain of a survey design; without a design use --subset")
+  case .invalidLevel: return ValidationError("--level must be between 0 and 100")
+  case .splitGroupFailed(let variable, let group, let exclusion, let underlying):
+    return SplitGroupError(
+      variable: variable, group: group,
+      reason: ErrorMessage.render(underlying) ?? StrataCommand.message(for: underlying), exclusion: exclusion)
+  case .splitWithReplicateDesign:
+    return ValidationError("--split with replicate-weight designs is not supported; declare strata/PSUs")
+  case .marginsAfterFixedEffects:
+    return ValidationError(
+      "margins, predictions and --save are not available after absorbing fixed effects: predictions need the "
+        + "fixed-effect estimates, which are projected out (in a linear model the marginal effects are the coefficients)")
+  case .unconditionalOutcomeMargins:
+    return ValidationError(
+      "ordered and multinomial fits support margins with covariates fixed only (not --margins-vce unconditional)")
+  case .notAnOutcomeEquation:
+    return ValidationError("the formula must be the outcome equation 'y ~ treatment + mediator + controls'")
+  case .mediationWithReplicateDesign:
+    return ValidationError("mediate --reps resamples PSUs; replicate-weight designs are not supported")
+  default: return ValidationError(error.description)
+  }
 }
 
 /// Options shared by the least-squares commands.
@@ -120,173 +215,43 @@ struct LinearModelOptions: ParsableArguments {
   }
 
   /// Reads the data, fits the chosen model, estimates the covariance and renders the result
-  /// (with margins and a saved result when asked: `FitSession+Margins.swift`).
+  /// (with margins and a saved result when asked: `finish`, in `Margins.swift`).
   func run(_ model: ModelChoice) throws {
     if let split { return try runSplit(model, by: split) }
-    let session = try estimate(try prepare(model))
-    try finish(session)
+    try finish(try fitModel(model))
   }
 
-  /// Reads the data and builds the design and model matrix, without fitting.
-  func prepare(_ model: ModelChoice) throws -> PreparedFit {
+  /// The library specification the flags describe (`wls` without `--weights` is refused here,
+  /// before the data are read).
+  func specification(_ model: ModelChoice) throws -> FitSpecification {
     if case .leastSquares(true) = model, weights == nil { throw ValidationError("wls needs --weights") }
-    var frame = try loadData(data)
-    let names = clusterNames
-    var options = ModelFrameOptions(subset: subset, weights: weights, extraVariables: names)
-    var sampleDesign: SampleDesign?
+    var spec = FitSpecification(
+      model: model.kind, formula: formula, data: DataSource(path: data), subset: subset,
+      convention: convention == .stata ? .stata : .r, level: level, control: model.control)
     if isDesignBased {
-      // The design is built on every row; the model is fitted on the domain (subset, subpop,
-      // complete cases) with the design's sampling weights, as svyglm on subset(design, ...).
-      let built = try design.build(on: frame, weights: weights)
-      sampleDesign = built
-      let column = "strata.design.weights"
-      if frame.index(of: column) == nil {
-        frame.columns.append(Column(name: column, storage: .numeric(NumericColumn(values: built.weights))))
-      }
-      options.weights = column
-      options.subset = [subset, design.subpop].compactMap { $0.map { "(\($0))" } }.joined(separator: " & ").nilIfEmpty
-    }
-    var information = InformationMatrix.expected
-    var defaultVCE = isDesignBased ? VCEOption.design : VCEOption.classical
-    let mm: ModelMatrix
-    let refit: @Sendable (ModelMatrix) throws -> StrataModels.Fit
-    var defaultCluster: String?
-    var replicateRefit: (@Sendable (ModelMatrix, [Double], [Double]) throws -> [Double])?
-    var replicateBatch: (@Sendable (ModelMatrix, [Double]) -> @Sendable ([[Double]]) throws -> [[Double]])?
-    if let fe = try prepareFixedEffects(model, frame: frame, options: options) {
-      mm = fe.mm
-      refit = fe.refit
-      defaultCluster = fe.defaultCluster
-      if case .glm = model, convention == .stata { information = .observed }
-      if !isDesignBased, case .glm(let m, _) = model, m.family != .quasibinomial, convention == .stata {
-        defaultVCE = .oim
-      }
+      spec.design = try design.specification(weights: weights)
+      spec.subpop = design.subpop
     } else {
-    switch model {
-    case .iv:
-      if vce == .oim { throw ValidationError("--vce oim applies to likelihood models, not to 2SLS") }
-      let (mx, mz) = try InstrumentalVariables.modelMatrices(formula, data: frame, options: options)
-      mm = mx
-      let (formula, subset) = (formula, options.subset)
-      refit = { m in
-        var z = mz
-        z.weights = m.weights
-        return try InstrumentalVariables.fit(regressors: m, instruments: z, formula: formula, subset: subset)
-      }
-    case .leastSquares:
-      if vce == .oim {
-        throw ValidationError("--vce oim applies to likelihood models (logit, probit, cloglog, poisson, fraclogit, fracprobit)")
-      }
-      mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
-      let (formula, subset) = (formula, options.subset)
-      refit = { try LeastSquares.fit($0, formula: formula, subset: subset) }
-      replicateBatch = { m, start in
-        let batch = LeastSquaresReplicateRefit(m, start: start)
-        return { try batch.coefficients($0) }
-      }
-    case .glm(let glmModel, let glmOptions):
-      options.allowsCategoricalResponse = glmModel.isBinary
-      options.compactFactor = true  // IRLS and the design variance read a factor's dummies as codes
-      mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
-      let control = GLMControl(maxIterations: glmOptions.maxiter, tolerance: glmOptions.tol)
-      let (formula, subset) = (formula, options.subset)
-      refit = { try GeneralizedLinearModel.fit($0, model: glmModel, formula: formula, subset: subset, control: control) }
-      replicateRefit = { m, weights, start in
-        try GeneralizedLinearModel.refitCoefficients(m, model: glmModel, weights: weights, start: start, control: control)
-      }
-      replicateBatch = { m, start in
-        let batch = GLMReplicateRefit(m, model: glmModel, start: start, control: control)
-        return { try batch.coefficients($0) }
-      }
-      if convention == .stata { information = .observed }
-      if !isDesignBased {
-        switch (glmModel.family, convention) {
-        case (.quasibinomial, _): defaultVCE = .robust
-        case (_, .r): defaultVCE = .classical
-        case (_, .stata): defaultVCE = .oim
-        }
-      }
-    case .ordered, .multinomial:
-      (mm, refit) = try prepareCategorical(model, frame: frame, options: options)
-      if convention == .stata { information = .observed }
-      if !isDesignBased { defaultVCE = .classical }
+      spec.weights = weights
     }
+    let names = clusterNames
+    if !names.isEmpty {
+      spec.variance = .cluster(names)
+    } else if let vce {
+      spec.variance = vce.variance
     }
-    return PreparedFit(
-      frame: frame, mm: mm, refit: refit, sampleDesign: sampleDesign, information: information,
-      defaultVCE: defaultVCE, link: model.link, defaultCluster: defaultCluster, replicateRefit: replicateRefit,
-      replicateBatch: replicateBatch)
+    return spec
   }
 
-  /// The batched replicate refit of a GLM under a replicate design (nil otherwise): replicate
-  /// weights over the fit's rows, rows the fit dropped weighted 0, coefficients of the kept columns.
-  func batchRefit(_ prepared: PreparedFit, fit: StrataModels.Fit, mm: ModelMatrix, fitIndex: [Int?])
-    -> (@Sendable ([[Double]]) throws -> [[Double]])?
-  {
-    guard case .replicate = prepared.sampleDesign, let factory = prepared.replicateBatch else { return nil }
-    let refit = factory(mm, fit.coefficients)
-    let kept = fit.kept
-    return { replicateWeights in
-      let weights = replicateWeights.map { w in fitIndex.map { $0.map { w[$0] } ?? 0 } }
-      return try refit(weights).map { coefficients in kept.map { coefficients[$0] } }
-    }
-  }
-
-  /// Fits a prepared model and estimates its covariance.
-  func estimate(_ prepared: PreparedFit) throws -> FitSession {
-    let (frame, mm, refit, sampleDesign, information, defaultVCE) = (
-      prepared.frame, prepared.mm, prepared.refit, prepared.sampleDesign, prepared.information, prepared.defaultVCE
-    )
-    // Absorbed fixed effects: cluster by the first fixed effect unless told otherwise (fixest).
-    let names = clusterNames.isEmpty && vce == nil && !isDesignBased
-      ? (prepared.defaultCluster.map { [$0] } ?? []) : clusterNames
-    let fit = try refit(mm)
+  /// Reads the data and fits the chosen model through the library (`Model.fit`), with a
+  /// progress line for replicate refits.
+  func fitModel(_ model: ModelChoice) throws -> ModelFit {
+    let spec = try specification(model)
+    let frame = try loadData(data)
     // Replicate refits can take minutes: a progress line on a terminal's stderr, cleared at the end.
     let progressLine = ProgressLine.forStandardError()
     defer { progressLine?.finish() }
-    let spec: CovarianceSpec
-    switch vce ?? (names.isEmpty ? defaultVCE : .cluster) {
-    case .design:
-      guard let sampleDesign else { throw ValidationError("--vce design needs a declared design") }
-      // Replicate weights arrive over the fit's rows; rows the fit dropped get weight 0.
-      var position: [Int: Int] = [:]
-      for (i, row) in fit.rows.enumerated() { position[row] = i }
-      let fitIndex = mm.rows.map { position[$0] }
-      let replicateRefit = prepared.replicateRefit
-      spec = .design(
-        DesignVariance(
-          design: sampleDesign, convention: convention == .stata ? .stata : .r,
-          refit: { [fit, mm] replicateWeights in
-            let weights = fitIndex.map { $0.map { replicateWeights[$0] } ?? 0 }
-            if let replicateRefit {
-              let coefficients = try replicateRefit(mm, weights, fit.coefficients)
-              return fit.kept.map { coefficients[$0] }
-            }
-            var m = mm
-            m.weights = weights
-            let again = try refit(m)
-            return fit.kept.map { again.coefficients[$0] }
-          },
-          refitBatch: batchRefit(prepared, fit: fit, mm: mm, fitIndex: fitIndex), progress: progressLine?.handler))
-    case .classical: spec = .classical
-    case .oim: spec = .oim
-    case .robust:
-      // Least squares: HC1 (Stata's regress, robust); GLMs: sandwich::sandwich (HC0) or Stata's HC0 x n/(n-1).
-      if fit.glm == nil && fit.categorical == nil { spec = .hc(.hc1) } else { spec = convention == .stata ? .robust : .hc(.hc0) }
-    case .hc0: spec = .hc(.hc0)
-    case .hc1: spec = .hc(.hc1)
-    case .hc2: spec = .hc(.hc2)
-    case .hc3: spec = .hc(.hc3)
-    case .cluster:
-      spec = .cluster(
-        try names.map { name in
-          let g = try frame.groupCodes(of: name, rows: fit.rows)
-          return ClusterVariable(name: name, codes: g.codes, count: g.count)
-        })
-    }
-    let result = try RegressionResult(
-      fit: fit, covariance: covariance(of: fit, spec: spec, information: information), level: level)
-    return FitSession(prepared: prepared, fit: fit, spec: spec, result: result)
+    return try translatingAnalysisErrors { try Model.fit(spec, data: frame, progress: progressLine?.handler) }
   }
 
   /// The report context of a fit: data source and variable labels.

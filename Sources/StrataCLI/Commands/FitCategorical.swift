@@ -20,35 +20,14 @@ struct CategoricalOptions: ParsableArguments {
 }
 
 extension LinearModelOptions {
-  /// The model matrix and fitting closure of an ordered or multinomial model.
-  func prepareCategorical(_ model: ModelChoice, frame: DataFrame, options: ModelFrameOptions) throws
-    -> (ModelMatrix, @Sendable (ModelMatrix) throws -> StrataModels.Fit)
-  {
-    var options = options
-    options.allowsCategoricalResponse = true
-    let mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
-    let (formula, subset) = (formula, options.subset)
-    switch model {
-    case .ordered(let link, let c):
-      if c.base != nil { throw ValidationError("--base applies to mlogit; ordered models have cut points instead") }
-      return (mm, { try OrderedChoice.fit($0, link: link, formula: formula, subset: subset, maxIterations: c.maxiter,
-        tolerance: c.tol) })
-    case .multinomial(let c):
-      return (mm, { try MultinomialLogit.fit($0, formula: formula, base: c.base, subset: subset,
-        maxIterations: c.maxiter, tolerance: c.tol) })
-    default:
-      throw ValidationError("not a categorical model")
-    }
-  }
-
   /// Renders an ordered or multinomial fit, with per-outcome margins when asked.
-  func finishCategorical(_ s: FitSession) throws {
+  func finishCategorical(_ s: ModelFit) throws {
     if marginsOptions.save != nil {
       throw ValidationError("--save is not yet available for ologit, oprobit and mlogit fits")
     }
     let selection = marginsOptions.selection
     guard selection.isRequested else {
-      try render(s.result, frame: s.prepared.frame)
+      try render(s.result, frame: s.data)
       return
     }
     let options = try selection.options(level: level)
@@ -62,9 +41,8 @@ extension LinearModelOptions {
       || options.variables.contains { s.fit.recipe?.role(of: $0) == .categorical }
     if general {
       // Per-outcome margins through the general options (MEM, at, over, discrete changes, elasticities).
-      let result = try OutcomeMargins.estimate(
-        of: s.fit, data: s.prepared.frame, covariance: s.result.covariance, options: options)
-      let context = reportContext(s.prepared.frame)
+      let result = try s.outcomeMargins(options)
+      let context = reportContext(s.data)
       switch outputOptions.format {
       case .text:
         try outputOptions.write(
@@ -82,9 +60,8 @@ extension LinearModelOptions {
       }
       return
     }
-    let margins = try OutcomeMargins.averageMarginalEffects(
-      of: s.fit, data: s.prepared.frame, covariance: s.result.covariance, variables: options.variables, level: level)
-    let context = reportContext(s.prepared.frame)
+    let margins = try s.outcomeAverageMarginalEffects(variables: options.variables)
+    let context = reportContext(s.data)
     switch outputOptions.format {
     case .text:
       try outputOptions.write(

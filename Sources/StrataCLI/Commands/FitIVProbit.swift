@@ -35,10 +35,12 @@ struct IVProbitCommand: ParsableCommand {
 
   func run() throws {
     let frame = try loadData(data)
-    let r = try IVProbit.twoStep(
-      formula, data: frame, options: ModelFrameOptions(subset: subset),
-      control: GLMControl(maxIterations: glmOptions.maxiter, tolerance: glmOptions.tol))
-    let result = try RegressionResult(fit: r.fit, covariance: covariance(of: r.fit, spec: .classical), level: level)
+    let spec = FitSpecification(
+      model: .ivprobit, formula: formula, data: DataSource(path: data), subset: subset, level: level,
+      control: FitControl(maxIterations: glmOptions.maxiter, tolerance: glmOptions.tol))
+    let fit = try translatingAnalysisErrors { try Model.fit(spec, data: frame) }
+    guard let r = fit.ivProbit else { throw ValidationError("ivprobit: the two-step details are missing") }
+    let result = fit.result
     var labels: [String: String] = [:]
     for c in frame.columns { if let l = c.label, !l.isEmpty { labels[c.name] = l } }
     let context = ReportContext(dataSource: data, labels: labels)

@@ -93,33 +93,6 @@ struct FitMarginsOptions: ParsableArguments {
   }
 }
 
-/// A model's data, design and model matrix before fitting.
-struct PreparedFit {
-  var frame: DataFrame
-  var mm: ModelMatrix
-  var refit: @Sendable (ModelMatrix) throws -> StrataModels.Fit
-  var sampleDesign: SampleDesign?
-  var information: InformationMatrix
-  var defaultVCE: VCEOption
-  var link: Link?
-  /// The cluster variable used when none is given (absorbed fixed effects: the first one, as fixest).
-  var defaultCluster: String? = nil
-  /// The lean refit of a replicate (GLMs): coefficients under new weights over `mm`'s rows,
-  /// warm-started from the full-sample coefficients; nil refits with `refit`.
-  var replicateRefit: (@Sendable (ModelMatrix, _ weights: [Double], _ start: [Double]) throws -> [Double])? = nil
-  /// The batched refit of many replicates (least squares, GLMs), prepared once from `mm` and the full-sample
-  /// coefficients; nil refits replicate by replicate.
-  var replicateBatch: (@Sendable (ModelMatrix, _ start: [Double]) -> @Sendable ([[Double]]) throws -> [[Double]])? = nil
-}
-
-/// A fitted model with its covariance.
-struct FitSession {
-  var prepared: PreparedFit
-  var fit: StrataModels.Fit
-  var spec: CovarianceSpec
-  var result: RegressionResult
-}
-
 extension ModelChoice {
   /// The inverse link of the model's predictions (nil: least squares).
   var link: Link? {
@@ -162,36 +135,34 @@ struct MarginsSource {
 
 extension MarginsSource {
   /// The source of a fit just estimated.
-  init(session s: FitSession, data: String) throws {
+  init(session s: ModelFit, data: String) throws {
     let fit = s.fit
-    let covariance = s.result.covariance
     self.init(
-      model: try PredictionModel(fit: fit, data: s.prepared.frame), covariance: covariance.matrix,
-      degreesOfFreedom: covariance.degreesOfFreedom,
-      varianceTitle: covariance.title.isEmpty ? covariance.spec.title : covariance.title,
+      model: try s.predictionModel(), covariance: s.covariance.matrix,
+      degreesOfFreedom: s.covariance.degreesOfFreedom, varianceTitle: s.varianceTitle,
       title: "\(fit.kind.rawValue): \(fit.formula)", kind: fit.kind.rawValue, formula: fit.formula, data: data,
-      unconditional: { try InfluenceVariance.matching(fit: fit, covariance: covariance) })
+      unconditional: { try InfluenceVariance.matching(fit: fit, covariance: s.covariance) })
   }
 }
 
 extension LinearModelOptions {
   /// Saves the fit when asked, then renders the fit report with its margins.
-  func finish(_ s: FitSession) throws {
+  func finish(_ s: ModelFit) throws {
     if s.fit.fixedEffects != nil && (marginsOptions.save != nil || marginsOptions.selection.isRequested) {
       throw ValidationError(
         "margins, predictions and --save are not available after absorbing fixed effects: predictions need the "
           + "fixed-effect estimates, which are projected out (in a linear model the marginal effects are the coefficients)")
     }
     if s.fit.categorical != nil { return try finishCategorical(s) }
-    if let path = marginsOptions.save { try SavedFit(session: s, options: self).write(to: path) }
+    if let path = marginsOptions.save { try SavedFit(session: s, options: self, savePath: path).write(to: path) }
     let selection = marginsOptions.selection
     guard selection.isRequested else {
-      try render(s.result, frame: s.prepared.frame)
+      try render(s.result, frame: s.data)
       return
     }
     let source = try MarginsSource(session: s, data: data)
     let result = try source.margins(try selection.options(level: level), vce: selection.marginsVCE)
-    let context = reportContext(s.prepared.frame)
+    let context = reportContext(s.data)
     switch outputOptions.format {
     case .text:
       try outputOptions.write(

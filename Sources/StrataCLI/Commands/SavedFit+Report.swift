@@ -3,7 +3,7 @@ import Strata
 
 /// Making the report of a saved fit from a fit session (the fields: `SavedFit+Validation.swift`).
 extension SavedReport {
-  init(session s: FitSession) {
+  init(session s: ModelFit) {
     let r = s.result
     let stats = r.statistics
     func finite(_ x: Double?) -> Double? { x.flatMap { $0.isFinite ? $0 : nil } }
@@ -19,7 +19,7 @@ extension SavedReport {
     logLik = finite(stats.logLik)
     aic = finite(stats.aic)
     design = r.covariance.design.map(Self.designText)
-    labels = termLabels(for: s.fit.terms, in: s.prepared.frame)
+    labels = termLabels(for: s.fit.terms, in: s.data)
   }
 
   /// `5 strata, 40 PSUs` or `80 JK1 replicates`.

@@ -42,9 +42,12 @@ enum SavedFitError: Error, CustomStringConvertible {
 /// `strata predict`, `strata elasticities`, `strata table` and `strata plot`.
 ///
 /// The file (JSON) carries what margins need without refitting:
-/// - `command`: the `strata fit` arguments (model, formula, `--data` path as given — relative
-///   paths are read from the current directory —, subset, weights, design flags, vce, convention),
-///   without `--save`, `--output` and `--format`;
+/// - `specification` (version 3): the library's `FitSpecification` — model, formula, data source
+///   (its path relative to the saved file's folder, and its fingerprint), weights, subset, design
+///   (the full declaration), subpopulation, variance, convention, level, iteration controls — so
+///   `cd elsewhere && strata margins path/to/fit.json` and a fit moved with its data both work;
+/// - `command` (versions 1 and 2 only, still read): the `strata fit` arguments, with the `--data`
+///   path relative to the current directory, translated into a specification when read;
 /// - `model`, `formula`, `data`, `nobs`, `terms` (every column), `kept` (their indices),
 ///   `coefficients` (kept), `vcov` (kept × kept), `df` (null for z tests), `vce`, `vce_title`;
 /// - `recipe`: the `ModelRecipe` (formula, kept levels, codings), enough for `--newdata`;
@@ -61,12 +64,16 @@ enum SavedFitError: Error, CustomStringConvertible {
 /// `--margins-vce unconditional` needs the per-observation scores; it refits the same command
 /// and checks that the coefficients agree (1e-8 relative) with the saved ones.
 struct SavedFit: Codable {
-  /// The version this strata writes; it reads 1 (no fingerprint) to this one.
-  static let currentVersion = 2
+  /// The version this strata writes (3: a declarative specification); it reads 1 (no
+  /// fingerprint) and 2 (the fit's argv) too.
+  static let currentVersion = 3
 
   var format = "strata-fit"
   var version = SavedFit.currentVersion
-  var command: [String]
+  /// The fit command's arguments (versions 1 and 2).
+  var command: [String]?
+  /// What was fitted (version 3); its data path is relative to this file's folder.
+  var specification: FitSpecification?
   var model: String
   var formula: String
   var data: String
@@ -87,7 +94,7 @@ struct SavedFit: Codable {
   var path: String = ""
 
   enum CodingKeys: String, CodingKey {
-    case format, version, command, model, formula, data, nobs, terms, kept, coefficients, vcov, df, vce
+    case format, version, command, specification, model, formula, data, nobs, terms, kept, coefficients, vcov, df, vce
     case vceTitle = "vce_title"
     case recipe, report
     case dataFingerprint = "data_fingerprint"
@@ -179,7 +186,14 @@ struct SavedFit: Codable {
     guard Self.savedModels.contains(model) else {
       throw bad("model", "is '\(model)', not one of \(Self.savedModels.sorted().joined(separator: ", "))")
     }
-    guard !command.isEmpty else { throw bad("command", "is empty") }
+    if specification != nil {
+      // Checked last, against the other fields (`validate(_:)`).
+    } else if version >= 3 {
+      throw bad("specification", "is missing (version \(version) files describe the fit declaratively)")
+    } else {
+      guard let command else { throw bad("command", "is missing") }
+      guard !command.isEmpty else { throw bad("command", "is empty") }
+    }
     guard nobs > 0 else { throw bad("nobs", "is \(nobs), not a positive count") }
     guard !terms.isEmpty else { throw bad("terms", "is empty") }
     guard recipe.columnNames == terms else {
@@ -225,6 +239,42 @@ struct SavedFit: Codable {
       guard DataFingerprint.parseHash(f.hash) != nil else {
         throw bad("data_fingerprint.hash", "is '\(f.hash)', not fnv1a64: and 16 hexadecimal digits")
       }
+    }
+    if let spec = specification { try validate(spec) }
+  }
+
+  /// Checks the specification against the other fields.
+  func validate(_ spec: FitSpecification) throws {
+    func bad(_ field: String, _ reason: String) -> SavedFitError { .badField(path: path, field: field, reason: reason) }
+    let savable: Set<ModelKind> = [.ols, .wls, .iv, .logit, .probit, .cloglog, .poisson, .fraclogit, .fracprobit]
+    guard savable.contains(spec.model) else {
+      throw bad("specification.model", "is '\(spec.model.rawValue)', a model whose fits are not saved")
+    }
+    guard spec.formula == formula else {
+      throw bad("specification.formula", "is '\(spec.formula)' but 'formula' is '\(formula)'")
+    }
+    guard let source = spec.data, !source.path.isEmpty else {
+      throw bad("specification.data.path", "is missing or empty")
+    }
+    if let f = source.fingerprint {
+      guard DataFingerprint.parseHash(f.hash) != nil, f.size >= 0 else {
+        throw bad("specification.data.fingerprint", "is not a size and an fnv1a64: hash")
+      }
+      if let top = dataFingerprint, top.hash != f.hash || top.size != f.size {
+        throw bad("specification.data.fingerprint", "differs from 'data_fingerprint'")
+      }
+    }
+    guard spec.level > 0, spec.level < 100 else {
+      throw bad("specification.level", "is \(spec.level), not between 0 and 100")
+    }
+    guard spec.control.maxIterations >= 1, spec.control.tolerance > 0, spec.control.tolerance < 1 else {
+      throw bad("specification.control", "has iterations below 1 or a tolerance outside (0, 1)")
+    }
+    if spec.design != nil && spec.weights != nil {
+      throw bad("specification.weights", "is set together with a design (the design carries the weights)")
+    }
+    if spec.design == nil && spec.subpop != nil {
+      throw bad("specification.subpop", "is set without a design")
     }
   }
 

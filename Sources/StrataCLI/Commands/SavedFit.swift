@@ -5,30 +5,12 @@ import Strata
 /// Making a saved fit from a fit session, and rebuilding margins from it (the file's fields,
 /// reading and checking them: `SavedFit+Validation.swift`).
 extension SavedFit {
-  /// The arguments of this process's `strata fit` command, without output and save flags.
-  static func fitArguments() -> [String] {
-    let args = Invocation.arguments
-    var out: [String] = []
-    var skip = false
-    for a in args {
-      if skip {
-        skip = false
-        continue
-      }
-      if ["--save", "--output", "-o", "--format"].contains(a) {
-        skip = true
-        continue
-      }
-      if a.hasPrefix("--save=") || a.hasPrefix("--output=") || a.hasPrefix("--format=") { continue }
-      out.append(a)
-    }
-    return out
-  }
-
-  init(session s: FitSession, options: LinearModelOptions) throws {
+  /// The saved fit of `s`, to be written at `savePath` (the data path is stored relative to
+  /// its folder).
+  init(session s: ModelFit, options: LinearModelOptions, savePath: String) throws {
     guard let recipe = s.fit.recipe else { throw MarginsError.missingRecipe }
     let v = s.result.covariance
-    command = Self.fitArguments()
+    command = nil
     model = s.fit.kind.rawValue
     formula = s.fit.formula
     data = options.data
@@ -43,6 +25,45 @@ extension SavedFit {
     self.recipe = recipe
     report = SavedReport(session: s)
     dataFingerprint = DataFingerprint.of(file: options.data)
+    var spec = s.specification
+    spec.data = DataSource(
+      path: Self.relativePath(of: options.data, from: Self.folder(of: savePath)),
+      fingerprint: dataFingerprint.map { FileFingerprint(size: $0.size, modified: $0.modified, hash: $0.hash) })
+    specification = spec
+  }
+
+  /// The absolute folder of the file at `path` (`-`, standard output: the current directory).
+  static func folder(of path: String) -> URL {
+    if path == "-" { return URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true) }
+    return URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
+  }
+
+  /// `target` (absolute, or relative to the current directory) relative to `folder`, with `..`
+  /// where needed (`../data/x.csv`).
+  static func relativePath(of target: String, from folder: URL) -> String {
+    let to = URL(fileURLWithPath: target).standardizedFileURL.pathComponents
+    let from = folder.standardizedFileURL.pathComponents
+    var common = 0
+    while common < to.count, common < from.count, to[common] == from[common] { common += 1 }
+    let up = [String](repeating: "..", count: from.count - common)
+    let parts = up + to[common...]
+    return parts.isEmpty ? "." : parts.joined(separator: "/")
+  }
+
+  /// The specification of the saved fit and the data path to read, as the current directory
+  /// sees it: version 3 resolves the stored path against this file's folder; versions 1 and 2
+  /// re-parse the saved command (its `--data` path is relative to the current directory).
+  func resolvedSpecification() throws -> (FitSpecification, String) {
+    if var spec = specification, let source = spec.data {
+      let resolved =
+        source.path.hasPrefix("/")
+        ? source.path
+        : URL(fileURLWithPath: source.path, relativeTo: Self.folder(of: path)).standardizedFileURL.path
+      spec.data?.path = resolved
+      return (spec, resolved)
+    }
+    let (options, choice) = try reparse()
+    return (try options.specification(choice), options.data)
   }
 
   func write(to path: String) throws {
@@ -79,7 +100,7 @@ extension SavedFit {
   func reparse() throws -> (LinearModelOptions, ModelChoice) {
     let command: ParsableCommand
     do {
-      command = try StrataCommand.parseAsRoot(self.command)
+      command = try StrataCommand.parseAsRoot(self.command ?? [])
     } catch {
       throw SavedFitError.badCommand(path: path, reason: StrataCommand.message(for: error))
     }
@@ -95,39 +116,36 @@ extension SavedFit {
   /// Rebuilds the model on its data (no refit) for margins, scenarios and elasticities. Stops
   /// when the data file changed since the fit was saved unless `allowChangedData`.
   func source(allowChangedData: Bool = false) throws -> MarginsSource {
-    let (options, choice) = try reparse()
-    try checkData(options.data, allowChanged: allowChangedData)
-    let prepared = try options.prepare(choice)
-    let mm = prepared.mm
-    guard mm.columnNames == terms else {
-      throw SavedFitError.dataChanged(path: path, reason: "the model matrix has columns \(mm.columnNames.joined(separator: ", "))")
-    }
-    // The estimation sample: the model frame's rows with positive weight (fits drop zero weights).
-    var rows = mm.rows
-    var weights = mm.weights
-    if let w = mm.weights {
-      let positive = w.indices.filter { w[$0] > 0 }
-      rows = positive.map { mm.rows[$0] }
-      weights = positive.map { w[$0] }
-    }
-    guard rows.count == nobs else {
-      throw SavedFitError.dataChanged(path: path, reason: "\(rows.count) observations instead of \(nobs)")
-    }
-    let model = PredictionModel(
-      recipe: mm.recipe, data: prepared.frame, rows: rows, coefficients: coefficients, kept: kept, link: choice.link,
-      weights: weights)
-    let path = self.path
-    let saved = coefficients
+    let (spec, dataPath) = try resolvedSpecification()
+    try checkData(dataPath, allowChanged: allowChangedData)
+    let frame = try loadData(dataPath)
+    let setup = try translatingAnalysisErrors { try Model.setup(spec, data: frame) }
+    let estimates = SavedEstimates(
+      terms: terms, kept: kept, coefficients: coefficients, covariance: covarianceMatrix,
+      degreesOfFreedom: degreesOfFreedom, varianceTitle: vceTitle, nobs: nobs)
+    let restored = try restoring { try setup.restore(estimates) }
     return MarginsSource(
-      model: model, covariance: covarianceMatrix, degreesOfFreedom: degreesOfFreedom, varianceTitle: vceTitle,
-      title: "\(self.model): \(formula)", kind: self.model, formula: formula, data: data,
-      unconditional: {
-        let session = try options.estimate(prepared)
-        let again = session.fit.keptCoefficients
-        for (a, b) in zip(again, saved) where abs(a - b) > 1e-8 * max(abs(b), 1e-300) {
-          throw SavedFitError.dataChanged(path: path, reason: "refitted coefficients differ from the saved ones")
-        }
-        return try InfluenceVariance.matching(fit: session.fit, covariance: session.result.covariance)
-      })
+      model: restored.predictionModel, covariance: covarianceMatrix, degreesOfFreedom: degreesOfFreedom,
+      varianceTitle: vceTitle, title: "\(self.model): \(formula)", kind: self.model, formula: formula, data: data,
+      unconditional: { try restoring { try restored.influenceVariance() } })
+  }
+
+  /// Runs a library call on this saved fit, naming the file when the data no longer match it.
+  func restoring<T>(_ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as AnalysisError {
+      switch error {
+      case .restoredColumnsDiffer(let columns):
+        throw SavedFitError.dataChanged(
+          path: path, reason: "the model matrix has columns \(columns.joined(separator: ", "))")
+      case .restoredObservationsDiffer(let found, let saved):
+        throw SavedFitError.dataChanged(path: path, reason: "\(found) observations instead of \(saved)")
+      case .refittedCoefficientsDiffer:
+        throw SavedFitError.dataChanged(path: path, reason: "refitted coefficients differ from the saved ones")
+      default:
+        throw commandLineError(error)
+      }
+    }
   }
 }

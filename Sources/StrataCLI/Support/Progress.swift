@@ -9,7 +9,7 @@ import Strata
 ///
 ///     let reporter = ProgressLine.forStandardError()
 ///     defer { reporter?.finish() }
-///     spec = .design(DesignVariance(..., progress: reporter?.handler))
+///     let fit = try Model.fit(spec, data: frame, progress: reporter?.handler)
 ///
 /// Library layers never print: they call the `ProgressHandler` they are given (`handler`).
 final class ProgressLine: @unchecked Sendable {
