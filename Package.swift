@@ -49,7 +49,7 @@ let package = Package(
       ]),
     .target(
       name: "StrataAnalysis",
-      dependencies: ["StrataInference", "StrataDesign", "StrataModels", "StrataFormula", "StrataData", "StrataLinalg"],
+      dependencies: ["StrataInference", "StrataDesign", "StrataModels", "StrataFormula", "StrataData", "StrataLinalg", "StrataSupport"],
       exclude: ["README.md"]),
     .target(
       name: "Strata",

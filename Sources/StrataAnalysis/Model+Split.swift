@@ -1,3 +1,4 @@
+import StrataSupport
 import Foundation
 import StrataData
 import StrataDesign
