@@ -160,7 +160,6 @@ func hansenJStatistic(fit: Fit, iv: IVDetails, spec: CovarianceSpec) -> Double? 
   let z = iv.instruments
   let x = iv.regressors
   let w = fit.weights ?? [Double](repeating: 1, count: n)
-  let l = z.cols
   // S from the 2SLS residuals: the variance engine's meat of the moment scores zᵢ wᵢ eᵢ,
   // Σ (wᵢ eᵢ)² zᵢzᵢᵀ or the (unadjusted) one-way cluster sums.
   func meat(_ e: [Double]) -> Matrix? {
