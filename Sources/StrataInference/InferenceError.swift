@@ -18,7 +18,7 @@ public enum InferenceError: Error, Sendable, Equatable {
   case unsupportedWithFixedEffects(String)
   /// The observed information of a non-canonical GLM with absorbed fixed effects is not kept.
   case observedInformationWithFixedEffects(link: String)
-  /// A variance the model does not support (e.g. robust variances of the two-step IV probit).
+  /// A variance the model does not support.
   case unsupportedForModel(model: String, variance: String)
   /// Scores paired with a design they do not belong to (other rows or other weights).
   case designMismatch(DesignMismatch)
