@@ -32,7 +32,8 @@ public struct CovarianceEstimate: Sendable {
 /// Estimates the covariance of a fit's coefficients.
 ///
 /// The one variance machinery every estimator shares: it needs only the fit's bread `A⁻¹`,
-/// its per-row scores `uᵢ = mᵢ xᵢ`, leverages and dispersion.
+/// its per-row scores `uᵢ = mᵢ xᵢ` (`Scores(fit)`), leverages and dispersion, and hands the
+/// scores to `VarianceEngine` for the meat and the sandwich.
 /// - classical: `φ̂ A⁻¹` (R `vcov(lm)`, `vcov(glm)`); `oim`: the inverse observed information.
 /// - `hc(t)`: `A⁻¹ (Σ ũᵢ ũᵢᵀ) A⁻¹` with HC0–HC3 adjustments (R `sandwich::vcovHC(type =)`; for GLMs
 ///   the leverages use the working weights); `robust`: HC0 × n/(n−1) (Stata's ML `vce(robust)`).
@@ -50,15 +51,6 @@ public struct CovarianceEstimate: Sendable {
 public func covariance(
   of fit: Fit, spec: CovarianceSpec, information: InformationMatrix = .expected
 ) throws -> CovarianceEstimate {
-  if fit.kind == .ivprobit {
-    switch spec {
-    case .classical, .oim: break
-    default:
-      // Newey's two-step estimator has no per-observation scores here: only its own covariance.
-      throw InferenceError.unsupportedForModel(model: "ivprobit (Newey two-step)", variance: spec.title)
-    }
-  }
-  let n = fit.nobs
   // With absorbed fixed effects, k counts their parameters (as lm with dummies).
   let k = fit.rank + (fit.fixedEffects?.parameters ?? 0)
   let isGLM = fit.glm != nil
@@ -80,56 +72,19 @@ public func covariance(
   switch spec {
   case .classical, .oim:
     estimate = CovarianceEstimate(
-      matrix: bread * fit.dispersion, spec: spec, degreesOfFreedom: modelDF, clusterCounts: [])
+      matrix: VarianceEngine.classical(bread: bread, dispersion: fit.dispersion), spec: spec,
+      degreesOfFreedom: modelDF, clusterCounts: [])
 
-  case .hc(let type):
-    var adjustment = [Double](repeating: 1, count: n)
-    if (type == .hc2 || type == .hc3) && fit.fixedEffects != nil {
-      throw InferenceError.unsupportedWithFixedEffects(type.rawValue.uppercased())
+  case .hc, .robust, .cluster:
+    let rule = try SandwichRule(fit: fit, spec: spec, parameters: k)
+    let meat = try VarianceEngine.meat(scores: Scores(fit), kind: rule.kind)
+    let v = VarianceEngine.sandwich(bread: bread, meat: meat) * rule.factor
+    var df = robustDF
+    var counts: [Int] = []
+    if case .cluster(let variables) = spec {
+      counts = variables.map(\.count)
+      df = fit.testDistribution == .normal ? Double.infinity : Double((counts.min() ?? 2) - 1)
     }
-    if type == .hc2 || type == .hc3 {
-      let leverage = try fit.hatValues()
-      for i in 0..<n {
-        let oneMinusH = 1 - leverage[i]
-        if oneMinusH <= 1e-12 { throw InferenceError.leverageOne(type: type.rawValue, observation: fit.rows[i] + 1) }
-        adjustment[i] = type == .hc2 ? 1 / oneMinusH : 1 / (oneMinusH * oneMinusH)
-      }
-    }
-    let meat = scoreCrossProduct(fit, rowWeights: adjustment)
-    var v = sandwich(bread: bread, meat: meat)
-    if type == .hc1 { v = v * (Double(n) / Double(n - k)) }
-    estimate = CovarianceEstimate(matrix: v, spec: spec, degreesOfFreedom: robustDF, clusterCounts: [])
-
-  case .robust:
-    let meat = scoreCrossProduct(fit, rowWeights: [Double](repeating: 1, count: n))
-    let v = sandwich(bread: bread, meat: meat) * (Double(n) / Double(n - 1))
-    estimate = CovarianceEstimate(matrix: v, spec: spec, degreesOfFreedom: robustDF, clusterCounts: [])
-
-  case .cluster(let variables):
-    for v in variables {
-      if v.codes.count != n {
-        throw InferenceError.clusterLengthMismatch(variable: v.name, expected: n, found: v.codes.count)
-      }
-      if v.count < 2 { throw InferenceError.singleCluster(variable: v.name) }
-    }
-    var meat = Matrix(rows: fit.rank, cols: fit.rank)
-    // Inclusion–exclusion over the non-empty subsets of the clustering variables.
-    for mask in 1..<(1 << variables.count) {
-      let members = variables.indices.filter { mask & (1 << $0) != 0 }
-      let groups = intersect(members.map { variables[$0] })
-      let sums = groupedScoreSums(fit, codes: groups.codes, groupCount: groups.count)
-      let g = Double(groups.count)
-      let sign: Double = members.count % 2 == 1 ? 1 : -1
-      meat = meat + sums.crossProduct() * (sign * g / (g - 1))
-    }
-    var v = sandwich(bread: bread, meat: meat)
-    if fit.clusterAdjustment == .groupsAndObservations {
-      // Fixed effects nested in a cluster variable are not counted (fixest's fixef.K = "nested").
-      let kc = fit.fixedEffects.map { fit.rank + $0.parameters(nestedIn: variables.map { ($0.codes, $0.count) }) } ?? k
-      v = v * (Double(n - 1) / Double(n - kc))
-    }
-    let counts = variables.map(\.count)
-    let df = fit.testDistribution == .normal ? Double.infinity : Double((counts.min() ?? 2) - 1)
     estimate = CovarianceEstimate(matrix: v, spec: spec, degreesOfFreedom: df, clusterCounts: counts)
 
   case .design(let request):
@@ -138,6 +93,56 @@ public func covariance(
   estimate.information = usedInformation
   estimate.title = covarianceTitle(spec: spec, fit: fit, information: usedInformation)
   return estimate
+}
+
+/// The meat and the small-sample factor a sandwich covariance spec applies to scores: shared by
+/// the coefficient covariance and the unconditional variance of margins (whose influence
+/// functions take the scores' place with an identity bread), so both apply one rule.
+struct SandwichRule {
+  var kind: VarianceEngine.MeatKind
+  var factor: Double
+
+  /// - Parameter parameters: k of the n/(n − k) and (n − 1)/(n − k) factors (the rank, plus the
+  ///   absorbed fixed effects for a fit's own covariance).
+  /// - Throws: `InferenceError` for HC2/HC3 after absorbed fixed effects or at leverage 1;
+  ///   `EstimationError` when leverages are undefined; `InferenceError.unsupportedForModel` for
+  ///   specs that are not sandwiches.
+  init(fit: Fit, spec: CovarianceSpec, parameters k: Int) throws {
+    let n = fit.nobs
+    switch spec {
+    case .hc(let type):
+      if (type == .hc2 || type == .hc3) && fit.fixedEffects != nil {
+        throw InferenceError.unsupportedWithFixedEffects(type.rawValue.uppercased())
+      }
+      var adjustment: [Double]?
+      if type == .hc2 || type == .hc3 {
+        let leverage = try fit.hatValues()
+        var a = [Double](repeating: 1, count: n)
+        for i in 0..<n {
+          let oneMinusH = 1 - leverage[i]
+          if oneMinusH <= 1e-12 { throw InferenceError.leverageOne(type: type.rawValue, observation: fit.rows[i] + 1) }
+          a[i] = type == .hc2 ? 1 / oneMinusH : 1 / (oneMinusH * oneMinusH)
+        }
+        adjustment = a
+      }
+      kind = .heteroskedastic(rowWeights: adjustment)
+      factor = type == .hc1 ? Double(n) / Double(n - k) : 1
+    case .robust:
+      kind = .heteroskedastic(rowWeights: nil)
+      factor = Double(n) / Double(n - 1)
+    case .cluster(let variables):
+      kind = .cluster(variables, groupAdjustment: true)
+      if fit.clusterAdjustment == .groupsAndObservations {
+        // Fixed effects nested in a cluster variable are not counted (fixest's fixef.K = "nested").
+        let kc = fit.fixedEffects.map { fit.rank + $0.parameters(nestedIn: variables.map { ($0.codes, $0.count) }) } ?? k
+        factor = Double(n - 1) / Double(n - kc)
+      } else {
+        factor = 1
+      }
+    case .classical, .oim, .design:
+      throw InferenceError.unsupportedForModel(model: fit.kind.rawValue, variance: spec.title)
+    }
+  }
 }
 
 /// The output description of a covariance: the spec's title, made precise for GLMs.
@@ -169,53 +174,4 @@ func covarianceTitle(spec: CovarianceSpec, fit: Fit, information: InformationMat
     }
     return information == .observed ? base + ", observed-information bread" : base
   }
-}
-
-/// `B M B` for symmetric `B` and `M`, symmetrized against rounding.
-func sandwich(bread: Matrix, meat: Matrix) -> Matrix {
-  (bread * meat * bread).symmetrized()
-}
-
-/// `Σ aᵢ uᵢ uᵢᵀ` over the fit's scores `uᵢ` (`mᵢ xᵢ`, or the rows of `Fit.scoreMatrix`).
-func scoreCrossProduct(_ fit: Fit, rowWeights a: [Double]) -> Matrix {
-  if let s = fit.scoreMatrix { return s.crossProduct(rowWeights: a) }
-  return fit.x.crossProduct(rowWeights: zip(fit.scoreMultipliers, a).map { $0 * $0 * $1 })
-}
-
-/// The G × k matrix of per-group sums of the fit's scores.
-func groupedScoreSums(_ fit: Fit, codes: [Int], groupCount: Int) -> Matrix {
-  let n = fit.nobs
-  var sums = Matrix(rows: groupCount, cols: fit.rank)
-  if let s = fit.scoreMatrix {
-    for j in 0..<fit.rank {
-      for i in 0..<n { sums[codes[i], j] += s[i, j] }
-    }
-    return sums
-  }
-  let (x, m) = (fit.x, fit.scoreMultipliers)  // read once (a compact matrix expands on the first read)
-  for j in 0..<fit.rank {
-    for i in 0..<n {
-      sums[codes[i], j] += m[i] * x[i, j]
-    }
-  }
-  return sums
-}
-
-/// Dense codes of the intersection of several groupings (a single grouping is returned as is).
-func intersect(_ variables: [ClusterVariable]) -> (codes: [Int], count: Int) {
-  guard let first = variables.first else { return ([], 0) }
-  if variables.count == 1 { return (first.codes, first.count) }
-  var map: [[Int]: Int] = [:]
-  var codes = [Int](repeating: 0, count: first.codes.count)
-  for i in codes.indices {
-    let key = variables.map { $0.codes[i] }
-    if let c = map[key] {
-      codes[i] = c
-    } else {
-      let c = map.count
-      map[key] = c
-      codes[i] = c
-    }
-  }
-  return (codes, map.count)
 }

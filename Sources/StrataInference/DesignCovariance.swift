@@ -45,33 +45,25 @@ public struct DesignVariance: Sendable {
 /// coefficients (R `svrVar`). Rows outside the estimation sample are a domain of the full design,
 /// as R's `subset(design, ...)`.
 ///
-/// The fit's weights must be the design's sampling weights (then the coefficients equal
-/// `svyglm`'s). Tests use t with the convention's degrees of freedom.
+/// The fit's rows must be rows of the design and its weights the design's sampling weights over
+/// them, up to one common factor (then the coefficients equal `svyglm`'s): `VarianceEngine` checks
+/// both and throws `InferenceError.designMismatch` otherwise. Tests use t with the convention's
+/// degrees of freedom.
 func designCovariance(of fit: Fit, bread: Matrix, request: DesignVariance, spec: CovarianceSpec) throws
   -> CovarianceEstimate
 {
   let k = fit.rank
   let matrix: Matrix
+  let scores = Scores(fit)
   switch request.design {
   case .linearization(let d):
-    if fit.scoreMatrix == nil {
-      // influence = scores · bread with scores = mᵢ xᵢ, passed factored (no n × p matrix).
-      // A compact model matrix (a GLM's, factor dummies as codes) is read as it is.
-      let (x, structure) = fit.$x.compact ?? (fit.x, fit.indicatorStructure)
-      matrix = try d.variance(
-        multipliers: fit.scoreMultipliers, matrix: x, transform: bread, rows: fit.rows, structure: structure)
-    } else {
-      // Ordered and multinomial fits carry a full score matrix.
-      matrix = try d.variance(influence: fit.scores * bread, rows: fit.rows)
-    }
+    // svyrecvar of the influence functions scores · A⁻¹ = A⁻¹ svyrecvar(scores) A⁻¹; factored
+    // scores (a GLM's compact model matrix, factor dummies as codes) are read as they are.
+    let meat = try VarianceEngine.meat(scores: scores, kind: .linearization(d))
+    matrix = VarianceEngine.sandwich(bread: bread, meat: meat)
   case .replicate(let d):
-    if let batch = request.refitBatch {
-      matrix = try d.variance(
-        rows: fit.rows, progress: request.progress, estimate: request.refit, estimateBatch: batch
-      ).covariance
-    } else {
-      matrix = try d.variance(rows: fit.rows, progress: request.progress, estimate: request.refit).covariance
-    }
+    matrix = try VarianceEngine.replicateCovariance(
+      scores: scores, design: d, progress: request.progress, refit: request.refit, refitBatch: request.refitBatch)
   }
   // R: degf() of the design restricted to the estimation rows (svyglm's subset design), less
   // p − 1. Stata: the full design's df, as `svy, subpop()` (and as the descriptive commands).

@@ -111,18 +111,17 @@ private func rkStatistic(
   let residuals = yt - zt * pi
   var h = Matrix(rows: n, cols: p * l2)
   for a in 0..<p { for j in 0..<l2 { for i in 0..<n { h[i, a * l2 + j] = residuals[i, a] * zt[i, j] } } }
-  let meat: Matrix
-  if let c = clusters {
-    var sums = Matrix(rows: c.count, cols: p * l2)
-    for j in 0..<(p * l2) { for i in 0..<n { sums[c.codes[i], j] += h[i, j] } }
-    meat = sums.crossProduct()
-  } else {
-    meat = h.crossProduct()
-  }
+  // The variance engine's meat of hᵢ (unadjusted cluster sums for the cluster version).
+  let scores = Scores(dense: h)
+  guard
+    let meat = try? VarianceEngine.meat(
+      scores: scores,
+      kind: clusters.map { VarianceEngine.MeatKind.cluster([$0], groupAdjustment: false) } ?? .heteroskedastic())
+  else { return nil }
   var identity = Matrix(rows: p, cols: p)
   for a in 0..<p { identity[a, a] = 1 }
   let bread = kronecker(identity, zzInv)
-  let vPi = bread * meat * bread
+  let vPi = VarianceEngine.sandwich(bread: bread, meat: meat)
   guard let gHalf = power(zz, 0.5), let fInvHalf = power(yy, -0.5) else { return nil }
   let theta = gHalf * pi * fInvHalf
   let k = kronecker(fInvHalf, gHalf)

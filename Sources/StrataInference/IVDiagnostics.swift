@@ -160,18 +160,17 @@ func hansenJStatistic(fit: Fit, iv: IVDetails, spec: CovarianceSpec) -> Double? 
   let z = iv.instruments
   let x = iv.regressors
   let w = fit.weights ?? [Double](repeating: 1, count: n)
-  let l = z.cols
-  // S from the 2SLS residuals: Σ (wᵢ eᵢ)² zᵢzᵢᵀ, or the cluster sums.
-  func meat(_ e: [Double]) -> Matrix {
+  // S from the 2SLS residuals: the variance engine's meat of the moment scores zᵢ wᵢ eᵢ,
+  // Σ (wᵢ eᵢ)² zᵢzᵢᵀ or the (unadjusted) one-way cluster sums.
+  func meat(_ e: [Double]) -> Matrix? {
     let u = (0..<n).map { w[$0] * e[$0] }
+    let scores = Scores(dense: z.scalingRows(by: u))
     if case .cluster(let vars) = spec, let c = vars.first {
-      var sums = Matrix(rows: c.count, cols: l)
-      for j in 0..<l { for i in 0..<n { sums[c.codes[i], j] += u[i] * z[i, j] } }
-      return sums.crossProduct()
+      return try? VarianceEngine.meat(scores: scores, kind: .cluster([c], groupAdjustment: false))
     }
-    return z.crossProduct(rowWeights: u.map { $0 * $0 })
+    return try? VarianceEngine.meat(scores: scores, kind: .heteroskedastic())
   }
-  guard let sInv = try? inverseSPD(meat(fit.residuals)) else { return nil }
+  guard let s = meat(fit.residuals), let sInv = try? inverseSPD(s) else { return nil }
   // β = (XᵀWZ S⁻¹ ZᵀWX)⁻¹ XᵀWZ S⁻¹ ZᵀWy.
   let zw = z.scalingRows(by: w)
   let zx = zw.crossProduct(with: x)  // l × k

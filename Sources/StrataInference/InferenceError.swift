@@ -18,8 +18,10 @@ public enum InferenceError: Error, Sendable, Equatable {
   case unsupportedWithFixedEffects(String)
   /// The observed information of a non-canonical GLM with absorbed fixed effects is not kept.
   case observedInformationWithFixedEffects(link: String)
-  /// A variance the model does not support (e.g. robust variances of the two-step IV probit).
+  /// A variance the model does not support.
   case unsupportedForModel(model: String, variance: String)
+  /// Scores paired with a design they do not belong to (other rows or other weights).
+  case designMismatch(DesignMismatch)
 }
 
 extension InferenceError: CustomStringConvertible {
@@ -43,6 +45,8 @@ extension InferenceError: CustomStringConvertible {
       return "\(what) standard errors need the leverages of the fixed-effect dummies, which are absorbed; use hc0, hc1 (robust) or cluster"
     case .unsupportedForModel(let model, let variance):
       return "\(model) supports only its own (classical) variance, not \(variance)"
+    case .designMismatch(let m):
+      return "the fit does not belong to the design: \(m)"
     case .observedInformationWithFixedEffects(let link):
       return "a \(link)-link model with absorbed fixed effects has only the expected information: "
         + "--vce oim and --convention stata (observed-information bread) are not available; "

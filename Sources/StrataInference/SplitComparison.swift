@@ -65,14 +65,19 @@ public struct SplitComparison: Sendable {
       var index: [Int: Int] = [:]
       for (i, r) in allRows.enumerated() { index[r] = i }
       var influence = Matrix(rows: allRows.count, cols: gCount * k)
+      var weights = [Double](repeating: 1, count: allRows.count)
       for (g, group) in groups.enumerated() {
         let fit = group.result.fit
-        let psi = fit.scores * fit.bread
+        let psi = Scores(fit).matrix * fit.bread
+        if let w = fit.weights { for (i, r) in fit.rows.enumerated() { weights[index[r] ?? 0] = w[i] } }
         for (a, position) in positions[g].enumerated() {
           for (i, r) in fit.rows.enumerated() { influence[index[r] ?? 0, g * k + a] = psi[i, position] }
         }
       }
-      v = try design.variance(influence: influence, rows: allRows)
+      // The groups' influence functions stacked, through the variance engine's linearization
+      // meat (which checks the rows and weights against the design).
+      v = try VarianceEngine.meat(
+        scores: Scores(dense: influence, rows: allRows, weights: weights), kind: .linearization(design))
     } else {
       joint = .independent
       for (g, group) in groups.enumerated() {

@@ -115,8 +115,9 @@ public struct InfluenceVariance: Sendable {
     self.variance = variance
   }
 
-  /// The sandwich rules of the table above, through `covariance(of:spec:)` itself (the
-  /// influence functions play the role of scores with an identity bread).
+  /// The sandwich rules of the table above: the variance engine's meat of ψ (the influence
+  /// functions play the role of scores with an identity bread), with the same `SandwichRule` as
+  /// the fit's own covariance.
   ///
   /// - Parameters:
   ///   - fit: the fitted model.
@@ -126,47 +127,23 @@ public struct InfluenceVariance: Sendable {
   public static func sandwich(
     fit: Fit, spec: CovarianceSpec, information: InformationMatrix = .expected
   ) throws -> InfluenceVariance {
-    let n = fit.nobs
-    let k = fit.rank
-    var factor = 1.0
-    let pseudoSpec: CovarianceSpec
     switch spec {
-    case .hc(.hc0): pseudoSpec = .hc(.hc0)
-    case .hc(.hc1):
-      pseudoSpec = .hc(.hc0)
-      factor = Double(n) / Double(n - k)
-    case .robust: pseudoSpec = .robust
-    case .cluster(let v):
-      pseudoSpec = .cluster(v)
-      if fit.clusterAdjustment == .groupsAndObservations { factor = Double(n - 1) / Double(n - k) }
-    default:
-      throw MarginsError.unconditionalNeedsRobust(vce: spec.name)
+    case .hc(.hc0), .hc(.hc1), .robust, .cluster: break
+    default: throw MarginsError.unconditionalNeedsRobust(vce: spec.name)
     }
+    // k is the rank (the fit's coefficients; ψ has one column per estimate).
+    let rule = try SandwichRule(fit: fit, spec: spec, parameters: fit.rank)
     let bread = (fit.glm != nil && information == .observed) ? try fit.observedBread() : fit.bread
-    let b = fit.scores * bread
-    let base = fit
-    let scale = factor
-    let title = spec.title
-    return InfluenceVariance(coefficientInfluence: b, rows: fit.rows, title: title) { psi in
-      var pseudo = base
-      pseudo.x = psi
-      pseudo.scoreMultipliers = [Double](repeating: 1, count: psi.rows)
-      pseudo.scoreMatrix = nil
-      pseudo.categorical = nil
-      pseudo.kept = Array(0..<psi.cols)
-      pseudo.terms = (0..<psi.cols).map { "psi\($0)" }
-      pseudo.coefficients = [Double](repeating: 0, count: psi.cols)
-      pseudo.bread = Matrix.identity(psi.cols)
-      pseudo.glm = nil
-      pseudo.workingWeights = nil
-      pseudo.clusterAdjustment = .groups
-      let v = try covariance(of: pseudo, spec: pseudoSpec).matrix
-      return v * scale
+    let b = Scores(fit).matrix * bread
+    let (kind, factor) = (rule.kind, rule.factor)
+    return InfluenceVariance(coefficientInfluence: b, rows: fit.rows, title: spec.title) { psi in
+      try VarianceEngine.meat(scores: Scores(dense: psi), kind: kind) * factor
     }
   }
 
-  /// Design-based (Taylor linearization): `svyrecvar(ψ, design)`, the design's one
-  /// linearization engine. The fit's weights must be the design's sampling weights.
+  /// Design-based (Taylor linearization): `svyrecvar(ψ, design)`, the variance engine's
+  /// linearization meat. The fit's rows and weights must be the design's (checked: otherwise
+  /// `InferenceError.designMismatch`).
   ///
   /// - Parameter information: the bread of the fit's design covariance (observed under Stata's
   ///   convention for GLMs).
@@ -174,11 +151,15 @@ public struct InfluenceVariance: Sendable {
     fit: Fit, design: LinearizationDesign, information: InformationMatrix = .expected
   ) throws -> InfluenceVariance {
     let bread = (fit.glm != nil && information == .observed) ? try fit.observedBread() : fit.bread
-    let b = fit.scores * bread
+    let b = Scores(fit).matrix * bread
+    let (rows, weights) = (fit.rows, fit.weights)
+    // Checked once here, before any ψ is formed.
+    _ = try VarianceEngine.checkedRows(
+      Scores(dense: b, rows: rows, weights: weights), designRowCount: design.rowCount, designWeights: design.weights)
     return InfluenceVariance(
       coefficientInfluence: b, rows: fit.rows, title: "design-based (Taylor linearization)"
     ) { psi in
-      try design.variance(influence: psi, rows: fit.rows)
+      try VarianceEngine.meat(scores: Scores(dense: psi, rows: rows, weights: weights), kind: .linearization(design))
     }
   }
 }

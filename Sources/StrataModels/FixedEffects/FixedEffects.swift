@@ -254,23 +254,35 @@ public enum FixedEffectsModel {
       for i in 0..<n { d += family.unitDeviance(y: y[i], mu: mu[i], weight: pw[i]) }
       return d
     }
-    var mu = (0..<n).map { family.startingMean(y: y[$0], weight: pw[$0]) }
-    var eta = mu.map { link.link($0) }
-    var dev = deviance(mu)
-    var beta: [Double] = []
-    var kept: [Int] = []
-    var iterations = 0
-    var converged = false
+    // The shared Newton loop (`NewtonLoop`, `IRLSRule`) over the linear predictor η: a point is η
+    // with the coefficients and kept columns of the weighted least-squares solve that produced it;
+    // the direction hook demeans the working response and regressors by the working weights
+    // (alternating projections) and solves the demeaned least squares, whose fitted values are
+    // the full Fisher step over the coefficients and the fixed effects. Its Newton decrement is
+    // `Σ wᵢ Δηᵢ²` (= sᵀH⁻¹s over both).
+    struct Point {
+      var eta: [Double]
+      var beta: [Double]
+      var kept: [Int]
+    }
+    struct State {
+      var eta: [Double] = []
+      var mu: [Double] = []
+      var deviance = Double.nan
+    }
     var sweeps = 0
-    var lastChange = Double.infinity
-    while iterations < control.maxIterations {
-      iterations += 1
+    func evaluate(_ point: Point, _ state: inout State) {
+      state.eta = point.eta
+      state.mu = point.eta.map { link.inverse($0) }
+      state.deviance = deviance(state.mu)
+    }
+    func direction(_ state: State) throws -> (step: Point, decrement: Double, system: Int)? {
       var w = [Double](repeating: 0, count: n)
       var z = [Double](repeating: 0, count: n)
       for i in 0..<n {
-        let d = link.muEta(eta[i])
-        w[i] = pw[i] * d * d / family.variance(mu[i])
-        z[i] = eta[i] + (y[i] - mu[i]) / d
+        let d = link.muEta(state.eta[i])
+        w[i] = pw[i] * d * d / family.variance(state.mu[i])
+        z[i] = state.eta[i] + (y[i] - state.mu[i]) / d
       }
       let demeaner = Demeaner(dimensions: dims, weights: w)
       let (xt, s1) = try demeaned(x, demeaner)
@@ -278,33 +290,50 @@ public enum FixedEffectsModel {
       let s2 = try demeaner.demean(&zt)
       sweeps = max(s1, s2)
       let (_, k, _) = try keptColumns(raw: x, demeaned: xt, weights: w)
-      kept = k
       let aux = try auxiliaryLeastSquares(
-        x: xt.selectingColumns(kept), names: [], y: zt, weights: w, rows: Array(0..<n), responseName: "")
-      let newBeta = aux.kept.map { aux.coefficients[$0] }
-      var etaNew = (0..<n).map { z[$0] - aux.residuals[$0] }
-      var muNew = etaNew.map { link.inverse($0) }
-      var devNew = deviance(muNew)
-      var halvings = 0
-      while !devNew.isFinite || (iterations > 1 && (devNew - dev) / (abs(devNew) + 0.1) > control.tolerance) {
-        halvings += 1
-        if halvings > 30 { throw EstimationError.stepHalvingFailed(iteration: iterations) }
-        etaNew = zip(eta, etaNew).map { ($0 + $1) / 2 }
-        muNew = etaNew.map { link.inverse($0) }
-        devNew = deviance(muNew)
+        x: xt.selectingColumns(k), names: [], y: zt, weights: w, rows: Array(0..<n), responseName: "")
+      var step = [Double](repeating: 0, count: n)
+      var decrement = 0.0
+      for i in 0..<n {
+        step[i] = z[i] - aux.residuals[i] - state.eta[i]
+        decrement += w[i] * step[i] * step[i]
       }
-      let betaChange = beta.count == newBeta.count
-        ? zip(beta, newBeta).map { abs($0 - $1) / (abs($1) + 0.1) }.max() ?? 0 : Double.infinity
-      lastChange = abs(devNew - dev) / (abs(devNew) + 0.1)
-      eta = etaNew
-      mu = muNew
-      dev = devNew
-      beta = newBeta
-      if halvings == 0 && lastChange < control.tolerance && betaChange < 1e-10 {
-        converged = true
-        break
-      }
+      return (Point(eta: step, beta: aux.kept.map { aux.coefficients[$0] }, kept: k), decrement, 0)
     }
+    func advance(_ point: Point, _ step: Point, _ fraction: Double) -> Point {
+      let eta = fraction == 1
+        ? zip(point.eta, step.eta).map { $0 + $1 } : zip(point.eta, step.eta).map { $0 + $1 * fraction }
+      return Point(eta: eta, beta: step.beta, kept: step.kept)
+    }
+    // Iteration 1: from R's starting values (μ from `mustart`), one solve, halved only while the
+    // deviance is not finite (as `glm.fit`).
+    let rule = IRLSRule(control)
+    let mu0 = (0..<n).map { family.startingMean(y: y[$0], weight: pw[$0]) }
+    let start = State(eta: mu0.map { link.link($0) }, mu: mu0, deviance: deviance(mu0))
+    guard let first = try direction(start) else { throw EstimationError.stepHalvingFailed(iteration: 1) }
+    let origin = Point(eta: start.eta, beta: [], kept: [])
+    var fraction = 1.0
+    var point = advance(origin, first.step, fraction)
+    var state = State()
+    evaluate(point, &state)
+    var halvings = 0
+    while !state.deviance.isFinite {
+      halvings += 1
+      if halvings > 30 { throw EstimationError.stepHalvingFailed(iteration: 1) }
+      fraction /= 2
+      point = advance(origin, first.step, fraction)
+      evaluate(point, &state)
+    }
+    let outcome = try NewtonLoop.run(
+      point: point, state: state, scratch: State(), iterations: 1, previousDeviance: start.deviance, rule: rule,
+      maxIterations: control.maxIterations, deviance: { $0.deviance }, evaluate: evaluate, direction: direction,
+      advance: advance)
+    let (iterations, converged, lastChange) = (outcome.iterations, outcome.converged, outcome.change)
+    let eta = outcome.state.eta
+    let mu = outcome.state.mu
+    let dev = outcome.state.deviance
+    let beta = outcome.point.beta
+    let kept = outcome.point.kept
     if !converged { throw EstimationError.notConverged(iterations: iterations, lastChange: lastChange) }
     // Bread and scores at the estimate, with regressors demeaned by the final working weights.
     var w = [Double](repeating: 0, count: n)

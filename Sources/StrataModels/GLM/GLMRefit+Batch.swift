@@ -21,9 +21,12 @@ extension GeneralizedLinearModel {
   /// `H_r = c·H + Σ_exceptions (w_ri − c wᵢ) v̂ᵢ xᵢxᵢᵀ` is formed from the exceptional rows only;
   /// otherwise it is one weighted cross-product over all rows.
   ///
-  /// A replicate stops when its step is below `control.tolerance` standard errors in every
-  /// coefficient, or the error its rate of contraction leaves after the step is a hundredth of
-  /// that (the step is then applied). Any replicate that is irregular — invalid weights, a
+  /// A replicate stops by the rule every IRLS fit shares (`IRLSRule`): its Newton decrement
+  /// `s_rᵀ H_r⁻¹ s_r` below `control.tolerance² · (|D_r| + 0.1)`, on the weights divided by their
+  /// mean, with `D_r` its deviance at the start; and polished, as IRLS polishes with its last
+  /// Newton step, to that step's accuracy: its step, or the error its rate of contraction leaves
+  /// after the step, below `control.tolerance` standard errors in every coefficient (the step is
+  /// then applied). Any replicate that is irregular — invalid weights, a
   /// fixed information that is not comfortably positive definite (a column the replicate may alias),
   /// a non-finite score, fitted probabilities at 0 or 1 in a row with positive weight, no
   /// convergence within 50 passes or steps that stop shrinking — is refitted on its own by
@@ -160,11 +163,15 @@ struct BatchedRefit: Sendable {
   let unitMultipliers: [Double]
   /// `Xᵀ (base · unitMultipliers)`, the full-sample score at the start (about 0).
   let fullScore: [Double]
+  /// Unit deviance per unit prior weight at the start (the squared residual for least squares):
+  /// a replicate's deviance there is `Σ w_ri dᵢ`, the scale of its convergence test.
+  let unitDeviances: [Double]
   /// Rows whose binomial fitted value at the start is at 0 or 1 (a replicate weighting one of
   /// them goes to the single refit, which handles the boundary).
   let boundaryRows: [Int]
   let kernel: Kernel
-  let tolerance: Double
+  /// The convergence rule every IRLS fit shares.
+  let rule: IRLSRule
   /// Passes before a replicate is handed to the single refit.
   let maxPasses = 50
 
@@ -181,6 +188,7 @@ struct BatchedRefit: Sendable {
     var unit = [Double](repeating: 1, count: n)
     var multipliers = [Double](repeating: 0, count: n)
     var boundary: [Int] = []
+    var deviances = [Double](repeating: 0, count: n)
     if let model {
       let (family, link) = (model.family, model.link)
       let eps = 10 * Double.ulpOfOne
@@ -190,6 +198,7 @@ struct BatchedRefit: Sendable {
         let v = family.variance(mu)
         unit[i] = d * d / v
         multipliers[i] = (y[i] - mu) * d / v
+        deviances[i] = family.unitDeviance(y: y[i], mu: mu, weight: 1)
         if family != .poisson && (mu < eps || mu > 1 - eps) { boundary.append(i) }
       }
       switch (family, link) {
@@ -198,11 +207,15 @@ struct BatchedRefit: Sendable {
       default: kernel = .general(family, link)
       }
     } else {
-      for i in 0..<n { multipliers[i] = y[i] - eta[i] }
+      for i in 0..<n {
+        multipliers[i] = y[i] - eta[i]
+        deviances[i] = multipliers[i] * multipliers[i]
+      }
       kernel = .leastSquares
     }
     guard unit.allSatisfy({ $0.isFinite }), multipliers.allSatisfy({ $0.isFinite }) else { return nil }
     unitMultipliers = multipliers
+    unitDeviances = deviances
     boundaryRows = boundary
     fullScore = mm.x.crossProduct(with: zip(base, multipliers).map { $0 * $1 })
     x = mm.x
@@ -212,7 +225,7 @@ struct BatchedRefit: Sendable {
     self.start = kept.map { start[$0] }
     unitWeights = unit
     information = mm.x.weightedGram(weights: zip(base, unit).map { $0 * $1 }).gram
-    tolerance = control.tolerance
+    rule = IRLSRule(control)
   }
 
   /// Coefficients (one per column of `x`, `NaN` for aliased ones) for each weight vector, `nil`
@@ -228,22 +241,38 @@ struct BatchedRefit: Sendable {
     var rising = [Int](repeating: 0, count: count)
     // √(mean positive weight): turns (XᵀWX)⁻¹ into standard errors whatever the weights' scale.
     var units = [Double](repeating: 1, count: count)
+    // Each replicate's deviance at the start, `Σ w_ri dᵢ`.
+    var deviances = [Double](repeating: 0, count: count)
 
     /// Takes the step `H_r⁻¹ s` and reports whether replicate `r` goes on iterating.
     func advance(_ r: Int, score: [Double]) -> Bool {
       guard let system = systems[r], score.allSatisfy({ $0.isFinite }) else { return false }
       let delta = system.solve(score)
       guard delta.allSatisfy({ $0.isFinite }) else { return false }
-      // The step in standard-error units (scale-free in X and in the weights).
+      // The step in standard-error units (scale-free in X and in the weights), and the Newton
+      // decrement sᵀH_r⁻¹s on the weights divided by their mean (as every IRLS fit runs).
       var step = 0.0
+      var decrement = 0.0
       for j in delta.indices {
         betas[r][j] += delta[j]
         step = max(step, abs(delta[j]) / (system.standardErrors[j] * units[r]))
+        decrement += score[j] * delta[j]
       }
-      // Linear convergence at rate ρ leaves an error of about ρ/(1 − ρ) times the last step.
+      let unit = units[r] * units[r]
+      // Converged by `IRLSRule`: the decrement below tolerance² (|D| + 0.1), D the replicate's
+      // deviance at the start. No deviance is formed per pass: a Newton-type step changes it by
+      // about the decrement, so the rule's relative-deviance test is then met as well.
+      // Polished as IRLS polishes with its last Newton step, to the accuracy of that step: the
+      // fixed-information steps converge linearly (rate ρ), so a converged replicate goes on until
+      // its step, or the error ρ/(1 − ρ) × step the contraction leaves after it, is below
+      // `tolerance` standard errors in every coefficient (or the decrement is at rounding level).
+      // The step is applied.
       let rate = lastStep[r].isFinite ? step / lastStep[r] : 1
       let remaining = rate < 0.5 ? step * rate / (1 - rate) : .infinity
-      if step <= tolerance || remaining <= tolerance {
+      let converged = rule.decrementIsSmall(decrement / unit, deviance: deviances[r] / unit)
+      let polished = step <= rule.tolerance || remaining <= rule.tolerance
+        || !rule.polishes(decrement: decrement / unit, deviance: deviances[r] / unit)
+      if converged && polished {
         var coefficients = [Double](repeating: .nan, count: p)
         for (position, column) in kept.enumerated() { coefficients[column] = betas[r][position] }
         out[r] = coefficients
@@ -270,6 +299,7 @@ struct BatchedRefit: Sendable {
         positiveCount += 1
       }
       if positiveCount > 0 { units[r] = (positive / Double(positiveCount)).squareRoot() }
+      for i in 0..<n where w[i] > 0 { deviances[r] += w[i] * unitDeviances[i] }
       var score: [Double]
       if case let (c, exceptions)? = ratio {
         score = fullScore.map { c * $0 }

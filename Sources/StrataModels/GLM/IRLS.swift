@@ -146,8 +146,9 @@ func polishThreshold(_ tol: Double) -> Double { (1e-5 * tol) * (1e-5 * tol) }
 /// the fixed point is the root of the score whatever the rounding of the solve. A step is halved
 /// (up to 30 times) while the deviance is not finite or rises by more than the tolerance. The fit
 /// has converged when the relative deviance change is below `tolerance` *and* the Newton decrement
-/// `sᵀ(XᵀWX)⁻¹s` at the new estimate is below `tolerance² · (|D| + 0.1)`; the weights, bread and
-/// scores are those at that final estimate.
+/// `sᵀ(XᵀWX)⁻¹s` at the new estimate is below `tolerance² · (|D| + 0.1)` (`IRLSRule`, the rule
+/// every IRLS fit shares; the loop is `NewtonLoop`, shared with the fixed-effects GLM); the
+/// weights, bread and scores are those at that final estimate.
 enum IRLS {
   /// The per-row work of one IRLS pass on a block of rows (`Matrix.linearizedPass`): μ = g⁻¹(η),
   /// the working weights `wᵢ = pᵢ μ'(ηᵢ)² / V(μᵢ)`, the score multipliers
@@ -314,7 +315,6 @@ enum IRLS {
     y: [Double], priorWeights pw: [Double], family: Family, link: Link, control: GLMControl,
     rankTolerance: Double, structure: IndicatorStructure? = nil
   ) throws -> IRLSResult? {
-    let tol = control.tolerance
     // The dummies of a factor make X'WX cheaper: found once, used in every pass.
     let structure = structure ?? (x.rows >= 1 << 14 ? x.indicatorStructure() : nil)
     let kernel = kernel(y: y, priorWeights: pw, family: family, link: link)
@@ -325,71 +325,28 @@ enum IRLS {
       x.linearizedPass(coefficients: beta, structure: structure, kernel: kernel, into: &current)
     }
     guard current.total.isFinite else { return nil }
-    var beta = beta
-    var iterations = iterations
-    var change = previousDeviance.map { abs(current.total - $0) / (abs(current.total) + 0.1) } ?? .infinity
-    var candidate = LinearizedPass()
-    func result(converged: Bool, bread: Matrix) -> IRLSResult {
-      IRLSResult(
-        kept: kept, beta: beta, eta: current.eta, mu: current.mu, deviance: current.total, iterations: iterations,
-        converged: converged, lastChange: change, bread: bread, workingWeights: current.weights,
-        scoreMultipliers: current.multipliers)
-    }
-    while true {
-      let system = try WeightedSystem(
-        x: x, weights: current.weights, gram: current.gram, rankTolerance: rankTolerance, structure: structure)
-      if system.keptColumns.count < (structure?.columnCount ?? x.cols) {
+    let columns = structure?.columnCount ?? x.cols
+    let outcome = try NewtonLoop.run(
+      point: beta, state: current, scratch: LinearizedPass(), iterations: iterations,
+      previousDeviance: previousDeviance, rule: IRLSRule(control), maxIterations: control.maxIterations,
+      deviance: { $0.total },
+      evaluate: { next, pass in x.linearizedPass(coefficients: next, structure: structure, kernel: kernel, into: &pass) },
+      direction: { pass -> (step: [Double], decrement: Double, system: WeightedSystem)? in
+        let system = try WeightedSystem(
+          x: x, weights: pass.weights, gram: pass.gram, rankTolerance: rankTolerance, structure: structure)
         // Working weights underflowed (separation): the information is singular at this estimate.
-        return result(converged: false, bread: Matrix(rows: 0, cols: 0))
-      }
-      let score = current.score
-      let delta = system.solve(score)
-      let decrement = zip(score, delta).reduce(0) { $0 + $1.0 * $1.1 }
-      let dev = current.total
-      if change < tol && decrement <= tol * tol * (abs(dev) + 0.1) {
-        // Converged. Unless the Newton step is already at rounding level, take it: the estimate
-        // then sits at the fixed point to machine precision whatever path IRLS took (the
-        // weights' scale changes the starting values, hence the path), instead of up to
-        // `tol · √|D|` standard errors away.
-        if decrement > polishThreshold(tol) * (abs(dev) + 0.1) {
-          let next = zip(beta, delta).map { $0 + $1 }
-          x.linearizedPass(coefficients: next, structure: structure, kernel: kernel, into: &candidate)
-          if candidate.total.isFinite && (candidate.total - dev) / (abs(candidate.total) + 0.1) <= tol {
-            let polished = try WeightedSystem(
-              x: x, weights: candidate.weights, gram: candidate.gram, rankTolerance: rankTolerance,
-              structure: structure)
-            if polished.keptColumns.count == (structure?.columnCount ?? x.cols) {
-              // Not counted in `iterations`: those are the steps until the convergence test passed.
-              beta = next
-              swap(&current, &candidate)
-              change = abs(current.total - dev) / (abs(current.total) + 0.1)
-              return result(converged: true, bread: polished.inverse())
-            }
-          }
-        }
-        return result(converged: true, bread: system.inverse())
-      }
-      if iterations >= control.maxIterations {
-        return result(converged: false, bread: system.inverse())
-      }
-      // Fisher-scoring step with halving.
-      var step = delta
-      var halvings = 0
-      while true {
-        let next = zip(beta, step).map { $0 + $1 }
-        x.linearizedPass(coefficients: next, structure: structure, kernel: kernel, into: &candidate)
-        let devNew = candidate.total
-        if devNew.isFinite && (devNew - dev) / (abs(devNew) + 0.1) <= tol {
-          beta = next
-          swap(&current, &candidate)
-          break
-        }
-        halvings += 1
-        if halvings > 30 { throw EstimationError.stepHalvingFailed(iteration: iterations + 1) }
-        step = step.map { $0 / 2 }
-      }
-      iterations += 1
-      change = abs(current.total - dev) / (abs(current.total) + 0.1)
-    }
+        if system.keptColumns.count < columns { return nil }
+        let delta = system.solve(pass.score)
+        return (delta, zip(pass.score, delta).reduce(0) { $0 + $1.0 * $1.1 }, system)
+      },
+      advance: { point, step, fraction in
+        fraction == 1 ? zip(point, step).map { $0 + $1 } : zip(point, step).map { $0 + $1 * fraction }
+      })
+    let state = outcome.state
+    return IRLSResult(
+      kept: kept, beta: outcome.point, eta: state.eta, mu: state.mu, deviance: state.total,
+      iterations: outcome.iterations, converged: outcome.converged, lastChange: outcome.change,
+      bread: outcome.system?.inverse() ?? Matrix(rows: 0, cols: 0), workingWeights: state.weights,
+      scoreMultipliers: state.multipliers)
   }
 }

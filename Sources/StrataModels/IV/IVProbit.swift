@@ -44,6 +44,35 @@ public struct IVProbitTwoStep: Sendable {
   /// Wald χ² that every coefficient but the intercept is zero, with the two-step covariance
   /// (Stata's header `Wald chi2(k)`); nil without slopes.
   public var model: ChiSquaredTest?
+  /// The stacked estimating functions of the two steps, from which `fit`'s scores are formed.
+  public var stacked: IVProbitStackedScores
+}
+
+/// Newey's two-step estimator as a stacked M-estimator: the estimating functions of the first
+/// stages and of the reduced-form probit, their bread, and the map to `δ̂`.
+///
+/// With `G = ZᵀZ`, `J` the reduced-form probit's observed information and `C = ∂S/∂π`, whose
+/// block for the first stage of endogenous regressor `e` is `λ̃ₑ J_{·,Z}` (the probit's score
+/// depends on `π` through the residual regressors `v̂ₑ = y₂ₑ − Zπₑ`; the part of the derivative
+/// through the regressor itself is `Σ mᵢ zᵢ = 0` at the estimate):
+///
+///     A = [ I_p ⊗ G   0 ]      A⁻¹ = [ I_p ⊗ G⁻¹       0  ]
+///         [   −C      J ]            [ J⁻¹ C (I_p ⊗ G⁻¹) J⁻¹ ]
+///
+/// so `A⁻¹ uᵢ` are the influence functions of `(π̂, α̃, λ̃)`. `δ̂ − δ ≈ H (α̃ − D(Π̂)δ)` with
+/// `H = (DᵀΩ̂⁻¹D)⁻¹ DᵀΩ̂⁻¹`, so with `R = [−β̂₁ I_L … −β̂_p I_L, I_L, 0]` the fit's scores are
+/// `DᵀΩ̂⁻¹ R A⁻¹ uᵢ` and its bread `(DᵀΩ̂⁻¹D)⁻¹`: the influence function of `δ̂` is their product,
+/// and every sandwich (HC0, robust, cluster, design) comes from the variance engine as for any fit.
+/// Under the model (homoskedastic first stages, a correct probit) the meat of these scores
+/// estimates `DᵀΩ̂⁻¹D`, and the sandwich the classical `(DᵀΩ̂⁻¹D)⁻¹`.
+public struct IVProbitStackedScores: Sendable {
+  /// n × (pL + L + p): the first-stage least-squares scores `zᵢ v̂ᵢₑ` (one block of L per
+  /// endogenous regressor), then the reduced-form probit scores `mᵢ (zᵢ, v̂ᵢ)`.
+  public var scores: Matrix
+  /// `A⁻¹`, the inverse of the stacked negative Jacobian, with the cross-derivative block.
+  public var bread: Matrix
+  /// `DᵀΩ̂⁻¹ R` (k × (pL + L + p)): from the stacked influence functions to `δ̂`'s scores.
+  public var transform: Matrix
 }
 
 /// Probit with continuous endogenous regressors by Newey's (1987) minimum-χ² two-step estimator
@@ -64,6 +93,10 @@ public struct IVProbitTwoStep: Sendable {
 ///
 /// Exactly identified, `δ̂` equals the control-function probit's coefficients (only the standard
 /// errors are corrected). Case weights are not accepted.
+///
+/// The fit's scores are Newey's influence functions of the two steps (`IVProbitStackedScores`),
+/// so robust, cluster-robust and design-based variances come from `covariance(of:spec:)` like any
+/// fit's; the classical variance is `(DᵀΩ̂⁻¹D)⁻¹`.
 public enum IVProbit {
   /// Fits `y ~ exog | endog ~ instruments` (or AER's `y ~ exog + endog | instruments`).
   ///
@@ -196,6 +229,39 @@ public enum IVProbit {
       let b = slopes.map { delta[$0] }
       model = ChiSquaredTest(name: "Wald", df: b.count, statistic: zip(b, vs.multiplied(by: b)).reduce(0) { $0 + $1.0 * $1.1 })
     }
+    // Newey's influence functions from the stacked scores (see `IVProbitStackedScores`).
+    let m1 = p * l
+    let m = m1 + l + p
+    var stackedScores = Matrix(rows: n, cols: m)
+    for e in 0..<p {
+      for j in 0..<l { for i in 0..<n { stackedScores[i, e * l + j] = z[i, j] * residuals[e][i] } }
+    }
+    let rfX = rf.x
+    for j in 0..<(l + p) { for i in 0..<n { stackedScores[i, m1 + j] = rf.scoreMultipliers[i] * rfX[i, j] } }
+    let observedWeights = rf.glm?.observedWeights ?? rf.workingWeights ?? [Double](repeating: 1, count: n)
+    let information = rfX.crossProduct(rowWeights: observedWeights)  // J
+    var cross = Matrix(rows: l + p, cols: m1)  // C = ∂S/∂π
+    for e in 0..<p {
+      for j in 0..<l { for a in 0..<(l + p) { cross[a, e * l + j] = lambda[e] * information[a, j] } }
+    }
+    var firstInverse = Matrix(rows: m1, cols: m1)  // I_p ⊗ G⁻¹
+    for e in 0..<p { for a in 0..<l { for b in 0..<l { firstInverse[e * l + a, e * l + b] = zzInv[a, b] } } }
+    let lower = rfBread * cross * firstInverse
+    var stackedBread = Matrix(rows: m, cols: m)
+    for a in 0..<m1 { for b in 0..<m1 { stackedBread[a, b] = firstInverse[a, b] } }
+    for a in 0..<(l + p) {
+      for b in 0..<m1 { stackedBread[m1 + a, b] = lower[a, b] }
+      for b in 0..<(l + p) { stackedBread[m1 + a, m1 + b] = rfBread[a, b] }
+    }
+    var selection = Matrix(rows: l, cols: m)  // R: α̃ − Π̂β̂
+    for a in 0..<l {
+      for e in 0..<p { selection[a, e * l + a] = -beta[e] }
+      selection[a, m1 + a] = 1
+    }
+    let transform = dm.transposed * omegaInv * selection
+    let fitScores = stackedScores * (transform * stackedBread).transposed
+    let stacked = IVProbitStackedScores(scores: stackedScores, bread: stackedBread, transform: transform)
+
     var coefficients = [Double](repeating: .nan, count: iv2.terms.count)
     for (position, column) in iv2.kept.enumerated() { coefficients[column] = delta[position] }
     let index = x.multiplied(by: delta)
@@ -206,12 +272,14 @@ public enum IVProbit {
       kept: iv2.kept, bread: v, x: x, scoreMultipliers: [Double](repeating: 0, count: n), response: y,
       fitted: probabilities, residuals: zip(y, probabilities).map { $0 - $1 }, weights: nil,
       dfResidual: n - k, dispersion: 1, hasIntercept: iv2.hasIntercept, rows: iv2.rows, diagnostics: iv2.diagnostics)
+    fit.scoreMatrix = fitScores
     fit.testDistribution = .normal
     fit.dispersionIsEstimated = false
+    fit.clusterAdjustment = .groups
     fit.iv = iv
     fit.recipe = mx.recipe
     return IVProbitTwoStep(
       fit: fit, firstStages: firstStages, controlFunction: cf, reducedForm: rf, residualNames: residualNames,
-      exogeneity: exogeneity, overidentification: overid, model: model)
+      exogeneity: exogeneity, overidentification: overid, model: model, stacked: stacked)
   }
 }
