@@ -1,5 +1,6 @@
 import Foundation
 import StrataLinalg
+import StrataSupport
 
 extension ReplicateDesign {
   /// Builds replicate weights from a linearization design, as R `as.svrepdesign(design, type =)`.
@@ -197,24 +198,3 @@ func formatBytes(_ bytes: Double) -> String {
 
 /// Entry (i, j) of the 0/1 Sylvester Hadamard matrix: 1 when `i & j` has even parity.
 func sylvester(_ i: Int, _ j: Int) -> Bool { (i & j).nonzeroBitCount % 2 == 0 }
-
-/// A small seeded generator (SplitMix64) for bootstrap replicates.
-struct SplitMix64 {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  /// Uniform in `0..<bound` (rejection sampling, no modulo bias).
-  mutating func next(below bound: UInt64) -> UInt64 {
-    let limit = UInt64.max - UInt64.max % bound
-    while true {
-      let x = next()
-      if x < limit { return x % bound }
-    }
-  }
-}

@@ -1,6 +1,7 @@
 import StrataData
 import StrataDesign
 import StrataLinalg
+import StrataSupport
 
 /// Design-based means, totals, proportions, ratios and quantiles.
 ///

@@ -1,5 +1,6 @@
 import StrataData
 import StrataLinalg
+import StrataSupport
 
 extension Margins {
   /// Rows per block of the blocked margins: a block's model matrix and derivative matrix

@@ -1,6 +1,7 @@
 import StrataData
 import StrataFormula
 import StrataLinalg
+import StrataSupport
 
 extension Margins {
   /// The kept-column positions whose values depend on `name`, when they depend on nothing else:
