@@ -26,7 +26,7 @@ let package = Package(
       providers: [.apt(["libreadstat-dev"])]),
 
     // MARK: Library layers (each imports only layers below it)
-    .target(name: "StrataSupport"),
+    .target(name: "StrataSupport", exclude: ["README.md"]),
     .target(
       name: "StrataLinalg",
       dependencies: ["StrataSupport", "CLAPACK", .product(name: "RealModule", package: "swift-numerics")],

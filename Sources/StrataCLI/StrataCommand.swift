@@ -15,7 +15,13 @@ struct StrataCommand: ParsableCommand {
       MediateCommand.self, SimulateCommand.self,
     ])
 
-  /// Parses, runs, and turns every error into one message and a non-zero exit code.
+  /// Every error message starts with this (swift-argument-parser's error prefix, used for its own
+  /// parse and validation errors as for the library's).
+  static var _errorPrefix: String { "strata: error: " }
+
+  /// Parses, runs, and turns every error into one message and a non-zero exit code, through
+  /// swift-argument-parser's own error path (`exit(withError:)`): library errors are rendered
+  /// first by `ErrorMessage`, with the command line's flags in their hints.
   static func main() {
     // ReadStat converts Stata/SPSS text through iconv, which needs the user's locale (C.UTF-8 or
     // similar) rather than the C locale a process starts in; without it Chinese labels fail.
@@ -24,32 +30,30 @@ struct StrataCommand: ParsableCommand {
       var command = try parseAsRoot()
       try OutputSafety.check(command, arguments: Array(CommandLine.arguments.dropFirst()))
       try command.run()
-    } catch let error as CleanExit {
-      exit(withError: error)
-    } catch let error as ExitCode {
-      exit(withError: error)
     } catch {
-      if let message = ErrorMessage.render(error) {
-        FileHandle.standardError.write(Data(("strata: error: " + message + "\n").utf8))
-        Foundation.exit(1)
-      }
-      exit(withError: error)
+      exit(withError: ErrorMessage.render(error).map(RenderedError.init) ?? error)
     }
   }
 }
 
-/// The one place that renders library errors for people.
+/// A library error rendered for the command line (its message is printed after the prefix).
+struct RenderedError: Error, CustomStringConvertible {
+  let description: String
+}
+
+/// The one place that renders library errors for people: StrataReport's renderers with the
+/// command line's flags (`ErrorVocabulary.commandLine`), and the CLI's own errors.
 enum ErrorMessage {
   static func render(_ error: Error) -> String? {
     switch error {
     case let e as DataError: return e.description
     case let e as FormulaError: return e.description
-    case let e as EstimationError: return e.description
-    case let e as InferenceError: return e.description
+    case let e as EstimationError: return e.message(using: .commandLine)
+    case let e as InferenceError: return e.message(using: .commandLine)
     case let e as LinalgError: return e.description
-    case let e as DesignError: return e.description
+    case let e as DesignError: return e.message(using: .commandLine)
     case let e as OutputError: return e.description
-    case let e as MarginsError: return e.description
+    case let e as MarginsError: return e.message(using: .commandLine)
     case let e as SavedFitError: return e.description
     case let e as ResultFileError: return e.description
     case let e as PlotError: return e.description
@@ -59,6 +63,7 @@ enum ErrorMessage {
     case let e as SimulationError: return e.description
     case let e as SplitGroupError: return e.description
     case let e as NewdataError: return e.description
+    case let e as CommandLineError: return e.description
     default: return nil
     }
   }

@@ -27,77 +27,66 @@ public enum DesignError: Error, Sendable, Equatable {
   case fpcStageCount(fpc: Int, stages: Int)
   /// A replicate-weight pattern or list selected no column.
   case noReplicateWeights(pattern: String)
-  /// Replicate weights (or rscales) of the wrong number.
-  case replicateCount(expected: String, found: Int)
+  /// A replicate-weight design of `type` (`brr`, `fay`) whose replicate count is not 2 or a
+  /// multiple of 4 (a Hadamard order).
+  case hadamardReplicateCount(type: String, found: Int)
+  /// Fewer than 2 replicate-weight columns for a `type` (`bootstrap`, `jk1`) design.
+  case tooFewReplicates(type: String, found: Int)
+  /// A batch of replicate refits returned `found` estimates for `expected` replicates.
+  case batchEstimateCount(expected: Int, found: Int)
   /// A replicate weight is negative.
   case negativeReplicateWeight(column: String, row: Int, value: Double)
-  /// An option the replicate type needs was not given (`rho` for Fay, `rscales` for JKn).
+  /// An option the replicate type needs was not given (`option` is the parameter name: `rho` for
+  /// Fay, `rscales` for JKn).
   case missingReplicateOption(type: String, option: String)
-  /// Replicates cannot be built this way from the design.
-  case cannotBuildReplicates(type: String, reason: String)
-  /// Replicate weights that would not fit the memory limit (`ReplicateDesign.maximumReplicateBytes`).
-  case tooManyReplicates(String)
-  /// A design file could not be read or written.
-  case designFile(path: String, reason: String)
-  /// An option that needs a declared design.
-  case invalidOption(String)
-  /// A domain or estimation sample with no rows.
-  case emptyDomain(String)
-}
-
-extension DesignError: CustomStringConvertible {
-  public var description: String {
-    switch self {
-    case .missingValue(let column, let row):
-      return "design variable '\(column)' is missing at row \(row); survey designs need complete weights, strata, PSUs and FPCs"
-    case .nonFiniteValue(let column, let row, let value, let count):
-      return "design variable '\(column)' is \(value.isNaN ? "NaN" : value > 0 ? "Inf" : "-Inf") at row \(row) "
-        + "(\(count) non-finite value(s) in all); weights, strata, PSUs, FPCs and replicate weights must be finite "
-        + "numbers: correct those rows or leave them out of the data"
-    case .negativeWeight(let column, let row, let value, let count):
-      return "sampling weight '\(column)' is negative at row \(row) (\(value)); \(count) negative weight(s) in all"
-    case .allWeightsZero(let column):
-      return "every sampling weight in '\(column)' is zero"
-    case .psuInSeveralStrata(let column, let psu, let strata):
-      return "PSU '\(psu)' of '\(column)' appears in strata \(strata.map { "'\($0)'" }.joined(separator: ", ")); "
-        + "PSU ids are reused across strata, so declare --nest (R: nest = TRUE)"
-    case .singlePSUStratum(let stratum, let stage):
-      return "stratum '\(stratum)' has only one PSU at stage \(stage); choose --lonely-psu certainty|remove|adjust|average"
-    case .singlePSU:
-      return "the design has only one primary sampling unit"
-    case .mixedFPC(let column, let row, let value):
-      return "FPC '\(column)' mixes population sizes and sampling fractions (row \(row): \(value)); give all ≥ 1 or all ≤ 1"
-    case .fpcSmallerThanSample(let column, let row, let n, let s):
-      return "FPC '\(column)' at row \(row) implies a population of \(n) but \(s) units were sampled in its stratum (over 100% sampling)"
-    case .fpcVariesWithinStratum(let column, let stratum, let stage, let firstRow, let firstValue, let row, let value):
-      return "FPC '\(column)' varies within stratum '\(stratum)' at stage \(stage) (row \(firstRow): "
-        + "\(formatNumber(firstValue)), row \(row): \(formatNumber(value))); give one population size or sampling "
-        + "fraction per stratum (R survey warns and uses the stratum's first value)"
-    case .fpcStageCount(let f, let s):
-      return "\(f) FPC column(s) for \(s) sampling stage(s); give one --fpc column per --psu stage"
-    case .noReplicateWeights(let pattern):
-      return "no replicate-weight column matches '\(pattern)'"
-    case .replicateCount(let expected, let found):
-      return "wrong number of replicate weights: expected \(expected), found \(found)"
-    case .negativeReplicateWeight(let column, let row, let value):
-      return "replicate weight '\(column)' is negative at row \(row) (\(value))"
-    case .missingReplicateOption(let type, let option):
-      return "replicate type \(type) needs --\(option)"
-    case .cannotBuildReplicates(let type, let reason):
-      return "cannot build \(type) replicates: \(reason)"
-    case .tooManyReplicates(let message):
-      return message
-    case .designFile(let path, let reason):
-      return "design file \(path): \(reason)"
-    case .invalidOption(let message):
-      return message
-    case .emptyDomain(let what):
-      return "no observations in \(what)"
-    }
-  }
-}
-
-/// A number for messages: integers without a decimal point, others as Swift prints them.
-func formatNumber(_ v: Double) -> String {
-  v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)"
+  /// A scale given for a replicate type whose scale is fixed (BRR, Fay, SDR).
+  case scaleNotApplicable(type: String)
+  /// `rscales` with a count other than 1 or the number of replicate-weight columns.
+  case rscalesCount(given: Int, replicates: Int)
+  /// A scale that is not a finite positive number.
+  case invalidScale(Double)
+  /// An `rscales` value (1-based `index`) that is not finite and non-negative.
+  case invalidRscale(index: Int, value: Double)
+  /// Every `rscales` value is zero.
+  case rscalesAllZero
+  /// Fay's rho outside [0, 1).
+  case invalidRho(Double)
+  /// Replicates of `type` cannot be built with fewer than 2 replicates.
+  case tooFewReplicatesToBuild(type: String, replicates: Int)
+  /// JK1 replicates asked of a stratified design.
+  case jackknifeOfStratifiedDesign
+  /// JK1 replicates asked of a design whose first-stage FPC takes more than one value.
+  case jackknifeFPCVaries
+  /// Replicates of `type` (BRR, Fay) need a stratified design.
+  case replicatesNeedStrata(type: String)
+  /// A stratum without exactly 2 PSUs, for BRR or Fay replicates.
+  case halfSampleStratum(type: String, stratum: String, psus: Int)
+  /// A without-replacement bootstrap stratum whose population (in PSUs) is too large to resample.
+  case bootstrapPopulationTooLarge(stratum: String, population: Double)
+  /// A replicate type that cannot be built from a design (only JK1, BRR, Fay and bootstrap can).
+  case replicatesNotBuildable(type: String)
+  /// Asked replicates (`replicates`, the number requested) whose weights would exceed
+  /// `ReplicateDesign.maximumReplicateBytes`: `bytes` (nil when the count overflows) for `rows`
+  /// rows and `psus` PSUs, where at most `most` replicates fit.
+  case tooManyRequestedReplicates(replicates: Int, rows: Int, psus: Int, bytes: Int?, limit: Int, most: Int)
+  /// Replicates of `type` whose number follows from the design (`jk1`: one per PSU; BRR/Fay: a
+  /// Hadamard order above the number of strata) and whose weights would exceed the limit.
+  case tooManyDesignReplicates(type: String, replicates: Int, rows: Int, psus: Int, bytes: Int?, limit: Int, most: Int)
+  /// A design file that could not be read (`reason`: the system's).
+  case designFileUnreadable(path: String, reason: String)
+  /// A file that is not a Strata design file (`reason`: where its JSON does not fit).
+  case notADesignFile(path: String, reason: String)
+  /// A design file that could not be written (`reason`: the system's).
+  case designFileUnwritable(path: String, reason: String)
+  /// Grouping variables whose combinations are too many to count.
+  case tooManyGroups(variables: [String])
+  /// A two-way table with fewer than two levels in its row or column variable.
+  case tableNeedsTwoLevels(row: String, rowLevels: Int, column: String, columnLevels: Int)
+  /// The ratio statistic asked of `Descriptives.estimate`, which takes one variable
+  /// (use `Descriptives.ratio(numerator:denominator:)`).
+  case ratioNeedsTwoVariables
+  /// No observation in the domain of an estimate of `variable`.
+  case emptyDomain(variable: String)
+  /// No observation in the domain (`label` as the user wrote it; nil for the whole data).
+  case emptySample(label: String?)
 }

@@ -1,4 +1,5 @@
 import StrataLinalg
+import StrataSupport
 
 extension LinearizationDesign {
   /// The design-based covariance of estimates with the given influence functions.
@@ -231,7 +232,7 @@ struct FirstStagePSUs {
   /// indicator column `indicators[c]` from the multipliers of the rows whose level code is `c`.
   ///
   /// Column by column over blocks of rows (the block's multipliers and slots stay in cache, and
-  /// a column's G totals too), the columns split between two threads for large data. Each total
+  /// a column's G totals too), the columns dealt to all cores for large data. Each total
   /// is summed in row order, as the row-by-row pass would.
   func factoredTotals(
     multipliers: [Double], x: Matrix, dense: [Int], stored: [Int], codes: [Int32], indicators: [Int], cols p: Int
@@ -240,7 +241,7 @@ struct FirstStagePSUs {
     let n = slots.count
     // Work units: each dense column, then the indicator columns together (one pass over the codes).
     let units = dense.count + (codes.isEmpty ? 0 : 1)
-    let threads = n * units >= 1 << 20 && units > 1 ? 2 : 1
+    let threads = n * units >= 1 << 20 ? Swift.min(units, WorkerThreads.count) : 1
     let parts = concurrentMap(threads) { t -> [Double] in
       var acc = [Double](repeating: 0, count: g * p)  // column-major G × p, this thread's columns
       var out = acc.mutableSpan
@@ -277,9 +278,11 @@ struct FirstStagePSUs {
     guard threads > 1 else { return Matrix(rows: g, cols: p, columnMajor: parts[0]) }
     // Each column was summed by one thread: take it from that thread's part.
     var sums = parts[0]
-    for unit in stride(from: 1, to: units, by: threads) {
-      let columns = unit < dense.count ? [dense[unit]] : indicators
-      for j in columns { sums.replaceSubrange((j * g)..<((j + 1) * g), with: parts[1][(j * g)..<((j + 1) * g)]) }
+    for t in 1..<threads {
+      for unit in stride(from: t, to: units, by: threads) {
+        let columns = unit < dense.count ? [dense[unit]] : indicators
+        for j in columns { sums.replaceSubrange((j * g)..<((j + 1) * g), with: parts[t][(j * g)..<((j + 1) * g)]) }
+      }
     }
     return Matrix(rows: g, cols: p, columnMajor: sums)
   }

@@ -1,3 +1,5 @@
+import StrataSupport
+
 /// Seeded bootstrap resampling: of rows, or of PSUs within strata (Rao–Wu rescaling).
 ///
 /// Each replicate is a vector of weight multipliers over the data rows; multiplying the case (or

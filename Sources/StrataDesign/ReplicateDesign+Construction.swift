@@ -1,5 +1,6 @@
 import Foundation
 import StrataLinalg
+import StrataSupport
 
 extension ReplicateDesign {
   /// Builds replicate weights from a linearization design, as R `as.svrepdesign(design, type =)`.
@@ -14,11 +15,12 @@ extension ReplicateDesign {
   ///   replacement from the FPC-sized population when FPCs are given), as `bootweights`, from a
   ///   seeded SplitMix64 generator (R's random numbers are not reproduced).
   ///
-  /// - Throws: `DesignError.cannotBuildReplicates` when the design does not fit the method.
+  /// - Throws: `DesignError` (`.jackknifeOfStratifiedDesign`, `.halfSampleStratum`, …) when the design
+  ///   does not fit the method.
   public init(building construction: ReplicateConstruction, from design: LinearizationDesign) throws {
     try validateReplicateOptions(scale: nil, rscales: nil, rho: construction.rho)
     if construction.type == .bootstrap && construction.replicates < 2 {
-      throw DesignError.cannotBuildReplicates(type: "bootstrap", reason: "need at least 2 replicates (--reps)")
+      throw DesignError.tooFewReplicatesToBuild(type: "bootstrap", replicates: construction.replicates)
     }
     let first = design.firstStage()
     let n = design.rowCount
@@ -56,13 +58,13 @@ extension ReplicateDesign {
     switch type {
     case .jk1:
       if design.hasStrata {
-        throw DesignError.cannotBuildReplicates(type: "jk1", reason: "the design is stratified; use brr or bootstrap")
+        throw DesignError.jackknifeOfStratifiedDesign
       }
       var fpc = 1.0
       if design.hasFPC {
         let pops = Set(design.firstStagePopulation)
         if pops.count > 1 {
-          throw DesignError.cannotBuildReplicates(type: "jk1", reason: "more than one first-stage FPC value")
+          throw DesignError.jackknifeFPCVaries
         }
         if let pop = pops.first { fpc = (pop - Double(npsu)) / pop }
       }
@@ -75,14 +77,13 @@ extension ReplicateDesign {
         throw DesignError.missingReplicateOption(type: "fay", option: "rho")
       }
       guard design.hasStrata else {
-        throw DesignError.cannotBuildReplicates(type: type.rawValue, reason: "the design has no strata")
+        throw DesignError.replicatesNeedStrata(type: type.rawValue)
       }
       // Strata in R's order: sorted by name (as character), PSUs by first appearance.
       var byStratum: [Int: [Int]] = [:]
       for k in 0..<npsu { byStratum[psuStratum[k], default: []].append(k) }
       for (h, psus) in byStratum where psus.count != 2 {
-        throw DesignError.cannotBuildReplicates(
-          type: type.rawValue, reason: "stratum '\(first.names[h])' has \(psus.count) PSU(s); BRR needs exactly 2")
+        throw DesignError.halfSampleStratum(type: type.rawValue, stratum: first.names[h], psus: psus.count)
       }
       let strataOrder = byStratum.keys.sorted { first.names[$0] < first.names[$1] }
       var order = 4
@@ -100,7 +101,7 @@ extension ReplicateDesign {
       scale = 1 / (Double(order) * (1 - rho) * (1 - rho))
     case .bootstrap:
       let reps = construction.replicates
-      if reps < 2 { throw DesignError.cannotBuildReplicates(type: "bootstrap", reason: "need at least 2 replicates") }
+      if reps < 2 { throw DesignError.tooFewReplicatesToBuild(type: "bootstrap", replicates: reps) }
       var rng = SplitMix64(seed: construction.seed)
       var byStratum: [Int: [Int]] = [:]
       var strataSeen: [Int] = []
@@ -114,10 +115,7 @@ extension ReplicateDesign {
         let nh = psus.count
         let pop = design.hasFPC ? design.firstStagePopulation[psuFirstRow[psus[0]]] : .infinity
         if pop.isFinite && pop >= 0x1p53 {
-          throw DesignError.cannotBuildReplicates(
-            type: "bootstrap",
-            reason: "stratum '\(first.names[h])' has a population of \(pop) PSUs, too large to resample without "
-              + "replacement; declare the design without --fpc (with-replacement bootstrap)")
+          throw DesignError.bootstrapPopulationTooLarge(stratum: first.names[h], population: pop)
         }
         for r in 0..<reps {
           if pop.isFinite {
@@ -143,7 +141,7 @@ extension ReplicateDesign {
       let harmonic = Double(counts.count) / counts.reduce(0) { $0 + 1 / $1 }
       scale = harmonic / ((harmonic - 1) * Double(reps - 1))
     case .jkn, .sdr:
-      throw DesignError.cannotBuildReplicates(type: type.rawValue, reason: "only jk1, brr, fay and bootstrap can be built")
+      throw DesignError.replicatesNotBuildable(type: type.rawValue)
     }
     var storage: [Double] = []
     storage.reserveCapacity(n * multipliers.count)
@@ -167,54 +165,16 @@ extension ReplicateDesign {
     let (bytes, overflow) = replicates.multipliedReportingOverflow(by: perReplicate)
     guard overflow || bytes > maximumReplicateBytes else { return }
     let most = maximumReplicateBytes / Swift.max(perReplicate, 1)
-    let needed = overflow ? "more than \(formatBytes(Double(Int.max)))" : formatBytes(Double(bytes))
+    let needed = overflow ? nil : bytes
     if requested {
-      throw DesignError.tooManyReplicates(
-        "--reps \(replicates) needs \(needed) of replicate weights (\(replicates) replicates × (\(rows) rows + \(psus) PSUs) "
-          + "× 8 bytes); "
-          + "use at most --reps \(most) for these data (the limit is \(formatBytes(Double(maximumReplicateBytes))))")
+      throw DesignError.tooManyRequestedReplicates(
+        replicates: replicates, rows: rows, psus: psus, bytes: needed, limit: maximumReplicateBytes, most: most)
     }
-    let why = type == .jk1 ? " (one per PSU)" : " (a Hadamard order above the number of strata)"
-    throw DesignError.tooManyReplicates(
-      "\(type.rawValue) replicates: \(replicates) replicates\(why) × (\(rows) rows + \(psus) PSUs) × 8 bytes = \(needed) of replicate "
-        + "weights (the limit is \(formatBytes(Double(maximumReplicateBytes)))); use the linearization variance "
-        + "(drop --replicate), or --replicate bootstrap with at most --reps \(most)")
+    throw DesignError.tooManyDesignReplicates(
+      type: type.rawValue, replicates: replicates, rows: rows, psus: psus, bytes: needed, limit: maximumReplicateBytes,
+      most: most)
   }
-}
-
-/// A byte count for messages: "16 GB", "512 MB" (decimal units, as `ls -h --si`).
-func formatBytes(_ bytes: Double) -> String {
-  let units = ["bytes", "kB", "MB", "GB", "TB", "PB", "EB"]
-  var value = bytes
-  var unit = 0
-  while value >= 1000 && unit < units.count - 1 {
-    value /= 1000
-    unit += 1
-  }
-  let rounded = value >= 100 || unit == 0 ? String(Int(value.rounded())) : String(format: "%.1f", value)
-  return "\(rounded.hasSuffix(".0") ? String(rounded.dropLast(2)) : rounded) \(units[unit])"
 }
 
 /// Entry (i, j) of the 0/1 Sylvester Hadamard matrix: 1 when `i & j` has even parity.
 func sylvester(_ i: Int, _ j: Int) -> Bool { (i & j).nonzeroBitCount % 2 == 0 }
-
-/// A small seeded generator (SplitMix64) for bootstrap replicates.
-struct SplitMix64 {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  /// Uniform in `0..<bound` (rejection sampling, no modulo bias).
-  mutating func next(below bound: UInt64) -> UInt64 {
-    let limit = UInt64.max - UInt64.max % bound
-    while true {
-      let x = next()
-      if x < limit { return x % bound }
-    }
-  }
-}

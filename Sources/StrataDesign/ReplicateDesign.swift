@@ -136,23 +136,21 @@ public struct ReplicateDesign: Sendable {
     var scale = spec.scale
     if spec.scale != nil, [.brr, .fay, .sdr].contains(spec.type) {
       // R's svrepdesign overrides a given scale for these types; say so instead of ignoring it.
-      throw DesignError.invalidOption(
-        "a scale does not apply to \(spec.type.rawValue) replicates: it is fixed (BRR 1/R, Fay 1/(R(1 - rho)^2), SDR 4/R); "
-          + "drop --scale, or use --rscales for per-replicate factors")
+      throw DesignError.scaleNotApplicable(type: spec.type.rawValue)
     }
     switch spec.type {
     case .brr:
-      if !(r == 2 || r % 4 == 0) { throw DesignError.replicateCount(expected: "2 or a multiple of 4 (a Hadamard order) for BRR", found: r) }
+      if !(r == 2 || r % 4 == 0) { throw DesignError.hadamardReplicateCount(type: "brr", found: r) }
       scale = 1 / Double(r)
     case .fay:
-      if !(r == 2 || r % 4 == 0) { throw DesignError.replicateCount(expected: "2 or a multiple of 4 (a Hadamard order) for Fay", found: r) }
+      if !(r == 2 || r % 4 == 0) { throw DesignError.hadamardReplicateCount(type: "fay", found: r) }
       guard let rho = spec.rho else { throw DesignError.missingReplicateOption(type: "fay", option: "rho") }
       scale = 1 / (Double(r) * (1 - rho) * (1 - rho))
     case .bootstrap:
-      if r < 2 { throw DesignError.replicateCount(expected: "at least 2 bootstrap replicates", found: r) }
+      if r < 2 { throw DesignError.tooFewReplicates(type: "bootstrap", found: r) }
       scale = scale ?? 1 / Double(r - 1)
     case .jk1:
-      if r < 2 { throw DesignError.replicateCount(expected: "at least 2 jackknife replicates", found: r) }
+      if r < 2 { throw DesignError.tooFewReplicates(type: "jk1", found: r) }
       scale = scale ?? Double(r - 1) / Double(r)
     case .jkn:
       if spec.rscales == nil { throw DesignError.missingReplicateOption(type: "jkn", option: "rscales") }
@@ -230,9 +228,7 @@ func resolvedRscales(_ given: [Double]?, count: Int) throws -> [Double] {
   guard let given else { return Array(repeating: 1, count: count) }
   if given.count == 1 { return Array(repeating: given[0], count: count) }
   if given.count != count {
-    throw DesignError.invalidOption(
-      "--rscales has \(given.count) values for \(count) replicate-weight columns; give one value for all "
-        + "replicates or exactly one per replicate")
+    throw DesignError.rscalesCount(given: given.count, replicates: count)
   }
   return given
 }
@@ -241,19 +237,18 @@ func resolvedRscales(_ given: [Double]?, count: Int) throws -> [Double] {
 /// `rscales` (not all zero) and Fay's `rho` in [0, 1).
 func validateReplicateOptions(scale: Double?, rscales: [Double]?, rho: Double?) throws {
   if let scale, !(scale.isFinite && scale > 0) {
-    throw DesignError.invalidOption("--scale must be a finite positive number, not \(scale)")
+    throw DesignError.invalidScale(scale)
   }
   if let rscales {
     if let (k, v) = rscales.enumerated().first(where: { !($0.element.isFinite && $0.element >= 0) }) {
-      throw DesignError.invalidOption(
-        "--rscales value \(k + 1) is \(v); replicate scales must be finite and non-negative")
+      throw DesignError.invalidRscale(index: k + 1, value: v)
     }
     if rscales.isEmpty || rscales.allSatisfy({ $0 == 0 }) {
-      throw DesignError.invalidOption("--rscales are all zero: every replicate would be ignored")
+      throw DesignError.rscalesAllZero
     }
   }
   if let rho, !(rho >= 0 && rho < 1) {
-    throw DesignError.invalidOption("--rho (Fay's rho) must be in [0, 1), not \(rho)")
+    throw DesignError.invalidRho(rho)
   }
 }
 

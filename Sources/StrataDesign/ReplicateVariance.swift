@@ -86,7 +86,7 @@ extension ReplicateDesign {
       let batch = (first..<last).map { analysisWeights(replicate: $0, rows: rows) }
       let estimates = try estimateBatch(batch)
       guard estimates.count == batch.count else {
-        throw DesignError.replicateCount(expected: "\(batch.count) estimates from a batch", found: estimates.count)
+        throw DesignError.batchEstimateCount(expected: batch.count, found: estimates.count)
       }
       thetas += estimates
       first = last

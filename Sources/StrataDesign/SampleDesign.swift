@@ -124,18 +124,18 @@ public struct DesignSummary: Sendable {
 extension DesignSpecification {
   /// Reads a design declaration saved by `save(to:)` (`strata svyset --save`).
   ///
-  /// - Throws: `DesignError.designFile` naming the file and the problem.
+  /// - Throws: `DesignError.designFileUnreadable` or `.notADesignFile`, naming the file and the problem.
   public static func load(from path: String) throws -> DesignSpecification {
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-      throw DesignError.designFile(path: path, reason: "cannot read (\(fileErrorReason(error)))")
+      throw DesignError.designFileUnreadable(path: path, reason: fileErrorReason(error))
     }
     do {
       return try JSONDecoder().decode(DesignSpecification.self, from: data)
     } catch {
-      throw DesignError.designFile(path: path, reason: "not a Strata design file (\(decodingErrorReason(error)))")
+      throw DesignError.notADesignFile(path: path, reason: decodingErrorReason(error))
     }
   }
 
@@ -146,7 +146,7 @@ extension DesignSpecification {
     do {
       try encoder.encode(self).write(to: URL(fileURLWithPath: path))
     } catch {
-      throw DesignError.designFile(path: path, reason: "cannot write (\(fileErrorReason(error)))")
+      throw DesignError.designFileUnwritable(path: path, reason: fileErrorReason(error))
     }
   }
 }

@@ -53,8 +53,8 @@ public struct MediationResult: Sendable {
 
   /// Combines the three fitted equations.
   ///
-  /// - Throws: `InferenceError.splitIncomparable`-style errors are not used; a missing
-  ///   treatment or mediator coefficient throws `InferenceError.mediationTermMissing`.
+  /// - Throws: `InferenceError.mediationTermMissing` for a missing treatment or mediator
+  ///   coefficient.
   public init(
     treatment: String, mediator: String, total: RegressionResult, mediatorEquation: RegressionResult,
     outcomeEquation: RegressionResult, level: Double = 95

@@ -41,17 +41,17 @@ public struct SplitComparison: Sendable {
   ///
   /// - Parameter design: the design the groups are domains of (design-based fits); nil for
   ///   independent groups. Only linearization designs stack influence functions.
-  /// - Throws: `InferenceError.splitIncomparable` with fewer than two groups or no common terms;
+  /// - Throws: `InferenceError.splitTooFewGroups` with fewer than two groups, `.splitNoCommonTerm`;
   ///   design errors from the linearization engine.
   public init(variable: String, groups: [Group], design: LinearizationDesign? = nil) throws {
     guard groups.count >= 2 else {
-      throw InferenceError.splitIncomparable(reason: "'\(variable)' has \(groups.count) group(s) with a fit")
+      throw InferenceError.splitTooFewGroups(variable: variable, groups: groups.count)
     }
     self.variable = variable
     self.groups = groups
     let first = groups[0].result.fit
     let common = first.keptTerms.filter { term in groups.allSatisfy { $0.result.fit.keptTerms.contains(term) } }
-    guard !common.isEmpty else { throw InferenceError.splitIncomparable(reason: "no term is estimable in every group") }
+    guard !common.isEmpty else { throw InferenceError.splitNoCommonTerm }
     terms = common
     let k = common.count
     // Each group's positions (into its kept coefficients) of the common terms.
@@ -99,7 +99,7 @@ public struct SplitComparison: Sendable {
     }
     let cvc = c * v * transpose(c)
     guard let solved = solveSymmetric(cvc, d) else {
-      throw InferenceError.splitIncomparable(reason: "the covariance of the differences is singular")
+      throw InferenceError.splitSingularDifferences
     }
     waldStatistic = zip(d, solved).reduce(0) { $0 + $1.0 * $1.1 }
     waldDF = q

@@ -1,5 +1,6 @@
 import StrataDesign
 import StrataLinalg
+import StrataSupport
 import StrataModels
 
 /// Per-observation estimating functions (scores), the one input of the variance engine besides
@@ -272,7 +273,7 @@ func intersect(_ variables: [ClusterVariable]) -> (codes: [Int], count: Int) {
 }
 
 /// How an estimator's scores fail to belong to a design (`InferenceError.designMismatch`).
-public enum DesignMismatch: Sendable, Equatable, CustomStringConvertible {
+public enum DesignMismatch: Sendable, Equatable {
   /// The scores carry no data rows to match with the design's.
   case rowsUnknown
   /// The scores and their row list (or weights) have different lengths.
@@ -284,14 +285,4 @@ public enum DesignMismatch: Sendable, Equatable, CustomStringConvertible {
   /// The estimator's weight of a row is not the design's weight (up to one common factor).
   case weightsDiffer(row: Int, fit: Double, design: Double)
 
-  public var description: String {
-    switch self {
-    case .rowsUnknown: return "its scores name no data rows"
-    case .rowCount(let s, let r): return "\(s) score rows but \(r) row entries"
-    case .rowOutsideDesign(let r, let n): return "row \(r + 1) is outside the design's \(n) rows"
-    case .repeatedRow(let r): return "row \(r + 1) appears twice"
-    case .weightsDiffer(let r, let f, let d):
-      return "the weight of row \(r + 1) is \(f) in the fit but \(d) in the design (not one common multiple)"
-    }
-  }
 }

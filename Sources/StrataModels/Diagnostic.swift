@@ -26,28 +26,3 @@ extension Diagnostic {
     mm.droppedMissing > 0 ? [.rowsDroppedForMissing(count: mm.droppedMissing, undefined: mm.undefinedValues)] : []
   }
 }
-
-extension Diagnostic: CustomStringConvertible {
-  public var description: String {
-    switch self {
-    case .rowsDroppedForMissing(let count, let undefined):
-      guard !undefined.isEmpty else { return "\(count) row(s) dropped because of missing values" }
-      var causes = undefined.map { "\($0.variable) \($0.reason) (NaN) in \($0.count)" }
-      let missing = count - undefined.reduce(0) { $0 + $1.count }
-      if missing > 0 { causes.append("missing values in \(missing)") }
-      return "\(count) row(s) dropped: " + causes.joined(separator: ", ")
-    case .rowsDroppedBySubset(let count, let expression):
-      return "\(count) row(s) excluded by subset '\(expression)'"
-    case .zeroWeightRowsDropped(let count):
-      return "\(count) row(s) with zero weight left out"
-    case .collinearTermsDropped(let terms):
-      return "\(terms.count) coefficient(s) not defined because of singularities (collinear, dropped): \(terms.joined(separator: ", "))"
-    case .nonIntegerCounts(let name, let count):
-      return "\(count) value(s) of the count '\(name)' are not integers; estimates are a Poisson quasi-MLE (use robust standard errors)"
-    case .singletonsRemoved(let count):
-      return "\(count) observation(s) in singleton fixed-effect groups removed"
-    case .perfectFitGroupsRemoved(let groups, let observations):
-      return "\(groups) fixed-effect group(s) (\(observations) observation(s)) removed because the outcome is constant within them"
-    }
-  }
-}

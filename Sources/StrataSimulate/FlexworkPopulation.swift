@@ -1,4 +1,5 @@
 import RealModule
+import StrataSupport
 
 /// One simulated worker: every variable of the survey, before sampling and non-response.
 struct Worker: Sendable {

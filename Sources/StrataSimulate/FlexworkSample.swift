@@ -1,4 +1,5 @@
 import RealModule
+import StrataSupport
 import StrataData
 
 extension FlexworkPopulation {

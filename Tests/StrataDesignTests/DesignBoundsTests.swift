@@ -66,7 +66,7 @@ struct DesignBoundsTests {
       let text = error.description
       #expect(text.contains("jk1 replicates: 100000 replicates (one per PSU)"), "\(text)")
       #expect(text.contains("= 160 GB") && text.contains("the limit is 4 GB"), "\(text)")
-      #expect(text.contains("at most --reps 2500"), "\(text)")
+      #expect(text.contains("at most `replicates: 2500`"), "\(text)")
     }
     #expect(throws: DesignError.self) {
       _ = try ReplicateDesign(building: ReplicateConstruction(type: .bootstrap, replicates: 1 << 40), from: design)

@@ -82,11 +82,10 @@ struct DesignConstructionTests {
     for r in 1...3 { cols.append(("repw\(r)", [1, 2, 1, 2, 1, 2])) }
     let data = frame(cols)
     expectDesignError(
-      .replicateCount(expected: "2 or a multiple of 4 (a Hadamard order) for BRR", found: 3),
+      .hadamardReplicateCount(type: "brr", found: 3),
       DesignSpecification(weights: "w", replicateWeights: ReplicateSpecification(columns: ["repw*"], type: .brr)), data)
     expectDesignError(
-      .invalidOption(
-        "--rscales has 2 values for 3 replicate-weight columns; give one value for all replicates or exactly one per replicate"),
+      .rscalesCount(given: 2, replicates: 3),
       DesignSpecification(weights: "w", replicateWeights: ReplicateSpecification(columns: ["repw*"], type: .jk1, rscales: [1, 1])),
       data)
     expectDesignError(

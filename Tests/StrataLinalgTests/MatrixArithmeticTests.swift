@@ -1,3 +1,4 @@
+import StrataSupport
 import Testing
 
 @testable import StrataLinalg

@@ -109,7 +109,7 @@ struct GLMErrorTests {
       }
       #expect(iterations == 2)
       #expect(change > 1e-10)
-      #expect(e.description.contains("--maxiter"))
+      #expect(e.description.contains("raise `maxIterations`"))
     }
   }
 

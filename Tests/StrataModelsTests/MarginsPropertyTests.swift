@@ -167,13 +167,13 @@ struct MarginsErrorTests {
   }
 
   @Test func atValuesOfTheWrongType() throws {
-    #expect(throws: MarginsError.atValueType(variable: "educ", value: "abc", expected: "a number or mean, median, min, max")) {
+    #expect(throws: MarginsError.atValueType(variable: "educ", value: "abc", expected: .numberOrStatistic)) {
       try margins(fit, data: data, MarginsOptions(variables: ["age"], at: try AtGrid.parse("educ=abc")))
     }
     #expect(throws: MarginsError.atUnknownLevel(variable: "kidslt6", level: "7", levels: ["0", "1", "2", "3"])) {
       try margins(fit, data: data, MarginsOptions(variables: ["age"], at: try AtGrid.parse("kidslt6=7")))
     }
-    #expect(throws: MarginsError.atValueType(variable: "kidslt6", value: "mean", expected: "a level")) {
+    #expect(throws: MarginsError.atValueType(variable: "kidslt6", value: "mean", expected: .level)) {
       try margins(fit, data: data, MarginsOptions(variables: ["age"], at: try AtGrid.parse("kidslt6=mean")))
     }
     #expect(throws: MarginsError.notInModel(variable: "wage", modelVariables: ["nwifeinc", "educ", "kidslt6", "age"])) {

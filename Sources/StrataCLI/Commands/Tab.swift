@@ -14,8 +14,8 @@ struct TabCommand: ParsableCommand {
   func run() throws {
     // Checked before the data are read: a table of a variable against itself has no test.
     guard rowVariable != columnVariable else {
-      throw DesignError.invalidOption(
-        "tab needs two different variables, but '\(rowVariable)' is both the row and the column variable; "
+      throw CommandLineError(
+        description: "tab needs two different variables, but '\(rowVariable)' is both the row and the column variable; "
           + "for the proportions of one variable use 'strata prop \(rowVariable)'")
     }
     let (frame, design, opts) = try options.prepare()

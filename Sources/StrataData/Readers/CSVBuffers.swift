@@ -4,7 +4,7 @@
 // reads bytes through `UnsafePointer<UInt8>` (as `CSVScanner` and `parseDouble` do) and writes
 // cells only through `ColumnSink`.
 
-import Dispatch
+import StrataSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -238,23 +238,6 @@ func lineFeedCount(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> In
   return count
 }
 
-/// Populates the whole pages of `bytes` bytes from `pointer` (Linux `MADV_POPULATE_WRITE`, 5.14+),
-/// for ranges of 1 MiB or more.
-private func populate(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
-  #if os(Linux)
-    let page = 4096
-    let start = (Int(bitPattern: pointer) + page - 1) & ~(page - 1)
-    let end = (Int(bitPattern: pointer) + bytes) & ~(page - 1)
-    guard end - start >= 1 << 20, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
-    _ = madvise(address, end - start, 23)  // MADV_POPULATE_WRITE
-  #endif
-}
-
-/// The number of processors online.
-func processorCount() -> Int {
-  Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-}
-
 /// Whether `base[start..<end]` contains `byte`.
 func contains(_ byte: UInt8, _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
   end > start && memchr(base + start, Int32(byte), end - start) != nil
@@ -284,8 +267,8 @@ struct ColumnSink: @unchecked Sendable {
   /// without it.
   func prefault(_ j: Int, rows: Range<Int>) {
     let rows = rows.clamped(to: 0..<capacity)
-    populate(UnsafeMutableRawPointer(values[j] + rows.lowerBound), bytes: rows.count * 8)
-    populate(UnsafeMutableRawPointer(missing[j] + rows.lowerBound), bytes: rows.count)
+    prefaultPages(UnsafeMutableRawPointer(values[j] + rows.lowerBound), bytes: rows.count * 8)
+    prefaultPages(UnsafeMutableRawPointer(missing[j] + rows.lowerBound), bytes: rows.count)
   }
 
   /// Stores a factor code at `row` of column `j`.
@@ -434,34 +417,10 @@ private func withBases<T, R>(
   return try step()
 }
 
-/// Results written by parallel tasks, one slot per task, read after the tasks finish.
-final class ParallelSlots<T>: @unchecked Sendable {
-  private var slots: [T?]
-  private let lock = PThreadMutex()
-
-  init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-  func store(_ k: Int, _ value: T) { lock.withLock { slots[k] = value } }
-
-  /// The stored values, in task order (`nil` where a task stored nothing).
-  func values() -> [T?] { lock.withLock { slots } }
-}
-
-/// Runs `body(k)` for `k` in `0..<count` on up to `count` threads and returns the results in order.
-func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
-  if count == 1 { return [body(0)] }
-  let slots = ParallelSlots<T>(count: count)
-  withoutActuallyEscaping(body) { body in
-    let box = UncheckedSendable(body)
-    DispatchQueue.concurrentPerform(iterations: count) { k in slots.store(k, box.value(k)) }
-  }
-  return slots.values().compactMap { $0 }
-}
-
-/// Wraps a value that is only read (never mutated) while shared across threads.
-private struct UncheckedSendable<V>: @unchecked Sendable {
-  let value: V
-  init(_ value: V) { self.value = value }
+/// The bytes of a mapped file, read (never written) by the threads that parse its chunks; valid
+/// while the `MappedFile` lives.
+struct SharedBytes: @unchecked Sendable {
+  let base: UnsafePointer<UInt8>
 }
 
 /// A minimal mutex over `pthread_mutex_t`.

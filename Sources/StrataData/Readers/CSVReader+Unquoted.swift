@@ -30,9 +30,10 @@ extension CSVReader {
     let chunks = splitAtLineEnds(base, bodyStart, end, count: chunkCount ?? defaultChunkCount(end - bodyStart))
 
     // Line ends per chunk (row capacities and line offsets), and the quote check.
-    let scans = parallelMap(chunks.count) { k in
-      (lineFeeds: lineFeedCount(base, chunks[k].start, chunks[k].end),
-       quoted: contains(UInt8(ascii: "\""), base, chunks[k].start, chunks[k].end))
+    let bytes = SharedBytes(base: base)
+    let scans = concurrentMap(chunks.count) { k in
+      (lineFeeds: lineFeedCount(bytes.base, chunks[k].start, chunks[k].end),
+       quoted: contains(UInt8(ascii: "\""), bytes.base, chunks[k].start, chunks[k].end))
     }
     if scans.contains(where: \.quoted) { return nil }
     var rowOffset = [Int](repeating: 0, count: chunks.count)
@@ -41,6 +42,7 @@ extension CSVReader {
       rowOffset[k] = rowOffset[k - 1] + scans[k - 1].lineFeeds
       lineOffset[k] = lineOffset[k - 1] + scans[k - 1].lineFeeds
     }
+    let rowOffsets = rowOffset
     // Records ≤ line ends, plus one for a last line without a line end.
     let capacity = (rowOffset.last ?? 0) + (scans.last?.lineFeeds ?? 0) + 1
 
@@ -50,9 +52,9 @@ extension CSVReader {
     var levels: [Int: [String]] = [:]
     var strays: [Int: StrayText] = [:]
     let out = try withColumnSink(columnCount: columnCount, capacity: capacity) { sink -> ColumnSinkLayout in
-      parsed = parallelMap(chunks.count) { k in
+      parsed = concurrentMap(chunks.count) { k in
         parseChunk(
-          base, chunks[k], rowOffset: rowOffset[k], rowCount: scans[k].lineFeeds + 1, columnCount: columnCount,
+          bytes.base, chunks[k], rowOffset: rowOffsets[k], rowCount: scans[k].lineFeeds + 1, columnCount: columnCount,
           delimiter: delimiter, na: na, sink: sink, counter: counter)
       }
       for (k, chunk) in parsed.enumerated() {
@@ -71,10 +73,11 @@ extension CSVReader {
       let textColumns = (0..<columnCount).filter { !numeric[$0] }
       if !textColumns.isEmpty {
         // Intern the rows of text columns that a chunk parsed as numbers.
-        parsed = parallelMap(chunks.count) { k in
-          var chunk = parsed[k]
+        let firstPass = parsed
+        parsed = concurrentMap(chunks.count) { k in
+          var chunk = firstPass[k]
           internLeadingRows(
-            base, chunks[k], into: &chunk, columns: textColumns, rowOffset: rowOffset[k],
+            bytes.base, chunks[k], into: &chunk, columns: textColumns, rowOffset: rowOffsets[k],
             delimiter: delimiter, na: na, sink: sink)
           return chunk
         }
@@ -86,9 +89,10 @@ extension CSVReader {
           for k in 0..<chunks.count { maps[k][j] = merged.maps[k] }
           if let stray = merged.stray { strays[j] = stray }
         }
-        _ = parallelMap(chunks.count) { k in
+        let (chunkMaps, merged) = (maps, parsed)
+        concurrentForEach(chunks.count) { k in
           for j in textColumns {
-            sink.remapCodes(j, rows: rowOffset[k]..<(rowOffset[k] + parsed[k].rows), maps[k][j] ?? [])
+            sink.remapCodes(j, rows: rowOffsets[k]..<(rowOffsets[k] + merged[k].rows), chunkMaps[k][j] ?? [])
           }
         }
       }
@@ -123,7 +127,7 @@ extension CSVReader {
   /// One chunk per core for bodies of 4 MiB or more.
   private func defaultChunkCount(_ size: Int) -> Int {
     guard size >= 4 << 20 else { return 1 }
-    return Swift.max(1, Swift.min(processorCount(), size >> 20))
+    return Swift.max(1, Swift.min(processorCount, size >> 20))
   }
 
   /// Splits `start..<end` into up to `count` chunks, each ending just after a line end (the last

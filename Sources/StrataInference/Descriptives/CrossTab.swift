@@ -59,7 +59,7 @@ public struct CrossTabulation: Sendable {
     let nr = usedA.count
     let nc = usedB.count
     guard nr >= 2 && nc >= 2 else {
-      throw DesignError.invalidOption("tab needs at least two levels of each variable (\(rowVariable): \(nr), \(columnVariable): \(nc))")
+      throw DesignError.tableNeedsTwoLevels(row: rowVariable, rowLevels: nr, column: columnVariable, columnLevels: nc)
     }
     var mapA: [Int: Int] = [:]
     var mapB: [Int: Int] = [:]

@@ -1,6 +1,7 @@
 import StrataData
 import StrataDesign
 import StrataLinalg
+import StrataSupport
 
 /// Design-based means, totals, proportions, ratios and quantiles.
 ///
@@ -28,7 +29,7 @@ public enum Descriptives {
       let numeric = statistic == .proportion || statistic == .ratio ? nil : try data.numericValues(of: variable)
       let factor = statistic == .proportion ? try factorCodes(variable, data: data) : nil
       if statistic == .ratio {
-        throw DesignError.invalidOption("use Descriptives.ratio(numerator:denominator:) for ratios")
+        throw DesignError.ratioNeedsTwoVariables
       }
       // Each group's estimates depend on its rows alone: on large data the groups are shared
       // between the cores, and their results (or the first group's error) taken in group order.
@@ -152,7 +153,7 @@ struct Context: Sendable {
     self.design = design
     self.options = options
     let domainRows = options.domain?.rows ?? Array(0..<data.rowCount)
-    if domainRows.isEmpty { throw DesignError.emptyDomain(options.domain?.label ?? "the data") }
+    if domainRows.isEmpty { throw DesignError.emptySample(label: options.domain?.label) }
     self.fullDF = design.degreesOfFreedom(rows: Array(0..<data.rowCount))
     if options.by.isEmpty {
       self.groups = [DescriptiveGroup(rows: domainRows, by: [])]
@@ -173,7 +174,7 @@ struct Context: Sendable {
         radix = next
         overflow = overflow || o
       }
-      if overflow { throw DesignError.invalidOption("too many combinations of the --by variables") }
+      if overflow { throw DesignError.tooManyGroups(variables: options.by) }
       var members: [Int: [Int]] = [:]
       if radix <= Swift.max(4_096, 4 * domainRows.count) {
         // Dense keys: rows bucketed through an array (no hashing per row).
@@ -260,7 +261,7 @@ struct Context: Sendable {
   func linear(_ statistic: DescriptiveStatistic, y: [Double], rows: [Int], variable: String, by: [(String, String)]) throws
     -> DescriptiveEstimate
   {
-    if rows.isEmpty { throw DesignError.emptyDomain("the domain of \(variable)") }
+    if rows.isEmpty { throw DesignError.emptyDomain(variable: variable) }
     let isMean = statistic == .mean
     let (est, v) = try design.covariance(
       rows: rows,
@@ -286,7 +287,7 @@ struct Context: Sendable {
   func proportions(codes: [Int], levels: [String], rows: [Int], variable: String, by: [(String, String)]) throws
     -> [DescriptiveEstimate]
   {
-    if rows.isEmpty { throw DesignError.emptyDomain("the domain of \(variable)") }
+    if rows.isEmpty { throw DesignError.emptyDomain(variable: variable) }
     let k = levels.count
     let (est, v) = try design.covariance(
       rows: rows,
@@ -316,7 +317,7 @@ struct Context: Sendable {
 
   /// Ratio of totals Σwy / Σwx over `rows`.
   func ratio(y: [Double], x: [Double], rows: [Int], variable: String, by: [(String, String)]) throws -> DescriptiveEstimate {
-    if rows.isEmpty { throw DesignError.emptyDomain("the domain of \(variable)") }
+    if rows.isEmpty { throw DesignError.emptyDomain(variable: variable) }
     func r(_ w: [Double]) -> (Double, Double) {
       let ty = zip(y, w).reduce(0) { $0 + $1.0 * $1.1 }
       let tx = zip(x, w).reduce(0) { $0 + $1.0 * $1.1 }

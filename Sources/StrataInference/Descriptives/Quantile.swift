@@ -36,7 +36,7 @@ extension Context {
   func quantile(_ p: Double, y: [Double], rows: [Int], variable: String, by: [(String, String)]) throws
     -> DescriptiveEstimate
   {
-    if rows.isEmpty { throw DesignError.emptyDomain("the domain of \(variable)") }
+    if rows.isEmpty { throw DesignError.emptyDomain(variable: variable) }
     let w = rows.map { design.weights[$0] }
     let q = mathQuantile(y, w, p)
     let below = y.map { $0 <= q ? 1.0 : 0.0 }

@@ -50,7 +50,7 @@ public struct AtGrid: Sendable, Equatable {
 
   /// Parses `name=v1,v2; name2=v`.
   ///
-  /// - Throws: `MarginsError.atSyntax` for a part without `=`, an empty name or value;
+  /// - Throws: `MarginsError.atMissingEquals`, `.atMissingName`, `.atEmptyValue`, `.atNoVariable`;
   ///   `.atRepeated` when a variable appears twice; `.atGridTooLarge` for more than
   ///   `maximumPoints` combinations.
   public static func parse(_ text: String) throws -> AtGrid {
@@ -76,11 +76,11 @@ public struct AtGrid: Sendable, Equatable {
       let piece = part.trimmingCharacters(in: .whitespaces)
       if piece.isEmpty { continue }
       guard let eq = piece.firstIndex(of: "=") else {
-        throw MarginsError.atSyntax(text: text, reason: "'\(piece)' has no '='")
+        throw MarginsError.atMissingEquals(text: text, piece: String(piece))
       }
       let name = piece[..<eq].trimmingCharacters(in: .whitespaces)
       let rest = piece[piece.index(after: eq)...]
-      guard !name.isEmpty else { throw MarginsError.atSyntax(text: text, reason: "a variable name is missing") }
+      guard !name.isEmpty else { throw MarginsError.atMissingName(text: text) }
       if variables.contains(where: { $0.name == name }) { throw MarginsError.atRepeated(variable: name) }
       var values: [Value] = []
       for raw in rest.split(separator: ",", omittingEmptySubsequences: false) {
@@ -88,7 +88,7 @@ public struct AtGrid: Sendable, Equatable {
         // A range is written unquoted (as counted above); a quoted 'a:b' is a label.
         let unquoted = range(v)
         if v.count >= 2, let f = v.first, f == "\"" || f == "'", v.last == f { v = String(v.dropFirst().dropLast()) }
-        guard !v.isEmpty else { throw MarginsError.atSyntax(text: text, reason: "'\(name)' has an empty value") }
+        guard !v.isEmpty else { throw MarginsError.atEmptyValue(text: text, variable: name) }
         if let r = unquoted {
           let step = r.to >= r.from ? 1.0 : -1.0
           values += (0..<Int(r.count)).map { .number(r.from + Double($0) * step) }
@@ -102,7 +102,7 @@ public struct AtGrid: Sendable, Equatable {
       }
       variables.append((name, values))
     }
-    if variables.isEmpty { throw MarginsError.atSyntax(text: text, reason: "no variable is set") }
+    if variables.isEmpty { throw MarginsError.atNoVariable(text: text) }
     return AtGrid(variables: variables)
   }
 

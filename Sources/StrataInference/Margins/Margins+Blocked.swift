@@ -1,5 +1,6 @@
 import StrataData
 import StrataLinalg
+import StrataSupport
 
 extension Margins {
   /// Rows per block of the blocked margins: a block's model matrix and derivative matrix
@@ -74,11 +75,13 @@ extension Margins {
       return BlockSums(value: value, gradient: gradient)
     }
 
-    // The blocks are dealt to two threads (alternately, so both get the same share of a ragged
-    // last block), each with its own sums, added in thread order.
-    let threads = m >= 4 * block ? 2 : 1
-    let parts = concurrentMap(threads) { t in
-      Result { try sums(stride(from: t * block, to: m, by: threads * block)) }
+    // The blocks are dealt to the shares in turn (so each gets a fair part of a ragged last
+    // block), each share with its own sums, added in share order.
+    // Shares fixed by the row count alone (2 from 4 blocks, one per 2 blocks up to 16), run on all
+    // cores: the sums are the same for any thread count.
+    let shares = m >= 4 * block ? Swift.min(16, m / (2 * block)) : 1
+    let parts = concurrentMap(shares) { t in
+      Result { try sums(stride(from: t * block, to: m, by: shares * block)) }
     }
     var value = [String: [Double]]()
     var gradient = [String: [[Double]]]()

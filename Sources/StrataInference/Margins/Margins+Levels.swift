@@ -1,6 +1,7 @@
 import StrataData
 import StrataFormula
 import StrataLinalg
+import StrataSupport
 
 extension Margins {
   /// The kept-column positions whose values depend on `name`, when they depend on nothing else:
@@ -55,7 +56,7 @@ extension Margins {
   /// point's rows serves every level. The gradient at level k is `Xᵀ(a ∘ μ′(η_k))` on the other
   /// columns (one matrix product of those columns for all levels per row block) and
   /// `r_k Σ aᵢ μ′(η_k,i)` on `J`.
-  /// Rows go in blocks (`marginsRowBlock`) dealt to two threads, so memory is O(block × (p +
+  /// Rows go in blocks (`marginsRowBlock`) dealt to shares run on all cores, so memory is O(block × (p +
   /// levels)) plus, for the covariate-sampling variance only, one prediction per row and level.
   ///
   /// - Complexity: O(n p + n (p − |J|) L + n L) time for n rows, p columns and L levels (the
@@ -134,9 +135,11 @@ extension Margins {
       return s
     }
 
-    let threads = m >= 4 * block ? 2 : 1
-    let parts = concurrentMap(threads) { t in
-      Result { try sums(stride(from: t * block, to: m, by: threads * block)) }
+    // Shares fixed by the row count alone (2 from 4 blocks, one per 2 blocks up to 16), run on all
+    // cores: the sums are the same for any thread count.
+    let shares = m >= 4 * block ? Swift.min(16, m / (2 * block)) : 1
+    let parts = concurrentMap(shares) { t in
+      Result { try sums(stride(from: t * block, to: m, by: shares * block)) }
     }
     // As above: on an error the caller's per-level path reports it, with the first bad row.
     var total = LevelSums(

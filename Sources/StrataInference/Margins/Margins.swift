@@ -451,7 +451,7 @@ public enum Margins {
       let levels = factorLevels(of: name, recipe: model.recipe)
       let label: String
       switch value {
-      case .statistic: throw MarginsError.atValueType(variable: name, value: value.text, expected: "a level")
+      case .statistic: throw MarginsError.atValueType(variable: name, value: value.text, expected: .level)
       case .number(let x): label = formatNumber(x)
       case .label(let l): label = l
       }
@@ -459,7 +459,7 @@ public enum Margins {
         if column.isNumeric {
           guard let x = Double(label), let match = levels.first(where: { Double($0) == x }) else {
             if Double(label) == nil {
-              throw MarginsError.atValueType(variable: name, value: label, expected: "one of the levels \(levels.joined(separator: ", "))")
+              throw MarginsError.atValueType(variable: name, value: label, expected: .oneOf(levels))
             }
             throw MarginsError.atUnknownLevel(variable: name, level: label, levels: levels)
           }
@@ -470,17 +470,17 @@ public enum Margins {
       }
       // A column used only through comparisons: a numeric value is allowed.
       guard column.isNumeric, let x = Double(label) else {
-        throw MarginsError.atValueType(variable: name, value: label, expected: "a number")
+        throw MarginsError.atValueType(variable: name, value: label, expected: .number)
       }
       return .number(x)
     }
     guard column.isNumeric else {
-      throw MarginsError.atValueType(variable: name, value: value.text, expected: "a level")
+      throw MarginsError.atValueType(variable: name, value: value.text, expected: .level)
     }
     switch value {
     case .number(let x): return .number(x)
     case .label(let l):
-      throw MarginsError.atValueType(variable: name, value: l, expected: "a number or mean, median, min, max")
+      throw MarginsError.atValueType(variable: name, value: l, expected: .numberOrStatistic)
     case .statistic(let s):
       let v = try numericValues(model.data, name, rows: rows)
       switch s {

@@ -1,6 +1,6 @@
 // Weighted Gram matrices that exploit the indicator columns of a categorical regressor.
 
-import Dispatch
+import StrataSupport
 
 /// Columns of a matrix that are 0/1 indicators of one categorical variable (no row has two 1s
 /// among them, as the dummies of a factor), found by `Matrix.indicatorStructure()`.
@@ -217,8 +217,8 @@ extension Matrix {
     if let v { precondition(v.count == rows, "vector length \(v.count) does not match \(rows) rows") }
     let n = rows
     let p = structure.columnCount
-    let threads = Matrix.threadCount(rows: n)
-    let parts = PartialSums(count: threads, size: p * p + p)
+    let partition = Matrix.partition(rows: n, accumulator: p * p + p)
+    let parts = PartialSums(count: partition.count, size: p * p + p)
     storage.withUnsafeBufferPointer { xs in
       w.withUnsafeBufferPointer { wp in
         structure.codes.withUnsafeBufferPointer { cp in
@@ -231,12 +231,8 @@ extension Matrix {
             var j = job
             j.v = vp
             let job = j
-            if threads == 1 {
-              parts.withPart(0) { job.accumulate(rows: 0..<n, into: $0) }
-              return
-            }
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
-              parts.withPart(t) { job.accumulate(rows: (n * t / threads)..<(n * (t + 1) / threads), into: $0) }
+            concurrentForEach(partition.count) { k in
+              parts.withPart(k) { job.accumulate(rows: partition[k], into: $0) }
             }
           }
           if let v {
@@ -362,8 +358,8 @@ struct IndicatorGramJob: @unchecked Sendable {
 
 extension Matrix {
   /// `X β` using `structure`: BLAS `dgemv` over each run of adjacent dense columns, plus the
-  /// coefficient of each row's level (the indicator columns are never read). Rows are split
-  /// between two threads for large `X`. Equal to `rowProducts(_:)` up to rounding.
+  /// coefficient of each row's level (the indicator columns are never read). The rows of a large
+  /// `X` are split into a fixed `RowPartition` run on all cores. Equal to `rowProducts(_:)` up to rounding.
   ///
   /// - Precondition: `beta.count == cols`; `structure` describes this matrix.
   public func rowProducts(_ beta: [Double], structure: IndicatorStructure?) -> [Double] {
@@ -375,7 +371,7 @@ extension Matrix {
     if n == 0 { return out }
     let denseRuns = structure.denseRuns
     let levelBeta = structure.indicatorColumns.map { beta[$0] }
-    let threads = Matrix.threadCount(rows: n)
+    let partition = Matrix.partition(rows: n)
     storage.withUnsafeBufferPointer { xs in
       beta.withUnsafeBufferPointer { bp in
         out.withUnsafeMutableBufferPointer { op in
@@ -384,8 +380,8 @@ extension Matrix {
               let job = SendableRowProductJob(
                 x: xs.baseAddress.unsafelyUnwrapped, beta: bp.baseAddress.unsafelyUnwrapped,
                 out: op.baseAddress.unsafelyUnwrapped, codes: cp.baseAddress.unsafelyUnwrapped, level: lp.baseAddress)
-              DispatchQueue.concurrentPerform(iterations: threads) { t in
-                let rows = (n * t / threads)..<(n * (t + 1) / threads)
+              concurrentForEach(partition.count) { k in
+                let rows = partition[k]
                 addRowProducts(
                   x: job.x, n: n, rows: rows, runs: denseRuns, beta: job.beta, levelBeta: job.level, codes: job.codes,
                   into: job.out + rows.lowerBound)

@@ -1,7 +1,7 @@
 // One fused pass of an iteratively reweighted fit: X β, the model's per-row quantities and the
 // weighted Gram matrix, a block of rows at a time while the block of X is in cache.
 
-import Dispatch
+import StrataSupport
 
 /// The per-row work of a `Matrix.linearizedPass` on one block of rows: from the linear predictor
 /// `eta` of rows `first ..< first + eta.count`, writes the mean `mu`, the working weights (≥ 0)
@@ -24,7 +24,8 @@ public struct LinearizedPass: Sendable {
   public var gram = Matrix(rows: 0, cols: 0)
   /// `Xᵀ multipliers`.
   public var score: [Double] = []
-  /// The sum of the kernel's block totals (summed per thread in row order, then over threads).
+  /// The sum of the kernel's block totals (summed per part in row order, then over the parts of a
+  /// fixed `RowPartition` in order: the same for any thread count).
   public var total = 0.0
 
   public init() {}
@@ -37,7 +38,7 @@ extension Matrix {
   ///     x.linearizedPass(coefficients: beta, structure: s, kernel: logitKernel, into: &pass)
   ///     // pass.total is the deviance at beta; pass.gram and pass.score give the next Newton step
   ///
-  /// Per block of rows (on two threads for large `X`): η of the block by BLAS `dgemv` (over the
+  /// Per block of rows (the parts of a fixed `RowPartition` on all cores for large `X`): η of the block by BLAS `dgemv` (over the
   /// dense columns and the rows' level coefficients when `structure` is given), then `kernel` on
   /// the block, then the block's `Xᵀ W X` and `Xᵀ m` exactly as `weightedGram(weights:vector:
   /// structure:)` forms them, while the block of `X` is still in cache. So `X` is read from memory
@@ -69,8 +70,8 @@ extension Matrix {
     sized(&out.mu)
     sized(&out.weights)
     sized(&out.multipliers)
-    let threads = Matrix.threadCount(rows: n)
-    let parts = PartialSums(count: threads, size: p * p + p)
+    let partition = Matrix.partition(rows: n, accumulator: p * p + p)
+    let parts = PartialSums(count: partition.count, size: p * p + p)
     var total = 0.0
     let runs = structure?.denseRuns ?? (p > 0 ? [DenseRun(first: 0, stored: 0, count: p)] : [])
     let levelBeta = structure.map { s in s.indicatorColumns.map { beta[$0] } } ?? []
@@ -99,7 +100,7 @@ extension Matrix {
                       }
                         ?? .plain(
                           GramJob(x: x, w: wp.baseAddress.unsafelyUnwrapped, v: mp.baseAddress, n: n, p: p)))
-                    total = blockTotals(rows: n, threads: threads) { t, block in
+                    total = blockTotals(partition) { t, block in
                       parts.withPart(t) { job.run(block: block, gram: $0) }
                     }
                   }
@@ -160,13 +161,13 @@ func unwrittenArray(count: Int) -> [Double] {
   [Double](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
 }
 
-/// Runs `body(t, block)` over the row blocks (`Matrix.rowBlock` rows) of `0 ..< n`, thread `t` of
-/// `threads` taking a contiguous share of the rows and its blocks in order, and returns the sum of
-/// `body`'s results: per thread in row order, then over threads (deterministic for a thread count).
-private func blockTotals(rows n: Int, threads: Int, _ body: @Sendable (Int, Range<Int>) -> Double) -> Double {
-  concurrentMap(n == 0 ? 1 : threads) { t in
-    var start = n * t / threads
-    let end = n * (t + 1) / threads
+/// Runs `body(k, block)` over the row blocks (`Matrix.rowBlock` rows) of each part `k` of
+/// `partition`, in order within the part, and returns the sum of `body`'s results: per part in
+/// row order, then over the parts in order (the same for any thread count).
+private func blockTotals(_ partition: RowPartition, _ body: @Sendable (Int, Range<Int>) -> Double) -> Double {
+  concurrentMap(partition.count) { t in
+    var start = partition[t].lowerBound
+    let end = partition[t].upperBound
     var sum = 0.0
     while start < end {
       let count = Swift.min(Matrix.rowBlock, end - start)
@@ -178,8 +179,8 @@ private func blockTotals(rows n: Int, threads: Int, _ body: @Sendable (Int, Rang
 }
 
 extension LinearizedPass {
-  /// The kernel alone over the rows of `input` (no matrix): per block of rows, on two threads for
-  /// large inputs, `kernel(first, input block, &mu, &weights, &multipliers)`; `eta` is `input`,
+  /// The kernel alone over the rows of `input` (no matrix): per block of rows, on all cores for
+  /// large inputs (a fixed `RowPartition`), `kernel(first, input block, &mu, &weights, &multipliers)`; `eta` is `input`,
   /// `total` the sum of the block totals, `gram` and `score` stay empty.
   ///
   ///     let start = LinearizedPass(rowsOf: y, kernel: startingValues)   // IRLS's first step
@@ -190,7 +191,7 @@ extension LinearizedPass {
     mu = unwrittenArray(count: n)
     weights = unwrittenArray(count: n)
     multipliers = unwrittenArray(count: n)
-    let threads = Matrix.threadCount(rows: n)
+    let partition = Matrix.partition(rows: n)
     var total = 0.0
     input.withUnsafeBufferPointer { ip in
       mu.withUnsafeMutableBufferPointer { mup in
@@ -202,7 +203,7 @@ extension LinearizedPass {
                 SendableMutablePointer(mup.baseAddress.unsafelyUnwrapped),
                 SendableMutablePointer(wp.baseAddress.unsafelyUnwrapped),
                 SendableMutablePointer(mp.baseAddress.unsafelyUnwrapped)))
-            total = blockTotals(rows: n, threads: threads) { _, block in job.apply(kernel, rows: block) }
+            total = blockTotals(partition) { _, block in job.apply(kernel, rows: block) }
           }
         }
       }

@@ -1,21 +1,20 @@
-// Row-blocked, two-thread kernels for tall-skinny matrices (IRLS, sandwiches).
+// Row-blocked, multithreaded kernels for tall-skinny matrices (IRLS, sandwiches).
+//
+// Every kernel here splits the rows by a `RowPartition` (which depends on the row count only),
+// gives each part its own accumulator and adds the parts in part order, so its results are
+// bit-identical for any number of threads; the threads only decide which part runs where.
 
-import Dispatch
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import StrataSupport
 
 extension Matrix {
   /// Rows per block: a `block × p` slice of a few hundred columns stays in the L2 cache.
   static let rowBlock = 2048
 
-  /// The number of threads a pass over `rows` rows uses (1 below 2¹⁶ rows).
-  static func threadCount(rows: Int) -> Int {
+  /// The fixed partition of a pass over `rows` rows with per-part accumulators of `accumulator`
+  /// doubles (one part below 2¹⁶ rows); the parts run on up to `WorkerThreads.count` threads.
+  static func partition(rows: Int, accumulator: Int = 0) -> RowPartition {
     _ = LAPACKCalls.singleThreadedBLAS  // these kernels do their own threading
-    return rows < 1 << 16 ? 1 : Swift.min(2, onlineProcessors)
+    return RowPartition(rows: rows, accumulator: accumulator)
   }
 
   /// `Xᵀ diag(w) X` and, when `v` is given, `Xᵀ v`, in one pass over row blocks.
@@ -23,12 +22,13 @@ extension Matrix {
   ///     let (xtwx, score) = x.weightedGram(weights: w, vector: m)   // IRLS information and score
   ///
   /// Each block of `√w`-scaled rows is copied once into a cache-sized buffer and goes through BLAS
-  /// `dsyrk`; `Xᵀ v` is a `dgemv` on the same block of `X` while it is in cache. The rows are split
-  /// between two threads for large `X`, each with its own accumulators, summed at the end (so no
-  /// `n × p` scaled copy of `X` is ever made). The result is exactly symmetric.
+  /// `dsyrk`; `Xᵀ v` is a `dgemv` on the same block of `X` while it is in cache. The rows of a large
+  /// `X` are split into a fixed `RowPartition` whose parts run on all cores, each with its own
+  /// accumulators, summed in part order (so no `n × p` scaled copy of `X` is ever made, and the
+  /// result does not depend on the thread count). The result is exactly symmetric.
   ///
   /// - Precondition: `w.count == rows`, every `w[i] ≥ 0`; `v?.count == rows`.
-  /// - Complexity: O(n p²) flops, O(threads × block × p) extra memory.
+  /// - Complexity: O(n p²) flops, O(parts × (block × p + p²)) extra memory.
   public func weightedGram(weights w: [Double], vector v: [Double]? = nil) -> (gram: Matrix, product: [Double]) {
     precondition(w.count == rows, "weight count \(w.count) does not match \(rows) rows")
     if let v { precondition(v.count == rows, "vector length \(v.count) does not match \(rows) rows") }
@@ -37,8 +37,8 @@ extension Matrix {
     if n == 0 || p == 0 {
       return (Matrix(rows: p, cols: p), [Double](repeating: 0, count: p))
     }
-    let threads = Matrix.threadCount(rows: n)
-    let parts = PartialSums(count: threads, size: p * p + p)
+    let partition = Matrix.partition(rows: n, accumulator: p * p + p)
+    let parts = PartialSums(count: partition.count, size: p * p + p)
     storage.withUnsafeBufferPointer { xs in
       w.withUnsafeBufferPointer { wp in
         let job = GramJob(
@@ -48,30 +48,24 @@ extension Matrix {
           v.withUnsafeBufferPointer { vb in
             var j = job
             j.v = vb.baseAddress
-            Matrix.runGram(j, threads: threads, parts: parts)
+            Matrix.runGram(j, partition: partition, parts: parts)
           }
         } else {
-          Matrix.runGram(job, threads: threads, parts: parts)
+          Matrix.runGram(job, partition: partition, parts: parts)
         }
       }
     }
     return parts.gramAndProduct(p: p)
   }
 
-  private static func runGram(_ job: GramJob, threads: Int, parts: PartialSums) {
-    let n = job.n
-    if threads == 1 {
-      parts.withPart(0) { job.accumulate(rows: 0..<n, into: $0) }
-      return
-    }
-    DispatchQueue.concurrentPerform(iterations: threads) { t in
-      let lo = n * t / threads
-      let hi = n * (t + 1) / threads
-      parts.withPart(t) { job.accumulate(rows: lo..<hi, into: $0) }
+  private static func runGram(_ job: GramJob, partition: RowPartition, parts: PartialSums) {
+    concurrentForEach(partition.count) { k in
+      parts.withPart(k) { job.accumulate(rows: partition[k], into: $0) }
     }
   }
 
-  /// `X β` with the rows split between two threads for large `X` (BLAS `dgemv` per part).
+  /// `X β` with the rows of a large `X` split into a fixed `RowPartition` run on all cores (BLAS
+  /// `dgemv` per part).
   ///
   /// - Precondition: `beta.count == cols`.
   public func rowProducts(_ beta: [Double]) -> [Double] {
@@ -80,16 +74,15 @@ extension Matrix {
     let p = cols
     var out = [Double](repeating: 0, count: n)
     if n == 0 || p == 0 { return out }
-    let threads = Matrix.threadCount(rows: n)
+    let partition = Matrix.partition(rows: n)
     storage.withUnsafeBufferPointer { xs in
       beta.withUnsafeBufferPointer { bp in
         out.withUnsafeMutableBufferPointer { op in
           let x = SendablePointer(xs.baseAddress.unsafelyUnwrapped)
           let b = SendablePointer(bp.baseAddress.unsafelyUnwrapped)
           let o = SendableMutablePointer(op.baseAddress.unsafelyUnwrapped)
-          DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let lo = n * t / threads
-            let hi = n * (t + 1) / threads
+          concurrentForEach(partition.count) { k in
+            let (lo, hi) = (partition[k].lowerBound, partition[k].upperBound)
             LAPACKCalls.gemvBlock(
               trans: false, m: hi - lo, n: p, alpha: 1, a: x.pointer + lo, lda: n, x: b.pointer, beta: 0,
               y: o.pointer + lo)
@@ -100,9 +93,6 @@ extension Matrix {
     return out
   }
 }
-
-/// The number of online processors, read once (at least 1).
-let onlineProcessors = Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
 /// The inputs of one weighted Gram pass (raw pointers valid for the pass).
 struct GramJob: @unchecked Sendable {
@@ -137,7 +127,7 @@ struct GramJob: @unchecked Sendable {
   }
 }
 
-/// Per-thread accumulators, summed in thread order (deterministic for a given thread count).
+/// Per-part accumulators, summed in part order (the same for any thread count).
 final class PartialSums: @unchecked Sendable {
   private let storage: UnsafeMutablePointer<Double>
   private let count: Int
@@ -188,17 +178,17 @@ struct SendableMutablePointer: @unchecked Sendable {
 }
 
 /// `width` sums over the indices `0 ..< count`: `body(range, &sums)` adds the terms of `range` to
-/// `sums` (length `width`). Large counts (≥ 2¹⁶) are split between two threads, each with its own
-/// sums, added in thread order (deterministic for a given thread count).
+/// `sums` (length `width`). Large counts (≥ 2¹⁶) are split into a fixed `RowPartition` whose parts
+/// run on all cores, each with its own sums, added in part order (the same for any thread count).
 ///
 ///     let s = rowSums(count: n, width: 2) { range, sums in
 ///       for i in range { sums[0] += w[i]; sums[1] += w[i] * y[i] }
 ///     }
 public func rowSums(count: Int, width: Int, _ body: @Sendable (Range<Int>, inout [Double]) -> Void) -> [Double] {
-  let threads = Matrix.threadCount(rows: count)
-  let parts = concurrentMap(threads) { t in
+  let partition = RowPartition(rows: count, accumulator: width)
+  let parts = concurrentMap(partition.count) { k in
     var sums = [Double](repeating: 0, count: width)
-    body((count * t / threads)..<(count * (t + 1) / threads), &sums)
+    body(partition[k], &sums)
     return sums
   }
   return parts.dropFirst().reduce(parts[0]) { total, part in zip(total, part).map { $0 + $1 } }

@@ -26,23 +26,22 @@ public enum FixedEffectsModel {
   /// The model formula (`y ~ x`) and the fixed-effect terms of `y ~ x | fe1 + fe2`; nil when the
   /// formula has a single part.
   ///
-  /// - Throws: `EstimationError.invalidFixedEffects` for more than two parts or an IV part.
+  /// - Throws: `EstimationError.fixedEffectsParts` for more than two parts, `.fixedEffectsWithIV` for an IV part.
   public static func split(_ formula: String) throws -> (model: String, fixedEffects: [String])? {
     let parsed = try Formula.parse(formula)
     if parsed.parts.count == 1 { return nil }
     guard parsed.parts.count == 2 else {
-      throw EstimationError.invalidFixedEffects("'\(formula)' has \(parsed.parts.count) parts; write 'y ~ x | fe1 + fe2'")
+      throw EstimationError.fixedEffectsParts(formula: formula, parts: parsed.parts.count)
     }
     if case .binary(.tilde, _, _) = parsed.parts[1].kind {
-      throw EstimationError.invalidFixedEffects(
-        "'\(formula)' is an instrumental-variables formula; use 'strata fit iv' (fixed effects with IV are not supported)")
+      throw EstimationError.fixedEffectsWithIV(formula: formula)
     }
     let text = Array(formula)
     func source(_ e: FormulaExpression) -> String {
       String(text[e.range.lowerBound..<e.range.upperBound]).trimmingCharacters(in: .whitespaces)
     }
     let terms = try Terms(response: nil, rhs: parsed.parts[1], text: formula)
-    guard !terms.labels.isEmpty else { throw EstimationError.invalidFixedEffects("no fixed-effect variable after '|'") }
+    guard !terms.labels.isEmpty else { throw EstimationError.noFixedEffectVariable }
     let lhs = parsed.response.map(source) ?? ""
     return ("\(lhs) ~ \(source(parsed.parts[0]))", terms.labels)
   }
@@ -63,7 +62,7 @@ public enum FixedEffectsModel {
     _ formula: String, model: Model, data: DataFrame, options: ModelFrameOptions = .init()
   ) throws -> (ModelMatrix, [(name: String, codes: [Int], count: Int)]) {
     guard let (modelFormula, feTerms) = try split(formula) else {
-      throw EstimationError.invalidFixedEffects("'\(formula)' has no '| fe' part")
+      throw EstimationError.noFixedEffectsPart(formula: formula)
     }
     let variables = feTerms.flatMap { $0.split(separator: ":").map(String.init) }
     var o = options
@@ -78,7 +77,7 @@ public enum FixedEffectsModel {
       mm.hasIntercept = false
     }
     guard mm.x.cols > 0 else {
-      throw EstimationError.invalidFixedEffects("no regressors besides the fixed effects in '\(formula)'")
+      throw EstimationError.noRegressorsBesideFixedEffects(formula: formula)
     }
     var dims: [(name: String, codes: [Int], count: Int)] = []
     for term in feTerms {
@@ -139,7 +138,7 @@ public enum FixedEffectsModel {
     if pruned.perfect > 0 {
       diagnostics.append(.perfectFitGroupsRemoved(groups: pruned.perfectGroups, observations: pruned.perfect))
     }
-    guard !sample.isEmpty else { throw EstimationError.invalidFixedEffects("no observations left after removing singletons") }
+    guard !sample.isEmpty else { throw EstimationError.noObservationsAfterSingletons }
     let dims = fixedEffects.map { fe -> FixedEffectDimension in
       let r = recode(fe.codes, rows: sample)
       return FixedEffectDimension(name: fe.name, codes: r.codes, count: r.count)
@@ -189,7 +188,7 @@ public enum FixedEffectsModel {
       if b <= 1e-9 * a || a == 0 { absorbed.append(j) } else { candidates.append(j) }
     }
     guard !candidates.isEmpty else {
-      throw EstimationError.invalidFixedEffects("every regressor is collinear with the fixed effects")
+      throw EstimationError.regressorsCollinearWithFixedEffects
     }
     let sub = demeaned.selectingColumns(candidates)
     let xs = weights.map { sub.scalingRows(by: $0.map { $0.squareRoot() }) } ?? sub

@@ -1,5 +1,6 @@
 import Foundation
 import StrataLinalg
+import StrataSupport
 
 /// Detection of complete and quasi-complete separation in binary-outcome models.
 ///
@@ -144,11 +145,11 @@ struct ColumnScan: Sendable {
   /// The scans of the listed columns of `x`, in list order (read in place, no copy).
   static func all(_ x: Matrix, y: [Double], columns list: [Int]) -> [ColumnScan] {
     let count = list.count
-    let threads = x.rows * count >= 1 << 18 ? Swift.min(2, count) : 1
-    let results = ScanResults(count: count)
+    let threads = x.rows * count >= 1 << 18 ? Swift.min(WorkerThreads.count, count) : 1
     let n = x.rows
     guard count > 0 else { return [] }
-    DispatchQueue.concurrentPerform(iterations: threads) { t in
+    // Each column is scanned by one thread, so the scans do not depend on the thread count.
+    return concurrentMap(threads) { t -> [ColumnScan] in
       let part = (t * count / threads)..<((t + 1) * count / threads)
       var states = [ScanState](repeating: ScanState(), count: part.count)
       let storage = x.storage.span
@@ -159,9 +160,8 @@ struct ColumnScan: Sendable {
           states[k].consume(storage, offset: list[position] * n, rows: rows, outcome: outcome)
         }
       }
-      results.store(states.map(\.scan), at: part.lowerBound)
-    }
-    return results.scans
+      return states.map(\.scan)
+    }.flatMap { $0 }
   }
 }
 
@@ -261,19 +261,5 @@ private struct Ranges {
     if v > (one ? max1 : max0) {
       if one { max1 = v } else { max0 = v }
     }
-  }
-}
-
-/// Per-column scans written by the threads of `ColumnScan.all`, each to its own columns.
-private final class ScanResults: @unchecked Sendable {
-  private(set) var scans: [ColumnScan]
-  private let lock = NSLock()
-
-  init(count: Int) { scans = Array(repeating: ColumnScan(), count: count) }
-
-  func store(_ part: [ColumnScan], at start: Int) {
-    lock.lock()
-    defer { lock.unlock() }
-    for (k, scan) in part.enumerated() { scans[start + k] = scan }
   }
 }

@@ -1,4 +1,14 @@
-import RealModule
+// The package's one seeded random number generator (xoshiro256**), and SplitMix64, which seeds it
+// and is kept as a stream-compatible variant for the streams already published with SplitMix64
+// (bootstrap replicate weights with `--seed`; the test and benchmark data).
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// A seeded pseudo-random generator: xoshiro256** with its state filled by SplitMix64.
 ///
@@ -44,7 +54,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
   public mutating func normal() -> Double {
     let u1 = 1 - uniform()  // (0, 1]
     let u2 = uniform()
-    return (-2 * Double.log(u1)).squareRoot() * Double.cos(2 * Double.pi * u2)
+    return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
   }
 
   /// A normal draw with the given mean and standard deviation.
@@ -79,10 +89,23 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 }
 
 /// SplitMix64 (Steele, Lea and Flood 2014): seeds xoshiro and derives independent sub-seeds.
-public struct SplitMix64: Sendable {
+///
+///     var g = SplitMix64(seed: 2024)
+///     let k = g.next(below: 10)      // uniform in 0 ..< 10
+///
+/// Also a generator in its own right, with the stream that seeded results made before
+/// ``SeededGenerator`` existed depend on: bootstrap replicate weights (`ReplicateDesign` with a
+/// seed) draw PSUs with ``next(below:)``, so a seed gives the same replicates as it always has.
+/// New code should use ``SeededGenerator``.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+  /// The generator's state (the seed before the first draw).
   public var state: UInt64
 
+  /// A generator whose stream starts from `state`.
   public init(state: UInt64) { self.state = state }
+
+  /// A generator whose stream starts from `seed` (the same as `init(state: seed)`).
+  public init(seed: UInt64) { self.state = seed }
 
   /// The next 64-bit output.
   public mutating func next() -> UInt64 {
@@ -91,6 +114,18 @@ public struct SplitMix64: Sendable {
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)
+  }
+
+  /// A uniform integer in `0 ..< bound` (rejection sampling, no modulo bias).
+  ///
+  /// - Precondition: `bound > 0`.
+  public mutating func next(below bound: UInt64) -> UInt64 {
+    precondition(bound > 0, "empty range")
+    let limit = UInt64.max - UInt64.max % bound
+    while true {
+      let x = next()
+      if x < limit { return x % bound }
+    }
   }
 
   /// A seed derived from `seed` and a stream label, for independent streams from one user seed.

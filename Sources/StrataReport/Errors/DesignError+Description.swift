@@ -1,0 +1,129 @@
+// The English rendering of `DesignError` (StrataDesign), shared by library users and the CLI.
+
+import Foundation
+import StrataDesign
+
+extension DesignError: CustomStringConvertible {
+  /// The message in the library's words (options as Swift parameter names).
+  public var description: String { message(using: .library) }
+
+  /// The message, naming options in `o`'s words (the CLI passes its flags).
+  public func message(using o: ErrorVocabulary) -> String {
+    switch self {
+    case .missingValue(let column, let row):
+      return "design variable '\(column)' is missing at row \(row); survey designs need complete weights, strata, PSUs and FPCs"
+    case .nonFiniteValue(let column, let row, let value, let count):
+      return "design variable '\(column)' is \(value.isNaN ? "NaN" : value > 0 ? "Inf" : "-Inf") at row \(row) "
+        + "(\(count) non-finite value(s) in all); weights, strata, PSUs, FPCs and replicate weights must be finite "
+        + "numbers: correct those rows or leave them out of the data"
+    case .negativeWeight(let column, let row, let value, let count):
+      return "sampling weight '\(column)' is negative at row \(row) (\(value)); \(count) negative weight(s) in all"
+    case .allWeightsZero(let column):
+      return "every sampling weight in '\(column)' is zero"
+    case .psuInSeveralStrata(let column, let psu, let strata):
+      return "PSU '\(psu)' of '\(column)' appears in strata \(strata.map { "'\($0)'" }.joined(separator: ", ")); "
+        + "PSU ids are reused across strata, so declare \(o(.nest)) (R: nest = TRUE)"
+    case .singlePSUStratum(let stratum, let stage):
+      return "stratum '\(stratum)' has only one PSU at stage \(stage); choose \(o(.lonelyPSU, "certainty|remove|adjust|average"))"
+    case .singlePSU:
+      return "the design has only one primary sampling unit"
+    case .mixedFPC(let column, let row, let value):
+      return "FPC '\(column)' mixes population sizes and sampling fractions (row \(row): \(value)); give all ≥ 1 or all ≤ 1"
+    case .fpcSmallerThanSample(let column, let row, let n, let s):
+      return "FPC '\(column)' at row \(row) implies a population of \(n) but \(s) units were sampled in its stratum (over 100% sampling)"
+    case .fpcVariesWithinStratum(let column, let stratum, let stage, let firstRow, let firstValue, let row, let value):
+      return "FPC '\(column)' varies within stratum '\(stratum)' at stage \(stage) (row \(firstRow): "
+        + "\(plainNumber(firstValue)), row \(row): \(plainNumber(value))); give one population size or sampling "
+        + "fraction per stratum (R survey warns and uses the stratum's first value)"
+    case .fpcStageCount(let f, let s):
+      return "\(f) FPC column(s) for \(s) sampling stage(s); give one \(o(.fpc)) column per \(o(.psu)) stage"
+    case .noReplicateWeights(let pattern):
+      return "no replicate-weight column matches '\(pattern)'"
+    case .hadamardReplicateCount(let type, let found):
+      let name = type == "brr" ? "BRR" : type == "fay" ? "Fay" : type
+      return "wrong number of replicate weights: expected 2 or a multiple of 4 (a Hadamard order) for \(name), found \(found)"
+    case .tooFewReplicates(let type, let found):
+      let name = type == "jk1" ? "jackknife" : type
+      return "wrong number of replicate weights: expected at least 2 \(name) replicates, found \(found)"
+    case .batchEstimateCount(let expected, let found):
+      return "wrong number of replicate weights: expected \(expected) estimates from a batch, found \(found)"
+    case .negativeReplicateWeight(let column, let row, let value):
+      return "replicate weight '\(column)' is negative at row \(row) (\(value))"
+    case .missingReplicateOption(let type, let option):
+      return "replicate type \(type) needs \(ErrorOption(rawValue: option).map { o($0) } ?? "`\(option)`")"
+    case .scaleNotApplicable(let type):
+      return "a scale does not apply to \(type) replicates: it is fixed (BRR 1/R, Fay 1/(R(1 - rho)^2), SDR 4/R); "
+        + "drop \(o(.scale)), or use \(o(.rscales)) for per-replicate factors"
+    case .rscalesCount(let given, let count):
+      return "\(o(.rscales)) has \(given) values for \(count) replicate-weight columns; give one value for all "
+        + "replicates or exactly one per replicate"
+    case .invalidScale(let scale):
+      return "\(o(.scale)) must be a finite positive number, not \(scale)"
+    case .invalidRscale(let index, let value):
+      return "\(o(.rscales)) value \(index) is \(value); replicate scales must be finite and non-negative"
+    case .rscalesAllZero:
+      return "\(o(.rscales)) are all zero: every replicate would be ignored"
+    case .invalidRho(let rho):
+      return "\(o(.rho)) (Fay's rho) must be in [0, 1), not \(rho)"
+    case .tooFewReplicatesToBuild(let type, _):
+      return "cannot build \(type) replicates: need at least 2 replicates (\(o(.replicates)))"
+    case .jackknifeOfStratifiedDesign:
+      return "cannot build jk1 replicates: the design is stratified; use brr or bootstrap"
+    case .jackknifeFPCVaries:
+      return "cannot build jk1 replicates: more than one first-stage FPC value"
+    case .replicatesNeedStrata(let type):
+      return "cannot build \(type) replicates: the design has no strata"
+    case .halfSampleStratum(let type, let stratum, let psus):
+      return "cannot build \(type) replicates: stratum '\(stratum)' has \(psus) PSU(s); BRR needs exactly 2"
+    case .bootstrapPopulationTooLarge(let stratum, let population):
+      return "cannot build bootstrap replicates: stratum '\(stratum)' has a population of \(population) PSUs, too large "
+        + "to resample without replacement; declare the design without \(o(.fpc)) (with-replacement bootstrap)"
+    case .replicatesNotBuildable(let type):
+      return "cannot build \(type) replicates: only jk1, brr, fay and bootstrap can be built"
+    case .tooManyRequestedReplicates(let replicates, let rows, let psus, let bytes, let limit, let most):
+      return "\(o(.replicates, "\(replicates)")) needs \(neededBytes(bytes)) of replicate weights (\(replicates) replicates × "
+        + "(\(rows) rows + \(psus) PSUs) × 8 bytes); use at most \(o(.replicates, "\(most)")) for these data "
+        + "(the limit is \(formatBytes(Double(limit))))"
+    case .tooManyDesignReplicates(let type, let replicates, let rows, let psus, let bytes, let limit, let most):
+      let why = type == "jk1" ? " (one per PSU)" : " (a Hadamard order above the number of strata)"
+      return "\(type) replicates: \(replicates) replicates\(why) × (\(rows) rows + \(psus) PSUs) × 8 bytes = "
+        + "\(neededBytes(bytes)) of replicate weights (the limit is \(formatBytes(Double(limit)))); use the "
+        + "linearization variance (drop \(o(.replicateType))), or \(o(.replicateType, "bootstrap")) with at most "
+        + o(.replicates, "\(most)")
+    case .designFileUnreadable(let path, let reason):
+      return "design file \(path): cannot read (\(reason))"
+    case .notADesignFile(let path, let reason):
+      return "design file \(path): not a Strata design file (\(reason))"
+    case .designFileUnwritable(let path, let reason):
+      return "design file \(path): cannot write (\(reason))"
+    case .tooManyGroups:
+      return "too many combinations of the \(o(.by)) variables"
+    case .tableNeedsTwoLevels(let row, let rowLevels, let column, let columnLevels):
+      return "a two-way table needs at least two levels of each variable (\(row): \(rowLevels), \(column): \(columnLevels))"
+    case .ratioNeedsTwoVariables:
+      return "use Descriptives.ratio(numerator:denominator:) for ratios"
+    case .emptyDomain(let variable):
+      return "no observations in the domain of \(variable)"
+    case .emptySample(let label):
+      return "no observations in \(label ?? "the data")"
+    }
+  }
+}
+
+/// Replicate-weight bytes, or "more than …" when the count overflowed.
+private func neededBytes(_ bytes: Int?) -> String {
+  bytes.map { formatBytes(Double($0)) } ?? "more than \(formatBytes(Double(Int.max)))"
+}
+
+/// A byte count for messages: "16 GB", "512 MB" (decimal units, as `ls -h --si`).
+private func formatBytes(_ bytes: Double) -> String {
+  let units = ["bytes", "kB", "MB", "GB", "TB", "PB", "EB"]
+  var value = bytes
+  var unit = 0
+  while value >= 1000 && unit < units.count - 1 {
+    value /= 1000
+    unit += 1
+  }
+  let rounded = value >= 100 || unit == 0 ? String(Int(value.rounded())) : String(format: "%.1f", value)
+  return "\(rounded.hasSuffix(".0") ? String(rounded.dropLast(2)) : rounded) \(units[unit])"
+}
