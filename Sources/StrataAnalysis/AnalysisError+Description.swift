@@ -47,6 +47,9 @@ extension AnalysisError: CustomStringConvertible {
       return "the data no longer match the saved fit (refitted coefficients differ from the saved ones)"
     case .mediationWithReplicateDesign:
       return "the mediation bootstrap resamples PSUs; replicate-weight designs are not supported"
+    case .invalidProbability(let p): return "a quantile's probability must be between 0 and 1, not \(p)"
+    case .ratioNeedsTwoVariables(let n):
+      return "a ratio needs two variables, the numerator and the denominator, not \(n)"
     }
   }
 }
