@@ -50,6 +50,8 @@ extension AnalysisError: CustomStringConvertible {
     case .invalidProbability(let p): return "a quantile's probability must be between 0 and 1, not \(p)"
     case .ratioNeedsTwoVariables(let n):
       return "a ratio needs two variables, the numerator and the denominator, not \(n)"
+    case .tabulateSameVariable(let v):
+      return "a two-way table needs two different variables, but '\(v)' is both the row and the column variable"
     }
   }
 }

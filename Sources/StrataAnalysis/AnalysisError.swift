@@ -55,4 +55,6 @@ public enum AnalysisError: Error {
   case invalidProbability(Double)
   /// A ratio given by other than two variables (numerator, denominator).
   case ratioNeedsTwoVariables(count: Int)
+  /// A two-way table of a variable against itself.
+  case tabulateSameVariable(String)
 }

@@ -58,9 +58,10 @@ extension SurveyDesign {
   /// A two-way table of cell proportions with the Rao–Scott test of independence (R
   /// `svymean(~interaction(row, column))` and `svychisq(~row + column)`), in the design's domain.
   ///
-  /// - Throws: `AnalysisError.invalidLevel`; `DataError` for unknown columns; `DesignError` for
-  ///   fewer than two levels of either variable.
+  /// - Throws: `AnalysisError.invalidLevel`, `.tabulateSameVariable`; `DataError` for unknown
+  ///   columns; `DesignError` for fewer than two levels of either variable.
   public func tabulate(_ row: String, by column: String, level: Double = 95) throws -> CrossTabulation {
+    if row == column { throw AnalysisError.tabulateSameVariable(row) }
     if !(level > 0 && level < 100) { throw AnalysisError.invalidLevel(level) }
     return try CrossTabulation.tabulate(
       row, by: column, data: data, design: sampleDesign, options: try descriptiveOptions(by: [], level: level))
