@@ -164,39 +164,37 @@ extension LinearModelOptions {
     case .margins(let result):
       // Ordered and multinomial fits are titled by the formula as given, and report no margins variance.
       let title = "\(s.fit.kind.rawValue): \(categorical ? formula : s.fit.formula)"
-      var json: [(String, JSONValue)] = []
-      if !categorical {
-        json.append(
-          (
-            "margins_vce",
-            MarginsReport.jsonVCE(
-              unconditional: result.unconditional, title: result.varianceTitle, df: result.degreesOfFreedom,
-              level: result.level, atMeans: result.atMeans)
-          ))
+      func json() -> [(String, JSONValue)] {
+        let vce = MarginsReport.jsonVCE(
+          unconditional: result.unconditional, title: result.varianceTitle, df: result.degreesOfFreedom,
+          level: result.level, atMeans: result.atMeans)
+        return (categorical ? [] : [("margins_vce", vce)]) + [("margins", MarginsReport.jsonEntries(result))]
       }
-      json.append(("margins", MarginsReport.jsonEntries(result)))
       try renderWithMargins(
-        s, context: context, text: MarginsReport.text(result, model: title), json: json, csv: MarginsReport.csv(result))
+        s, context: context, text: MarginsReport.text(result, model: title), json: json(),
+        csv: MarginsReport.csv(result))
     }
   }
 
   /// Writes the fit's report followed by its margins (text), with the margins' members added
   /// to the fit's document (JSON), or the margins alone (CSV).
   func renderWithMargins(
-    _ s: ModelFit, context: ReportContext, text: String, json: [(String, JSONValue)], csv: String
+    _ s: ModelFit, context: ReportContext, text: @autoclosure () -> String,
+    json: @autoclosure () -> [(String, JSONValue)], csv: @autoclosure () -> String
   ) throws {
+    // Only the requested format is rendered.
     switch outputOptions.format {
     case .text:
-      try outputOptions.write(RegressionReport.text(s.result, context: context) + "\n" + text)
+      try outputOptions.write(RegressionReport.text(s.result, context: context) + "\n" + text())
     case .json:
       var document = RegressionReport.json(s.result, context: context)
       if case .object(var pairs) = document {
-        pairs += json
+        pairs += json()
         document = .object(pairs)
       }
       try outputOptions.write(document.serialized() + "\n")
     case .csv:
-      try outputOptions.write(csv)
+      try outputOptions.write(csv())
     }
   }
 }
