@@ -49,7 +49,9 @@ let package = Package(
       ]),
     .target(
       name: "StrataAnalysis",
-      dependencies: ["StrataInference", "StrataDesign", "StrataModels", "StrataFormula", "StrataData", "StrataLinalg", "StrataSupport"],
+      dependencies: [
+        "StrataSupport", "StrataInference", "StrataDesign", "StrataModels", "StrataFormula", "StrataData", "StrataLinalg",
+      ],
       exclude: ["README.md"]),
     .target(
       name: "Strata",

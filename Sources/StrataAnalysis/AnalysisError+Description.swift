@@ -47,6 +47,11 @@ extension AnalysisError: CustomStringConvertible {
       return "the data no longer match the saved fit (refitted coefficients differ from the saved ones)"
     case .mediationWithReplicateDesign:
       return "the mediation bootstrap resamples PSUs; replicate-weight designs are not supported"
+    case .invalidProbability(let p): return "a quantile's probability must be between 0 and 1, not \(p)"
+    case .ratioNeedsTwoVariables(let n):
+      return "a ratio needs two variables, the numerator and the denominator, not \(n)"
+    case .tabulateSameVariable(let v):
+      return "a two-way table needs two different variables, but '\(v)' is both the row and the column variable"
     }
   }
 }

@@ -51,4 +51,10 @@ public enum AnalysisError: Error {
   case refittedCoefficientsDiffer
   /// Mediation bootstrap under a replicate-weight design.
   case mediationWithReplicateDesign
+  /// A quantile's probability outside [0, 1].
+  case invalidProbability(Double)
+  /// A ratio given by other than two variables (numerator, denominator).
+  case ratioNeedsTwoVariables(count: Int)
+  /// A two-way table of a variable against itself.
+  case tabulateSameVariable(String)
 }

@@ -4,6 +4,7 @@ import StrataData
 import StrataDesign
 import StrataInference
 import StrataModels
+import StrataSupport
 
 extension Model {
   /// The model fitted in each group of `variable` (a domain of the design when there is one),

@@ -6,6 +6,7 @@ import StrataFormula
 import StrataInference
 import StrataLinalg
 import StrataModels
+import StrataSupport
 
 /// Fitting models: the one entry point `fit(_:data:)` takes a `FitSpecification`; the other
 /// calls build one.
@@ -246,12 +247,7 @@ public enum Model {
     let (frame, refit, sampleDesign, information) = (
       prepared.frame, prepared.refit, prepared.sampleDesign, prepared.information
     )
-    let isDesignBased = sampleDesign != nil
-    // Absorbed fixed effects: cluster by the first fixed effect unless told otherwise (fixest).
-    let variance =
-      spec.variance
-      ?? (!isDesignBased ? prepared.defaultCluster.map { Variance.cluster([$0]) } : nil)
-      ?? prepared.defaultVariance
+    let variance = prepared.resolvedVariance
     let fit = try refit(mm)
     let covarianceSpec: CovarianceSpec
     switch variance {

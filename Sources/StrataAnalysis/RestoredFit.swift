@@ -60,7 +60,12 @@ public struct RestoredFit: Sendable {
   }
 
   /// The covariate-sampling engine of the refitted model.
+  ///
+  /// - Throws: `MarginsError.unconditionalReplicates` or `.unconditionalNeedsRobust` before
+  ///   any refit when the fit's variance has no covariate-sampling form;
+  ///   `AnalysisError.refittedCoefficientsDiffer`.
   public func influenceVariance() throws -> InfluenceVariance {
+    try setup.checkUnconditionalMargins()
     let fit = try setup.fit()
     let again = fit.fit.keptCoefficients
     for (a, b) in zip(again, estimates.coefficients) where abs(a - b) > 1e-8 * max(abs(b), 1e-300) {

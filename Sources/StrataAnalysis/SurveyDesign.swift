@@ -5,6 +5,7 @@ import StrataDesign
 import StrataFormula
 import StrataInference
 import StrataModels
+import StrataSupport
 
 /// A survey design that owns its data, as R's `svydesign` object: estimators take the design.
 ///
@@ -183,12 +184,23 @@ public struct SurveyDesign: Sendable {
     try estimate(.total, variables: variables, by: by)
   }
 
-  /// A descriptive statistic of variables, by groups (R `svymean`/`svytotal`/`svyby`).
+  /// A descriptive statistic of variables, by groups (R `svymean`/`svytotal`/`svyby`); a
+  /// `.ratio` takes two variables, the numerator and the denominator.
+  ///
+  /// - Throws: `AnalysisError.invalidLevel`, `.invalidProbability`, `.ratioNeedsTwoVariables`;
+  ///   `DataError` for unknown or non-numeric columns; `DesignError` from the engine.
   public func estimate(
     _ statistic: DescriptiveStatistic, variables: [String], by: [String] = [], level: Double = 95,
     quantiles: [Double] = [0.5]
   ) throws -> DescriptiveResult {
     if !(level > 0 && level < 100) { throw AnalysisError.invalidLevel(level) }
+    if statistic == .ratio {
+      guard variables.count == 2 else { throw AnalysisError.ratioNeedsTwoVariables(count: variables.count) }
+      return try ratio(variables[0], to: variables[1], by: by, level: level)
+    }
+    if statistic == .quantile, let p = quantiles.first(where: { !($0 >= 0 && $0 <= 1) }) {
+      throw AnalysisError.invalidProbability(p)
+    }
     return try Descriptives.estimate(
       statistic, variables: variables, data: data, design: sampleDesign,
       options: try descriptiveOptions(by: by, level: level, quantiles: quantiles))

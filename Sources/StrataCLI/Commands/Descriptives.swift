@@ -26,15 +26,18 @@ struct DescriptiveCommandOptions: ParsableArguments {
     if !(level > 0 && level < 100) { throw ValidationError("--level must be between 0 and 100") }
   }
 
-  /// Reads the data and builds the design and options.
-  func prepare(quantiles: [Double] = [0.5]) throws -> (DataFrame, SampleDesign, DescriptiveOptions) {
+  /// Reads the data and builds the library design, restricted to the `--subpop` domain, under
+  /// the `--convention` intervals.
+  func design() throws -> SurveyDesign {
     let frame = try loadData(data)
-    let design = try designOptions.build(on: frame)
-    let options = DescriptiveOptions(
-      level: level, convention: convention, by: DesignOptions.list(by), domain: try designOptions.domain(on: frame),
-      quantiles: quantiles)
-    return (frame, design, options)
+    let design = try SurveyDesign(
+      data: frame, specification: try designOptions.specification(), convention: convention == .stata ? .stata : .r)
+    guard let subpop = designOptions.structure.subpop else { return design }
+    return try design.subpopulation(subpop)
   }
+
+  /// The `--by` groups.
+  var groups: [String] { DesignOptions.list(by) }
 
   func render(_ result: DescriptiveResult) throws {
     switch outputOptions.format {
@@ -54,9 +57,12 @@ protocol DescriptiveCommand: ParsableCommand {
 
 extension DescriptiveCommand {
   func runDescriptive(quantiles: [Double] = [0.5]) throws {
-    let (frame, design, opts) = try options.prepare(quantiles: quantiles)
+    let design = try options.design()
     let names = variables.flatMap { DesignOptions.list($0) }
-    let result = try Descriptives.estimate(Self.statistic, variables: names, data: frame, design: design, options: opts)
+    let result = try translatingAnalysisErrors {
+      try design.estimate(
+        Self.statistic, variables: names, by: options.groups, level: options.level, quantiles: quantiles)
+    }
     try options.render(result)
   }
 }
@@ -125,8 +131,10 @@ struct RatioCommand: ParsableCommand {
 
   func run() throws {
     let parts = ratio.split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }
-    let (frame, design, opts) = try options.prepare()
-    let result = try Descriptives.ratio(numerator: parts[0], denominator: parts[1], data: frame, design: design, options: opts)
+    let design = try options.design()
+    let result = try translatingAnalysisErrors {
+      try design.ratio(parts[0], to: parts[1], by: options.groups, level: options.level)
+    }
     try options.render(result)
   }
 }

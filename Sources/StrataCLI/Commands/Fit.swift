@@ -261,25 +261,22 @@ struct LinearModelOptions: ParsableArguments {
     return ReportContext(dataSource: data, labels: labels)
   }
 
-  /// Renders a fit's report.
-  func render(_ result: RegressionResult, frame: DataFrame) throws {
-    let context = reportContext(frame)
+  /// Renders a fit's report (with the instrument diagnostics of a 2SLS fit).
+  func render(_ s: ModelFit) throws {
+    let context = reportContext(s.data)
     switch outputOptions.format {
     case .text:
-      var text = RegressionReport.text(result, context: context)
-      if result.fit.iv != nil {
-        text += "\n" + IVReport.text(try IVDiagnostics(fit: result.fit, spec: result.covariance.spec, information: result.covariance.information))
-      }
+      var text = RegressionReport.text(s.result, context: context)
+      if let d = try s.ivDiagnostics() { text += "\n" + IVReport.text(d) }
       try outputOptions.write(text)
     case .json:
-      var document = RegressionReport.json(result, context: context)
-      if result.fit.iv != nil, case .object(var pairs) = document {
-        let d = try IVDiagnostics(fit: result.fit, spec: result.covariance.spec, information: result.covariance.information)
+      var document = RegressionReport.json(s.result, context: context)
+      if let d = try s.ivDiagnostics(), case .object(var pairs) = document {
         pairs.append(("iv", IVReport.json(d)))
         document = .object(pairs)
       }
       try outputOptions.write(document.serialized() + "\n")
-    case .csv: try outputOptions.write(RegressionReport.csv(result))
+    case .csv: try outputOptions.write(RegressionReport.csv(s.result))
     }
   }
 }

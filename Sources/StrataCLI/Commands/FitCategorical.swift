@@ -19,66 +19,6 @@ struct CategoricalOptions: ParsableArguments {
   }
 }
 
-extension LinearModelOptions {
-  /// Renders an ordered or multinomial fit, with per-outcome margins when asked.
-  func finishCategorical(_ s: ModelFit) throws {
-    if marginsOptions.save != nil {
-      throw ValidationError("--save is not yet available for ologit, oprobit and mlogit fits")
-    }
-    let selection = marginsOptions.selection
-    guard selection.isRequested else {
-      try render(s.result, frame: s.data)
-      return
-    }
-    let options = try selection.options(level: level)
-    if selection.marginsVCE == .unconditional {
-      throw ValidationError(
-        "ordered and multinomial fits support margins with covariates fixed only (not --margins-vce unconditional)")
-    }
-    let general =
-      options.kinds != [.dydx] || options.atMeans || options.at != nil || options.over != nil
-      || !options.discrete.isEmpty || options.contrast != .reference
-      || options.variables.contains { s.fit.recipe?.role(of: $0) == .categorical }
-    if general {
-      // Per-outcome margins through the general options (MEM, at, over, discrete changes, elasticities).
-      let result = try s.outcomeMargins(options)
-      let context = reportContext(s.data)
-      switch outputOptions.format {
-      case .text:
-        try outputOptions.write(
-          RegressionReport.text(s.result, context: context) + "\n"
-            + MarginsReport.text(result, model: "\(s.fit.kind.rawValue): \(formula)"))
-      case .json:
-        var document = RegressionReport.json(s.result, context: context)
-        if case .object(var pairs) = document {
-          pairs.append(("margins", MarginsReport.jsonEntries(result)))
-          document = .object(pairs)
-        }
-        try outputOptions.write(document.serialized() + "\n")
-      case .csv:
-        try outputOptions.write(MarginsReport.csv(result))
-      }
-      return
-    }
-    let margins = try s.outcomeAverageMarginalEffects(variables: options.variables)
-    let context = reportContext(s.data)
-    switch outputOptions.format {
-    case .text:
-      try outputOptions.write(
-        RegressionReport.text(s.result, context: context) + "\n" + OutcomeMarginsReport.text(margins))
-    case .json:
-      var document = RegressionReport.json(s.result, context: context)
-      if case .object(var pairs) = document {
-        pairs.append(("margins", OutcomeMarginsReport.json(margins)))
-        document = .object(pairs)
-      }
-      try outputOptions.write(document.serialized() + "\n")
-    case .csv:
-      try outputOptions.write(OutcomeMarginsReport.csv(margins))
-    }
-  }
-}
-
 struct OLogitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ologit",

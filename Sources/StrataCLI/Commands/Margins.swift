@@ -133,56 +133,68 @@ struct MarginsSource {
   }
 }
 
-extension MarginsSource {
-  /// The source of a fit just estimated.
-  init(session s: ModelFit, data: String) throws {
-    let fit = s.fit
-    self.init(
-      model: try s.predictionModel(), covariance: s.covariance.matrix,
-      degreesOfFreedom: s.covariance.degreesOfFreedom, varianceTitle: s.varianceTitle,
-      title: "\(fit.kind.rawValue): \(fit.formula)", kind: fit.kind.rawValue, formula: fit.formula, data: data,
-      unconditional: { try InfluenceVariance.matching(fit: fit, covariance: s.covariance) })
-  }
-}
-
 extension LinearModelOptions {
-  /// Saves the fit when asked, then renders the fit report with its margins.
+  /// Saves the fit when asked, then renders the fit report with its margins (the library picks
+  /// the margins path: per-outcome for ordered and multinomial fits).
   func finish(_ s: ModelFit) throws {
     if s.fit.fixedEffects != nil && (marginsOptions.save != nil || marginsOptions.selection.isRequested) {
-      throw ValidationError(
-        "margins, predictions and --save are not available after absorbing fixed effects: predictions need the "
-          + "fixed-effect estimates, which are projected out (in a linear model the marginal effects are the coefficients)")
+      throw commandLineError(.marginsAfterFixedEffects)
     }
-    if s.fit.categorical != nil { return try finishCategorical(s) }
+    let categorical = s.fit.categorical != nil
+    if categorical && marginsOptions.save != nil {
+      throw ValidationError("--save is not yet available for ologit, oprobit and mlogit fits")
+    }
     if let path = marginsOptions.save { try SavedFit(session: s, options: self, savePath: path).write(to: path) }
     let selection = marginsOptions.selection
-    guard selection.isRequested else {
-      try render(s.result, frame: s.data)
-      return
+    guard selection.isRequested else { return try render(s) }
+    let options = try selection.options(level: level)
+    // Many --over groups or --at points can take a while: progress on a terminal's stderr.
+    let progressLine = ProgressLine.forStandardError()
+    let margins = try translatingAnalysisErrors {
+      defer { progressLine?.finish() }
+      return try s.margins(
+        selecting: options, unconditional: selection.marginsVCE == .unconditional, progress: progressLine?.handler)
     }
-    let source = try MarginsSource(session: s, data: data)
-    let result = try source.margins(try selection.options(level: level), vce: selection.marginsVCE)
     let context = reportContext(s.data)
+    switch margins {
+    case .outcomeAverages(let result):
+      try renderWithMargins(
+        s, context: context, text: OutcomeMarginsReport.text(result), json: [("margins", OutcomeMarginsReport.json(result))],
+        csv: OutcomeMarginsReport.csv(result))
+    case .margins(let result):
+      // Ordered and multinomial fits are titled by the formula as given, and report no margins variance.
+      let title = "\(s.fit.kind.rawValue): \(categorical ? formula : s.fit.formula)"
+      func json() -> [(String, JSONValue)] {
+        let vce = MarginsReport.jsonVCE(
+          unconditional: result.unconditional, title: result.varianceTitle, df: result.degreesOfFreedom,
+          level: result.level, atMeans: result.atMeans)
+        return (categorical ? [] : [("margins_vce", vce)]) + [("margins", MarginsReport.jsonEntries(result))]
+      }
+      try renderWithMargins(
+        s, context: context, text: MarginsReport.text(result, model: title), json: json(),
+        csv: MarginsReport.csv(result))
+    }
+  }
+
+  /// Writes the fit's report followed by its margins (text), with the margins' members added
+  /// to the fit's document (JSON), or the margins alone (CSV).
+  func renderWithMargins(
+    _ s: ModelFit, context: ReportContext, text: @autoclosure () -> String,
+    json: @autoclosure () -> [(String, JSONValue)], csv: @autoclosure () -> String
+  ) throws {
+    // Only the requested format is rendered.
     switch outputOptions.format {
     case .text:
-      try outputOptions.write(
-        RegressionReport.text(s.result, context: context) + "\n" + MarginsReport.text(result, model: source.title))
+      try outputOptions.write(RegressionReport.text(s.result, context: context) + "\n" + text())
     case .json:
       var document = RegressionReport.json(s.result, context: context)
       if case .object(var pairs) = document {
-        pairs.append(
-          (
-            "margins_vce",
-            MarginsReport.jsonVCE(
-              unconditional: result.unconditional, title: result.varianceTitle, df: result.degreesOfFreedom,
-              level: result.level, atMeans: result.atMeans)
-          ))
-        pairs.append(("margins", MarginsReport.jsonEntries(result)))
+        pairs += json()
         document = .object(pairs)
       }
       try outputOptions.write(document.serialized() + "\n")
     case .csv:
-      try outputOptions.write(MarginsReport.csv(result))
+      try outputOptions.write(csv())
     }
   }
 }

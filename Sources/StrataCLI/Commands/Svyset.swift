@@ -16,7 +16,7 @@ struct SvysetCommand: ParsableCommand {
   func run() throws {
     let frame = try loadData(data)
     let spec = try designOptions.specification()
-    let design = try SampleDesign(spec, data: frame)
+    let design = try SurveyDesign(data: frame, specification: spec)
     if let save {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -18,9 +18,11 @@ struct TabCommand: ParsableCommand {
         description: "tab needs two different variables, but '\(rowVariable)' is both the row and the column variable; "
           + "for the proportions of one variable use 'strata prop \(rowVariable)'")
     }
-    let (frame, design, opts) = try options.prepare()
-    if !opts.by.isEmpty { throw ValidationError("tab does not take --by; use --subpop for a domain") }
-    let t = try CrossTabulation.tabulate(rowVariable, by: columnVariable, data: frame, design: design, options: opts)
+    let design = try options.design()
+    if !options.groups.isEmpty { throw ValidationError("tab does not take --by; use --subpop for a domain") }
+    let t = try translatingAnalysisErrors {
+      try design.tabulate(rowVariable, by: columnVariable, level: options.level)
+    }
     switch options.outputOptions.format {
     case .text: try options.outputOptions.write(DescriptiveReport.text(t, dataSource: options.data))
     case .json: try options.outputOptions.write(DescriptiveReport.json(t, dataSource: options.data).serialized() + "\n")

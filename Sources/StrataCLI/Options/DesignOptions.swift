@@ -20,12 +20,6 @@ struct DesignOptions: ParsableArguments {
 
   /// The declaration the flags (or the saved file) describe.
   func specification() throws -> DesignSpecification { try structure.specification(weights: weights) }
-
-  /// The design built on `data`.
-  func build(on data: DataFrame) throws -> SampleDesign { try structure.build(on: data, weights: weights) }
-
-  /// The `--subpop` domain, if any.
-  func domain(on data: DataFrame) throws -> Domain? { try structure.domain(on: data) }
 }
 
 /// The design flags other than the weights, shared by the descriptive commands (through
@@ -143,16 +137,5 @@ struct DesignStructureOptions: ParsableArguments {
         type: replicate, replicates: reps ?? 50, seed: seed ?? 1, rho: rho, mse: mse)
     }
     return spec
-  }
-
-  /// The design built on `data`.
-  func build(on data: DataFrame, weights: String?) throws -> SampleDesign {
-    try SampleDesign(try specification(weights: weights), data: data)
-  }
-
-  /// The `--subpop` domain, if any.
-  func domain(on data: DataFrame) throws -> Domain? {
-    guard let subpop else { return nil }
-    return Domain(indicator: try RowExpression.parse(subpop).evaluate(on: data), label: subpop)
   }
 }
