@@ -1,4 +1,3 @@
-import StrataSupport
 import Foundation
 import StrataData
 import StrataDesign

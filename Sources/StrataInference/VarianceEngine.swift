@@ -1,7 +1,7 @@
 import StrataDesign
 import StrataLinalg
-import StrataSupport
 import StrataModels
+import StrataSupport
 
 /// Per-observation estimating functions (scores), the one input of the variance engine besides
 /// the bread.
