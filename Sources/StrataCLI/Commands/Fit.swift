@@ -89,61 +89,6 @@ extension VCEOption {
   }
 }
 
-/// Runs a library call, turning its `AnalysisError`s into the messages of the flags that caused
-/// them (the library's own descriptions name no flags).
-func translatingAnalysisErrors<T>(_ body: () throws -> T) throws -> T {
-  do {
-    return try body()
-  } catch let error as AnalysisError {
-    throw commandLineError(error)
-  }
-}
-
-/// The command-line message of a library error.
-func commandLineError(_ error: AnalysisError) -> Error {
-  switch error {
-  case .weightsRequired(let m): return ValidationError("\(m.rawValue) needs --weights")
-  case .observedInformationNotApplicable(let m):
-    return ValidationError(
-      m == .iv
-        ? "--vce oim applies to likelihood models, not to 2SLS"
-        : "--vce oim applies to likelihood models (logit, probit, cloglog, poisson, fraclogit, fracprobit)")
-  case .fixedEffectsNotAvailable(let m):
-    return ValidationError(
-      [.ologit, .oprobit, .mlogit].contains(m)
-        ? "absorbed fixed effects ('| fe') are available for ols, wls, logit, probit and poisson"
-        : "absorbed fixed effects ('| fe') are available for ols, wls, logit, probit and poisson, not \(m.rawValue)")
-  case .varianceNotAvailableWithFixedEffects(let v):
-    return ValidationError(
-      "--vce \(v.name) is not available with absorbed fixed effects; use classical, robust, hc0, hc1, cluster or design")
-  case .baseOutcomeNotApplicable:
-    return ValidationError("--base applies to mlogit; ordered models have cut points instead")
-  case .designRequired: return ValidationError("--vce design needs a declared design")
-  case .clusterWithDesign: return ValidationError("with a survey design, declare clusters as PSUs (--psu), not --cluster")
-  case .subpopulationWithoutDesign:
-    return ValidationError("--subpop is a domain of a survey design; without a design use --subset")
-  case .invalidLevel: return ValidationError("--level must be between 0 and 100")
-  case .splitGroupFailed(let variable, let group, let exclusion, let underlying):
-    return SplitGroupError(
-      variable: variable, group: group,
-      reason: ErrorMessage.render(underlying) ?? StrataCommand.message(for: underlying), exclusion: exclusion)
-  case .splitWithReplicateDesign:
-    return ValidationError("--split with replicate-weight designs is not supported; declare strata/PSUs")
-  case .marginsAfterFixedEffects:
-    return ValidationError(
-      "margins, predictions and --save are not available after absorbing fixed effects: predictions need the "
-        + "fixed-effect estimates, which are projected out (in a linear model the marginal effects are the coefficients)")
-  case .unconditionalOutcomeMargins:
-    return ValidationError(
-      "ordered and multinomial fits support margins with covariates fixed only (not --margins-vce unconditional)")
-  case .notAnOutcomeEquation:
-    return ValidationError("the formula must be the outcome equation 'y ~ treatment + mediator + controls'")
-  case .mediationWithReplicateDesign:
-    return ValidationError("mediate --reps resamples PSUs; replicate-weight designs are not supported")
-  default: return ValidationError(error.description)
-  }
-}
-
 /// Options shared by the least-squares commands.
 struct LinearModelOptions: ParsableArguments {
   @Argument(help: "Model formula in R syntax, e.g. 'lwage ~ educ + exper + I(exper^2) + factor(region)'.")
