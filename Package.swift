@@ -67,7 +67,9 @@ let package = Package(
 
     // MARK: Tests
     .target(
-      name: "_StrataTestSupport", dependencies: ["StrataData"], path: "Tests/_StrataTestSupport",
+      name: "_StrataTestSupport",
+      dependencies: ["StrataData", "StrataFormula", "StrataDesign", "StrataModels", "StrataInference"],
+      path: "Tests/_StrataTestSupport",
       exclude: ["README.md"]),
     .testTarget(
       name: "StrataLinalgTests", dependencies: ["StrataLinalg"]),
@@ -79,6 +81,21 @@ let package = Package(
       name: "StrataModelsTests", dependencies: ["Strata", "_StrataTestSupport"]),
     .testTarget(
       name: "StrataDesignTests", dependencies: ["Strata", "_StrataTestSupport"]),
+    .testTarget(
+      name: "StrataInferenceTests",
+      dependencies: [
+        "StrataSupport", "StrataLinalg", "StrataData", "StrataFormula", "StrataDesign", "StrataModels",
+        "StrataInference", "_StrataTestSupport",
+        // Only for the English of MarginsError, which StrataReport renders (MarginsPropertyTests).
+        "StrataReport",
+      ]),
+    .testTarget(
+      name: "StrataReportTests",
+      dependencies: [
+        "StrataData", "StrataDesign", "StrataInference", "StrataReport", "StrataAnalysis", "_StrataTestSupport",
+        // Run once to compare the library's report with what `strata fit` prints.
+        "StrataCLI",
+      ]),
     .testTarget(
       name: "StrataCLITests", dependencies: ["StrataCLI", "StrataReport", "_StrataTestSupport"], exclude: ["Snapshots"]),
     .testTarget(

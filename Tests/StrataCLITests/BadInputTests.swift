@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 /// Bad input gives one clear message on stderr naming the file, line, column or term, a
 /// non-zero exit code, and nothing on stdout.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 /// Formulas and expressions that crashed the process (stack overflow, integer traps, a model
 /// matrix larger than memory) end in one clear error naming the column, term and limit; `.`

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 @Suite("strata fit ivprobit")
 struct IVProbitCommandTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 #if canImport(FoundationXML)
   import FoundationXML

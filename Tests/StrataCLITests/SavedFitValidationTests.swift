@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 /// Saved fits and JSON results that were edited or truncated are errors naming the file and the
 /// field in every command that reads them (never a crash or a wrong number), and a saved fit

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _StrataTestSupport
 
 @Suite("strata simulate flexwork")
 struct SimulateCommandTests {

@@ -1,5 +1,11 @@
 import Foundation
-import Strata
+import StrataData
+import StrataDesign
+import StrataFormula
+import StrataInference
+import StrataLinalg
+import StrataModels
+import StrataSupport
 import Testing
 import _StrataTestSupport
 

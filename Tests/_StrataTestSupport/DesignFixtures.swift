@@ -1,21 +1,21 @@
 import Foundation
-import Strata
-import Testing
-import _StrataTestSupport
+import StrataData
+import StrataDesign
+import StrataFormula
 
 /// The reference file written by `Tests/Fixtures/design/make_design_fixtures.R`.
-struct DesignReference: @unchecked Sendable {
-  static let shared: DesignReference? = {
+public struct DesignReference: @unchecked Sendable {
+  public static let shared: DesignReference? = {
     (try? loadFixture("Tests/Fixtures/design/design_reference.json")).map(DesignReference.init(json:))
   }()
-  let json: [String: Any]
-  var designs: [[String: Any]] { json["designs"] as? [[String: Any]] ?? [] }
-  var cases: [[String: Any]] { json["cases"] as? [[String: Any]] ?? [] }
-  func design(_ id: String) -> [String: Any]? { designs.first { $0["id"] as? String == id } }
+  public let json: [String: Any]
+  public var designs: [[String: Any]] { json["designs"] as? [[String: Any]] ?? [] }
+  public var cases: [[String: Any]] { json["cases"] as? [[String: Any]] ?? [] }
+  public func design(_ id: String) -> [String: Any]? { designs.first { $0["id"] as? String == id } }
 }
 
 /// The fixture's cases whose `statistic` passes `filter`.
-func designCases(_ filter: (String) -> Bool) -> [ReferenceCase] {
+public func designCases(_ filter: (String) -> Bool) -> [ReferenceCase] {
   referenceCases("Tests/Fixtures/design/design_reference.json") { c in (c["statistic"] as? String).map(filter) ?? false }
 }
 
@@ -37,19 +37,17 @@ func specification(_ d: [String: Any]) -> DesignSpecification {
   return spec
 }
 
-enum FixtureError: Error { case missing(String) }
-
 /// The data and design of a fixture design id.
-func fixtureDesign(_ id: String) throws -> (data: DataFrame, design: SampleDesign, path: String) {
+public func fixtureDesign(_ id: String) throws -> (data: DataFrame, design: SampleDesign, path: String) {
   guard let d = DesignReference.shared?.design(id), let path = d["data"] as? String else {
-    throw FixtureError.missing(id)
+    throw TestFixtureError.missing(id)
   }
   let data = try FrameCache.shared.frame(path)
   return (data, try SampleDesign(specification(d), data: data), path)
 }
 
 /// A domain from an R expression.
-func domain(_ expression: String?, data: DataFrame) throws -> Domain? {
+public func domain(_ expression: String?, data: DataFrame) throws -> Domain? {
   guard let expression else { return nil }
   return Domain(indicator: try RowExpression.parse(expression).evaluate(on: data), label: expression)
 }

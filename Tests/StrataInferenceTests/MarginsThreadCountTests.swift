@@ -1,5 +1,10 @@
 import Foundation
-import Strata
+import StrataData
+import StrataDesign
+import StrataFormula
+import StrataInference
+import StrataLinalg
+import StrataModels
 import Testing
 
 @testable import StrataSupport

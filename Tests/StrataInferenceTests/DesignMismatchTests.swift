@@ -1,4 +1,10 @@
-import Strata
+import StrataData
+import StrataDesign
+import StrataFormula
+import StrataInference
+import StrataLinalg
+import StrataModels
+import StrataSupport
 import Testing
 import _StrataTestSupport
 

@@ -1,9 +1,10 @@
 import Foundation
-import Strata
-import Testing
+import StrataData
+import StrataInference
+import StrataModels
 
 /// The covariance named as in the fixtures (`classical`, `hc0`…`hc3`, `cluster`).
-func covarianceSpec(named name: String, clusters: [String], frame: DataFrame, fit: Fit) throws -> CovarianceSpec {
+public func covarianceSpec(named name: String, clusters: [String], frame: DataFrame, fit: Fit) throws -> CovarianceSpec {
   switch name {
   case "classical": return .classical
   case "hc0": return .hc(.hc0)
@@ -17,10 +18,14 @@ func covarianceSpec(named name: String, clusters: [String], frame: DataFrame, fi
         return ClusterVariable(name: column, codes: g.codes, count: g.count)
       })
   default:
-    throw FixtureError.unknownCovariance(name)
+    throw TestFixtureError.unknownCovariance(name)
   }
 }
 
-enum FixtureError: Error {
+/// A fixture that names something the tests do not know.
+public enum TestFixtureError: Error {
+  /// A covariance name other than the ones `covarianceSpec(named:clusters:frame:fit:)` knows.
   case unknownCovariance(String)
+  /// A design id missing from `Tests/Fixtures/design/design_reference.json`.
+  case missing(String)
 }

@@ -1,5 +1,12 @@
 import Foundation
-import Strata
+import StrataData
+import StrataDesign
+import StrataFormula
+import StrataInference
+import StrataLinalg
+import StrataModels
+import StrataReport  // the English of MarginsError (MarginsError+Description.swift)
+import StrataSupport
 import Testing
 import _StrataTestSupport
 
