@@ -39,11 +39,20 @@ final class ProgressLine: @unchecked Sendable {
 
   /// A reporter on standard error when it is a terminal; `nil` otherwise. `quietPeriod` 0 draws
   /// from the first update (for work known to be long, such as a large file).
+  ///
+  /// `STRATA_PROGRESS_QUIET_SECONDS` (a number of seconds ≥ 0) replaces the quiet period of every
+  /// progress line, so tests on fast machines see the drawing without depending on timing.
   static func forStandardError(quietPeriod: Double = ProgressLine.quietPeriod) -> ProgressLine? {
     guard isatty(STDERR_FILENO) == 1 else { return nil }
+    var quiet = quietPeriod
+    if let text = ProcessInfo.processInfo.environment["STRATA_PROGRESS_QUIET_SECONDS"],
+      let seconds = Double(text), seconds.isFinite, seconds >= 0
+    {
+      quiet = seconds
+    }
     return ProgressLine(
       write: { FileHandle.standardError.write(Data($0.utf8)) },
-      now: { Date.timeIntervalSinceReferenceDate }, quietPeriod: quietPeriod)
+      now: { Date.timeIntervalSinceReferenceDate }, quietPeriod: quiet)
   }
 
   /// The handler to give the library.
