@@ -1,4 +1,4 @@
-# Reference values for Strata's margins, elasticities and scenarios (Tests/StrataModelsTests/Margins*).
+# Reference values for Strata's margins, elasticities and scenarios (Tests/StrataInferenceTests/Margins*).
 # Run from this folder:  Rscript make_margins_fixtures.R   (writes margins_reference.json)
 #
 # Every quantity is an average over the estimation sample (weighted by the fit's prior/sampling
