@@ -228,60 +228,70 @@ struct BatchedRefit: Sendable {
     rule = IRLSRule(control)
   }
 
-  /// Coefficients (one per column of `x`, `NaN` for aliased ones) for each weight vector, `nil`
-  /// where the replicate must be refitted on its own.
-  func solve(_ weights: [[Double]]) -> [[Double]?] {
-    let n = x.rows
-    let p = x.cols
-    let count = weights.count
-    var out = [[Double]?](repeating: nil, count: count)
-    var systems = [FixedInformation?](repeating: nil, count: count)
-    var betas = [[Double]](repeating: start, count: count)
-    var lastStep = [Double](repeating: .infinity, count: count)
-    var rising = [Int](repeating: 0, count: count)
-    // √(mean positive weight): turns (XᵀWX)⁻¹ into standard errors whatever the weights' scale.
-    var units = [Double](repeating: 1, count: count)
-    // Each replicate's deviance at the start, `Σ w_ri dᵢ`.
-    var deviances = [Double](repeating: 0, count: count)
+  /// One replicate's iterate: its coefficients (over the kept columns), its fixed information, and
+  /// what `IRLSRule.fixedInformationVerdict` needs of its last step.
+  struct Replicate {
+    var beta: [Double]
+    let system: FixedInformation
+    /// √(mean positive weight): turns (XᵀWX)⁻¹ into standard errors whatever the weights' scale.
+    let unit: Double
+    /// The replicate's deviance at the start, `Σ w_ri dᵢ`.
+    let deviance: Double
+    var lastStep = Double.infinity
+    var growingSteps = 0
 
-    /// Takes the step `H_r⁻¹ s` and reports whether replicate `r` goes on iterating.
-    func advance(_ r: Int, score: [Double]) -> Bool {
-      guard let system = systems[r], score.allSatisfy({ $0.isFinite }) else { return false }
+    /// Takes the step `H_r⁻¹ s` and returns the rule's verdict (`.diverging` for a non-finite
+    /// score or step).
+    mutating func advance(score: [Double], rule: IRLSRule) -> IRLSRule.Verdict {
+      guard score.allSatisfy({ $0.isFinite }) else { return .diverging }
       let delta = system.solve(score)
-      guard delta.allSatisfy({ $0.isFinite }) else { return false }
+      guard delta.allSatisfy({ $0.isFinite }) else { return .diverging }
       // The step in standard-error units (scale-free in X and in the weights), and the Newton
       // decrement sᵀH_r⁻¹s on the weights divided by their mean (as every IRLS fit runs).
       var step = 0.0
       var decrement = 0.0
       for j in delta.indices {
-        betas[r][j] += delta[j]
-        step = max(step, abs(delta[j]) / (system.standardErrors[j] * units[r]))
+        beta[j] += delta[j]
+        step = max(step, abs(delta[j]) / (system.standardErrors[j] * unit))
         decrement += score[j] * delta[j]
       }
-      let unit = units[r] * units[r]
-      // Converged by `IRLSRule`: the decrement below tolerance² (|D| + 0.1), D the replicate's
-      // deviance at the start. No deviance is formed per pass: a Newton-type step changes it by
-      // about the decrement, so the rule's relative-deviance test is then met as well.
-      // Polished as IRLS polishes with its last Newton step, to the accuracy of that step: the
-      // fixed-information steps converge linearly (rate ρ), so a converged replicate goes on until
-      // its step, or the error ρ/(1 − ρ) × step the contraction leaves after it, is below
-      // `tolerance` standard errors in every coefficient (or the decrement is at rounding level).
-      // The step is applied.
-      let rate = lastStep[r].isFinite ? step / lastStep[r] : 1
-      let remaining = rate < 0.5 ? step * rate / (1 - rate) : .infinity
-      let converged = rule.decrementIsSmall(decrement / unit, deviance: deviances[r] / unit)
-      let polished = step <= rule.tolerance || remaining <= rule.tolerance
-        || !rule.polishes(decrement: decrement / unit, deviance: deviances[r] / unit)
-      if converged && polished {
+      let scale = unit * unit
+      let verdict = rule.fixedInformationVerdict(
+        step: step, previousStep: lastStep, decrement: decrement / scale, deviance: deviance / scale,
+        growingSteps: growingSteps)
+      if case .iterating(let growing) = verdict {
+        growingSteps = growing
+        lastStep = step
+      }
+      return verdict
+    }
+  }
+
+  /// Coefficients (one per column of `x`, `NaN` for aliased ones) for each weight vector, `nil`
+  /// where the replicate must be refitted on its own.
+  ///
+  /// Each replicate is a `Replicate` whose steps are judged by `IRLSRule.fixedInformationVerdict`;
+  /// `NewtonLoop.runBatched` drives those still iterating with one pass over `X` per iteration.
+  func solve(_ weights: [[Double]]) -> [[Double]?] {
+    let n = x.rows
+    let p = x.cols
+    var out = [[Double]?](repeating: nil, count: weights.count)
+    var replicates = [Replicate?](repeating: nil, count: weights.count)
+
+    /// Takes replicate `r`'s step and reports whether it goes on iterating.
+    func advance(_ r: Int, score: [Double]) -> Bool {
+      guard var replicate = replicates[r] else { return false }
+      let verdict = replicate.advance(score: score, rule: rule)
+      replicates[r] = replicate
+      switch verdict {
+      case .converged:
         var coefficients = [Double](repeating: .nan, count: p)
-        for (position, column) in kept.enumerated() { coefficients[column] = betas[r][position] }
+        for (position, column) in kept.enumerated() { coefficients[column] = replicate.beta[position] }
         out[r] = coefficients
         return false
+      case .iterating: return true
+      case .diverging: return false
       }
-      // Steps that stop shrinking: not the contraction a nearby root gives.
-      rising[r] = step >= lastStep[r] ? rising[r] + 1 : 0
-      lastStep[r] = step
-      return rising[r] < 3
     }
 
     // First step: at the start every replicate's multipliers are its weights times the
@@ -291,15 +301,18 @@ struct BatchedRefit: Sendable {
       guard w.count == n, w.allSatisfy({ $0 >= 0 && $0.isFinite }) else { continue }
       if boundaryRows.contains(where: { w[$0] > 0 }) { continue }
       let (h, ratio) = replicateInformation(w)
-      systems[r] = FixedInformation(h.selecting(rowsAndColumns: kept))
+      guard let system = FixedInformation(h.selecting(rowsAndColumns: kept)) else { continue }
       var positive = 0.0
       var positiveCount = 0
       for v in w where v > 0 {
         positive += v
         positiveCount += 1
       }
-      if positiveCount > 0 { units[r] = (positive / Double(positiveCount)).squareRoot() }
-      for i in 0..<n where w[i] > 0 { deviances[r] += w[i] * unitDeviances[i] }
+      var deviance = 0.0
+      for i in 0..<n where w[i] > 0 { deviance += w[i] * unitDeviances[i] }
+      replicates[r] = Replicate(
+        beta: start, system: system,
+        unit: positiveCount > 0 ? (positive / Double(positiveCount)).squareRoot() : 1, deviance: deviance)
       var score: [Double]
       if case let (c, exceptions)? = ratio {
         score = fullScore.map { c * $0 }
@@ -316,16 +329,19 @@ struct BatchedRefit: Sendable {
       if advance(r, score: kept.map { score[$0] }) { active.append(r) }
     }
 
-    var pass = 1
-    while !active.isEmpty && pass < maxPasses {
-      pass += 1
-      var b = Matrix(rows: p, cols: active.count)
-      for (a, r) in active.enumerated() {
-        for (position, column) in kept.enumerated() { b[column, a] = betas[r][position] }
-      }
-      let scores = x.batchedScores(coefficients: b, multipliers: multipliers(weights, replicates: active))
-      active = active.enumerated().filter { a, r in advance(r, score: kept.map { scores[$0, a] }) }.map { $0.1 }
-    }
+    // Every further iteration: one pass over X for all replicates still iterating.
+    _ = NewtonLoop.runBatched(
+      active: active, maxPasses: maxPasses,
+      pass: { active in
+        var b = Matrix(rows: p, cols: active.count)
+        for (a, r) in active.enumerated() {
+          guard let replicate = replicates[r] else { continue }
+          for (position, column) in kept.enumerated() { b[column, a] = replicate.beta[position] }
+        }
+        let scores = x.batchedScores(coefficients: b, multipliers: multipliers(weights, replicates: active))
+        return active.indices.map { a in kept.map { scores[$0, a] } }
+      },
+      step: advance)
     return out
   }
 

@@ -11,6 +11,18 @@
 /// A step is accepted when the deviance is finite and rises by at most `tolerance` relative; a
 /// converged fit still takes its last Newton step ("polish") unless the decrement is already at
 /// rounding level, `(1e-5 · tolerance)² · (|D| + 0.1)`.
+///
+/// Polishing brings the estimate to the accuracy of that last step. With the information at the
+/// current point (the GLM fit, the fixed-effects GLM: `NewtonLoop.run`) the iteration converges
+/// quadratically, so the one Newton step leaves an error of second order and the fit stops after
+/// it. With an information fixed at the start (the batched replicate refits:
+/// `NewtonLoop.runBatched`) it converges linearly, at the observed rate ρ = step / previous step,
+/// so a converged iterate goes on until its step, or the error `ρ/(1 − ρ) × step` the contraction
+/// leaves after it, is below `tolerance` standard errors in every coefficient
+/// (`fixedInformationVerdict`). No deviance is formed per pass there: the decrement test is taken
+/// with the deviance at the start (a Newton-type step changes the deviance by about the decrement,
+/// so the relative-change test is met with it); steps that grow three times in a row, instead of the
+/// step halving of `NewtonLoop.run`, end the iteration as not converging.
 struct IRLSRule: Sendable {
   let tolerance: Double
 
@@ -40,6 +52,40 @@ struct IRLSRule: Sendable {
   /// Whether a converged fit still takes its Newton step.
   func polishes(decrement: Double, deviance: Double) -> Bool {
     decrement > polishThreshold(tolerance) * (abs(deviance) + 0.1)
+  }
+
+  /// Where a fixed-information iteration stands after a step.
+  enum Verdict: Equatable, Sendable {
+    /// Converged and polished: the step just taken is the last.
+    case converged
+    /// Not there yet; `growingSteps` consecutive steps have not shrunk.
+    case iterating(growingSteps: Int)
+    /// The steps stopped shrinking: not the contraction a nearby root gives.
+    case diverging
+  }
+
+  /// The verdict on a fixed-information (linearly converging) iteration after the step it has just
+  /// applied: converged when the decrement of that step passes `decrementIsSmall` and the estimate
+  /// is polished — the step (`step`, in standard errors, the largest over the coefficients) below
+  /// `tolerance`, or the error `ρ/(1 − ρ) × step` left by the contraction rate
+  /// ρ = step / `previousStep` (when ρ < 0.5) below it, or the decrement at rounding level
+  /// (`polishes` false). Otherwise it goes on, unless this is the third step in a row that did not
+  /// shrink.
+  ///
+  /// - Parameters:
+  ///   - previousStep: the step before (infinite for the first).
+  ///   - decrement: `sᵀH⁻¹s` of the step, on the scale of `deviance`.
+  ///   - deviance: the deviance the decrement is measured against.
+  ///   - growingSteps: the count carried in the previous `.iterating` verdict (0 at the start).
+  func fixedInformationVerdict(
+    step: Double, previousStep: Double, decrement: Double, deviance: Double, growingSteps: Int
+  ) -> Verdict {
+    let rate = previousStep.isFinite ? step / previousStep : 1
+    let remaining = rate < 0.5 ? step * rate / (1 - rate) : .infinity
+    let polished = step <= tolerance || remaining <= tolerance || !polishes(decrement: decrement, deviance: deviance)
+    if decrementIsSmall(decrement, deviance: deviance) && polished { return .converged }
+    let growing = step >= previousStep ? growingSteps + 1 : 0
+    return growing < 3 ? .iterating(growingSteps: growing) : .diverging
   }
 }
 
@@ -127,5 +173,32 @@ enum NewtonLoop {
       iterations += 1
       change = rule.relativeChange(deviance(current), from: dev)
     }
+  }
+
+  /// The batched form of the loop: many problems (the replicates of a batched refit) iterated
+  /// together, each with its own state and verdict (`IRLSRule.fixedInformationVerdict`), all still
+  /// iterating sharing one pass (one pass over `X` for all of them) per iteration.
+  ///
+  /// - Parameters:
+  ///   - active: the problems still iterating after their first step, in order.
+  ///   - maxPasses: the passes (the first step counts as one) after which the problems still
+  ///     iterating are left unfinished.
+  ///   - pass: the scores of the given problems at their current points (one per problem, in the
+  ///     order given), from one shared pass.
+  ///   - step: takes problem `index`'s step from its score and reports whether it goes on.
+  /// - Returns: the problems still iterating when `maxPasses` ran out (none when all finished).
+  static func runBatched<Score>(
+    active initial: [Int], maxPasses: Int,
+    pass: ([Int]) -> [Score],
+    step: (_ index: Int, _ score: Score) -> Bool
+  ) -> [Int] {
+    var active = initial
+    var passes = 1
+    while !active.isEmpty && passes < maxPasses {
+      passes += 1
+      let scores = pass(active)
+      active = zip(active, scores).filter { step($0, $1) }.map { $0.0 }
+    }
+    return active
   }
 }
