@@ -21,7 +21,8 @@ extension GeneralizedLinearModel {
   /// `H_r = c·H + Σ_exceptions (w_ri − c wᵢ) v̂ᵢ xᵢxᵢᵀ` is formed from the exceptional rows only;
   /// otherwise it is one weighted cross-product over all rows.
   ///
-  /// A replicate stops by the rule every IRLS fit shares (`IRLSRule`): its Newton decrement
+  /// A replicate stops by the rule every IRLS fit shares (`IRLSRule.fixedInformationVerdict`,
+  /// iterated by `NewtonLoop.runBatched`): its Newton decrement
   /// `s_rᵀ H_r⁻¹ s_r` below `control.tolerance² · (|D_r| + 0.1)`, on the weights divided by their
   /// mean, with `D_r` its deviance at the start; and polished, as IRLS polishes with its last
   /// Newton step, to that step's accuracy: its step, or the error its rate of contraction leaves
