@@ -1,4 +1,5 @@
 import CReadStat
+import Foundation
 import StrataSupport
 
 #if canImport(Glibc)
@@ -142,6 +143,20 @@ public struct StatFileReader {
   }
 
   private func parse(stata: Bool, fileEncoding: String?, counter: ProgressCounter?) throws -> DataFrame {
+    // One ReadStat parse at a time in the process, and one retry of a character-set failure:
+    // under the test suite's parallel load, `iconv_open` inside ReadStat failed about once in five
+    // runs ("unsupported character set") on files that always read alone. A charset that is
+    // really unsupported fails the second time too, with the same error.
+    readStatLock.lock()
+    defer { readStatLock.unlock() }
+    do {
+      return try parseOnce(stata: stata, fileEncoding: fileEncoding, counter: counter)
+    } catch let failure as ReadStatFailure where failure.status == READSTAT_ERROR_UNSUPPORTED_CHARSET {
+      return try parseOnce(stata: stata, fileEncoding: fileEncoding, counter: counter)
+    }
+  }
+
+  private func parseOnce(stata: Bool, fileEncoding: String?, counter: ProgressCounter?) throws -> DataFrame {
     guard fileExists(path) else {
       throw DataError.unreadable(path: path, reason: "no such file")
     }
@@ -316,6 +331,9 @@ private final class ReadStatContext {
     return Column(name: v.name, label: v.label, valueLabels: valueLabels, storage: .numeric(numeric))
   }
 }
+
+/// Serializes ReadStat parses (see `ReadStatReader.parse`).
+private let readStatLock = NSLock()
 
 private func context(_ ctx: UnsafeMutableRawPointer?) -> ReadStatContext? {
   guard let ctx else { return nil }
