@@ -146,7 +146,8 @@ extension LinearModelOptions {
     }
     if let path = marginsOptions.save { try SavedFit(session: s, options: self, savePath: path).write(to: path) }
     let selection = marginsOptions.selection
-    guard selection.isRequested else { return try render(s) }
+    let termTest = try test.map { t in try translatingAnalysisErrors { try s.test(t) } }
+    guard selection.isRequested else { return try render(s, test: termTest) }
     let options = try selection.options(level: level)
     // Many --over groups or --at points can take a while: progress on a terminal's stderr.
     let progressLine = ProgressLine.forStandardError()
@@ -160,7 +161,7 @@ extension LinearModelOptions {
     case .outcomeAverages(let result):
       try renderWithMargins(
         s, context: context, text: OutcomeMarginsReport.text(result), json: [("margins", OutcomeMarginsReport.json(result))],
-        csv: OutcomeMarginsReport.csv(result))
+        csv: OutcomeMarginsReport.csv(result), test: termTest)
     case .margins(let result):
       // Ordered and multinomial fits are titled by the formula as given, and report no margins variance.
       let title = "\(s.fit.kind.rawValue): \(categorical ? formula : s.fit.formula)"
@@ -172,7 +173,7 @@ extension LinearModelOptions {
       }
       try renderWithMargins(
         s, context: context, text: MarginsReport.text(result, model: title), json: json(),
-        csv: MarginsReport.csv(result))
+        csv: MarginsReport.csv(result), test: termTest)
     }
   }
 
@@ -180,15 +181,17 @@ extension LinearModelOptions {
   /// to the fit's document (JSON), or the margins alone (CSV).
   func renderWithMargins(
     _ s: ModelFit, context: ReportContext, text: @autoclosure () -> String,
-    json: @autoclosure () -> [(String, JSONValue)], csv: @autoclosure () -> String
+    json: @autoclosure () -> [(String, JSONValue)], csv: @autoclosure () -> String, test: TermTest? = nil
   ) throws {
     // Only the requested format is rendered.
     switch outputOptions.format {
     case .text:
-      try outputOptions.write(RegressionReport.text(s.result, context: context) + "\n" + text())
+      let testText = test.map { "\n" + TestReport.text($0) } ?? ""
+      try outputOptions.write(RegressionReport.text(s.result, context: context) + testText + "\n" + text())
     case .json:
       var document = RegressionReport.json(s.result, context: context)
       if case .object(var pairs) = document {
+        if let test { pairs.append(("test", TestReport.jsonTest(test))) }
         pairs += json()
         document = .object(pairs)
       }
