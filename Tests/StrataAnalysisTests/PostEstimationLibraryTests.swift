@@ -173,4 +173,28 @@ struct PostEstimationLibraryTests {
     #expect(s.dfDen == 196)
     expectClose(s.statistic, r.chi2 * 196 / (197 * 2), rtol: 1e-12, "adjusted F")
   }
+
+  /// Combinations of margins: one margin alone is the margin with its own standard error, and
+  /// a sum uses the margins' joint covariance G V Gᵀ.
+  @Test func combinationsOfMarginsAgreeWithTheMargins() throws {
+    let data = try FrameCache.shared.frame("datasets/apistrat.csv")
+    let design = try SurveyDesign(data: data, weights: "pw", strata: "stype", fpc: "fpc")
+    let fit = try Model.fit(design.specification(.logit, "sch.wide ~ ell + meals"), data: data)
+    let ame = try fit.margins(.dydx)
+    let post = try ame.postEstimation(covariance: fit.covariance.matrix)
+    #expect(post.keptColumns == ["ell", "meals"])
+    let single = try post.lincom(["ell", "meals"])
+    for (c, m) in zip(single, ame.estimates) {
+      expectClose(c.estimate, m.result.estimate, rtol: 1e-14, "\(m.variable) estimate")
+      expectClose(c.stdError, m.result.stdError, rtol: 1e-12, "\(m.variable) SE")
+    }
+    let sum = try post.lincom(["ell + meals"])[0]
+    let v = post.covariance
+    expectClose(sum.stdError * sum.stdError, v[0, 0] + v[1, 1] + 2 * v[0, 1], rtol: 1e-12, "variance of a sum")
+    #expect(v[0, 1] != 0)
+    let sampled = try fit.margins(.dydx, unconditional: true)
+    #expect(throws: MarginsError.combinationNeedsFixedCovariates) {
+      try sampled.postEstimation(covariance: fit.covariance.matrix)
+    }
+  }
 }

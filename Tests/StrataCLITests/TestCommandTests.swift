@@ -141,6 +141,46 @@ struct TestCommandTests {
     }
   }
 
+  /// `strata margins --lincom/--nlcom`: combinations of average marginal effects with their
+  /// joint covariance (covariates fixed), against R (analytic AME gradients, vcov(svyglm),
+  /// svycontrast): 1e-6 relative (IRLS on both sides).
+  @Test func combinationsOfMarginsMatchR() throws {
+    let c = try #require(referenceCases(Self.fixture, key: "margins").first)
+    let path = try Self.saved(c)
+    let doc = try Self.json(try runStrata([
+      "margins", path, "--margins", "dydx", "--margins-variables", "ell,meals", "--lincom", "ell - meals",
+      "--nlcom", "ell / meals", "--format", "json",
+    ]))
+    let margins = try #require(doc["margins"] as? [[String: Any]])
+    let ame = try #require(c.json["ame"] as? [Double])
+    let se = try #require(c.json["se"] as? [Double])
+    try #require(margins.count == 2)
+    for i in 0..<2 {
+      expectClose(number(margins[i]["estimate"]), ame[i], rtol: 1e-6, "AME \(i)")
+      expectClose(number(margins[i]["std_error"]), se[i], rtol: 1e-6, "AME SE \(i)")
+    }
+    for r in try #require(c.json["combinations"] as? [[String: Any]]) {
+      let kind = try #require(r["kind"] as? String)
+      let rows = try #require(doc[kind] as? [[String: Any]])
+      try #require(rows.count == 1)
+      #expect(rows[0]["label"] as? String == r["expression"] as? String)
+      for name in ["estimate", "std_error", "statistic", "conf_low", "conf_high"] {
+        expectClose(number(rows[0][name]), number(r[name]), rtol: 1e-6, "\(kind) \(name)")
+      }
+      expectClose(number(rows[0]["p_value"]), number(r["p_value"]), rtol: 1e-6, "\(kind) p")
+    }
+    let text = try runStrata(["margins", path, "--margins", "dydx", "--lincom", "ell - meals"])
+    #expect(text.status == 0)
+    #expect(text.stdout.contains("Linear combinations of the margins above (covariates fixed)\nt tests on 195 df\n"), "\(text.stdout)")
+    // Margins with covariates sampled keep no gradients; names must be unique.
+    let sampled = try runStrata(["margins", path, "--margins", "dydx", "--margins-vce", "unconditional", "--lincom", "ell - meals"])
+    #expect(sampled.status != 0)
+    #expect(sampled.stderr.contains("combinations of margins use the margins' covariance with the covariates fixed"), "\(sampled.stderr)")
+    let over = try runStrata(["margins", path, "--margins", "dydx", "--over", "stype", "--lincom", "ell - meals"])
+    #expect(over.status != 0)
+    #expect(over.stderr.contains("combinations of margins name each margin once, but 'ell' is more than one margin"), "\(over.stderr)")
+  }
+
   /// `--split`: the slopes-only test (intercepts free) beside the test of all coefficients.
   @Test(arguments: referenceCases(Self.fixture, key: "split"))
   func splitSlopesTestMatchesR(_ c: ReferenceCase) throws {

@@ -226,16 +226,56 @@ struct MarginsCommand: ParsableCommand {
   @Flag(name: .customLong("allow-changed-data"), help: "Go on when the data file changed since the fit was saved (size or hash differ).")
   var allowChangedData = false
 
+  @Option(
+    help: ArgumentHelp(
+      "A linear combination of the margins (repeatable), as strata lincom: 'knowledge + present_bias'; a margin is named by its variable (dydx), kind(variable) (eyex(income)) or variable and level (contractgig).",
+      valueName: "expr"))
+  var lincom: [String] = []
+
+  @Option(help: ArgumentHelp("A nonlinear combination of the margins (repeatable), as strata nlcom: 'knowledge / present_bias'.", valueName: "expr"))
+  var nlcom: [String] = []
+
   @OptionGroup var outputOptions: OutputOptions
+
+  func validate() throws {
+    if !(lincom.isEmpty && nlcom.isEmpty) && outputOptions.format == .csv {
+      throw ValidationError("--lincom and --nlcom are reported in text and JSON output, not CSV")
+    }
+  }
 
   func run() throws {
     let source = try SavedFit.load(from: result).source(allowChangedData: allowChangedData)
     let margins = try source.margins(try selection.options(level: level), vce: selection.marginsVCE)
+    // Combinations of the margins (covariates fixed): their joint covariance G V Gᵀ.
+    var combinations: [(linear: Bool, estimates: [CombinationEstimate])] = []
+    if !(lincom.isEmpty && nlcom.isEmpty) {
+      let post = try margins.postEstimation(covariance: source.covariance)
+      try translatingAnalysisErrors {
+        if !lincom.isEmpty { combinations.append((true, try post.lincom(lincom))) }
+        if !nlcom.isEmpty { combinations.append((false, try post.nlcom(nlcom))) }
+      }
+    }
     switch outputOptions.format {
-    case .text: try outputOptions.write(MarginsReport.text(margins, model: source.title))
+    case .text:
+      var text = MarginsReport.text(margins, model: source.title)
+      for c in combinations {
+        text += "\n" + TestReport.combinationsText(
+          c.estimates, linear: c.linear, model: nil, of: "the margins above (covariates fixed)")
+      }
+      try outputOptions.write(text)
     case .json:
-      try outputOptions.write(
-        MarginsReport.json(margins, model: source.kind, formula: source.formula, data: source.data).serialized() + "\n")
+      var document = MarginsReport.json(margins, model: source.kind, formula: source.formula, data: source.data)
+      if case .object(var pairs) = document {
+        for c in combinations {
+          if case .object(let members) = TestReport.combinationsJSON(c.estimates, model: source.kind, formula: source.formula),
+            let estimates = members.first(where: { $0.0 == "estimates" })?.1
+          {
+            pairs.append((c.linear ? "lincom" : "nlcom", estimates))
+          }
+        }
+        document = .object(pairs)
+      }
+      try outputOptions.write(document.serialized() + "\n")
     case .csv: try outputOptions.write(MarginsReport.csv(margins))
     }
   }

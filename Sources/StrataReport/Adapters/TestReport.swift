@@ -74,10 +74,12 @@ public enum TestReport {
   }
 
   /// Text: a title, the test's distribution and the table.
-  public static func combinationsText(_ estimates: [CombinationEstimate], linear: Bool, model: String) -> String {
+  public static func combinationsText(
+    _ estimates: [CombinationEstimate], linear: Bool, model: String?, of subject: String = "coefficients"
+  ) -> String {
     let df = estimates.first?.degreesOfFreedom ?? .infinity
-    var out = linear ? "Linear combinations of coefficients\n" : "Nonlinear combinations of coefficients (delta method)\n"
-    out += "Model: \(model)\n"
+    var out = linear ? "Linear combinations of \(subject)\n" : "Nonlinear combinations of \(subject) (delta method)\n"
+    if let model { out += "Model: \(model)\n" }
     out += df.isFinite ? "t tests on \(NumberFormat.significant(df, 6)) df\n\n" : "z tests\n\n"
     out += TextRenderer.render(table(estimates))
     return out

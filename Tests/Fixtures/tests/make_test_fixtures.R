@@ -13,6 +13,7 @@
 #           over the slope terms only, W = d' (C blockdiag(V_g) C')^-1 d (HC1 per group). Domains of
 #           one design: the interacted svyglm y ~ G * (x...), W = regTermTest chisq of the
 #           G:x interactions (the G main effects, i.e. the intercept shifts, left free).
+# - margins: lincom/nlcom of average marginal effects (strata margins --lincom/--nlcom), see 6.
 suppressMessages({ library(survey); library(sandwich) })
 ds <- "../../../datasets"
 strat <- read.csv(file.path(ds, "apistrat.csv")); clus1 <- read.csv(file.path(ds, "apiclus1.csv"))
@@ -118,5 +119,30 @@ splits <- c(splits, obj(id = str("apiclus1_ols_design"), args = strvec(c("fit", 
   "datasets/apiclus1.csv", "--split", "yr.rnd", "--weights", "pw", "--psu", "dnum", "--fpc", "fpc", "--format", "json")),
   statistic = num(drop(r$chisq)), df = r$df, p_value = num(r$p)))
 
+# 6. combinations of average marginal effects (covariates fixed): a design-based logit, AMEs of
+#    ell and meals, AME_j = sum_i a_i mu_i (1 - mu_i) b_j with a_i = w_i / sum(w); their gradient
+#    J_jk = sum_i a_i mu_i (1 - mu_i) (1 - 2 mu_i) x_ik b_j + [k = j] sum_i a_i mu_i (1 - mu_i);
+#    joint covariance J V J' with V = vcov(svyglm); then the delta method as svycontrast.
+m <- svyglm(sch.wide ~ ell + meals, design = dstrat, family = quasibinomial(), control = ctl)
+m <- svyglm(sch.wide ~ ell + meals, design = dstrat, family = quasibinomial(), control = ctl, start = coef(m))
+X <- model.matrix(m); mu <- fitted(m); a <- weights(dstrat) / sum(weights(dstrat)); b <- coef(m)
+s <- a * mu * (1 - mu)
+ame <- sapply(c("ell", "meals"), function(j) sum(s) * b[[j]])
+J <- t(sapply(c("ell", "meals"), function(j) colSums(s * (1 - 2 * mu) * X) * b[[j]] + sum(s) * (names(b) == j)))
+VA <- J %*% vcov(m) %*% t(J)
+stat <- structure(list(coefficients = ame, v = VA), class = "hc1fit")
+ames <- c()
+for (e in list(list("ell - meals", quote(ell - meals), "lincom"), list("ell / meals", quote(ell / meals), "nlcom"))) {
+  r <- svycontrast(stat, e[[2]])
+  est <- unname(coef(r))[1]; se <- unname(sqrt(diag(as.matrix(vcov(r)))))[1]; df <- m$df.residual
+  ames <- c(ames, obj(kind = str(e[[3]]), expression = str(e[[1]]), estimate = num(est), std_error = num(se),
+    statistic = num(est / se), p_value = num(2 * pt(-abs(est / se), df)), conf_low = num(est - qt(0.975, df) * se),
+    conf_high = num(est + qt(0.975, df) * se)))
+}
+ame_case <- obj(id = str("apistrat_logit_design_ame"), args = strvec(c("logit", "sch.wide ~ ell + meals", "--data",
+  "datasets/apistrat.csv", "--weights", "pw", "--strata", "stype", "--fpc", "fpc")), ame = arr(num(ame)),
+  se = arr(num(sqrt(diag(VA)))), combinations = arr(ames))
+
 writeLines(c("{\"generator\": \"make_test_fixtures.R\",", paste0("\"cases\": [", paste(cases, collapse = ",\n"), "],"),
-  paste0("\"split\": [", paste(splits, collapse = ",\n"), "]}")), "tests_reference.json")
+  paste0("\"split\": [", paste(splits, collapse = ",\n"), "],"), paste0("\"margins\": [", ame_case, "]}")),
+  "tests_reference.json")
