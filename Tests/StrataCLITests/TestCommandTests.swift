@@ -82,6 +82,26 @@ struct TestCommandTests {
     #expect(csv.stderr.contains("--test is reported in text and JSON output"))
   }
 
+  /// A saved fit and the live fit give the same test: under Stata's convention a design-based
+  /// fit's test is the adjusted F on (q, d − q + 1), d = 197 here.
+  @Test func savedAndLiveAgreeUnderStataConvention() throws {
+    let args = [
+      "ols", "api00 ~ ell + meals + stype", "--data", "datasets/apistrat.csv", "--weights", "pw", "--strata", "stype",
+      "--fpc", "fpc", "--convention", "stata",
+    ]
+    let path = try temporaryFile("stata.json", "")
+    let live = try Self.json(try runStrata(["fit"] + args + ["--save", path, "--test", "stype", "--format", "json"]))
+    let saved = try Self.json(try runStrata(["test", path, "stype", "--format", "json"]))
+    let a = try #require(live["test"] as? [String: Any])
+    let b = try #require(saved["test"] as? [String: Any])
+    #expect(a["form"] as? String == "adjusted_f")
+    #expect(b["form"] as? String == "adjusted_f")
+    #expect(number(a["df_den"]) == 196)
+    #expect(number(b["df_den"]) == 196)
+    expectClose(number(b["statistic"]), number(a["statistic"]), rtol: 1e-14, "saved vs live F")
+    expectClose(number(a["statistic"]), (number(a["chi2"]) ?? 0) * 196 / (197 * 2), rtol: 1e-14, "adjusted F")
+  }
+
   /// The text reports, exactly.
   @Test func textReports() throws {
     let c = try #require(referenceCases(Self.fixture).first { $0.id == "apistrat_logit" })
