@@ -24,7 +24,7 @@ struct TestCommand: ParsableCommand {
       Terms are separated by commas (or +): 'ell, meals'. A factor's name tests all its columns \
       ('stype' tests stypeH and stypeM), an interaction 'a:b' (either order) all of its columns; a \
       column name ('stypeH', '(Intercept)') tests that coefficient alone. Columns dropped for \
-      collinearity are left out. The test uses the saved covariance (classical, robust, cluster or \
+      collinearity are left out (a term with none left is an error). The test uses the saved covariance (classical, robust, cluster or \
       design-based): F = W/q on (q, df) with df the fit's residual df (design df - p + 1 for a \
       design-based fit, n - k for least squares, G - 1 when clustered); chi2(q) = W for z-test models \
       (GLMs with classical or robust variance); under --convention stata a design-based fit gets \
