@@ -2,7 +2,7 @@
 # linear / nonlinear combinations of the coefficients of a saved fit) and for the slopes-only
 # test of `strata fit ... --split G`.  Run from this folder:
 #   Rscript make_test_fixtures.R   (writes tests_reference.json)
-# R 4, survey 4.1-1, sandwich.
+# R 4.2.2, survey 4.1-1, sandwich 3.0-2.
 # - test:   survey::regTermTest(m, ~terms) (method = "Wald"): chisq = b' V^-1 b over the term's
 #           columns; F = chisq / q on (q, df) with df = m$df.residual (svyglm: degf(design) + 1 - p;
 #           lm: n - p).  The logit (z tests) uses regTermTest(..., df = Inf): the chi-squared form.
