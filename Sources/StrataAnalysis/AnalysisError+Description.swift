@@ -52,6 +52,10 @@ extension AnalysisError: CustomStringConvertible {
       return "a ratio needs two variables, the numerator and the denominator, not \(n)"
     case .tabulateSameVariable(let v):
       return "a two-way table needs two different variables, but '\(v)' is both the row and the column variable"
+    case .noCombination:
+      return "no combination of coefficients given: write one, as 'ell - meals' (lincom) or 'ell / meals' (nlcom)"
+    case .nonFiniteCombination(let e):
+      return "'\(e)' has no finite value or standard error at the estimates (a log of a non-positive value or a division by zero)"
     }
   }
 }

@@ -57,4 +57,8 @@ public enum AnalysisError: Error {
   case ratioNeedsTwoVariables(count: Int)
   /// A two-way table of a variable against itself.
   case tabulateSameVariable(String)
+  /// `lincom`/`nlcom` with no expression.
+  case noCombination
+  /// A combination of coefficients whose value or standard error is not finite.
+  case nonFiniteCombination(expression: String)
 }

@@ -59,6 +59,10 @@ public enum FormulaError: Error, Sendable, Equatable {
   /// `.` in a formula whose data are not known (R: "'.' in formula and no 'data' argument"), or
   /// used where it cannot be expanded.
   case invalidDot(String, at: Int, in: String)
+  /// A name in a combination of coefficients (`lincom`, `nlcom`) that is no coefficient of the fit.
+  case unknownCoefficient(name: String, expression: String, available: [String])
+  /// A combination asked to be linear (`lincom`) that is not.
+  case notLinear(expression: String, reason: String)
 }
 
 /// Limits of the formula and expression layer, far above any model a person writes (R's own
@@ -154,6 +158,12 @@ extension FormulaError: CustomStringConvertible {
       return s
     case .invalidDot(let reason, let offset, let text):
       return "invalid '.' in formula: \(reason) at column \(offset + 1):\n" + caret(text, offset)
+    case .unknownCoefficient(let name, let expression, let available):
+      return "'\(name)' in '\(expression)' is not a coefficient of the fit; the coefficients are "
+        + available.map { "`\($0)`" }.joined(separator: ", ")
+        + " (write a name that is not a plain R name in backquotes, as `factor(edu)2`)"
+    case .notLinear(let expression, let reason):
+      return "'\(expression)' is not a linear combination of coefficients: \(reason); use nlcom for nonlinear combinations"
     }
   }
 }

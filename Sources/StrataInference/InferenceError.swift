@@ -27,4 +27,14 @@ public enum InferenceError: Error, Sendable, Equatable {
   case unsupportedForModel(model: String, variance: String)
   /// Scores paired with a design they do not belong to (other rows or other weights).
   case designMismatch(DesignMismatch)
+  /// A test of terms asked with no term.
+  case emptyTermList
+  /// A term to test that is neither a term label nor a column of the fit.
+  case unknownTerm(term: String, available: [String])
+  /// A term to test all of whose columns were dropped for collinearity.
+  case termAliased(term: String, columns: [String])
+  /// The covariance of the coefficients to test is singular.
+  case singularTestCovariance(terms: [String])
+  /// Stata's adjusted Wald F needs fewer coefficients than the design df + 1.
+  case adjustedTestTooManyTerms(terms: Int, designDF: Int)
 }

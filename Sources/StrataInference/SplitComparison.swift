@@ -36,6 +36,21 @@ public struct SplitComparison: Sendable {
   public var waldStatistic: Double
   public var waldDF: Int
   public var waldPValue: Double
+  /// The test that the slopes are equal with the intercepts free (group-specific intercepts):
+  /// the same Wald χ² over the common terms other than `(Intercept)`, so that groups whose
+  /// levels differ do not make a heterogeneity test reject. Nil when the model has no intercept
+  /// or no other common term.
+  public var slopes: SlopesTest?
+
+  /// The Wald test of equal slopes (intercepts free).
+  public struct SlopesTest: Sendable {
+    /// The slope terms compared.
+    public var terms: [String]
+    public var statistic: Double
+    /// (G − 1) × #slope terms.
+    public var df: Int
+    public var pValue: Double
+  }
 
   /// Compares the groups' fits.
   ///
@@ -85,24 +100,42 @@ public struct SplitComparison: Sendable {
         for a in 0..<k { for b in 0..<k { v[g * k + a, g * k + b] = m[positions[g][a], positions[g][b]] } }
       }
     }
-    // Contrasts β_g − β_1.
-    let q = (gCount - 1) * k
+    let all = Self.wald(betas: betas, covariance: v, positions: Array(0..<k), groups: gCount)
+    guard let all else { throw InferenceError.splitSingularDifferences }
+    (waldStatistic, waldDF) = all
+    waldPValue = ChiSquared(df: Double(waldDF)).sf(waldStatistic)
+    let slopeTerms = common.indices.filter { common[$0] != "(Intercept)" }
+    if slopeTerms.count < k, !slopeTerms.isEmpty {
+      guard let s = Self.wald(betas: betas, covariance: v, positions: slopeTerms, groups: gCount) else {
+        throw InferenceError.splitSingularDifferences
+      }
+      slopes = SlopesTest(
+        terms: slopeTerms.map { common[$0] }, statistic: s.statistic, df: s.df,
+        pValue: ChiSquared(df: Double(s.df)).sf(s.statistic))
+    }
+  }
+
+  /// The Wald χ² of `β_g − β_1 = 0` (g = 2…G) over the common terms at `positions`, from the
+  /// joint covariance `v` of the stacked coefficients (group-major, `k` terms per group); nil
+  /// when the differences' covariance is singular.
+  static func wald(betas: [[Double]], covariance v: Matrix, positions: [Int], groups gCount: Int)
+    -> (statistic: Double, df: Int)?
+  {
+    let k = betas[0].count
+    let m = positions.count
+    let q = (gCount - 1) * m
     var c = Matrix(rows: q, cols: gCount * k)
     var d = [Double](repeating: 0, count: q)
     for g in 1..<gCount {
-      for a in 0..<k {
-        let row = (g - 1) * k + a
-        c[row, g * k + a] = 1
-        c[row, a] = -1
-        d[row] = betas[g][a] - betas[0][a]
+      for (a, term) in positions.enumerated() {
+        let row = (g - 1) * m + a
+        c[row, g * k + term] = 1
+        c[row, term] = -1
+        d[row] = betas[g][term] - betas[0][term]
       }
     }
     let cvc = c * v * transpose(c)
-    guard let solved = solveSymmetric(cvc, d) else {
-      throw InferenceError.splitSingularDifferences
-    }
-    waldStatistic = zip(d, solved).reduce(0) { $0 + $1.0 * $1.1 }
-    waldDF = q
-    waldPValue = ChiSquared(df: Double(q)).sf(waldStatistic)
+    guard let solved = solveSymmetric(cvc, d) else { return nil }
+    return (zip(d, solved).reduce(0) { $0 + $1.0 * $1.1 }, q)
   }
 }

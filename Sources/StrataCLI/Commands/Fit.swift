@@ -115,6 +115,9 @@ struct LinearModelOptions: ParsableArguments {
   @Option(help: "Fit the model in each group of this column, side by side, with a Wald test of equal coefficients.")
   var split: String?
 
+  @Option(help: "Wald test that these terms are zero, after the fit's output: 'ell, meals' (a factor's name tests all its levels; as strata test).")
+  var test: String?
+
   @Option(
     help: ArgumentHelp(
       "Defaults to follow: r (GLM: vcov(glm), expected-information bread, fractional hc0; design: svyglm df = design df - p + 1) or stata (GLM: oim, observed-information bread, robust = HC0 x n/(n-1), fractional robust; design: df = #PSUs - #strata).",
@@ -151,6 +154,12 @@ struct LinearModelOptions: ParsableArguments {
     }
     if design.subpop != nil && !isDesignBased {
       throw ValidationError("--subpop is a domain of a survey design; without a design use --subset")
+    }
+    if test != nil && split != nil {
+      throw ValidationError("--test does not combine with --split (the split output has its own tests)")
+    }
+    if test != nil && outputOptions.format == .csv {
+      throw ValidationError("--test is reported in text and JSON output; with --format csv save the fit and run strata test")
     }
   }
 
@@ -207,17 +216,22 @@ struct LinearModelOptions: ParsableArguments {
   }
 
   /// Renders a fit's report (with the instrument diagnostics of a 2SLS fit).
-  func render(_ s: ModelFit) throws {
+  func render(_ s: ModelFit, test: TermTest? = nil) throws {
     let context = reportContext(s.data)
     switch outputOptions.format {
     case .text:
       var text = RegressionReport.text(s.result, context: context)
       if let d = try s.ivDiagnostics() { text += "\n" + IVReport.text(d) }
+      if let test { text += "\n" + TestReport.text(test) }
       try outputOptions.write(text)
     case .json:
       var document = RegressionReport.json(s.result, context: context)
       if let d = try s.ivDiagnostics(), case .object(var pairs) = document {
         pairs.append(("iv", IVReport.json(d)))
+        document = .object(pairs)
+      }
+      if let test, case .object(var pairs) = document {
+        pairs.append(("test", TestReport.jsonTest(test)))
         document = .object(pairs)
       }
       try outputOptions.write(document.serialized() + "\n")

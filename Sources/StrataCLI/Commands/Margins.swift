@@ -146,7 +146,8 @@ extension LinearModelOptions {
     }
     if let path = marginsOptions.save { try SavedFit(session: s, options: self, savePath: path).write(to: path) }
     let selection = marginsOptions.selection
-    guard selection.isRequested else { return try render(s) }
+    let termTest = try test.map { t in try translatingAnalysisErrors { try s.test(t) } }
+    guard selection.isRequested else { return try render(s, test: termTest) }
     let options = try selection.options(level: level)
     // Many --over groups or --at points can take a while: progress on a terminal's stderr.
     let progressLine = ProgressLine.forStandardError()
@@ -160,7 +161,7 @@ extension LinearModelOptions {
     case .outcomeAverages(let result):
       try renderWithMargins(
         s, context: context, text: OutcomeMarginsReport.text(result), json: [("margins", OutcomeMarginsReport.json(result))],
-        csv: OutcomeMarginsReport.csv(result))
+        csv: OutcomeMarginsReport.csv(result), test: termTest)
     case .margins(let result):
       // Ordered and multinomial fits are titled by the formula as given, and report no margins variance.
       let title = "\(s.fit.kind.rawValue): \(categorical ? formula : s.fit.formula)"
@@ -172,7 +173,7 @@ extension LinearModelOptions {
       }
       try renderWithMargins(
         s, context: context, text: MarginsReport.text(result, model: title), json: json(),
-        csv: MarginsReport.csv(result))
+        csv: MarginsReport.csv(result), test: termTest)
     }
   }
 
@@ -180,15 +181,17 @@ extension LinearModelOptions {
   /// to the fit's document (JSON), or the margins alone (CSV).
   func renderWithMargins(
     _ s: ModelFit, context: ReportContext, text: @autoclosure () -> String,
-    json: @autoclosure () -> [(String, JSONValue)], csv: @autoclosure () -> String
+    json: @autoclosure () -> [(String, JSONValue)], csv: @autoclosure () -> String, test: TermTest? = nil
   ) throws {
     // Only the requested format is rendered.
     switch outputOptions.format {
     case .text:
-      try outputOptions.write(RegressionReport.text(s.result, context: context) + "\n" + text())
+      let testText = test.map { "\n" + TestReport.text($0) } ?? ""
+      try outputOptions.write(RegressionReport.text(s.result, context: context) + testText + "\n" + text())
     case .json:
       var document = RegressionReport.json(s.result, context: context)
       if case .object(var pairs) = document {
+        if let test { pairs.append(("test", TestReport.jsonTest(test))) }
         pairs += json()
         document = .object(pairs)
       }
@@ -223,16 +226,56 @@ struct MarginsCommand: ParsableCommand {
   @Flag(name: .customLong("allow-changed-data"), help: "Go on when the data file changed since the fit was saved (size or hash differ).")
   var allowChangedData = false
 
+  @Option(
+    help: ArgumentHelp(
+      "A linear combination of the margins (repeatable), as strata lincom: 'knowledge + present_bias'; a margin is named by its variable (dydx), kind(variable) (eyex(income)) or variable and level (contractgig).",
+      valueName: "expr"))
+  var lincom: [String] = []
+
+  @Option(help: ArgumentHelp("A nonlinear combination of the margins (repeatable), as strata nlcom: 'knowledge / present_bias'.", valueName: "expr"))
+  var nlcom: [String] = []
+
   @OptionGroup var outputOptions: OutputOptions
+
+  func validate() throws {
+    if !(lincom.isEmpty && nlcom.isEmpty) && outputOptions.format == .csv {
+      throw ValidationError("--lincom and --nlcom are reported in text and JSON output, not CSV")
+    }
+  }
 
   func run() throws {
     let source = try SavedFit.load(from: result).source(allowChangedData: allowChangedData)
     let margins = try source.margins(try selection.options(level: level), vce: selection.marginsVCE)
+    // Combinations of the margins (covariates fixed): their joint covariance G V Gᵀ.
+    var combinations: [(linear: Bool, estimates: [CombinationEstimate])] = []
+    if !(lincom.isEmpty && nlcom.isEmpty) {
+      let post = try margins.postEstimation(covariance: source.covariance)
+      try translatingAnalysisErrors {
+        if !lincom.isEmpty { combinations.append((true, try post.lincom(lincom))) }
+        if !nlcom.isEmpty { combinations.append((false, try post.nlcom(nlcom))) }
+      }
+    }
     switch outputOptions.format {
-    case .text: try outputOptions.write(MarginsReport.text(margins, model: source.title))
+    case .text:
+      var text = MarginsReport.text(margins, model: source.title)
+      for c in combinations {
+        text += "\n" + TestReport.combinationsText(
+          c.estimates, linear: c.linear, model: nil, of: "the margins above (covariates fixed)")
+      }
+      try outputOptions.write(text)
     case .json:
-      try outputOptions.write(
-        MarginsReport.json(margins, model: source.kind, formula: source.formula, data: source.data).serialized() + "\n")
+      var document = MarginsReport.json(margins, model: source.kind, formula: source.formula, data: source.data)
+      if case .object(var pairs) = document {
+        for c in combinations {
+          if case .object(let members) = TestReport.combinationsJSON(c.estimates, model: source.kind, formula: source.formula),
+            let estimates = members.first(where: { $0.0 == "estimates" })?.1
+          {
+            pairs.append((c.linear ? "lincom" : "nlcom", estimates))
+          }
+        }
+        document = .object(pairs)
+      }
+      try outputOptions.write(document.serialized() + "\n")
     case .csv: try outputOptions.write(MarginsReport.csv(margins))
     }
   }

@@ -103,6 +103,9 @@ public struct MarginEstimate: Sendable {
   public var result: DeltaEstimate
   /// The outcome level whose probability is the prediction (ordered and multinomial fits).
   public var outcome: String? = nil
+  /// `∂estimate/∂β` over the kept coefficients, kept when the covariates are held fixed, for
+  /// combinations of margins (`MarginsResult.postEstimation(covariance:)`); nil otherwise.
+  public var gradient: [Double]? = nil
 }
 
 /// Marginal effects with their delta-method uncertainty.
@@ -258,6 +261,7 @@ public enum Margins {
     let estimates = zip(pending, ses).map { item, se -> MarginEstimate in
       var m = item.0
       m.result = DeltaEstimate(estimate: item.1.value, stdError: se, degreesOfFreedom: df, level: options.level)
+      if variance.unconditional == nil { m.gradient = item.1.gradient }
       return m
     }
     return MarginsResult(

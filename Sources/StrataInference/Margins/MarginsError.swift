@@ -60,4 +60,8 @@ public enum MarginsError: Error, Sendable, Equatable {
   case zeroBaseline(scenario: String)
   /// A confidence level outside (0, 100).
   case invalidLevel(Double)
+  /// Combinations of margins need their gradients, kept with the covariates fixed only.
+  case combinationNeedsFixedCovariates
+  /// Combinations of margins need one margin per name (`reason`: what makes two alike).
+  case combinationAmbiguous(name: String, reason: String)
 }

@@ -41,6 +41,10 @@ public enum SplitReport {
       : "groups are independent: block-diagonal joint covariance"
     out += "Wald test of equal coefficients across groups (\(s.terms.count) terms; \(how)):\n"
     out += "  chi2(\(s.waldDF)) = \(NumberFormat.significant(s.waldStatistic, 6)),  p-value: \(NumberFormat.pValue(s.waldPValue))\n"
+    if let slopes = s.slopes {
+      out += "Wald test of equal slopes, intercepts free (\(slopes.terms.joined(separator: ", "))):\n"
+      out += "  chi2(\(slopes.df)) = \(NumberFormat.significant(slopes.statistic, 6)),  p-value: \(NumberFormat.pValue(slopes.pValue))\n"
+    }
     return out
   }
 
@@ -55,6 +59,12 @@ public enum SplitReport {
         ("terms", .array(s.terms.map { .string($0) })), ("joint_covariance", .string(s.joint.rawValue)),
         ("statistic", .num(s.waldStatistic)), ("df", .int(s.waldDF)), ("p_value", .num(s.waldPValue)),
       ])),
+      ("slopes_test", s.slopes.map { t in
+        .object([
+          ("terms", .array(t.terms.map { .string($0) })), ("joint_covariance", .string(s.joint.rawValue)),
+          ("statistic", .num(t.statistic)), ("df", .int(t.df)), ("p_value", .num(t.pValue)),
+        ])
+      } ?? .null),
     ])
   }
 

@@ -37,6 +37,17 @@ extension InferenceError: CustomStringConvertible {
       return "a \(link)-link model with absorbed fixed effects has only the expected information: "
         + "\(o(.variance, "oim")) and \(o(.convention, "stata")) (observed-information bread) are not available; "
         + "use \(o(.convention, "r")) (R's expected-information bread), or a logit, where the two coincide"
+    case .emptyTermList:
+      return "no term to test: list the terms, as 'ell, meals' (a factor's name tests all its levels)"
+    case .unknownTerm(let term, let available):
+      return "'\(term)' is not a term or coefficient of the fit; the terms and coefficients are "
+        + available.map { "'\($0)'" }.joined(separator: ", ")
+    case .termAliased(let term, let columns):
+      return "'\(term)' was dropped for collinearity (no estimate for \(columns.joined(separator: ", "))), so it cannot be tested"
+    case .singularTestCovariance(let terms):
+      return "cannot test \(terms.joined(separator: ", ")): the covariance of their coefficients is singular"
+    case .adjustedTestTooManyTerms(let q, let d):
+      return "cannot test \(q) coefficients jointly with the design's \(d) degrees of freedom (Stata's adjusted F needs at most \(d))"
     }
   }
 }

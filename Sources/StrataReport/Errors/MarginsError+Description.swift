@@ -58,6 +58,10 @@ extension MarginsError: CustomStringConvertible {
       return "the baseline average prediction is 0, so the ratio for scenario '\(s)' is undefined"
     case .invalidLevel(let l):
       return "confidence level \(l) is not between 0 and 100"
+    case .combinationNeedsFixedCovariates:
+      return "combinations of margins use the margins' covariance with the covariates fixed, not \(o(.marginsVariance, "unconditional"))"
+    case .combinationAmbiguous(let name, let reason):
+      return "combinations of margins name each margin once, but '\(name)' \(reason)"
     }
   }
 }
