@@ -12,7 +12,7 @@ struct StrataCommand: ParsableCommand {
       Fit.self, Describe.self, MeanCommand.self, TotalCommand.self, PropCommand.self, QuantileCommand.self,
       RatioCommand.self, TabCommand.self, SvysetCommand.self, MarginsCommand.self, PredictCommand.self,
       ElasticitiesCommand.self, TableCommand.self, PlotCommand.self, NotebookCommand.self, ReproduceCommand.self,
-      MediateCommand.self, SimulateCommand.self,
+      MediateCommand.self, SimulateCommand.self, WeightsCommand.self,
     ])
 
   /// Every error message starts with this (swift-argument-parser's error prefix, used for its own
