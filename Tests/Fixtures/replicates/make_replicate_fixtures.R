@@ -122,6 +122,15 @@ decl("apistrat_brr_split", "Tests/Fixtures/replicates/apistrat_psu.csv", r, "pw"
 descriptives("apistrat_brr_split", r, "api00", "enroll")
 models("apistrat_brr_split", r, "api00 ~ ell + meals", "sch.wide ~ ell + meals")
 
+# BRR with every row a PSU (100, 50 and 50 per school type: 100 pseudo-strata). R picks a Hadamard
+# matrix of order 104 here, Strata Sylvester's of order 128: the variance of a total is the same
+# (balanced half-samples), that of a mean is not, so only the total is a case.
+drows <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = st)
+r <- as.svrepdesign(drows, type = "BRR")
+decl("apistrat_brr_rows", "datasets/apistrat.csv", r, "pw", "stype", type = "brr")
+designs[[length(designs)]]$hadamard_differs <- TRUE
+add("apistrat_brr_rows", r, "apistrat_brr_rows_total", "total", svytotal(~enroll, r), variable = "enroll")
+
 # JKn of the same design: a second check of PSU-level deletion (12 PSUs).
 r <- as.svrepdesign(d, type = "JKn")
 decl("apistrat_psu_jkn", "Tests/Fixtures/replicates/apistrat_psu.csv", r, "pw", "stype", psu = list("psu"),
