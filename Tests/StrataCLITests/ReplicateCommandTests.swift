@@ -73,6 +73,32 @@ struct ReplicateCommandTests {
     expectClose(columns[0].reduce(0, +), 6194, rtol: 1e-8, "sum of weights")
   }
 
+  /// Weights written by `strata weights --replicates`, pasted beside the data, are read back as
+  /// a replicate-weight design (`--repweights 'repw*' --reptype brr --weights weight`) with R's
+  /// standard error of the split-BRR mean.
+  @Test func writtenReplicateWeightsReadBack() throws {
+    let data = "Tests/Fixtures/replicates/apistrat_psu.csv"
+    let out = try temporaryFile("brr.csv", "")
+    let run = try runStrata([
+      "weights", "--data", data, "--weights", "pw", "--strata", "stype", "--psu", "psu", "--nest", "--replicate", "brr",
+      "--replicates", "--output", out,
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    let left = try String(contentsOfFile: repositoryPath(data), encoding: .utf8).split(separator: "\n")
+    let right = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+    #expect(left.count == right.count)
+    let joined = zip(left, right).map { "\($0),\($1)" }.joined(separator: "\n") + "\n"
+    let combined = try temporaryFile("combined.csv", joined)
+    let mean = try runStrata([
+      "mean", "api00", "--data", combined, "--weights", "weight", "--repweights", "repw*", "--reptype", "brr",
+      "--format", "json",
+    ])
+    #expect(mean.status == 0, "\(mean.stderr)")
+    let estimates = try Self.json(mean)["estimates"] as? [[String: Any]]
+    let want = try Self.fixture("cases", "apistrat_brr_split_mean")
+    expectClose(number(estimates?.first?["std_error"]), Self.first(want["std_error"]), rtol: 1e-8, "read-back BRR SE")
+  }
+
   /// Without --replicates: the weight column only; --format json prints the summary on stdout.
   @Test func weightsSummaryAsJSON() throws {
     let out = try temporaryFile("w.csv", "")
