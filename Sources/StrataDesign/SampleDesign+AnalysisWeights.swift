@@ -7,12 +7,16 @@ public struct AnalysisWeights: Sendable {
   public let replicateWeights: [[Double]]
   /// Column names of the replicate weights (`repw1` … `repwR`).
   public let replicateNames: [String]
+  /// The per-replicate variance factors of the replicates (R `rscales`; empty without them):
+  /// with the design's `scale`, what reading the weights back as `--repweights` needs.
+  public let rscales: [Double]
   /// The design the weights come from.
   public let design: DesignSummary
 
-  public init(weights: [Double], replicateWeights: [[Double]], design: DesignSummary) {
+  public init(weights: [Double], replicateWeights: [[Double]], rscales: [Double] = [], design: DesignSummary) {
     self.weights = weights
     self.replicateWeights = replicateWeights
+    self.rscales = rscales
     self.replicateNames = replicateWeights.indices.map { "repw\($0 + 1)" }
     self.design = design
   }
@@ -34,11 +38,13 @@ extension SampleDesign {
   /// - Throws: `DesignError.noReplicatesDeclared` for replicates of a linearization design.
   public func analysisWeights(includingReplicates: Bool) throws -> AnalysisWeights {
     var replicates: [[Double]] = []
+    var rscales: [Double] = []
     if includingReplicates {
       guard case .replicate(let d) = self else { throw DesignError.noReplicatesDeclared }
       let rows = Array(0..<d.rowCount)
       replicates = (0..<d.replicateCount).map { d.analysisWeights(replicate: $0, rows: rows) }
+      rscales = d.rscales
     }
-    return AnalysisWeights(weights: weights, replicateWeights: replicates, design: summary)
+    return AnalysisWeights(weights: weights, replicateWeights: replicates, rscales: rscales, design: summary)
   }
 }

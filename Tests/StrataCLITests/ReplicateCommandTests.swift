@@ -99,6 +99,32 @@ struct ReplicateCommandTests {
     expectClose(number(estimates?.first?["std_error"]), Self.first(want["std_error"]), rtol: 1e-8, "read-back BRR SE")
   }
 
+  /// The JSON summary gives what reading JKn weights back needs: the type, scale and rscales
+  /// (R's), and the read-back design has R's SE.
+  @Test func jknWeightsReadBackWithRscales() throws {
+    let out = try temporaryFile("jkn.csv", "")
+    let run = try runStrata(
+      ["weights"] + Self.strat + ["--replicate", "jkn", "--replicates", "--output", out, "--format", "json"])
+    #expect(run.status == 0, "\(run.stderr)")
+    let summary = try Self.json(run)
+    let design = try Self.fixture("designs", "apistrat_jkn")
+    let rscales = try #require(summary["rscales"] as? [Double])
+    #expect(rscales == design["rscales"] as? [Double])
+    #expect((summary["design"] as? [String: Any])?["replicate_type"] as? String == "jkn")
+    let data = try String(contentsOfFile: repositoryPath("datasets/apistrat.csv"), encoding: .utf8).split(separator: "\n")
+    let weights = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+    let combined = try temporaryFile(
+      "combined.csv", zip(data, weights).map { "\($0),\($1)" }.joined(separator: "\n") + "\n")
+    let mean = try runStrata([
+      "mean", "api00", "--data", combined, "--weights", "weight", "--repweights", "repw*", "--reptype", "jkn",
+      "--scale", "1", "--rscales", rscales.map { "\($0)" }.joined(separator: ","), "--format", "json",
+    ])
+    #expect(mean.status == 0, "\(mean.stderr)")
+    let estimates = try Self.json(mean)["estimates"] as? [[String: Any]]
+    let want = try Self.fixture("cases", "apistrat_jkn_mean")
+    expectClose(number(estimates?.first?["std_error"]), Self.first(want["std_error"]), rtol: 1e-8, "read-back JKn SE")
+  }
+
   /// Without --replicates: the weight column only; --format json prints the summary on stdout.
   @Test func weightsSummaryAsJSON() throws {
     let out = try temporaryFile("w.csv", "")

@@ -29,14 +29,19 @@ public enum WeightsReport {
     return s
   }
 
-  /// `{"rows", "sum", "min", "mean", "max", "replicates", "columns", "output", "design"}`.
+  /// `{"rows", "sum", "min", "mean", "max", "replicates", "rscales", "columns", "output", "design"}`
+  /// (`rscales` only with replicate weights; the design object carries the scale and type).
   public static func json(_ w: AnalysisWeights, destination: String) -> JSONValue {
     let range = w.range
-    return .object([
+    var pairs: [(String, JSONValue)] = [
       ("rows", .int(w.weights.count)), ("sum", .num(w.total)), ("min", .num(range.min)), ("mean", .num(w.mean)),
       ("max", .num(range.max)), ("replicates", .int(w.replicateWeights.count)),
+    ]
+    if !w.rscales.isEmpty { pairs.append(("rscales", .array(w.rscales.map { .num($0) }))) }
+    pairs += [
       ("columns", .array((["weight"] + w.replicateNames).map { .string($0) })), ("output", .string(destination)),
       ("design", DescriptiveReport.designJSON(w.design)),
-    ])
+    ]
+    return .object(pairs)
   }
 }
