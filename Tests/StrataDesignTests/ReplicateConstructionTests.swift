@@ -126,6 +126,20 @@ struct ReplicateConstructionTests {
     #expect(throws: DesignError.noReplicatesToBuild(type: "jkn")) { _ = try SampleDesign(all, data: whole) }
   }
 
+  /// Replicate-weight columns typed `subbootstrap` or `mrbbootstrap` are read as bootstrap
+  /// ones (scale 1/(R − 1)), as R's svrepdesign reads any bootstrap weights.
+  @Test func bootstrapTypesReadFromColumns() throws {
+    let data = frame([("y", [1, 2, 3]), ("r1", [1, 2, 0]), ("r2", [2, 0, 1]), ("r3", [0, 1, 2]), ("w", [1, 1, 1])])
+    for type in [ReplicateType.bootstrap, .subbootstrap, .mrbbootstrap] {
+      let d = try ReplicateDesign(ReplicateSpecification(columns: ["r*"], type: type), weights: "w", data: data)
+      #expect(d.scale == 0.5, "\(type)")
+      #expect(d.type == type)
+    }
+    #expect(throws: DesignError.tooFewReplicates(type: "subbootstrap", found: 1)) {
+      _ = try ReplicateDesign(ReplicateSpecification(columns: ["r1"], type: .subbootstrap), weights: "w", data: data)
+    }
+  }
+
   /// BRR: strata of an even number of PSUs above 2 are split into pairs (R's default); an odd
   /// number, or one PSU, is an error naming the stratum.
   @Test func halfSampleStrataMustPair() throws {
