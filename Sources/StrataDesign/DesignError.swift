@@ -83,7 +83,7 @@ public enum DesignError: Error, Sendable, Equatable {
   /// `ReplicateDesign.maximumReplicateBytes`: `bytes` (nil when the count overflows) for `rows`
   /// rows and `psus` PSUs, where at most `most` replicates fit.
   case tooManyRequestedReplicates(replicates: Int, rows: Int, psus: Int, bytes: Int?, limit: Int, most: Int)
-  /// Replicates of `type` whose number follows from the design (`jk1`: one per PSU; BRR/Fay: a
+  /// Replicates of `type` whose number follows from the design (`jk1`, `jkn`: one per PSU; BRR/Fay: a
   /// Hadamard order above the number of strata) and whose weights would exceed the limit.
   case tooManyDesignReplicates(type: String, replicates: Int, rows: Int, psus: Int, bytes: Int?, limit: Int, most: Int)
   /// A design file that could not be read (`reason`: the system's).

@@ -104,7 +104,7 @@ extension DesignError: CustomStringConvertible {
         + "(\(rows) rows + \(psus) PSUs) × 8 bytes); use at most \(o(.replicates, "\(most)")) for these data "
         + "(the limit is \(formatBytes(Double(limit))))"
     case .tooManyDesignReplicates(let type, let replicates, let rows, let psus, let bytes, let limit, let most):
-      let why = type == "jk1" ? " (one per PSU)" : " (a Hadamard order above the number of strata)"
+      let why = type == "jk1" || type == "jkn" ? " (one per PSU)" : " (a Hadamard order above the number of strata or PSU pairs)"
       return "\(type) replicates: \(replicates) replicates\(why) × (\(rows) rows + \(psus) PSUs) × 8 bytes = "
         + "\(neededBytes(bytes)) of replicate weights (the limit is \(formatBytes(Double(limit)))); use the "
         + "linearization variance (drop \(o(.replicateType))), or \(o(.replicateType, "bootstrap")) with at most "
