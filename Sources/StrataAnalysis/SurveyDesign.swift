@@ -93,14 +93,17 @@ public struct SurveyDesign: Sendable {
   ///     let jk = try design.replicates(.jk1)
   ///
   /// - Parameters:
-  ///   - type: `.jk1`, `.brr`, `.fay` (with `rho`) or `.bootstrap`.
-  ///   - replicates: the number of bootstrap replicates.
+  ///   - type: any `ReplicateType` (`.fay` with `rho`); see `ReplicateDesign.init(building:from:data:)`.
+  ///   - replicates: the number of bootstrap replicates (default 50) or SDR replicates (default 80).
   ///   - seed: the bootstrap generator's seed.
+  ///   - sort: the sort columns of `.sdr` (nil: data order).
   public func replicates(
-    _ type: ReplicateType, replicates: Int = 50, seed: UInt64 = 1, rho: Double? = nil, mse: Bool = false
+    _ type: ReplicateType, replicates: Int? = nil, seed: UInt64 = 1, rho: Double? = nil, mse: Bool = false,
+    sort: [String]? = nil
   ) throws -> SurveyDesign {
     var spec = specification
-    spec.buildReplicates = ReplicateConstruction(type: type, replicates: replicates, seed: seed, rho: rho, mse: mse)
+    spec.buildReplicates = ReplicateConstruction(
+      type: type, replicates: replicates, seed: seed, rho: rho, mse: mse, sort: sort)
     return try SurveyDesign(data: data, specification: spec, subpop: subpop, convention: convention)
   }
 

@@ -13,6 +13,7 @@ struct StrataCommand: ParsableCommand {
       RatioCommand.self, TabCommand.self, SvysetCommand.self, MarginsCommand.self, PredictCommand.self,
       ElasticitiesCommand.self, TableCommand.self, PlotCommand.self, NotebookCommand.self, ReproduceCommand.self,
       MediateCommand.self, SimulateCommand.self, TestCommand.self, LincomCommand.self, NlcomCommand.self,
+      WeightsCommand.self,
     ])
 
   /// Every error message starts with this (swift-argument-parser's error prefix, used for its own

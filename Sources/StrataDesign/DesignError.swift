@@ -59,17 +59,31 @@ public enum DesignError: Error, Sendable, Equatable {
   case jackknifeFPCVaries
   /// Replicates of `type` (BRR, Fay) need a stratified design.
   case replicatesNeedStrata(type: String)
-  /// A stratum without exactly 2 PSUs, for BRR or Fay replicates.
+  /// A stratum with 1 PSU or an odd number of PSUs, for BRR or Fay replicates (strata of more
+  /// than 2 PSUs are split into pairs, which needs an even number).
   case halfSampleStratum(type: String, stratum: String, psus: Int)
   /// A without-replacement bootstrap stratum whose population (in PSUs) is too large to resample.
   case bootstrapPopulationTooLarge(stratum: String, population: Double)
-  /// A replicate type that cannot be built from a design (only JK1, BRR, Fay and bootstrap can).
+  /// A replicate type that cannot be built from a design.
   case replicatesNotBuildable(type: String)
+  /// No replicate could be built: every stratum was sampled exhaustively (FPC = sample size) or
+  /// skipped as a single-PSU stratum.
+  case noReplicatesToBuild(type: String)
+  /// A stratum with fewer than 2 PSUs, for subsample bootstrap replicates (n_h − 1 draws).
+  case subsampleStratum(type: String, stratum: String, psus: Int)
+  /// A number of successive-difference replicates that is not a Hadamard order Strata builds
+  /// (`suggested`: the nearest that are).
+  case sdrReplicateCount(found: Int, suggested: [Int])
+  /// Replicate weights asked of a design that declares none (neither replicate-weight columns
+  /// nor replicates to build).
+  case noReplicatesDeclared
+  /// Successive-difference replicates sorted by `columns` were built without the data.
+  case sortNeedsData(columns: [String])
   /// Asked replicates (`replicates`, the number requested) whose weights would exceed
   /// `ReplicateDesign.maximumReplicateBytes`: `bytes` (nil when the count overflows) for `rows`
   /// rows and `psus` PSUs, where at most `most` replicates fit.
   case tooManyRequestedReplicates(replicates: Int, rows: Int, psus: Int, bytes: Int?, limit: Int, most: Int)
-  /// Replicates of `type` whose number follows from the design (`jk1`: one per PSU; BRR/Fay: a
+  /// Replicates of `type` whose number follows from the design (`jk1`, `jkn`: one per PSU; BRR/Fay: a
   /// Hadamard order above the number of strata) and whose weights would exceed the limit.
   case tooManyDesignReplicates(type: String, replicates: Int, rows: Int, psus: Int, bytes: Int?, limit: Int, most: Int)
   /// A design file that could not be read (`reason`: the system's).

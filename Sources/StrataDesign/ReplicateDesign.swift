@@ -5,7 +5,7 @@ import StrataLinalg
 public enum ReplicateType: String, Sendable, Codable, CaseIterable {
   /// Delete-one-PSU jackknife, unstratified.
   case jk1
-  /// Stratified jackknife (needs `rscales`).
+  /// Stratified jackknife (needs `rscales` when read from the data).
   case jkn
   /// Balanced repeated replication.
   case brr
@@ -15,6 +15,12 @@ public enum ReplicateType: String, Sendable, Codable, CaseIterable {
   case bootstrap
   /// Successive-difference replication.
   case sdr
+  /// Rao–Wu rescaled bootstrap drawing n_h − 1 PSUs per stratum (R `subbootstrap`); replicate
+  /// weights in the data of this type are read as `bootstrap` ones.
+  case subbootstrap
+  /// Preston's multistage rescaled bootstrap (R `mrbbootstrap`); replicate weights in the data of
+  /// this type are read as `bootstrap` ones.
+  case mrbbootstrap
 }
 
 /// Replicate weights stored in the data (R `svrepdesign(repweights =, type =, ...)`).
@@ -49,23 +55,30 @@ public struct ReplicateSpecification: Sendable, Codable, Equatable {
 
 /// Replicates to build from a linearization design (R `as.svrepdesign(type =)`).
 public struct ReplicateConstruction: Sendable, Codable, Equatable {
-  /// `.jk1`, `.brr`, `.fay` or `.bootstrap`.
+  /// Any `ReplicateType`: the method (see `ReplicateDesign.init(building:from:data:)`).
   public var type: ReplicateType
-  /// Number of bootstrap replicates (R's default 50).
+  /// Number of replicates of the bootstrap types (R's default 50) and of `.sdr` (a Hadamard
+  /// order; default 80, as the ACS).
   public var replicates: Int
   /// Seed of the bootstrap generator.
   public var seed: UInt64
   /// Fay's ρ for `.fay`.
   public var rho: Double?
-  /// Centre at the full-sample estimate.
+  /// Centre at the full-sample estimate (`.sdr` always is).
   public var mse: Bool
+  /// Sort columns of `.sdr` (nil or empty: data order).
+  public var sort: [String]?
 
-  public init(type: ReplicateType, replicates: Int = 50, seed: UInt64 = 1, rho: Double? = nil, mse: Bool = false) {
+  public init(
+    type: ReplicateType, replicates: Int? = nil, seed: UInt64 = 1, rho: Double? = nil, mse: Bool = false,
+    sort: [String]? = nil
+  ) {
     self.type = type
-    self.replicates = replicates
+    self.replicates = replicates ?? (type == .sdr ? 80 : 50)
     self.seed = seed
     self.rho = rho
     self.mse = mse
+    self.sort = sort
   }
 }
 
@@ -146,8 +159,8 @@ public struct ReplicateDesign: Sendable {
       if !(r == 2 || r % 4 == 0) { throw DesignError.hadamardReplicateCount(type: "fay", found: r) }
       guard let rho = spec.rho else { throw DesignError.missingReplicateOption(type: "fay", option: "rho") }
       scale = 1 / (Double(r) * (1 - rho) * (1 - rho))
-    case .bootstrap:
-      if r < 2 { throw DesignError.tooFewReplicates(type: "bootstrap", found: r) }
+    case .bootstrap, .subbootstrap, .mrbbootstrap:
+      if r < 2 { throw DesignError.tooFewReplicates(type: spec.type.rawValue, found: r) }
       scale = scale ?? 1 / Double(r - 1)
     case .jk1:
       if r < 2 { throw DesignError.tooFewReplicates(type: "jk1", found: r) }

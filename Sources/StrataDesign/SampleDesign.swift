@@ -13,7 +13,8 @@ public enum SampleDesign: Sendable {
     if let rep = spec.replicateWeights {
       self = .replicate(try ReplicateDesign(rep, weights: spec.weights, data: data))
     } else if let build = spec.buildReplicates {
-      self = .replicate(try ReplicateDesign(building: build, from: try LinearizationDesign(spec, data: data)))
+      self = .replicate(
+        try ReplicateDesign(building: build, from: try LinearizationDesign(spec, data: data), data: data))
     } else {
       self = .linearization(try LinearizationDesign(spec, data: data))
     }

@@ -29,7 +29,9 @@ struct ErrorRenderingTests {
       .rscalesAllZero, .invalidRho(1), .tooFewReplicatesToBuild(type: "bootstrap", replicates: 1),
       .jackknifeOfStratifiedDesign, .jackknifeFPCVaries, .replicatesNeedStrata(type: "brr"),
       .halfSampleStratum(type: "brr", stratum: "a", psus: 3), .bootstrapPopulationTooLarge(stratum: "a", population: 1e17),
-      .replicatesNotBuildable(type: "sdr"),
+      .replicatesNotBuildable(type: "sdr"), .noReplicatesToBuild(type: "jkn"),
+      .subsampleStratum(type: "subbootstrap", stratum: "a", psus: 1), .sdrReplicateCount(found: 50, suggested: [48, 60]),
+      .noReplicatesDeclared, .sortNeedsData(columns: ["x"]),
       .tooManyRequestedReplicates(replicates: 5000, rows: 100_000, psus: 100, bytes: 4_004_000_000, limit: 4_000_000_000, most: 4995),
       .tooManyDesignReplicates(
         type: "jk1", replicates: 100_000, rows: 100_000, psus: 100_000, bytes: 160_000_000_000, limit: 4_000_000_000,

@@ -61,14 +61,28 @@ struct DesignStructureOptions: ParsableArguments {
   @Flag(help: "Centre replicates at the full-sample estimate (svrepdesign mse = TRUE).")
   var mse = false
 
-  @Option(help: "Build replicate weights from the design (R as.svrepdesign): jk1, brr, fay or bootstrap.")
+  @Option(
+    help: ArgumentHelp(
+      "Build replicate weights from the design (R as.svrepdesign): jk1, jkn, brr, fay, bootstrap, subbootstrap, "
+        + "mrbbootstrap or sdr.",
+      discussion: "jk1: delete-one-PSU jackknife (unstratified). jkn: delete-one-PSU within strata, rscales "
+        + "(1 - n_h/N_h)(n_h - 1)/n_h. brr/fay: half-samples; strata of an even number of PSUs above 2 are split "
+        + "into pairs (R's default). bootstrap: Rao-Wu, n_h PSUs drawn. subbootstrap: Rao-Wu, n_h - 1 PSUs drawn. "
+        + "mrbbootstrap: Preston's multistage rescaled bootstrap (uses the FPCs of every stage). sdr: successive "
+        + "differences over the PSUs in --sort order, 80 replicates by default (the ACS)."))
   var replicate: ReplicateType?
 
-  @Option(help: "Number of bootstrap replicates for --replicate bootstrap and `strata mediate` (default 50).")
+  @Option(
+    help: ArgumentHelp(
+      "Number of replicates for --replicate bootstrap/subbootstrap/mrbbootstrap (default 50) and sdr (a Hadamard "
+        + "order, default 80), and for `strata mediate`."))
   var reps: Int?
 
-  @Option(help: "Seed of the bootstrap generator (--replicate bootstrap, `strata mediate`; default 1).")
+  @Option(help: "Seed of the bootstrap generator (--replicate bootstrap/subbootstrap/mrbbootstrap, `strata mediate`; default 1).")
   var seed: UInt64?
+
+  @Option(help: "Sort columns, comma-separated, whose order makes the successive pairs of --replicate sdr (default data order).")
+  var sort: String?
 
   @Option(help: "Read the design declaration saved by `strata svyset --save`.")
   var design: String?
@@ -88,7 +102,7 @@ struct DesignStructureOptions: ParsableArguments {
         ("--strata", strata != nil), ("--psu", psu != nil), ("--fpc", fpc != nil), ("--nest", nest),
         ("--lonely-psu", lonelyPSU != nil), ("--repweights", repweights != nil), ("--reptype", reptype != nil),
         ("--scale", scale != nil), ("--rscales", rscales != nil), ("--rho", rho != nil), ("--mse", mse),
-        ("--replicate", replicate != nil),
+        ("--replicate", replicate != nil), ("--sort", sort != nil),
       ]
       let clashing = given.filter(\.1).map(\.0)
       if !clashing.isEmpty {
@@ -101,6 +115,7 @@ struct DesignStructureOptions: ParsableArguments {
       throw ValidationError("--repweights declares a replicate design; drop --strata/--psu/--fpc/--replicate")
     }
     if reptype != nil && repweights == nil { throw ValidationError("--reptype goes with --repweights") }
+    if sort != nil && replicate != .sdr { throw ValidationError("--sort goes with --replicate sdr") }
     if let reps, reps < 2 { throw ValidationError("--reps must be at least 2") }
     if let rho, !(rho >= 0 && rho < 1) { throw ValidationError("--rho must be in [0, 1)") }
     // Before any data is read (the design repeats these checks for saved declarations).
@@ -134,7 +149,8 @@ struct DesignStructureOptions: ParsableArguments {
     }
     if let replicate {
       spec.buildReplicates = ReplicateConstruction(
-        type: replicate, replicates: reps ?? 50, seed: seed ?? 1, rho: rho, mse: mse)
+        type: replicate, replicates: reps, seed: seed ?? 1, rho: rho, mse: mse,
+        sort: sort.map { Self.list($0) })
     }
     return spec
   }

@@ -68,24 +68,43 @@ extension DesignError: CustomStringConvertible {
     case .tooFewReplicatesToBuild(let type, _):
       return "cannot build \(type) replicates: need at least 2 replicates (\(o(.replicates)))"
     case .jackknifeOfStratifiedDesign:
-      return "cannot build jk1 replicates: the design is stratified; use brr or bootstrap"
+      return "cannot build jk1 replicates: the design is stratified; use \(o(.replicateType, "jkn")) (delete-one-PSU "
+        + "within strata), brr or bootstrap"
     case .jackknifeFPCVaries:
       return "cannot build jk1 replicates: more than one first-stage FPC value"
     case .replicatesNeedStrata(let type):
       return "cannot build \(type) replicates: the design has no strata"
     case .halfSampleStratum(let type, let stratum, let psus):
-      return "cannot build \(type) replicates: stratum '\(stratum)' has \(psus) PSU(s); BRR needs exactly 2"
+      return "cannot build \(type) replicates: stratum '\(stratum)' has \(psus) PSU(s); BRR needs 2 PSUs per stratum "
+        + "(strata with an even number above 2 are split into pairs, as R's brrweights); use "
+        + "\(o(.replicateType, "jkn")) or \(o(.replicateType, "bootstrap")), or regroup the PSUs"
     case .bootstrapPopulationTooLarge(let stratum, let population):
       return "cannot build bootstrap replicates: stratum '\(stratum)' has a population of \(population) PSUs, too large "
         + "to resample without replacement; declare the design without \(o(.fpc)) (with-replacement bootstrap)"
     case .replicatesNotBuildable(let type):
-      return "cannot build \(type) replicates: only jk1, brr, fay and bootstrap can be built"
+      return "cannot build \(type) replicates from a design"
+    case .noReplicatesToBuild(let type):
+      return "cannot build \(type) replicates: every stratum was sampled exhaustively (FPC equal to the sample size) "
+        + "or has a single PSU skipped by the \(o(.lonelyPSU)) rule, so there is no sampling variance to replicate"
+    case .subsampleStratum(let type, let stratum, let psus):
+      return "cannot build \(type) replicates: stratum '\(stratum)' has \(psus) PSU(s); the subsample bootstrap draws "
+        + "n - 1 PSUs per stratum and needs at least 2; use \(o(.replicateType, "bootstrap")) or merge the stratum"
+    case .sdrReplicateCount(let found, let suggested):
+      return "cannot build sdr replicates: \(o(.replicates, "\(found)")) is not a Hadamard order Strata builds "
+        + "(a power of 2, or 2^k (q + 1) with q a prime of the form 4m + 3, at least 4); use "
+        + suggested.map { o(.replicates, "\($0)") }.joined(separator: " or ") + " (80 is the ACS's)"
+    case .noReplicatesDeclared:
+      return "the design has no replicate weights; build them with \(o(.replicateType)) (jk1, jkn, brr, fay, bootstrap, "
+        + "subbootstrap, mrbbootstrap, sdr) or declare replicate-weight columns"
+    case .sortNeedsData(let columns):
+      return "cannot build sdr replicates sorted by \(columns.joined(separator: ", ")) without the data; build them with "
+        + "ReplicateDesign(building:from:data:) or SurveyDesign"
     case .tooManyRequestedReplicates(let replicates, let rows, let psus, let bytes, let limit, let most):
       return "\(o(.replicates, "\(replicates)")) needs \(neededBytes(bytes)) of replicate weights (\(replicates) replicates × "
         + "(\(rows) rows + \(psus) PSUs) × 8 bytes); use at most \(o(.replicates, "\(most)")) for these data "
         + "(the limit is \(formatBytes(Double(limit))))"
     case .tooManyDesignReplicates(let type, let replicates, let rows, let psus, let bytes, let limit, let most):
-      let why = type == "jk1" ? " (one per PSU)" : " (a Hadamard order above the number of strata)"
+      let why = type == "jk1" || type == "jkn" ? " (one per PSU)" : " (a Hadamard order above the number of strata or PSU pairs)"
       return "\(type) replicates: \(replicates) replicates\(why) × (\(rows) rows + \(psus) PSUs) × 8 bytes = "
         + "\(neededBytes(bytes)) of replicate weights (the limit is \(formatBytes(Double(limit)))); use the "
         + "linearization variance (drop \(o(.replicateType))), or \(o(.replicateType, "bootstrap")) with at most "
