@@ -125,7 +125,6 @@ for (cn in c("linear", "raking")) {
   cz <- calibrations[[cn]]
   jc <- calibrate(jk, ~stype + enroll, population = pop_stype_enroll, calfun = cz$calfun, epsilon = EPS, maxit = 100)
   f <- estimates(jc)
-  f$logit_coef <- NULL; f$logit_se <- NULL   # replicate refits of the logit: covered by the gaussian model
   out <- c(out, obj(c(list(id = str(paste0("clus1_jk1_", cn)), data = str("apiclus1"),
     design = obj(list(weights = str("pw"), psu = "[\"dnum\"]", fpc = "[\"fpc\"]", replicate = str("jk1"))),
     method = str("calibrate"), formula = str("~stype + enroll"), totals = named(pop_stype_enroll),
