@@ -60,6 +60,12 @@ struct CalibrationTests {
     #expect(throws: DesignError.calibrationLevelWithoutTotal(variable: "stype", level: "M")) {
       _ = try SampleDesign(self.spec(.poststratify(["stype"], totals: Array(Self.types.prefix(2)))), data: data)
     }
+    // A sampled level with a zero total (R: "Strata in sample absent from population").
+    #expect(throws: DesignError.calibrationLevelWithoutTotal(variable: "stype", level: "H")) {
+      _ = try SampleDesign(
+        self.spec(.poststratify(["stype"], totals: [.init(name: "E", value: 4421), .init(name: "H", value: 0), .init(name: "M", value: 1018)])),
+        data: data)
+    }
     #expect(throws: DesignError.calibrationLevelWithoutTotal(variable: "sch.wide", level: "No")) {
       _ = try SampleDesign(
         self.spec(.rake([.init(variables: ["stype"], totals: Self.types),
@@ -132,6 +138,16 @@ struct CalibrationTests {
     defer { try? FileManager.default.removeItem(at: url) }
     try spec.save(to: url.path)
     #expect(try DesignSpecification.load(from: url.path) == spec)
+    // A hand-written calibration may leave out everything but the method and its totals.
+    let brief = #"{"psu":["dnum"],"fpc":["fpc"],"weights":"pw","lonelyPSU":"fail","nest":false,"#
+      + #""calibration":{"method":"poststratify","margins":[{"variables":["stype"],"totals":[{"name":"E","value":4421},"#
+      + #"{"name":"H","value":755},{"name":"M","value":1018}]}]}}"#
+    try Data(brief.utf8).write(to: url)
+    let briefSpec = try DesignSpecification.load(from: url.path)
+    #expect(briefSpec.calibration == .poststratify(["stype"], totals: Self.types))
+    #expect(throws: DesignError.invalidCalibrationControl(epsilon: 0, maxIterations: 50)) {
+      _ = try SampleDesign(self.spec(.calibrate(formula: "~ stype", totals: [], epsilon: 0)), data: try self.clus1())
+    }
     // A declaration saved before calibration existed has no `calibration` key.
     let old = #"{"fpc":["fpc"],"lonelyPSU":"fail","nest":false,"psu":["dnum"],"weights":"pw"}"#
     try Data(old.utf8).write(to: url)
