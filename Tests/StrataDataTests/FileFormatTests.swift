@@ -314,6 +314,23 @@ struct FileFormatTests {
     ) { try DTAWriter.bytes(of: frame) }
   }
 
+  /// strata_written.dta is what `DTAWriter` writes for nhanes.csv (time stamp 2010-01-01); the R
+  /// script reads it with `haven::read_dta` into strata_written_by_haven.csv. So the file
+  /// Strata writes today is byte for byte the one haven read, and haven read the CSV's values.
+  /// `STRATA_RECORD_SNAPSHOTS=1` rewrites strata_written.dta (then run the R script again).
+  @Test func dtaWrittenByStrataIsReadByHaven() throws {
+    let frame = try DataReader.read(path: formatFixture("nhanes.csv"))
+    let bytes = try DTAWriter.bytes(of: frame, timestamp: Date(timeIntervalSince1970: 1_262_304_000))
+    let committed = formatFixture("strata_written.dta")
+    if ProcessInfo.processInfo.environment["STRATA_RECORD_SNAPSHOTS"] == "1" {
+      try Data(bytes).write(to: URL(fileURLWithPath: committed))
+    }
+    #expect(bytes == Array(try Data(contentsOf: URL(fileURLWithPath: committed))))
+    var haven = try DataReader.read(path: formatFixture("strata_written_by_haven.csv"))
+    haven.source = frame.source
+    expectSameValues(haven, frame, "haven::read_dta of strata_written.dta")
+  }
+
   @Test func dtaBytesAreAFunctionOfFrameAndTime() throws {
     let frame = try DataReader.read(path: formatFixture("nhanes.csv"))
     let time = Date(timeIntervalSince1970: 1_262_304_000)

@@ -8,6 +8,7 @@
 #   nhanes.sas7bdat           SAS data set (haven::write_sas), variable labels
 #   nhanes.dta                Stata 15 (haven::write_dta): agecat as a labelled integer, extended missings .a/.b
 #   nhanes.csv.gz, nhanes.tsv.gz, nhanes.dta.gz, nhanes.xpt.gz   gzip copies (zlib through R's gzfile)
+#   strata_written_by_haven.csv   what haven::read_dta reads from strata_written.dta (written by Strata)
 #   reference.csv             svymean(~HI_CHOL, na.rm = TRUE) and svyglm(HI_CHOL ~ race + RIAGENDR, quasibinomial) on the
 #                             nhanes design (strata SDMVSTRA, PSUs SDMVPSU nested, weights WTMEC2YR)
 suppressPackageStartupMessages({ library(survey); library(haven) })
@@ -98,6 +99,16 @@ invisible(file.remove("nhanes.tsv"))
 # Checks that haven reads back what was written.
 stopifnot(isTRUE(all.equal(as.numeric(read_xpt("nhanes.xpt")$LBXTC), csv$LBXTC)))
 stopifnot(isTRUE(all.equal(as.numeric(read_dta("nhanes.dta")$WTMEC2YR), csv$WTMEC2YR)))
+
+# strata_written.dta is what Strata's DTAWriter writes for nhanes.csv (recorded by
+# FileFormatTests.dtaWrittenByStrataIsReadByHaven with STRATA_RECORD_SNAPSHOTS=1): haven reads it back,
+# and the test checks that what haven read is the CSV's data.
+if (file.exists("strata_written.dta")) {
+  back <- as.data.frame(as_factor(read_dta("strata_written.dta")))
+  back$agecat <- as.character(back$agecat)
+  stopifnot(isTRUE(all.equal(back, csv, check.attributes = FALSE)))
+  write.csv(back, "strata_written_by_haven.csv", row.names = FALSE, na = "NA")
+}
 
 # Reference numbers on the design.
 des <- svydesign(id = ~SDMVPSU, strata = ~SDMVSTRA, weights = ~WTMEC2YR, nest = TRUE, data = csv)
