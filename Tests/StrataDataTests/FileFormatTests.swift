@@ -132,6 +132,20 @@ struct FileFormatTests {
     expectSameValues(frame, try DataReader.read(path: formatFixture("nhanes.csv")), "two members")
   }
 
+  @Test(arguments: ["labels.sav", "labels.dta", "partial.sav"])
+  func gzipOfAnySPSSOrStataFile(_ name: String) throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent(name + ".gz").path
+    let plain = try DataReader.read(path: fixturePath(name))
+    try Data(try gzipped(Array(try Data(contentsOf: URL(fileURLWithPath: fixturePath(name)))))).write(
+      to: URL(fileURLWithPath: path))
+    let frame = try DataReader.read(path: path)
+    expectSameValues(frame, plain, name)
+    #expect(frame.columns.map(\.label) == plain.columns.map(\.label))
+    #expect(frame.columns.map(\.valueLabels) == plain.columns.map(\.valueLabels))
+  }
+
   // MARK: Errors
 
   /// The message of the error reading `bytes` saved as `name`.
