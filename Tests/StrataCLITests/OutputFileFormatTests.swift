@@ -59,4 +59,31 @@ struct OutputFileFormatTests {
     // Nothing was left behind.
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
   }
+
+  @Test func onlyOneTableGoesIntoADTAFile() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-outfmt-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("t.dta").path
+    func message(_ text: String) -> String? {
+      do {
+        try OutputFile.writeStata(csvTable: text, to: path)
+        return nil
+      } catch {
+        return (error as? OutputError)?.description
+      }
+    }
+    #expect(
+      message("term,estimate\nx,1\n\nterm,estimate\nx,2\n")
+        == "cannot write \(path): this command's output is several tables, which one .dta file cannot hold; write it "
+        + "with --format csv to a .csv file")
+    #expect(
+      message("Survey design for d.csv (linearization), 1200 observations\nDesign:  strata\n")
+        == "cannot write \(path): this command's output is not a table of results, which a .dta file holds; write it "
+        + "to a .txt file")
+    #expect(message("term,estimate,p_value\n(Intercept),1.5,NA\nx,2,0.01\n") == nil)
+    let back = try DataReader.read(path: path)
+    #expect(back.names == ["term", "estimate", "p_value"])
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["t.dta"])
+  }
 }

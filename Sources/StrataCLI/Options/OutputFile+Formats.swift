@@ -44,6 +44,14 @@ extension OutputFile {
         reason: "this command's output is several tables, which one .dta file cannot hold; write it with "
           + "--format csv to a .csv file")
     }
+    // A table's header is names (`term,estimate,std_error`); a text report (`svyset`) is not one.
+    if let header = lines.first, header.split(separator: ",", omittingEmptySubsequences: false).contains(where: {
+      $0.isEmpty || $0.contains(where: \.isWhitespace)
+    }) {
+      throw OutputError.cannotWrite(
+        path: path,
+        reason: "this command's output is not a table of results, which a .dta file holds; write it to a .txt file")
+    }
     let frame: DataFrame
     do {
       frame = try CSVReader(path: path, delimiter: UInt8(ascii: ","), naTokens: ["", "NA"]).read(contents: Array(csv.utf8))
