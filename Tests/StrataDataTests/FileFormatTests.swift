@@ -103,11 +103,9 @@ struct FileFormatTests {
   }
 
   @Test func gzipProgressCountsCompressedBytes() throws {
-    let path = formatFixture("nhanes.csv.gz")
-    let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
     for reader in ["csv", "readstat"] {
       let seen = LockedList()
-      let target = reader == "csv" ? path : formatFixture("nhanes.dta.gz")
+      let target = formatFixture(reader == "csv" ? "nhanes.csv.gz" : "nhanes.dta.gz")
       let total = try #require(try FileManager.default.attributesOfItem(atPath: target)[.size] as? Int)
       _ = try DataReader.read(path: target, progress: { seen.append($0.completed, $0.total) })
       let reports = seen.items
@@ -116,7 +114,6 @@ struct FileFormatTests {
       #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.0 <= $1.0 }, "\(reader)")
       #expect(reports.last?.0 == total, "\(reader)")
     }
-    #expect(size > 0)
   }
 
   @Test func concatenatedGzipMembersReadAsOneFile() throws {
