@@ -24,6 +24,9 @@ let package = Package(
     .systemLibrary(
       name: "CReadStat", path: "Sources/CReadStat",
       providers: [.apt(["libreadstat-dev"])]),
+    .systemLibrary(
+      name: "CGzip", path: "Sources/CGzip",
+      providers: [.apt(["zlib1g-dev"])]),
 
     // MARK: Library layers (each imports only layers below it)
     .target(name: "StrataSupport", exclude: ["README.md"]),
@@ -31,7 +34,7 @@ let package = Package(
       name: "StrataLinalg",
       dependencies: ["StrataSupport", "CLAPACK", .product(name: "RealModule", package: "swift-numerics")],
       exclude: ["README.md"]),
-    .target(name: "StrataData", dependencies: ["StrataSupport", "CReadStat"]),
+    .target(name: "StrataData", dependencies: ["StrataSupport", "CReadStat", "CGzip"]),
     .target(name: "StrataFormula", dependencies: ["StrataData", "StrataLinalg"]),
     .target(name: "StrataDesign", dependencies: ["StrataSupport", "StrataData", "StrataFormula", "StrataLinalg"]),
     .target(

@@ -41,7 +41,8 @@ extension DataError: CustomStringConvertible {
         + "(\(stray.numericCount) values are numbers, \(stray.textCount) are not); correct it or write NA, "
         + "or use factor(\(name)) to treat the column as categorical"
     case .unsupportedFormat(let path):
-      return "\(path): unsupported file format (expected .csv, .tsv, .txt, .dta, .sav or .zsav)"
+      return "\(path): unsupported file format (expected .csv, .tsv, .txt, .dta, .sav, .zsav, .xpt or .sas7bdat, "
+        + "or one of these compressed with gzip: .csv.gz, .dta.gz, …)"
     case .notNumeric(let name, let source, let levels):
       let shown = levels.prefix(3).map { "'\($0)'" }.joined(separator: ", ")
       let more = levels.count > 3 ? ", …" : ""

@@ -6,7 +6,10 @@ struct Describe: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Summarize every variable of a data file (type, n, mean/sd/min/max or levels, label).")
 
-  @Argument(help: "Data file (.csv, .tsv, .dta, .sav).")
+  @Argument(
+    help: ArgumentHelp(
+      "Data file (.csv, .tsv, .dta, .sav, .xpt, .sas7bdat; any of these gzip-compressed, as .csv.gz).",
+      discussion: "A .gz file is inflated in memory, not to a temporary file."))
   var file: String
 
   @OptionGroup var outputOptions: OutputOptions

@@ -40,7 +40,7 @@ struct SimulateFlexworkCommand: ParsableCommand {
   func run() throws {
     let pop = try FlexworkPopulation(size: population, seed: seed)
     let frame = census ? pop.census() : try pop.sample(size: sample, seed: seed)
-    try OutputFile.write(Data(CSVWriter.text(of: frame).utf8), to: out)
+    try OutputFile.write(frame, to: out)
     if OutputFile.isStandardStream(out) { return }
     let what = census ? "census of \(frame.rowCount) workers" : "sample of \(frame.rowCount) workers"
     print("Wrote \(out): simulated \(what) (population \(population), seed \(seed), \(pop.pointCount) sampling points).")

@@ -7,7 +7,8 @@
 #endif
 import StrataSupport
 
-/// Reads delimited text (CSV, semicolon-separated or TSV) into a ``DataFrame``.
+/// Reads delimited text (CSV, semicolon-separated or TSV), plain or gzip-compressed (`.csv.gz`),
+/// into a ``DataFrame``.
 ///
 /// ```swift
 /// let data = try CSVReader(path: "wage1.csv").read()
@@ -88,7 +89,34 @@ public struct CSVReader: Sendable {
   ///   the physical line and field number for a bad record, an empty file, a file with a
   ///   header only, or duplicate/empty column names.
   public func read() throws -> DataFrame {
-    try read(afterOpening: { _ in })
+    if DataFileFormat.isGzipped(path: path) { return try readGzipped() }
+    return try read(afterOpening: { _ in })
+  }
+
+  /// Reads a gzip-compressed file (`.csv.gz`, `.tsv.gz`): ``GzipInflater`` streams the compressed
+  /// bytes through zlib into one buffer in memory (no temporary file), which the parser then
+  /// reads as it reads a mapped file, in parallel chunks. Peak memory is the inflated text plus
+  /// the columns parsed from it; progress counts the compressed bytes inflated.
+  private func readGzipped() throws -> DataFrame {
+    var info = stat()
+    let size = stat(path, &info) == 0 ? Int(info.st_size) : 0
+    let counter = progressCounter(total: size)
+    let frame = try read(contents: try GzipInflater.inflate(path: path, progress: counter))
+    counter?.finish()
+    return frame
+  }
+
+  /// Parses `contents`, the bytes of a whole delimited file already in memory, as ``read()``
+  /// parses a file (`path` names it in messages; nothing is read from disk, and no progress is
+  /// reported).
+  ///
+  /// ```swift
+  /// let frame = try CSVReader(path: "table.csv").read(contents: Array("x,y\n1,2\n".utf8))
+  /// ```
+  public func read(contents: [UInt8]) throws -> DataFrame {
+    var quiet = self
+    quiet.progress = nil
+    return try contents.withUnsafeBufferPointer { try quiet.parse($0) }
   }
 
   /// Reads the file, calling `afterOpening` between mapping it and parsing it (a test hook: a

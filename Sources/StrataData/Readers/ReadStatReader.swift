@@ -10,38 +10,49 @@ import StrataSupport
   import Darwin
 #endif
 
-/// Reads Stata `.dta` and SPSS `.sav`/`.zsav` files through the ReadStat C library.
+/// Reads Stata `.dta`, SPSS `.sav`/`.zsav`, SAS transport `.xpt` and SAS `.sas7bdat` files
+/// through the ReadStat C library, and each of these compressed with gzip (`.dta.gz`, …).
 ///
 /// ```swift
 /// let data = try StatFileReader(path: "survey.dta").read()
+/// let nhanes = try StatFileReader(path: "DEMO_J.xpt").read()
 /// ```
 ///
 /// - Variable labels become ``Column/label``.
 /// - A numeric variable with a value-label set becomes a ``FactorColumn`` when every
 ///   non-missing value has a label. Its levels are all labels of the set in value order, as
 ///   R `foreign::read.dta(convert.factors = TRUE)` gives. Otherwise it stays numeric with
-///   ``Column/valueLabels`` filled.
+///   ``Column/valueLabels`` filled. (SAS files keep value labels in a separate format catalog,
+///   which is not read: their variables stay numeric.)
 /// - String variables become factors with levels in C-locale (UTF-8 byte) order; empty
 ///   strings are missing.
-/// - System-missing values, Stata extended missing values (`.a`–`.z`) and SPSS user-missing
-///   values are missing.
+/// - System-missing values, Stata extended missing values (`.a`–`.z`), SAS special missing
+///   values (`.A`–`.Z`, `._`) and SPSS user-missing values are missing.
+/// - Dates and times are their numbers (days or seconds since 1960-01-01 in Stata and SAS
+///   files, seconds since 1582-10-14 in SPSS files), as the files store them.
 ///
-/// Old Stata files (format < 118) carry no encoding; they are read as UTF-8 (what R's
-/// `foreign::write.dta` writes on a UTF-8 system) and, failing that, as Windows-1252.
+/// Old Stata files (format < 118) and SAS transport files carry no encoding; they are read as
+/// UTF-8 and, failing that, as Windows-1252.
+///
+/// A gzip-compressed file (name ending `.gz`) is inflated in memory by ``GzipInflater`` (never to
+/// a temporary file) and ReadStat reads those bytes through memory I/O handlers: ReadStat seeks
+/// in Stata and SAS files, which a gzip stream cannot do cheaply. Peak memory is the inflated
+/// file plus the frame being built.
 ///
 /// A reader given a `progress` handler reports how far ReadStat has read into the file (task
 /// `reading NAME`, unit `.bytes`, from ReadStat's progress callback), monotone, ending with the
-/// whole file once the frame is built.
+/// whole file once the frame is built. For a gzip file it reports the compressed bytes inflated.
 ///
-/// The corresponding C functions are `readstat_parse_dta` and `readstat_parse_sav`.
+/// The corresponding C functions are `readstat_parse_dta`, `readstat_parse_sav`,
+/// `readstat_parse_xport` and `readstat_parse_sas7bdat`.
 public struct StatFileReader {
   /// The file to read.
   public var path: String
   /// Receives the bytes read so far while the file is parsed; `nil` reports nothing.
   public var progress: ProgressHandler?
 
-  /// Creates a reader for a `.dta`, `.sav` or `.zsav` file; `progress` receives the bytes read
-  /// so far (`nil` reports nothing).
+  /// Creates a reader for a `.dta`, `.sav`, `.zsav`, `.xpt` or `.sas7bdat` file (or one of
+  /// these ending `.gz`); `progress` receives the bytes read so far (`nil` reports nothing).
   public init(path: String, progress: ProgressHandler? = nil) {
     self.path = path
     self.progress = progress
@@ -51,30 +62,46 @@ public struct StatFileReader {
   ///
   /// - Returns: The data, with `source` set to `path`.
   /// - Throws: `DataError.unsupportedFormat` for another extension; `DataError.unreadable`
-  ///   with ReadStat's message when the file cannot be parsed.
+  ///   with ReadStat's message when the file cannot be parsed, or with what is wrong with a
+  ///   file that is not of its extension's format, is truncated, or is damaged gzip data.
   public func read() throws -> DataFrame {
-    let format = DataFileFormat(path: path)
-    if format == .stata || format == .spss, fileExists(path),
-      let problem = structuralProblem(stata: format == .stata)
-    {
+    guard let format = DataFileFormat(path: path), format != .delimitedText else {
+      throw DataError.unsupportedFormat(path: path)
+    }
+    guard fileExists(path) else {
+      throw DataError.unreadable(path: path, reason: "no such file")
+    }
+    // One counter for every attempt (UTF-8, then the file's own encoding): monotone.
+    let counter = progressCounter()
+    var memory: ReadStatMemorySource?
+    if DataFileFormat.isGzipped(path: path) {
+      let bytes = try GzipInflater.inflate(path: path, progress: counter)
+      if let problem = structuralProblem(format, size: bytes.count, bytes: { offset, count in
+        guard offset >= 0, count > 0, offset < bytes.count else { return [] }
+        return Array(bytes[offset..<Swift.min(bytes.count, offset + count)])
+      }) {
+        throw DataError.unreadable(path: path, reason: problem)
+      }
+      memory = ReadStatMemorySource(bytes: bytes)
+    } else if let problem = structuralProblemOfFile(format) {
       throw DataError.unreadable(path: path, reason: problem)
     }
-    // One counter for both attempts of a .dta (UTF-8, then the file's own encoding): monotone.
-    let counter = progressCounter()
+    // A gzip file's progress was the inflation; its parse in memory reports nothing more.
+    let parseCounter = memory == nil ? counter : nil
     let frame: DataFrame
     switch format {
-    case .stata?:
+    case .stata, .sasTransport:
       do {
-        frame = try parse(stata: true, fileEncoding: "UTF-8", counter: counter)
+        frame = try parse(format, fileEncoding: "UTF-8", counter: parseCounter, memory: memory)
       } catch let failure as ReadStatFailure where failure.isEncodingProblem || failure.invalidUTF8 {
-        frame = try parseOrThrow(stata: true, fileEncoding: nil, counter: counter)
+        // Stata's own encoding for old files; transport files are most often Latin-1 / Windows-1252.
+        let fallback = format == .stata ? nil : "WINDOWS-1252"
+        frame = try parseOrThrow(format, fileEncoding: fallback, counter: parseCounter, memory: memory)
       } catch let failure as ReadStatFailure {
         throw failure.dataError(path: path)
       }
-    case .spss?:
-      frame = try parseOrThrow(stata: false, fileEncoding: nil, counter: counter)
     default:
-      throw DataError.unsupportedFormat(path: path)
+      frame = try parseOrThrow(format, fileEncoding: nil, counter: parseCounter, memory: memory)
     }
     counter?.finish()
     return frame
@@ -89,39 +116,52 @@ public struct StatFileReader {
     return ProgressCounter(task: "reading \(name)", total: size, unit: .bytes, handler: progress)
   }
 
-  private func parseOrThrow(stata: Bool, fileEncoding: String?, counter: ProgressCounter?) throws -> DataFrame {
+  private func parseOrThrow(
+    _ format: DataFileFormat, fileEncoding: String?, counter: ProgressCounter?, memory: ReadStatMemorySource?
+  ) throws -> DataFrame {
     do {
-      return try parse(stata: stata, fileEncoding: fileEncoding, counter: counter)
+      return try parse(format, fileEncoding: fileEncoding, counter: counter, memory: memory)
     } catch let failure as ReadStatFailure {
       throw failure.dataError(path: path)
     }
   }
 
-  /// Why the file is not a whole Stata or SPSS file, when its first and last bytes tell: another
-  /// format under a `.dta`/`.sav` name, an empty file, or a Stata 13+ file without its closing
-  /// tag (truncated). Checked before ReadStat parses: its own message for these is often about
-  /// something else (a truncated `.dta` reports an unsupported character set), and a `.dta`
-  /// that lost only its last bytes is otherwise read without complaint.
-  func structuralProblem(stata: Bool) -> String? {
+  /// ``structuralProblem(_:size:bytes:)`` of the file on disk.
+  func structuralProblemOfFile(_ format: DataFileFormat) -> String? {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else { return nil }
-    let size = Int(info.st_size)
-    func bytes(at offset: Int, _ count: Int) -> [UInt8] {
+    return structuralProblem(format, size: Int(info.st_size)) { offset, count in
       guard offset >= 0, count > 0 else { return [] }
       var out = [UInt8](repeating: 0, count: count)
       let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
       return Array(out.prefix(Swift.max(n, 0)))
     }
-    let head = bytes(at: 0, Swift.min(size, 16))
+  }
+
+  /// Why the file is not a whole file of its extension's format, when its first and last bytes
+  /// (or, for a SAS data set, its header's page count) tell: another format under the name, an
+  /// empty file, a Stata 13+ file without its closing tag, a transport file that is not whole
+  /// 80-byte records, a SAS data set shorter than its pages (truncated). Checked before ReadStat
+  /// parses: its own message for these is often about something else (a truncated `.dta`
+  /// reports an unsupported character set), and a `.dta` that lost only its last bytes is
+  /// otherwise read without complaint.
+  ///
+  /// - Parameters:
+  ///   - size: The file's size in bytes.
+  ///   - bytes: The bytes at an offset (fewer at the end of the file).
+  func structuralProblem(_ format: DataFileFormat, size: Int, bytes: (Int, Int) -> [UInt8]) -> String? {
+    let head = bytes(0, Swift.min(size, 64))
     let again = "copy or export it again"
-    if stata {
+    if size == 0 { return "the file is empty; \(again)" }
+    switch format {
+    case .stata:
       let tag = Array("<stata_dta>".utf8)
       if head.starts(with: tag) {
         let close = Array("</stata_dta>".utf8)
-        if bytes(at: size - close.count, close.count) != close {
+        if bytes(size - close.count, close.count) != close {
           return "the file is truncated (it does not end with </stata_dta> as a Stata file does); \(again)"
         }
         return nil
@@ -130,19 +170,69 @@ public struct StatFileReader {
       if head.count >= 4 && (102...115).contains(head[0]) && (head[1] == 1 || head[1] == 2) {
         return nil
       }
-      return size == 0
-        ? "the file is empty; \(again)"
-        : "this is not a Stata .dta file (it does not start as one does); if it is another format, give it that "
-          + "format's extension (.csv, .sav)"
+      return "this is not a Stata .dta file (it does not start as one does); if it is another format, give it that "
+        + "format's extension (.csv, .sav, .xpt)"
+    case .spss:
+      if head.starts(with: Array("$FL2".utf8)) || head.starts(with: Array("$FL3".utf8)) { return nil }
+      return "this is not an SPSS .sav/.zsav file (it does not start with $FL2 or $FL3); if it is another format, give "
+        + "it that format's extension (.csv, .dta, .xpt)"
+    case .sasTransport:
+      if head.starts(with: Array("**COMPRESSED**".utf8)) {
+        return "this is a SAS CPORT file (made by PROC CPORT), which cannot be read; in SAS, write a transport "
+          + "file with the XPORT engine (or the %loc2xpt macro) or save a .sas7bdat"
+      }
+      guard head.starts(with: Array("HEADER RECORD*******LIB".utf8)) else {
+        return "this is not a SAS transport (.xpt) file (it does not start with HEADER RECORD*******LIBRARY "
+          + "HEADER RECORD as one does); if it is another format, give it that format's extension (.csv, .dta, "
+          + ".sas7bdat)"
+      }
+      if size % 80 != 0 {
+        return "the file is truncated (a SAS transport file is made of 80-byte records, and this one has \(size) "
+          + "bytes, not a multiple of 80); \(again)"
+      }
+      return nil
+    case .sas7bdat:
+      let magic: [UInt8] = [
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc2, 0xea, 0x81, 0x60,
+        0xb3, 0x14, 0x11, 0xcf, 0xbd, 0x92, 0x08, 0x00, 0x09, 0xc7, 0x31, 0x8c, 0x18, 0x1f, 0x10, 0x11,
+      ]
+      guard head.starts(with: magic), head.count >= 38 else {
+        return "this is not a SAS data set (.sas7bdat) file (it does not start with the SAS magic number); if it "
+          + "is another format, give it that format's extension (.csv, .dta, .xpt)"
+      }
+      // The header's size, page size and page count: the file holds header + pages.
+      let wide = head[32] == 0x33
+      let shift = head[35] == 0x33 ? 4 : 0
+      let little = head[37] == 0x01
+      func integer(at offset: Int, width: Int) -> Int? {
+        let b = bytes(offset, width)
+        guard b.count == width else { return nil }
+        let ordered = little ? b.reversed() : b
+        var value = 0
+        for byte in ordered { value = value << 8 | Int(byte) }
+        return value
+      }
+      guard let headerSize = integer(at: 196 + shift, width: 4),
+        let pageSize = integer(at: 200 + shift, width: 4),
+        let pageCount = integer(at: 204 + shift, width: wide ? 8 : 4),
+        headerSize > 0, pageSize > 0, pageCount >= 0, pageCount < Int(Int32.max)
+      else {
+        return "the file is truncated or damaged (its header is incomplete); \(again)"
+      }
+      let expected = headerSize + pageSize * pageCount
+      if size < expected {
+        return "the file is truncated (its header announces \(pageCount) pages of \(pageSize) bytes, "
+          + "\(expected) bytes in all, and it has \(size)); \(again)"
+      }
+      return nil
+    case .delimitedText:
+      return nil
     }
-    if head.starts(with: Array("$FL2".utf8)) || head.starts(with: Array("$FL3".utf8)) { return nil }
-    return size == 0
-      ? "the file is empty; \(again)"
-      : "this is not an SPSS .sav/.zsav file (it does not start with $FL2 or $FL3); if it is another format, give "
-        + "it that format's extension (.csv, .dta)"
   }
 
-  private func parse(stata: Bool, fileEncoding: String?, counter: ProgressCounter?) throws -> DataFrame {
+  private func parse(
+    _ format: DataFileFormat, fileEncoding: String?, counter: ProgressCounter?, memory: ReadStatMemorySource?
+  ) throws -> DataFrame {
     // One ReadStat parse at a time in the process, and one retry of a character-set failure:
     // under the test suite's parallel load, `iconv_open` inside ReadStat failed about once in five
     // runs ("unsupported character set") on files that always read alone. A charset that is
@@ -150,14 +240,16 @@ public struct StatFileReader {
     readStatLock.lock()
     defer { readStatLock.unlock() }
     do {
-      return try parseOnce(stata: stata, fileEncoding: fileEncoding, counter: counter)
+      return try parseOnce(format, fileEncoding: fileEncoding, counter: counter, memory: memory)
     } catch let failure as ReadStatFailure where failure.status == READSTAT_ERROR_UNSUPPORTED_CHARSET {
-      return try parseOnce(stata: stata, fileEncoding: fileEncoding, counter: counter)
+      return try parseOnce(format, fileEncoding: fileEncoding, counter: counter, memory: memory)
     }
   }
 
-  private func parseOnce(stata: Bool, fileEncoding: String?, counter: ProgressCounter?) throws -> DataFrame {
-    guard fileExists(path) else {
+  private func parseOnce(
+    _ format: DataFileFormat, fileEncoding: String?, counter: ProgressCounter?, memory: ReadStatMemorySource?
+  ) throws -> DataFrame {
+    guard memory != nil || fileExists(path) else {
       throw DataError.unreadable(path: path, reason: "no such file")
     }
     guard let parser = readstat_parser_init() else {
@@ -176,9 +268,16 @@ public struct StatFileReader {
     readstat_set_error_handler(parser, readStatError)
     readstat_set_handler_character_encoding(parser, "UTF-8")
     if let fileEncoding { readstat_set_file_character_encoding(parser, fileEncoding) }
-    let status = withExtendedLifetime(context) { () -> readstat_error_t in
+    let status = withExtendedLifetime((context, memory)) { () -> readstat_error_t in
+      memory?.install(on: parser)
       let ctx = Unmanaged.passUnretained(context).toOpaque()
-      return stata ? readstat_parse_dta(parser, path, ctx) : readstat_parse_sav(parser, path, ctx)
+      switch format {
+      case .stata: return readstat_parse_dta(parser, path, ctx)
+      case .spss: return readstat_parse_sav(parser, path, ctx)
+      case .sasTransport: return readstat_parse_xport(parser, path, ctx)
+      case .sas7bdat: return readstat_parse_sas7bdat(parser, path, ctx)
+      case .delimitedText: return READSTAT_ERROR_PARSE
+      }
     }
     if status != READSTAT_OK || context.invalidUTF8 {
       throw ReadStatFailure(status: status, messages: context.messages, invalidUTF8: context.invalidUTF8)
