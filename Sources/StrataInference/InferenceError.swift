@@ -27,4 +27,6 @@ public enum InferenceError: Error, Sendable, Equatable {
   case unsupportedForModel(model: String, variance: String)
   /// Scores paired with a design they do not belong to (other rows or other weights).
   case designMismatch(DesignMismatch)
+  /// A proportion interval (`svyciprop`) asked of a variable with more than two categories.
+  case notBinary(variable: String, levels: [String])
 }
