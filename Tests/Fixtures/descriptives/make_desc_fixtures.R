@@ -61,10 +61,13 @@ vv("cov_api00_api99_srs", srs, c("api00", "api99"), "none")
 # ---- svyciprop, all six methods -----------------------------------------------------------
 # The exact roots of svyglm's rescaled profile deviance, from R's own glm.fit (the deviance
 # MASSprofile_glm profiles), solved with uniroot to 1e-14: the reference for Strata's exact
-# likelihood interval. svyciprop's own likelihood bounds interpolate a spline through the
-# profile and differ from these in about the fourth digit; both are written.
+# likelihood interval. The svyglm is converged to 1e-14 (R's default 1e-8 leaves the working
+# weights, and so the variance ratio lambda, off by about 1e-5 relative). svyciprop's own
+# likelihood bounds (default convergence, a spline through the profile) differ from these in
+# about the fifth digit; both are written.
 exact_likelihood <- function(formula, design, level = 0.95) {
-  m <- eval(bquote(svyglm(.(formula[[2]]) ~ 1, design, family = quasibinomial)))
+  m <- eval(bquote(svyglm(.(formula[[2]]) ~ 1, design, family = quasibinomial,
+                          control = glm.control(epsilon = 1e-14, maxit = 100))))
   Y <- model.response(model.frame(m)); W <- model.weights(model.frame(m))
   D0 <- deviance(m); phi <- summary(m)$dispersion
   lambda <- diag(m$cov.unscaled) / diag(m$naive.cov)
