@@ -42,7 +42,9 @@ struct DescriptivesIssue19LibraryTests {
 
   @Test func fixtureIsPresent() {
     #expect(Self.cases("total").count == 2)
-    #expect(Self.cases("variance").count == 3)
+    #expect(Self.cases("variance").count == 4)
+    #expect(Self.cases("variance_by").count == 1)
+    #expect(Self.cases("total_by").count == 1)
     #expect(Self.cases("ciprop").count == 4)
     #expect(Self.cases("mean").count == 4)
     #expect(Self.cases("svyglm").count == 1)
@@ -71,9 +73,12 @@ struct DescriptivesIssue19LibraryTests {
   func variance(_ c: ReferenceCase) throws {
     let variables = Self.strings(c.json["variables"])
     let design: SurveyDesign
-    if c.json["design"] as? String == "none" {
+    switch c.json["design"] as? String {
+    case "none":
       design = try SurveyDesign(data: try Self.apiclus1())
-    } else {
+    case "jk1":
+      design = try Self.design(subpop: nil).replicates(.jk1)
+    default:
       design = try Self.design(subpop: nil)
     }
     let result = try design.variance(variables, covariance: variables.count > 1)
@@ -88,6 +93,35 @@ struct DescriptivesIssue19LibraryTests {
       #expect(Set([e.variable, e.covariate ?? e.variable]) == Set([first[k], second[k]]), "\(label): pair")
       expectClose(e.estimate, est[k], rtol: Self.rtol, "\(label) estimate")
       expectClose(e.stdError, se[k], rtol: Self.rtol, "\(label) SE")
+    }
+  }
+
+  /// svyby(~api00, ~stype, svyvar): each group a domain (n its rows).
+  @Test func varianceByGroups() throws {
+    let c = try #require(Self.cases("variance_by").first)
+    let result = try Self.design(subpop: nil).variance(["api00"], by: ["stype"])
+    let groups = Self.strings(c.json["groups"])
+    let (est, se) = (Self.doubles(c.json["estimate"]), Self.doubles(c.json["std_error"]))
+    try #require(result.estimates.count == groups.count)
+    for (k, e) in result.estimates.enumerated() {
+      #expect(e.by.map(\.1) == [groups[k]])
+      expectClose(e.estimate, est[k], rtol: Self.rtol, "\(groups[k]) variance")
+      expectClose(e.stdError, se[k], rtol: Self.rtol, "\(groups[k]) SE")
+    }
+  }
+
+  /// svyby(~stype, ~sch.wide, svytotal): a total per level in each group.
+  @Test func totalOfAFactorByGroups() throws {
+    let c = try #require(Self.cases("total_by").first)
+    let result = try Self.design(subpop: nil).total("stype", by: "sch.wide")
+    let groups = Self.strings(c.json["groups"])
+    let levels = Self.strings(c.json["levels"])
+    let (est, se) = (Self.doubles(c.json["estimate"]), Self.doubles(c.json["std_error"]))
+    try #require(result.estimates.count == groups.count)
+    for k in groups.indices {
+      let e = try #require(result.estimates.first { $0.level == levels[k] && $0.by.map(\.1) == [groups[k]] })
+      expectClose(e.estimate, est[k], rtol: Self.rtol, "\(groups[k]) \(levels[k]) total")
+      expectClose(e.stdError, se[k], rtol: Self.rtol, "\(groups[k]) \(levels[k]) SE")
     }
   }
 

@@ -44,9 +44,26 @@ struct DescriptivesIssue19CommandTests {
 
   @Test(arguments: [
     ("var_api00", ["var", "api00"]), ("cov_api00_api99_enroll", ["var", "api00", "api99", "enroll", "--cov"]),
+    ("var_api00_jk1", ["var", "api00", "--replicate", "jk1"]),
   ])
   func variance(_ id: String, _ args: [String]) throws {
     try checkVariance(id, args + clus1)
+  }
+
+  /// svyby(~stype, ~sch.wide, svytotal) as `--by`.
+  @Test func totalOfATextColumnByGroups() throws {
+    let want = try descCase("total_stype_by_sch.wide")
+    let got = try json(["total", "stype", "--by", "sch.wide"] + clus1)
+    let groups = list(want["groups"]).compactMap { $0 as? String }
+    let levels = list(want["levels"]).compactMap { $0 as? String }
+    #expect(got.count == groups.count)
+    for k in groups.indices {
+      let row = got.first {
+        $0["level"] as? String == levels[k] && ($0["by"] as? [String: Any])?["sch.wide"] as? String == groups[k]
+      }
+      #expect(close(row?["estimate"], list(want["estimate"])[k]), "\(groups[k]) \(levels[k]) total")
+      #expect(close(row?["std_error"], list(want["std_error"])[k]), "\(groups[k]) \(levels[k]) SE")
+    }
   }
 
   /// Without a design: equal weights, R svydesign(ids = ~1, data = apiclus1).

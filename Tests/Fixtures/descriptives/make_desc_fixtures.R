@@ -48,7 +48,7 @@ tot("total_stype_both_yes", subset(dclus1, both == "Yes"), "both == \"Yes\"")
 vv <- function(id, design, vars, design_name) {
   v <- svyvar(as.formula(paste("~", paste(vars, collapse = " + "))), design)
   m <- as.matrix(v)
-  se <- sqrt(diag(attr(v, "var")))
+  se <- sqrt(diag(as.matrix(attr(v, "var"))))
   p <- length(vars)
   add(list(id = id, kind = "variance", design = design_name, variables = vars,
            variable = rep(vars, times = p), with = rep(vars, each = p),
@@ -57,6 +57,16 @@ vv <- function(id, design, vars, design_name) {
 vv("var_api00", dclus1, "api00", "dclus1")
 vv("cov_api00_api99_enroll", dclus1, c("api00", "api99", "enroll"), "dclus1")
 vv("cov_api00_api99_srs", srs, c("api00", "api99"), "none")
+# JK1 replicates built from the design (as `--replicate jk1`): the whole estimator per replicate.
+vv("var_api00_jk1", as.svrepdesign(dclus1, type = "JK1"), "api00", "jk1")
+# By groups (svyby, each group a domain).
+b <- svyby(~api00, ~stype, dclus1, svyvar)
+add(list(id = "var_api00_by_stype", kind = "variance_by", variable = "api00", by = "stype",
+         groups = as.character(b$stype), estimate = b$api00, std_error = SE(b)))
+b <- svyby(~stype, ~sch.wide, dclus1, svytotal)
+add(list(id = "total_stype_by_sch.wide", kind = "total_by", variable = "stype", by = "sch.wide",
+         groups = rep(as.character(b$sch.wide), times = 3), levels = rep(c("E", "H", "M"), each = 2),
+         estimate = unname(coef(b)), std_error = as.vector(as.matrix(SE(b)))))
 
 # ---- svyciprop, all six methods -----------------------------------------------------------
 # The exact roots of svyglm's rescaled profile deviance, from R's own glm.fit (the deviance
