@@ -45,7 +45,7 @@ struct DescriptivesIssue19LibraryTests {
     #expect(Self.cases("variance").count == 4)
     #expect(Self.cases("variance_by").count == 1)
     #expect(Self.cases("total_by").count == 1)
-    #expect(Self.cases("ciprop").count == 4)
+    #expect(Self.cases("ciprop").count == 5)
     #expect(Self.cases("mean").count == 4)
     #expect(Self.cases("svyglm").count == 1)
   }

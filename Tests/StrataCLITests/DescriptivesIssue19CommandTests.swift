@@ -90,6 +90,7 @@ struct DescriptivesIssue19CommandTests {
   func ciprop(_ method: String) throws {
     for (id, extra) in [
       ("ciprop_sch.wide_yes", [String]()), ("ciprop_yr.rnd_yes_elementary", ["--subpop", "stype == \"E\""]),
+      ("ciprop_sch.wide_yes_high", ["--subpop", "stype == \"H\""]),
     ] {
       let want = try descCase(id)
       let variable = want["variable"] as? String ?? ""
@@ -137,6 +138,35 @@ struct DescriptivesIssue19CommandTests {
         sch.wide  No      0.12568   0.020359    0.085296    0.17630  0.7074    0.162
         sch.wide  Yes     0.87432   0.020359    0.823702    0.91470  0.7074  0.02329
         Intervals: beta (R svyciprop method = "beta"), t with 14 design df.
+
+        """)
+  }
+
+  /// Under --convention stata the interval's t uses the full design's df (svy: proportion,
+  /// subpop()), not the domain's.
+  @Test func cipropStataConventionUsesTheFullDesignDF() throws {
+    let got = try json(["prop", "sch.wide", "--ci", "logit", "--subpop", "stype == \"H\"", "--convention", "stata"] + clus1)
+    #expect(got.map { $0["df"] as? Int } == [14, 14])
+    let r = try json(["prop", "sch.wide", "--ci", "logit", "--subpop", "stype == \"H\""] + clus1)
+    #expect(r.map { $0["df"] as? Int } == [7, 7])
+    #expect(close(got.first?["estimate"], r.first?["estimate"], rtol: 1e-15))
+    #expect(((got.last?["conf_low"] as? Double) ?? 0) > ((r.last?["conf_low"] as? Double) ?? 1))
+  }
+
+  /// The text report of variances: no deff column (svyvar has none).
+  @Test func varianceText() throws {
+    let run = try runStrata(["var", "api00", "api99"] + clus1)
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(
+      run.stdout == """
+        Survey variance (linearization design)
+        Data:    datasets/apiclus1.csv, 183 observations
+        Design:  1 stratum, 15 PSUs, population size 6194.0003, df 14 (FPC; lonely PSU: fail)
+
+               Estimate  Std. Err.  [95% Conf.  Interval]      CV
+        api00     11183     1386.4      8465.5      13900   0.124
+        api99     12735     1450.1      9893.1      15577  0.1139
+        Intervals: normal (R convention, as confint() of svymean/svytotal).
 
         """)
   }

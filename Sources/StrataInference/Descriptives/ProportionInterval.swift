@@ -5,7 +5,8 @@ import StrataLinalg
 /// The confidence interval of a design-based proportion: the methods of R `svyciprop`.
 ///
 /// Every method uses the proportion p̂ and its design-based variance V of `svymean`, and t
-/// quantiles on the domain's design df d (`svyciprop`'s default `df = degf(design)`), with
+/// quantiles on the domain's design df d (`svyciprop`'s default `df = degf(design)`; the full
+/// design's df under the Stata convention, as `svy: proportion` with `subpop()`), with
 /// t = qt(1 − α/2, d):
 /// - `logit` (R's default; the svyglm Wald interval of the logit): expit(logit p̂ ± t·√V/(p̂(1 − p̂))).
 /// - `xlogit`: the same interval by the delta method (`svycontrast(log(p/(1 − p)))`); the two
@@ -35,7 +36,8 @@ extension Context {
   func proportionInterval(
     _ method: ProportionInterval, p: Double, variance: Double, y: [Double], rows: [Int], domainRows: [Int]
   ) -> (low: Double, high: Double, df: Int) {
-    let df = design.degreesOfFreedom(rows: domainRows)
+    // R's svyciprop: degf of the domain; Stata's svy: proportion: the full design's df.
+    let df = options.convention == .stata ? fullDF : design.degreesOfFreedom(rows: domainRows)
     let alpha = 1 - options.level / 100
     let t = df > 0 ? StudentT(df: Double(df)).quantile(1 - alpha / 2) : .nan
     let se = variance.squareRoot()

@@ -61,7 +61,10 @@ public enum DescriptiveReport {
     if hasLevel { columns.append(.init("level", alignment: .left)) }
     columns += byNames.map { Table.Column($0, alignment: .left) }
     if hasQuantile { columns.append(.init("quantile")) }
-    columns += [.init("Estimate"), .init("Std. Err."), .init("[\(levelText)% Conf."), .init("Interval]"), .init("Deff"), .init("CV")]
+    // svyvar has no design effect: no empty column.
+    let hasDeff = r.statistic != .variance
+    columns += [.init("Estimate"), .init("Std. Err."), .init("[\(levelText)% Conf."), .init("Interval]")]
+    columns += (hasDeff ? [.init("Deff")] : []) + [.init("CV")]
     var t = Table(columns: columns)
     let est = NumberFormat.column(r.estimates.map(\.estimate))
     let se = NumberFormat.column(r.estimates.map(\.stdError))
@@ -73,10 +76,9 @@ public enum DescriptiveReport {
       if hasLevel { row.append(e.level ?? "") }
       row += e.by.map(\.1)
       if hasQuantile { row.append(NumberFormat.significant(e.quantile ?? .nan, 4)) }
-      row += [
-        est[i], se[i], lo[i], hi[i], e.deff.map { NumberFormat.significant($0, 4) } ?? "",
-        NumberFormat.significant(e.cv, 4),
-      ]
+      row += [est[i], se[i], lo[i], hi[i]]
+      if hasDeff { row.append(e.deff.map { NumberFormat.significant($0, 4) } ?? "") }
+      row.append(NumberFormat.significant(e.cv, 4))
       t.rows.append(row)
     }
     return t

@@ -114,6 +114,9 @@ ci("ciprop_both_yes", ~I(both == "Yes"), dclus1, "", "both", "Yes")
 # A small domain near 0: year-round schools among elementary schools (9 of 144).
 ci("ciprop_yr.rnd_yes_elementary", ~I(yr.rnd == "Yes"), subset(dclus1, stype == "E"), "stype == \"E\"",
    "yr.rnd", "Yes")
+# A domain in 8 of the 15 PSUs (high schools): df 7, not the full design's 14.
+ci("ciprop_sch.wide_yes_high", ~I(sch.wide == "Yes"), subset(dclus1, stype == "H"), "stype == \"H\"",
+   "sch.wide", "Yes")
 
 # ---- subpopulations written with is.na, %in% and ifelse ------------------------------------
 sub_mean <- function(id, design, subpop, variable) {
