@@ -288,9 +288,11 @@ struct Evaluator {
     }
     switch a {
     case .factor(let codes, let levels):
-      let wanted = Set(strings.isEmpty ? numbers.map(formatRNumber) : strings)
+      // A missing value is in the set only when the set holds NA (R: NA %in% c("a", NA) is TRUE).
+      let setHasNA = numbers.contains { $0.isNaN } || strings.contains(missingStringMarker)
+      let wanted = Set(strings.isEmpty ? numbers.filter { !$0.isNaN }.map(formatRNumber) : strings)
       let table: [Double] = levels.map { wanted.contains($0) ? 1 : 0 }
-      return .logical(codes.map { $0 < 0 ? 0 : table[Int($0)] })
+      return .logical(codes.map { $0 < 0 ? (setHasNA ? 1 : 0) : table[Int($0)] })
     default:
       guard strings.isEmpty else { throw FormulaError.nonNumeric(variable: deparse(l), term: context) }
       let x = try numeric(a, l)
@@ -366,7 +368,8 @@ struct Evaluator {
         }
       }
       if !strings.isEmpty && !numbers.isEmpty {
-        return .strings(strings + numbers.map(formatRNumber))
+        // R's c("a", NA) is a character vector with a missing element, not the text "NA".
+        return .strings(strings + numbers.map { $0.isNaN ? missingStringMarker : formatRNumber($0) })
       }
       return strings.isEmpty ? .numbers(numbers) : .strings(strings)
     default:
@@ -582,6 +585,9 @@ struct Evaluator {
     return .matrix(columns: columns, names: (1...k).map(String.init))
   }
 }
+
+/// A missing element of a constant text vector (`c("a", NA)`); no label can equal it.
+let missingStringMarker = "\u{0}NA"
 
 /// The elementwise one-argument functions, by name.
 private func oneArgumentFunction(_ f: String) -> ((Double) -> Double)? {

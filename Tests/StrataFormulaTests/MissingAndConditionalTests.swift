@@ -47,6 +47,9 @@ struct MissingAndConditionalTests {
     #expect(try values("a %in% c(2, 3)") == [0, 0, 0, 1, 1, 0])
     #expect(try values("a %in% c(2, NA)") == [0, 0, 1, 1, 0, 0])
     #expect(try values("!(g %in% c(\"c\"))") == [1, 1, 0, 1, 1, 1])
+    // R: factor(c("a", NA)) %in% c("a", NA) is TRUE TRUE.
+    #expect(try values("g %in% c(\"c\", NA)") == [0, 0, 1, 0, 1, 0])
+    #expect(try values("g %in% NA") == [0, 0, 0, 0, 1, 0])
   }
 
   @Test func ifelseRefusesACategoricalBranch() {
