@@ -180,6 +180,21 @@ struct DescriptivesIssue19LibraryTests {
     expectClose(no.confHigh, 1 - yes.confLow, rtol: 1e-9, "\(method) upper of No")
   }
 
+  /// BetaDistribution.quantile against R's qbeta over tails, medians and shapes from 0.05 to 250
+  /// (the Korn–Graubard bounds are beta quantiles). 1e-8 relative: both sides are accurate to
+  /// near the last bits; the bisection stops at adjacent doubles.
+  @Test func betaQuantilesMatchR() throws {
+    let c = try #require(Self.cases("qbeta").first)
+    let (p, a, b, value) = (
+      Self.doubles(c.json["p"]), Self.doubles(c.json["a"]), Self.doubles(c.json["b"]), Self.doubles(c.json["value"])
+    )
+    try #require(p.count == 45 && value.count == 45)
+    for k in p.indices {
+      let q = BetaDistribution(a: a[k], b: b[k]).quantile(p[k])
+      expectClose(q, value[k], rtol: Self.rtol, "qbeta(\(p[k]), \(a[k]), \(b[k]))")
+    }
+  }
+
   /// A variable with more than two categories has no svyciprop interval.
   @Test func intervalNeedsABinaryVariable() throws {
     #expect(throws: InferenceError.notBinary(variable: "stype", levels: ["E", "H", "M"])) {

@@ -137,6 +137,11 @@ add(list(id = "svyglm_expressions", kind = "svyglm",
          formula = "api00 ~ is.na(acs.k3) + ifelse(meals > 50, 1, 0) + I(stype %in% c(\"E\", \"M\")) + I(ifelse(is.na(avg.ed), 0, avg.ed))",
          columns = names(coef(fit)), estimate = coef(fit), std_error = SE(fit), n = nobs(fit)))
 
+# ---- qbeta: the beta quantiles behind method = "beta" (BetaDistribution.quantile) ----------
+# (p near 1 only to 0.999: the JSON reader of the tests may be an ulp off in p, which 1 - p magnifies)
+qb <- expand.grid(p = c(1e-10, 0.025, 0.5, 0.975, 0.999), a = c(0.05, 1.7, 40), b = c(0.3, 1, 250))
+add(list(id = "qbeta", kind = "qbeta", p = qb$p, a = qb$a, b = qb$b, value = qbeta(qb$p, qb$a, qb$b)))
+
 writeLines(c(
   "{",
   '  "generator": "Tests/Fixtures/descriptives/make_desc_fixtures.R",',
