@@ -97,7 +97,7 @@ struct PropCommand: DescriptiveCommand {
       Without --ci, each proportion has the normal interval of confint(svymean(~factor)) (t on the \
       design df with --convention stata). With --ci METHOD, each level of a binary variable (0/1 or \
       two categories) gets the interval of R svyciprop(method = METHOD) on t quantiles with the \
-      domain's design df: logit (R's default; the Wald interval of the logit, also the best choice \
+      domain's design df (the full design's with --convention stata): logit (R's default; the Wald interval of the logit, also the best choice \
       near 0 or 1), likelihood (exact roots of svyglm's rescaled profile deviance), beta \
       (Korn-Graubard, effective sample size), mean (p +- t SE), asin (arcsine square root), xlogit \
       (delta-method logit).
