@@ -181,6 +181,16 @@ struct DescriptivesIssue19CommandTests {
       == ["api00,api00", "api00,api99", "api99,api00", "api99,api99"])
   }
 
+  /// A domain where every row is in one level (no year-round high schools) has no interval for
+  /// either level, not an interval of rounding noise around 0.9999999999999997.
+  @Test func cipropOfAConstantDomainIsNaN() throws {
+    let got = try json(["prop", "yr.rnd", "--ci", "beta", "--subpop", "stype == \"H\""] + clus1)
+    #expect(got.count == 2)
+    for row in got {
+      #expect(row["conf_low"] is NSNull && row["conf_high"] is NSNull, "\(row)")
+    }
+  }
+
   @Test func cipropNeedsABinaryVariable() throws {
     let run = try runStrata(["prop", "stype", "--ci", "logit"] + clus1)
     #expect(run.status != 0)

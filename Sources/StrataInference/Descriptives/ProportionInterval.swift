@@ -24,8 +24,9 @@ import StrataLinalg
 ///   to adjacent doubles); R interpolates a spline through a few profile points, so R's bounds
 ///   differ from the exact ones in about the fourth digit.
 ///
-/// A domain whose proportion is 0 or 1, or whose variance is 0, has no interval of these kinds
-/// (R gives NaN or fails): the bounds are NaN.
+/// A domain whose weighted rows are all in the level or all outside it (p̂ is 0 or 1, up to
+/// rounding), or whose variance is 0, has no interval of these kinds (R gives NaN or fails): the
+/// bounds are NaN.
 public enum ProportionInterval: String, Sendable, CaseIterable {
   case logit, likelihood, asin, beta, mean, xlogit
 }
@@ -41,7 +42,13 @@ extension Context {
     let alpha = 1 - options.level / 100
     let t = df > 0 ? StudentT(df: Double(df)).quantile(1 - alpha / 2) : .nan
     let se = variance.squareRoot()
-    guard p > 0, p < 1, variance > 0, t.isFinite else { return (.nan, .nan, df) }
+    // Every weighted row in the level or none (p̂ is 0 or 1 up to rounding): no interval.
+    var inLevel = false
+    var outside = false
+    for (i, r) in rows.enumerated() where design.weights[r] != 0 {
+      if y[i] == 1 { inLevel = true } else { outside = true }
+    }
+    guard inLevel, outside, p > 0, p < 1, variance > 0, t.isFinite else { return (.nan, .nan, df) }
     func expit(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
     switch method {
     case .mean:
