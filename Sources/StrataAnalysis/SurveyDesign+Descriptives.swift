@@ -23,6 +23,40 @@ extension SurveyDesign {
     try estimate(.proportion, variables: variables, by: by, level: level)
   }
 
+  /// Design-based proportions with the interval of R `svyciprop(method =)` for each level of
+  /// binary variables (0/1 or two categories), on t quantiles with the domain's design df; see
+  /// `ProportionInterval` for the formulas.
+  ///
+  ///     let p = try design.proportion(["both"], interval: .beta)   // svyciprop(~I(both == "Yes"), method = "beta")
+  ///
+  /// - Throws: `InferenceError.notBinary` for a variable with more than two categories;
+  ///   `AnalysisError.invalidLevel`; `DataError` for unknown columns.
+  public func proportion(
+    _ variables: [String], interval: ProportionInterval, by: [String] = [], level: Double = 95
+  ) throws -> DescriptiveResult {
+    if !(level > 0 && level < 100) { throw AnalysisError.invalidLevel(level) }
+    var options = try descriptiveOptions(by: by, level: level)
+    options.proportionInterval = interval
+    return try Descriptives.estimate(.proportion, variables: variables, data: data, design: sampleDesign, options: options)
+  }
+
+  /// Design-based population variances (R `svyvar`), each variable on its own rows, or with
+  /// `covariance` the covariance matrix on the rows where all are present (R `svyvar(~x + y)`);
+  /// by groups when `by` is given.
+  ///
+  ///     let v = try design.variance(["api00", "api99"], covariance: true)
+  ///
+  /// - Throws: `AnalysisError.invalidLevel`; `DataError` for unknown or non-numeric columns;
+  ///   `DesignError.emptyDomain`.
+  public func variance(_ variables: [String], covariance: Bool = false, by: [String] = [], level: Double = 95)
+    throws -> DescriptiveResult
+  {
+    if !(level > 0 && level < 100) { throw AnalysisError.invalidLevel(level) }
+    var options = try descriptiveOptions(by: by, level: level)
+    options.covariance = covariance
+    return try Descriptives.variance(variables, data: data, design: sampleDesign, options: options)
+  }
+
   /// Design-based quantiles with Woodruff intervals (R `svyquantile`, survey 4.1-1 defaults:
   /// `qrule = "math"`), by groups when `by` is given.
   ///

@@ -10,6 +10,7 @@ struct StrataCommand: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       Fit.self, Describe.self, MeanCommand.self, TotalCommand.self, PropCommand.self, QuantileCommand.self,
+      VarCommand.self,
       RatioCommand.self, TabCommand.self, SvysetCommand.self, MarginsCommand.self, PredictCommand.self,
       ElasticitiesCommand.self, TableCommand.self, PlotCommand.self, NotebookCommand.self, ReproduceCommand.self,
       MediateCommand.self, SimulateCommand.self, TestCommand.self, LincomCommand.self, NlcomCommand.self,

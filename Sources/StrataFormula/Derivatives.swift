@@ -332,6 +332,28 @@ struct DualEvaluator {
     }
   }
 
+  /// `ifelse(test, yes, no)`: the derivative of the branch each row takes (the test is held at
+  /// its value, so a row exactly on the test's boundary takes its branch's one-sided derivative);
+  /// NA where the test is NA.
+  private func conditional(_ args: [CallArgument], _ e: FormulaExpression) throws -> Dual {
+    let unnamed = args.filter { $0.label == nil }.map(\.value)
+    var bound: [String: FormulaExpression] = [:]
+    for a in args { if let l = a.label { bound[l] = a.value } }
+    var rest = unnamed.makeIterator()
+    for name in ["test", "yes", "no"] where bound[name] == nil { bound[name] = rest.next() }
+    guard let test = bound["test"], let yes = bound["yes"], let no = bound["no"] else {
+      throw FormulaError.invalidArguments(function: "ifelse", reason: "expected ifelse(test, yes, no)")
+    }
+    let value = try plainValue(e)
+    let t = try plainValue(test)
+    let a = try evaluate(yes)
+    let b = try evaluate(no)
+    if a.derivative == nil && b.derivative == nil { return Dual(value: value, derivative: nil) }
+    let da = a.derivative ?? .scalar(0)
+    let db = b.derivative ?? .scalar(0)
+    return Dual(value: value, derivative: Lane.zip3(t, da, db) { c, x, y in c.isNaN ? .nan : (c != 0 ? x : y) })
+  }
+
   private func call(_ f: String, _ args: [CallArgument], _ e: FormulaExpression) throws -> Dual {
     func one() throws -> Dual {
       guard args.count == 1 else {
@@ -372,6 +394,11 @@ struct DualEvaluator {
     case "abs": return try chain({ Swift.abs($0) }, { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0 == 0 ? 0 : .nan)) })
     case "factor", "as.factor":
       throw FormulaError.categoricalVariable(variable: variable, term: term)
+    case "is.na":
+      // Whether a value is missing does not change with the value: derivative zero.
+      return Dual(value: try plainValue(e), derivative: nil)
+    case "ifelse":
+      return try conditional(args, e)
     case "poly":
       throw FormulaError.notDifferentiable(
         variable: variable, term: term, reason: "poly() is only differentiated as a whole model variable")

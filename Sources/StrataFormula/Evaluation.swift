@@ -288,9 +288,11 @@ struct Evaluator {
     }
     switch a {
     case .factor(let codes, let levels):
-      let wanted = Set(strings.isEmpty ? numbers.map(formatRNumber) : strings)
+      // A missing value is in the set only when the set holds NA (R: NA %in% c("a", NA) is TRUE).
+      let setHasNA = numbers.contains { $0.isNaN } || strings.contains(missingStringMarker)
+      let wanted = Set(strings.isEmpty ? numbers.filter { !$0.isNaN }.map(formatRNumber) : strings)
       let table: [Double] = levels.map { wanted.contains($0) ? 1 : 0 }
-      return .logical(codes.map { $0 < 0 ? 0 : table[Int($0)] })
+      return .logical(codes.map { $0 < 0 ? (setHasNA ? 1 : 0) : table[Int($0)] })
     default:
       guard strings.isEmpty else { throw FormulaError.nonNumeric(variable: deparse(l), term: context) }
       let x = try numeric(a, l)
@@ -346,6 +348,10 @@ struct Evaluator {
       return numericValue(try numeric(try evaluate(x), x))
     case "factor", "as.factor":
       return try factor(try requireOne())
+    case "is.na":
+      return try isMissing(try requireOne())
+    case "ifelse":
+      return try ifElse(args)
     case "poly":
       return try poly(args)
     case "c":
@@ -362,11 +368,119 @@ struct Evaluator {
         }
       }
       if !strings.isEmpty && !numbers.isEmpty {
-        return .strings(strings + numbers.map(formatRNumber))
+        // R's c("a", NA) is a character vector with a missing element, not the text "NA".
+        return .strings(strings + numbers.map { $0.isNaN ? missingStringMarker : formatRNumber($0) })
       }
       return strings.isEmpty ? .numbers(numbers) : .strings(strings)
     default:
       throw FormulaError.unsupportedFunction(name: f)
+    }
+  }
+
+  // MARK: Missing values and conditionals
+
+  /// `is.na(x)`: TRUE where `x` is missing (NA or NaN, a factor's missing code), never NA itself.
+  private func isMissing(_ x: FormulaExpression) throws -> EvaluatedValue {
+    switch try evaluate(x) {
+    case .numeric(let v), .logical(let v): return .logical(v.map { $0.isNaN ? 1 : 0 })
+    case .factor(let codes, _): return .logical(codes.map { $0 < 0 ? 1 : 0 })
+    case .matrix(let cols, _) where cols.count == 1: return .logical(cols[0].map { $0.isNaN ? 1 : 0 })
+    case .scalar(let v), .logicalScalar(let v): return .logicalScalar(v.isNaN ? 1 : 0)
+    case .string: return .logicalScalar(0)
+    default:
+      throw FormulaError.invalidArguments(
+        function: "is.na", reason: "'\(deparse(x))' is not one value per row (a column or an expression of columns)")
+    }
+  }
+
+  /// `ifelse(test, yes, no)` (R's formals, by name or position): `yes` where `test` is TRUE, `no`
+  /// where it is FALSE, NA where it is NA. Numeric and logical branches give numbers (logicals
+  /// when both are logical); text constants give a categorical value whose levels are the texts
+  /// that occur, sorted, as R's character result becomes a factor in a model frame. A categorical
+  /// column as a branch is refused: R would return its integer codes, a silent wrong number.
+  private func ifElse(_ args: [CallArgument]) throws -> EvaluatedValue {
+    let formals = ["test", "yes", "no"]
+    var bound: [String: FormulaExpression] = [:]
+    for a in args {
+      if let l = a.label {
+        guard formals.contains(l), bound[l] == nil else {
+          throw FormulaError.invalidArguments(function: "ifelse", reason: "unknown or repeated argument '\(l)'")
+        }
+        bound[l] = a.value
+      }
+    }
+    var free = formals.filter { bound[$0] == nil }
+    for a in args where a.label == nil {
+      guard !free.isEmpty else {
+        throw FormulaError.invalidArguments(function: "ifelse", reason: "expected ifelse(test, yes, no)")
+      }
+      bound[free.removeFirst()] = a.value
+    }
+    guard let testExpression = bound["test"], let yesExpression = bound["yes"], let noExpression = bound["no"] else {
+      throw FormulaError.invalidArguments(function: "ifelse", reason: "expected ifelse(test, yes, no)")
+    }
+    let test = try numeric(try evaluate(testExpression), testExpression)
+    let yes = try evaluate(yesExpression)
+    let no = try evaluate(noExpression)
+    for (v, e) in [(yes, yesExpression), (no, noExpression)] {
+      if case .factor = v {
+        throw FormulaError.invalidArguments(
+          function: "ifelse",
+          reason: "'\(deparse(e))' is categorical (R would return its integer codes); compare it, e.g. \(deparse(e)) == \"level\"")
+      }
+    }
+    func label(_ v: EvaluatedValue) -> String?? {
+      switch v {
+      case .string(let s): return .some(s)
+      case .scalar(let x), .logicalScalar(let x): return x.isNaN ? .some(nil) : .some(formatRNumber(x))
+      default: return nil
+      }
+    }
+    let isText: Bool
+    switch (yes, no) {
+    case (.string, _), (_, .string): isText = true
+    default: isText = false
+    }
+    if isText {
+      guard let yesLabel = label(yes), let noLabel = label(no) else {
+        throw FormulaError.invalidArguments(
+          function: "ifelse", reason: "a text branch needs a text or number constant as the other branch")
+      }
+      let pick: (Double) -> String? = { t in t.isNaN ? nil : (t != 0 ? yesLabel : noLabel) }
+      let picked: [String?]
+      switch test {
+      case .scalar(let t): picked = Array(repeating: pick(t), count: rowCount)
+      case .vector(let t): picked = t.map(pick)
+      }
+      let levels = Array(Set(picked.compactMap { $0 })).sorted()
+      let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, Int32($0)) })
+      return .factor(codes: picked.map { $0.flatMap { index[$0] } ?? -1 }, levels: levels)
+    }
+    let a = try numeric(yes, yesExpression)
+    let b = try numeric(no, noExpression)
+    func value(_ o: Operand, _ i: Int) -> Double {
+      switch o {
+      case .scalar(let x): return x
+      case .vector(let x): return i < x.count ? x[i] : .nan
+      }
+    }
+    let chosen: Operand
+    switch (test, a, b) {
+    case (.scalar(let t), .scalar(let x), .scalar(let y)):
+      chosen = .scalar(t.isNaN ? .nan : (t != 0 ? x : y))
+    default:
+      var out = [Double](repeating: .nan, count: rowCount)
+      for i in 0..<rowCount {
+        let t = value(test, i)
+        if !t.isNaN { out[i] = t != 0 ? value(a, i) : value(b, i) }
+      }
+      chosen = .vector(out)
+    }
+    switch (yes, no) {
+    case (.logical, .logical), (.logical, .logicalScalar), (.logicalScalar, .logical), (.logicalScalar, .logicalScalar):
+      return logicalValue(chosen)
+    default:
+      return numericValue(chosen)
     }
   }
 
@@ -471,6 +585,9 @@ struct Evaluator {
     return .matrix(columns: columns, names: (1...k).map(String.init))
   }
 }
+
+/// A missing element of a constant text vector (`c("a", NA)`); no label can equal it.
+let missingStringMarker = "\u{0}NA"
 
 /// The elementwise one-argument functions, by name.
 private func oneArgumentFunction(_ f: String) -> ((Double) -> Double)? {

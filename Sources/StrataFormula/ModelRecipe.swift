@@ -231,8 +231,10 @@ func dataUses(of e: FormulaExpression, data: DataFrame, stepContext: Bool = fals
     let step = stepContext || isStepOperator(op)
     return dataUses(of: l, data: data, stepContext: step) + dataUses(of: r, data: data, stepContext: step)
   case .call(let f, let args):
-    let step = stepContext || f == "factor" || f == "as.factor"
-    return args.flatMap { dataUses(of: $0.value, data: data, stepContext: step) }
+    let step = stepContext || f == "factor" || f == "as.factor" || f == "is.na"
+    // The test of ifelse(test, yes, no) is a step function of its columns.
+    let test = f == "ifelse" ? (args.firstIndex { $0.label == "test" } ?? args.firstIndex { $0.label == nil }) : nil
+    return args.indices.flatMap { k in dataUses(of: args[k].value, data: data, stepContext: step || k == test) }
   }
 }
 

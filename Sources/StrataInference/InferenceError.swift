@@ -37,4 +37,6 @@ public enum InferenceError: Error, Sendable, Equatable {
   case singularTestCovariance(terms: [String])
   /// Stata's adjusted Wald F needs fewer coefficients than the design df + 1.
   case adjustedTestTooManyTerms(terms: Int, designDF: Int)
+  /// A proportion interval (`svyciprop`) asked of a variable with more than two categories.
+  case notBinary(variable: String, levels: [String])
 }

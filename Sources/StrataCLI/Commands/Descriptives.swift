@@ -3,6 +3,7 @@ import Foundation
 import Strata
 
 extension IntervalConvention: ExpressibleByArgument {}
+extension ProportionInterval: ExpressibleByArgument {}
 
 /// Options of every descriptive command: data, design, groups, level and output.
 struct DescriptiveCommandOptions: ParsableArguments {
@@ -80,21 +81,67 @@ struct MeanCommand: DescriptiveCommand {
 /// `strata total VARS ...`.
 struct TotalCommand: DescriptiveCommand {
   static let configuration = CommandConfiguration(
-    commandName: "total", abstract: "Design-based population totals (R svytotal).")
+    commandName: "total",
+    abstract: "Design-based population totals (R svytotal); a text column gives one total per level (svytotal(~factor)).")
   static let statistic = DescriptiveStatistic.total
-  @Argument(help: "Numeric variables.") var variables: [String]
+  @Argument(help: "Numeric variables, or text columns (one total per level).") var variables: [String]
   @OptionGroup var options: DescriptiveCommandOptions
   func run() throws { try runDescriptive() }
 }
 
-/// `strata prop VARS ...`.
+/// `strata prop VARS [--ci METHOD] ...`.
 struct PropCommand: DescriptiveCommand {
   static let configuration = CommandConfiguration(
-    commandName: "prop", abstract: "Proportions of the levels of categorical variables (R svymean(~factor)).")
+    commandName: "prop", abstract: "Proportions of the levels of categorical variables (R svymean(~factor), svyciprop).",
+    discussion: """
+      Without --ci, each proportion has the normal interval of confint(svymean(~factor)) (t on the \
+      design df with --convention stata). With --ci METHOD, each level of a binary variable (0/1 or \
+      two categories) gets the interval of R svyciprop(method = METHOD) on t quantiles with the \
+      domain's design df (the full design's with --convention stata): logit (R's default; the Wald interval of the logit, also the best choice \
+      near 0 or 1), likelihood (exact roots of svyglm's rescaled profile deviance), beta \
+      (Korn-Graubard, effective sample size), mean (p +- t SE), asin (arcsine square root), xlogit \
+      (delta-method logit).
+      """)
   static let statistic = DescriptiveStatistic.proportion
   @Argument(help: "Categorical variables (numeric ones are treated as categories).") var variables: [String]
+  @Option(help: "Interval method of R svyciprop for binary variables: logit, likelihood, beta, mean, asin, xlogit.")
+  var ci: ProportionInterval?
   @OptionGroup var options: DescriptiveCommandOptions
-  func run() throws { try runDescriptive() }
+
+  func run() throws {
+    guard let ci else { return try runDescriptive() }
+    let design = try options.design()
+    let names = variables.flatMap { DesignOptions.list($0) }
+    let result = try translatingAnalysisErrors {
+      try design.proportion(names, interval: ci, by: options.groups, level: options.level)
+    }
+    try options.render(result)
+  }
+}
+
+/// `strata var VARS [--cov] ...`.
+struct VarCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "var", abstract: "Design-based population variances and covariances (R svyvar).",
+    discussion: """
+      The estimate is n/(n-1) sum w (x - mean)^2 / sum w with n the domain's rows of non-zero weight \
+      (R svyvar); its standard error is the design-based SE of that weighted mean. Each variable \
+      uses its own non-missing rows; with --cov, the full covariance matrix is estimated on the rows \
+      where every variable is present (R svyvar(~x + y, na.rm = TRUE)).
+      """)
+  @Argument(help: "Numeric variables.") var variables: [String]
+  @Flag(help: "Report the covariance matrix of the variables (every ordered pair), not only their variances.")
+  var cov = false
+  @OptionGroup var options: DescriptiveCommandOptions
+
+  func run() throws {
+    let design = try options.design()
+    let names = variables.flatMap { DesignOptions.list($0) }
+    let result = try translatingAnalysisErrors {
+      try design.variance(names, covariance: cov, by: options.groups, level: options.level)
+    }
+    try options.render(result)
+  }
 }
 
 /// `strata quantile VARS --quantiles 0.25,0.5 ...`.

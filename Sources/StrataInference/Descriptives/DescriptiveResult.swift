@@ -1,9 +1,9 @@
 import StrataDesign
 
 /// Survey descriptive statistics (R `svymean`, `svytotal`, `svymean` of factor levels,
-/// `svyratio`, `svyquantile`).
+/// `svyratio`, `svyquantile`, `svyvar`).
 public enum DescriptiveStatistic: String, Sendable, CaseIterable {
-  case mean, total, proportion, ratio, quantile
+  case mean, total, proportion, ratio, quantile, variance
 }
 
 /// Which program's interval convention to follow.
@@ -26,16 +26,24 @@ public struct DescriptiveOptions: Sendable {
   public var domain: Domain?
   /// Probabilities for `.quantile`.
   public var quantiles: [Double]
+  /// The interval of each `.proportion` as R `svyciprop(method =)`, on t quantiles with the
+  /// domain's design df; `nil` keeps the normal interval of `confint(svymean(~factor))`.
+  public var proportionInterval: ProportionInterval?
+  /// For `.variance`: the full covariance matrix of the variables (R `svyvar(~x + y)`) on the
+  /// rows where all are present, instead of each variable's variance on its own rows.
+  public var covariance: Bool
 
   public init(
     level: Double = 95, convention: IntervalConvention = .r, by: [String] = [], domain: Domain? = nil,
-    quantiles: [Double] = [0.5]
+    quantiles: [Double] = [0.5], proportionInterval: ProportionInterval? = nil, covariance: Bool = false
   ) {
     self.level = level
     self.convention = convention
     self.by = by
     self.domain = domain
     self.quantiles = quantiles
+    self.proportionInterval = proportionInterval
+    self.covariance = covariance
   }
 }
 
@@ -61,6 +69,12 @@ public struct DescriptiveEstimate: Sendable {
   public var observations: Int
   /// Degrees of freedom used for the interval (`nil` for normal intervals).
   public var df: Int?
+  /// For a covariance of `.variance`: the second variable (`variable` is the first); `nil` for
+  /// a variance and for every other statistic.
+  public var covariate: String? = nil
+  /// The method of the interval when it is not the statistic's default (a proportion's
+  /// `svyciprop` method), else `nil`.
+  public var interval: ProportionInterval? = nil
 }
 
 /// A descriptive table with the design it was computed under.

@@ -22,14 +22,21 @@ public enum Descriptives {
     _ statistic: DescriptiveStatistic, variables: [String], data: DataFrame, design: SampleDesign,
     options: DescriptiveOptions = .init()
   ) throws -> DescriptiveResult {
+    if statistic == .variance { return try Descriptives.variance(variables, data: data, design: design, options: options) }
     var ctx = try Context(data: data, design: design, options: options)
     var out: [DescriptiveEstimate] = []
     for variable in variables {
+      // A text column's total is one total per level (R svytotal(~factor)).
+      let totalFactor = statistic == .total && isCategoricalColumn(variable, data: data)
       // The column is read (and, for proportions, coded) once per variable, not once per group.
-      let numeric = statistic == .proportion || statistic == .ratio ? nil : try data.numericValues(of: variable)
-      let factor = statistic == .proportion ? try factorCodes(variable, data: data) : nil
+      let numeric =
+        statistic == .proportion || statistic == .ratio || totalFactor ? nil : try data.numericValues(of: variable)
+      let factor = statistic == .proportion || totalFactor ? try factorCodes(variable, data: data) : nil
       if statistic == .ratio {
         throw DesignError.ratioNeedsTwoVariables
+      }
+      if statistic == .proportion, options.proportionInterval != nil, let levels = factor?.levels, levels.count > 2 {
+        throw InferenceError.notBinary(variable: variable, levels: levels)
       }
       // Each group's estimates depend on its rows alone: on large data the groups are shared
       // between the cores, and their results (or the first group's error) taken in group order.
@@ -38,6 +45,16 @@ public enum Descriptives {
         Result {
           let group = shared.groups[g]
           switch statistic {
+          case .total where totalFactor:
+            guard let (codes, levels) = factor else { return ([], 0) }
+            let rows = group.rows.filter { codes[$0] >= 0 }
+            let e = try levels.indices.map { j in
+              var e = try shared.linear(
+                .total, y: rows.map { codes[$0] == j ? 1 : 0 }, rows: rows, variable: variable, by: group.by)
+              e.level = levels[j]
+              return e
+            }
+            return (e, group.rows.count - rows.count)
           case .mean, .total:
             guard let y = numeric else { return ([], 0) }
             let rows = group.rows.filter { !y.missing[$0] }
@@ -47,7 +64,8 @@ public enum Descriptives {
             guard let (codes, levels) = factor else { return ([], 0) }
             let rows = group.rows.filter { codes[$0] >= 0 }
             let e = try shared.proportions(
-              codes: rows.map { codes[$0] }, levels: levels, rows: rows, variable: variable, by: group.by)
+              codes: rows.map { codes[$0] }, levels: levels, rows: rows, variable: variable, by: group.by,
+              domainRows: group.rows)
             return (e, group.rows.count - rows.count)
           case .quantile:
             guard let y = numeric else { return ([], 0) }
@@ -57,7 +75,7 @@ public enum Descriptives {
               try shared.quantile(p, y: values, rows: rows, variable: variable, by: group.by)
             }
             return (e, group.rows.count - rows.count)
-          case .ratio:
+          case .ratio, .variance:
             return ([], 0)
           }
         }
@@ -91,6 +109,14 @@ public enum Descriptives {
     }
     return ctx.result(.ratio, out)
   }
+}
+
+/// Whether `name` is a text (factor) column, not a numeric one (a column of numbers with a stray
+/// word is numeric here, so that reading it reports the stray word).
+func isCategoricalColumn(_ name: String, data: DataFrame) -> Bool {
+  guard let column = try? data.column(named: name), column.strayText == nil else { return false }
+  if case .factor = column.storage { return true }
+  return false
 }
 
 /// Codes (−1 for missing) and level names of a column used as a factor: factor levels as
@@ -284,9 +310,9 @@ struct Context: Sendable {
   }
 
   /// Proportions of every level of a factor over `rows`.
-  func proportions(codes: [Int], levels: [String], rows: [Int], variable: String, by: [(String, String)]) throws
-    -> [DescriptiveEstimate]
-  {
+  func proportions(
+    codes: [Int], levels: [String], rows: [Int], variable: String, by: [(String, String)], domainRows: [Int]? = nil
+  ) throws -> [DescriptiveEstimate] {
     if rows.isEmpty { throw DesignError.emptyDomain(variable: variable) }
     let k = levels.count
     let (est, v) = try design.covariance(
@@ -309,9 +335,19 @@ struct Context: Sendable {
       })
     let w = rows.map { design.weights[$0] }
     return (0..<k).map { j in
-      let s = svyvar(codes.map { $0 == j ? 1 : 0 }, w)
+      let y: [Double] = codes.map { $0 == j ? 1 : 0 }
+      let s = svyvar(y, w)
       let vsrs = srsVariance(s)
-      return make(variable, level: levels[j], by: by, estimate: est[j], variance: v[j, j], deff: v[j, j] / vsrs, rows: rows)
+      var e = make(variable, level: levels[j], by: by, estimate: est[j], variance: v[j, j], deff: v[j, j] / vsrs, rows: rows)
+      if let method = options.proportionInterval {
+        let ci = proportionInterval(
+          method, p: est[j], variance: v[j, j], y: y, rows: rows, domainRows: domainRows ?? rows)
+        e.confLow = ci.low
+        e.confHigh = ci.high
+        e.df = ci.df
+        e.interval = method
+      }
+      return e
     }
   }
 

@@ -47,11 +47,16 @@ public enum DescriptiveReport {
     case .proportion: return "Survey proportions"
     case .ratio: return "Survey ratio"
     case .quantile: return "Survey quantiles"
+    case .variance: return "Survey variance"
     }
   }
 
   static func intervalNote(_ r: DescriptiveResult) -> String {
     let dfs = Set(r.estimates.compactMap(\.df))
+    if let method = r.estimates.lazy.compactMap(\.interval).first {
+      let list = dfs.sorted().map(String.init).joined(separator: ", ")
+      return "Intervals: \(method.rawValue) (R svyciprop method = \"\(method.rawValue)\"), t with \(list) design df."
+    }
     if dfs.isEmpty { return "Intervals: normal (R convention, as confint() of svymean/svytotal)." }
     let list = dfs.sorted().map(String.init).joined(separator: ", ")
     switch r.convention {
@@ -63,14 +68,19 @@ public enum DescriptiveReport {
   /// The estimate table.
   public static func table(_ r: DescriptiveResult) -> Table {
     let byNames = r.estimates.first?.by.map(\.0) ?? []
-    let hasLevel = r.statistic == .proportion
+    let hasLevel = r.statistic == .proportion || r.estimates.contains { $0.level != nil }
+    let hasCovariate = r.estimates.contains { $0.covariate != nil }
     let hasQuantile = r.statistic == .quantile
     let levelText = NumberFormat.significant(r.level, 4)
     var columns: [Table.Column] = [.init("", alignment: .left)]
+    if hasCovariate { columns.append(.init("with", alignment: .left)) }
     if hasLevel { columns.append(.init("level", alignment: .left)) }
     columns += byNames.map { Table.Column($0, alignment: .left) }
     if hasQuantile { columns.append(.init("quantile")) }
-    columns += [.init("Estimate"), .init("Std. Err."), .init("[\(levelText)% Conf."), .init("Interval]"), .init("Deff"), .init("CV")]
+    // svyvar has no design effect: no empty column.
+    let hasDeff = r.statistic != .variance
+    columns += [.init("Estimate"), .init("Std. Err."), .init("[\(levelText)% Conf."), .init("Interval]")]
+    columns += (hasDeff ? [.init("Deff")] : []) + [.init("CV")]
     var t = Table(columns: columns)
     let est = NumberFormat.column(r.estimates.map(\.estimate))
     let se = NumberFormat.column(r.estimates.map(\.stdError))
@@ -78,13 +88,13 @@ public enum DescriptiveReport {
     let hi = NumberFormat.column(r.estimates.map(\.confHigh))
     for (i, e) in r.estimates.enumerated() {
       var row = [e.variable]
+      if hasCovariate { row.append(e.covariate ?? "") }
       if hasLevel { row.append(e.level ?? "") }
       row += e.by.map(\.1)
       if hasQuantile { row.append(NumberFormat.significant(e.quantile ?? .nan, 4)) }
-      row += [
-        est[i], se[i], lo[i], hi[i], e.deff.map { NumberFormat.significant($0, 4) } ?? "",
-        NumberFormat.significant(e.cv, 4),
-      ]
+      row += [est[i], se[i], lo[i], hi[i]]
+      if hasDeff { row.append(e.deff.map { NumberFormat.significant($0, 4) } ?? "") }
+      row.append(NumberFormat.significant(e.cv, 4))
       t.rows.append(row)
     }
     return t
@@ -141,6 +151,7 @@ public enum DescriptiveReport {
   public static func json(_ r: DescriptiveResult, dataSource: String) -> JSONValue {
     let estimates: [JSONValue] = r.estimates.map { e in
       var pairs: [(String, JSONValue)] = [("variable", .string(e.variable))]
+      if r.statistic == .variance { pairs.append(("with", .string(e.covariate ?? e.variable))) }
       pairs.append(("level", e.level.map { .string($0) } ?? .null))
       if let q = e.quantile { pairs.append(("quantile", .num(q))) }
       pairs.append(("by", .object(e.by.map { ($0.0, .string($0.1)) })))
@@ -148,6 +159,7 @@ public enum DescriptiveReport {
         ("estimate", .num(e.estimate)), ("std_error", .num(e.stdError)), ("conf_low", .num(e.confLow)),
         ("conf_high", .num(e.confHigh)), ("deff", .num(e.deff)), ("cv", .num(e.cv)), ("n", .int(e.observations)),
       ]
+      if let method = e.interval { pairs += [("interval", .string(method.rawValue)), ("df", e.df.map { .int($0) } ?? .null)] }
       return .object(pairs)
     }
     return .object([
@@ -161,13 +173,15 @@ public enum DescriptiveReport {
   /// A tidy CSV at full precision.
   public static func csv(_ r: DescriptiveResult) -> String {
     let byNames = r.estimates.first?.by.map(\.0) ?? []
-    var header = ["variable", "level"] + byNames
+    let hasCovariate = r.statistic == .variance
+    var header = (hasCovariate ? ["variable", "with", "level"] : ["variable", "level"]) + byNames
     if r.statistic == .quantile { header.append("quantile") }
     header += ["estimate", "std_error", "conf_low", "conf_high", "deff", "cv"]
     var t = Table(columns: header.map { Table.Column($0) })
     func n(_ x: Double?) -> String { x.map { $0.isFinite ? "\($0)" : "NA" } ?? "NA" }
     for e in r.estimates {
-      var row = [e.variable, e.level ?? ""] + e.by.map(\.1)
+      var row = (hasCovariate ? [e.variable, e.covariate ?? e.variable, e.level ?? ""] : [e.variable, e.level ?? ""])
+        + e.by.map(\.1)
       if r.statistic == .quantile { row.append(n(e.quantile)) }
       row += [n(e.estimate), n(e.stdError), n(e.confLow), n(e.confHigh), n(e.deff), n(e.cv)]
       t.rows.append(row)

@@ -29,6 +29,10 @@ extension InferenceError: CustomStringConvertible {
       return "'\(term)' is not an estimable coefficient of '\(equation)'; the treatment and mediator must be numeric columns (use a 0/1 treatment)"
     case .unsupportedWithFixedEffects(let what):
       return "\(what) standard errors need the leverages of the fixed-effect dummies, which are absorbed; use hc0, hc1 (robust) or cluster"
+    case .notBinary(let variable, let levels):
+      let shown = levels.prefix(6).joined(separator: ", ") + (levels.count > 6 ? ", ..." : "")
+      return "'\(variable)' has \(levels.count) categories (\(shown)); a proportion interval (svyciprop) needs a "
+        + "binary variable: 0/1 or two categories"
     case .designMismatch(let m):
       return "the fit does not belong to the design: \(m)"
     case .unsupportedForModel(let model, let variance):
