@@ -33,7 +33,7 @@ let package = Package(
       exclude: ["README.md"]),
     .target(name: "StrataData", dependencies: ["StrataSupport", "CReadStat"]),
     .target(name: "StrataFormula", dependencies: ["StrataData", "StrataLinalg"]),
-    .target(name: "StrataDesign", dependencies: ["StrataSupport", "StrataData", "StrataLinalg"]),
+    .target(name: "StrataDesign", dependencies: ["StrataSupport", "StrataData", "StrataFormula", "StrataLinalg"]),
     .target(
       name: "StrataSimulate",
       dependencies: ["StrataData", "StrataFormula", "StrataLinalg", .product(name: "RealModule", package: "swift-numerics")],

@@ -89,4 +89,33 @@ public enum DesignError: Error, Sendable, Equatable {
   case emptyDomain(variable: String)
   /// No observation in the domain (`label` as the user wrote it; nil for the whole data).
   case emptySample(label: String?)
+  /// A calibration model-matrix column (R's name) with no population total; `columns` are all of them.
+  case calibrationTotalMissing(term: String, columns: [String])
+  /// A total for a name that is not a column of the calibration model matrix.
+  case calibrationUnknownTerm(term: String, columns: [String])
+  /// A post-stratum or raking total for a level the variable does not have in the data.
+  case calibrationUnknownLevel(variable: String, level: String, levels: [String])
+  /// A level present in the sample with no population total.
+  case calibrationLevelWithoutTotal(variable: String, level: String)
+  /// A cell with a non-zero population total whose sample weights sum to zero.
+  case calibrationEmptyCell(variable: String, level: String)
+  /// The same total given twice.
+  case calibrationDuplicateTotal(name: String)
+  /// A total that is not a finite number (negative, for a cell count).
+  case calibrationNonFiniteTotal(name: String)
+  /// A calibration variable is missing at a (1-based) row.
+  case calibrationMissingValue(variable: String, row: Int)
+  /// `calibrate` without a formula.
+  case calibrationNeedsFormula
+  /// `poststratify` / `rake` without margins (post-stratification takes exactly one).
+  case calibrationNeedsMargins(method: String)
+  /// Bounds on the g-weights that do not surround 1 (lower < 1 < upper).
+  case invalidCalibrationBounds(lower: Double, upper: Double)
+  /// The logit distance without finite bounds.
+  case logitNeedsBounds
+  /// Calibration iterations ended with a total `gap` (relative: |achieved − target| / (1 + |target|))
+  /// still off, the worst at `term`.
+  case calibrationDidNotConverge(method: String, iterations: Int, gap: Double, term: String)
+  /// No g-weights within the bounds meet the totals: `term` (the margin with the largest gap) is still off.
+  case calibrationBoundsInfeasible(term: String, lower: Double, upper: Double, iterations: Int, gap: Double)
 }

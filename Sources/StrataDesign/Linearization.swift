@@ -26,6 +26,26 @@ extension LinearizationDesign {
   /// - Complexity: O(n p²) per stage.
   public func variance(influence: Matrix, rows: [Int]) throws -> Matrix {
     precondition(influence.rows == rows.count, "influence rows differ from the row list")
+    if let adjustment = calibrationAdjustment {
+      // After calibration the influence values of every design row are residualized (R
+      // `svyrecvar` with `postStrata`): rows outside `rows` start at zero and in general end
+      // non-zero, so the general path runs over all rows (O(n p) more, plus the adjustment's
+      // O(n k p) for k calibration columns).
+      let n = rowCount
+      let p = influence.cols
+      var full = [Double](repeating: 0, count: n * p)
+      let src = influence.storage
+      for j in 0..<p {
+        for (position, r) in rows.enumerated() { full[j * n + r] = src[j * rows.count + position] }
+      }
+      let adjusted = adjustment.adjust(Matrix(rows: n, cols: p, columnMajor: full))
+      return try uncalibratedVariance(influence: adjusted, rows: Array(0..<n))
+    }
+    return try uncalibratedVariance(influence: influence, rows: rows)
+  }
+
+  /// The engine without the calibration adjustment.
+  private func uncalibratedVariance(influence: Matrix, rows: [Int]) throws -> Matrix {
     let p = influence.cols
     if let psus = firstStagePSUs(rows: rows) {
       let n = rows.count
@@ -65,6 +85,11 @@ extension LinearizationDesign {
     precondition(structure.map { $0.storedColumnCount == x.cols } ?? true, "structure of another matrix")
     precondition(transform.rows == p, "transform rows differ from the matrix columns")
     let q = transform.cols
+    if calibrationAdjustment != nil {
+      // The calibration adjustment needs the influence matrix itself.
+      let full = x.expandingIndicators(structure)
+      return try variance(influence: full.scalingRows(by: multipliers) * transform, rows: rows)
+    }
     guard let psus = firstStagePSUs(rows: rows) else {
       let full = x.expandingIndicators(structure)
       return try variance(influence: full.scalingRows(by: multipliers) * transform, rows: rows)

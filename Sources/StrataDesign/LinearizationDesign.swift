@@ -33,12 +33,16 @@ public struct DesignSpecification: Sendable, Codable, Equatable {
   public var replicateWeights: ReplicateSpecification?
   /// Replicates to build from the linearization design (R `as.svrepdesign`).
   public var buildReplicates: ReplicateConstruction?
+  /// Calibration, post-stratification or raking of the weights (R `calibrate`/`postStratify`/`rake`);
+  /// absent in design files saved before it existed.
+  public var calibration: CalibrationSpecification?
 
   public init(
     weights: String? = nil, strata: String? = nil, psu: [String] = [], fpc: [String] = [],
     nest: Bool = false, lonelyPSU: LonelyPSURule = .fail, replicateWeights: ReplicateSpecification? = nil,
-    buildReplicates: ReplicateConstruction? = nil
+    buildReplicates: ReplicateConstruction? = nil, calibration: CalibrationSpecification? = nil
   ) {
+    self.calibration = calibration
     self.weights = weights
     self.strata = strata
     self.psu = psu
@@ -87,8 +91,15 @@ public struct LinearizationDesign: Sendable {
   public let specification: DesignSpecification
   /// Number of data rows.
   public let rowCount: Int
-  /// Sampling weight of each data row (1/π; 0 for rows outside the sample).
-  public let weights: [Double]
+  /// Analysis weight of each data row: the sampling weight (1/π; 0 for rows outside the sample),
+  /// or the calibrated weight when the specification calibrates (then `baseWeights` are the 1/π).
+  public private(set) var weights: [Double]
+  /// Sampling weights before any calibration (R `weights(design)` before `calibrate()`).
+  public private(set) var baseWeights: [Double]
+  /// What the calibration did (g-weights, totals reproduced, iterations); nil without one.
+  public private(set) var calibration: CalibrationSummary?
+  /// The variance adjustment of the calibration (R's `postStrata`).
+  var calibrationAdjustment: CalibrationAdjustment?
   /// Whether strata were declared.
   public let hasStrata: Bool
   /// Whether FPCs were declared (R then computes later-stage variance).
@@ -114,7 +125,9 @@ public struct LinearizationDesign: Sendable {
   /// - Throws: `DesignError` for missing or negative weights, PSUs repeated across strata
   ///   without `nest`, a single-PSU stratum under `.fail`, mixed or too small FPCs;
   ///   `DataError` for unknown columns.
-  public init(_ spec: DesignSpecification, data: DataFrame) throws {
+  /// - Parameter calibrating: apply `spec.calibration` (false: the design before calibration, from
+  ///   which replicates are built first, as R `calibrate(as.svrepdesign(d))`).
+  public init(_ spec: DesignSpecification, data: DataFrame, calibrating: Bool = true) throws {
     let n = data.rowCount
     self.specification = spec
     self.rowCount = n
@@ -257,6 +270,7 @@ public struct LinearizationDesign: Sendable {
       self.weightSource = .equal
     }
     let finalWeights = self.weights
+    self.baseWeights = finalWeights
     self.zeroWeightRows = finalWeights.indices.filter { finalWeights[$0] == 0 }
 
     self.stages = (0..<stageCount).map { k in
@@ -273,6 +287,13 @@ public struct LinearizationDesign: Sendable {
         let f = pop.isInfinite ? 1 : (pop - 1) / pop
         if f >= 1e-7 { throw DesignError.singlePSUStratum(stratum: s.stratumNames[s.strata[i]], stage: 1) }
       }
+    }
+
+    if calibrating, let cal = spec.calibration {
+      let result = try CalibrationProblem(cal, data: data).calibrate(finalWeights)
+      self.weights = result.weights
+      self.calibration = result.summary
+      self.calibrationAdjustment = result.adjustment
     }
   }
 

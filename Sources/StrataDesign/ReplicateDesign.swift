@@ -88,6 +88,8 @@ public struct ReplicateDesign: Sendable {
   public let mse: Bool
   /// Replicate column names (or generated names `rep1`…).
   public let replicateNames: [String]
+  /// What the calibration of the full-sample weights did (nil without one).
+  public internal(set) var calibration: CalibrationSummary?
   /// Rows with zero full-sample weight.
   public var zeroWeightRows: [Int] { weights.indices.filter { weights[$0] == 0 } }
 

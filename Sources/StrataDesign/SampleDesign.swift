@@ -11,9 +11,14 @@ public enum SampleDesign: Sendable {
   /// replicates built from a linearization design, or a linearization design.
   public init(_ spec: DesignSpecification, data: DataFrame) throws {
     if let rep = spec.replicateWeights {
-      self = .replicate(try ReplicateDesign(rep, weights: spec.weights, data: data))
+      let design = try ReplicateDesign(rep, weights: spec.weights, data: data)
+      self = .replicate(try spec.calibration.map { try design.calibrated($0, data: data) } ?? design)
     } else if let build = spec.buildReplicates {
-      self = .replicate(try ReplicateDesign(building: build, from: try LinearizationDesign(spec, data: data)))
+      // As R `calibrate(as.svrepdesign(d), ...)`: replicates from the design before calibration,
+      // then the full sample and every replicate calibrated.
+      let design = try ReplicateDesign(
+        building: build, from: try LinearizationDesign(spec, data: data, calibrating: false))
+      self = .replicate(try spec.calibration.map { try design.calibrated($0, data: data) } ?? design)
     } else {
       self = .linearization(try LinearizationDesign(spec, data: data))
     }
@@ -24,6 +29,14 @@ public enum SampleDesign: Sendable {
     switch self {
     case .linearization(let d): return d.weights
     case .replicate(let d): return d.weights
+    }
+  }
+
+  /// What the calibration did (nil without one).
+  public var calibration: CalibrationSummary? {
+    switch self {
+    case .linearization(let d): return d.calibration
+    case .replicate(let d): return d.calibration
     }
   }
 
@@ -69,13 +82,13 @@ public enum SampleDesign: Sendable {
         kind: "linearization", observations: d.rowCount, strata: d.strataCount, psus: d.psuCount,
         stages: d.stageCount, populationSize: d.populationSize, df: d.degreesOfFreedom(rows: allRows),
         replicates: nil, replicateType: nil, lonelyPSU: d.lonelyPSU, zeroWeights: d.zeroWeightRows.count,
-        weightSource: d.weightSource.rawValue, fpc: d.hasFPC)
+        weightSource: d.weightSource.rawValue, fpc: d.hasFPC, calibration: d.calibration)
     case .replicate(let d):
       return DesignSummary(
         kind: "replicate", observations: d.rowCount, strata: nil, psus: nil, stages: nil,
         populationSize: d.populationSize, df: d.degreesOfFreedom(rows: allRows), replicates: d.replicateCount,
         replicateType: d.type, lonelyPSU: nil, zeroWeights: d.zeroWeightRows.count, weightSource: "column",
-        fpc: false, scale: d.scale, mse: d.mse)
+        fpc: false, scale: d.scale, mse: d.mse, calibration: d.calibration)
     }
   }
 }
@@ -97,12 +110,16 @@ public struct DesignSummary: Sendable {
   public var fpc: Bool
   public var scale: Double?
   public var mse: Bool?
+  /// What the calibration of the weights did (nil without one).
+  public var calibration: CalibrationSummary?
 
   public init(
     kind: String, observations: Int, strata: Int?, psus: Int?, stages: Int?, populationSize: Double, df: Int,
     replicates: Int?, replicateType: ReplicateType?, lonelyPSU: LonelyPSURule?, zeroWeights: Int,
-    weightSource: String, fpc: Bool, scale: Double? = nil, mse: Bool? = nil
+    weightSource: String, fpc: Bool, scale: Double? = nil, mse: Bool? = nil,
+    calibration: CalibrationSummary? = nil
   ) {
+    self.calibration = calibration
     self.kind = kind
     self.observations = observations
     self.strata = strata

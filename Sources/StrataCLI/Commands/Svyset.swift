@@ -41,9 +41,43 @@ struct SvysetCommand: ParsableCommand {
       if spec.nest { parts.append("nested") }
       if let r = spec.replicateWeights { parts.append("replicate weights \(r.columns.joined(separator: ",")) (\(r.type.rawValue))") }
       if let b = spec.buildReplicates { parts.append("\(b.type.rawValue) replicates built from the design") }
+      if let c = spec.calibration { parts.append(Self.calibrationDeclared(c)) }
       if !parts.isEmpty { out += "Declared: " + parts.joined(separator: "; ") + "\n" }
+      if let c = summary.calibration { out += Self.calibrationTable(c) }
       if let save { out += "Saved to \(save)\n" }
       try outputOptions.write(out)
     }
+  }
+
+  /// `calibrate ~ stype + enroll (linear, bounds 0.7,1.7)`, `poststratify stype`, `rake stype; sch.wide`.
+  static func calibrationDeclared(_ c: CalibrationSpecification) -> String {
+    switch c.method {
+    case .calibrate:
+      var s = "calibrate \(c.formula ?? "") (\(c.distance.rawValue)"
+      if let lo = c.lowerBound, let hi = c.upperBound { s += ", bounds \(NumberFormat.significant(lo, 6)),\(NumberFormat.significant(hi, 6))" }
+      return s + ")"
+    case .poststratify: return "poststratify \(c.margins.first?.label ?? "")"
+    case .rake: return "rake \(c.margins.map(\.label).joined(separator: "; "))"
+    }
+  }
+
+  /// The g-weights, iterations and the totals reproduced (target vs achieved).
+  static func calibrationTable(_ c: CalibrationSummary) -> String {
+    let sig = NumberFormat.significant
+    var out = "Calibration: g-weights min \(sig(c.gMinimum, 6)), mean \(sig(c.gMean, 6)), max \(sig(c.gMaximum, 6)); "
+    out += c.method == .rake ? "\(c.iterations) raking sweeps" : c.method == .calibrate ? "\(c.iterations) iterations" : "one step"
+    out += ", largest remaining error \(sig(c.largestError, 3)) (relative to 1 + |total|)\n"
+    if c.negativeWeights > 0 {
+      out += "Warning: \(c.negativeWeights) calibrated weight(s) are negative (as R warns for calfun linear); "
+        + "bound them with --bounds LO,HI or use --calfun raking\n"
+    }
+    let width = max(4, c.targets.map { $0.name.count }.max() ?? 4)
+    func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s : s + String(repeating: " ", count: w - s.count) }
+    func lpad(_ s: String, _ w: Int) -> String { s.count >= w ? s : String(repeating: " ", count: w - s.count) + s }
+    out += "  " + pad("Total", width) + "  " + lpad("Target", 14) + "  " + lpad("Achieved", 14) + "\n"
+    for t in c.targets {
+      out += "  " + pad(t.name, width) + "  " + lpad(sig(t.target, 10), 14) + "  " + lpad(sig(t.achieved, 10), 14) + "\n"
+    }
+    return out
   }
 }

@@ -73,6 +73,8 @@ struct DesignStructureOptions: ParsableArguments {
   @Option(help: "Read the design declaration saved by `strata svyset --save`.")
   var design: String?
 
+  @OptionGroup var calibration: CalibrationOptions
+
   static func list(_ s: String?) -> [String] {
     (s ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
   }
@@ -80,6 +82,7 @@ struct DesignStructureOptions: ParsableArguments {
   /// Whether any structure flag was given (a design without `--weights`: weights from the FPC or saved file).
   var declaresDesign: Bool {
     strata != nil || psu != nil || fpc != nil || repweights != nil || design != nil || replicate != nil
+      || calibration.declaresCalibration
   }
 
   func validate() throws {
@@ -116,7 +119,10 @@ struct DesignStructureOptions: ParsableArguments {
         throw ValidationError(
           "--design \(design) carries its own weights; drop --weights \(weights) (or save a declaration with them)")
       }
-      return try DesignSpecification.load(from: design)
+      var spec = try DesignSpecification.load(from: design)
+      // Calibration flags calibrate the saved design (replacing a saved calibration).
+      if let cal = try calibration.specification() { spec.calibration = cal }
+      return spec
     }
     var spec = DesignSpecification(
       weights: weights, strata: strata, psu: Self.list(psu), fpc: Self.list(fpc), nest: nest,
@@ -136,6 +142,7 @@ struct DesignStructureOptions: ParsableArguments {
       spec.buildReplicates = ReplicateConstruction(
         type: replicate, replicates: reps ?? 50, seed: seed ?? 1, rho: rho, mse: mse)
     }
+    if let cal = try calibration.specification() { spec.calibration = cal }
     return spec
   }
 }

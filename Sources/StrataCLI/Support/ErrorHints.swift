@@ -35,6 +35,9 @@ let commandLineFlags: [ErrorOption: String] = [
   .by: "--by",
   .convention: "--convention",
   .instrumentalVariables: "'strata fit iv'",
+  .bounds: "--bounds",
+  .distance: "--calfun",
+  .totals: "--totals",
 ]
 
 /// A usage problem the CLI itself finds (not a library error).

@@ -9,7 +9,7 @@ public enum DescriptiveReport {
     if d.kind == "replicate" {
       var s = "\(d.replicates ?? 0) \(d.replicateType?.rawValue.uppercased() ?? "") replicates"
       if let scale = d.scale { s += " (scale \(sig(scale, 6))\(d.mse == true ? ", mse" : ""))" }
-      return s + ", population size \(sig(d.populationSize, 8)), df \(d.df)"
+      return s + ", population size \(sig(d.populationSize, 8)), df \(d.df)" + calibrationNote(d)
     }
     let strata = d.strata ?? 1
     var s = strata == 1 ? "1 stratum, \(d.psus ?? 0) PSUs" : "\(strata) strata, \(d.psus ?? 0) PSUs"
@@ -21,7 +21,23 @@ public enum DescriptiveReport {
     if d.weightSource == "equal" { extra.append("equal weights") }
     if let rule = d.lonelyPSU { extra.append("lonely PSU: \(rule.rawValue)") }
     if d.zeroWeights > 0 { extra.append("\(d.zeroWeights) zero weights") }
-    return extra.isEmpty ? s : s + " (" + extra.joined(separator: "; ") + ")"
+    return (extra.isEmpty ? s : s + " (" + extra.joined(separator: "; ") + ")") + calibrationNote(d)
+  }
+
+  /// `; calibrated (linear, 4 totals)`, with a warning about negative weights (as R's, for `linear`).
+  public static func calibrationNote(_ d: DesignSummary) -> String {
+    guard let c = d.calibration else { return "" }
+    let what: String
+    switch c.method {
+    case .calibrate: what = "calibrated (\(c.distance?.rawValue ?? "linear"), \(c.targets.count) totals)"
+    case .poststratify: what = "post-stratified (\(c.targets.count) cells)"
+    case .rake: what = "raked (\(c.targets.count) margin totals, \(c.iterations) sweeps)"
+    }
+    var s = "; " + what
+    if c.negativeWeights > 0 {
+      s += "; warning: \(c.negativeWeights) negative calibrated weight(s): bound the g-weights or use the raking distance"
+    }
+    return s
   }
 
   static func title(_ s: DescriptiveStatistic) -> String {
@@ -102,6 +118,22 @@ public enum DescriptiveReport {
     pairs.append(("fpc", .bool(d.fpc)))
     pairs.append(("weights", .string(d.weightSource)))
     pairs.append(("zero_weights", .int(d.zeroWeights)))
+    if let c = d.calibration { pairs.append(("calibration", calibrationJSON(c))) }
+    return .object(pairs)
+  }
+
+  /// The calibration block of the design JSON: method, g-weights, iterations, totals reproduced.
+  public static func calibrationJSON(_ c: CalibrationSummary) -> JSONValue {
+    var pairs: [(String, JSONValue)] = [("method", .string(c.method.rawValue))]
+    if let f = c.distance { pairs.append(("calfun", .string(f.rawValue))) }
+    pairs += [
+      ("g_min", .num(c.gMinimum)), ("g_max", .num(c.gMaximum)), ("g_mean", .num(c.gMean)),
+      ("iterations", .int(c.iterations)), ("largest_error", .num(c.largestError)),
+      ("negative_weights", .int(c.negativeWeights)),
+      ("totals", .array(c.targets.map { t in
+        .object([("name", .string(t.name)), ("target", .num(t.target)), ("achieved", .num(t.achieved))])
+      })),
+    ]
     return .object(pairs)
   }
 

@@ -106,6 +106,43 @@ extension DesignError: CustomStringConvertible {
       return "no observations in the domain of \(variable)"
     case .emptySample(let label):
       return "no observations in \(label ?? "the data")"
+    case .calibrationTotalMissing(let term, let columns):
+      return "no population total for calibration column '\(term)'; \(o(.totals)) needs one for each of "
+        + columns.map { "'\($0)'" }.joined(separator: ", ")
+    case .calibrationUnknownTerm(let term, let columns):
+      return "'\(term)' in \(o(.totals)) is not a column of the calibration model matrix; its columns are "
+        + columns.map { "'\($0)'" }.joined(separator: ", ")
+    case .calibrationUnknownLevel(let variable, let level, let levels):
+      return "'\(level)' in \(o(.totals)) is not a level of '\(variable)' in the data; its levels are "
+        + levels.map { "'\($0)'" }.joined(separator: ", ")
+    case .calibrationLevelWithoutTotal(let variable, let level):
+      return "level '\(level)' of '\(variable)' is in the sample but has no population total in \(o(.totals))"
+    case .calibrationEmptyCell(let variable, let level):
+      return "level '\(level)' of '\(variable)' has a population total but no sample weight to scale"
+    case .calibrationDuplicateTotal(let name):
+      return "'\(name)' is given twice in \(o(.totals))"
+    case .calibrationNonFiniteTotal(let name):
+      return "the total of '\(name)' in \(o(.totals)) must be a finite number (and not negative for a count)"
+    case .calibrationMissingValue(let variable, let row):
+      return "calibration variable '\(variable)' is missing at row \(row); calibration needs it on every row of the sample"
+    case .calibrationNeedsFormula:
+      return "calibration needs a formula such as '~ stype + enroll'"
+    case .calibrationNeedsMargins(let method):
+      return method == "poststratify"
+        ? "post-stratification needs the post-stratum variable(s) and a total per level"
+        : "raking needs at least one margin and a total per level"
+    case .invalidCalibrationBounds(let lower, let upper):
+      return "\(o(.bounds)) \(plainNumber(lower)),\(plainNumber(upper)) must satisfy lower < 1 < upper"
+    case .logitNeedsBounds:
+      return "\(o(.distance, "logit")) needs finite \(o(.bounds)) (lower < 1 < upper), as R's cal.logit"
+    case .calibrationDidNotConverge(let method, let iterations, let gap, let term):
+      let what = method == "rake" ? "raking" : "calibration (\(method))"
+      return "\(what) did not converge in \(iterations) iterations: the total of '\(term)' is still off by "
+        + "\(gap) (relative to 1 + |total|); raise \(o(.maxIterations)) or check the totals"
+    case .calibrationBoundsInfeasible(let term, let lower, let upper, let iterations, let gap):
+      return "no g-weights within \(o(.bounds)) \(plainNumber(lower)),\(plainNumber(upper)) meet the totals: after "
+        + "\(iterations) iterations the total of '\(term)' is still off by \(gap) (relative to 1 + |total|); "
+        + "widen the bounds or check that total"
     }
   }
 }

@@ -47,6 +47,12 @@ public enum ErrorOption: String, Sendable, CaseIterable {
   case convention
   /// The instrumental-variables estimator.
   case instrumentalVariables
+  /// Bounds on calibration g-weights.
+  case bounds
+  /// The calibration distance function (R `calfun`).
+  case distance
+  /// Population totals of a calibration.
+  case totals
 }
 
 /// The words an error message uses for an ``ErrorOption``, optionally with a value
