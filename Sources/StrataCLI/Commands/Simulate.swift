@@ -30,7 +30,8 @@ struct SimulateFlexworkCommand: ParsableCommand {
       sets beside estimates. Both come from the same population as the sample (same --population \
       and --seed, same bytes). The shipped files:
         strata simulate flexwork --population 200000 --sample 8000 --seed 7 \\
-          --out datasets/flexwork/flexwork.csv --margins datasets/flexwork/population_margins.csv \\
+          --out datasets/flexwork/flexwork.csv \\
+          --margins datasets/flexwork/population_margins.csv \\
           --truth datasets/flexwork/population_truth.csv
       """)
 
