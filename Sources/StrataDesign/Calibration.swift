@@ -115,6 +115,25 @@ public struct CalibrationSpecification: Sendable, Codable, Equatable {
 
   /// The data columns the adjustment reads.
   public var variables: [String] { margins.flatMap(\.variables) }
+
+  private enum CodingKeys: String, CodingKey {
+    case method, formula, totals, margins, distance, lowerBound, upperBound, epsilon, maxIterations
+  }
+
+  /// Decodes a saved calibration; keys other than `method` may be left out (a hand-written
+  /// declaration): they take the defaults of `init`.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      method: try c.decode(Method.self, forKey: .method), formula: try c.decodeIfPresent(String.self, forKey: .formula),
+      totals: try c.decodeIfPresent([Total].self, forKey: .totals) ?? [],
+      margins: try c.decodeIfPresent([Margin].self, forKey: .margins) ?? [],
+      distance: try c.decodeIfPresent(DistanceFunction.self, forKey: .distance) ?? .linear,
+      lowerBound: try c.decodeIfPresent(Double.self, forKey: .lowerBound),
+      upperBound: try c.decodeIfPresent(Double.self, forKey: .upperBound),
+      epsilon: try c.decodeIfPresent(Double.self, forKey: .epsilon),
+      maxIterations: try c.decodeIfPresent(Int.self, forKey: .maxIterations))
+  }
 }
 
 /// What a calibration did, for `svyset` and the library: g-weights, totals reproduced, iterations.
@@ -219,10 +238,14 @@ struct CalibrationProblem {
   init(_ spec: CalibrationSpecification, data: DataFrame) throws {
     self.specification = spec
     let n = data.rowCount
+    if !(spec.epsilon > 0 && spec.epsilon.isFinite) || spec.maxIterations < 1 {
+      throw DesignError.invalidCalibrationControl(epsilon: spec.epsilon, maxIterations: spec.maxIterations)
+    }
     switch spec.method {
     case .calibrate:
       guard let formula = spec.formula else { throw DesignError.calibrationNeedsFormula }
-      if let lo = spec.lowerBound, let hi = spec.upperBound, !(lo < 1 && hi > 1) || lo.isNaN || hi.isNaN {
+      let (lo, hi) = (spec.lowerBound ?? -.infinity, spec.upperBound ?? .infinity)
+      if !(lo < 1 && hi > 1) {
         throw DesignError.invalidCalibrationBounds(lower: lo, upper: hi)
       }
       if spec.distance == .logit, !(spec.lowerBound?.isFinite ?? false) || !(spec.upperBound?.isFinite ?? false) {
@@ -294,7 +317,8 @@ struct CalibrationProblem {
           guard t.value.isFinite, t.value >= 0 else { throw DesignError.calibrationNonFiniteTotal(name: "\(margin.label):\(t.name)") }
           totals[k] = t.value
         }
-        if let k = totals.firstIndex(where: { $0.isNaN }) {
+        // A sampled level needs a positive total (R: "Strata in sample absent from population").
+        if let k = totals.firstIndex(where: { $0.isNaN || $0 == 0 }) {
           throw DesignError.calibrationLevelWithoutTotal(variable: margin.label, level: names[k])
         }
         self.margins.append((margin.label, cells, names, totals))

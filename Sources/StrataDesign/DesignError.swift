@@ -113,6 +113,8 @@ public enum DesignError: Error, Sendable, Equatable {
   case invalidCalibrationBounds(lower: Double, upper: Double)
   /// The logit distance without finite bounds.
   case logitNeedsBounds
+  /// A calibration tolerance that is not a positive number, or fewer than 1 iteration.
+  case invalidCalibrationControl(epsilon: Double, maxIterations: Int)
   /// Calibration iterations ended with a total `gap` (relative: |achieved − target| / (1 + |target|))
   /// still off, the worst at `term`.
   case calibrationDidNotConverge(method: String, iterations: Int, gap: Double, term: String)

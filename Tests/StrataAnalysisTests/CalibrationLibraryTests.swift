@@ -4,10 +4,10 @@ import Testing
 import _StrataTestSupport
 
 /// R `calibrate`/`postStratify`/`rake` fixtures (`Tests/Fixtures/calibration/make_calibration_fixtures.R`,
-/// survey 4.1-1) through the library API: final weights, svymean, svytotal, a domain mean, svyglm
-/// gaussian and logit, and the average marginal effect of meals with its unconditional design SE.
+/// survey 4.1-1) through the library API: final weights, svymean, svytotal, a domain mean, svyratio,
+/// a proportion, the median (svyquantile), svyglm gaussian and logit, and the average marginal effect of meals with its unconditional design SE.
 ///
-/// Tolerances: 1e-8 relative on weights, means, totals and the gaussian model (R and Strata both run
+/// Tolerances: 1e-8 relative on weights, means, totals, ratios, proportions, the median and the gaussian model (R and Strata both run
 /// the calibration Newton iterations to 1e-13 and raking to convergence, so the weights agree to
 /// rounding); 1e-6 on the logit model and its margins (Strata's IRLS stops at a relative deviance
 /// change of 1e-10, R was run to 1e-14), as the svyglm suite.
@@ -72,15 +72,18 @@ struct CalibrationLibraryTests {
       for t in summary.targets { expectClose(t.achieved, t.target, rtol: 1e-10, "\(id) total \(t.name)") }
     }
 
-    func check(_ result: DescriptiveResult, _ key: String) throws {
+    func check(_ result: DescriptiveResult, _ key: String, level: String? = nil) throws {
       let e = try #require(c.json[key] as? [Double], "\(id) \(key)")
-      let r = try #require(result.estimates.first)
+      let r = try #require(level.map { l in result.estimates.first { $0.level == l } } ?? result.estimates.first)
       expectClose(r.estimate, e[0], rtol: 1e-8, "\(id) \(key) estimate")
       expectClose(r.stdError, e[1], rtol: 1e-8, "\(id) \(key) SE")
     }
     try check(try design.mean("api00"), "mean_api00")
     try check(try design.total("api00"), "total")
     try check(try design.subpopulation("sch.wide == \"Yes\"").mean("api00"), "domain_mean_api00")
+    try check(try design.ratio("api00", to: "api99"), "ratio_api00_api99")
+    try check(try design.proportion("awards"), "proportion_awards_yes", level: "Yes")
+    try check(try design.quantile("api00"), "median_api00")
 
     let gaussian = try design.fit(.ols, "api00 ~ ell + meals")
     let gc = try #require(c.json["gaussian_coef"] as? [Double])

@@ -61,7 +61,7 @@ struct CalibrationOptions: ParsableArguments {
       if let bounds {
         let parts = bounds.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2, let lo = parts[0], let hi = parts[1] else {
-          throw ValidationError("--bounds '\(bounds)': give two numbers LO,HI (lower < 1 < upper)")
+          throw CommandLineError(description: "--bounds '\(bounds)': give two numbers LO,HI (lower < 1 < upper)")
         }
         b = (lo, hi)
       }
@@ -72,12 +72,12 @@ struct CalibrationOptions: ParsableArguments {
       return .poststratify(DesignStructureOptions.list(poststratify), totals: pairs.map { .init(name: $0.0, value: $0.1) })
     }
     let margins = (rake ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    if margins.isEmpty { throw ValidationError("--rake needs margins, such as 'stype;sch.wide'") }
+    if margins.isEmpty { throw CommandLineError(description: "--rake needs margins, such as 'stype;sch.wide'") }
     var perMargin: [String: [CalibrationSpecification.Total]] = [:]
     for (name, value) in pairs {
       // `margin:level`; the margin is the longest declared margin the name starts with.
       guard let margin = margins.filter({ name.hasPrefix($0 + ":") }).max(by: { $0.count < $1.count }) else {
-        throw ValidationError(
+        throw CommandLineError(description: 
           "--totals '\(name)': with --rake each total is margin:level=value, margin one of \(margins.joined(separator: ", "))")
       }
       perMargin[margin, default: []].append(.init(name: String(name.dropFirst(margin.count + 1)), value: value))
@@ -94,10 +94,10 @@ struct CalibrationOptions: ParsableArguments {
     for item in text.split(separator: ",") {
       let entry = item.trimmingCharacters(in: .whitespaces)
       guard let eq = entry.lastIndex(of: "="), let v = Double(entry[entry.index(after: eq)...].trimmingCharacters(in: .whitespaces))
-      else { throw ValidationError("--totals: '\(entry)' is not name=number") }
+      else { throw CommandLineError(description: "--totals: '\(entry)' is not name=number") }
       out.append((entry[..<eq].trimmingCharacters(in: .whitespaces), v))
     }
-    if out.isEmpty { throw ValidationError("--totals is empty") }
+    if out.isEmpty { throw CommandLineError(description: "--totals is empty") }
     return out
   }
 
@@ -106,7 +106,7 @@ struct CalibrationOptions: ParsableArguments {
     do {
       content = try String(contentsOfFile: path, encoding: .utf8)
     } catch {
-      throw ValidationError("--totals \(path): cannot read the file (\((error as NSError).localizedDescription))")
+      throw CommandLineError(description: "--totals \(path): cannot read the file (\((error as NSError).localizedDescription))")
     }
     func unquote(_ s: Substring) -> String {
       var t = s.trimmingCharacters(in: .whitespaces)
@@ -114,20 +114,20 @@ struct CalibrationOptions: ParsableArguments {
       return t
     }
     let lines = content.split(whereSeparator: \.isNewline).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-    guard let header = lines.first else { throw ValidationError("--totals \(path): the file is empty") }
+    guard let header = lines.first else { throw CommandLineError(description: "--totals \(path): the file is empty") }
     let names = header.split(separator: ",", omittingEmptySubsequences: false).map(unquote)
     guard let ti = names.firstIndex(of: "term"), let vi = names.firstIndex(of: "total") else {
-      throw ValidationError("--totals \(path): needs columns 'term' and 'total' (found \(names.joined(separator: ", ")))")
+      throw CommandLineError(description: "--totals \(path): needs columns 'term' and 'total' (found \(names.joined(separator: ", ")))")
     }
     var out: [(String, Double)] = []
     for (k, line) in lines.dropFirst().enumerated() {
       let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(unquote)
       guard cells.count > max(ti, vi), let v = Double(cells[vi]) else {
-        throw ValidationError("--totals \(path): line \(k + 2) has no numeric 'total'")
+        throw CommandLineError(description: "--totals \(path): line \(k + 2) has no numeric 'total'")
       }
       out.append((cells[ti], v))
     }
-    if out.isEmpty { throw ValidationError("--totals \(path): no totals") }
+    if out.isEmpty { throw CommandLineError(description: "--totals \(path): no totals") }
     return out
   }
 }

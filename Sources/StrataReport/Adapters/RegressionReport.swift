@@ -154,7 +154,7 @@ public enum RegressionReport {
     parts.append("population size \(NumberFormat.significant(d.populationSize, 8))")
     parts.append("design df \(d.df)")
     parts.append("t tests on \(NumberFormat.significant(c.degreesOfFreedom, 10)) df")
-    return "Design:      " + parts.joined(separator: ", ") + "\n"
+    return "Design:      " + parts.joined(separator: ", ") + DescriptiveReport.calibrationNote(d) + "\n"
   }
 
   /// The design block of the JSON `vce` object.
@@ -165,7 +165,7 @@ public enum RegressionReport {
       ("replicates", d.replicates.map { .int($0) } ?? .null),
       ("replicate_type", d.replicateType.map { .string($0.rawValue) } ?? .null),
       ("population_size", .num(d.populationSize)), ("df", .int(d.df)),
-    ])
+    ] + (d.calibration.map { [("calibration", DescriptiveReport.calibrationJSON($0))] } ?? []))
   }
 
   /// The title line of a GLM report.

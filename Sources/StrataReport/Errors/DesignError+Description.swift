@@ -133,6 +133,9 @@ extension DesignError: CustomStringConvertible {
         : "raking needs at least one margin and a total per level"
     case .invalidCalibrationBounds(let lower, let upper):
       return "\(o(.bounds)) \(plainNumber(lower)),\(plainNumber(upper)) must satisfy lower < 1 < upper"
+    case .invalidCalibrationControl(let epsilon, let maxIterations):
+      return "calibration needs a positive tolerance and at least 1 iteration (got epsilon \(epsilon), "
+        + "\(o(.maxIterations)) \(maxIterations))"
     case .logitNeedsBounds:
       return "\(o(.distance, "logit")) needs finite \(o(.bounds)) (lower < 1 < upper), as R's cal.logit"
     case .calibrationDidNotConverge(let method, let iterations, let gap, let term):

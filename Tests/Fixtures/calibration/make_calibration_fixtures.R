@@ -7,7 +7,8 @@
 # to 1000 sweeps (R's default stops after 10), and every svyglm to glm.control(epsilon = 1e-14), so the
 # references are the converged values, not R's default stopping points.
 # For each case: the final weights (data row order), svymean(~api00), svytotal(~api00),
-# svymean(~api00) in the domain sch.wide == "Yes" (subset of the calibrated design), svyglm gaussian
+# svymean(~api00) in the domain sch.wide == "Yes" (subset of the calibrated design), svyratio(~api00, ~api99),
+# the proportion of awards == "Yes" (svymean of the factor), svyquantile(~api00, 0.5) (R's defaults), svyglm gaussian
 # api00 ~ ell + meals and quasibinomial sch.wide ~ ell + meals (coefficients and design SEs), and the
 # average marginal effect of meals in the logit model with its design SE: the unconditional influence
 # psi_i = a_i (m_i - theta) + IF_i(b)' J with a_i = w_i / sum(w) (w the calibrated weights) put through
@@ -34,13 +35,13 @@ pop_stype_api99 <- c(`(Intercept)` = nrow(pop), stypeH = unname(types["H"]), sty
 designs <- list(
   strat = list(data = "apistrat", make = function(d) svydesign(id = ~1, strata = ~stype, weights = ~pw, fpc = ~fpc, data = d),
     spec = obj(list(weights = str("pw"), strata = str("stype"), psu = "[]", fpc = "[\"fpc\"]")),
-    formula = "~stype + enroll", pop = pop_stype_enroll, total = "enroll", bounds = c(0.8, 1.3)),
+    formula = "~stype + enroll", pop = pop_stype_enroll, bounds = c(0.8, 1.3)),
   clus1 = list(data = "apiclus1", make = function(d) svydesign(id = ~dnum, weights = ~pw, fpc = ~fpc, data = d),
     spec = obj(list(weights = str("pw"), psu = "[\"dnum\"]", fpc = "[\"fpc\"]")),
-    formula = "~stype + enroll", pop = pop_stype_enroll, total = "enroll", bounds = c(0.7, 1.7)),
+    formula = "~stype + enroll", pop = pop_stype_enroll, bounds = c(0.7, 1.7)),
   clus2 = list(data = "apiclus2", make = function(d) svydesign(id = ~dnum + snum, weights = ~pw, fpc = ~fpc1 + fpc2, data = d),
     spec = obj(list(weights = str("pw"), psu = "[\"dnum\", \"snum\"]", fpc = "[\"fpc1\", \"fpc2\"]")),
-    formula = "~stype + api99", pop = pop_stype_api99, total = "api99", bounds = c(0.85, 1.4)))
+    formula = "~stype + api99", pop = pop_stype_api99, bounds = c(0.85, 1.4)))
 
 calibrations <- list(
   linear = list(calfun = "linear", bounds = c(-Inf, Inf)),
@@ -49,16 +50,21 @@ calibrations <- list(
   raking_bounded = list(calfun = "raking", bounds = NULL),
   logit = list(calfun = "logit", bounds = c(0.5, 2.5)))
 
-estimates <- function(dc, total) {
+estimates <- function(dc) {
   m <- svymean(~api00, dc)
   t <- svytotal(~api00, dc)
   dm <- svymean(~api00, subset(dc, sch.wide == "Yes"))
+  r <- svyratio(~api00, ~api99, dc)
+  p <- svymean(~awards, dc)
+  q <- svyquantile(~api00, dc, 0.5)
   g1 <- svyglm(api00 ~ ell + meals, dc, control = ctl)
   g2 <- svyglm(sch.wide ~ ell + meals, dc, family = quasibinomial(), control = ctl)
   fields <- list(
     weights = vec(weights(dc, "sampling")),
     mean_api00 = vec(c(coef(m), SE(m))), total = vec(c(coef(t), SE(t))),
     domain_mean_api00 = vec(c(coef(dm), SE(dm))),
+    ratio_api00_api99 = vec(c(coef(r), SE(r))), proportion_awards_yes = vec(c(coef(p)[2], SE(p)[2])),
+    median_api00 = vec(c(coef(q), SE(q))),
     gaussian_coef = vec(coef(g1)), gaussian_se = vec(SE(g1)),
     logit_coef = vec(coef(g2)), logit_se = vec(SE(g2)))
   if (!inherits(dc, "svyrep.design")) {
@@ -92,7 +98,7 @@ for (dn in names(designs)) {
     fields <- c(list(id = str(paste(dn, cn, sep = "_")), data = str(dz$data), design = dz$spec,
       method = str("calibrate"), formula = str(dz$formula), totals = named(dz$pop), calfun = str(cz$calfun),
       bounds = if (all(is.finite(cz$bounds))) vec(cz$bounds) else "null",
-      g_min = num(min(g)), g_max = num(max(g))), estimates(dc, dz$total))
+      g_min = num(min(g)), g_max = num(max(g))), estimates(dc))
     out <- c(out, obj(fields))
   }
 }
@@ -103,7 +109,7 @@ dclus1 <- designs$clus1$make(d)
 ps <- postStratify(dclus1, ~stype, data.frame(stype = names(types), Freq = as.vector(types)))
 out <- c(out, obj(c(list(id = str("clus1_poststratify"), data = str("apiclus1"), design = designs$clus1$spec,
   method = str("poststratify"), margins = paste0("[", obj(list(variables = "[\"stype\"]", totals = named(types))), "]")),
-  estimates(ps, "enroll"))))
+  estimates(ps))))
 rk <- rake(dclus1, list(~stype, ~sch.wide),
   list(data.frame(stype = names(types), Freq = as.vector(types)),
        data.frame(sch.wide = names(schwide), Freq = as.vector(schwide))),
@@ -111,15 +117,14 @@ rk <- rake(dclus1, list(~stype, ~sch.wide),
 out <- c(out, obj(c(list(id = str("clus1_rake"), data = str("apiclus1"), design = designs$clus1$spec,
   method = str("rake"), margins = paste0("[", obj(list(variables = "[\"stype\"]", totals = named(types))), ", ",
     obj(list(variables = "[\"sch.wide\"]", totals = named(schwide))), "]")),
-  estimates(rk, "enroll"))))
+  estimates(rk))))
 
 # A calibrated JK1 replicate design: replicates from the uncalibrated design, then calibrated.
 jk <- as.svrepdesign(dclus1, type = "JK1")
 for (cn in c("linear", "raking")) {
   cz <- calibrations[[cn]]
   jc <- calibrate(jk, ~stype + enroll, population = pop_stype_enroll, calfun = cz$calfun, epsilon = EPS, maxit = 100)
-  f <- estimates(jc, "enroll")
-  f$logit_coef <- NULL; f$logit_se <- NULL   # replicate refits of the logit: covered by the gaussian model
+  f <- estimates(jc)
   out <- c(out, obj(c(list(id = str(paste0("clus1_jk1_", cn)), data = str("apiclus1"),
     design = obj(list(weights = str("pw"), psu = "[\"dnum\"]", fpc = "[\"fpc\"]", replicate = str("jk1"))),
     method = str("calibrate"), formula = str("~stype + enroll"), totals = named(pop_stype_enroll),
