@@ -39,7 +39,7 @@ let package = Package(
     .target(name: "StrataDesign", dependencies: ["StrataSupport", "StrataData", "StrataFormula", "StrataLinalg"]),
     .target(
       name: "StrataSimulate",
-      dependencies: ["StrataData", .product(name: "RealModule", package: "swift-numerics")],
+      dependencies: ["StrataData", "StrataFormula", "StrataLinalg", .product(name: "RealModule", package: "swift-numerics")],
       exclude: ["README.md"]),
     .target(name: "StrataModels", dependencies: ["StrataFormula", "StrataData", "StrataLinalg"]),
     .target(name: "StrataInference", dependencies: ["StrataSupport", "StrataModels", "StrataDesign", "StrataLinalg"]),

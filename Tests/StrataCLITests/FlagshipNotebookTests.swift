@@ -8,11 +8,16 @@ struct FlagshipNotebookTests {
   /// of it reads a small `strata simulate flexwork` sample instead (same variables and design), so
   /// every block runs quickly: the reports exist with their tables and plots, the HTML is
   /// self-contained and well-formed, saved fits stay in `$WORK`, and two runs are byte-identical.
+  /// The population margins and values are the small sample's own population's
+  /// (`--margins`, `--truth`), so the calibration section calibrates to the right totals.
   @Test func flagshipNotebookRunsOnASimulatedSample() throws {
     let dir = try temporaryDirectory()
     let data = dir.appendingPathComponent("flexwork-small.csv").path
+    let margins = dir.appendingPathComponent("margins-small.csv").path
+    let truth = dir.appendingPathComponent("truth-small.csv").path
     let simulate = try runStrata([
       "simulate", "flexwork", "--population", "30000", "--sample", "1500", "--seed", "11", "--out", data,
+      "--margins", margins, "--truth", truth,
     ])
     #expect(simulate.status == 0, "\(simulate.stderr)")
 
@@ -22,7 +27,13 @@ struct FlagshipNotebookTests {
     #expect(source.contains(shipped))
     #expect(!source.contains("notebooks-cli/results"), "saved fits go to $WORK, not to the repository")
     let notebook = dir.appendingPathComponent("participation.md")
-    try source.replacingOccurrences(of: shipped, with: data).write(to: notebook, atomically: true, encoding: .utf8)
+    for file in ["datasets/flexwork/population_margins.csv", "datasets/flexwork/population_truth.csv"] {
+      #expect(source.contains(file))
+    }
+    try source.replacingOccurrences(of: shipped, with: data)
+      .replacingOccurrences(of: "datasets/flexwork/population_margins.csv", with: margins)
+      .replacingOccurrences(of: "datasets/flexwork/population_truth.csv", with: truth)
+      .write(to: notebook, atomically: true, encoding: .utf8)
 
     let a = dir.appendingPathComponent("a")
     let b = dir.appendingPathComponent("b")
@@ -38,7 +49,7 @@ struct FlagshipNotebookTests {
       #expect(!x.isEmpty, "\(name) is empty")
       #expect(x == y, "\(name) differs between runs")
     }
-    for fit in ["probit", "logit", "lpm", "probit-migrant", "probit-unweighted", "medical", "injury", "months"] {
+    for fit in ["probit", "logit", "lpm", "probit-migrant", "probit-unweighted", "medical", "injury", "months", "probit-cal"] {
       #expect(FileManager.default.fileExists(atPath: a.appendingPathComponent("participation_files/\(fit).json").path), "\(fit)")
     }
 
@@ -48,12 +59,18 @@ struct FlagshipNotebookTests {
       "**Average marginal effects on pension participation**",
       "**Elasticities (ey/ex) and semi-elasticities (dy/ex) of pension participation**",
       "**Heterogeneity by residence: interactions**", "**Average marginal effects by platform type**", "**Weighted (design-based) and unweighted probit**",
-      "**Other outcomes**",
+      "**Other outcomes**", "**Participation rates: sampling and calibrated weights, and the population**",
+      "**Pension participation by platform type**",
+      "**Average marginal effects on pension participation: sampling and calibrated weights, and the population**",
     ] {
       #expect(markdown.contains(title), "missing table \(title)")
     }
     #expect(markdown.contains("| Probit | Logit | LPM |"))
     #expect(markdown.contains("| Pension | Medical | Injury cover | Months share |"))
+    #expect(markdown.contains("| Sampling weights | Linear calibration | Raking | Population |"))
+    #expect(markdown.contains("| Sampling weights | Linear calibration | Population |"))
+    // The calibrated design reproduces the population counts (svyset's summary of the linear calibration).
+    #expect(markdown.contains("Calibration: g-weights min "))
     for plot in plots { #expect(markdown.contains("![plot](participation_files/\(plot))")) }
     // Text outputs: design-based rates by platform and contract, the split, margins over residence, scenarios.
     #expect(markdown.contains("         platform "))
@@ -64,7 +81,7 @@ struct FlagshipNotebookTests {
 
     let html = try String(contentsOf: a.appendingPathComponent("participation.html"), encoding: .utf8)
     let xml = try #require(XMLCollector.parse(html), "notebook HTML is not well-formed")
-    #expect(xml.elements.filter { $0.name == "table" }.count == 7)
+    #expect(xml.elements.filter { $0.name == "table" }.count == 10)
     #expect(xml.elements.filter { $0.name == "svg" }.count == 4)
     #expect(!html.contains("<script") && !html.contains("src="))
   }

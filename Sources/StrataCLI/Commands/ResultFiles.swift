@@ -10,17 +10,21 @@ enum ResultFileError: Error, CustomStringConvertible {
   case badLabels(path: String, line: Int, reason: String)
   /// A field of a JSON result that is not what strata writes there.
   case badField(path: String, field: String, reason: String)
+  /// A CSV of known values (`term,value`) that is not one.
+  case badKnownValues(path: String, reason: String)
 
   var description: String {
     switch self {
     case .unreadable(let p, let r): return "cannot read results \(p): \(r)"
     case .unknown(let p):
-      return "\(p) is not a saved fit (strata fit --save) or a JSON result of strata fit, margins or elasticities (--format json)"
+      return
+        "\(p) is not a saved fit (strata fit --save), a JSON result of strata fit, margins, elasticities, mean, total, prop or quantile (--format json), or a CSV of known values (columns term,value)"
     case .notJSON(let p, let r):
       return "results \(p) is not valid JSON (\(r)); it was truncated or edited: write it again with --format json or --save"
     case .badLabels(let p, let line, let r): return "labels file \(p), line \(line): \(r)"
     case .badField(let p, let f, let r):
       return "results \(p): field '\(f)' \(r); the file was edited or truncated: write it again with --format json"
+    case .badKnownValues(let p, let r): return "known values \(p): \(r)"
     }
   }
 }
@@ -30,6 +34,7 @@ enum ResultFiles {
   /// The models of one file (elasticity files hold one per model), named `(k)` in order
   /// unless the file names them.
   static func load(_ path: String) throws -> [ModelSummary] {
+    if path.lowercased().hasSuffix(".csv") { return [try knownValues(path: path)] }
     let bytes: Data
     do {
       bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -67,6 +72,9 @@ enum ResultFiles {
       }
     }
     if object["coefficients"] is [Any] { return [try fitReport(object, reader: reader)] }
+    if object["estimates"] is [Any], object["statistic"] is String {
+      return [try descriptiveSummary(object, reader: reader)]
+    }
     throw ResultFileError.unknown(path: path)
   }
 

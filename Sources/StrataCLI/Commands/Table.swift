@@ -55,9 +55,15 @@ struct TermSelection: ParsableArguments {
 struct TableCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "table",
-    abstract: "Models side by side (saved fits or JSON results of fit, margins, elasticities) in text, Markdown, LaTeX, HTML, RTF, Word, CSV or JSON.")
+    abstract: "Models side by side (saved fits or JSON results of fit, margins, elasticities) in text, Markdown, LaTeX, HTML, RTF, Word, CSV or JSON.",
+    discussion: """
+      Besides models, a column may be a JSON result of mean, total, prop or quantile (rows named \
+      'pension', 'willingness (3)', 'pension [platform = shop]'), or a CSV file of known values \
+      with columns term,value (no errors beneath), such as the population values of a simulation \
+      (strata simulate flexwork --truth) set beside the estimates of the same terms.
+      """)
 
-  @Argument(help: "Saved fits (strata fit ... --save) or JSON results (--format json).")
+  @Argument(help: "Saved fits (strata fit ... --save), JSON results (--format json) or CSV files term,value of known values.")
   var results: [String]
 
   @Option(help: "Output format.")
