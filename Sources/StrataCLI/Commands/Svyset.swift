@@ -66,7 +66,10 @@ struct SvysetCommand: ParsableCommand {
     let sig = NumberFormat.significant
     var out = "Calibration: g-weights min \(sig(c.gMinimum, 6)), mean \(sig(c.gMean, 6)), max \(sig(c.gMaximum, 6)); "
     out += c.method == .rake ? "\(c.iterations) raking sweeps" : c.method == .calibrate ? "\(c.iterations) iterations" : "one step"
-    out += ", largest remaining error \(sig(c.largestError, 3)) (relative to 1 + |total|)\n"
+    // Below 1e-12 the last digits depend on the BLAS kernel and threads: print a bound, so that
+    // reports are the same on every machine.
+    let gap = c.largestError < 1e-12 ? "below 1e-12" : sig(c.largestError, 3)
+    out += ", largest remaining error \(gap) (relative to 1 + |total|)\n"
     if c.negativeWeights > 0 {
       out += "Warning: \(c.negativeWeights) calibrated weight(s) are negative (as R warns for calfun linear); "
         + "bound them with --bounds LO,HI or use --calfun raking\n"
