@@ -55,6 +55,10 @@ public enum AnalysisError: Error {
   case invalidProbability(Double)
   /// A ratio given by other than two variables (numerator, denominator).
   case ratioNeedsTwoVariables(count: Int)
+  /// An exposure (`--exposure`) that is zero or negative in a row of the estimation sample (1-based data row).
+  case nonPositiveExposure(column: String, row: Int, value: Double)
+  /// An offset, exposure or grouped response for a model that does not take one.
+  case offsetNotAvailable(model: ModelKind, what: String)
   /// A two-way table of a variable against itself.
   case tabulateSameVariable(String)
 }

@@ -31,6 +31,12 @@ struct GLMOptions: ParsableArguments {
   @Option(help: "Convergence tolerance on the relative deviance change (the scaled score must be below its square).")
   var tol: Double = 1e-10
 
+  @Option(
+    help: ArgumentHelp(
+      "Exposure column (Stata's exposure()): adds offset(log(COLUMN)) to the formula, so the model is for the rate per unit of exposure; poisson only. Offsets can also be written in the formula, 'y ~ x + offset(log(t))'.",
+      valueName: "column"))
+  var exposure: String?
+
   func validate() throws {
     if maxiter < 1 { throw ValidationError("--maxiter must be at least 1") }
     if !(tol > 0 && tol < 1) { throw ValidationError("--tol must be between 0 and 1") }
@@ -173,6 +179,7 @@ struct LinearModelOptions: ParsableArguments {
     var spec = FitSpecification(
       model: model.kind, formula: formula, data: DataSource(path: data), subset: subset,
       convention: convention == .stata ? .stata : .r, level: level, control: model.control)
+    if case .glm(_, let o) = model { spec.exposure = o.exposure }
     if isDesignBased {
       spec.design = try design.specification(weights: weights)
       spec.subpop = design.subpop

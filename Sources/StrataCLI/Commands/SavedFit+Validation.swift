@@ -250,7 +250,7 @@ struct SavedFit: Codable {
     guard savable.contains(spec.model) else {
       throw bad("specification.model", "is '\(spec.model.rawValue)', a model whose fits are not saved")
     }
-    guard spec.formula == formula else {
+    guard spec.fittedFormula == formula else {
       throw bad("specification.formula", "is '\(spec.formula)' but 'formula' is '\(formula)'")
     }
     guard let source = spec.data, !source.path.isEmpty else {
