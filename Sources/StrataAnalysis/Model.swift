@@ -227,7 +227,7 @@ public enum Model {
   static func formulaWithExposure(_ spec: FitSpecification, frame: DataFrame, subset: String?) throws -> String {
     guard let exposure = spec.exposure else { return spec.formula }
     guard spec.model == .poisson else {
-      throw AnalysisError.offsetNotAvailable(model: spec.model, what: "an exposure")
+      throw AnalysisError.exposureNotAvailable(model: spec.model)
     }
     let column = try frame.column(named: exposure)
     guard case .numeric(let values) = column.storage else {

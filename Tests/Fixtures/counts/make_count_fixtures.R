@@ -63,6 +63,34 @@ add("apiclus2_poisson_offset_design",
     c("poisson", fmld, "--data", "../../../datasets/apiclus2.csv", "--psu", "dnum,snum", "--fpc", "fpc1,fpc2"),
     coef(d1), vcov(d1), list(df_residual = d1$df.residual))
 
+# Replicate designs refit the offset (and grouped) models: JK1 replicates of the one-stage
+# cluster design (as.svrepdesign; Strata's --replicate jk1).
+clus1 <- read.csv("../../../datasets/apiclus1.csv")
+djk <- as.svrepdesign(svydesign(id = ~dnum, weights = ~pw, fpc = ~fpc, data = clus1), type = "JK1")
+jk <- svyglm(as.formula(fmld), design = djk, family = quasipoisson, control = ctl)
+add("apiclus1_poisson_offset_jk1",
+    c("poisson", fmld, "--data", "../../../datasets/apiclus1.csv", "--psu", "dnum", "--weights", "pw", "--fpc", "fpc",
+      "--replicate", "jk1"),
+    coef(jk), vcov(jk), list(df_residual = jk$df.residual))
+# One school has more students tested than enrolled: a domain without it.
+# svyglm's replicate refits (svyglm.svyrep.design) refit the proportions full$y with the replicate
+# weights alone, dropping the trials that the full-sample fit multiplies them by; Strata refits
+# each replicate as the full sample is fitted (weights x trials). The reference is therefore
+# withReplicates() of that refit (glm with the replicate weights, cbind response), whose
+# full-sample estimate is svyglm's; svyglm's own standard errors are stored as svyglm_se.
+djks <- subset(djk, api.stu <= enroll)
+jkg <- svyglm(cbind(api.stu, enroll - api.stu) ~ ell + meals, design = djks, family = quasibinomial, control = ctl)
+wr <- withReplicates(djks, function(w, data) {
+  keep <- w > 0
+  coef(glm(cbind(api.stu, enroll - api.stu) ~ ell + meals, family = quasibinomial, weights = w[keep],
+           data = data[keep, ], control = ctl, start = coef(jkg)))
+})
+stopifnot(max(abs(coef(wr) - coef(jkg))) < 1e-9)
+add("apiclus1_logit_grouped_jk1",
+    c("logit", "cbind(api.stu, enroll - api.stu) ~ ell + meals", "--data", "../../../datasets/apiclus1.csv",
+      "--psu", "dnum", "--weights", "pw", "--fpc", "fpc", "--replicate", "jk1", "--subpop", "api.stu <= enroll"),
+    coef(jkg), attr(wr, "var"), list(df_residual = jkg$df.residual, svyglm_se = unname(SE(jkg))))
+
 # 3. Grouped binomial responses on MASS::menarche: logit, probit, cloglog (classical and HC0).
 for (link in c("logit", "probit", "cloglog")) {
   fm <- "cbind(Menarche, Total - Menarche) ~ Age"
