@@ -55,7 +55,7 @@ extension AnalysisError: CustomStringConvertible {
     case .offsetNotAvailable(let m, let what):
       return "\(m.rawValue) does not take \(what); offsets are for the GLMs (logit, probit, cloglog, poisson, fraclogit, fracprobit) without absorbed fixed effects, grouped responses cbind(successes, failures) for logit, probit and cloglog"
     case .exposureNotAvailable(let m):
-      return "\(m.rawValue) does not take an exposure, which is for count models (poisson); write the offset in the formula instead, as 'y ~ x + offset(log(t))'"
+      return "\(m.rawValue) does not take an exposure, which is for count models (poisson, nbreg); write the offset in the formula instead, as 'y ~ x + offset(log(t))'"
     case .tabulateSameVariable(let v):
       return "a two-way table needs two different variables, but '\(v)' is both the row and the column variable"
     }

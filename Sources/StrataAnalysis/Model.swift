@@ -184,6 +184,14 @@ public enum Model {
           case (_, .stata): defaultVariance = .oim
           }
         }
+      case .nbreg:
+        options.compactFactor = false
+        mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
+        let subset = options.subset
+        // Replicates refit in full (θ is re-estimated in each), through `refit`.
+        refit = { try NegativeBinomialRegression.fit($0, formula: formula, subset: subset, control: control) }
+        if convention == .stata { information = .observed }
+        if !isDesignBased { defaultVariance = convention == .stata ? .oim : .classical }
       case .ologit, .oprobit, .mlogit:
         options.allowsCategoricalResponse = true
         mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
@@ -209,13 +217,15 @@ public enum Model {
         preconditionFailure("ivprobit is fitted by fitIVProbit")
       }
     }
-    if spec.model.glmModel == nil, mm.offset != nil || mm.groupedCounts != nil {
+    if spec.model.glmModel == nil, spec.model != .nbreg || mm.groupedCounts != nil,
+      mm.offset != nil || mm.groupedCounts != nil
+    {
       throw AnalysisError.offsetNotAvailable(
         model: spec.model, what: mm.offset != nil ? "an offset" : "a grouped response cbind(successes, failures)")
     }
     return PreparedModel(
       specification: spec, frame: frame, mm: mm, refit: refit, sampleDesign: sampleDesign, information: information,
-      defaultVariance: defaultVariance, link: spec.model.glmModel?.link, defaultCluster: defaultCluster,
+      defaultVariance: defaultVariance, link: spec.model.meanLink, defaultCluster: defaultCluster,
       replicateRefit: replicateRefit, replicateBatch: replicateBatch)
   }
 
@@ -226,7 +236,7 @@ public enum Model {
   ///   `.nonPositiveExposure` naming the first row with a zero or negative exposure.
   static func formulaWithExposure(_ spec: FitSpecification, frame: DataFrame, subset: String?) throws -> String {
     guard let exposure = spec.exposure else { return spec.formula }
-    guard spec.model == .poisson else {
+    guard spec.model == .poisson || spec.model == .nbreg else {
       throw AnalysisError.exposureNotAvailable(model: spec.model)
     }
     let column = try frame.column(named: exposure)

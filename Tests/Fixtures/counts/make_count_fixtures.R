@@ -132,10 +132,34 @@ nbStats <- list(theta = thetaFinal, se_theta = seTheta, alpha = 1 / thetaFinal,
                 logLik = ll, deviance = deviance(nbFinal), null_deviance = nbFinal$null.deviance,
                 df_residual = nbFinal$df.residual,
                 glm_nb_theta = glm.nb(Days ~ Eth + Sex + Age + Lrn, data = quine, control = ctl)$theta)
+# vcov(glm.nb) has dispersion 1 (summary.negbin); the refitted glm object would estimate it.
+Vnb <- summary(nbFinal, dispersion = 1)$cov.scaled
+stopifnot(max(abs(sqrt(diag(Vnb)) / sqrt(diag(vcov(glm.nb(Days ~ Eth + Sex + Age + Lrn, data = quine, control = ctl)))) - 1)) < 1e-6)
 add("quine_nbreg_classical", c("nbreg", "Days ~ Eth + Sex + Age + Lrn", "--data", "quine.csv"),
-    coef(nbFinal), vcov(nbFinal), nbStats)
+    coef(nbFinal), Vnb, nbStats)
 add("quine_nbreg_hc0", c("nbreg", "Days ~ Eth + Sex + Age + Lrn", "--data", "quine.csv", "--vce", "hc0"),
     coef(nbFinal), sandwich(nbFinal), nbStats)
+
+# Design-based NB2 on the two-stage api design: theta by pseudo-ML with the sampling weights
+# (theta.ml with svyglm's prior weights), alternating with svyglm(family = negative.binomial(theta))
+# until theta stops moving; svyglm's variance is the linearization of beta's estimating equations
+# at that theta (conditional on theta, as Strata's).
+fnb <- api.stu ~ ell + meals + offset(log(enroll))
+q0 <- svyglm(fnb, design = dclus2, family = quasipoisson, control = ctl)
+wq <- q0$prior.weights
+thd <- suppressWarnings(theta.ml(q0$y, fitted(q0), sum(wq), wq, limit = 100, eps = 1e-14))
+for (k in 1:100) {
+  q1 <- svyglm(fnb, design = dclus2, family = negative.binomial(thd), control = ctl, start = coef(q0))
+  th2 <- suppressWarnings(theta.ml(q1$y, fitted(q1), sum(wq), wq, limit = 100, eps = 1e-14))
+  q0 <- q1
+  if (abs(th2 - thd) < 1e-13 * thd) break
+  thd <- th2
+}
+q1 <- svyglm(fnb, design = dclus2, family = negative.binomial(th2), control = ctl, start = coef(q0))
+add("apiclus2_nbreg_offset_design",
+    c("nbreg", "api.stu ~ ell + meals + offset(log(enroll))", "--data", "../../../datasets/apiclus2.csv",
+      "--psu", "dnum,snum", "--fpc", "fpc1,fpc2"),
+    coef(q1), vcov(q1), list(theta = as.numeric(th2), alpha = 1 / as.numeric(th2), df_residual = q1$df.residual))
 
 writeLines(toJSON(list(r_version = R.version.string, survey = as.character(packageVersion("survey")),
                        MASS = as.character(packageVersion("MASS")),
