@@ -11,9 +11,7 @@ import _StrataTestSupport
 @Suite("Library offsets, exposure and grouped binomial fits against R")
 struct CountModelLibraryTests {
   static let fixture = "Tests/Fixtures/counts/counts_reference.json"
-  static func cases() -> [ReferenceCase] {
-    referenceCases(fixture) { ($0["args"] as? [String])?.first != "nbreg" }
-  }
+  static func cases() -> [ReferenceCase] { referenceCases(fixture) }
 
   /// A fixture's command line as a specification, and the data path (relative to the fixture folder).
   static func specification(_ args: [String]) throws -> (FitSpecification, String) {
@@ -47,7 +45,7 @@ struct CountModelLibraryTests {
   }
 
   @Test func fixtureIsPresent() {
-    #expect(Self.cases().count == 16)
+    #expect(Self.cases().count == 19)
   }
 
   @Test(arguments: cases())
@@ -64,6 +62,14 @@ struct CountModelLibraryTests {
     let glm = try #require(fit.fit.glm)
     for (key, value) in [("deviance", glm.deviance), ("null_deviance", glm.nullDeviance), ("logLik", glm.logLik)] {
       if let expected = number(c.json[key]) { expectClose(value, expected, rtol: 1e-10, "\(c.id) \(key)") }
+    }
+    // Negative binomial: θ (R's theta.ml at the MLE) and its standard error, α = 1/θ.
+    if let theta = number(c.json["theta"]) {
+      let t = try #require(glm.theta, "\(c.id): no theta")
+      expectClose(t.theta, theta, rtol: 1e-8, "\(c.id) theta")
+      expectClose(t.alpha, number(c.json["alpha"]), rtol: 1e-8, "\(c.id) alpha")
+      if let se = number(c.json["se_theta"]) { expectClose(t.standardError, se, rtol: 1e-8, "\(c.id) SE(theta)") }
+      #expect(fit.fit.kind == .nbreg)
     }
     if let df = c.json["df_residual"] as? Int, !fit.specification.isDesignBased {
       #expect(fit.fit.dfResidual == df, "\(c.id) residual df")
@@ -142,6 +148,41 @@ struct CountModelLibraryTests {
     logit = FitSpecification(model: .logit, formula: "I(Claims > 50) ~ factor(Age)")
     logit.exposure = "Holders"
     #expect(throws: AnalysisError.self) { try Model.fit(logit, data: clean) }
+  }
+
+  /// Counts without overdispersion (the Insurance claims: Pearson χ²/df 0.9): θ grows without
+  /// bound (R's theta.ml warns "iteration limit reached" at θ ≈ 4.5e5); Strata stops with an error.
+  @Test func nbregWithoutOverdispersionIsAnError() throws {
+    let data = try DataFrame(contentsOf: repositoryPath("Tests/Fixtures/counts/insurance.csv"))
+    var spec = FitSpecification(model: .nbreg, formula: "Claims ~ factor(District) + factor(Group) + factor(Age)")
+    spec.exposure = "Holders"
+    #expect {
+      try Model.fit(spec, data: data)
+    } throws: { error in
+      if case EstimationError.dispersionNotEstimable = error { return true }
+      return false
+    }
+    // A grouped response is binomial, not a count.
+    let menarche = try DataFrame(contentsOf: repositoryPath("Tests/Fixtures/counts/menarche.csv"))
+    #expect(throws: (any Error).self) {
+      try Model.fit(FitSpecification(model: .nbreg, formula: "cbind(Menarche, Total - Menarche) ~ Age"), data: menarche)
+    }
+  }
+
+  /// Weights multiply the likelihood contributions: a weighted fit with integer weights is the
+  /// fit on the expanded data (θ and coefficients alike), as glm.nb(weights =).
+  @Test func nbregFrequencyWeights() throws {
+    let quine = try DataFrame(contentsOf: repositoryPath("Tests/Fixtures/counts/quine.csv"))
+    let formula = "Days ~ Eth + Sex + Age + Lrn"
+    var twos = quine
+    twos.columns.append(Column(name: "w", storage: .numeric(NumericColumn(values: Array(repeating: 2, count: quine.rowCount)))))
+    let weighted = try Model.fit(FitSpecification(model: .nbreg, formula: formula, weights: "w"), data: twos)
+    let plain = try Model.fit(FitSpecification(model: .nbreg, formula: formula), data: quine)
+    for (a, b) in zip(weighted.coefficients, plain.coefficients) {
+      expectClose(a.estimate, b.estimate, rtol: 1e-9, "weighted estimate \(a.term)")
+      expectClose(a.stdError.map { $0 * 2.0.squareRoot() }, b.stdError, rtol: 1e-8, "weighted SE \(a.term)")
+    }
+    expectClose(weighted.fit.glm?.theta?.theta, plain.fit.glm?.theta?.theta, rtol: 1e-9, "weighted theta")
   }
 
   @Test func groupedCountsAreChecked() throws {

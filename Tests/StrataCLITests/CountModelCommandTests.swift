@@ -9,16 +9,14 @@ import _StrataTestSupport
 @Suite("strata fit with offsets, exposure and grouped binomial responses")
 struct CountModelCommandTests {
   static let folder = repositoryRoot.appendingPathComponent("Tests/Fixtures/counts")
-  static func cases() -> [ReferenceCase] {
-    referenceCases("Tests/Fixtures/counts/counts_reference.json") { ($0["args"] as? [String])?.first != "nbreg" }
-  }
+  static func cases() -> [ReferenceCase] { referenceCases("Tests/Fixtures/counts/counts_reference.json") }
 
   static func json(_ run: CLIRun) throws -> [String: Any] {
     try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
   }
 
   @Test func fixtureIsPresent() {
-    #expect(Self.cases().count == 16)
+    #expect(Self.cases().count == 19)
   }
 
   @Test(arguments: cases())
@@ -34,6 +32,14 @@ struct CountModelCommandTests {
       for (row, e) in zip(rows, expected) {
         expectClose(number(row[key]), e, rtol: 1e-8, "\(c.id) \(key) \(row["term"] ?? "")")
       }
+    }
+    if let theta = number(c.json["theta"]) {
+      let fit = try #require(doc["fit"] as? [String: Any])
+      #expect(fit["family"] as? String == "negative.binomial")
+      expectClose(number(fit["theta"]), theta, rtol: 1e-8, "\(c.id) theta")
+      expectClose(number(fit["alpha"]), number(c.json["alpha"]), rtol: 1e-8, "\(c.id) alpha")
+      // Under a design θ's model-based error is not reported.
+      expectClose(number(fit["theta_std_error"]), number(c.json["se_theta"]), rtol: 1e-8, "\(c.id) SE(theta)")
     }
     if let deviance = number(c.json["deviance"]) {
       let fit = try #require(doc["fit"] as? [String: Any])
@@ -87,7 +93,7 @@ struct CountModelCommandTests {
       "strata: error: the exposure 't' must be positive (its log is the offset), but data row 2 has 0"))
     let logit = try runStrata(["fit", "logit", "I(y > 1) ~ x", "--data", csv.path, "--exposure", "t"])
     #expect(logit.stderr.hasPrefix(
-      "strata: error: logit does not take an exposure, which is for count models (poisson); write the offset in the formula instead, as 'y ~ x + offset(log(t))'"))
+      "strata: error: logit does not take an exposure, which is for count models (poisson, nbreg); write the offset in the formula instead, as 'y ~ x + offset(log(t))'"))
     let negative = try runStrata(["fit", "logit", "cbind(y, t - 2) ~ x", "--data", csv.path])
     #expect(negative.stderr == """
       strata: error: the counts 't - 2' of a grouped binomial response cbind(successes, failures) must be non-negative, but data row 2 has -2
