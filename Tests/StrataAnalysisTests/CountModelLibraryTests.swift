@@ -70,6 +70,8 @@ struct CountModelLibraryTests {
       expectClose(t.alpha, number(c.json["alpha"]), rtol: 1e-8, "\(c.id) alpha")
       if let se = number(c.json["se_theta"]) { expectClose(t.standardError, se, rtol: 1e-8, "\(c.id) SE(theta)") }
       #expect(fit.fit.kind == .nbreg)
+      // glm.nb's AIC counts θ: −2ℓ + 2(k + 1).
+      if let aic = number(c.json["AIC"]) { expectClose(fit.result.statistics.aic, aic, rtol: 1e-8, "\(c.id) AIC") }
     }
     if let df = c.json["df_residual"] as? Int, !fit.specification.isDesignBased {
       #expect(fit.fit.dfResidual == df, "\(c.id) residual df")

@@ -258,7 +258,11 @@ public enum RegressionReport {
       } else if l.isQuasiLikelihood {
         out += "Dispersion (Pearson chi2 / df): \(sig(l.dispersion, 4))\n"
       }
-      out += "IRLS: \(l.converged ? "converged" : "NOT converged") in \(l.iterations) iterations (tolerance \(sig(l.tolerance, 3))).\n"
+      if let t = f.glm?.theta {
+        out += "Alternation of IRLS and theta: converged in \(t.outerIterations) rounds (tolerance \(sig(l.tolerance, 3))).\n"
+      } else {
+        out += "IRLS: \(l.converged ? "converged" : "NOT converged") in \(l.iterations) iterations (tolerance \(sig(l.tolerance, 3))).\n"
+      }
     }
     let labelled = f.terms.compactMap { t in context.labels[t].map { "  \(t): \($0)" } }
     if !labelled.isEmpty { out += "\nVariable labels:\n" + labelled.joined(separator: "\n") + "\n" }

@@ -131,7 +131,8 @@ ll <- sum(dnbinom(quine$Days, size = thetaFinal, mu = fitted(nbFinal), log = TRU
 nbStats <- list(theta = thetaFinal, se_theta = seTheta, alpha = 1 / thetaFinal,
                 logLik = ll, deviance = deviance(nbFinal), null_deviance = nbFinal$null.deviance,
                 df_residual = nbFinal$df.residual,
-                glm_nb_theta = glm.nb(Days ~ Eth + Sex + Age + Lrn, data = quine, control = ctl)$theta)
+                glm_nb_theta = glm.nb(Days ~ Eth + Sex + Age + Lrn, data = quine, control = ctl)$theta,
+                AIC = AIC(glm.nb(Days ~ Eth + Sex + Age + Lrn, data = quine, control = ctl)))
 # vcov(glm.nb) has dispersion 1 (summary.negbin); the refitted glm object would estimate it.
 Vnb <- summary(nbFinal, dispersion = 1)$cov.scaled
 stopifnot(max(abs(sqrt(diag(Vnb)) / sqrt(diag(vcov(glm.nb(Days ~ Eth + Sex + Age + Lrn, data = quine, control = ctl)))) - 1)) < 1e-6)
