@@ -34,6 +34,7 @@ struct CountModelLibraryTests {
     case nil: break
     case let other?: Issue.record("unexpected --vce \(other)")
     }
+    if let cluster = flags["--cluster"] { spec.variance = .cluster([cluster]) }
     spec.exposure = flags["--exposure"]
     return (spec, "Tests/Fixtures/counts/" + (try #require(flags["--data"])))
   }
@@ -45,7 +46,7 @@ struct CountModelLibraryTests {
   }
 
   @Test func fixtureIsPresent() {
-    #expect(Self.cases().count == 19)
+    #expect(Self.cases().count == 20)
   }
 
   @Test(arguments: cases())

@@ -16,7 +16,7 @@ struct CountModelCommandTests {
   }
 
   @Test func fixtureIsPresent() {
-    #expect(Self.cases().count == 19)
+    #expect(Self.cases().count == 20)
   }
 
   @Test(arguments: cases())

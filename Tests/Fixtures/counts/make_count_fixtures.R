@@ -138,6 +138,9 @@ Vnb <- summary(nbFinal, dispersion = 1)$cov.scaled
 stopifnot(max(abs(sqrt(diag(Vnb)) / sqrt(diag(vcov(glm.nb(Days ~ Eth + Sex + Age + Lrn, data = quine, control = ctl)))) - 1)) < 1e-6)
 add("quine_nbreg_classical", c("nbreg", "Days ~ Eth + Sex + Age + Lrn", "--data", "quine.csv"),
     coef(nbFinal), Vnb, nbStats)
+add("quine_nbreg_cluster",
+    c("nbreg", "Days ~ Eth + Sex + Age + Lrn", "--data", "quine.csv", "--cluster", "Age"),
+    coef(nbFinal), vcovCL(nbFinal, cluster = ~Age), nbStats)
 add("quine_nbreg_hc0", c("nbreg", "Days ~ Eth + Sex + Age + Lrn", "--data", "quine.csv", "--vce", "hc0"),
     coef(nbFinal), sandwich(nbFinal), nbStats)
 
