@@ -46,7 +46,7 @@ struct CountModelLibraryTests {
   }
 
   @Test func fixtureIsPresent() {
-    #expect(Self.cases().count == 20)
+    #expect(Self.cases().count == 21)
   }
 
   @Test(arguments: cases())

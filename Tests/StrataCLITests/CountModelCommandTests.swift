@@ -16,7 +16,7 @@ struct CountModelCommandTests {
   }
 
   @Test func fixtureIsPresent() {
-    #expect(Self.cases().count == 20)
+    #expect(Self.cases().count == 21)
   }
 
   @Test(arguments: cases())

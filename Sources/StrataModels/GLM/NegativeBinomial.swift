@@ -168,18 +168,33 @@ public enum NegativeBinomialRegression {
       }
       return w.reduce(0, +) / s
     }()
-    for _ in 0..<max(control.maxIterations, 100) {
-      t = abs(t)
-      guard t.isFinite, t > 0 else { break }
+    // Newton steps on the score (R's theta.ml), safeguarded: a step changes θ by at most a
+    // factor of 10 either way, and where the information is not positive θ moves by that factor
+    // in the direction of the score; the root is the same.
+    t = abs(t)
+    for _ in 0..<max(control.maxIterations, 200) {
+      guard t.isFinite, t > 0, t < 1e12 else { break }
+      // The score is a sum of differences of large terms: `magnitude` bounds its rounding error.
       var score = 0.0
+      var magnitude = 0.0
+      let dt = digamma(t)
+      let lt = log(t)
       for i in y.indices {
-        score += w[i] * (digamma(t + y[i]) - digamma(t) + log(t) + 1 - log(t + mu[i]) - (y[i] + t) / (mu[i] + t))
+        let a = digamma(t + y[i])
+        let b = log(t + mu[i])
+        let c = (y[i] + t) / (mu[i] + t)
+        score += w[i] * (a - dt + lt + 1 - b - c)
+        magnitude += abs(w[i]) * (abs(a) + abs(dt) + abs(lt) + 1 + abs(b) + abs(c))
       }
       let info = thetaInformation(y: y, mu: mu, weights: w, theta: t)
-      let step = score / info
-      t += step
-      if abs(step) <= 1e-12 * abs(t) && t > 0 { return t }
-      if t > 1e12 { break }
+      var next = info > 0 ? t + score / info : (score > 0 ? 10 * t : t / 10)
+      next = Swift.min(Swift.max(next, t / 10), 10 * t)
+      // Converged: a step below 1e-12 relative, or below what the score's rounding allows.
+      let noise = info > 0 ? 64 * Double.ulpOfOne * magnitude / info : .infinity
+      // (A θ running away to infinity, with no overdispersion, takes relative steps of order 1.)
+      let step = abs(next - t)
+      if step <= 1e-12 * next || (step <= noise && step <= 1e-6 * next) { return next }
+      t = next
     }
     throw EstimationError.dispersionNotEstimable(theta: t)
   }
@@ -206,7 +221,8 @@ public enum NegativeBinomialRegression {
 
   /// R's `negative.binomial()$dev.resids`: `2w [y log(max(1, y)/μ) − (y + θ) log((y + θ)/(μ + θ))]`.
   static func unitDeviance(y: Double, mu: Double, weight: Double, theta t: Double) -> Double {
-    2 * weight * (y * log(max(1, y) / mu) - (y + t) * log((y + t) / (mu + t)))
+    // log((y + θ)/(μ + θ)) as log1p((y − μ)/(μ + θ)): accurate for large θ.
+    2 * weight * (y * log(max(1, y) / mu) - (y + t) * log1p((y - mu) / (mu + t)))
   }
 
   // MARK: - β given θ

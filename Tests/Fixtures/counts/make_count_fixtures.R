@@ -165,6 +165,28 @@ add("apiclus2_nbreg_offset_design",
       "--psu", "dnum,snum", "--fpc", "fpc1,fpc2"),
     coef(q1), vcov(q1), list(theta = as.numeric(th2), alpha = 1 / as.numeric(th2), df_residual = q1$df.residual))
 
+# Replicate designs refit NB2 in full, theta included, in each replicate: the reference is
+# withReplicates() of glm.nb with the replicate weights (JK1 replicates of apiclus1), whose
+# full-sample fit is glm.nb with the sampling weights (theta's root does not depend on their scale).
+nbw <- function(w, data) {
+  keep <- w > 0
+  d <- data[keep, ]; d$.w <- w[keep]
+  f <- glm.nb(api.stu ~ ell + meals + offset(log(enroll)), data = d, weights = .w, control = ctl)
+  for (k in 1:20) {
+    th <- suppressWarnings(theta.ml(f$y, fitted(f), sum(d$.w), d$.w, limit = 100, eps = 1e-14))
+    f <- glm(api.stu ~ ell + meals + offset(log(enroll)), family = negative.binomial(th), data = d,
+             weights = .w, control = ctl, start = coef(f))
+  }
+  coef(f)
+}
+clus1cc <- clus1[!is.na(clus1$enroll), ]
+djkcc <- as.svrepdesign(svydesign(id = ~dnum, weights = ~pw, fpc = ~fpc, data = clus1cc), type = "JK1")
+wnb <- withReplicates(djkcc, nbw)
+add("apiclus1_nbreg_offset_jk1",
+    c("nbreg", "api.stu ~ ell + meals + offset(log(enroll))", "--data", "../../../datasets/apiclus1.csv",
+      "--psu", "dnum", "--weights", "pw", "--fpc", "fpc", "--replicate", "jk1"),
+    coef(wnb), attr(wnb, "var"))
+
 writeLines(toJSON(list(r_version = R.version.string, survey = as.character(packageVersion("survey")),
                        MASS = as.character(packageVersion("MASS")),
                        sandwich = as.character(packageVersion("sandwich")), cases = cases),
