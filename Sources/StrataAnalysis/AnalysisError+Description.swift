@@ -50,6 +50,12 @@ extension AnalysisError: CustomStringConvertible {
     case .invalidProbability(let p): return "a quantile's probability must be between 0 and 1, not \(p)"
     case .ratioNeedsTwoVariables(let n):
       return "a ratio needs two variables, the numerator and the denominator, not \(n)"
+    case .nonPositiveExposure(let column, let row, let value):
+      return "the exposure '\(column)' must be positive (its log is the offset), but data row \(row) has \(value.formatted())"
+    case .offsetNotAvailable(let m, let what):
+      return "\(m.rawValue) does not take \(what); offsets are for the GLMs (logit, probit, cloglog, poisson, fraclogit, fracprobit) without absorbed fixed effects, grouped responses cbind(successes, failures) for logit, probit and cloglog"
+    case .exposureNotAvailable(let m):
+      return "\(m.rawValue) does not take an exposure, which is for count models (poisson, nbreg); write the offset in the formula instead, as 'y ~ x + offset(log(t))'"
     case .tabulateSameVariable(let v):
       return "a two-way table needs two different variables, but '\(v)' is both the row and the column variable"
     case .noCombination:

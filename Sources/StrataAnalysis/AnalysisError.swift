@@ -55,6 +55,12 @@ public enum AnalysisError: Error {
   case invalidProbability(Double)
   /// A ratio given by other than two variables (numerator, denominator).
   case ratioNeedsTwoVariables(count: Int)
+  /// An exposure (`--exposure`) that is zero or negative in a row of the estimation sample (1-based data row).
+  case nonPositiveExposure(column: String, row: Int, value: Double)
+  /// An offset or grouped response for a model (or fixed-effects fit) that does not take one.
+  case offsetNotAvailable(model: ModelKind, what: String)
+  /// An exposure for a model other than the count models.
+  case exposureNotAvailable(model: ModelKind)
   /// A two-way table of a variable against itself.
   case tabulateSameVariable(String)
   /// `lincom`/`nlcom` with no expression.

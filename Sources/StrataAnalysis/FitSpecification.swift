@@ -35,6 +35,9 @@ public struct FitSpecification: Sendable, Codable, Equatable {
   public var level: Double
   /// Iteration controls and the base outcome of multinomial models.
   public var control: FitControl
+  /// An exposure column (Stata's `exposure()`): the fit adds `offset(log(column))` to the
+  /// formula, for Poisson models. Every exposure in the estimation sample must be positive.
+  public var exposure: String? = nil
 
   public init(
     model: ModelKind, formula: String, data: DataSource? = nil, weights: String? = nil, subset: String? = nil,
@@ -56,6 +59,14 @@ public struct FitSpecification: Sendable, Codable, Equatable {
 
   /// Whether the fit is design-based.
   public var isDesignBased: Bool { design != nil }
+
+  /// The formula the model is fitted with: `formula`, plus `offset(log(exposure))` when the
+  /// specification has an exposure (the fit's `formula` and a saved fit's `formula`).
+  public var fittedFormula: String {
+    guard let exposure else { return formula }
+    let name = exposure.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" } ? exposure : "`\(exposure)`"
+    return formula + " + offset(log(\(name)))"
+  }
 }
 
 /// Iteration controls of likelihood fits and the base outcome of `mlogit`.

@@ -116,7 +116,7 @@ public enum Model {
     }
     let isDesignBased = sampleDesign != nil
     let convention = spec.convention
-    let formula = spec.formula
+    let formula = try formulaWithExposure(spec, frame: frame, subset: options.subset)
     var information = InformationMatrix.expected
     var defaultVariance: Variance = isDesignBased ? .design : .classical
     let mm: ModelMatrix
@@ -126,6 +126,9 @@ public enum Model {
     var replicateBatch: (@Sendable (ModelMatrix, [Double]) -> @Sendable ([[Double]]) throws -> [[Double]])?
     let control = GLMControl(maxIterations: spec.control.maxIterations, tolerance: spec.control.tolerance)
     if let fe = try prepareFixedEffects(spec, frame: frame, options: options) {
+      if spec.exposure != nil || fe.mm.offset != nil || fe.mm.groupedCounts != nil {
+        throw AnalysisError.offsetNotAvailable(model: spec.model, what: "an offset or grouped response with absorbed fixed effects")
+      }
       mm = fe.mm
       refit = fe.refit
       defaultCluster = fe.defaultCluster
@@ -168,6 +171,11 @@ public enum Model {
           let batch = GLMReplicateRefit(m, model: glmModel, start: start, control: control)
           return { try batch.coefficients($0) }
         }
+        if mm.offset != nil || mm.groupedCounts != nil {
+          // The lean and batched replicate refits take neither: replicates refit in full.
+          replicateRefit = nil
+          replicateBatch = nil
+        }
         if convention == .stata { information = .observed }
         if !isDesignBased {
           switch (glmModel.family, convention) {
@@ -176,6 +184,14 @@ public enum Model {
           case (_, .stata): defaultVariance = .oim
           }
         }
+      case .nbreg:
+        options.compactFactor = false
+        mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
+        let subset = options.subset
+        // Replicates refit in full (θ is re-estimated in each), through `refit`.
+        refit = { try NegativeBinomialRegression.fit($0, formula: formula, subset: subset, control: control) }
+        if convention == .stata { information = .observed }
+        if !isDesignBased { defaultVariance = convention == .stata ? .oim : .classical }
       case .ologit, .oprobit, .mlogit:
         options.allowsCategoricalResponse = true
         mm = try ModelMatrix.build(formula: Formula.parse(formula), data: frame, options: options)
@@ -201,10 +217,40 @@ public enum Model {
         preconditionFailure("ivprobit is fitted by fitIVProbit")
       }
     }
+    if spec.model.glmModel == nil, spec.model != .nbreg || mm.groupedCounts != nil,
+      mm.offset != nil || mm.groupedCounts != nil
+    {
+      throw AnalysisError.offsetNotAvailable(
+        model: spec.model, what: mm.offset != nil ? "an offset" : "a grouped response cbind(successes, failures)")
+    }
     return PreparedModel(
       specification: spec, frame: frame, mm: mm, refit: refit, sampleDesign: sampleDesign, information: information,
-      defaultVariance: defaultVariance, link: spec.model.glmModel?.link, defaultCluster: defaultCluster,
+      defaultVariance: defaultVariance, link: spec.model.meanLink, defaultCluster: defaultCluster,
       replicateRefit: replicateRefit, replicateBatch: replicateBatch)
+  }
+
+  /// The formula with `offset(log(exposure))` added when the specification has an exposure,
+  /// after checking that the exposure is positive on every row the subset keeps.
+  ///
+  /// - Throws: `AnalysisError.offsetNotAvailable` for a model other than Poisson,
+  ///   `.nonPositiveExposure` naming the first row with a zero or negative exposure.
+  static func formulaWithExposure(_ spec: FitSpecification, frame: DataFrame, subset: String?) throws -> String {
+    guard let exposure = spec.exposure else { return spec.formula }
+    guard spec.model == .poisson || spec.model == .nbreg else {
+      throw AnalysisError.exposureNotAvailable(model: spec.model)
+    }
+    let column = try frame.column(named: exposure)
+    guard case .numeric(let values) = column.storage else {
+      throw FormulaError.nonNumeric(variable: exposure, term: "offset(log(\(exposure)))")
+    }
+    var kept: [Double]?
+    if let subset { kept = try RowExpression.parse(subset).evaluate(on: frame) }
+    for i in 0..<values.count where !column.isMissing(i) && (kept.map { $0[i] == 1 } ?? true) {
+      if !(values.values[i] > 0) {
+        throw AnalysisError.nonPositiveExposure(column: exposure, row: i + 1, value: values.values[i])
+      }
+    }
+    return spec.fittedFormula
   }
 
   /// The model matrix and refit of `y ~ x | fe…` (nil when the formula has no fixed-effect part,

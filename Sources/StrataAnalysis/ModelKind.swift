@@ -19,6 +19,9 @@ public enum ModelKind: String, Sendable, Codable, CaseIterable {
   case cloglog
   /// Poisson regression for counts.
   case poisson
+  /// Negative binomial (NB2) regression for overdispersed counts, θ by maximum likelihood, as
+  /// `MASS::glm.nb` (Stata `nbreg` reports α = 1/θ).
+  case nbreg
   /// Papke–Wooldridge fractional logit (`glm(family = quasibinomial)`).
   case fraclogit
   /// Fractional probit.
@@ -36,6 +39,10 @@ public enum ModelKind: String, Sendable, Codable, CaseIterable {
 
   /// The GLM this kind fits through the IRLS engine, if it is one.
   public var glmModel: GLMModel? { GLMModel(rawValue: rawValue) }
+
+  /// The inverse link of the model's mean, for predictions and margins (nil: the identity of
+  /// least squares; ordered and multinomial models predict through their own outcome margins).
+  public var meanLink: Link? { self == .nbreg ? .log : glmModel?.link }
 
   /// Whether the model is fitted by likelihood (so `.oim` applies).
   public var isLikelihood: Bool {

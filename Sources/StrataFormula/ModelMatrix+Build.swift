@@ -41,8 +41,7 @@ extension ModelMatrix {
     frame.reserveCapacity(terms.variables.count)
     for (k, e) in terms.variables.enumerated() {
       let name = terms.variableNames[k]
-      let v = try Evaluator(data: data, context: name).evaluate(e)
-      frame.append(try FrameVariable(v, rowCount: n, name: name))
+      frame.append(try frameVariable(e, name: name, isResponse: k == terms.responseIndex, data: data))
     }
     var weightValues: [Double]?
     if let w = options.weights {
@@ -165,14 +164,25 @@ extension ModelMatrix {
     let nonFiniteTerm = zip(fixedPlans, finite).first { !$1 }.flatMap { $0.0.term.map { terms.labels[$0] } }
     if let nonFiniteTerm { throw FormulaError.nonFinite(term: nonFiniteTerm) }
 
+    // Offsets: their sum, added to the linear predictor (R's model.offset).
+    let offset = try offsetValues(vars: vars, terms: terms)
+
     // Response.
     var response: [Double]?
+    var grouped: GroupedBinomialCounts?
     var responseName: String?
     var responseLevels: [String]?
     if let r = terms.responseIndex {
       let name = terms.variableNames[r]
       responseName = name
       switch vars[r] {
+      case .matrix(let cols, _) where cols.count == 2 && isCbindCall(terms.variables[r]):
+        // cbind(successes, failures): the proportion of successes, with the trials beside it
+        // (R's binomial()$initialize: y = s / (s + f), 0 where there are no trials).
+        let names = cbindArgumentNames(terms.variables[r])
+        grouped = GroupedBinomialCounts(
+          successes: cols[0], failures: cols[1], successesName: names[0], failuresName: names[1])
+        response = zip(cols[0], cols[1]).map { s, f in s + f == 0 ? 0 : s / (s + f) }
       case .numeric(let y): response = y
       case .matrix(let cols, _) where cols.count == 1: response = cols[0]
       case .factor(let codes, _, true): response = codes.map(Double.init)
@@ -200,6 +210,8 @@ extension ModelMatrix {
         formula: formula, terms: terms, frame: vars, codings: codings, columnNames: names,
         assign: assign, data: data))
     built.responseLevels = responseLevels
+    built.offset = offset
+    built.groupedCounts = grouped
     built.undefinedValues = undefined
     if let compact {
       built.$x = LazilyExpanded(compact: matrix, structure: compact.storing(indicators: false))
@@ -224,6 +236,57 @@ extension ModelMatrix {
     let indicators = Array(term.start..<(term.start + term.pieces.count))
     let dense = (0..<p).filter { $0 < term.start || $0 >= term.start + term.pieces.count }
     return IndicatorStructure(indicatorColumns: indicators, denseColumns: dense, codes: rowCodes)
+  }
+
+  /// A formula variable on every row of `data`. An offset, `offset(expr)`, is the value of
+  /// `expr`; a two-column response `cbind(successes, failures)` is a two-column matrix.
+  private static func frameVariable(_ e: FormulaExpression, name: String, isResponse: Bool, data: DataFrame)
+    throws -> FrameVariable
+  {
+    let n = data.rowCount
+    if isOffsetCall(e) {
+      guard case .call(_, let args) = e.kind, args.count == 1, args[0].label == nil else {
+        throw FormulaError.invalidArguments(function: "offset", reason: "expected exactly one argument")
+      }
+      let v = try Evaluator(data: data, context: name).evaluate(args[0].value)
+      switch v {
+      case .numeric(let x): return .numeric(x)
+      case .scalar(let x): return .numeric(Array(repeating: x, count: n))
+      default: throw FormulaError.nonNumeric(variable: deparse(args[0].value), term: name)
+      }
+    }
+    if isResponse, case .call("cbind", let args) = e.kind {
+      guard args.count == 2, args.allSatisfy({ $0.label == nil }) else {
+        throw FormulaError.invalidArguments(
+          function: "cbind", reason: "a grouped binomial response is cbind(successes, failures)")
+      }
+      let columns = try args.map { a -> [Double] in
+        let v = try Evaluator(data: data, context: name).evaluate(a.value)
+        switch v {
+        case .numeric(let x): return x
+        case .scalar(let x): return Array(repeating: x, count: n)
+        default: throw FormulaError.nonNumeric(variable: deparse(a.value), term: name)
+        }
+      }
+      return .matrix(columns, names: ["", ""])
+    }
+    return try FrameVariable(Evaluator(data: data, context: name).evaluate(e), rowCount: n, name: name)
+  }
+
+  /// The sum of the offsets on the estimation sample (nil without offsets).
+  ///
+  /// - Throws: `FormulaError.nonFinite` naming the offset when a value is ±Inf (`log(0)`).
+  private static func offsetValues(vars: [FrameVariable], terms: Terms) throws -> [Double]? {
+    guard !terms.offsets.isEmpty else { return nil }
+    var total: [Double]?
+    for k in terms.offsets {
+      guard case .numeric(let x) = vars[k] else {
+        throw FormulaError.nonNumeric(variable: terms.variableNames[k], term: terms.variableNames[k])
+      }
+      if x.contains(where: { !$0.isFinite }) { throw FormulaError.nonFinite(term: terms.variableNames[k]) }
+      total = total.map { zip($0, x).map { $0 + $1 } } ?? x
+    }
+    return total
   }
 
   /// Parses `formula` and builds its design matrix; see `build(formula:data:options:)`.

@@ -74,6 +74,12 @@ public struct ModelMatrix: Sendable {
   /// 2¹⁴ rows), as `Matrix.indicatorStructure()` would find them, taken from the factor's codes
   /// while the matrix is built; nil otherwise, and nil again once `x` is assigned.
   public var indicatorStructure: IndicatorStructure? = nil
+  /// The sum of the formula's offsets, `offset(expr)`, over the estimation sample (R's
+  /// `model.offset`): added to the linear predictor, not a column. Nil without offsets.
+  public var offset: [Double]? = nil
+  /// The two columns of a grouped binomial response `cbind(successes, failures)` over the
+  /// estimation sample (`response` is then the proportion of successes); nil otherwise.
+  public var groupedCounts: GroupedBinomialCounts? = nil
 
   public init(
     x: Matrix, columnNames: [String], assign: [Int], termLabels: [String], hasIntercept: Bool,
@@ -120,4 +126,44 @@ public struct UndefinedValues: Sendable, Hashable, Codable {
     }
     return "is NaN"
   }
+}
+
+/// The successes and failures of a grouped binomial response `cbind(successes, failures)`.
+public struct GroupedBinomialCounts: Sendable, Hashable {
+  /// Successes per row of the estimation sample.
+  public var successes: [Double]
+  /// Failures per row.
+  public var failures: [Double]
+  /// The expressions as written (`ncases`, `ncontrols`).
+  public var successesName: String
+  public var failuresName: String
+
+  public init(successes: [Double], failures: [Double], successesName: String, failuresName: String) {
+    self.successes = successes
+    self.failures = failures
+    self.successesName = successesName
+    self.failuresName = failuresName
+  }
+
+  /// Trials per row, `successes + failures`.
+  public var trials: [Double] { zip(successes, failures).map { $0 + $1 } }
+
+  /// The counts on a subset of rows (positions into these rows).
+  public func selecting(_ positions: [Int]) -> GroupedBinomialCounts {
+    GroupedBinomialCounts(
+      successes: positions.map { successes[$0] }, failures: positions.map { failures[$0] },
+      successesName: successesName, failuresName: failuresName)
+  }
+}
+
+/// Whether `e` is the call `cbind(...)`.
+func isCbindCall(_ e: FormulaExpression) -> Bool {
+  if case .call("cbind", _) = e.kind { return true }
+  return false
+}
+
+/// The deparsed arguments of `cbind(a, b)`.
+func cbindArgumentNames(_ e: FormulaExpression) -> [String] {
+  guard case .call(_, let args) = e.kind else { return [] }
+  return args.map { deparse($0.value) }
 }

@@ -40,6 +40,10 @@ public struct Terms: Sendable {
   public var labels: [String]
   /// Whether the model has an intercept (R's `attr(terms, "intercept")`).
   public var hasIntercept: Bool
+  /// Indices into `variables` of the offsets, `offset(expr)` (R's `attr(terms, "offset")`): an
+  /// offset is evaluated and added to the linear predictor, it is not a column, and every term
+  /// that contains one is dropped from `terms`, as R's `terms.formula` drops it.
+  public var offsets: [Int] = []
 
   /// The terms of part `part` (default 0) of `formula`, with the formula's response.
   ///
@@ -58,7 +62,13 @@ public struct Terms: Sendable {
       builder.install(response)
     }
     try builder.extract(rhs)
-    let encoded = try builder.encode(rhs)
+    var encoded = try builder.encode(rhs)
+    let offsetVariables = builder.variables.indices.filter { k in
+      k != (response == nil ? -1 : 0) && isOffsetCall(builder.variables[k])
+    }
+    if !offsetVariables.isEmpty {
+      encoded.removeAll { t in t.variables.contains { offsetVariables.contains($0) } }
+    }
     // Stable sort by order (R's SortTerms).
     let sorted = encoded.enumerated().sorted { a, b in
       a.element.order != b.element.order ? a.element.order < b.element.order : a.offset < b.offset
@@ -68,9 +78,16 @@ public struct Terms: Sendable {
     responseIndex = response == nil ? nil : 0
     terms = sorted
     hasIntercept = builder.intercept
+    offsets = offsetVariables
     let names = variableNames
     labels = sorted.map { t in t.variables.map { names[$0] }.joined(separator: ":") }
   }
+}
+
+/// Whether `e` is a call `offset(...)` (R marks offsets by the variable name's `offset(` prefix).
+func isOffsetCall(_ e: FormulaExpression) -> Bool {
+  if case .call("offset", _) = e.kind { return true }
+  return false
 }
 
 /// The state of R's `termsform` (model.c): variable list, intercept and +/- parity.

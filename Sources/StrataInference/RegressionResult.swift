@@ -205,7 +205,8 @@ extension FitStatistics {
     adjRSquared = .nan
     sigma = .nan
     logLik = glm.logLik
-    let params = Double(fit.rank)
+    // A negative binomial fit estimates θ too (glm.nb's AIC counts it).
+    let params = Double(fit.rank + (glm.theta == nil ? 0 : 1))
     let design = covariance.designDegreesOfFreedom != nil
     aic = quasi || design ? .nan : -2 * glm.logLik + 2 * params
     bic = quasi || design ? .nan : -2 * glm.logLik + log(Double(n)) * params

@@ -14,6 +14,10 @@ public enum Diagnostic: Sendable, Equatable {
   case collinearTermsDropped(terms: [String])
   /// A Poisson response has non-integer values; the fit is a quasi-MLE (Poisson pseudo-likelihood).
   case nonIntegerCounts(name: String, count: Int)
+  /// Rows of a grouped binomial response `cbind(successes, failures)` with non-integer counts.
+  case nonIntegerBinomialCounts(name: String, count: Int)
+  /// Groups of a grouped binomial response fitted within rounding of probability 0 or 1.
+  case fittedProbabilitiesAtBoundary(count: Int)
   /// Observations in singleton fixed-effect groups, removed (they are fitted exactly).
   case singletonsRemoved(count: Int)
   /// Fixed-effect groups whose outcome is constant (all 0, or all 1 for binary models), removed.

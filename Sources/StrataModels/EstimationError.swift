@@ -30,6 +30,12 @@ public enum EstimationError: Error, Sendable, Equatable {
   case responseOutOfRange(name: String, value: Double, row: Int)
   /// A count model's response is negative.
   case negativeCount(name: String, value: Double, row: Int)
+  /// A column of a grouped binomial response `cbind(successes, failures)` is negative (1-based data row).
+  case negativeGroupedCount(name: String, value: Double, row: Int)
+  /// The negative binomial θ did not converge to a positive finite value (no overdispersion).
+  case dispersionNotEstimable(theta: Double)
+  /// A row of a grouped binomial response has no trials (successes + failures = 0; 1-based data row).
+  case noTrials(successes: String, failures: String, row: Int)
   /// The step-halving of IRLS could not find a step that reduces the deviance.
   case stepHalvingFailed(iteration: Int)
   /// The observed information is not positive definite at the estimate (the OIM variance).

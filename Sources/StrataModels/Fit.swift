@@ -12,6 +12,8 @@ public struct Fit: Sendable {
   public enum Kind: String, Sendable {
     case ols, wls
     case logit, probit, cloglog, poisson, fraclogit, fracprobit
+    /// Negative binomial (NB2) regression (`NegativeBinomialRegression`).
+    case nbreg
     case ologit, oprobit, mlogit
     /// Two-stage least squares (`InstrumentalVariables`).
     case iv

@@ -8,7 +8,7 @@ struct Fit: ParsableCommand {
     abstract: "Fit a model from an R-style formula.",
     subcommands: [
       OLSCommand.self, WLSCommand.self, LogitCommand.self, ProbitCommand.self, CloglogCommand.self,
-      PoissonCommand.self, FracLogitCommand.self, FracProbitCommand.self, IVCommand.self,
+      PoissonCommand.self, NBRegCommand.self, FracLogitCommand.self, FracProbitCommand.self, IVCommand.self,
       IVProbitCommand.self, OLogitCommand.self, OProbitCommand.self, MLogitCommand.self,
     ])
 }
@@ -31,6 +31,12 @@ struct GLMOptions: ParsableArguments {
   @Option(help: "Convergence tolerance on the relative deviance change (the scaled score must be below its square).")
   var tol: Double = 1e-10
 
+  @Option(
+    help: ArgumentHelp(
+      "Exposure column (Stata's exposure()): adds offset(log(COLUMN)) to the formula, so the model is for the rate per unit of exposure; poisson only. Offsets can also be written in the formula, 'y ~ x + offset(log(t))'.",
+      valueName: "column"))
+  var exposure: String?
+
   func validate() throws {
     if maxiter < 1 { throw ValidationError("--maxiter must be at least 1") }
     if !(tol > 0 && tol < 1) { throw ValidationError("--tol must be between 0 and 1") }
@@ -41,6 +47,8 @@ struct GLMOptions: ParsableArguments {
 enum ModelChoice {
   case leastSquares(requireWeights: Bool)
   case glm(GLMModel, GLMOptions)
+  /// Negative binomial regression (`strata fit nbreg`).
+  case nbreg(GLMOptions)
   /// Ordered logit/probit (`FitCategorical.swift`).
   case ordered(OrderedLink, CategoricalOptions)
   /// Multinomial logit (`FitCategorical.swift`).
@@ -55,6 +63,7 @@ extension ModelChoice {
     switch self {
     case .leastSquares(let requireWeights): return requireWeights ? .wls : .ols
     case .glm(let m, _): return ModelKind(rawValue: m.rawValue) ?? .logit
+    case .nbreg: return .nbreg
     case .ordered(let link, _): return link == .logit ? .ologit : .oprobit
     case .multinomial: return .mlogit
     case .iv: return .iv
@@ -65,7 +74,7 @@ extension ModelChoice {
   var control: FitControl {
     switch self {
     case .leastSquares, .iv: return FitControl()
-    case .glm(_, let o): return FitControl(maxIterations: o.maxiter, tolerance: o.tol)
+    case .glm(_, let o), .nbreg(let o): return FitControl(maxIterations: o.maxiter, tolerance: o.tol)
     case .ordered(_, let c), .multinomial(let c):
       return FitControl(maxIterations: c.maxiter, tolerance: c.tol, base: c.base)
     }
@@ -182,6 +191,10 @@ struct LinearModelOptions: ParsableArguments {
     var spec = FitSpecification(
       model: model.kind, formula: formula, data: DataSource(path: data), subset: subset,
       convention: convention == .stata ? .stata : .r, level: level, control: model.control)
+    switch model {
+    case .glm(_, let o), .nbreg(let o): spec.exposure = o.exposure
+    default: break
+    }
     if isDesignBased {
       spec.design = try design.specification(weights: weights)
       spec.subpop = design.subpop
@@ -295,6 +308,21 @@ struct PoissonCommand: GLMSubcommand {
   static let model = GLMModel.poisson
   @OptionGroup var options: LinearModelOptions
   @OptionGroup var glmOptions: GLMOptions
+}
+
+struct NBRegCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "nbreg",
+    abstract: "Negative binomial (NB2) regression for overdispersed counts, as R's MASS::glm.nb (theta by ML; also reported as Stata's alpha = 1/theta).",
+    discussion: """
+      Alternates IRLS for the coefficients given theta and Newton steps for theta given the means, to R's maximum \
+      likelihood. Every variance (classical, oim, hc0-hc3, robust, cluster, design) is that of the coefficients \
+      conditional on theta, as sandwich() on a glm.nb fit; theta's standard error is its observed information's. \
+      With --exposure COL the model is for the rate per unit of COL (offset(log(COL))).
+      """)
+  @OptionGroup var options: LinearModelOptions
+  @OptionGroup var glmOptions: GLMOptions
+  func run() throws { try options.run(.nbreg(glmOptions)) }
 }
 
 struct FracLogitCommand: GLMSubcommand {

@@ -99,6 +99,7 @@ extension ModelChoice {
     switch self {
     case .leastSquares, .iv: return nil
     case .glm(let m, _): return m.link
+    case .nbreg: return .log
     case .ordered, .multinomial: return nil
     }
   }

@@ -101,7 +101,7 @@ struct SavedFit: Codable {
   }
 
   /// The models a fit can be saved from (`Fit.Kind` raw values).
-  static let savedModels: Set<String> = Set(["ols", "wls", "iv"] + GLMModel.allCases.map(\.rawValue))
+  static let savedModels: Set<String> = Set(["ols", "wls", "iv", "nbreg"] + GLMModel.allCases.map(\.rawValue))
 
   /// Reads and checks the saved fit at `path`.
   static func load(from path: String) throws -> SavedFit {
@@ -246,11 +246,11 @@ struct SavedFit: Codable {
   /// Checks the specification against the other fields.
   func validate(_ spec: FitSpecification) throws {
     func bad(_ field: String, _ reason: String) -> SavedFitError { .badField(path: path, field: field, reason: reason) }
-    let savable: Set<ModelKind> = [.ols, .wls, .iv, .logit, .probit, .cloglog, .poisson, .fraclogit, .fracprobit]
+    let savable: Set<ModelKind> = [.ols, .wls, .iv, .logit, .probit, .cloglog, .poisson, .nbreg, .fraclogit, .fracprobit]
     guard savable.contains(spec.model) else {
       throw bad("specification.model", "is '\(spec.model.rawValue)', a model whose fits are not saved")
     }
-    guard spec.formula == formula else {
+    guard spec.fittedFormula == formula else {
       throw bad("specification.formula", "is '\(spec.formula)' but 'formula' is '\(formula)'")
     }
     guard let source = spec.data, !source.path.isEmpty else {

@@ -80,7 +80,7 @@ extension SavedFit {
   }
 
   var link: Link? {
-    GLMModel(rawValue: model)?.link
+    ModelKind(rawValue: model)?.meanLink
   }
 
   /// Compares the data file with the fingerprint saved with the fit: a changed size or hash is

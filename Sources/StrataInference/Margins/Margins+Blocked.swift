@@ -29,7 +29,7 @@ extension Margins {
     let p = model.coefficients.count
     // Only the columns the regressors read, gathered once per block (each recipe call then
     // evaluates a block-sized frame instead of gathering from the full data again).
-    let used = Set(model.variableNames)
+    let used = Set(model.variableNames + model.recipe.offsetVariables)
     let narrow = DataFrame(columns: point.data.columns.filter { used.contains($0.name) }, source: point.data.source)
 
     /// The value and gradient sums of the blocks that start in `starts`.
@@ -48,7 +48,7 @@ extension Margins {
         // The regressors are evaluated once per block for the matrix and every derivative, and
         // the inverse link once per row for every variable.
         let (x, derivatives) = try model.matrixAndDerivatives(of: names, on: sub.data, rows: sub.rows)
-        let eta = x.multiplied(by: model.coefficients)
+        let eta = try model.linearPredictor(x, on: sub.data, rows: sub.rows)
         let meanValues = model.meanValues(eta)
         // Every (variable, kind)'s Xᵀ(weights) in one matrix product over the block.
         var etaWeights: [[Double]] = []

@@ -96,8 +96,9 @@ extension Margins {
       for lo in starts {
         let hi = Swift.min(lo + block, m)
         let mb = hi - lo
-        let x = try model.matrix(on: point.data, rows: Array(point.rows[lo..<hi]))
-        var base = x.multiplied(by: beta)
+        let blockRows = Array(point.rows[lo..<hi])
+        let x = try model.matrix(on: point.data, rows: blockRows)
+        var base = try model.linearPredictor(x, on: point.data, rows: blockRows)
         for j in positions {
           let b = beta[j]
           let column = j * mb

@@ -200,7 +200,7 @@ public enum Margins {
         func fullMatrix() throws -> (x: Matrix, eta: [Double]) {
           if let full { return full }
           let x = try model.matrix(on: point.data, rows: point.rows)
-          let built = (x: x, eta: x.multiplied(by: model.coefficients))
+          let built = (x: x, eta: try model.linearPredictor(x, on: point.data, rows: point.rows))
           full = built
           return built
         }
@@ -447,7 +447,9 @@ public enum Margins {
   static func resolve(
     _ name: String, _ value: AtGrid.Value, model: PredictionModel, rows: [Int], weights: [Double]
   ) throws -> AtValue {
-    guard let role = model.recipe.role(of: name) else {
+    // An exposure (a column an offset reads) can be set too: predictions at that exposure.
+    let offsetRole: ModelRecipe.Role? = model.recipe.offsetVariables.contains(name) ? .numeric : nil
+    guard let role = model.recipe.role(of: name) ?? offsetRole else {
       throw MarginsError.notInModel(variable: name, modelVariables: model.variableNames)
     }
     let column = try model.data.column(named: name)
@@ -506,7 +508,11 @@ public enum Margins {
   static func meanRow(model: PredictionModel, rows: [Int], weights: [Double]) throws -> DataFrame {
     var columns: [Column] = []
     let total = weights.reduce(0, +)
-    for v in model.recipe.variables {
+    // The columns offsets read (an exposure) are set to their mean as well.
+    let offsetOnly = model.recipe.offsetVariables.filter { model.recipe.role(of: $0) == nil }.map {
+      (name: $0, role: ModelRecipe.Role.numeric)
+    }
+    for v in model.recipe.variables.map({ (name: $0.name, role: $0.role) }) + offsetOnly {
       var column = try model.data.column(named: v.name)
       switch column.storage {
       case .numeric(let c):

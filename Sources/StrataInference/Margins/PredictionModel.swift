@@ -61,6 +61,15 @@ public struct PredictionModel: Sendable {
     keptColumns(try recipe.matrix(for: data, rows: rows))
   }
 
+  /// The linear predictor `Xβ + offset` of the kept columns `x` built on `data` at `rows`; the
+  /// offset (`offset(log(exposure))`, `--exposure`) is evaluated on the same rows, so a
+  /// prediction is at each row's exposure unless the data set it (`--at exposure=1`).
+  public func linearPredictor(_ x: Matrix, on data: DataFrame, rows: [Int]) throws -> [Double] {
+    let eta = x.multiplied(by: coefficients)
+    guard let offset = try recipe.offset(for: data, rows: rows) else { return eta }
+    return zip(eta, offset).map { $0 + $1 }
+  }
+
   /// The kept columns of `∂X/∂variable` on `data` at `rows`.
   public func derivative(of variable: String, on data: DataFrame, rows: [Int]) throws -> Matrix {
     keptColumns(try recipe.derivative(withRespectTo: variable, data: data, rows: rows))
@@ -134,7 +143,7 @@ extension PredictionModel {
   /// The average prediction at an evaluation point, linearized.
   func averagePrediction(at point: EvaluationPoint) throws -> LinearizedEstimate {
     let x = try matrix(on: point.data, rows: point.rows)
-    let eta = x.multiplied(by: coefficients)
+    let eta = try linearPredictor(x, on: point.data, rows: point.rows)
     let mu = eta.map(mean)
     return average(values: mu, gradientRows: x, weightsOnRows: eta.map(meanDerivative), at: point)
   }

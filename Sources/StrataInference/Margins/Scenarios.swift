@@ -113,7 +113,8 @@ public enum Scenarios {
     guard level > 0, level < 100 else { throw MarginsError.invalidLevel(level) }
     let full = try recipe.matrix(for: newdata)
     let x = kept.count == full.cols ? full : full.selectingColumns(kept)
-    let eta = x.multiplied(by: coefficients)
+    var eta = x.multiplied(by: coefficients)
+    if let offset = try recipe.offset(for: newdata) { eta = zip(eta, offset).map { $0 + $1 } }
     let xv = x * covariance
     return (0..<x.rows).map { i in
       var q = 0.0

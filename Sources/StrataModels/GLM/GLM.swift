@@ -100,7 +100,13 @@ public enum GeneralizedLinearModel {
       diagnostics.append(.rowsDroppedBySubset(count: mm.droppedBySubset, expression: subset))
     }
     diagnostics += Diagnostic.rowsDropped(mm)
-    try validateResponse(y, levels: mm.responseLevels, model: model, name: responseName, rows: mm.rows)
+    var grouped = mm.groupedCounts
+    if let g = grouped {
+      try validateGroupedCounts(g, model: model, rows: mm.rows, diagnostics: &diagnostics)
+    } else {
+      try validateResponse(y, levels: mm.responseLevels, model: model, name: responseName, rows: mm.rows)
+    }
+    var offset = mm.offset
 
     // Prior weights: negative is an error, zero-weight rows are left out (as glm leaves them out of n).
     var weights = mm.weights
@@ -109,8 +115,10 @@ public enum GeneralizedLinearModel {
       y = positive.map { y[$0] }
       weights = positive.map { w[$0] }
       mm.rows = positive.map { mm.rows[$0] }
+      offset = offset.map { o in positive.map { o[$0] } }
+      grouped = grouped?.selecting(positive)
     }
-    if let first = y.first, y.allSatisfy({ $0 == first }) {
+    if let first = y.first, y.allSatisfy({ $0 == first }), grouped == nil || first == 0 || first == 1 {
       throw EstimationError.constantResponse(name: responseName, value: first)
     }
     if family == .poisson {
@@ -128,7 +136,7 @@ public enum GeneralizedLinearModel {
       } else {
         (mm.x, n >= 1 << 14 ? (mm.indicatorStructure ?? mm.x.indicatorStructure()) : nil)
       }
-    if model.isBinary {
+    if model.isBinary && grouped == nil {
       if let s = Separation.singleTerm(
         x: x, names: mm.columnNames, y: y, hasIntercept: mm.hasIntercept, structure: structure)
       {
@@ -136,11 +144,20 @@ public enum GeneralizedLinearModel {
       }
     }
 
-    let pw = weights ?? [Double](repeating: 1, count: n)
+    // A grouped binomial response: the prior weights are the weights times the trials (R's
+    // binomial()$initialize; svyglm's sampling weights times the trials).
+    let unit = weights ?? [Double](repeating: 1, count: n)
+    let pw = grouped.map { g in zip(unit, g.trials).map { $0 * $1 } } ?? unit
     let r = try IRLS.run(
       x: x, y: y, priorWeights: pw, family: family, link: link, control: control, start: start,
-      structure: structure)
-    if family != .poisson {
+      structure: structure, offset: offset)
+    if grouped != nil {
+      // A group whose successes (or failures) are all its trials may be fitted within rounding
+      // of 1 (or 0) at a finite estimate (cloglog's upper tail): a note, as R's warning, not an error.
+      let eps = 10 * Double.ulpOfOne
+      let boundary = r.mu.filter { $0 > 1 - eps || $0 < eps }.count
+      if boundary > 0 { diagnostics.append(.fittedProbabilitiesAtBoundary(count: boundary)) }
+    } else if family != .poisson {
       if let s = Separation.atBoundary(mu: r.mu, beta: r.beta, x: { mm.x }, kept: r.kept, names: mm.columnNames) {
         throw s
       }
@@ -164,21 +181,42 @@ public enum GeneralizedLinearModel {
 
     // Fit statistics (sums on both cores for large n).
     let mu = r.mu
+    // ℓ of a grouped response: prior weight × log dbinom(round(n y), round(n), μ) (R's binomial aic).
+    let trials = grouped?.trials
+    let prior = weights
+    let logLikelihood: @Sendable (Int, Double, Double) -> Double = { i, y, mu in
+      guard let trials else { return family.logLikelihood(y: y, mu: mu, weight: pw[i]) }
+      return (prior?[i] ?? 1) * groupedBinomialLogLikelihood(y: y, mu: mu, trials: trials[i])
+    }
     let stats = rowSums(count: n, width: 4) { [y] range, s in
       for i in range {
         let e = y[i] - mu[i]
         s[0] += pw[i] * e * e / family.variance(mu[i])
-        s[1] += family.logLikelihood(y: y[i], mu: mu[i], weight: pw[i])
+        s[1] += logLikelihood(i, y[i], mu[i])
         s[2] += pw[i]
         s[3] += pw[i] * y[i]
       }
     }
     let (pearson, logLik, sumW, sumWY) = (stats[0], stats[1], stats[2], stats[3])
+    // The null model: the weighted mean (intercept) or g⁻¹(0); with an offset, g⁻¹(offset)
+    // without an intercept and the intercept-only fit with the offset otherwise (R's glm).
+    var nullMeans: [Double]?
+    if let offset {
+      if mm.hasIntercept {
+        let ones = Matrix(rows: n, cols: 1, columnMajor: [Double](repeating: 1, count: n))
+        nullMeans = try IRLS.run(
+          x: ones, y: y, priorWeights: pw, family: family, link: link, control: control, offset: offset
+        ).mu
+      } else {
+        nullMeans = offset.map { link.inverse($0) }
+      }
+    }
     let nullMu = mm.hasIntercept ? sumWY / sumW : link.inverse(0)
-    let nullStats = rowSums(count: n, width: 2) { [y] range, s in
+    let nullStats = rowSums(count: n, width: 2) { [y, nullMeans] range, s in
       for i in range {
-        s[0] += family.unitDeviance(y: y[i], mu: nullMu, weight: pw[i])
-        s[1] += family.logLikelihood(y: y[i], mu: nullMu, weight: pw[i])
+        let m = nullMeans?[i] ?? nullMu
+        s[0] += family.unitDeviance(y: y[i], mu: m, weight: pw[i])
+        s[1] += logLikelihood(i, y[i], m)
       }
     }
     let (nullDeviance, nullLogLik) = (nullStats[0], nullStats[1])
@@ -216,6 +254,31 @@ public enum GeneralizedLinearModel {
     return fit
   }
 
+  /// Checks the two columns of a grouped binomial response `cbind(successes, failures)`: a
+  /// binomial model, non-negative counts and at least one trial per row; non-integer counts
+  /// are a note (R warns "non-integer counts in a binomial glm!").
+  static func validateGroupedCounts(
+    _ g: GroupedBinomialCounts, model: GLMModel, rows: [Int], diagnostics: inout [Diagnostic]
+  ) throws {
+    guard model.family == .binomial else {
+      throw EstimationError.unsupportedOption(
+        model: model.rawValue, option: "a grouped response cbind(successes, failures) (use logit, probit or cloglog)")
+    }
+    for (column, name) in [(g.successes, g.successesName), (g.failures, g.failuresName)] {
+      if let i = column.firstIndex(where: { $0 < 0 }) {
+        throw EstimationError.negativeGroupedCount(name: name, value: column[i], row: rows[i] + 1)
+      }
+    }
+    if let i = g.successes.indices.first(where: { g.successes[$0] + g.failures[$0] == 0 }) {
+      throw EstimationError.noTrials(successes: g.successesName, failures: g.failuresName, row: rows[i] + 1)
+    }
+    let nonInteger = zip(g.successes, g.failures).filter { $0 != $0.rounded() || $1 != $1.rounded() }.count
+    if nonInteger > 0 {
+      diagnostics.append(
+        .nonIntegerBinomialCounts(name: "cbind(\(g.successesName), \(g.failuresName))", count: nonInteger))
+    }
+  }
+
   /// Checks the response against what the model accepts.
   public static func validateResponse(_ y: [Double], levels: [String]?, model: GLMModel, name: String, rows: [Int]) throws {
     if let levels {
@@ -238,4 +301,12 @@ public enum GeneralizedLinearModel {
       }
     }
   }
+}
+
+/// `log dbinom(round(n y), round(n), μ)`: one group's binomial log-likelihood.
+func groupedBinomialLogLikelihood(y: Double, mu: Double, trials: Double) -> Double {
+  let size = trials.rounded(.toNearestOrEven)
+  let k = (trials * y).rounded(.toNearestOrEven)
+  let choose = lgamma(size + 1) - lgamma(k + 1) - lgamma(size - k + 1)
+  return choose + xLogY(k, mu) + xLogY(size - k, 1 - mu)
 }

@@ -32,6 +32,12 @@ public struct GLMDetails: Sendable {
   }
   /// Linear predictor `η = Xβ` of the estimation sample.
   public var linearPredictor: [Double]
+  /// The NB2 dispersion of a negative binomial fit (nil for the other families, whose `family`
+  /// then names them; a negative binomial fit records `.poisson` with the log link and θ here).
+  public var theta: ThetaEstimate? = nil
+
+  /// R's family name: `family.rawValue`, or `negative.binomial` for an NB2 fit.
+  public var familyName: String { theta == nil ? family.rawValue : "negative.binomial" }
 
   public init(
     family: Family, link: Link, deviance: Double, nullDeviance: Double, dfNull: Int, logLik: Double,

@@ -153,12 +153,18 @@ enum IRLS {
   /// The per-row work of one IRLS pass on a block of rows (`Matrix.linearizedPass`): μ = g⁻¹(η),
   /// the working weights `wᵢ = pᵢ μ'(ηᵢ)² / V(μᵢ)`, the score multipliers
   /// `mᵢ = pᵢ (yᵢ − μᵢ) μ'(ηᵢ) / V(μᵢ)` and the block's deviance.
-  static func kernel(y: [Double], priorWeights pw: [Double], family: Family, link: Link) -> LinearizedKernel {
-    { first, eta, mu, w, m in
-      let (yp, pp) = (y.span, pw.span)
+  ///
+  /// With an `offset` (one per row), the pass's `Xβ` is shifted by it: η = Xβ + offset.
+  static func kernel(y: [Double], priorWeights pw: [Double], family: Family, link: Link, offset: [Double]? = nil)
+    -> LinearizedKernel
+  {
+    let shift = offset ?? []
+    return { first, eta, mu, w, m in
+      let (yp, pp, op) = (y.span, pw.span, shift.span)
+      let shifted = !op.isEmpty
       var deviance = 0.0
       for i in 0..<eta.count {
-        let (v, d) = link.inverseAndDerivative(eta[i])
+        let (v, d) = link.inverseAndDerivative(shifted ? eta[i] + op[first + i] : eta[i])
         mu[i] = v
         let r = first + i
         deviance += family.unitDeviance(y: yp[r], mu: v, weight: pp[r])
@@ -178,17 +184,17 @@ enum IRLS {
   /// multipliers times the mean, bread divided by it).
   static func run(
     x fullX: Matrix, y: [Double], priorWeights pw: [Double], family: Family, link: Link,
-    control: GLMControl, start: [Double]? = nil, structure: IndicatorStructure? = nil
+    control: GLMControl, start: [Double]? = nil, structure: IndicatorStructure? = nil, offset: [Double]? = nil
   ) throws -> IRLSResult {
     let scale = weightScale(pw)
     guard scale != 1 else {
       return try runNormalized(
         x: fullX, y: y, priorWeights: pw, family: family, link: link, control: control, start: start,
-        structure: structure)
+        structure: structure, offset: offset)
     }
     var r = try runNormalized(
       x: fullX, y: y, priorWeights: pw.map { $0 / scale }, family: family, link: link, control: control,
-      start: start, structure: structure)
+      start: start, structure: structure, offset: offset)
     r.deviance *= scale
     r.workingWeights = r.workingWeights.map { $0 * scale }
     r.scoreMultipliers = r.scoreMultipliers.map { $0 * scale }
@@ -209,7 +215,7 @@ enum IRLS {
 
   static func runNormalized(
     x fullX: Matrix, y: [Double], priorWeights pw: [Double], family: Family, link: Link,
-    control: GLMControl, start: [Double]? = nil, structure: IndicatorStructure? = nil
+    control: GLMControl, start: [Double]? = nil, structure: IndicatorStructure? = nil, offset: [Double]? = nil
   ) throws -> IRLSResult {
     let rankTolerance = 1e-11
     // A compact `fullX` holds only the dense columns: `p` counts the full matrix's.
@@ -218,15 +224,17 @@ enum IRLS {
     if let start, start.count == p,
       let warm = try warmStart(
         start, x: fullX, y: y, priorWeights: pw, family: family, link: link, control: control,
-        rankTolerance: rankTolerance, structure: structure)
+        rankTolerance: rankTolerance, structure: structure, offset: offset)
     {
       return warm
     }
 
     // Iteration 1: R's starting values and one solve of the working response z, in one pass
     // over the rows (μ from `mustart`, the working weights w and w·z).
+    // With an offset the working response is that of `Xβ`: z = η − offset + (y − μ)/μ'(η).
+    let shift = offset ?? []
     let startingValues: LinearizedKernel = { first, ys, mu, w, wz in
-      let pp = pw.span
+      let (pp, op) = (pw.span, shift.span)
       var deviance = 0.0
       for i in 0..<ys.count {
         let r = first + i
@@ -237,7 +245,7 @@ enum IRLS {
         let d = link.muEta(e)
         let wi = pp[r] * d * d / family.variance(m)
         w[i] = wi
-        wz[i] = wi * (e + (ys[i] - m) / d)
+        wz[i] = wi * ((op.isEmpty ? e : e - op[r]) + (ys[i] - m) / d)
       }
       return deviance
     }
@@ -262,7 +270,7 @@ enum IRLS {
       let r = try iterate(
         x: x, kept: kept, beta: beta, initial: nil, iterations: 1, previousDeviance: devOld, y: y,
         priorWeights: pw, family: family, link: link, control: control, rankTolerance: rankTolerance,
-        structure: structure)
+        structure: structure, offset: offset)
     else { throw EstimationError.stepHalvingFailed(iteration: 1) }
     return r
   }
@@ -276,15 +284,15 @@ enum IRLS {
   /// the same fixed point in two or three passes instead of five or six.
   static func warmStart(
     _ start: [Double], x fullX: Matrix, y: [Double], priorWeights pw: [Double], family: Family, link: Link,
-    control: GLMControl, rankTolerance: Double, structure: IndicatorStructure? = nil
+    control: GLMControl, rankTolerance: Double, structure: IndicatorStructure? = nil, offset: [Double]? = nil
   ) throws -> IRLSResult? {
     let full = start.map { $0.isFinite ? $0 : 0 }
     let structure = structure ?? (fullX.rows >= 1 << 14 ? fullX.indicatorStructure() : nil)
     let p = structure?.columnCount ?? fullX.cols
     var pass = LinearizedPass()
     fullX.linearizedPass(
-      coefficients: full, structure: structure, kernel: kernel(y: y, priorWeights: pw, family: family, link: link),
-      into: &pass)
+      coefficients: full, structure: structure,
+      kernel: kernel(y: y, priorWeights: pw, family: family, link: link, offset: offset), into: &pass)
     guard pass.weights.allSatisfy({ $0.isFinite }) else { return nil }
     let system = try WeightedSystem(
       x: fullX, weights: pass.weights, gram: pass.gram, rankTolerance: rankTolerance, structure: structure)
@@ -294,12 +302,12 @@ enum IRLS {
         x: fullX.expandingIndicators(structure).selectingColumns(kept), kept: kept, beta: kept.map { full[$0] },
         initial: nil, iterations: 0,
         previousDeviance: nil, y: y, priorWeights: pw, family: family, link: link, control: control,
-        rankTolerance: rankTolerance)
+        rankTolerance: rankTolerance, offset: offset)
     }
     return try iterate(
       x: fullX, kept: kept, beta: full, initial: pass, iterations: 0, previousDeviance: nil, y: y,
       priorWeights: pw, family: family, link: link, control: control, rankTolerance: rankTolerance,
-      structure: structure)
+      structure: structure, offset: offset)
   }
 
   /// Fisher-scoring steps with halving from `beta` (on the kept columns `x`) until converged.
@@ -313,11 +321,11 @@ enum IRLS {
   static func iterate(
     x: Matrix, kept: [Int], beta: [Double], initial: LinearizedPass?, iterations: Int, previousDeviance: Double?,
     y: [Double], priorWeights pw: [Double], family: Family, link: Link, control: GLMControl,
-    rankTolerance: Double, structure: IndicatorStructure? = nil
+    rankTolerance: Double, structure: IndicatorStructure? = nil, offset: [Double]? = nil
   ) throws -> IRLSResult? {
     // The dummies of a factor make X'WX cheaper: found once, used in every pass.
     let structure = structure ?? (x.rows >= 1 << 14 ? x.indicatorStructure() : nil)
-    let kernel = kernel(y: y, priorWeights: pw, family: family, link: link)
+    let kernel = kernel(y: y, priorWeights: pw, family: family, link: link, offset: offset)
     var current = LinearizedPass()
     if let initial {
       current = initial
@@ -344,7 +352,7 @@ enum IRLS {
       })
     let state = outcome.state
     return IRLSResult(
-      kept: kept, beta: outcome.point, eta: state.eta, mu: state.mu, deviance: state.total,
+      kept: kept, beta: outcome.point, eta: offset.map { zip(state.eta, $0).map { $0 + $1 } } ?? state.eta, mu: state.mu, deviance: state.total,
       iterations: outcome.iterations, converged: outcome.converged, lastChange: outcome.change,
       bread: outcome.system?.inverse() ?? Matrix(rows: 0, cols: 0), workingWeights: state.weights,
       scoreMultipliers: state.multipliers)

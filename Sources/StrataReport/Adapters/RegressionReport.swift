@@ -112,7 +112,7 @@ public enum RegressionReport {
       fit = categoricalFitJSON(r, details: c, likelihood: l)
     } else if let glm = f.glm, let l = likelihood {
       fit = [
-        ("nobs", .int(s.nobs)), ("family", .string(glm.family.rawValue)), ("link", .string(glm.link.rawValue)),
+        ("nobs", .int(s.nobs)), ("family", .string(glm.familyName)), ("link", .string(glm.link.rawValue)),
         ("df_residual", .int(l.dfResidual)), ("df_null", .int(l.dfNull)),
         ("logLik", .num(s.logLik)), ("AIC", .num(s.aic)), ("BIC", .num(s.bic)),
         ("deviance", .num(l.deviance)), ("null_deviance", .num(l.nullDeviance)),
@@ -123,7 +123,7 @@ public enum RegressionReport {
         ("wald_f", .num(l.waldF)), ("wald_f_df2", .num(l.waldFDF2)), ("wald_f_p_value", .num(l.waldFPValue)),
         ("pearson_chi2", .num(l.pearsonChiSquare)), ("dispersion", .num(l.dispersion)),
         ("iterations", .int(l.iterations)), ("converged", .bool(l.converged)), ("tolerance", .num(l.tolerance)),
-      ]
+      ] + thetaJSON(glm.theta, designBased: r.covariance.design != nil)
     } else {
       fit = [
       ("nobs", .int(s.nobs)), ("df_residual", .int(s.dfResidual)), ("r_squared", .num(s.rSquared)),
@@ -198,6 +198,7 @@ public enum RegressionReport {
     case .probit: return "Probit regression (binomial family, probit link)"
     case .cloglog: return "Complementary log-log regression (binomial family, cloglog link)"
     case .poisson: return "Poisson regression (log link)"
+    case .nbreg: return "Negative binomial regression (NB2, log link; MASS::glm.nb)"
     case .fraclogit: return "Fractional logit (Papke-Wooldridge; quasi-binomial family, logit link)"
     case .fracprobit: return "Fractional probit (Papke-Wooldridge; quasi-binomial family, probit link)"
     case .ols, .wls: return "Linear regression"
@@ -207,6 +208,18 @@ public enum RegressionReport {
     case .iv: return "Instrumental-variables regression (2SLS)"
     case .ivprobit: return "Instrumental-variables probit (Newey two-step)"
     }
+  }
+
+  /// The `fit` keys of a negative binomial fit: θ (R's `theta`, `SE.theta`) and Stata's α = 1/θ.
+  /// Under a design θ is a pseudo-ML estimate whose model-based error is not a design-based
+  /// one: its standard errors are null there.
+  static func thetaJSON(_ t: ThetaEstimate?, designBased: Bool) -> [(String, JSONValue)] {
+    guard let t else { return [] }
+    return [
+      ("theta", .num(t.theta)), ("theta_std_error", designBased ? .null : .num(t.standardError)),
+      ("alpha", .num(t.alpha)), ("alpha_std_error", designBased ? .null : .num(t.alphaStandardError)),
+      ("theta_iterations", .int(t.outerIterations)),
+    ]
   }
 
   /// A GLM report in the style of R's `summary.glm` with Stata's header statistics.
@@ -231,12 +244,25 @@ public enum RegressionReport {
       }
       out += "Deviance: \(sig(l.deviance, 7)) on \(l.dfResidual) DF,  Null deviance: \(sig(l.nullDeviance, 7)) on \(l.dfNull) DF\n"
       out += likelihoodTestLines(l, covariance: r.covariance)
+      if let t = f.glm?.theta {
+        if r.covariance.design != nil {
+          out += "Theta: \(sig(t.theta, 7)),  alpha = 1/theta: \(sig(t.alpha, 7))  (pseudo-ML with the sampling weights; "
+          out += "coefficient errors conditional on theta)\n"
+        } else {
+          out += "Theta: \(sig(t.theta, 7)) (SE \(sig(t.standardError, 5))),  alpha = 1/theta: \(sig(t.alpha, 7)) "
+          out += "(SE \(sig(t.alphaStandardError, 5)))  (coefficient errors conditional on theta)\n"
+        }
+      }
       if f.kind == .poisson {
         out += "Dispersion (Pearson chi2 / df): \(sig(l.dispersion, 4))  (> 1 suggests overdispersion; use robust errors)\n"
       } else if l.isQuasiLikelihood {
         out += "Dispersion (Pearson chi2 / df): \(sig(l.dispersion, 4))\n"
       }
-      out += "IRLS: \(l.converged ? "converged" : "NOT converged") in \(l.iterations) iterations (tolerance \(sig(l.tolerance, 3))).\n"
+      if let t = f.glm?.theta {
+        out += "Alternation of IRLS and theta: converged in \(t.outerIterations) rounds (tolerance \(sig(l.tolerance, 3))).\n"
+      } else {
+        out += "IRLS: \(l.converged ? "converged" : "NOT converged") in \(l.iterations) iterations (tolerance \(sig(l.tolerance, 3))).\n"
+      }
     }
     let labelled = f.terms.compactMap { t in context.labels[t].map { "  \(t): \($0)" } }
     if !labelled.isEmpty { out += "\nVariable labels:\n" + labelled.joined(separator: "\n") + "\n" }

@@ -21,6 +21,10 @@ extension Diagnostic: CustomStringConvertible {
       return "\(terms.count) coefficient(s) not defined because of singularities (collinear, dropped): \(terms.joined(separator: ", "))"
     case .nonIntegerCounts(let name, let count):
       return "\(count) value(s) of the count '\(name)' are not integers; estimates are a Poisson quasi-MLE (use robust standard errors)"
+    case .nonIntegerBinomialCounts(let name, let count):
+      return "\(count) row(s) of the grouped binomial response '\(name)' have non-integer counts (R: \"non-integer counts in a binomial glm!\")"
+    case .fittedProbabilitiesAtBoundary(let count):
+      return "\(count) group(s) have fitted probabilities numerically 0 or 1 (R: \"fitted probabilities numerically 0 or 1 occurred\"); if the estimates are very large, look for separation"
     case .singletonsRemoved(let count):
       return "\(count) observation(s) in singleton fixed-effect groups removed"
     case .perfectFitGroupsRemoved(let groups, let observations):

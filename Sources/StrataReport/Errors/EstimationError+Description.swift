@@ -44,6 +44,12 @@ extension EstimationError: CustomStringConvertible {
       return "the response '\(name)' of a fractional model must lie in [0, 1], but data row \(row) has \(plainNumber(value))"
     case .negativeCount(let name, let value, let row):
       return "the response '\(name)' of a Poisson model must be a non-negative count, but data row \(row) has \(plainNumber(value))"
+    case .negativeGroupedCount(let name, let value, let row):
+      return "the counts '\(name)' of a grouped binomial response cbind(successes, failures) must be non-negative, but data row \(row) has \(plainNumber(value))"
+    case .dispersionNotEstimable(let theta):
+      return "the negative binomial dispersion could not be estimated (theta went to \(plainNumber(theta))): the counts show no overdispersion relative to Poisson; fit a Poisson model (strata fit poisson) with robust errors"
+    case .noTrials(let successes, let failures, let row):
+      return "data row \(row) has no trials: \(successes) + \(failures) is 0 in the grouped binomial response cbind(\(successes), \(failures)); drop such rows with a subset"
     case .stepHalvingFailed(let iteration):
       return "IRLS could not reduce the deviance at iteration \(iteration) even after halving the step 30 times; "
         + "rescale the regressors or look for separation"
