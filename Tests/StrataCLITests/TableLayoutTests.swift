@@ -163,14 +163,15 @@ struct TableLayoutTests {
     #expect(run.status == 0, "\(run.stderr)")
     let xml = try #require(docxDocumentXML(try Data(contentsOf: URL(fileURLWithPath: path))))
     let rows = xml.components(separatedBy: "<w:tr>").dropFirst()
-    #expect(rows.count > 40)
+    // Three header rows, 34 terms (each estimate with its error in one row), 6 statistics.
+    #expect(rows.count == 3 + 34 + 6)
     #expect(rows.allSatisfy { $0.hasPrefix("<w:trPr><w:cantSplit/>") })
     #expect(rows.filter { $0.contains("<w:tblHeader/>") }.count == 3)
     #expect(rows.prefix(3).allSatisfy { $0.contains("<w:tblHeader/>") })
     let rtf = try runStrata(["table"] + flagshipTrio + ["--format", "rtf"]).stdout
     #expect(rtf.components(separatedBy: "\\trhdr").count - 1 == 3)
     #expect(rtf.components(separatedBy: "\\trkeep").count == rtf.components(separatedBy: "\\trowd").count)
-    #expect(rtf.contains("\\pard\\intbl\\keepn\\ql "))
+    #expect(rtf.contains("\\pard\\intbl\\qc 0.078***\\line (0.013)\\cell"))
   }
 
   static func compile(_ engine: String, tex: String, in dir: URL) throws -> (status: Int32, log: String) {

@@ -120,15 +120,18 @@ struct ModelTableControlsTests {
     let t = Self.longLabelTable()
     let xml = t.docxDocument()
     let rows = xml.components(separatedBy: "<w:tr>").dropFirst()
-    #expect(rows.count == 3 + 4 + 1)
-    // Every row is unsplittable; the three header rows repeat on each page.
+    // Three header rows, one row per estimate (with its standard error), one statistic.
+    #expect(rows.count == 3 + 2 + 1)
+    // Every row is unsplittable; the three header rows repeat on each page and keep with the next.
     #expect(rows.allSatisfy { $0.hasPrefix("<w:trPr><w:cantSplit/>") })
-    #expect(rows.prefix(3).allSatisfy { $0.contains("<w:tblHeader/>") })
+    #expect(rows.prefix(3).allSatisfy { $0.contains("<w:tblHeader/>") && $0.contains("<w:keepNext/>") })
     #expect(!rows.dropFirst(3).contains { $0.contains("<w:tblHeader/>") })
-    // Estimate rows keep with the next row (their standard errors); the errors' rows do not need to.
-    let body = Array(rows.dropFirst(3))
-    #expect(body[0].contains("<w:keepNext/>") && body[2].contains("<w:keepNext/>"))
-    #expect(!body[1].contains("<w:keepNext/>") && !body[3].contains("<w:keepNext/>"))
+    // An estimate and its standard error are two paragraphs of one cell, in one row.
+    let burden = try #require(rows.dropFirst(3).first)
+    let cells = burden.components(separatedBy: "<w:tc>").dropFirst()
+    #expect(cells.count == 4)
+    #expect(cells.dropFirst().allSatisfy { $0.contains(">-1.250</w:t>") && $0.contains(">(0.500)</w:t>") })
+    #expect(cells.dropFirst().allSatisfy { $0.components(separatedBy: "<w:p>").count == 3 })
     // Widths from the content: the label column takes what the numbers leave of the A4 text width.
     let widths = t.wordColumnWidths
     #expect(widths.reduce(0, +) == 11906 - 2 * 1440)
@@ -151,12 +154,13 @@ struct ModelTableControlsTests {
   @Test func rtfRowsRepeatAndKeepTogether() {
     let rtf = Self.longLabelTable().rtf()
     let rows = rtf.components(separatedBy: "\\trowd").dropFirst()
-    #expect(rows.count == 8)
+    #expect(rows.count == 6)
     #expect(rows.allSatisfy { $0.contains("\\trkeep") })
     #expect(rows.filter { $0.contains("\\trhdr") }.count == 3)
-    #expect(rows.prefix(3).allSatisfy { $0.contains("\\trhdr") })
+    #expect(rows.prefix(3).allSatisfy { $0.contains("\\trhdr") && $0.contains("\\keepn") })
     let body = Array(rows.dropFirst(3))
-    #expect(body[0].contains("\\pard\\intbl\\keepn\\ql ") && !body[1].contains("\\keepn"))
+    #expect(body[0].contains("\\pard\\intbl\\qc -1.250\\line (0.500)\\cell"))
+    #expect(!body[0].contains("\\keepn"))
   }
 
   @Test func latexWrapsLabelsAndSetsNotesUnderTheTable() {

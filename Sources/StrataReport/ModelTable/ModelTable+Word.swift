@@ -14,20 +14,32 @@ public enum ReportError: Error, CustomStringConvertible {
 }
 
 extension ModelTable {
-  /// Rows as Word and RTF draw them: header lines, then body rows, each with the rule above it;
-  /// `header` rows repeat on every page, a `keepNext` row stays on the page of the row after it
-  /// (an estimate with its standard error).
-  private var wordRows: [(cells: [String], bold: Bool, ruleAbove: Int, ruleBelow: Int, header: Bool, keepNext: Bool)] {
-    var out: [(cells: [String], bold: Bool, ruleAbove: Int, ruleBelow: Int, header: Bool, keepNext: Bool)] = []
+  /// Rows as Word and RTF draw them: header lines, then body rows, each with the rule above it.
+  /// An estimate and what is beneath it share one row, as two lines of each cell, so a label
+  /// that wraps sits beside them and the row (never split across pages) keeps them together;
+  /// `header` rows repeat on every page and keep with the next row.
+  private var wordRows: [(cells: [[String]], bold: Bool, ruleAbove: Int, ruleBelow: Int, header: Bool)] {
+    var out: [(cells: [[String]], bold: Bool, ruleAbove: Int, ruleBelow: Int, header: Bool)] = []
     let lines = headerLines
     for (i, h) in lines.enumerated() {
-      out.append(([""] + h, i == 0, i == 0 ? 2 : 0, i == lines.count - 1 ? 1 : 0, true, true))
+      out.append((([""] + h).map { [$0] }, i == 0, i == 0 ? 2 : 0, i == lines.count - 1 ? 1 : 0, true))
     }
     var previous: RowKind?
-    for (i, r) in rows.enumerated() {
+    var i = 0
+    while i < rows.count {
+      let r = rows[i]
       let first = r.kind == .statistic && previous != nil && previous != .statistic
-      out.append(([r.label] + r.cells, false, first ? 1 : 0, i == rows.count - 1 ? 2 : 0, false, r.kind == .estimate))
       previous = r.kind
+      var cells = ([r.label] + r.cells).map { [$0] }
+      var last = i
+      if r.kind == .estimate, i + 1 < rows.count, rows[i + 1].kind == .beneath, rows[i + 1].term == r.term {
+        last = i + 1
+        for (j, below) in rows[i + 1].cells.enumerated() where j + 1 < cells.count && !below.isEmpty {
+          cells[j + 1].append(below)
+        }
+      }
+      out.append((cells, false, first ? 1 : 0, last == rows.count - 1 ? 2 : 0, false))
+      i = last + 1
     }
     return out
   }
@@ -46,8 +58,16 @@ extension ModelTable {
     func width(_ s: String) -> Int { Int((Double(displayWidth(s)) * 100 * scale).rounded(.up)) }
     let padding = 216 + 60
     var numbers = [Int](repeating: 600, count: headers.count)
-    for line in headerLines + rows.map(\.cells) {
+    // Text of the statistics rows (`12 strata, 637 PSUs`) wraps past 12 characters rather than
+    // widen a number column.
+    let wrap = width(String(repeating: "0", count: 12))
+    for line in headerLines + rows.filter({ $0.kind != .statistic }).map(\.cells) {
       for (j, cell) in line.enumerated() where j < numbers.count { numbers[j] = max(numbers[j], width(cell) + padding) }
+    }
+    for r in rows where r.kind == .statistic {
+      for (j, cell) in r.cells.enumerated() where j < numbers.count {
+        numbers[j] = max(numbers[j], min(width(cell), wrap) + padding)
+      }
     }
     let longest = rows.map { width($0.label) }.max() ?? 0
     let available = wordPage.width - 2 * 1440 - numbers.reduce(0, +)
@@ -68,7 +88,8 @@ extension ModelTable {
     if let title { out += "\\pard\\qc\\keepn\\b " + Self.rtfText(title) + "\\b0\\par\n" }
     let widths = wordColumnWidths
     for row in wordRows {
-      // \\trhdr: the row repeats at the top of each page; \\trkeep: it never splits across pages.
+      // \\trhdr: the row repeats at the top of each page; \\trkeep: it never splits across pages
+      // (an estimate and its standard error are one row).
       out += "\\trowd\\trgaph108\\trleft0\\trqc" + (row.header ? "\\trhdr" : "") + "\\trkeep\n"
       var right = 0
       for j in 0..<row.cells.count {
@@ -77,9 +98,11 @@ extension ModelTable {
         right += j < widths.count ? widths[j] : widths.last ?? 1000
         out += "\\cellx\(right)\n"
       }
-      for (j, cell) in row.cells.enumerated() {
-        out += "\\pard\\intbl" + (row.keepNext ? "\\keepn" : "") + (j == 0 ? "\\ql " : "\\qc ")
-        out += (row.bold ? "\\b " : "") + Self.rtfText(cell) + (row.bold ? "\\b0" : "") + "\\cell\n"
+      for (j, lines) in row.cells.enumerated() {
+        // \\keepn on the header rows: they stay with the first row of the body.
+        out += "\\pard\\intbl" + (row.header ? "\\keepn" : "") + (j == 0 ? "\\ql " : "\\qc ")
+        let text = lines.map(Self.rtfText).joined(separator: "\\line ")
+        out += (row.bold ? "\\b " : "") + text + (row.bold ? "\\b0" : "") + "\\cell\n"
       }
       out += "\\row\n"
     }
@@ -156,9 +179,10 @@ extension ModelTable {
     body += "<w:tblGrid>" + widths.map { "<w:gridCol w:w=\"\($0)\"/>" }.joined() + "</w:tblGrid>"
     for row in wordRows {
       // tblHeader: the row repeats at the top of each page; cantSplit: it never breaks across
-      // pages; keepNext on its paragraphs keeps an estimate on the page of its standard error.
+      // pages, so an estimate stays with its standard error; keepNext on the header's paragraphs
+      // keeps the header with the first row of the body.
       body += "<w:tr><w:trPr><w:cantSplit/>" + (row.header ? "<w:tblHeader/>" : "") + "</w:trPr>"
-      for (j, cell) in row.cells.enumerated() {
+      for (j, lines) in row.cells.enumerated() {
         var borders = ""
         if row.ruleAbove > 0 { borders += "<w:top w:val=\"single\" w:sz=\"\(row.ruleAbove * 6)\" w:space=\"0\" w:color=\"000000\"/>" }
         if row.ruleBelow > 0 {
@@ -166,7 +190,10 @@ extension ModelTable {
         }
         body += "<w:tc><w:tcPr><w:tcW w:w=\"\(j < widths.count ? widths[j] : 1000)\" w:type=\"dxa\"/>"
         body += (borders.isEmpty ? "" : "<w:tcBorders>" + borders + "</w:tcBorders>") + "</w:tcPr>"
-        body += paragraph(cell, bold: row.bold, align: j == 0 ? "left" : "center", keepNext: row.keepNext) + "</w:tc>"
+        for line in lines {
+          body += paragraph(line, bold: row.bold, align: j == 0 ? "left" : "center", keepNext: row.header)
+        }
+        body += "</w:tc>"
       }
       body += "</w:tr>"
     }
