@@ -30,7 +30,7 @@ enum BeneathFlag: String, EnumerableFlag {
 
 /// Which terms, labels and names the table and plot commands use.
 struct TermSelection: ParsableArguments {
-  @Option(help: "Label file: a JSON object {\"term\": \"label\"} or CSV lines term,label (overrides the data's labels).")
+  @Option(help: "Label file: a JSON object {\"term\": \"label\"} or CSV lines term,label, quoted as RFC 4180 when a label holds commas or quotes (overrides the data's labels).")
   var labels: String?
 
   @Option(help: "Terms to keep, comma-separated; '*' matches any text (e.g. 'educ,exper*').")
@@ -55,7 +55,10 @@ struct TermSelection: ParsableArguments {
 struct TableCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "table",
-    abstract: "Models side by side (saved fits or JSON results of fit, margins, elasticities) in text, Markdown, LaTeX, HTML, RTF, Word, CSV or JSON.")
+    abstract: "Models side by side (saved fits or JSON results of fit, margins, elasticities) in text, Markdown, LaTeX, HTML, RTF, Word, CSV or JSON.",
+    discussion: """
+      A --keep, --drop or --order pattern, a --rename or a label that matches nothing is a warning on standard error; a --keep that leaves no term is an error. Terms that share a label (a coefficient and the AME of the same variable) share a row.
+      """)
 
   @Argument(help: "Saved fits (strata fit ... --save) or JSON results (--format json).")
   var results: [String]
