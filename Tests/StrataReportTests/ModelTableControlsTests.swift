@@ -102,6 +102,12 @@ struct ModelTableControlsTests {
     let csv = t.csv()
     #expect(csv.contains("2,AME,platform (B vs A),Platform B,estimate,0.1"))
     #expect(csv.contains("1,Probit,platformB,Platform B,estimate,0.4"))
+    // Without a label file, the AME of a factor level takes the label of the coefficient.
+    let fitLabelled = ModelSummary(
+      name: "Probit", model: "probit", estimates: [Self.estimate("platformB", 0.4, 0.1)], labels: ["platformB": "Platform B"])
+    let auto = ModelTable(models: [fitLabelled, ame], options: ModelTableOptions(keep: ["platform*"], statistics: []))
+    #expect(auto.rows.map(\.label) == ["Platform B", ""])
+    #expect(auto.rows[0].cells == ["0.400", "0.100"])
     // Two terms of one model with one label stay apart.
     let same = ModelTable(models: [fit], options: ModelTableOptions(labels: ["age": "Platform B"], statistics: []))
     #expect(same.rows.filter { $0.kind == .estimate }.count == 3)

@@ -195,7 +195,7 @@ public struct ModelTable: Sendable {
     // the same variable, a renamed term): one row per label group, in order of first appearance.
     var groups: [(label: String, terms: [String])] = []
     for term in order {
-      let label = options.labels[term] ?? models.lazy.compactMap { $0.labels[term] }.first ?? term
+      let label = options.labels[term] ?? Self.dataLabel(term, in: models) ?? term
       terms.append((term, label))
       if let g = groups.firstIndex(where: { group in
         group.label == label
@@ -282,6 +282,19 @@ public struct ModelTable: Sendable {
       }
       notes[0] += " " + legend.joined(separator: ", ") + "."
     }
+  }
+
+  /// The data's label of `term` in any model; a margins row `contract (outsourced vs none)` or
+  /// `contract (outsourced)` without a label of its own takes the label of the coefficient
+  /// `contractoutsourced`, so the AME sits on the coefficient's row.
+  static func dataLabel(_ term: String, in models: [ModelSummary]) -> String? {
+    if let label = models.lazy.compactMap({ $0.labels[term] }).first { return label }
+    guard term.hasSuffix(")"), let open = term.range(of: " (", options: .backwards) else { return nil }
+    let variable = term[..<open.lowerBound]
+    var level = term[open.upperBound..<term.index(before: term.endIndex)]
+    if let vs = level.range(of: " vs ") { level = level[..<vs.lowerBound] }
+    guard !variable.isEmpty, !level.isEmpty else { return nil }
+    return models.lazy.compactMap { $0.labels[String(variable + level)] }.first
   }
 
   /// Whether any text of the table is East Asian (so renderers pick a CJK-capable font or package).
