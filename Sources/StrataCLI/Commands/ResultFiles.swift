@@ -267,10 +267,7 @@ enum ResultFiles {
           if c == "\n" || c == "\r\n" { line += 1 }
           field.append(c)
         }
-      } else if c == "\"" {
-        guard field.trimmingCharacters(in: .whitespaces).isEmpty, !wasQuoted else {
-          throw ResultFileError.badLabels(path: path, line: line, reason: "a quote inside an unquoted field (quote the whole field, doubling quotes inside)")
-        }
+      } else if c == "\"", !wasQuoted, field.trimmingCharacters(in: .whitespaces).isEmpty {
         field = ""
         quoted = true
         wasQuoted = true
