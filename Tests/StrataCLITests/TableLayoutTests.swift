@@ -196,12 +196,19 @@ struct TableLayoutTests {
       ["table"] + flagshipTrio + flagshipKeep,
       // A landscape page is wider and lower: fewer rows.
       ["table"] + flagshipTrio + ["--keep", "knowledge,burden,contract*", "--landscape", "--font-size", "9", "--ci"],
+      // Every term: a longtable over pages (two runs, as longtable settles its widths).
+      ["table"] + flagshipTrio + ["--longtable", "--title", "Pension participation"],
     ]
     for arguments in cases {
       let run = try runStrata(arguments + ["--format", "latex"])
       #expect(run.status == 0, "\(run.stderr)")
       let dir = try temporaryDirectory()
-      let (status, log) = try Self.compile(program, tex: run.stdout, in: dir)
+      var (status, log) = try Self.compile(program, tex: run.stdout, in: dir)
+      if arguments.contains("--longtable") {
+        (status, log) = try Self.compile(program, tex: run.stdout, in: dir)
+        #expect(!log.contains("Column widths have changed"), "\(engine): longtable widths do not settle")
+        #expect(log.contains("table.pdf (2 pages") || log.contains("table.pdf (3 pages"), "\(engine): not over pages")
+      }
       #expect(status == 0, "\(engine) failed on \(arguments):\n\(log.suffix(3000))")
       let wide = overfullBoxes(log).filter { $0 > 1 }
       #expect(wide.isEmpty, "\(engine): overfull boxes \(wide) pt in \(arguments)")

@@ -180,4 +180,22 @@ struct ModelTableControlsTests {
     #expect(lines.contains("\\item Standard errors in parentheses. * p \\textless{} 0.1, ** p \\textless{} 0.05, *** p \\textless{} 0.01."))
     #expect(!tex.contains("\\documentclass"))
   }
+
+  @Test func latexLongTableRepeatsItsHeader() {
+    let m = Self.longLabelTable().models[0]
+    let t = ModelTable(models: [m, m, m], options: ModelTableOptions(title: "T", longTable: true))
+    let lines = t.latex(standalone: true).components(separatedBy: "\n")
+    #expect(lines.contains("\\usepackage{longtable}") && !lines.contains("\\usepackage{threeparttable}"))
+    #expect(!lines.contains("\\begin{table}[htbp]"))
+    // Number columns as wide as their widest cell, "pension" (7 letters of 0.52 em), and 0.3 em,
+    // rounded up to 0.1 em; the label column takes the rest of the line.
+    #expect(t.latexColumnEms == [4, 4, 4])
+    #expect(
+      lines.contains(
+        "\\begin{longtable}{@{}>{\\raggedright\\arraybackslash}p{\\dimexpr\\linewidth-6\\tabcolsep-12em\\relax}"
+          + String(repeating: ">{\\centering\\arraybackslash}p{4em}", count: 3) + "@{}}"))
+    #expect(lines.contains("\\caption{T}\\\\"))
+    #expect(lines.filter { $0 == "\\endfirsthead" || $0 == "\\endhead" || $0 == "\\endlastfoot" }.count == 3)
+    #expect(lines.filter { $0 == " & (1) & (1) & (1) \\\\" }.count == 2)
+  }
 }

@@ -99,9 +99,12 @@ struct TableCommand: ParsableCommand {
   @Flag(help: "A landscape page (LaTeX with pdflscape, RTF and Word).")
   var landscape = false
 
+  @Flag(name: .customLong("longtable"), help: "LaTeX: a table that breaks across pages (xltabular), its header repeated on each page, for tables taller than a page.")
+  var longTable = false
+
   @Flag(help: ArgumentHelp(
     "LaTeX: the table alone, without a document around it.",
-    discussion: "The LaTeX needs the packages booktabs, tabularx (its label column wraps to fit the page) and threeparttable (notes under the table), pdflscape with --landscape, and for Chinese, Japanese or Korean text ctex (xelatex, lualatex) or CJKutf8 (pdflatex); the file's first lines name them."))
+    discussion: "The LaTeX needs the packages booktabs, tabularx (its label column wraps to fit the page) and threeparttable (notes under the table) or with --longtable xltabular, pdflscape with --landscape, and for Chinese, Japanese or Korean text ctex (xelatex, lualatex) or CJKutf8 (pdflatex); the file's first lines name them."))
   var fragment = false
 
   func validate() throws {
@@ -153,7 +156,8 @@ struct TableCommand: ParsableCommand {
       addedRows: addRow.map { row in
         let parts = row.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         return (parts.first ?? "", Array(parts.dropFirst()))
-      }, title: s.title, rename: try renames(), statistics: try statistics(), fontSize: fontSize, landscape: landscape)
+      }, title: s.title, rename: try renames(), statistics: try statistics(), fontSize: fontSize, landscape: landscape,
+      longTable: longTable)
   }
 
   func run() throws {

@@ -42,14 +42,18 @@ public struct ModelTableOptions: Sendable {
   public var fontSize: Double?
   /// A landscape page (LaTeX `pdflscape`, RTF and Word page orientation).
   public var landscape: Bool
+  /// LaTeX: a table that breaks across pages (`xltabular`, the header repeated on each page)
+  /// instead of a float on one page.
+  public var longTable: Bool
 
   public init(
     beneath: BeneathEstimate = .standardError, stars: [Double] = [0.1, 0.05, 0.01], digits: Int = 3,
     keep: [String]? = nil, drop: [String] = [], order: [String] = [], labels: [String: String] = [:],
     addedRows: [(label: String, cells: [String])] = [], title: String? = nil,
     rename: [(old: String, new: String)] = [], statistics: [String]? = nil, fontSize: Double? = nil,
-    landscape: Bool = false
+    landscape: Bool = false, longTable: Bool = false
   ) {
+    self.longTable = longTable
     self.rename = rename
     self.statistics = statistics
     self.fontSize = fontSize
