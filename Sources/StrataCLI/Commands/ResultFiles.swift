@@ -12,6 +12,8 @@ enum ResultFileError: Error, CustomStringConvertible {
   case badField(path: String, field: String, reason: String)
   /// A CSV of known values (`term,value`) that is not one.
   case badKnownValues(path: String, reason: String)
+  /// `--keep` (with `--drop`) left no term: a misspelled pattern, not an empty table.
+  case nothingKept(keep: [String], drop: [String], terms: [String])
 
   var description: String {
     switch self {
@@ -25,6 +27,10 @@ enum ResultFileError: Error, CustomStringConvertible {
     case .badField(let p, let f, let r):
       return "results \(p): field '\(f)' \(r); the file was edited or truncated: write it again with --format json"
     case .badKnownValues(let p, let r): return "known values \(p): \(r)"
+    case .nothingKept(let keep, let drop, let terms):
+      let shown = terms.prefix(30).joined(separator: ", ") + (terms.count > 30 ? ", ..." : "")
+      return "--keep '\(keep.joined(separator: ","))'" + (drop.isEmpty ? "" : " with --drop '\(drop.joined(separator: ","))'")
+        + " leaves no term in the table; the terms are: \(shown)"
     }
   }
 }
@@ -98,7 +104,7 @@ enum ResultFiles {
       name: "", model: s.model, dependent: r?.dependent ?? dependent(of: s.formula), estimates: estimates, nobs: s.nobs,
       rSquared: r?.rSquared, adjRSquared: r?.adjRSquared, pseudoRSquared: r?.pseudoRSquared, logLik: r?.logLik,
       aic: r?.aic, variance: s.vce, design: r?.design, level: level, usesNormal: !s.degreesOfFreedom.isFinite,
-      labels: r?.labels ?? [:])
+      labels: r?.labels ?? [:], degreesOfFreedom: s.degreesOfFreedom)
   }
 
   /// The response of an R formula (`y ~ x` → `y`).
@@ -181,7 +187,8 @@ enum ResultFiles {
       estimates: estimates, nobs: o["nobs"] as? Int, rSquared: number(fit["r_squared"]),
       adjRSquared: number(fit["adj_r_squared"]), pseudoRSquared: number(fit["pseudo_r_squared"]),
       logLik: number(fit["logLik"]), aic: number(fit["AIC"]), variance: vce["type"] as? String, design: design,
-      level: number(vce["level"]) ?? 95, usesNormal: (vce["test"] as? String) == "z" || number(vce["df"]) == nil)
+      level: number(vce["level"]) ?? 95, usesNormal: (vce["test"] as? String) == "z" || number(vce["df"]) == nil,
+      degreesOfFreedom: (vce["test"] as? String) == "z" ? .infinity : number(vce["df"]))
   }
 
   /// Margins or elasticities: a row per variable (and level, group, kind).
@@ -235,18 +242,76 @@ enum ResultFiles {
       }
       return object
     }
+    // CSV as RFC 4180: a quoted field may hold commas, doubled quotes and line breaks.
     var out: [String: String] = [:]
-    for (i, raw) in text.components(separatedBy: "\n").enumerated() {
-      let line = raw.trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
-      if line.trimmingCharacters(in: .whitespaces).isEmpty || (i == 0 && line == "term,label") { continue }
-      guard let comma = line.firstIndex(of: ",") else {
-        throw ResultFileError.badLabels(path: path, line: i + 1, reason: "expected term,label")
+    var records: [(line: Int, fields: [String])] = []
+    var fields: [String] = []
+    var field = ""
+    var quoted = false
+    var wasQuoted = false
+    var line = 1
+    var recordLine = 1
+    var chars = Array(text)
+    if chars.first == "\u{FEFF}" { chars.removeFirst() }
+    var i = 0
+    func endRecord() {
+      fields.append(field)
+      records.append((recordLine, fields))
+      fields = []
+      field = ""
+      wasQuoted = false
+    }
+    while i < chars.count {
+      let c = chars[i]
+      if quoted {
+        if c == "\"" {
+          if i + 1 < chars.count, chars[i + 1] == "\"" {
+            field.append("\"")
+            i += 1
+          } else {
+            quoted = false
+          }
+        } else {
+          if c == "\n" || c == "\r\n" { line += 1 }
+          field.append(c)
+        }
+      } else if c == "\"", !wasQuoted, field.trimmingCharacters(in: .whitespaces).isEmpty {
+        field = ""
+        quoted = true
+        wasQuoted = true
+      } else if c == "," {
+        fields.append(field)
+        field = ""
+        wasQuoted = false
+      } else if c == "\n" || c == "\r\n" || c == "\r" {
+        endRecord()
+        line += 1
+        recordLine = line
+      } else if wasQuoted {
+        if !c.isWhitespace {
+          throw ResultFileError.badLabels(path: path, line: line, reason: "text after a closing quote")
+        }
+      } else {
+        field.append(c)
       }
-      var label = String(line[line.index(after: comma)...])
-      if label.hasPrefix("\""), label.hasSuffix("\""), label.count >= 2 {
-        label = String(label.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+      i += 1
+    }
+    if quoted { throw ResultFileError.badLabels(path: path, line: recordLine, reason: "a quoted field is not closed") }
+    if !field.isEmpty || !fields.isEmpty || wasQuoted { endRecord() }
+    for (n, record) in records.enumerated() {
+      if record.fields.count == 1 && record.fields[0].trimmingCharacters(in: .whitespaces).isEmpty { continue }
+      if n == 0 && record.fields == ["term", "label"] { continue }
+      guard record.fields.count == 2 else {
+        throw ResultFileError.badLabels(
+          path: path, line: record.line,
+          reason: "expected term,label (\(record.fields.count) fields; quote a label that holds commas)")
       }
-      out[String(line[..<comma])] = label
+      let term = record.fields[0]
+      if term.isEmpty { throw ResultFileError.badLabels(path: path, line: record.line, reason: "the term is empty") }
+      if out[term] != nil {
+        throw ResultFileError.badLabels(path: path, line: record.line, reason: "'\(term)' is labelled twice")
+      }
+      out[term] = record.fields[1]
     }
     return out
   }

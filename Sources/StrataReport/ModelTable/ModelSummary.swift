@@ -49,6 +49,9 @@ public struct ModelSummary: Sendable {
   public var level: Double
   /// Whether the tests are z (normal) rather than t tests.
   public var usesNormal: Bool
+  /// The degrees of freedom of the tests (residual or design degrees of freedom; infinity for
+  /// z tests; nil when unknown).
+  public var degreesOfFreedom: Double?
   /// Variable and value labels by term (from the data), used unless the table's labels override them.
   public var labels: [String: String]
 
@@ -56,8 +59,9 @@ public struct ModelSummary: Sendable {
     name: String, model: String, dependent: String? = nil, estimates: [Estimate], nobs: Int? = nil,
     rSquared: Double? = nil, adjRSquared: Double? = nil, pseudoRSquared: Double? = nil, logLik: Double? = nil,
     aic: Double? = nil, variance: String? = nil, design: String? = nil, level: Double = 95, usesNormal: Bool = false,
-    labels: [String: String] = [:]
+    labels: [String: String] = [:], degreesOfFreedom: Double? = nil
   ) {
+    self.degreesOfFreedom = degreesOfFreedom
     self.name = name
     self.model = model
     self.dependent = dependent

@@ -15,44 +15,98 @@ public enum ReportError: Error, CustomStringConvertible {
 
 extension ModelTable {
   /// Rows as Word and RTF draw them: header lines, then body rows, each with the rule above it.
-  private var wordRows: [(cells: [String], bold: Bool, ruleAbove: Int, ruleBelow: Int)] {
-    var out: [(cells: [String], bold: Bool, ruleAbove: Int, ruleBelow: Int)] = []
+  /// An estimate and what is beneath it share one row, as two lines of each cell, so a label
+  /// that wraps sits beside them and the row (never split across pages) keeps them together;
+  /// `header` rows repeat on every page and keep with the next row.
+  private var wordRows: [(cells: [[String]], bold: Bool, ruleAbove: Int, ruleBelow: Int, header: Bool)] {
+    var out: [(cells: [[String]], bold: Bool, ruleAbove: Int, ruleBelow: Int, header: Bool)] = []
     let lines = headerLines
     for (i, h) in lines.enumerated() {
-      out.append(([""] + h, i == 0, i == 0 ? 2 : 0, i == lines.count - 1 ? 1 : 0))
+      out.append((([""] + h).map { [$0] }, i == 0, i == 0 ? 2 : 0, i == lines.count - 1 ? 1 : 0, true))
     }
     var previous: RowKind?
-    for (i, r) in rows.enumerated() {
+    var i = 0
+    while i < rows.count {
+      let r = rows[i]
       let first = r.kind == .statistic && previous != nil && previous != .statistic
-      out.append(([r.label] + r.cells, false, first ? 1 : 0, i == rows.count - 1 ? 2 : 0))
       previous = r.kind
+      var cells = ([r.label] + r.cells).map { [$0] }
+      var last = i
+      if r.kind == .estimate, i + 1 < rows.count, rows[i + 1].kind == .beneath, rows[i + 1].term == r.term {
+        last = i + 1
+        for (j, below) in rows[i + 1].cells.enumerated() where j + 1 < cells.count && !below.isEmpty {
+          cells[j + 1].append(below)
+        }
+      }
+      out.append((cells, false, first ? 1 : 0, last == rows.count - 1 ? 2 : 0, false))
+      i = last + 1
     }
     return out
+  }
+
+  /// The font size in half-points (Word's and RTF's unit): 10 pt unless the options say.
+  var wordHalfPoints: Int { Int(((options.fontSize ?? 10) * 2).rounded()) }
+
+  /// Page width and height in twips: A4, turned with `landscape`; margins are one inch.
+  var wordPage: (width: Int, height: Int) { options.landscape ? (16838, 11906) : (11906, 16838) }
+
+  /// Column widths in twips from the content: each number column as wide as its widest cell; the
+  /// label column as wide as its longest label, or what the page leaves (labels then wrap).
+  var wordColumnWidths: [Int] {
+    let scale = Double(wordHalfPoints) / 20
+    // About 100 twips per Latin character and 200 per East Asian one at 10 pt (Times New Roman).
+    func width(_ s: String) -> Int { Int((Double(displayWidth(s)) * 100 * scale).rounded(.up)) }
+    let padding = 216 + 60
+    var numbers = [Int](repeating: 600, count: headers.count)
+    // Text of the statistics rows (`12 strata, 637 PSUs`) wraps past 12 characters rather than
+    // widen a number column.
+    let wrap = width(String(repeating: "0", count: 12))
+    for line in headerLines + rows.filter({ $0.kind != .statistic }).map(\.cells) {
+      for (j, cell) in line.enumerated() where j < numbers.count { numbers[j] = max(numbers[j], width(cell) + padding) }
+    }
+    for r in rows where r.kind == .statistic {
+      for (j, cell) in r.cells.enumerated() where j < numbers.count {
+        numbers[j] = max(numbers[j], min(width(cell), wrap) + padding)
+      }
+    }
+    let longest = rows.map { width($0.label) }.max() ?? 0
+    let available = wordPage.width - 2 * 1440 - numbers.reduce(0, +)
+    let label = max(min(longest + padding, available), min(longest + padding, 1440))
+    return [label] + numbers
   }
 
   /// An RTF document holding a real table (Word and LibreOffice open it as one), Times New Roman
   /// for Latin text and SimSun for Chinese.
   public func rtf() -> String {
+    let size = wordHalfPoints
+    let noteSize = Int((Double(size) * 0.8).rounded())
+    let page = wordPage
     var out = "{\\rtf1\\ansi\\ansicpg1252\\deff0\\uc1\n"
     out += "{\\fonttbl{\\f0\\froman\\fcharset0 Times New Roman;}{\\f1\\fnil\\fcharset134 SimSun;}}\n"
-    out += "\\paperw11906\\paperh16838\\margl1440\\margr1440\\f0\\fs20\n"
-    if let title { out += "\\pard\\qc\\b " + Self.rtfText(title) + "\\b0\\par\n" }
-    let labelWidth = 3400
-    let cellWidth = 1700
+    out += "\\paperw\(page.width)\\paperh\(page.height)\\margl1440\\margr1440" + (options.landscape ? "\\landscape" : "")
+      + "\\f0\\fs\(size)\n"
+    if let title { out += "\\pard\\qc\\keepn\\b " + Self.rtfText(title) + "\\b0\\par\n" }
+    let widths = wordColumnWidths
     for row in wordRows {
-      out += "\\trowd\\trgaph108\\trleft0\\trqc\n"
+      // \\trhdr: the row repeats at the top of each page; \\trkeep: it never splits across pages
+      // (an estimate and its standard error are one row).
+      out += "\\trowd\\trgaph108\\trleft0\\trqc" + (row.header ? "\\trhdr" : "") + "\\trkeep\n"
+      var right = 0
       for j in 0..<row.cells.count {
         if row.ruleAbove > 0 { out += "\\clbrdrt\\brdrs\\brdrw\(row.ruleAbove * 10)" }
         if row.ruleBelow > 0 { out += "\\clbrdrb\\brdrs\\brdrw\(row.ruleBelow * 10)" }
-        out += "\\cellx\(labelWidth + j * cellWidth)\n"
+        right += j < widths.count ? widths[j] : widths.last ?? 1000
+        out += "\\cellx\(right)\n"
       }
-      for (j, cell) in row.cells.enumerated() {
-        out += "\\pard\\intbl" + (j == 0 ? "\\ql " : "\\qc ")
-        out += (row.bold ? "\\b " : "") + Self.rtfText(cell) + (row.bold ? "\\b0" : "") + "\\cell\n"
+      for (j, lines) in row.cells.enumerated() {
+        // \\keepn on the header rows: they stay with the first row of the body.
+        out += "\\pard\\intbl" + (row.header ? "\\keepn" : "") + (j == 0 ? "\\ql " : "\\qc ")
+        let text = lines.map(Self.rtfText).joined(separator: "\\line ")
+        out += (row.bold ? "\\b " : "") + text + (row.bold ? "\\b0" : "") + "\\cell\n"
       }
       out += "\\row\n"
     }
-    for note in notes { out += "\\pard\\ql\\fs16 " + Self.rtfText(note) + "\\fs20\\par\n" }
+    for note in notes { out += "\\pard\\ql\\fs\(noteSize) " + Self.rtfText(note) + "\\fs\(size)\\par\n" }
     return out + "}\n"
   }
 
@@ -81,7 +135,7 @@ extension ModelTable {
   public func docx() throws -> Data {
     let files: [(String, String)] = [
       ("[Content_Types].xml", Self.docxContentTypes), ("_rels/.rels", Self.docxRootRelationships),
-      ("word/_rels/document.xml.rels", Self.docxDocumentRelationships), ("word/styles.xml", Self.docxStyles),
+      ("word/_rels/document.xml.rels", Self.docxDocumentRelationships), ("word/styles.xml", Self.docxStyles(wordHalfPoints)),
       ("word/document.xml", docxDocument()),
     ]
     // 1 January 2000, local time of nobody in particular: a stable date for every entry.
@@ -107,44 +161,49 @@ extension ModelTable {
   func docxDocument() -> String {
     let esc = Self.htmlEscape
     var body = ""
-    func paragraph(_ text: String, bold: Bool = false, size: Int? = nil, align: String) -> String {
+    func paragraph(_ text: String, bold: Bool = false, size: Int? = nil, align: String, keepNext: Bool = false) -> String {
       var run = ""
       if bold || size != nil {
         run = "<w:rPr>" + (bold ? "<w:b/>" : "") + (size.map { "<w:sz w:val=\"\($0)\"/><w:szCs w:val=\"\($0)\"/>" } ?? "")
           + "</w:rPr>"
       }
-      return "<w:p><w:pPr><w:spacing w:before=\"0\" w:after=\"0\"/><w:jc w:val=\"\(align)\"/></w:pPr>"
+      return "<w:p><w:pPr>" + (keepNext ? "<w:keepNext/>" : "") + "<w:spacing w:before=\"0\" w:after=\"0\"/><w:jc w:val=\"\(align)\"/></w:pPr>"
         + "<w:r>\(run)<w:t xml:space=\"preserve\">\(esc(text))</w:t></w:r></w:p>"
     }
-    if let title { body += paragraph(title, bold: true, align: "center") }
-    let columns = headers.count + 1
-    let labelWidth = 3400
-    let cellWidth = 1700
+    if let title { body += paragraph(title, bold: true, align: "center", keepNext: true) }
+    let widths = wordColumnWidths
     body += "<w:tbl><w:tblPr><w:tblStyle w:val=\"TableGrid\"/><w:jc w:val=\"center\"/>"
-    body += "<w:tblW w:w=\"\(labelWidth + cellWidth * headers.count)\" w:type=\"dxa\"/>"
+    body += "<w:tblW w:w=\"\(widths.reduce(0, +))\" w:type=\"dxa\"/>"
     body += "<w:tblBorders><w:top w:val=\"nil\"/><w:left w:val=\"nil\"/><w:bottom w:val=\"nil\"/><w:right w:val=\"nil\"/>"
     body += "<w:insideH w:val=\"nil\"/><w:insideV w:val=\"nil\"/></w:tblBorders><w:tblLayout w:type=\"fixed\"/></w:tblPr>"
-    body += "<w:tblGrid>" + (0..<columns).map { "<w:gridCol w:w=\"\($0 == 0 ? labelWidth : cellWidth)\"/>" }.joined()
-      + "</w:tblGrid>"
+    body += "<w:tblGrid>" + widths.map { "<w:gridCol w:w=\"\($0)\"/>" }.joined() + "</w:tblGrid>"
     for row in wordRows {
-      body += "<w:tr>"
-      for (j, cell) in row.cells.enumerated() {
+      // tblHeader: the row repeats at the top of each page; cantSplit: it never breaks across
+      // pages, so an estimate stays with its standard error; keepNext on the header's paragraphs
+      // keeps the header with the first row of the body.
+      body += "<w:tr><w:trPr><w:cantSplit/>" + (row.header ? "<w:tblHeader/>" : "") + "</w:trPr>"
+      for (j, lines) in row.cells.enumerated() {
         var borders = ""
         if row.ruleAbove > 0 { borders += "<w:top w:val=\"single\" w:sz=\"\(row.ruleAbove * 6)\" w:space=\"0\" w:color=\"000000\"/>" }
         if row.ruleBelow > 0 {
           borders += "<w:bottom w:val=\"single\" w:sz=\"\(row.ruleBelow * 6)\" w:space=\"0\" w:color=\"000000\"/>"
         }
-        body += "<w:tc><w:tcPr><w:tcW w:w=\"\(j == 0 ? labelWidth : cellWidth)\" w:type=\"dxa\"/>"
+        body += "<w:tc><w:tcPr><w:tcW w:w=\"\(j < widths.count ? widths[j] : 1000)\" w:type=\"dxa\"/>"
         body += (borders.isEmpty ? "" : "<w:tcBorders>" + borders + "</w:tcBorders>") + "</w:tcPr>"
-        body += paragraph(cell, bold: row.bold, align: j == 0 ? "left" : "center") + "</w:tc>"
+        for line in lines {
+          body += paragraph(line, bold: row.bold, align: j == 0 ? "left" : "center", keepNext: row.header)
+        }
+        body += "</w:tc>"
       }
       body += "</w:tr>"
     }
     body += "</w:tbl>"
-    for note in notes { body += paragraph(note, size: 16, align: "left") }
+    for note in notes { body += paragraph(note, size: Int((Double(wordHalfPoints) * 0.8).rounded()), align: "left") }
+    let page = wordPage
+    let orientation = options.landscape ? " w:orient=\"landscape\"" : ""
     return """
       <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-      <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>\(body)<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440" w:right="1440" w:bottom="1440" w:left="1440" w:header="720" w:footer="720" w:gutter="0"/></w:sectPr></w:body></w:document>
+      <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>\(body)<w:sectPr><w:pgSz w:w="\(page.width)" w:h="\(page.height)"\(orientation)/><w:pgMar w:top="1440" w:right="1440" w:bottom="1440" w:left="1440" w:header="720" w:footer="720" w:gutter="0"/></w:sectPr></w:body></w:document>
 
       """
   }
@@ -167,9 +226,11 @@ extension ModelTable {
 
     """
 
-  static let docxStyles = """
+  static func docxStyles(_ halfPoints: Int) -> String {
+    """
     <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-    <w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="SimSun" w:cs="Times New Roman"/><w:sz w:val="20"/><w:szCs w:val="20"/><w:lang w:val="en-US" w:eastAsia="zh-CN"/></w:rPr></w:rPrDefault><w:pPrDefault/></w:docDefaults><w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style><w:style w:type="table" w:styleId="TableGrid"><w:name w:val="Table Grid"/><w:tblPr><w:tblCellMar><w:left w:w="108" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style></w:styles>
+    <w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="SimSun" w:cs="Times New Roman"/><w:sz w:val="\(halfPoints)"/><w:szCs w:val="\(halfPoints)"/><w:lang w:val="en-US" w:eastAsia="zh-CN"/></w:rPr></w:rPrDefault><w:pPrDefault/></w:docDefaults><w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style><w:style w:type="table" w:styleId="TableGrid"><w:name w:val="Table Grid"/><w:tblPr><w:tblCellMar><w:left w:w="108" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style></w:styles>
 
     """
+  }
 }

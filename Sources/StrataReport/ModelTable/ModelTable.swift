@@ -30,12 +30,34 @@ public struct ModelTableOptions: Sendable {
   public var addedRows: [(label: String, cells: [String])]
   /// A title above the table.
   public var title: String?
+  /// Term renames, old name to new name, applied before `keep`, `drop`, `order` and `labels`
+  /// (which name the new terms), as esttab's `rename()`: terms renamed to one name share a row.
+  public var rename: [(old: String, new: String)]
+  /// The fit statistics to show, by key (`ModelTable.statisticKeys`: `n`, `r2`, `r2_a`, `pr2`,
+  /// `ll`, `aic`, `df`, `vce`, `design`), in this order; empty for none; nil for the default:
+  /// every statistic but `df`, without the log-likelihood and AIC of design-based fits (a weighted
+  /// pseudo-likelihood, as Stata's `svy:` shows none). `drop` patterns remove statistics too.
+  public var statistics: [String]?
+  /// The font size in points (LaTeX, RTF, Word; nil: the document's size, 10 pt in RTF and Word).
+  public var fontSize: Double?
+  /// A landscape page (LaTeX `pdflscape`, RTF and Word page orientation).
+  public var landscape: Bool
+  /// LaTeX: a table that breaks across pages (`xltabular`, the header repeated on each page)
+  /// instead of a float on one page.
+  public var longTable: Bool
 
   public init(
     beneath: BeneathEstimate = .standardError, stars: [Double] = [0.1, 0.05, 0.01], digits: Int = 3,
     keep: [String]? = nil, drop: [String] = [], order: [String] = [], labels: [String: String] = [:],
-    addedRows: [(label: String, cells: [String])] = [], title: String? = nil
+    addedRows: [(label: String, cells: [String])] = [], title: String? = nil,
+    rename: [(old: String, new: String)] = [], statistics: [String]? = nil, fontSize: Double? = nil,
+    landscape: Bool = false, longTable: Bool = false
   ) {
+    self.longTable = longTable
+    self.rename = rename
+    self.statistics = statistics
+    self.fontSize = fontSize
+    self.landscape = landscape
     self.beneath = beneath
     self.stars = stars
     self.digits = digits
@@ -87,9 +109,38 @@ public struct ModelTable: Sendable {
   /// The models as given (for the tidy CSV/JSON, at full precision).
   public var models: [ModelSummary]
   public var options: ModelTableOptions
+  /// Selections that matched nothing (a misspelled `keep` pattern, a label for an absent term).
+  public var warnings: [String]
+
+  /// The keys of the fit statistics (`ModelTableOptions.statistics`) and their row labels.
+  public static let statisticKeys: [(key: String, label: String)] = [
+    ("n", "Observations"), ("r2", "R²"), ("r2_a", "Adjusted R²"), ("pr2", "Pseudo R²"), ("ll", "Log-likelihood"),
+    ("aic", "AIC"), ("df", "Degrees of freedom"), ("vce", "Std. errors"), ("design", "Design"),
+  ]
 
   /// Lays out `models` side by side.
-  public init(models: [ModelSummary], options: ModelTableOptions = ModelTableOptions()) {
+  ///
+  /// Selections that match nothing (a `keep`, `drop` or `order` pattern, a label's term, a
+  /// renamed term) are listed in `warnings`; the table is drawn all the same.
+  public init(models inputModels: [ModelSummary], options: ModelTableOptions = ModelTableOptions()) {
+    var warnings: [String] = []
+    // Renames first: every later selection names the new terms.
+    var models = inputModels
+    for (old, new) in options.rename {
+      var found = false
+      for i in models.indices {
+        guard let k = models[i].estimates.firstIndex(where: { $0.term == old }) else { continue }
+        found = true
+        if old == new { continue }
+        if models[i].estimates.contains(where: { $0.term == new }) {
+          warnings.append("rename \(old)=\(new): model \(models[i].name) has both terms; '\(old)' is not renamed there")
+          continue
+        }
+        models[i].estimates[k].term = new
+        if models[i].labels[new] == nil, let label = models[i].labels[old] { models[i].labels[new] = label }
+      }
+      if !found { warnings.append("rename \(old)=\(new): no model has a term '\(old)'") }
+    }
     self.models = models
     self.options = options
     title = options.title
@@ -100,10 +151,29 @@ public struct ModelTable: Sendable {
     terms = []
     rows = []
     notes = []
+    self.warnings = []
 
-    var order: [String] = []
-    for m in models { for e in m.estimates where !order.contains(e.term) { order.append(e.term) } }
-    order = order.filter { term in
+    var all: [String] = []
+    for m in models { for e in m.estimates where !all.contains(e.term) { all.append(e.term) } }
+    let statisticLabels = Self.statisticKeys.map(\.label) + options.addedRows.map(\.label)
+    for pattern in options.keep ?? [] where !all.contains(where: { glob(pattern, matches: $0) }) {
+      warnings.append("keep pattern '\(pattern)' matches no term")
+    }
+    for pattern in options.drop
+    where !all.contains(where: { glob(pattern, matches: $0) })
+      && !Self.statisticKeys.contains(where: { glob(pattern, matches: $0.key) })
+      && !statisticLabels.contains(where: { glob(pattern, matches: $0) })
+    {
+      warnings.append("drop pattern '\(pattern)' matches no term or statistic")
+    }
+    for pattern in options.order where !all.contains(where: { glob(pattern, matches: $0) }) {
+      warnings.append("order pattern '\(pattern)' matches no term")
+    }
+    for term in options.labels.keys.sorted() where !all.contains(term) {
+      warnings.append("label for '\(term)' matches no term")
+    }
+
+    var order = all.filter { term in
       (options.keep.map { $0.contains { glob($0, matches: term) } } ?? true) && !options.drop.contains { glob($0, matches: term) }
     }
     var first: [String] = []
@@ -125,13 +195,27 @@ public struct ModelTable: Sendable {
       return String(repeating: "*", count: thresholds.filter { p < $0 }.count)
     }
 
+    // Terms that share a label share a row when no model has both (a coefficient and an AME of
+    // the same variable, a renamed term): one row per label group, in order of first appearance.
+    var groups: [(label: String, terms: [String])] = []
     for term in order {
-      let label = options.labels[term] ?? models.lazy.compactMap { $0.labels[term] }.first ?? term
+      let label = options.labels[term] ?? Self.dataLabel(term, in: models) ?? term
       terms.append((term, label))
+      if let g = groups.firstIndex(where: { group in
+        group.label == label
+          && !models.contains { m in m.estimates.contains { $0.term == term } && m.estimates.contains { group.terms.contains($0.term) } }
+      }) {
+        groups[g].terms.append(term)
+      } else {
+        groups.append((label, [term]))
+      }
+    }
+
+    for (label, groupTerms) in groups {
       var estimates: [String] = []
       var beneath: [String] = []
       for m in models {
-        guard let e = m.estimates.first(where: { $0.term == term }), let value = e.estimate else {
+        guard let e = m.estimates.first(where: { groupTerms.contains($0.term) }), let value = e.estimate else {
           estimates.append("")
           beneath.append("")
           continue
@@ -148,25 +232,40 @@ public struct ModelTable: Sendable {
           }
         }
       }
-      rows.append(Row(kind: .estimate, label: label, cells: estimates, term: term))
-      rows.append(Row(kind: .beneath, label: "", cells: beneath, term: term))
+      rows.append(Row(kind: .estimate, label: label, cells: estimates, term: groupTerms[0]))
+      rows.append(Row(kind: .beneath, label: "", cells: beneath, term: groupTerms[0]))
     }
 
-    func statistic(_ label: String, _ cells: [String]) {
+    let shown = options.statistics ?? Self.statisticKeys.map(\.key).filter { $0 != "df" }
+    let byDefault = options.statistics == nil
+    for key in shown {
+      guard let label = Self.statisticKeys.first(where: { $0.key == key })?.label else {
+        warnings.append("no statistic '\(key)' (statistics: \(Self.statisticKeys.map(\.key).joined(separator: ", ")))")
+        continue
+      }
+      if options.drop.contains(where: { glob($0, matches: key) || glob($0, matches: label) }) { continue }
+      let cells: [String] = models.map { m in
+        switch key {
+        case "n": return m.nobs.map(String.init) ?? ""
+        case "r2": return number(m.rSquared)
+        case "r2_a": return number(m.adjRSquared)
+        case "pr2": return number(m.pseudoRSquared)
+        case "ll": return byDefault && m.design != nil ? "" : number(m.logLik)
+        case "aic": return byDefault && m.design != nil ? "" : number(m.aic)
+        case "df":
+          guard let df = m.degreesOfFreedom else { return "" }
+          return df.isFinite ? NumberFormat.significant(df, 10) : "∞"
+        case "vce": return m.variance ?? ""
+        default: return m.design ?? ""
+        }
+      }
       if cells.contains(where: { !$0.isEmpty }) { rows.append(Row(kind: .statistic, label: label, cells: cells)) }
     }
-    statistic("Observations", models.map { $0.nobs.map(String.init) ?? "" })
-    statistic("R²", models.map { number($0.rSquared) })
-    statistic("Adjusted R²", models.map { number($0.adjRSquared) })
-    statistic("Pseudo R²", models.map { number($0.pseudoRSquared) })
-    statistic("Log-likelihood", models.map { number($0.logLik) })
-    statistic("AIC", models.map { number($0.aic) })
-    statistic("Std. errors", models.map { $0.variance ?? "" })
-    statistic("Design", models.map { $0.design ?? "" })
-    for added in options.addedRows {
+    for added in options.addedRows where !options.drop.contains(where: { glob($0, matches: added.label) }) {
       let cells = (0..<models.count).map { $0 < added.cells.count ? added.cells[$0] : "" }
       rows.append(Row(kind: .statistic, label: added.label, cells: cells))
     }
+    self.warnings = warnings
 
     let levels = Set(models.map(\.level))
     let levelText = levels.count == 1 ? NumberFormat.significant(levels.first ?? 95, 4) + "%" : "Confidence"
@@ -187,6 +286,19 @@ public struct ModelTable: Sendable {
       }
       notes[0] += " " + legend.joined(separator: ", ") + "."
     }
+  }
+
+  /// The data's label of `term` in any model; a margins row `contract (outsourced vs none)` or
+  /// `contract (outsourced)` without a label of its own takes the label of the coefficient
+  /// `contractoutsourced`, so the AME sits on the coefficient's row.
+  static func dataLabel(_ term: String, in models: [ModelSummary]) -> String? {
+    if let label = models.lazy.compactMap({ $0.labels[term] }).first { return label }
+    guard term.hasSuffix(")"), let open = term.range(of: " (", options: .backwards) else { return nil }
+    let variable = term[..<open.lowerBound]
+    var level = term[open.upperBound..<term.index(before: term.endIndex)]
+    if let vs = level.range(of: " vs ") { level = level[..<vs.lowerBound] }
+    guard !variable.isEmpty, !level.isEmpty else { return nil }
+    return models.lazy.compactMap { $0.labels[String(variable + level)] }.first
   }
 
   /// Whether any text of the table is East Asian (so renderers pick a CJK-capable font or package).
