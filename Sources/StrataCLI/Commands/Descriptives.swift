@@ -70,7 +70,7 @@ extension DescriptiveCommand {
 /// `strata mean VARS --data FILE [design] [--by G]`.
 struct MeanCommand: DescriptiveCommand {
   static let configuration = CommandConfiguration(
-    commandName: "mean", abstract: "Design-based means with SE, CI, deff and CV (R svymean).")
+    commandName: "mean", abstract: "Design-based means with SE, CI, deff and CV (R svymean).", discussion: HelpExamples.mean)
   static let statistic = DescriptiveStatistic.mean
   @Argument(help: "Numeric variables.") var variables: [String]
   @OptionGroup var options: DescriptiveCommandOptions
@@ -80,7 +80,7 @@ struct MeanCommand: DescriptiveCommand {
 /// `strata total VARS ...`.
 struct TotalCommand: DescriptiveCommand {
   static let configuration = CommandConfiguration(
-    commandName: "total", abstract: "Design-based population totals (R svytotal).")
+    commandName: "total", abstract: "Design-based population totals (R svytotal).", discussion: HelpExamples.total)
   static let statistic = DescriptiveStatistic.total
   @Argument(help: "Numeric variables.") var variables: [String]
   @OptionGroup var options: DescriptiveCommandOptions
@@ -90,7 +90,7 @@ struct TotalCommand: DescriptiveCommand {
 /// `strata prop VARS ...`.
 struct PropCommand: DescriptiveCommand {
   static let configuration = CommandConfiguration(
-    commandName: "prop", abstract: "Proportions of the levels of categorical variables (R svymean(~factor)).")
+    commandName: "prop", abstract: "Proportions of the levels of categorical variables (R svymean(~factor)).", discussion: HelpExamples.prop)
   static let statistic = DescriptiveStatistic.proportion
   @Argument(help: "Categorical variables (numeric ones are treated as categories).") var variables: [String]
   @OptionGroup var options: DescriptiveCommandOptions
@@ -100,7 +100,7 @@ struct PropCommand: DescriptiveCommand {
 /// `strata quantile VARS --quantiles 0.25,0.5 ...`.
 struct QuantileCommand: DescriptiveCommand {
   static let configuration = CommandConfiguration(
-    commandName: "quantile", abstract: "Design-based quantiles with Woodruff intervals (R svyquantile defaults).")
+    commandName: "quantile", abstract: "Design-based quantiles with Woodruff intervals (R svyquantile defaults).", discussion: HelpExamples.quantile)
   static let statistic = DescriptiveStatistic.quantile
   @Argument(help: "Numeric variables.") var variables: [String]
   @Option(help: "Probabilities, comma-separated.") var quantiles: String = "0.5"
@@ -121,7 +121,7 @@ struct QuantileCommand: DescriptiveCommand {
 /// `strata ratio 'NUM/DEN' ...`.
 struct RatioCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "ratio", abstract: "Ratio of two population totals (R svyratio).")
+    commandName: "ratio", abstract: "Ratio of two population totals (R svyratio).", discussion: HelpExamples.ratio)
   @Argument(help: "The ratio as 'numerator/denominator', e.g. 'api.stu/enroll'.") var ratio: String
   @OptionGroup var options: DescriptiveCommandOptions
 
