@@ -3,18 +3,18 @@ import StrataInference
 
 /// Turns design-based descriptives and cross-tabulations into text, JSON and CSV.
 public enum DescriptiveReport {
-  /// "Design: 3 strata, 200 PSUs, population size 6194, df 197 (FPC; lonely PSU: fail)".
+  /// "Design: 3 strata, 200 PSUs, population size 6,194, df 197 (FPC; lonely PSU: fail)".
   public static func designLine(_ d: DesignSummary) -> String {
     let sig = NumberFormat.significant
     if d.kind == "replicate" {
       var s = "\(d.replicates ?? 0) \(d.replicateType?.rawValue.uppercased() ?? "") replicates"
       if let scale = d.scale { s += " (scale \(sig(scale, 6))\(d.mse == true ? ", mse" : ""))" }
-      return s + ", population size \(sig(d.populationSize, 8)), df \(d.df)"
+      return s + ", population size \(NumberFormat.grouped(d.populationSize)), df \(d.df)"
     }
     let strata = d.strata ?? 1
     var s = strata == 1 ? "1 stratum, \(d.psus ?? 0) PSUs" : "\(strata) strata, \(d.psus ?? 0) PSUs"
     if let stages = d.stages, stages > 1 { s += " (\(stages) stages)" }
-    s += ", population size \(sig(d.populationSize, 8)), df \(d.df)"
+    s += ", population size \(NumberFormat.grouped(d.populationSize)), df \(d.df)"
     var extra: [String] = []
     if d.fpc { extra.append("FPC") }
     if d.weightSource == "fpc" { extra.append("weights from FPC") }

@@ -151,7 +151,7 @@ public enum RegressionReport {
     if let strata = d.strata { parts.append("\(strata) strata") }
     if let psus = d.psus { parts.append("\(psus) PSUs") }
     if let reps = d.replicates { parts.append("\(reps) replicates") }
-    parts.append("population size \(NumberFormat.significant(d.populationSize, 8))")
+    parts.append("population size \(NumberFormat.grouped(d.populationSize))")
     parts.append("design df \(d.df)")
     parts.append("t tests on \(NumberFormat.significant(c.degreesOfFreedom, 10)) df")
     return "Design:      " + parts.joined(separator: ", ") + "\n"
