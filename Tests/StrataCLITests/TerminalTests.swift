@@ -125,6 +125,48 @@ struct TerminalTests {
     }
   }
 
+  @Test func flagshipOutputsFitInOneHundredColumns() throws {
+    let dir = try temporaryDirectory()
+    let design = dir.appendingPathComponent("design.json").path
+    let svyset = try runStrata([
+      "svyset", "--data", "datasets/flexwork/flexwork.dta", "--weights", "weight", "--strata", "stratum", "--psu", "psu,id",
+      "--fpc", "n_points,point_size", "--save", design, "--describe",
+    ])
+    #expect(svyset.status == 0, "\(svyset.stderr)")
+    let formula = "pension ~ knowledge + know_channel + present_bias + discount + income_cv + burden + contract + copay"
+      + " + union + migrant + algo_control + multihome + pilot + risk_aversion + trust + age + I(age^2) + female + educ"
+      + " + married + children + log(income) + hours + tenure + platform + city_tier"
+    let fit = try runStrata(["fit", "probit", formula, "--data", "datasets/flexwork/flexwork.dta", "--design", design])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    for output in [svyset.stdout, fit.stdout] {
+      for line in output.split(separator: "\n") {
+        #expect(displayColumns(String(line)) <= 100, "\(displayColumns(String(line))) columns: \(line)")
+      }
+    }
+    // The wrapped formula reads back as the formula, continuation lines indented under it.
+    let lines = fit.stdout.split(separator: "\n").map(String.init)
+    let start = try #require(lines.firstIndex { $0.hasPrefix("Formula:     ") })
+    var text = String(lines[start].dropFirst(13))
+    for line in lines[(start + 1)...] {
+      guard line.hasPrefix(String(repeating: " ", count: 13) + "+") else { break }
+      text += " " + line.trimmingCharacters(in: .whitespaces)
+    }
+    #expect(text == formula)
+    // Population sizes print as whole numbers with separators.
+    #expect(svyset.stdout.contains(/population size [0-9]{1,3}(,[0-9]{3})+,/), "\(svyset.stdout)")
+  }
+
+  /// Terminal columns of `s` (East Asian wide and full-width characters count two).
+  private func displayColumns(_ s: String) -> Int {
+    s.unicodeScalars.reduce(0) { n, u in
+      let v = u.value
+      let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+        || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
+        || (0xFFE0...0xFFE6).contains(v)
+      return n + (wide ? 2 : 1)
+    }
+  }
+
   /// Splits a command line on spaces, keeping single-quoted words whole.
   private func shellWords(_ text: String) -> [String] {
     var words: [String] = []

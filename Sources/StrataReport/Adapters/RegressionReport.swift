@@ -50,7 +50,7 @@ public enum RegressionReport {
       ? "Survey-weighted linear regression (svyglm, gaussian)"
       : f.kind == .wls ? "Weighted least squares (WLS)" : "Linear regression (OLS)"
     var out = "\(title)\n"
-    out += "Formula:     \(f.formula)\n"
+    out += TextLayout.labelled("Formula:     ", f.formula)
     out += "Data:        \(context.dataSource)\n"
     out += "Observations: \(s.nobs)\n" + fixedEffectsLine(f)
     out += "Std. errors: \(r.covariance.spec.title)\n" + designLine(r.covariance) + "\n"
@@ -215,7 +215,7 @@ public enum RegressionReport {
     let s = r.statistics
     let sig = NumberFormat.significant
     var out = "\(glmTitle(f.kind))\n"
-    out += "Formula:     \(f.formula)\n"
+    out += TextLayout.labelled("Formula:     ", f.formula)
     out += "Data:        \(context.dataSource)\n"
     out += "Observations: \(s.nobs)\n" + fixedEffectsLine(f)
     out += "Std. errors: \(r.covariance.title)\n" + designLine(r.covariance) + "\n"
