@@ -27,7 +27,12 @@ struct TerminalTests {
   }
 
   @Test func everySubcommandHelpShowsAnExample() throws {
-    for command in [["svyset"], ["tab"], ["plot", "predict"], ["plot", "coef"], ["plot", "margins"]] {
+    let commands = [
+      ["svyset"], ["tab"], ["plot", "predict"], ["plot", "coef"], ["plot", "margins"], ["fit"], ["describe"], ["mean"],
+      ["total"], ["prop"], ["quantile"], ["ratio"], ["margins"], ["predict"], ["elasticities"], ["notebook", "run"],
+      ["reproduce"], ["mediate"], ["simulate", "flexwork"],
+    ]
+    for command in commands {
       let run = try runStrata(command + ["--help"])
       #expect(run.status == 0)
       #expect(run.stdout.contains("strata " + command.joined(separator: " ")), "\(command) --help has no example")

@@ -20,6 +20,9 @@ struct SimulateFlexworkCommand: ParsableCommand {
       stratified two-stage sample (strata = region x city tier, PSUs = sampling points, informative \
       unequal selection, FPC, item non-response) and writes it as CSV. The data are simulated. \
       Design: --weights weight --strata stratum --psu psu,id --fpc n_points,point_size.
+
+      Examples:
+        strata simulate flexwork --population 200000 --sample 8000 --seed 7 --out flexwork.csv
       """)
 
   @Option(help: "Number of workers in the population.")
