@@ -79,7 +79,7 @@ let package = Package(
     .testTarget(
       name: "StrataDataTests", dependencies: ["StrataSupport", "StrataData", "_StrataTestSupport"]),
     .testTarget(
-      name: "StrataFormulaTests", dependencies: ["StrataFormula"]),
+      name: "StrataFormulaTests", dependencies: ["StrataFormula", "_StrataTestSupport"]),
     .testTarget(
       name: "StrataModelsTests", dependencies: ["Strata", "_StrataTestSupport"]),
     .testTarget(

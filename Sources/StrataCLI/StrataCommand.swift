@@ -33,7 +33,14 @@ struct StrataCommand: ParsableCommand {
       try OutputSafety.check(command, arguments: Array(CommandLine.arguments.dropFirst()))
       try command.run()
     } catch {
-      exit(withError: ErrorMessage.render(error).map(RenderedError.init) ?? error)
+      guard let message = ErrorMessage.render(error) else { exit(withError: error) }
+      let code = exitCode(for: error)
+      if code == .validationFailure {
+        // A usage error given a suggestion ("did you mean") keeps its exit code, without the usage text.
+        FileHandle.standardError.write(Data((_errorPrefix + message + "\n").utf8))
+        exit(withError: code)
+      }
+      exit(withError: RenderedError(description: message))
     }
   }
 }
@@ -69,7 +76,9 @@ enum ErrorMessage {
     case let e as AnalysisError:
       let rendered = commandLineError(e)
       return (rendered as? ValidationError)?.message ?? ErrorMessage.render(rendered) ?? e.description
-    default: return nil
+    default:
+      // A misspelled subcommand or option value: the nearest known word.
+      return DidYouMean.message(for: error, arguments: Array(CommandLine.arguments.dropFirst()))
     }
   }
 }

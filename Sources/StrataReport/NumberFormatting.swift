@@ -44,4 +44,17 @@ public enum NumberFormat {
     if !x.isFinite { return x.isNaN ? "NaN" : (x > 0 ? "Inf" : "-Inf") }
     return String(format: "%.\(digits)g", x)
   }
+
+  /// A count or population size with thousands separators, rounded to a whole number
+  /// (`276,536,446`); below 1,000 or beyond 10^15, `significant(x, 6)`.
+  public static func grouped(_ x: Double) -> String {
+    guard x.isFinite, abs(x) >= 1000, abs(x) < 1e15 else { return significant(x, 6) }
+    let digits = String(Int64(abs(x).rounded()))
+    var out = ""
+    for (i, ch) in digits.enumerated() {
+      if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+      out.append(ch)
+    }
+    return (x < 0 ? "-" : "") + out
+  }
 }

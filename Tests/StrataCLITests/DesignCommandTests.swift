@@ -81,7 +81,7 @@ struct DesignCommandTests {
 
   @Test func textHasDesignLine() throws {
     let run = try runStrata(["mean", "api00"] + strat)
-    #expect(run.stdout.contains("Design:  3 strata, 200 PSUs, population size 6194, df 197"), "\(run.stdout)")
+    #expect(run.stdout.contains("Design:  3 strata, 200 PSUs, population size 6,194, df 197"), "\(run.stdout)")
     let csv = try runStrata(["mean", "api00"] + strat + ["--format", "csv"])
     #expect(csv.stdout.hasPrefix("variable,level,estimate,std_error,conf_low,conf_high,deff,cv\n"))
   }

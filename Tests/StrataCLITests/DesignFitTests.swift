@@ -58,7 +58,7 @@ struct DesignFitTests {
     ])
     #expect(run.status == 0)
     #expect(run.stdout.contains("Std. errors: design-based (Taylor linearization)"))
-    #expect(run.stdout.contains("Design:      3 strata, 200 PSUs, population size 6194, design df 197, t tests on 195 df"))
+    #expect(run.stdout.contains("Design:      3 strata, 200 PSUs, population size 6,194, design df 197, t tests on 195 df"))
   }
 
   @Test func clusterFlagWithDesignIsRefused() throws {

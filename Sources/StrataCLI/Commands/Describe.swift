@@ -4,7 +4,8 @@ import Strata
 /// `strata describe FILE`: each variable's type, counts, moments or levels, and label.
 struct Describe: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Summarize every variable of a data file (type, n, mean/sd/min/max or levels, label).")
+    abstract: "Summarize every variable of a data file (type, n, mean/sd/min/max or levels, label).",
+    discussion: HelpExamples.describe)
 
   @Argument(
     help: ArgumentHelp(

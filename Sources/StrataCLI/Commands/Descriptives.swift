@@ -71,7 +71,7 @@ extension DescriptiveCommand {
 /// `strata mean VARS --data FILE [design] [--by G]`.
 struct MeanCommand: DescriptiveCommand {
   static let configuration = CommandConfiguration(
-    commandName: "mean", abstract: "Design-based means with SE, CI, deff and CV (R svymean).")
+    commandName: "mean", abstract: "Design-based means with SE, CI, deff and CV (R svymean).", discussion: HelpExamples.mean)
   static let statistic = DescriptiveStatistic.mean
   @Argument(help: "Numeric variables.") var variables: [String]
   @OptionGroup var options: DescriptiveCommandOptions
@@ -82,7 +82,8 @@ struct MeanCommand: DescriptiveCommand {
 struct TotalCommand: DescriptiveCommand {
   static let configuration = CommandConfiguration(
     commandName: "total",
-    abstract: "Design-based population totals (R svytotal); a text column gives one total per level (svytotal(~factor)).")
+    abstract: "Design-based population totals (R svytotal); a text column gives one total per level (svytotal(~factor)).",
+    discussion: HelpExamples.total)
   static let statistic = DescriptiveStatistic.total
   @Argument(help: "Numeric variables, or text columns (one total per level).") var variables: [String]
   @OptionGroup var options: DescriptiveCommandOptions
@@ -101,7 +102,8 @@ struct PropCommand: DescriptiveCommand {
       near 0 or 1), likelihood (exact roots of svyglm's rescaled profile deviance), beta \
       (Korn-Graubard, effective sample size), mean (p +- t SE), asin (arcsine square root), xlogit \
       (delta-method logit).
-      """)
+
+      """ + HelpExamples.prop)
   static let statistic = DescriptiveStatistic.proportion
   @Argument(help: "Categorical variables (numeric ones are treated as categories).") var variables: [String]
   @Option(help: "Interval method of R svyciprop for binary variables: logit, likelihood, beta, mean, asin, xlogit.")
@@ -147,7 +149,7 @@ struct VarCommand: ParsableCommand {
 /// `strata quantile VARS --quantiles 0.25,0.5 ...`.
 struct QuantileCommand: DescriptiveCommand {
   static let configuration = CommandConfiguration(
-    commandName: "quantile", abstract: "Design-based quantiles with Woodruff intervals (R svyquantile defaults).")
+    commandName: "quantile", abstract: "Design-based quantiles with Woodruff intervals (R svyquantile defaults).", discussion: HelpExamples.quantile)
   static let statistic = DescriptiveStatistic.quantile
   @Argument(help: "Numeric variables.") var variables: [String]
   @Option(help: "Probabilities, comma-separated.") var quantiles: String = "0.5"
@@ -168,7 +170,7 @@ struct QuantileCommand: DescriptiveCommand {
 /// `strata ratio 'NUM/DEN' ...`.
 struct RatioCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "ratio", abstract: "Ratio of two population totals (R svyratio).")
+    commandName: "ratio", abstract: "Ratio of two population totals (R svyratio).", discussion: HelpExamples.ratio)
   @Argument(help: "The ratio as 'numerator/denominator', e.g. 'api.stu/enroll'.") var ratio: String
   @OptionGroup var options: DescriptiveCommandOptions
 

@@ -6,7 +6,8 @@ import Strata
 struct ElasticitiesCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "elasticities",
-    abstract: "Elasticity table of saved fits: dy/dx, ey/ex and the semi-elasticities ey/dx, dy/ex, side by side.")
+    abstract: "Elasticity table of saved fits: dy/dx, ey/ex and the semi-elasticities ey/dx, dy/ex, side by side.",
+    discussion: HelpExamples.elasticities)
 
   @Argument(help: "Fits saved with strata fit ... --save (several are shown side by side).")
   var results: [String]

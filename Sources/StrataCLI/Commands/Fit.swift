@@ -6,6 +6,7 @@ import Strata
 struct Fit: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Fit a model from an R-style formula.",
+    discussion: HelpExamples.fit,
     subcommands: [
       OLSCommand.self, WLSCommand.self, LogitCommand.self, ProbitCommand.self, CloglogCommand.self,
       PoissonCommand.self, NBRegCommand.self, FracLogitCommand.self, FracProbitCommand.self, IVCommand.self,

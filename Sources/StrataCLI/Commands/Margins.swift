@@ -214,7 +214,8 @@ struct MarginsCommand: ParsableCommand {
       through every transformation of the formula; factors get discrete changes. Standard errors by the \
       delta method with the fit's own variance, covariates fixed (Stata's default) or sampled \
       (--margins-vce unconditional).
-      """)
+
+      """ + HelpExamples.margins)
 
   @Argument(help: "A fit saved with strata fit ... --save.")
   var result: String

@@ -18,6 +18,9 @@ struct MediateCommand: ParsableCommand {
       squares) on the same rows. The indirect effect is a*b (product of coefficients; on the latent \
       index scale for logit/probit outcomes). With --reps, rows (or, with a design, PSUs within \
       strata, Rao-Wu rescaled) are resampled --reps times (default 50) with a generator seeded by --seed.
+
+      Examples:
+        strata mediate 'lwage ~ nearc4 + educ + exper + black' --treatment nearc4 --mediator educ --data datasets/card.csv --reps 200
       """)
 
   @OptionGroup var options: LinearModelOptions

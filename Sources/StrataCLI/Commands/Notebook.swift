@@ -48,6 +48,9 @@ struct NotebookRunCommand: ParsableCommand, ManagesOutputFolder {
       DIR/NAME_files. The same inputs give byte-identical reports on the same machine (other CPUs may
       differ in the last digits of some numbers). A failing block stops the run with the block
       number, its notebook line and the error.
+
+      Examples:
+        strata notebook run notebooks-cli/05-table-17-1.md --out out
       """)
 
   @Argument(help: "The notebook (Markdown with ```strata blocks).")

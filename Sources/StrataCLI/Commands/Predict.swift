@@ -6,7 +6,8 @@ import Strata
 struct PredictCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "predict",
-    abstract: "Policy scenarios (average predictions, differences and ratios with errors) or predictions on new data, from a saved fit.")
+    abstract: "Policy scenarios (average predictions, differences and ratios with errors) or predictions on new data, from a saved fit.",
+    discussion: HelpExamples.predict)
 
   @Argument(help: "A fit saved with strata fit ... --save.")
   var result: String

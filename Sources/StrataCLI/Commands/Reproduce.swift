@@ -38,6 +38,10 @@ struct ReproduceCommand: ParsableCommand {
       half a unit of its last printed digit of the computed value, unless the case states an exception \
       and its reason. The exit status is non-zero when any case fails. Cases needing a command this \
       build lacks (such as strata fit iv) are reported as skipped.
+
+      Examples:
+        strata reproduce list
+        strata reproduce --all
       """,
     subcommands: [ReproduceRunCommand.self, ReproduceListCommand.self],
     defaultSubcommand: ReproduceRunCommand.self)

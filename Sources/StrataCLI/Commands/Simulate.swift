@@ -33,6 +33,9 @@ struct SimulateFlexworkCommand: ParsableCommand {
           --out datasets/flexwork/flexwork.csv \\
           --margins datasets/flexwork/population_margins.csv \\
           --truth datasets/flexwork/population_truth.csv
+
+      Examples:
+        strata simulate flexwork --population 200000 --sample 8000 --seed 7 --out flexwork.csv
       """)
 
   @Option(help: "Number of workers in the population.")

@@ -6,17 +6,44 @@ import Strata
 struct SvysetCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "svyset",
-    abstract: "Declare a survey design, check it against the data, print its summary and optionally save it.")
+    abstract: "Declare a survey design, check it against the data, print its summary and optionally save it.",
+    discussion: """
+      --describe lists each stratum with its PSUs, observations (fewest, mean and most per PSU) and
+      weight sum, flags singleton strata (one PSU), and summarizes the weights (Stata's svydescribe).
+
+      Examples:
+        strata svyset --data datasets/apistrat.csv --strata stype --weights pw --fpc fpc --describe
+        strata svyset --data nhanes.csv --strata sdmvstra --psu sdmvpsu --weights wtmec2yr --nest --save design.json
+      """)
 
   @Option(help: "Data file the design is checked against.") var data: String
   @OptionGroup var designOptions: DesignOptions
   @Option(help: "Write the declaration to this JSON file (reuse with --design FILE).") var save: String?
+  @Flag(help: "Describe the design: one row per stratum (PSUs, observations, weight sum; singletons flagged) and a weight summary.")
+  var describe = false
   @OptionGroup var outputOptions: OutputOptions
 
   func run() throws {
     let frame = try loadData(data)
     let spec = try designOptions.specification()
-    let design = try SurveyDesign(data: frame, specification: spec)
+    let description = describe ? try SurveyDesign.describe(data: frame, specification: spec) : nil
+    let design: SurveyDesign
+    do {
+      design = try SurveyDesign(data: frame, specification: spec)
+    } catch let error as DesignError {
+      // Singleton strata stop the design, but --describe is how one finds them: describe, then say so.
+      guard let description, case .singlePSUStratum = error else { throw error }
+      let note = "The design as declared stops here: " + (ErrorMessage.render(error) ?? "\(error)") + "\n"
+      switch outputOptions.format {
+      case .json:
+        try outputOptions.write(
+          JSONValue.object([
+            ("data", .string(data)), ("describe", DesignDescriptionReport.json(description)), ("error", .string(note)),
+          ]).serialized() + "\n")
+      case .text, .csv: try outputOptions.write(DesignDescriptionReport.text(description) + "\n" + note)
+      }
+      return
+    }
     if let save {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -29,7 +56,7 @@ struct SvysetCommand: ParsableCommand {
         JSONValue.object([
           ("data", .string(data)), ("design", DescriptiveReport.designJSON(summary)),
           ("saved", save.map { .string($0) } ?? .null),
-        ]).serialized() + "\n")
+        ] + (description.map { [("describe", DesignDescriptionReport.json($0))] } ?? [])).serialized() + "\n")
     case .text, .csv:
       var out = "Survey design for \(data) (\(summary.kind)), \(summary.observations) observations\n"
       out += "Design:  \(DescriptiveReport.designLine(summary))\n"
@@ -45,6 +72,7 @@ struct SvysetCommand: ParsableCommand {
       if !parts.isEmpty { out += "Declared: " + parts.joined(separator: "; ") + "\n" }
       if let c = summary.calibration { out += Self.calibrationTable(c) }
       if let save { out += "Saved to \(save)\n" }
+      if let description { out += "\n" + DesignDescriptionReport.text(description) }
       try outputOptions.write(out)
     }
   }

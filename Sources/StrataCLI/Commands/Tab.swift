@@ -5,11 +5,23 @@ import Strata
 struct TabCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "tab",
-    abstract: "Design-based two-way table: cell proportions with SEs and the Rao-Scott test (R svychisq).")
+    abstract: "Design-based two-way table: cell, row and column percentages with SEs and the Rao-Scott test (R svychisq).",
+    discussion: """
+      The default layout is Stata's svy: tab with the cell, row, column and se options: one block
+      per row level with cell, row and column percentages, their standard errors beneath in
+      parentheses, and Total margins. --long lists one line per cell with proportion, SE,
+      interval and estimated total (R's svytable/svychisq view).
+
+      Examples:
+        strata tab sch.wide stype --data datasets/apistrat.csv --strata stype --weights pw --fpc fpc
+        strata tab sch.wide stype --data datasets/apiclus1.csv --psu dnum --weights pw --fpc fpc --long
+      """)
 
   @Argument(help: "Row variable.") var rowVariable: String
   @Argument(help: "Column variable.") var columnVariable: String
   @OptionGroup var options: DescriptiveCommandOptions
+  @Flag(help: "One line per cell (proportion, SE, interval, estimated total) instead of the row-by-column layout.")
+  var long = false
 
   func run() throws {
     // Checked before the data are read: a table of a variable against itself has no test.
@@ -24,7 +36,17 @@ struct TabCommand: ParsableCommand {
       try design.tabulate(rowVariable, by: columnVariable, level: options.level)
     }
     switch options.outputOptions.format {
-    case .text: try options.outputOptions.write(DescriptiveReport.text(t, dataSource: options.data))
+    case .text where long: try options.outputOptions.write(DescriptiveReport.text(t, dataSource: options.data))
+    case .text:
+      // Row percentages are the column variable's proportions within each row level, and vice versa.
+      let (rowShares, columnShares) = try translatingAnalysisErrors {
+        (
+          try design.proportion(columnVariable, by: rowVariable, level: options.level),
+          try design.proportion(rowVariable, by: columnVariable, level: options.level)
+        )
+      }
+      try options.outputOptions.write(
+        DescriptiveReport.grid(t, dataSource: options.data, rowShares: rowShares, columnShares: columnShares))
     case .json: try options.outputOptions.write(DescriptiveReport.json(t, dataSource: options.data).serialized() + "\n")
     case .csv: try options.outputOptions.write(DescriptiveReport.csv(t))
     }

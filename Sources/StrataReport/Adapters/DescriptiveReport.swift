@@ -3,18 +3,18 @@ import StrataInference
 
 /// Turns design-based descriptives and cross-tabulations into text, JSON and CSV.
 public enum DescriptiveReport {
-  /// "Design: 3 strata, 200 PSUs, population size 6194, df 197 (FPC; lonely PSU: fail)".
+  /// "Design: 3 strata, 200 PSUs, population size 6,194, df 197 (FPC; lonely PSU: fail)".
   public static func designLine(_ d: DesignSummary) -> String {
     let sig = NumberFormat.significant
     if d.kind == "replicate" {
       var s = "\(d.replicates ?? 0) \(d.replicateType?.rawValue.uppercased() ?? "") replicates"
       if let scale = d.scale { s += " (scale \(sig(scale, 6))\(d.mse == true ? ", mse" : ""))" }
-      return s + ", population size \(sig(d.populationSize, 8)), df \(d.df)" + calibrationNote(d)
+      return s + ", population size \(NumberFormat.grouped(d.populationSize)), df \(d.df)" + calibrationNote(d)
     }
     let strata = d.strata ?? 1
     var s = strata == 1 ? "1 stratum, \(d.psus ?? 0) PSUs" : "\(strata) strata, \(d.psus ?? 0) PSUs"
     if let stages = d.stages, stages > 1 { s += " (\(stages) stages)" }
-    s += ", population size \(sig(d.populationSize, 8)), df \(d.df)"
+    s += ", population size \(NumberFormat.grouped(d.populationSize)), df \(d.df)"
     var extra: [String] = []
     if d.fpc { extra.append("FPC") }
     if d.weightSource == "fpc" { extra.append("weights from FPC") }
@@ -264,5 +264,53 @@ public enum DescriptiveReport {
       table.rows.append([c.row, c.column, "\(c.proportion)", "\(c.stdError)", "\(c.confLow)", "\(c.confHigh)", "\(c.total)"])
     }
     return CSVRenderer.render(table)
+  }
+
+  // MARK: Stata's svy: tab layout
+
+  /// The two-way table as Stata's `svy: tab r c, cell row column se` lays it out: one block of
+  /// lines per row level (cell, row and column percentages, each with its SE beneath in
+  /// parentheses), a Total column and a Total row. `rowShares` are the proportions of the column
+  /// variable within each row level (`strata prop c --by r`), `columnShares` those of the row
+  /// variable within each column level. Totals are sums of the cell estimates (no SE).
+  public static func grid(_ t: CrossTabulation, dataSource: String, rowShares: DescriptiveResult, columnShares: DescriptiveResult) -> String {
+    func cell(_ r: String, _ c: String) -> CrossTabulation.Cell? { t.cells.first { $0.row == r && $0.column == c } }
+    func share(_ d: DescriptiveResult, level: String, group: String) -> DescriptiveEstimate? {
+      d.estimates.first { $0.level == level && $0.by.first?.1 == group }
+    }
+    func pct(_ x: Double?) -> String { x.map { $0.isFinite ? String(format: "%.2f", 100 * $0) : "NA" } ?? "" }
+    func se(_ x: Double?) -> String { x.map { "(" + ($0.isFinite ? String(format: "%.2f", 100 * $0) : "NA") + ")" } ?? "" }
+    let rowMargin = Dictionary(uniqueKeysWithValues: t.rowLevels.map { r in (r, t.cells.filter { $0.row == r }.reduce(0) { $0 + $1.proportion }) })
+    let columnMargin = Dictionary(uniqueKeysWithValues: t.columnLevels.map { c in (c, t.cells.filter { $0.column == c }.reduce(0) { $0 + $1.proportion }) })
+    var table = Table(columns: [Table.Column(t.rowVariable, alignment: .left), Table.Column("", alignment: .left)]
+      + t.columnLevels.map { Table.Column($0) } + [Table.Column("Total")])
+    for (k, r) in t.rowLevels.enumerated() {
+      let cells = t.columnLevels.map { cell(r, $0) }
+      let rows = t.columnLevels.map { share(rowShares, level: $0, group: r) }
+      let cols = t.columnLevels.map { share(columnShares, level: r, group: $0) }
+      let margin = rowMargin[r] ?? .nan
+      table.rows.append([r, "cell %"] + cells.map { pct($0?.proportion) } + [pct(margin)])
+      table.rows.append(["", ""] + cells.map { se($0?.stdError) } + [""])
+      table.rows.append(["", "row %"] + rows.map { pct($0?.estimate) } + [pct(1)])
+      table.rows.append(["", ""] + rows.map { se($0?.stdError) } + [""])
+      table.rows.append(["", "column %"] + cols.map { pct($0?.estimate) } + [pct(margin)])
+      table.rows.append(["", ""] + cols.map { se($0?.stdError) } + [""])
+      if k < t.rowLevels.count - 1 { table.rows.append([]) }
+    }
+    table.rows.append([])
+    let margins = t.columnLevels.map { columnMargin[$0] ?? .nan }
+    table.rows.append(["Total", "cell %"] + margins.map { pct($0) } + [pct(1)])
+    table.rows.append(["", "row %"] + margins.map { pct($0) } + [pct(1)])
+    table.rows.append(["", "column %"] + margins.map { _ in pct(1) } + [pct(1)])
+
+    var out = "Survey cross-tabulation of \(t.rowVariable) by \(t.columnVariable) (\(t.design.kind) design)\n"
+    out += "Data:    \(dataSource), \(t.design.observations) observations\n"
+    out += "Design:  \(designLine(t.design))\n"
+    if let d = t.domain { out += "Domain:  \(d)\n" }
+    out += "\nColumns: \(t.columnVariable)\n"
+    out += TextRenderer.render(table)
+    out += "Percentages of the estimated population, standard errors in parentheses; totals are sums of the cells.\n"
+    out += testLine(t)
+    return out
   }
 }

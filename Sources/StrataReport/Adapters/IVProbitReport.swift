@@ -8,7 +8,7 @@ public enum IVProbitReport {
   public static func text(_ r: IVProbitTwoStep, result: RegressionResult, context: ReportContext) -> String {
     let f = r.fit
     var out = "Instrumental-variables probit (Newey two-step, as Stata's ivprobit, twostep)\n"
-    out += "Formula:     \(f.formula)\n"
+    out += TextLayout.labelled("Formula:     ", f.formula)
     out += "Data:        \(context.dataSource)\n"
     out += "Observations: \(f.nobs)\n"
     out += "Std. errors: Newey's minimum chi-squared covariance (D' Omega^-1 D)^-1\n"

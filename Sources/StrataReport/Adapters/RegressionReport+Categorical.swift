@@ -10,7 +10,7 @@ extension RegressionReport {
     let sig = NumberFormat.significant
     guard let c = f.categorical else { return "" }
     var out = "\(glmTitle(f.kind))\n"
-    out += "Formula:     \(f.formula)\n"
+    out += TextLayout.labelled("Formula:     ", f.formula)
     out += "Data:        \(context.dataSource)\n"
     out += "Observations: \(s.nobs)\n"
     let counts = zip(c.levels, c.levelCounts).map { "\($0) (\(sig($1, 8)))" }.joined(separator: ", ")

@@ -50,7 +50,7 @@ public enum RegressionReport {
       ? "Survey-weighted linear regression (svyglm, gaussian)"
       : f.kind == .wls ? "Weighted least squares (WLS)" : "Linear regression (OLS)"
     var out = "\(title)\n"
-    out += "Formula:     \(f.formula)\n"
+    out += TextLayout.labelled("Formula:     ", f.formula)
     out += "Data:        \(context.dataSource)\n"
     out += "Observations: \(s.nobs)\n" + fixedEffectsLine(f)
     out += "Std. errors: \(r.covariance.spec.title)\n" + designLine(r.covariance) + "\n"
@@ -151,7 +151,7 @@ public enum RegressionReport {
     if let strata = d.strata { parts.append("\(strata) strata") }
     if let psus = d.psus { parts.append("\(psus) PSUs") }
     if let reps = d.replicates { parts.append("\(reps) replicates") }
-    parts.append("population size \(NumberFormat.significant(d.populationSize, 8))")
+    parts.append("population size \(NumberFormat.grouped(d.populationSize))")
     parts.append("design df \(d.df)")
     parts.append("t tests on \(NumberFormat.significant(c.degreesOfFreedom, 10)) df")
     return "Design:      " + parts.joined(separator: ", ") + DescriptiveReport.calibrationNote(d) + "\n"
@@ -228,7 +228,7 @@ public enum RegressionReport {
     let s = r.statistics
     let sig = NumberFormat.significant
     var out = "\(glmTitle(f.kind))\n"
-    out += "Formula:     \(f.formula)\n"
+    out += TextLayout.labelled("Formula:     ", f.formula)
     out += "Data:        \(context.dataSource)\n"
     out += "Observations: \(s.nobs)\n" + fixedEffectsLine(f)
     out += "Std. errors: \(r.covariance.title)\n" + designLine(r.covariance) + "\n"

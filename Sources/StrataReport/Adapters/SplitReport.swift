@@ -31,7 +31,7 @@ public enum SplitReport {
   public static func text(_ s: SplitComparison, formula: String, data: String) -> String {
     let first = s.groups[0].result
     var out = "Split by \(s.variable): \(s.groups.count) groups\n"
-    out += "Formula:     \(formula)\n"
+    out += TextLayout.labelled("Formula:     ", formula)
     out += "Data:        \(data)\n"
     out += "Std. errors: \(first.covariance.title.isEmpty ? first.covariance.spec.title : first.covariance.title)\n\n"
     out += TextRenderer.render(table(s))
