@@ -54,8 +54,9 @@ fi
 
 # The Debian package owning a shared library path (usrmerge: /lib is /usr/lib).
 owner_of() {
-  local path="$1" candidate owner
-  for candidate in "$path" "/usr$path" "$(readlink -f "$path")"; do
+  local path="$1" real candidate owner
+  real="$(readlink -f "$path")"
+  for candidate in "$path" "/usr$path" "$real" "${real#/usr}"; do
     owner="$(dpkg -S "$candidate" 2>/dev/null | grep -v '^diversion' | head -n 1 | cut -d: -f1)" || true
     if [ -n "$owner" ]; then echo "$owner"; return; fi
   done

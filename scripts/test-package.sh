@@ -43,12 +43,25 @@ version="$("$built" --version | sed -n 's/^strata \([0-9][0-9.]*\) .*/\1/p')"
 check "control: Package: strata" grep -qx ' *Package: strata' <<<"$info"
 check "control: Version: $version" grep -qx " *Version: $version" <<<"$info"
 depends="$(sed -n 's/^ *Depends: //p' <<<"$info")"
-owner() { dpkg -S "$(readlink -f "$1")" 2>/dev/null | head -n 1 | cut -d: -f1; }
-for soname in libopenblas.so.0 liblapack.so.3 libreadstat.so.1 libz.so.1; do
-  path="$(ldd "$built" | awk -v s="$soname" '$1 == s {print $3}')"
-  if [ -z "$path" ]; then echo "FAIL: the built strata does not link $soname" >&2; failures=$((failures + 1)); continue; fi
-  check "Depends names $(owner "$path") (for $soname)" grep -qw -- "$(owner "$path")" <<<"$depends"
+owner() { # the Debian package owning a library path (usrmerge: /lib is /usr/lib; alternatives links)
+  local real candidate found
+  real="$(readlink -f "$1")"
+  for candidate in "$1" "/usr$1" "$real" "${real#/usr}"; do
+    found="$(dpkg -S "$candidate" 2>/dev/null | grep -v '^diversion' | head -n 1 | cut -d: -f1)" || true
+    if [ -n "$found" ]; then echo "$found"; return; fi
+  done
+}
+# Each library the built binary loads is in Depends: by its owning package; OpenBLAS (which
+# carries LAPACK here; a separate liblapack.so.3 when the linker keeps one), ReadStat and zlib must
+# be among them.
+libraries="$(ldd "$built" | awk '$2 == "=>" && $3 ~ /^\// {print $1 " " $3}')"
+for soname in libopenblas.so.0 libreadstat.so.1 libz.so.1; do
+  check "the built strata loads $soname" grep -q "^$soname " <<<"$libraries"
 done
+while read -r soname path; do
+  package="$(owner "$path")"
+  check "Depends names ${package:-?} (for $soname)" grep -qw -- "${package:-no owner of $path}" <<<"$depends"
+done <<<"$libraries"
 contents="$(dpkg-deb --contents "$deb" | awk '{print $NF}' | sed 's|^\./||' | grep -v '/$' | sort)"
 for f in usr/bin/strata usr/share/man/man1/strata.1.gz usr/share/man/man1/strata-fit.1.gz \
   usr/share/man/man1/strata-fit-ols.1.gz usr/share/bash-completion/completions/strata \
