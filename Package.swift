@@ -27,6 +27,8 @@ let package = Package(
     .systemLibrary(
       name: "CGzip", path: "Sources/CGzip",
       providers: [.apt(["zlib1g-dev"])]),
+    // The commit `strata --version` names (a C macro scripts/package.sh sets; "unknown" otherwise).
+    .target(name: "CStrataBuildInfo"),
 
     // MARK: Library layers (each imports only layers below it)
     .target(name: "StrataSupport", exclude: ["README.md"]),
@@ -64,7 +66,7 @@ let package = Package(
       ]),
     .executableTarget(
       name: "StrataCLI",
-      dependencies: ["Strata", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["Strata", "CStrataBuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
     .executableTarget(name: "ReadmeExample", dependencies: ["Strata"], path: "Examples/ReadmeExample"),
 

@@ -7,7 +7,7 @@ struct StrataCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "strata",
     abstract: "Fast survey analysis: regression models with classical, robust, cluster and design-based errors.",
-    version: "0.1.0",
+    version: StrataVersion.text,
     subcommands: [
       Fit.self, Describe.self, MeanCommand.self, TotalCommand.self, PropCommand.self, QuantileCommand.self,
       VarCommand.self,
