@@ -132,7 +132,7 @@ struct DescriptivesIssue19CommandTests {
       run.stdout == """
         Survey proportions (linearization design)
         Data:    datasets/apiclus1.csv, 183 observations
-        Design:  1 stratum, 15 PSUs, population size 6194.0003, df 14 (FPC; lonely PSU: fail)
+        Design:  1 stratum, 15 PSUs, population size 6,194, df 14 (FPC; lonely PSU: fail)
 
                   level  Estimate  Std. Err.  [95% Conf.  Interval]    Deff       CV
         sch.wide  No      0.12568   0.020359    0.085296    0.17630  0.7074    0.162
@@ -161,7 +161,7 @@ struct DescriptivesIssue19CommandTests {
       run.stdout == """
         Survey variance (linearization design)
         Data:    datasets/apiclus1.csv, 183 observations
-        Design:  1 stratum, 15 PSUs, population size 6194.0003, df 14 (FPC; lonely PSU: fail)
+        Design:  1 stratum, 15 PSUs, population size 6,194, df 14 (FPC; lonely PSU: fail)
 
                Estimate  Std. Err.  [95% Conf.  Interval]      CV
         api00     11183     1386.4      8465.5      13900   0.124
