@@ -73,6 +73,16 @@ struct FlagshipFindingsTests {
     quotes("\(fixed(ratio[0], 2)) times the present-bias effect (95% interval \(fixed(ratio[4], 2)) to \(fixed(ratio[5], 2))")
     quotes("Knowing the enrolment channel (+\(fixed(channel[0], 3))) and present bias (\(fixed(bias[0], 3)))")
 
+    // The .dta labels reach margins tables: a variable's label, a factor level's label, through the JSON.
+    let ame = dir.appendingPathComponent("ame.json").path
+    _ = try run([
+      "margins", probit, "--margins", "dydx", "--margins-variables", "knowledge,contract", "--format", "json",
+      "--output", ame,
+    ])
+    let labelled = try run(["table", ame])
+    #expect(labelled.contains("政策知识得分（0-10）Policy-knowledge score (0-10)"), "\(labelled)")
+    #expect(labelled.contains("用工形式 Contract type: wage_employee (vs none)"), "\(labelled)")
+
     // §6: the split's two tests and the joint test of the interactions.
     let split = try run([
       "fit", "probit", "pension ~ " + Self.regressors.replacingOccurrences(of: "+ migrant ", with: ""), "--data",
