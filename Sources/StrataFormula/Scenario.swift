@@ -1,9 +1,15 @@
+import Foundation
 import StrataData
 
 /// A policy scenario: `;`-separated assignments `name = expression` applied to a data set in
-/// order, each expression evaluated on the data as changed by the assignments before it.
+/// order, each expression evaluated on the data as changed by the assignments before it,
+/// optionally preceded by a display name and `: ` (`Lower burden: burden = burden * 0.7`).
 ///
 ///     let s = try Scenario.parse("burden = burden * 0.8; info = info + 1; region = \"north\"")
+///
+/// The name is the text before the first colon that is followed by a blank and comes before
+/// any `=`; a colon inside the assignments (after the `=`) or one not followed by a blank
+/// (`a:b`) never starts a name.
 ///     let counterfactual = try s.apply(to: data)
 ///
 /// A numeric column takes the expression's value on every row (a `RowExpression`: arithmetic,
@@ -22,10 +28,33 @@ public struct Scenario: Sendable {
     public var range: SourceRange
   }
 
-  /// The scenario as written.
+  /// The scenario as written (with its name, if any).
   public var text: String
+  /// The display name written before `: `, if any.
+  public var name: String?
   /// The assignments, in order.
   public var assignments: [Assignment]
+
+  /// The assignments as written (the text after the name).
+  public var definition: String {
+    guard name != nil, let colon = Scenario.nameColon(Array(text)) else { return text }
+    return String(text[text.index(text.startIndex, offsetBy: colon + 1)...]).trimmingCharacters(in: .whitespaces)
+  }
+
+  /// The label to show: the name, else the scenario as written.
+  public var label: String { name ?? text }
+
+  /// The offset of the colon that ends a name: the first `:` followed by a blank, with no `=`
+  /// before it and a non-blank name before it.
+  private static func nameColon(_ chars: [Character]) -> Int? {
+    for i in chars.indices {
+      if chars[i] == "=" { return nil }
+      if chars[i] == ":", i + 1 < chars.count, chars[i + 1].isWhitespace {
+        return chars[..<i].allSatisfy(\.isWhitespace) ? nil : i
+      }
+    }
+    return nil
+  }
 
   /// Parses `text`.
   ///
@@ -34,7 +63,9 @@ public struct Scenario: Sendable {
   public static func parse(_ text: String) throws -> Scenario {
     let chars = Array(text)
     var assignments: [Assignment] = []
-    for piece in splitTopLevel(chars, at: ";") {
+    let colon = nameColon(chars)
+    let name = colon.map { String(chars[..<$0]).trimmingCharacters(in: .whitespaces) }
+    for piece in splitTopLevel(chars, in: (colon.map { $0 + 1 } ?? 0)..<chars.count, at: ";") {
       if chars[piece].allSatisfy(\.isWhitespace) { continue }
       guard let eq = assignmentOperator(chars, in: piece) else {
         throw FormulaError.invalidScenario(
@@ -64,9 +95,9 @@ public struct Scenario: Sendable {
         Assignment(variable: name, expression: rhs, range: SourceRange(piece.lowerBound, piece.upperBound)))
     }
     guard !assignments.isEmpty else {
-      throw FormulaError.invalidScenario("no assignments", at: 0, in: text)
+      throw FormulaError.invalidScenario("no assignments", at: colon.map { $0 + 1 } ?? 0, in: text)
     }
-    return Scenario(text: text, assignments: assignments)
+    return Scenario(text: text, name: name, assignments: assignments)
   }
 
   /// The data with every assignment applied in order.
@@ -146,15 +177,15 @@ private func topLevelOffsets(_ chars: [Character], in range: Range<Int>) -> [Int
   return offsets
 }
 
-/// The ranges between top-level `separator`s (outside quotes, backquotes and brackets).
-private func splitTopLevel(_ chars: [Character], at separator: Character) -> [Range<Int>] {
+/// The ranges of `range` between top-level `separator`s (outside quotes, backquotes and brackets).
+private func splitTopLevel(_ chars: [Character], in range: Range<Int>, at separator: Character) -> [Range<Int>] {
   var pieces: [Range<Int>] = []
-  var start = 0
-  for i in topLevelOffsets(chars, in: 0..<chars.count) where chars[i] == separator {
+  var start = range.lowerBound
+  for i in topLevelOffsets(chars, in: range) where chars[i] == separator {
     pieces.append(start..<i)
     start = i + 1
   }
-  pieces.append(start..<chars.count)
+  pieces.append(start..<range.upperBound)
   return pieces
 }
 

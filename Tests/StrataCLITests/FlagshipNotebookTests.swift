@@ -77,11 +77,27 @@ struct FlagshipNotebookTests {
     #expect(markdown.contains("         contract "))
     #expect(markdown.contains("Split by migrant: 2 groups"))
     #expect(markdown.contains("Policy scenarios: average predictions"))
-    #expect(markdown.contains("copay = 1"))
+    // Named scenarios render as Markdown tables, their definitions listed under them.
+    #expect(markdown.contains("| Scenario |  | Estimate | Std. Error | 95% CI low | 95% CI high |"))
+    #expect(markdown.contains("| Scenario | migrant |  | Estimate | Std. Error | 95% CI low | 95% CI high |"))
+    for name in [
+      "Elastic contributions", "Information campaign", "Co-payment for all", "Income +10%, burden fixed",
+      "Income +10%, burden recomputed",
+    ] {
+      #expect(markdown.contains("| \(name) | baseline |"), "scenario row \(name)")
+    }
+    #expect(markdown.contains("  Co-payment for all: copay = 1"))
+    #expect(markdown.contains("  Income +10%, burden recomputed: income = income * 1.1; burden = burden / 1.1"))
+    #expect(!markdown.contains("scenario  "), "no scenario table left as text")
+    // The slopes-only test, the joint test of the interactions, and the information/present-bias contrast.
+    #expect(markdown.contains("Wald test of equal slopes"))
+    #expect(markdown.contains("knowledge:migrant"))
+    #expect(markdown.contains("information_vs_bias"))
+    #expect(markdown.contains("## 9. Findings"))
 
     let html = try String(contentsOf: a.appendingPathComponent("participation.html"), encoding: .utf8)
     let xml = try #require(XMLCollector.parse(html), "notebook HTML is not well-formed")
-    #expect(xml.elements.filter { $0.name == "table" }.count == 10)
+    #expect(xml.elements.filter { $0.name == "table" }.count == 12)
     #expect(xml.elements.filter { $0.name == "svg" }.count == 4)
     #expect(!html.contains("<script") && !html.contains("src="))
   }

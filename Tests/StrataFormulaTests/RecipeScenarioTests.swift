@@ -93,6 +93,30 @@ struct RecipeScenarioTests {
     #expect(c.assignments.map(\.expression.deparsed) == ["(x == 1) + (y >= 2)", "log(x, base = 10)", "\"x;y\""])
   }
 
+  @Test func namedScenarios() throws {
+    let s = try Scenario.parse("Lower burden: burden = burden * 0.7; info = info + 1")
+    #expect(s.name == "Lower burden" && s.label == "Lower burden")
+    #expect(s.definition == "burden = burden * 0.7; info = info + 1")
+    #expect(s.assignments.map(\.variable) == ["burden", "info"])
+    #expect(s.text == "Lower burden: burden = burden * 0.7; info = info + 1")
+    // No name: a colon after the '=' or one not followed by a blank never starts a name.
+    let plain = try Scenario.parse("g = \"a: b\"")
+    #expect(plain.name == nil && plain.label == plain.text && plain.definition == plain.text)
+    #expect(plain.assignments.map(\.variable) == ["g"])
+    let tight = try Scenario.parse("x = a:b")
+    #expect(tight.name == nil)
+    // A name may hold colons not followed by a blank; the first ': ' ends it.
+    let timed = try Scenario.parse("Plan 2:1 split: copay = 1")
+    #expect(timed.name == "Plan 2:1 split" && timed.definition == "copay = 1")
+    // Errors point into the text as written, after the name.
+    #expect(throws: FormulaError.invalidScenario("expected 'name = expression'", at: 7, in: "Named: burden")) {
+      try Scenario.parse("Named: burden")
+    }
+    #expect(throws: FormulaError.invalidScenario("no assignments", at: 6, in: "Named:  ; ")) {
+      try Scenario.parse("Named:  ; ")
+    }
+  }
+
   @Test func scenarioErrorsPointAtTheText() throws {
     #expect(throws: FormulaError.invalidScenario("expected 'name = expression'", at: 13, in: "exper = 1;   exper + 1")) {
       try Scenario.parse("exper = 1;   exper + 1")

@@ -170,7 +170,11 @@ extension LinearModelOptions {
         let vce = MarginsReport.jsonVCE(
           unconditional: result.unconditional, title: result.varianceTitle, df: result.degreesOfFreedom,
           level: result.level, atMeans: result.atMeans)
-        return (categorical ? [] : [("margins_vce", vce)]) + [("margins", MarginsReport.jsonEntries(result))]
+        // The data's labels of the model's variables, so `strata table` labels the rows.
+        let words = Set(s.fit.formula.split { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") }.map(String.init))
+        let used = context.labels.filter { words.contains($0.key) }.sorted { $0.key < $1.key }
+        let labels: [(String, JSONValue)] = used.isEmpty ? [] : [("labels", .object(used.map { ($0.key, .string($0.value)) }))]
+        return (categorical ? [] : [("margins_vce", vce)]) + [("margins", MarginsReport.jsonEntries(result))] + labels
       }
       try renderWithMargins(
         s, context: context, text: MarginsReport.text(result, model: title), json: json(),
@@ -246,7 +250,8 @@ struct MarginsCommand: ParsableCommand {
   }
 
   func run() throws {
-    let source = try SavedFit.load(from: result).source(allowChangedData: allowChangedData)
+    let saved = try SavedFit.load(from: result)
+    let source = try saved.source(allowChangedData: allowChangedData)
     let margins = try source.margins(try selection.options(level: level), vce: selection.marginsVCE)
     // Combinations of the margins (covariates fixed): their joint covariance G V Gᵀ.
     var combinations: [(linear: Bool, estimates: [CombinationEstimate])] = []
@@ -268,6 +273,9 @@ struct MarginsCommand: ParsableCommand {
     case .json:
       var document = MarginsReport.json(margins, model: source.kind, formula: source.formula, data: source.data)
       if case .object(var pairs) = document {
+        // The data's variable labels saved with the fit, so `strata table` labels the rows.
+        let labels = (saved.report?.labels ?? [:]).sorted { $0.key < $1.key }
+        if !labels.isEmpty { pairs.append(("labels", .object(labels.map { ($0.key, .string($0.value)) }))) }
         for c in combinations {
           if case .object(let members) = TestReport.combinationsJSON(c.estimates, model: source.kind, formula: source.formula),
             let estimates = members.first(where: { $0.0 == "estimates" })?.1

@@ -41,7 +41,8 @@ struct NotebookRunCommand: ParsableCommand, ManagesOutputFolder {
       Each block's commands run in this process, in order, from the current directory. `$WORK` in a
       command is the run's working folder (DIR/NAME_files), where --save files and plots go, so later
       blocks can use what earlier ones saved. `strata table` without --format renders as a Markdown
-      table and an HTML table; `strata plot` without --output is saved as DIR/NAME_files/plot-N.svg
+      table and an HTML table, and so do the comparisons of `strata predict --scenario` without
+      --format (the header and the scenario definitions stay text); `strata plot` without --output is saved as DIR/NAME_files/plot-N.svg
       and drawn in place. A command's --output, --save or --out must be inside $WORK unless the
       notebook's front matter says `allow-outside-writes: true`. A rerun removes only the files an
       earlier run created (listed in DIR/NAME_files/.strata-manifest); one run at a time may write
@@ -122,6 +123,11 @@ struct NotebookRunCommand: ParsableCommand, ManagesOutputFolder {
               html = page
             }
             results.append(.table(markdown: markdown, html: html))
+          } else if sub == "predict" && !hasOutput && words.contains(where: { $0 == "--scenario" || $0.hasPrefix("--scenario=") })
+            && !words.contains(where: { $0 == "--format" || $0.hasPrefix("--format=") })
+          {
+            results += try scenarioOutputs(
+              text: runCaptured(words, files: run), csv: runCaptured(words + ["--format", "csv"], files: run))
           } else if sub == "plot" && !hasOutput {
             plots += 1
             let svg = try runCaptured(words, files: run)
@@ -146,6 +152,83 @@ struct NotebookRunCommand: ParsableCommand, ManagesOutputFolder {
     try OutputFile.write(Data(document.markdown(outputs: outputs).utf8), to: reportPath)
     try OutputFile.write(Data(document.html(title: title, outputs: outputs).utf8), to: pagePath)
     if chatty { progress("wrote \(out)/\(name).md and \(out)/\(name).html") }
+  }
+
+  /// A scenario comparison as the notebook shows it: the text's header lines, the comparisons
+  /// as a Markdown/HTML table (from the command's CSV, rounded as the text rounds), and the
+  /// scenario definitions under it.
+  func scenarioOutputs(text: String, csv: String) throws -> [NotebookOutput] {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    guard let tableStart = lines.firstIndex(where: { $0.hasPrefix("scenario ") }) else { return [.text(text)] }
+    let footerStart = lines.firstIndex(of: "Scenarios:") ?? lines.count
+    let records = parseCSV(csv)
+    guard let header = records.first, header.count >= 9 else { return [.text(text)] }
+    let body = records.dropFirst().filter { $0.count == header.count }
+    let hasGroup = body.contains { !$0[1].isEmpty }
+    var columns: [Table.Column] = [.init("Scenario", alignment: .left)]
+    if hasGroup {
+      let words = lines[tableStart].split(separator: " ", omittingEmptySubsequences: true)
+      columns.append(.init(words.count > 1 ? String(words[1]) : "Group", alignment: .left))
+    }
+    columns += [.init("", alignment: .left), .init("Estimate"), .init("Std. Error"), .init("95% CI low"), .init("95% CI high")]
+    if let level = lines[tableStart].range(of: #"\[[0-9.]+% Conf\."#, options: .regularExpression) {
+      let pct = lines[tableStart][level].dropFirst().dropLast(7)
+      columns[columns.count - 2].header = "\(pct)% CI low"
+      columns[columns.count - 1].header = "\(pct)% CI high"
+    }
+    var table = Table(columns: columns)
+    var previous: (String, String)?
+    for r in body {
+      func number(_ i: Int, _ digits: Int) -> String { Double(r[i]).map { NumberFormat.significant($0, digits) } ?? r[i] }
+      let key = (r[0], r[1])
+      let first = previous.map { $0 != key } ?? true
+      previous = key
+      var row = [first ? r[0] : ""]
+      if hasGroup { row.append(first ? r[1] : "") }
+      row += [r[2] == "predicted" ? "scenario" : r[2], number(3, 6), number(4, 4), number(7, 6), number(8, 6)]
+      table.rows.append(row)
+    }
+    let head = lines[..<tableStart].joined(separator: "\n").trimmingCharacters(in: .newlines) + "\n"
+    var out: [NotebookOutput] = [.text(head), .table(markdown: MarkdownRenderer.render(table), html: MarkdownRenderer.html(table))]
+    let footer = lines[footerStart...].joined(separator: "\n").trimmingCharacters(in: .newlines)
+    if !footer.isEmpty { out.append(.text(footer + "\n")) }
+    return out
+  }
+
+  /// Parses CSV (RFC 4180: quoted fields, doubled quotes) into records of fields.
+  func parseCSV(_ text: String) -> [[String]] {
+    var records: [[String]] = []
+    var record: [String] = []
+    var field = ""
+    var quoted = false
+    var chars = Array(text).makeIterator()
+    var pending: Character? = nil
+    while let c = pending ?? chars.next() {
+      pending = nil
+      if quoted {
+        if c == "\"" {
+          if let n = chars.next() {
+            if n == "\"" { field.append("\"") } else { quoted = false; pending = n }
+          } else { quoted = false }
+        } else {
+          field.append(c)
+        }
+      } else if c == "\"" && field.isEmpty {
+        quoted = true
+      } else if c == "," {
+        record.append(field)
+        field = ""
+      } else if c == "\n" {
+        record.append(field)
+        records.append(record)
+        record = []
+        field = ""
+      } else if c != "\r" {
+        field.append(c)
+      }
+    }
+    if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
+    return records
   }
 
   /// Parses and runs one strata command in this process, returning what it wrote to standard

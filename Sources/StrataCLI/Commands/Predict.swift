@@ -12,7 +12,12 @@ struct PredictCommand: ParsableCommand {
   @Argument(help: "A fit saved with strata fit ... --save.")
   var result: String
 
-  @Option(help: "A scenario: ';'-separated assignments such as 'burden = burden * 0.8; info = info + 1' (repeatable).")
+  @Option(
+    help: """
+      A scenario: ';'-separated assignments such as 'burden = burden * 0.8; info = info + 1', optionally \
+      named as 'Lower burden: burden = burden * 0.7' (the name is the text before the first ': ' that \
+      comes before any '='; repeatable).
+      """)
   var scenario: [String] = []
 
   @Option(help: "Compare within the groups of this column.")

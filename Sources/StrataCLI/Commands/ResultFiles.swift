@@ -197,13 +197,32 @@ enum ResultFiles {
     at field: String
   ) throws -> ModelSummary {
     let kinds = Set(entries.compactMap { $0["type"] as? String })
+    // Variable labels of the data (`labels` of a margins document), carried to the table rows.
+    let variableLabels = object["labels"] as? [String: String] ?? [:]
+    var labels: [String: String] = [:]
     let estimates = try entries.enumerated().map { i, m -> ModelSummary.Estimate in
-      var term = try reader.string(m, "variable", at: "\(field)[\(i)]")
+      let variable = try reader.string(m, "variable", at: "\(field)[\(i)]")
+      var term = variable
+      var label = variableLabels[variable] ?? variable
       if let level = m["level"] as? String {
-        term += m["base"] as? String != nil ? " (\(level) vs \(m["base"] as? String ?? ""))" : " (\(level))"
+        let suffix = m["base"] as? String != nil ? " (\(level) vs \(m["base"] as? String ?? ""))" : " (\(level))"
+        term += suffix
+        // A factor level's label is saved under its coefficient (`contractoutsourced`).
+        if let levelLabel = variableLabels[variable + level] {
+          label = levelLabel + ((m["base"] as? String).map { " (vs \($0))" } ?? "")
+        } else {
+          label += suffix
+        }
       }
-      if let group = m["group"] as? [String: Any], let (g, v) = group.first { term += " [\(g) = \(v)]" }
-      if kinds.count > 1, let type = m["type"] as? String { term = "\(type): " + term }
+      if let group = m["group"] as? [String: Any], let (g, v) = group.first {
+        term += " [\(g) = \(v)]"
+        label += " [\(variableLabels[g] ?? g) = \(v)]"
+      }
+      if kinds.count > 1, let type = m["type"] as? String {
+        term = "\(type): " + term
+        label = "\(type): " + label
+      }
+      if label != term { labels[term] = label }
       return try reader.estimate(m, term: term, at: "\(field)[\(i)]")
     }
     let kindText = kinds.sorted().joined(separator: ", ")
@@ -211,7 +230,7 @@ enum ResultFiles {
       name: name, model: "margins" + (kindText.isEmpty ? "" : ": " + kindText),
       dependent: (object["formula"] as? String).flatMap(dependent(of:)), estimates: estimates,
       nobs: object["nobs"] as? Int, variance: vce?["title"] as? String, level: number(vce?["level"]) ?? 95,
-      usesNormal: (vce?["test"] as? String) == "z")
+      usesNormal: (vce?["test"] as? String) == "z", labels: labels)
   }
 
   /// Every file's models, named `(1)`, `(2)`, ... or by `names`.

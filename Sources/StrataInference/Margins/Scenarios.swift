@@ -6,8 +6,12 @@ import StrataModels
 
 /// A policy scenario compared with the baseline: average predictions, difference and ratio.
 public struct ScenarioComparison: Sendable {
-  /// The scenario as written.
+  /// The scenario as written (its name, if any, removed: see `name`).
   public var scenario: String
+  /// The scenario's display name (`Name: assignments`), if it has one.
+  public var name: String? = nil
+  /// The name if there is one, else the scenario as written.
+  public var label: String { name ?? scenario }
   /// The `--by` group.
   public var group: (variable: String, label: String)?
   /// Average prediction on the data as observed.
@@ -66,7 +70,7 @@ public enum Scenarios {
     let groups = try Margins.sampleGroups(model: model, over: by)
     let changed = try scenarios.map { try $0.apply(to: model.data) }
     var estimates: [LinearizedEstimate] = []
-    var labels: [(String, (String, String)?)] = []
+    var labels: [(Scenario, (String, String)?)] = []
     for group in groups {
       let w = group.positions.map { model.weights?[$0] ?? 1 }
       let total = w.reduce(0, +)
@@ -78,9 +82,9 @@ public enum Scenarios {
       for (s, data) in zip(scenarios, changed) {
         point.data = data
         let p = try model.averagePrediction(at: point)
-        if base.value == 0 { throw MarginsError.zeroBaseline(scenario: s.text) }
+        if base.value == 0 { throw MarginsError.zeroBaseline(scenario: s.label) }
         estimates += [base, p, p.minus(base), p.dividedBy(base)]
-        labels.append((s.text, group.label.map { (by ?? "", $0) }))
+        labels.append((s, group.label.map { (by ?? "", $0) }))
       }
     }
     let ses = try variance.standardErrors(estimates)
@@ -89,7 +93,7 @@ public enum Scenarios {
     }
     let comparisons = labels.enumerated().map { k, label in
       ScenarioComparison(
-        scenario: label.0, group: label.1, baseline: make(4 * k), predicted: make(4 * k + 1),
+        scenario: label.0.definition, name: label.0.name, group: label.1, baseline: make(4 * k), predicted: make(4 * k + 1),
         difference: make(4 * k + 2), ratio: make(4 * k + 3))
     }
     return ScenarioResult(

@@ -248,7 +248,7 @@ public enum MarginsReport {
     var table = Table(columns: columns)
     for c in r.comparisons {
       for (name, d) in [("baseline", c.baseline), ("scenario", c.predicted), ("difference", c.difference), ("ratio", c.ratio)] {
-        var row = [name == "baseline" ? c.scenario : ""]
+        var row = [name == "baseline" ? c.label : ""]
         if hasGroup { row.append(name == "baseline" ? (c.group?.label ?? "") : "") }
         row += [
           name, NumberFormat.significant(d.estimate, 6), NumberFormat.significant(d.stdError, 4),
@@ -258,10 +258,18 @@ public enum MarginsReport {
       }
     }
     out += TextRenderer.render(table)
+    var named: [String] = []
+    for c in r.comparisons {
+      guard let n = c.name else { continue }
+      let line = "  \(n): \(c.scenario)"
+      if !named.contains(line) { named.append(line) }
+    }
+    if !named.isEmpty { out += "Scenarios:\n" + named.joined(separator: "\n") + "\n" }
     return out
   }
 
-  /// JSON: a `scenarios` array of `{scenario, group, baseline{}, predicted{}, difference{}, ratio{}}`.
+  /// JSON: a `scenarios` array of `{scenario, name, group, baseline{}, predicted{}, difference{}, ratio{}}`
+  /// (`scenario` the assignments, `name` the display name or null).
   public static func scenarioJSON(_ r: ScenarioResult, model: String, formula: String, data: String) -> JSONValue {
     .object([
       ("model", .string(model)), ("formula", .string(formula)), ("data", .string(data)), ("nobs", .int(r.nobs)),
@@ -275,6 +283,7 @@ public enum MarginsReport {
           r.comparisons.map { c in
             .object([
               ("scenario", .string(c.scenario)),
+              ("name", c.name.map { .string($0) } ?? .null),
               ("group", c.group.map { .object([($0.variable, .string($0.label))]) } ?? .null),
               ("baseline", .object(statistics(c.baseline))), ("predicted", .object(statistics(c.predicted))),
               ("difference", .object(statistics(c.difference))), ("ratio", .object(statistics(c.ratio))),
@@ -291,7 +300,7 @@ public enum MarginsReport {
         .map { Table.Column($0) })
     for c in r.comparisons {
       for (name, d) in [("baseline", c.baseline), ("predicted", c.predicted), ("difference", c.difference), ("ratio", c.ratio)] {
-        t.rows.append([c.scenario, c.group?.label ?? "", name] + numbers(d))
+        t.rows.append([c.label, c.group?.label ?? "", name] + numbers(d))
       }
     }
     return CSVRenderer.render(t)

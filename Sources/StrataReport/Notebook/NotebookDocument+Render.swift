@@ -58,6 +58,7 @@ extension NotebookDocument {
       code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
       figure.strata-plot { margin: 1em 0; }
       div.strata-table { margin: 1em 0; overflow-x: auto; }
+      @media print { pre { white-space: pre-wrap; overflow-wrap: anywhere; } }
       \(ModelTable.tableStyle)</style>
       </head>
       <body>
