@@ -81,7 +81,7 @@ struct FlagshipFindingsTests {
     ])
     let labelled = try run(["table", ame])
     #expect(labelled.contains("政策知识得分（0-10）Policy-knowledge score (0-10)"), "\(labelled)")
-    #expect(labelled.contains("用工形式 Contract type: wage_employee (vs none)"), "\(labelled)")
+    #expect(labelled.contains("用工形式 Contract type: wage_employee "), "\(labelled)")
 
     // §6: the split's two tests and the joint test of the interactions.
     let split = try run([

@@ -207,9 +207,11 @@ enum ResultFiles {
       if let level = m["level"] as? String {
         let suffix = m["base"] as? String != nil ? " (\(level) vs \(m["base"] as? String ?? ""))" : " (\(level))"
         term += suffix
-        // A factor level's label is saved under its coefficient (`contractoutsourced`).
+        // A factor level's label is saved under its coefficient (`contractoutsourced`); the AME
+        // takes it as it is (the coefficient is a contrast with the same base too), so that a
+        // coefficient and its AME share one row of a table.
         if let levelLabel = variableLabels[variable + level] {
-          label = levelLabel + ((m["base"] as? String).map { " (vs \($0))" } ?? "")
+          label = levelLabel
         } else {
           label += suffix
         }
