@@ -1,0 +1,1 @@
+../../../Sources/StrataCLI/Commands/ResultFiles+Descriptive.swift
