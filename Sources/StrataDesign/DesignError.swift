@@ -92,6 +92,9 @@ public enum DesignError: Error, Sendable, Equatable {
   case notADesignFile(path: String, reason: String)
   /// A design file that could not be written (`reason`: the system's).
   case designFileUnwritable(path: String, reason: String)
+  /// A variance asked from influence totals by sampling unit (a database or streamed source) for a
+  /// design whose variance needs the rows themselves (`reason`: e.g. "a calibrated design").
+  case unitTotalsNeedRows(reason: String)
   /// Grouping variables whose combinations are too many to count.
   case tooManyGroups(variables: [String])
   /// A two-way table with fewer than two levels in its row or column variable.

@@ -115,6 +115,8 @@ extension DesignError: CustomStringConvertible {
       return "design file \(path): not a Strata design file (\(reason))"
     case .designFileUnwritable(let path, let reason):
       return "design file \(path): cannot write (\(reason))"
+    case .unitTotalsNeedRows(let reason):
+      return "the variance of \(reason) needs the data rows in memory; it cannot be computed from totals by sampling unit (read the data into memory, or drop the calibration)"
     case .tooManyGroups:
       return "too many combinations of the \(o(.by)) variables"
     case .tableNeedsTwoLevels(let row, let rowLevels, let column, let columnLevels):
