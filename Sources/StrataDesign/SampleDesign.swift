@@ -10,18 +10,19 @@ public enum SampleDesign: Sendable {
   /// Builds the design a specification declares on `data`: replicate weights from the data,
   /// replicates built from a linearization design, or a linearization design.
   public init(_ spec: DesignSpecification, data: DataFrame) throws {
+    let replicates: ReplicateDesign
     if let rep = spec.replicateWeights {
-      let design = try ReplicateDesign(rep, weights: spec.weights, data: data)
-      self = .replicate(try spec.calibration.map { try design.calibrated($0, data: data) } ?? design)
+      replicates = try ReplicateDesign(rep, weights: spec.weights, data: data)
     } else if let build = spec.buildReplicates {
       // As R `calibrate(as.svrepdesign(d), ...)`: replicates from the design before calibration,
-      // then the full sample and every replicate calibrated.
-      let design = try ReplicateDesign(
+      // then the full sample and every replicate calibrated (below).
+      replicates = try ReplicateDesign(
         building: build, from: try LinearizationDesign(spec, data: data, calibrating: false), data: data)
-      self = .replicate(try spec.calibration.map { try design.calibrated($0, data: data) } ?? design)
     } else {
       self = .linearization(try LinearizationDesign(spec, data: data))
+      return
     }
+    self = .replicate(try spec.calibration.map { try replicates.calibrated($0, data: data) } ?? replicates)
   }
 
   /// Full-sample weight of each data row.
