@@ -152,12 +152,17 @@ enum MarkdownHTML {
     return String(s.dropFirst(digits.count + 2))
   }
 
-  /// Inline code, bold, italics and links; everything else escaped.
+  /// Inline code, bold, italics, links and backslash escapes (`\\*` is a literal `*`); everything
+  /// else escaped.
   static func inline(_ s: String) -> String {
     var out = ""
     var rest = Substring(s)
     while let ch = rest.first {
-      if ch == "`", let end = rest.dropFirst().firstIndex(of: "`") {
+      if ch == "\\", let next = rest.dropFirst().first, next.isASCII, next.isPunctuation || next.isSymbol {
+        // A backslash escape (CommonMark): the punctuation character itself, never markup.
+        out += ModelTable.htmlEscape(String(next))
+        rest = rest.dropFirst(2)
+      } else if ch == "`", let end = rest.dropFirst().firstIndex(of: "`") {
         out += "<code>" + ModelTable.htmlEscape(String(rest[rest.index(after: rest.startIndex)..<end])) + "</code>"
         rest = rest[rest.index(after: end)...]
       } else if rest.hasPrefix("**"), let end = rest.dropFirst(2).range(of: "**") {
