@@ -12,7 +12,11 @@ struct DescriptiveCommandOptions: ParsableArguments {
 
   @OptionGroup var designOptions: DesignOptions
 
-  @Option(help: "Group variables, comma-separated (R svyby): each group is a domain of the full design.")
+  @Option(
+    help: ArgumentHelp(
+      "Group variables, comma-separated (R svyby): each group is a domain of the full design.",
+      discussion: "Text output shows the data's labels (.dta, .sav): a variable's label in the variable column, "
+        + "value labels for levels and groups; JSON adds them as labels and value_labels (for strata table)."))
   var by: String?
 
   @Option(help: "Confidence level in percent.")
