@@ -142,13 +142,14 @@ struct FlagshipFindingsTests {
     quotes("the interactions are jointly zero (F(\(f[0]), \(f[1])) = \(fixed(Double(f[2])!, 2)), p = \(fixed(Double(f[3])!, 2)))")
     quotes("(chi2(\(chi[1][0])) = \(fixed(Double(chi[1][1])!, 1)), p = \(fixed(Double(chi[1][2])!, 2)), §6)")
 
-    // Findings: design-based and unweighted rates, rates by contract.
+    // Findings: design-based and unweighted rates, rates by contract (rows by the data's label).
+    let pension = "参加基本养老保险 Basic pension participation"
     let weighted = try run(["mean", "pension", "--data", Self.data, "--design", design])
     let unweighted = try run(["mean", "pension", "--data", Self.data])
-    quotes("\(fixed(try row(unweighted, "pension")[0], 3)) unweighted against \(fixed(try row(weighted, "pension")[0], 3)) design-based")
+    quotes("\(fixed(try row(unweighted, pension)[0], 3)) unweighted against \(fixed(try row(weighted, pension)[0], 3)) design-based")
     let byContract = try run(["mean", "pension", "--data", Self.data, "--design", design, "--by", "contract"])
-    let wage = try row(byContract, "pension  wage_employee")
-    let none = try row(byContract, "pension  none")
+    let wage = try row(byContract, pension + "  wage_employee")
+    let none = try row(byContract, pension + "  none")
     quotes("Wage employees participate at \(fixed(wage[0], 3)) against \(fixed(none[0], 3))")
   }
 }

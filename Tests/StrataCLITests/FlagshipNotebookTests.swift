@@ -72,9 +72,14 @@ struct FlagshipNotebookTests {
     // The calibrated design reproduces the population counts (svyset's summary of the linear calibration).
     #expect(markdown.contains("Calibration: g-weights min "))
     for plot in plots { #expect(markdown.contains("![plot](participation_files/\(plot))")) }
-    // Text outputs: design-based rates by platform and contract, the split, margins over residence, scenarios.
-    #expect(markdown.contains("         platform "))
-    #expect(markdown.contains("         contract "))
+    // Every table a block prints is a Markdown table (its header lines stay text): design-based
+    // rates by platform and contract, the split, margins over residence, the contrasts, scenarios.
+    #expect(markdown.contains("|  | platform | Estimate | Std. Err. |"))
+    #expect(markdown.contains("|  | contract | Estimate | Std. Err. |"))
+    #expect(markdown.contains("|  | migrant = 0 | migrant = 1 |"))
+    #expect(markdown.contains("| knowledge | dy/dx | 1 |"))
+    #expect(markdown.contains("| information_vs_bias |"))
+    #expect(!markdown.contains("Estimate  Std."), "no table left as text")
     #expect(markdown.contains("Split by migrant: 2 groups"))
     #expect(markdown.contains("Policy scenarios: average predictions"))
     // Named scenarios render as Markdown tables, their definitions listed under them.
@@ -97,7 +102,9 @@ struct FlagshipNotebookTests {
 
     let html = try String(contentsOf: a.appendingPathComponent("participation.html"), encoding: .utf8)
     let xml = try #require(XMLCollector.parse(html), "notebook HTML is not well-formed")
-    #expect(xml.elements.filter { $0.name == "table" }.count == 12)
+    // The 10 `strata table` blocks, the 2 scenario tables, and the tables the other commands print
+    // (svyset's summaries, the rates, the split, margins over residence, the contrasts).
+    #expect(xml.elements.filter { $0.name == "table" }.count == 22)
     #expect(xml.elements.filter { $0.name == "svg" }.count == 4)
     #expect(!html.contains("<script") && !html.contains("src="))
   }

@@ -12,7 +12,11 @@ struct DescriptiveCommandOptions: ParsableArguments {
 
   @OptionGroup var designOptions: DesignOptions
 
-  @Option(help: "Group variables, comma-separated (R svyby): each group is a domain of the full design.")
+  @Option(
+    help: ArgumentHelp(
+      "Group variables, comma-separated (R svyby): each group is a domain of the full design.",
+      discussion: "Text output shows the data's labels (.dta, .sav): a variable's label in the variable column, "
+        + "value labels for levels and groups; JSON adds them as labels and value_labels (for strata table)."))
   var by: String?
 
   @Option(help: "Confidence level in percent.")
@@ -40,10 +44,11 @@ struct DescriptiveCommandOptions: ParsableArguments {
   /// The `--by` groups.
   var groups: [String] { DesignOptions.list(by) }
 
-  func render(_ result: DescriptiveResult) throws {
+  /// Writes the result; variables, levels and groups show the data's labels (`labels`).
+  func render(_ result: DescriptiveResult, labels: DataLabels = .none) throws {
     switch outputOptions.format {
-    case .text: try outputOptions.write(DescriptiveReport.text(result, dataSource: data))
-    case .json: try outputOptions.write(DescriptiveReport.json(result, dataSource: data).serialized() + "\n")
+    case .text: try outputOptions.write(DescriptiveReport.text(result, dataSource: data, labels: labels))
+    case .json: try outputOptions.write(DescriptiveReport.json(result, dataSource: data, labels: labels).serialized() + "\n")
     case .csv: try outputOptions.write(DescriptiveReport.csv(result))
     }
   }
@@ -64,7 +69,7 @@ extension DescriptiveCommand {
       try design.estimate(
         Self.statistic, variables: names, by: options.groups, level: options.level, quantiles: quantiles)
     }
-    try options.render(result)
+    try options.render(result, labels: DataLabels(design.data))
   }
 }
 
@@ -117,7 +122,7 @@ struct PropCommand: DescriptiveCommand {
     let result = try translatingAnalysisErrors {
       try design.proportion(names, interval: ci, by: options.groups, level: options.level)
     }
-    try options.render(result)
+    try options.render(result, labels: DataLabels(design.data))
   }
 }
 
@@ -142,7 +147,7 @@ struct VarCommand: ParsableCommand {
     let result = try translatingAnalysisErrors {
       try design.variance(names, covariance: cov, by: options.groups, level: options.level)
     }
-    try options.render(result)
+    try options.render(result, labels: DataLabels(design.data))
   }
 }
 
@@ -184,6 +189,6 @@ struct RatioCommand: ParsableCommand {
     let result = try translatingAnalysisErrors {
       try design.ratio(parts[0], to: parts[1], by: options.groups, level: options.level)
     }
-    try options.render(result)
+    try options.render(result, labels: DataLabels(design.data))
   }
 }

@@ -45,8 +45,10 @@ struct ElasticitiesCommand: ParsableCommand {
   func run() throws {
     let kindList = list(kinds).compactMap { MarginKind(rawValue: $0) }
     var tables: [(name: String, table: ElasticityTable)] = []
+    var labels = DataLabels.none
     for path in results {
       let source = try SavedFit.load(from: path).source(allowChangedData: allowChangedData)
+      if labels.isEmpty { labels = source.labels }
       let table = try Elasticities.table(
         source.model, variables: list(variables), kinds: kindList, atMeans: atmeans, discrete: list(discrete),
         variance: try source.deltaMethod(marginsVCE), degreesOfFreedom: source.degreesOfFreedom,
@@ -54,8 +56,8 @@ struct ElasticitiesCommand: ParsableCommand {
       tables.append((results.count > 1 ? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent : source.title, table))
     }
     switch outputOptions.format {
-    case .text: try outputOptions.write(MarginsReport.elasticityText(tables))
-    case .json: try outputOptions.write(MarginsReport.elasticityJSON(tables).serialized() + "\n")
+    case .text: try outputOptions.write(MarginsReport.elasticityText(tables, labels: labels))
+    case .json: try outputOptions.write(MarginsReport.elasticityJSON(tables, labels: labels).serialized() + "\n")
     case .csv:
       try outputOptions.write(tables.map { MarginsReport.csv($0.table.margins) }.joined(separator: "\n"))
     }

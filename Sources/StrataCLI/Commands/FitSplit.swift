@@ -14,7 +14,7 @@ extension LinearModelOptions {
     let frame = try loadData(data)
     let comparison = try translatingAnalysisErrors { try Model.fitSplit(spec, by: variable, data: frame) }
     switch outputOptions.format {
-    case .text: try outputOptions.write(SplitReport.text(comparison, formula: formula, data: data))
+    case .text: try outputOptions.write(SplitReport.text(comparison, formula: formula, data: data, labels: DataLabels(frame)))
     case .json:
       try outputOptions.write(
         SplitReport.json(comparison, context: reportContext(frame)).serialized() + "\n")

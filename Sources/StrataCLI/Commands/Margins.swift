@@ -118,6 +118,8 @@ struct MarginsSource {
   var data: String
   /// Builds the covariate-sampling engine (a saved fit refits for it).
   var unconditional: () throws -> InfluenceVariance
+  /// The data's variable and value labels, for the reports.
+  var labels: DataLabels = .none
 
   func deltaMethod(_ vce: MarginsVCEOption) throws -> DeltaMethod {
     DeltaMethod(covariance: covariance, unconditional: vce == .unconditional ? try unconditional() : nil)
@@ -171,13 +173,16 @@ extension LinearModelOptions {
           unconditional: result.unconditional, title: result.varianceTitle, df: result.degreesOfFreedom,
           level: result.level, atMeans: result.atMeans)
         // The data's labels of the model's variables, so `strata table` labels the rows.
-        let words = Set(s.fit.formula.split { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") }.map(String.init))
+        // And those of the --over groups, with their value labels.
+        let groups = Array(Set(result.estimates.compactMap { $0.group?.variable })).sorted()
+        let words = Set(s.fit.formula.split { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") }.map(String.init) + groups)
         let used = context.labels.filter { words.contains($0.key) }.sorted { $0.key < $1.key }
-        let labels: [(String, JSONValue)] = used.isEmpty ? [] : [("labels", .object(used.map { ($0.key, .string($0.value)) }))]
+        let labels: [(String, JSONValue)] = (used.isEmpty ? [] : [("labels", .object(used.map { ($0.key, .string($0.value)) }))])
+          + DescriptiveReport.labelsJSON(DataLabels(s.data), of: groups).filter { $0.0 == "value_labels" }
         return (categorical ? [] : [("margins_vce", vce)]) + [("margins", MarginsReport.jsonEntries(result))] + labels
       }
       try renderWithMargins(
-        s, context: context, text: MarginsReport.text(result, model: title), json: json(),
+        s, context: context, text: MarginsReport.text(result, model: title, labels: DataLabels(s.data)), json: json(),
         csv: MarginsReport.csv(result), test: termTest)
     }
   }
@@ -264,7 +269,7 @@ struct MarginsCommand: ParsableCommand {
     }
     switch outputOptions.format {
     case .text:
-      var text = MarginsReport.text(margins, model: source.title)
+      var text = MarginsReport.text(margins, model: source.title, labels: source.labels)
       for c in combinations {
         text += "\n" + TestReport.combinationsText(
           c.estimates, linear: c.linear, model: nil, of: "the margins above (covariates fixed)")
@@ -273,9 +278,18 @@ struct MarginsCommand: ParsableCommand {
     case .json:
       var document = MarginsReport.json(margins, model: source.kind, formula: source.formula, data: source.data)
       if case .object(var pairs) = document {
-        // The data's variable labels saved with the fit, so `strata table` labels the rows.
-        let labels = (saved.report?.labels ?? [:]).sorted { $0.key < $1.key }
+        // The data's variable labels saved with the fit and those of the margins' variables and
+        // groups, and the groups' value labels, so `strata table` and `strata plot margins`
+        // label the rows.
+        var merged = saved.report?.labels ?? [:]
+        let groups = margins.estimates.compactMap { $0.group?.variable }
+        for name in margins.estimates.map(\.variable) + groups where merged[name] == nil {
+          let label = source.labels.variable(name)
+          if label != name { merged[name] = label }
+        }
+        let labels = merged.sorted { $0.key < $1.key }
         if !labels.isEmpty { pairs.append(("labels", .object(labels.map { ($0.key, .string($0.value)) }))) }
+        pairs += DescriptiveReport.labelsJSON(source.labels, of: Array(Set(groups)).sorted()).filter { $0.0 == "value_labels" }
         for c in combinations {
           if case .object(let members) = TestReport.combinationsJSON(c.estimates, model: source.kind, formula: source.formula),
             let estimates = members.first(where: { $0.0 == "estimates" })?.1

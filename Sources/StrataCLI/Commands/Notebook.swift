@@ -40,9 +40,12 @@ struct NotebookRunCommand: ParsableCommand, ManagesOutputFolder {
     discussion: """
       Each block's commands run in this process, in order, from the current directory. `$WORK` in a
       command is the run's working folder (DIR/NAME_files), where --save files and plots go, so later
-      blocks can use what earlier ones saved. `strata table` without --format renders as a Markdown
-      table and an HTML table, and so do the comparisons of `strata predict --scenario` without
-      --format (the header and the scenario definitions stay text); `strata plot` without --output is saved as DIR/NAME_files/plot-N.svg
+      blocks can use what earlier ones saved. A command's output without --format or --output
+      shows every table it prints (the estimates of mean, total, prop, ratio, quantile and var, tab,
+      fit and its --split and --margins, margins, elasticities, test, lincom, nlcom, ...) as a
+      Markdown table and an HTML table, the lines around them (header, notes) as text; `strata
+      table` renders its own Markdown and HTML tables, and the comparisons of `strata predict
+      --scenario` a table of the named scenarios; `strata plot` without --output is saved as DIR/NAME_files/plot-N.svg
       and drawn in place. A command's --output, --save or --out must be inside $WORK unless the
       notebook's front matter says `allow-outside-writes: true`. A rerun removes only the files an
       earlier run created (listed in DIR/NAME_files/.strata-manifest); one run at a time may write
@@ -134,8 +137,13 @@ struct NotebookRunCommand: ParsableCommand, ManagesOutputFolder {
             let file = "plot-\(plots).svg"
             try run.write(Data(svg.utf8), to: (work as NSString).appendingPathComponent(file))
             results.append(.plot(path: filesName + "/" + file, svg: svg))
-          } else {
+          } else if hasOutput || words.contains(where: { $0 == "--format" || $0.hasPrefix("--format=") }) {
             results.append(.text(try runCaptured(words, files: run)))
+          } else {
+            // Every table a text report draws becomes a Markdown/HTML table; the rest stays text.
+            let tables = RenderedTables()
+            let text = try RenderedTables.$current.withValue(tables) { try runCaptured(words, files: run) }
+            results += tables.outputs(of: text)
           }
         } catch let error as NotebookError {
           throw error

@@ -9,15 +9,32 @@ extension ResultFiles {
   /// (`pension [platform = shop]`, `willingness (3)`).
   static func descriptiveSummary(_ object: [String: Any], reader: JSONFields) throws -> ModelSummary {
     let statistic = try reader.string(object, "statistic", at: "")
+    // The data's labels of the variables shown (`labels`, `value_labels` of the document): a
+    // row is labelled as its terms are named, with labels in place of names and codes.
+    let variableLabels = object["labels"] as? [String: String] ?? [:]
+    let valueLabels = object["value_labels"] as? [String: [String: String]] ?? [:]
+    func value(_ variable: String, _ v: String) -> String { valueLabels[variable]?[v] ?? v }
+    var labels: [String: String] = [:]
     let estimates = try reader.objects(object["estimates"] ?? [], at: "estimates").enumerated().map { i, e in
       let field = "estimates[\(i)]"
-      var term = try reader.string(e, "variable", at: field)
-      if let level = e["level"] as? String { term += " (\(level))" }
-      if let quantile = try reader.number(e, "quantile", at: field) { term += " q\(CSVNumber.text(quantile))" }
+      let variable = try reader.string(e, "variable", at: field)
+      var term = variable
+      var label = variableLabels[variable] ?? variable
+      if let level = e["level"] as? String {
+        term += " (\(level))"
+        label += " (\(value(variable, level)))"
+      }
+      if let quantile = try reader.number(e, "quantile", at: field) {
+        term += " q\(CSVNumber.text(quantile))"
+        label += " q\(CSVNumber.text(quantile))"
+      }
       if let by = try reader.object(e["by"], at: "\(field).by"), !by.isEmpty {
         // JSONSerialization loses the order of keys: the groups come back sorted by name.
-        term += " [" + by.keys.sorted().map { "\($0) = \(by[$0].map { "\($0)" } ?? "")" }.joined(separator: ", ") + "]"
+        let keys = by.keys.sorted()
+        term += " [" + keys.map { "\($0) = \(by[$0].map { "\($0)" } ?? "")" }.joined(separator: ", ") + "]"
+        label += " [" + keys.map { "\(variableLabels[$0] ?? $0) = \(value($0, by[$0].map { "\($0)" } ?? ""))" }.joined(separator: ", ") + "]"
       }
+      if label != term { labels[term] = label }
       var row = try reader.estimate(e, term: term, at: field)
       row.statistic = nil  // a descriptive result has no test
       return row
@@ -25,7 +42,7 @@ extension ResultFiles {
     let df = number(object["df"])
     return ModelSummary(
       name: "", model: statistic, estimates: estimates, variance: object["design"] == nil ? nil : "design-based",
-      level: number(object["conf_level"]) ?? 95, usesNormal: df == nil)
+      level: number(object["conf_level"]) ?? 95, usesNormal: df == nil, labels: labels)
   }
 
   /// A CSV file of known values with columns `term` and `value` (others are ignored): a column

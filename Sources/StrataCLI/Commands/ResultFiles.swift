@@ -199,6 +199,7 @@ enum ResultFiles {
     let kinds = Set(entries.compactMap { $0["type"] as? String })
     // Variable labels of the data (`labels` of a margins document), carried to the table rows.
     let variableLabels = object["labels"] as? [String: String] ?? [:]
+    let valueLabels = object["value_labels"] as? [String: [String: String]] ?? [:]
     var labels: [String: String] = [:]
     let estimates = try entries.enumerated().map { i, m -> ModelSummary.Estimate in
       let variable = try reader.string(m, "variable", at: "\(field)[\(i)]")
@@ -218,7 +219,7 @@ enum ResultFiles {
       }
       if let group = m["group"] as? [String: Any], let (g, v) = group.first {
         term += " [\(g) = \(v)]"
-        label += " [\(variableLabels[g] ?? g) = \(v)]"
+        label += " [\(variableLabels[g] ?? g) = \(valueLabels[g]?["\(v)"] ?? "\(v)")]"
       }
       if kinds.count > 1, let type = m["type"] as? String {
         term = "\(type): " + term

@@ -127,7 +127,7 @@ extension SavedFit {
     return MarginsSource(
       model: restored.predictionModel, covariance: covarianceMatrix, degreesOfFreedom: degreesOfFreedom,
       varianceTitle: vceTitle, title: "\(self.model): \(formula)", kind: self.model, formula: formula, data: data,
-      unconditional: { try restoring { try restored.influenceVariance() } })
+      unconditional: { try restoring { try restored.influenceVariance() } }, labels: DataLabels(frame))
   }
 
   /// Runs a library call on this saved fit, naming the file when the data no longer match it.

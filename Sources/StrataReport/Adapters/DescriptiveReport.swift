@@ -65,8 +65,9 @@ public enum DescriptiveReport {
     }
   }
 
-  /// The estimate table.
-  public static func table(_ r: DescriptiveResult) -> Table {
+  /// The estimate table; with the data's `labels`, variables show their variable labels, and
+  /// levels and groups their value labels.
+  public static func table(_ r: DescriptiveResult, labels: DataLabels = .none) -> Table {
     let byNames = r.estimates.first?.by.map(\.0) ?? []
     let hasLevel = r.statistic == .proportion || r.estimates.contains { $0.level != nil }
     let hasCovariate = r.estimates.contains { $0.covariate != nil }
@@ -87,10 +88,10 @@ public enum DescriptiveReport {
     let lo = NumberFormat.column(r.estimates.map(\.confLow))
     let hi = NumberFormat.column(r.estimates.map(\.confHigh))
     for (i, e) in r.estimates.enumerated() {
-      var row = [e.variable]
-      if hasCovariate { row.append(e.covariate ?? "") }
-      if hasLevel { row.append(e.level ?? "") }
-      row += e.by.map(\.1)
+      var row = [labels.variable(e.variable)]
+      if hasCovariate { row.append(e.covariate.map(labels.variable) ?? "") }
+      if hasLevel { row.append(e.level.map { labels.value(e.variable, $0) } ?? "") }
+      row += e.by.map { labels.value($0.0, $0.1) }
       if hasQuantile { row.append(NumberFormat.significant(e.quantile ?? .nan, 4)) }
       row += [est[i], se[i], lo[i], hi[i]]
       if hasDeff { row.append(e.deff.map { NumberFormat.significant($0, 4) } ?? "") }
@@ -100,13 +101,14 @@ public enum DescriptiveReport {
     return t
   }
 
-  /// A report like R's `print(svymean(...))` with the design, interval and deff columns.
-  public static func text(_ r: DescriptiveResult, dataSource: String) -> String {
+  /// A report like R's `print(svymean(...))` with the design, interval and deff columns (with
+  /// the data's variable and value labels, see `table(_:labels:)`).
+  public static func text(_ r: DescriptiveResult, dataSource: String, labels: DataLabels = .none) -> String {
     var out = "\(title(r.statistic)) (\(r.design.kind) design)\n"
     out += "Data:    \(dataSource), \(r.design.observations) observations\n"
     out += "Design:  \(designLine(r.design))\n"
     if let d = r.domain { out += "Domain:  \(d)\n" }
-    out += "\n" + TextRenderer.render(table(r))
+    out += "\n" + TextRenderer.render(table(r, labels: labels))
     out += intervalNote(r) + "\n"
     if !r.notes.isEmpty { out += "Notes:\n" + r.notes.map { "  " + $0 }.joined(separator: "\n") + "\n" }
     return out
@@ -147,8 +149,10 @@ public enum DescriptiveReport {
     return .object(pairs)
   }
 
-  /// `{"statistic", "estimates": [...], "design": {...}, "df"}` plus level, convention, domain, notes.
-  public static func json(_ r: DescriptiveResult, dataSource: String) -> JSONValue {
+  /// `{"statistic", "estimates": [...], "design": {...}, "df"}` plus level, convention, domain,
+  /// notes, and the data's labels of the variables shown (`labels`: variable → label;
+  /// `value_labels`: variable → value → label), which `strata table` uses to label its rows.
+  public static func json(_ r: DescriptiveResult, dataSource: String, labels: DataLabels = .none) -> JSONValue {
     let estimates: [JSONValue] = r.estimates.map { e in
       var pairs: [(String, JSONValue)] = [("variable", .string(e.variable))]
       if r.statistic == .variance { pairs.append(("with", .string(e.covariate ?? e.variable))) }
@@ -162,12 +166,31 @@ public enum DescriptiveReport {
       if let method = e.interval { pairs += [("interval", .string(method.rawValue)), ("df", e.df.map { .int($0) } ?? .null)] }
       return .object(pairs)
     }
+    var used: [String] = []
+    for e in r.estimates {
+      for name in [e.variable] + (e.covariate.map { [$0] } ?? []) + e.by.map(\.0) where !used.contains(name) { used.append(name) }
+    }
     return .object([
       ("statistic", .string(r.statistic.rawValue)), ("data", .string(dataSource)), ("estimates", .array(estimates)),
       ("design", designJSON(r.design)), ("df", .int(r.df)), ("conf_level", .num(r.level)),
       ("convention", .string(r.convention.rawValue)), ("domain", r.domain.map { .string($0) } ?? .null),
       ("notes", .array(r.notes.map { .string($0) })),
-    ])
+    ] + labelsJSON(labels, of: used))
+  }
+
+  /// `labels` (variable → label) and `value_labels` (variable → value → label) of the named
+  /// columns that carry them; nothing when none does.
+  public static func labelsJSON(_ labels: DataLabels, of names: [String]) -> [(String, JSONValue)] {
+    var variables: [(String, JSONValue)] = []
+    var values: [(String, JSONValue)] = []
+    for name in names {
+      guard let c = labels.columns.first(where: { $0.name == name }) else { continue }
+      if let l = c.label, !l.isEmpty { variables.append((name, .string(l))) }
+      if !c.values.isEmpty {
+        values.append((name, .object(c.values.keys.sorted().map { (NumberFormat.significant($0, 15), .string(c.values[$0] ?? "")) })))
+      }
+    }
+    return (variables.isEmpty ? [] : [("labels", .object(variables))]) + (values.isEmpty ? [] : [("value_labels", .object(values))])
   }
 
   /// A tidy CSV at full precision.

@@ -26,8 +26,8 @@ public enum MarginsReport {
     }.joined(separator: ", ")
   }
 
-  /// The margins table.
-  public static func table(_ r: MarginsResult) -> Table {
+  /// The margins table; with the data's `labels`, an `--over` group shows its value label.
+  public static func table(_ r: MarginsResult, labels: DataLabels = .none) -> Table {
     let e = r.estimates
     let hasAt = e.contains { !$0.at.isEmpty }
     let hasGroup = e.contains { $0.group != nil }
@@ -52,7 +52,7 @@ public enum MarginsReport {
       if let l = m.level, let b = m.base { name += " (\(l) vs \(b))" }
       var row = [name, label(m.type)]
       if hasOutcome { row.append(m.outcome ?? "") }
-      if hasGroup { row.append(m.group?.label ?? "") }
+      if hasGroup { row.append(m.group.map { labels.value($0.variable, $0.label) } ?? "") }
       if hasAt { row.append(atText(m.at)) }
       row += [
         est[i], se[i], String(format: "%.3f", m.result.statistic), NumberFormat.pValue(m.result.pValue), lo[i], hi[i],
@@ -69,17 +69,33 @@ public enum MarginsReport {
       : "Std. errors: delta method, covariates fixed; \(title)\n"
   }
 
-  /// A text report: title, variance line, table, notes.
-  public static func text(_ r: MarginsResult, model: String) -> String {
+  /// A text report: title, variance line, table, notes. With the data's `labels`, groups show
+  /// their value labels and the labels of the variables shown are listed under the table, as
+  /// `fit` lists its terms' labels.
+  public static func text(_ r: MarginsResult, model: String, labels: DataLabels = .none) -> String {
     var out = r.atMeans ? "Marginal effects at the means (MEM)\n" : "Average marginal effects (AME)\n"
     out += "Model:        \(model)\n"
     out += "Observations: \(r.nobs)\(r.weighted ? " (averages weighted by the fit's weights)" : "")\n"
     out += varianceLine(unconditional: r.unconditional, title: r.varianceTitle) + "\n"
-    out += TextRenderer.render(table(r))
+    out += TextRenderer.render(table(r, labels: labels))
     if r.estimates.contains(where: { $0.level != nil }) {
       out += "Factors and --discrete variables: discrete change of the average prediction (level vs base).\n"
     }
-    return out
+    var names: [String] = []
+    for m in r.estimates {
+      for name in [m.variable] + (m.group.map { [$0.variable] } ?? []) where !names.contains(name) { names.append(name) }
+    }
+    return out + variableLabelLines(names, labels: labels)
+  }
+
+  /// "Variable labels:" and a line `  name: label` for each of `names` that has a label (as
+  /// `fit` lists its terms' labels); empty when none has.
+  public static func variableLabelLines(_ names: [String], labels: DataLabels) -> String {
+    let lines = names.compactMap { n -> String? in
+      let l = labels.variable(n)
+      return l == n ? nil : "  \(n): \(l)"
+    }
+    return lines.isEmpty ? "" : "\nVariable labels:\n" + lines.joined(separator: "\n") + "\n"
   }
 
   static func atJSON(_ at: [(variable: String, value: AtValue)]) -> JSONValue {
@@ -159,8 +175,9 @@ public enum MarginsReport {
 
   // MARK: Elasticity tables
 
-  /// Variables in rows; for each model, estimate and standard error of each quantity in columns.
-  public static func elasticityText(_ tables: [(name: String, table: ElasticityTable)]) -> String {
+  /// Variables in rows (by their labels, given the data's `labels`); for each model, estimate
+  /// and standard error of each quantity in columns.
+  public static func elasticityText(_ tables: [(name: String, table: ElasticityTable)], labels: DataLabels = .none) -> String {
     guard let first = tables.first else { return "" }
     var out = "Elasticity table: dy/dx, ey/ex (elasticity), ey/dx and dy/ex (semi-elasticities)\n"
     out += first.table.margins.atMeans ? "Evaluated at the means.\n" : "Averages over the estimation sample.\n"
@@ -185,7 +202,8 @@ public enum MarginsReport {
       }
     }
     for key in keys {
-      var row = [key]
+      let first = tables.lazy.compactMap { t in t.table.rows.first { rowName($0) == key } }.first
+      var row = [first.map { rowName($0, labels: labels) } ?? key]
       for t in tables {
         let r = t.table.rows.first { rowName($0) == key }
         for k in t.table.kinds {
@@ -202,13 +220,15 @@ public enum MarginsReport {
     return out
   }
 
-  static func rowName(_ r: ElasticityTable.Row) -> String {
-    if let l = r.level, let b = r.base { return "\(r.variable) (\(l) vs \(b))" }
-    return r.variable
+  static func rowName(_ r: ElasticityTable.Row, labels: DataLabels = .none) -> String {
+    let name = labels.variable(r.variable)
+    if let l = r.level, let b = r.base { return "\(name) (\(labels.value(r.variable, l)) vs \(labels.value(r.variable, b)))" }
+    return name
   }
 
-  /// JSON: one `margins` array per model.
-  public static func elasticityJSON(_ tables: [(name: String, table: ElasticityTable)]) -> JSONValue {
+  /// JSON: one `margins` array per model, with the data's `labels` of its variables (as
+  /// `strata margins` writes them), which `strata table` uses to label the rows.
+  public static func elasticityJSON(_ tables: [(name: String, table: ElasticityTable)], labels: DataLabels = .none) -> JSONValue {
     .object([
       (
         "models",
@@ -223,10 +243,20 @@ public enum MarginsReport {
                   df: t.table.margins.degreesOfFreedom, level: t.table.margins.level, atMeans: t.table.margins.atMeans)
               ),
               ("margins", jsonEntries(t.table.margins)),
-            ])
+            ] + variableLabelsJSON(t.table.rows.map(\.variable), labels: labels))
           })
       )
     ])
+  }
+
+  /// `labels`: the variable labels of `names` that have one (nothing when none has).
+  static func variableLabelsJSON(_ names: [String], labels: DataLabels) -> [(String, JSONValue)] {
+    var pairs: [(String, JSONValue)] = []
+    for n in names where !pairs.contains(where: { $0.0 == n }) {
+      let l = labels.variable(n)
+      if l != n { pairs.append((n, .string(l))) }
+    }
+    return pairs.isEmpty ? [] : [("labels", .object(pairs.sorted { $0.0 < $1.0 }))]
   }
 
   // MARK: Scenarios and predictions

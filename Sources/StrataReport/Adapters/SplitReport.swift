@@ -3,15 +3,17 @@ import StrataModels
 
 /// Renders `--split` fits side by side with the equality test.
 public enum SplitReport {
-  /// Terms down, one estimate and (standard error) column per group.
-  public static func table(_ s: SplitComparison) -> Table {
+  /// Terms down, one estimate and (standard error) column per group. With the data's `labels`,
+  /// terms show their labels (as `termLabels(for:in:)` makes them) and groups their value labels.
+  public static func table(_ s: SplitComparison, labels: DataLabels = .none) -> Table {
     var columns: [Table.Column] = [.init("", alignment: .left)]
-    for g in s.groups { columns.append(.init("\(s.variable) = \(g.label)")) }
+    for g in s.groups { columns.append(.init("\(s.variable) = \(labels.value(s.variable, g.label))")) }
     var table = Table(columns: columns)
     var allTerms: [String] = []
     for g in s.groups { for t in g.result.fit.terms where !allTerms.contains(t) { allTerms.append(t) } }
+    let termLabels = labels.terms(allTerms)
     for term in allTerms {
-      var estimate = [term]
+      var estimate = [termLabels[term] ?? term]
       var error = [""]
       for g in s.groups {
         let c = g.result.coefficients.first { $0.term == term }
@@ -27,14 +29,14 @@ public enum SplitReport {
     return table
   }
 
-  /// Text report.
-  public static func text(_ s: SplitComparison, formula: String, data: String) -> String {
+  /// Text report (with the data's `labels`, see `table(_:labels:)`).
+  public static func text(_ s: SplitComparison, formula: String, data: String, labels: DataLabels = .none) -> String {
     let first = s.groups[0].result
     var out = "Split by \(s.variable): \(s.groups.count) groups\n"
     out += TextLayout.labelled("Formula:     ", formula)
     out += "Data:        \(data)\n"
     out += "Std. errors: \(first.covariance.title.isEmpty ? first.covariance.spec.title : first.covariance.title)\n\n"
-    out += TextRenderer.render(table(s))
+    out += TextRenderer.render(table(s, labels: labels))
     out += "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n\n"
     let how = s.joint == .design
       ? "groups are domains of one design: joint covariance from the stacked influence functions"

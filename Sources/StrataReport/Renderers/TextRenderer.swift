@@ -22,6 +22,8 @@ public enum TextRenderer {
     lines.append(line(table.columns.map(\.header)))
     for row in table.rows { lines.append(line(row)) }
     lines.append(contentsOf: table.notes)
-    return lines.joined(separator: "\n") + "\n"
+    let text = lines.joined(separator: "\n") + "\n"
+    RenderedTables.current?.record(table, text: text)
+    return text
   }
 }
