@@ -23,3 +23,17 @@ struct NotebookProseTests {
     #expect(html.contains("stays: \\n."))
   }
 }
+
+/// Plots inlined in one HTML page keep their own clip paths.
+@Suite("Notebook plots in HTML")
+struct NotebookPlotIDTests {
+  @Test func idsAreScopedPerPlot() {
+    let svg = "<svg viewBox=\"0 0 10 10\"><clipPath id=\"panel-0\"><rect/></clipPath><g clip-path=\"url(#panel-0)\"><use href=\"#panel-0\"/></g></svg>\n"
+    let doc = NotebookDocument(parsing: "# T\n\n```strata\nstrata plot coef a.json\n```\n\n```strata\nstrata plot coef b.json\n```\n")
+    let html = doc.html(title: "T", outputs: [[.plot(path: "p1.svg", svg: svg)], [.plot(path: "p2.svg", svg: svg)]])
+    #expect(html.contains("id=\"plot1-panel-0\"") && html.contains("url(#plot1-panel-0)") && html.contains("href=\"#plot1-panel-0\""))
+    #expect(html.contains("id=\"plot2-panel-0\"") && html.contains("url(#plot2-panel-0)") && html.contains("href=\"#plot2-panel-0\""))
+    #expect(!html.contains("id=\"panel-0\""))
+    #expect(html.contains("figure.strata-plot svg { max-width: 100%; height: auto; }"))
+  }
+}

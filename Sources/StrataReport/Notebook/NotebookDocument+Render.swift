@@ -28,6 +28,7 @@ extension NotebookDocument {
   /// inline SVG plots; no scripts and no external files.
   public func html(title: String, outputs: [[NotebookOutput]]) -> String {
     var body = ""
+    var plots = 0
     for part in parts {
       switch part {
       case .markdown(let lines): body += MarkdownHTML.convert(lines)
@@ -40,7 +41,9 @@ extension NotebookDocument {
             guard !text.isEmpty else { continue }
             body += "<pre class=\"strata-output\">" + ModelTable.htmlEscape(text) + "</pre>\n"
           case .table(_, let html): body += "<div class=\"strata-table\">\n" + html + "</div>\n"
-          case .plot(_, let svg): body += "<figure class=\"strata-plot\">\n" + svg + "</figure>\n"
+          case .plot(_, let svg):
+            plots += 1
+            body += "<figure class=\"strata-plot\">\n" + Self.scopingIDs(svg, prefix: "plot\(plots)-") + "</figure>\n"
           }
         }
       }
@@ -57,6 +60,7 @@ extension NotebookDocument {
       pre.strata-command { border-left: 3px solid #1f4e9a; }
       code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
       figure.strata-plot { margin: 1em 0; }
+      figure.strata-plot svg { max-width: 100%; height: auto; }
       div.strata-table { margin: 1em 0; overflow-x: auto; }
       @media print { pre { white-space: pre-wrap; overflow-wrap: anywhere; } }
       \(ModelTable.tableStyle)</style>
@@ -66,6 +70,28 @@ extension NotebookDocument {
       </html>
 
       """
+  }
+}
+
+extension NotebookDocument {
+  /// The SVG with its element ids (and the `url(#…)`/`href="#…"` references to them) prefixed, so
+  /// that plots inlined in one page do not share ids: each plot's clip paths are its own (with
+  /// two plots defining `panel-0`, a browser clips the second by the first's rectangle).
+  static func scopingIDs(_ svg: String, prefix: String) -> String {
+    var out = svg
+    for (open, close) in [("id=\"", "\""), ("url(#", ")"), ("href=\"#", "\"")] {
+      var result = ""
+      var rest = Substring(out)
+      while let r = rest.range(of: open) {
+        result += rest[..<r.upperBound]
+        rest = rest[r.upperBound...]
+        guard let end = rest.range(of: close) else { break }
+        result += prefix + rest[..<end.lowerBound]
+        rest = rest[end.lowerBound...]
+      }
+      out = result + rest
+    }
+    return out
   }
 }
 
