@@ -53,8 +53,9 @@ public enum TextLayout {
 
   /// One line of prose wrapped at word boundaries into lines of at most `width` columns.
   ///
-  /// Continuation lines hang under the text: after a leading label such as `Design:  ` or
-  /// `Note: ` (a word ending in `:` followed by spaces, within the first 24 columns), otherwise
+  /// An `=` is kept with the words on both sides. Continuation lines hang under the text: after a leading label such as `Design:  ` or
+  /// `First stage: ` (one or two words ending in `:` followed by spaces, within the first 24
+  /// columns and half the width), otherwise
   /// at the line's own indentation. A word wider than the room (a long path) is cut at the
   /// width; nothing is dropped. A line that fits is returned unchanged.
   ///
@@ -76,7 +77,7 @@ public enum TextLayout {
     var lines: [String] = []
     var current = first
     var currentHasWord = false
-    for word in body.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+    for word in unbreakable(body) {
       var word = word
       let separator = currentHasWord ? " " : ""
       if displayWidth(current) + displayWidth(separator) + displayWidth(word) <= width {
@@ -142,11 +143,30 @@ public enum TextLayout {
     return [abbreviate(text, width: width)]
   }
 
-  /// `Label:` followed by spaces at the start of `s` (with the spaces), or nil.
+  /// The words of `s`, an `=` kept with the words on both sides (`p-value = 0.0217` stays on
+  /// one line).
+  static func unbreakable(_ s: String) -> [String] {
+    var words: [String] = []
+    var glueNext = false
+    for word in s.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+      if word == "=", !words.isEmpty {
+        words[words.count - 1] += " ="
+        glueNext = true
+      } else if glueNext {
+        words[words.count - 1] += " " + word
+        glueNext = false
+      } else {
+        words.append(word)
+      }
+    }
+    return words
+  }
+
+  /// `Label:` (one or two words) followed by spaces at the start of `s` (with the spaces), or nil.
   static func labelPrefix(_ s: String) -> String? {
     guard let colon = s.firstIndex(of: ":") else { return nil }
     let word = s[..<colon]
-    guard !word.isEmpty, !word.contains(" "), word.first?.isLetter == true else { return nil }
+    guard !word.isEmpty, word.filter({ $0 == " " }).count <= 1, word.first?.isLetter == true else { return nil }
     var end = s.index(after: colon)
     guard end < s.endIndex, s[end] == " " else { return nil }
     while end < s.endIndex, s[end] == " " { end = s.index(after: end) }

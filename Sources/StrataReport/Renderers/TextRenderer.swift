@@ -6,11 +6,11 @@ public enum TextRenderer {
   /// The table as lines of text, columns separated by two spaces, fitted to `width` columns
   /// (`TextLayout.width`, 100 unless `--width` says otherwise; 0 or less for no limit).
   ///
-  /// A table wider than that is fitted in steps. First its label column (the first, when
-  /// left-aligned) and a free-text last column (left-aligned, such as a description) are
-  /// narrowed, the wider first, down to 16 columns: text with spaces wraps onto more lines
-  /// (modelsummary's way), single names are abbreviated with `~` (Stata's way), so each estimate
-  /// keeps its row. If the table is still too wide, its other columns are split into
+  /// A table wider than that is fitted in steps. First its text (left-aligned) columns, the
+  /// label column and descriptions, are narrowed, the widest first, down to 16 columns: text
+  /// with spaces wraps onto more lines (modelsummary's way), single names are abbreviated with
+  /// `~` (Stata's way), so each estimate keeps its row and a description wraps before an
+  /// identifier is shortened. If the table is still too wide, its other columns are split into
   /// panels printed one under another, each repeating the leading left-aligned (label) columns.
   /// Notes wrap at word boundaries.
   public static func render(_ table: Table, width: Int = TextLayout.width) -> String {
@@ -26,10 +26,11 @@ public enum TextRenderer {
     let n = table.columns.count
     var fitted: Set<Int> = []
     if total(widths) > limit && n > 0 {
-      // Narrow the label column and a free-text last column, the wider first (so a
-      // description wraps before an identifier is abbreviated).
-      for j in Set([0, n - 1]).sorted(by: { widths[$0] > widths[$1] })
-      where table.columns[j].alignment == .left && total(widths) > limit {
+      // Narrow the text (left-aligned) columns, the widest first, so a description wraps
+      // before an identifier or a label is shortened.
+      let text = table.columns.indices.filter { table.columns[$0].alignment == .left }
+      for j in text.sorted(by: { widths[$0] > widths[$1] || (widths[$0] == widths[$1] && $0 > $1) })
+      where total(widths) > limit {
         let narrowed = max(min(widths[j], minimumLabelWidth), widths[j] - (total(widths) - limit))
         if narrowed < widths[j] {
           widths[j] = narrowed
