@@ -8,6 +8,12 @@ func linesWider(than width: Int, in text: String) -> [String] {
   text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { displayWidth($0) > width }
 }
 
+/// `text` with every run of spaces and line breaks made one space: what a reader sees of a
+/// sentence or a label that the 100-column fitting may have wrapped.
+func flattened(_ text: String) -> String {
+  text.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+}
+
 /// A fresh folder like the walkthroughs' replay folder (`datasets` and `Tests` linked, a copy of
 /// `notebooks-cli`), so these runs' `--save` steps write nowhere else.
 func widthReplayFolder() throws -> URL {

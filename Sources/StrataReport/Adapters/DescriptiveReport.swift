@@ -212,16 +212,24 @@ public enum DescriptiveReport {
   /// The cell table followed by the margins (Stata's `svy: tab`, long form): one line per row
   /// level over all columns, one per column level over all rows, and the grand total.
   static func longTable(_ t: CrossTabulation) -> Table {
+    guard !t.rowMargins.isEmpty || !t.columnMargins.isEmpty else { return table(t) }
     var table = table(t)
-    let margins = t.rowMargins.map { ($0.level, "Total", $0) } + t.columnMargins.map { ("Total", $0.level, $0) }
-    guard !margins.isEmpty else { return table }
-    let p = NumberFormat.column(margins.map(\.2.proportion) + [1])
-    let se = NumberFormat.column(margins.map(\.2.stdError))
-    let lo = NumberFormat.column(margins.map(\.2.confLow))
-    let hi = NumberFormat.column(margins.map(\.2.confHigh))
-    let total = NumberFormat.column(margins.map(\.2.total) + [t.cells.reduce(0) { $0 + $1.total }], significant: 7)
-    for (i, m) in margins.enumerated() { table.rows.append([m.0, m.1, p[i], se[i], lo[i], hi[i], total[i]]) }
-    table.rows.append(["Total", "Total", p[margins.count], "", "", "", total[margins.count]])
+    table.rows = []
+    typealias Line = (row: String, column: String, p: Double, se: Double?, lo: Double?, hi: Double?, total: Double)
+    var lines: [Line] = t.cells.map { ($0.row, $0.column, $0.proportion, $0.stdError, $0.confLow, $0.confHigh, $0.total) }
+    lines += t.rowMargins.map { ($0.level, "Total", $0.proportion, $0.stdError, $0.confLow, $0.confHigh, $0.total) }
+    lines += t.columnMargins.map { ("Total", $0.level, $0.proportion, $0.stdError, $0.confLow, $0.confHigh, $0.total) }
+    lines.append(("Total", "Total", 1, nil, nil, nil, t.cells.reduce(0) { $0 + $1.total }))
+    // One format per column over cells and margins, as `table(_:)` formats the cells.
+    let p = NumberFormat.column(lines.map(\.p))
+    let se = NumberFormat.column(lines.map(\.se))
+    let lo = NumberFormat.column(lines.map(\.lo))
+    let hi = NumberFormat.column(lines.map(\.hi))
+    let total = NumberFormat.column(lines.map(\.total), significant: 7)
+    for (i, l) in lines.enumerated() {
+      let blank = l.se == nil
+      table.rows.append([l.row, l.column, p[i], blank ? "" : se[i], blank ? "" : lo[i], blank ? "" : hi[i], total[i]])
+    }
     return table
   }
 
