@@ -21,12 +21,9 @@ func tabMarginsCases() -> [TabMarginsCase] {
 @Suite("strata tab: margins with standard errors")
 struct TabMarginsTests {
   /// Relative tolerance against R. An SE that is exactly zero in R (the margins of the stratum
-  /// variable of a stratified sample) is the square root of a sum of covariances that cancel
-  /// here: its roundoff (about 1e-16 of a cell variance of 1e-4) becomes about 1e-10 after the
-  /// square root, so such SEs are compared with an absolute 1e-9.
+  /// variable of a stratified sample) must be zero here too: the sum of the cells' covariances
+  /// that cancels is set to zero below its rounding error, so zeros compare with an absolute 1e-14.
   static let rtol = 1e-8
-
-  static func zeroTolerance(_ want: Double?) -> Double { want == 0 ? 1e-9 : 1e-14 }
 
   @Test func fixtureHasCases() {
     #expect(tabMarginsCases().count == 5)
@@ -48,7 +45,7 @@ struct TabMarginsTests {
         #expect(level == w["level"] as? String, "\(c.id) \(key)")
         expectClose(number(g["proportion"]), number(w["proportion"]), rtol: Self.rtol, atol: 1e-14, "\(c.id) \(key) \(level ?? "")")
         expectClose(
-          number(g["std_error"]), number(w["std_error"]), rtol: Self.rtol, atol: Self.zeroTolerance(number(w["std_error"])),
+          number(g["std_error"]), number(w["std_error"]), rtol: Self.rtol, atol: 1e-14,
           "\(c.id) \(key) SE \(level ?? "")")
       }
       // The margins total one, and their estimated totals the cells' total.

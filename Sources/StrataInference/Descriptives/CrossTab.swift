@@ -173,7 +173,11 @@ public struct CrossTabulation: Sendable {
         count += table[i] * sum / n
         for j in indices { variance += v[i, j] }
       }
-      let se = max(variance, 0).squareRoot()
+      // The sum cancels when the margin is fixed by the design (the strata of a stratified
+      // sample): what is left below its rounding error, bounded by (Σ √Vᵢᵢ)² × 1e-13, is zero.
+      let scale = indices.reduce(0.0) { $0 + max(v[$1, $1], 0).squareRoot() }
+      if variance < 1e-13 * scale * scale { variance = 0 }
+      let se = variance.squareRoot()
       return Margin(
         level: level, proportion: estimate, stdError: se, confLow: estimate - z * se, confHigh: estimate + z * se,
         total: count)
