@@ -31,7 +31,7 @@ struct StrataCommand: ParsableCommand {
     do {
       var command = try parseAsRoot()
       try OutputSafety.check(command, arguments: Array(CommandLine.arguments.dropFirst()))
-      try command.run()
+      try TextWidthOptions.running(command) { try command.run() }
     } catch {
       guard let message = ErrorMessage.render(error) else { exit(withError: error) }
       let code = exitCode(for: error)

@@ -250,7 +250,7 @@ struct NotebookRunCommand: ParsableCommand, ManagesOutputFolder {
       Invocation.arguments = outer
       files.recordWritten(targets)
     }
-    return try captureStandardOutput { try command.run() }
+    return try captureStandardOutput { try TextWidthOptions.running(command) { try command.run() } }
   }
 }
 

@@ -18,7 +18,10 @@ struct ReproduceOptions: ParsableArguments {
   @Option(name: [.short, .long], help: "Write the report to this file instead of standard output.")
   var output: String?
 
+  @OptionGroup var textWidth: TextWidthOptions
+
   func write(_ text: String) throws {
+    let text = format == .text ? TextLayout.fit(text, width: textWidth.width) : text
     if let output {
       try OutputFile.write(Data(text.utf8), to: output)
     } else {

@@ -9,8 +9,11 @@ struct TabCommand: ParsableCommand {
     discussion: """
       The default layout is Stata's svy: tab with the cell, row, column and se options: one block
       per row level with cell, row and column percentages, their standard errors beneath in
-      parentheses, and Total margins. --long lists one line per cell with proportion, SE,
-      interval and estimated total (R's svytable/svychisq view).
+      parentheses. The Total column and row are the margins of each variable (R svymean of the
+      variable) with their SEs; row and column percentages total 100 exactly. --long lists one
+      line per cell with proportion, SE, interval and estimated total (R's svytable/svychisq
+      view), then the margins as Total lines. JSON carries the margins as row_margins and
+      column_margins.
 
       Examples:
         strata tab sch.wide stype --data datasets/apistrat.csv --strata stype --weights pw --fpc fpc

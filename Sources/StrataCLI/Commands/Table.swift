@@ -86,6 +86,8 @@ struct TableCommand: ParsableCommand {
 
   @OptionGroup var selection: TermSelection
 
+  @OptionGroup var textWidth: TextWidthOptions
+
   @Option(name: .customLong("add-row"), help: "An extra row 'Label|cell 1|cell 2|...' under the statistics (repeatable).")
   var addRow: [String] = []
 
@@ -175,7 +177,7 @@ struct TableCommand: ParsableCommand {
     }
     let bytes: Data
     switch format {
-    case .text: bytes = Data(table.text().utf8)
+    case .text: bytes = Data(table.text(width: textWidth.width).utf8)
     case .markdown: bytes = Data(table.markdown().utf8)
     case .latex: bytes = Data(table.latex(standalone: !fragment).utf8)
     case .html: bytes = Data(table.html().utf8)

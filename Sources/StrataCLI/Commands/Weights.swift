@@ -38,7 +38,7 @@ struct WeightsCommand: ParsableCommand {
     let frame = try loadData(data)
     let design = try SurveyDesign(data: frame, specification: try designOptions.specification())
     let weights = try design.analysisWeights(replicates: replicates)
-    try outputOptions.write(WeightsReport.csv(weights))
+    try outputOptions.write(WeightsReport.csv(weights), fitted: false)
     let destination = outputOptions.output ?? "standard output"
     switch outputOptions.format {
     case .json:

@@ -189,7 +189,7 @@ enum CaseRunner {
   static func execute(_ arguments: [String]) throws -> String {
     var command = try StrataCommand.parseAsRoot(arguments)
     let capture = OutputCapture()
-    try OutputCapture.$current.withValue(capture) { try command.run() }
+    try OutputCapture.$current.withValue(capture) { try TextWidthOptions.running(command) { try command.run() } }
     return capture.text
   }
 

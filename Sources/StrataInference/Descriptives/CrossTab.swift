@@ -36,6 +36,24 @@ public struct CrossTabulation: Sendable {
   public var level: Double
   public var domain: String?
 
+  /// One margin of the table: a level of the row (or column) variable over all levels of the
+  /// other, its proportion the sum of its cells, its SE from the cells' covariance (aᵀVa), so it
+  /// equals R `svymean(~row)` on the rows where both variables are observed.
+  public struct Margin: Sendable {
+    public var level: String
+    public var proportion: Double
+    public var stdError: Double
+    public var confLow: Double
+    public var confHigh: Double
+    /// Estimated population count Σ w.
+    public var total: Double
+  }
+
+  /// The row variable's margins, in `rowLevels` order (Stata's Total column).
+  public var rowMargins: [Margin] = []
+  /// The column variable's margins, in `columnLevels` order (Stata's Total row).
+  public var columnMargins: [Margin] = []
+
   /// Tabulates `rowVariable` × `columnVariable`.
   ///
   /// Matches R `svymean(~interaction(a, b), design)` for the cells and `svychisq(~a + b, design)`
@@ -145,11 +163,32 @@ public struct CrossTabulation: Sendable {
           confLow: mean[idx] - z * se, confHigh: mean[idx] + z * se, total: table[idx] * sum / n))
       }
     }
+    // Margins: sums of cells, variances the sums of their block of V.
+    func margin(_ level: String, _ indices: [Int]) -> Margin {
+      var estimate = 0.0
+      var variance = 0.0
+      var count = 0.0
+      for i in indices {
+        estimate += mean[i]
+        count += table[i] * sum / n
+        for j in indices { variance += v[i, j] }
+      }
+      // The sum cancels when the margin is fixed by the design (the strata of a stratified
+      // sample): what is left below its rounding error, bounded by (Σ √Vᵢᵢ)² × 1e-13, is zero.
+      let scale = indices.reduce(0.0) { $0 + max(v[$1, $1], 0).squareRoot() }
+      if variance < 1e-13 * scale * scale { variance = 0 }
+      let se = variance.squareRoot()
+      return Margin(
+        level: level, proportion: estimate, stdError: se, confLow: estimate - z * se, confHigh: estimate + z * se,
+        total: count)
+    }
+    let rowMargins = (0..<nr).map { i in margin(a.levels[usedA[i]], (0..<nc).map { i + nr * $0 }) }
+    let columnMargins = (0..<nc).map { j in margin(b.levels[usedB[j]], (0..<nr).map { $0 + nr * j }) }
     return CrossTabulation(
       rowVariable: rowVariable, columnVariable: columnVariable, rowLevels: usedA.map { a.levels[$0] },
       columnLevels: usedB.map { b.levels[$0] }, cells: cells, pearson: x2, statistic: f, ndf: d0,
       ddf: d0 * Double(nu), pValue: p, design: design.summary, df: ctx.fullDF, level: options.level,
-      domain: options.domain?.label)
+      domain: options.domain?.label, rowMargins: rowMargins, columnMargins: columnMargins)
   }
 }
 

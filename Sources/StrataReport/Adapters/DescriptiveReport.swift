@@ -232,6 +232,30 @@ public enum DescriptiveReport {
     return table
   }
 
+  /// The cell table followed by the margins (Stata's `svy: tab`, long form): one line per row
+  /// level over all columns, one per column level over all rows, and the grand total.
+  static func longTable(_ t: CrossTabulation) -> Table {
+    guard !t.rowMargins.isEmpty || !t.columnMargins.isEmpty else { return table(t) }
+    var table = table(t)
+    table.rows = []
+    typealias Line = (row: String, column: String, p: Double, se: Double?, lo: Double?, hi: Double?, total: Double)
+    var lines: [Line] = t.cells.map { ($0.row, $0.column, $0.proportion, $0.stdError, $0.confLow, $0.confHigh, $0.total) }
+    lines += t.rowMargins.map { ($0.level, "Total", $0.proportion, $0.stdError, $0.confLow, $0.confHigh, $0.total) }
+    lines += t.columnMargins.map { ("Total", $0.level, $0.proportion, $0.stdError, $0.confLow, $0.confHigh, $0.total) }
+    lines.append(("Total", "Total", 1, nil, nil, nil, t.cells.reduce(0) { $0 + $1.total }))
+    // One format per column over cells and margins, as `table(_:)` formats the cells.
+    let p = NumberFormat.column(lines.map(\.p))
+    let se = NumberFormat.column(lines.map(\.se))
+    let lo = NumberFormat.column(lines.map(\.lo))
+    let hi = NumberFormat.column(lines.map(\.hi))
+    let total = NumberFormat.column(lines.map(\.total), significant: 7)
+    for (i, l) in lines.enumerated() {
+      let blank = l.se == nil
+      table.rows.append([l.row, l.column, p[i], blank ? "" : se[i], blank ? "" : lo[i], blank ? "" : hi[i], total[i]])
+    }
+    return table
+  }
+
   static func testLine(_ t: CrossTabulation) -> String {
     let sig = NumberFormat.significant
     return "Pearson's X^2 with Rao & Scott adjustment: F = \(sig(t.statistic, 6)), ndf = \(sig(t.ndf, 6)), "
@@ -244,8 +268,8 @@ public enum DescriptiveReport {
     out += "Data:    \(dataSource), \(t.design.observations) observations\n"
     out += "Design:  \(designLine(t.design))\n"
     if let d = t.domain { out += "Domain:  \(d)\n" }
-    out += "\n" + TextRenderer.render(table(t))
-    out += "Cell proportions of the population (normal intervals).\n"
+    out += "\n" + TextRenderer.render(longTable(t))
+    out += "Cell proportions of the population (normal intervals); Total lines are the margins of each variable.\n"
     out += testLine(t)
     return out
   }
@@ -273,8 +297,18 @@ public enum DescriptiveReport {
           ("statistic", .num(t.statistic)), ("ndf", .num(t.ndf)), ("ddf", .num(t.ddf)), ("p_value", .num(t.pValue)),
         ])
       ),
+      ("row_margins", .array(t.rowMargins.map { marginJSON($0, variable: t.rowVariable) })),
+      ("column_margins", .array(t.columnMargins.map { marginJSON($0, variable: t.columnVariable) })),
       ("design", designJSON(t.design)), ("df", .int(t.df)), ("conf_level", .num(t.level)),
       ("domain", t.domain.map { .string($0) } ?? .null),
+    ])
+  }
+
+  /// One margin of a cross-tabulation as JSON, named like a cell.
+  static func marginJSON(_ m: CrossTabulation.Margin, variable: String) -> JSONValue {
+    .object([
+      (variable, .string(m.level)), ("proportion", .num(m.proportion)), ("std_error", .num(m.stdError)),
+      ("conf_low", .num(m.confLow)), ("conf_high", .num(m.confHigh)), ("total", .num(m.total)),
     ])
   }
 
@@ -295,7 +329,10 @@ public enum DescriptiveReport {
   /// lines per row level (cell, row and column percentages, each with its SE beneath in
   /// parentheses), a Total column and a Total row. `rowShares` are the proportions of the column
   /// variable within each row level (`strata prop c --by r`), `columnShares` those of the row
-  /// variable within each column level. Totals are sums of the cell estimates (no SE).
+  /// variable within each column level. The Total column holds the row variable's margins and
+  /// the Total row the column variable's, each with its SE (`CrossTabulation.rowMargins`,
+  /// `columnMargins`: R `svymean` of the variable); a row's row percentages and a column's
+  /// column percentages total 100 exactly, without an SE.
   public static func grid(_ t: CrossTabulation, dataSource: String, rowShares: DescriptiveResult, columnShares: DescriptiveResult) -> String {
     func cell(_ r: String, _ c: String) -> CrossTabulation.Cell? { t.cells.first { $0.row == r && $0.column == c } }
     func share(_ d: DescriptiveResult, level: String, group: String) -> DescriptiveEstimate? {
@@ -303,27 +340,38 @@ public enum DescriptiveReport {
     }
     func pct(_ x: Double?) -> String { x.map { $0.isFinite ? String(format: "%.2f", 100 * $0) : "NA" } ?? "" }
     func se(_ x: Double?) -> String { x.map { "(" + ($0.isFinite ? String(format: "%.2f", 100 * $0) : "NA") + ")" } ?? "" }
-    let rowMargin = Dictionary(uniqueKeysWithValues: t.rowLevels.map { r in (r, t.cells.filter { $0.row == r }.reduce(0) { $0 + $1.proportion }) })
-    let columnMargin = Dictionary(uniqueKeysWithValues: t.columnLevels.map { c in (c, t.cells.filter { $0.column == c }.reduce(0) { $0 + $1.proportion }) })
+    // Margins with SEs; a table made without them falls back to sums of the cells.
+    func margins(_ given: [CrossTabulation.Margin], _ levels: [String], _ cells: (String) -> [CrossTabulation.Cell])
+      -> [String: (Double, Double?)]
+    {
+      if given.count == levels.count {
+        return Dictionary(uniqueKeysWithValues: given.map { ($0.level, ($0.proportion, $0.stdError)) })
+      }
+      return Dictionary(uniqueKeysWithValues: levels.map { ($0, (cells($0).reduce(0) { $0 + $1.proportion }, nil)) })
+    }
+    let rowMargin = margins(t.rowMargins, t.rowLevels) { r in t.cells.filter { $0.row == r } }
+    let columnMargin = margins(t.columnMargins, t.columnLevels) { c in t.cells.filter { $0.column == c } }
     var table = Table(columns: [Table.Column(t.rowVariable, alignment: .left), Table.Column("", alignment: .left)]
       + t.columnLevels.map { Table.Column($0) } + [Table.Column("Total")])
     for (k, r) in t.rowLevels.enumerated() {
       let cells = t.columnLevels.map { cell(r, $0) }
       let rows = t.columnLevels.map { share(rowShares, level: $0, group: r) }
       let cols = t.columnLevels.map { share(columnShares, level: r, group: $0) }
-      let margin = rowMargin[r] ?? .nan
+      let (margin, marginSE) = rowMargin[r] ?? (.nan, nil)
       table.rows.append([r, "cell %"] + cells.map { pct($0?.proportion) } + [pct(margin)])
-      table.rows.append(["", ""] + cells.map { se($0?.stdError) } + [""])
+      table.rows.append(["", ""] + cells.map { se($0?.stdError) } + [se(marginSE)])
       table.rows.append(["", "row %"] + rows.map { pct($0?.estimate) } + [pct(1)])
       table.rows.append(["", ""] + rows.map { se($0?.stdError) } + [""])
       table.rows.append(["", "column %"] + cols.map { pct($0?.estimate) } + [pct(margin)])
-      table.rows.append(["", ""] + cols.map { se($0?.stdError) } + [""])
+      table.rows.append(["", ""] + cols.map { se($0?.stdError) } + [se(marginSE)])
       if k < t.rowLevels.count - 1 { table.rows.append([]) }
     }
     table.rows.append([])
-    let margins = t.columnLevels.map { columnMargin[$0] ?? .nan }
-    table.rows.append(["Total", "cell %"] + margins.map { pct($0) } + [pct(1)])
-    table.rows.append(["", "row %"] + margins.map { pct($0) } + [pct(1)])
+    let margins = t.columnLevels.map { columnMargin[$0] ?? (.nan, nil) }
+    table.rows.append(["Total", "cell %"] + margins.map { pct($0.0) } + [pct(1)])
+    table.rows.append(["", ""] + margins.map { se($0.1) } + [""])
+    table.rows.append(["", "row %"] + margins.map { pct($0.0) } + [pct(1)])
+    table.rows.append(["", ""] + margins.map { se($0.1) } + [""])
     table.rows.append(["", "column %"] + margins.map { _ in pct(1) } + [pct(1)])
 
     var out = "Survey cross-tabulation of \(t.rowVariable) by \(t.columnVariable) (\(t.design.kind) design)\n"
@@ -332,7 +380,8 @@ public enum DescriptiveReport {
     if let d = t.domain { out += "Domain:  \(d)\n" }
     out += "\nColumns: \(t.columnVariable)\n"
     out += TextRenderer.render(table)
-    out += "Percentages of the estimated population, standard errors in parentheses; totals are sums of the cells.\n"
+    out += "Percentages of the estimated population, standard errors in parentheses. Total: the margins of\n"
+      + "each variable, their SEs from the cells' covariance; row and column percentages total 100 exactly.\n"
     out += testLine(t)
     return out
   }
