@@ -15,8 +15,9 @@ struct FlagshipFindingsTests {
     """
   static let data = "datasets/flexwork/flexwork.dta"
 
+  /// The command's text output with no width limit (rows are found by their whole label).
   func run(_ arguments: [String]) throws -> String {
-    let r = try runStrata(arguments)
+    let r = try runStrata(arguments + (arguments.contains("--format") ? [] : ["--width", "0"]))
     #expect(r.status == 0, "strata \(arguments.joined(separator: " ")): \(r.stderr)")
     return r.stdout
   }

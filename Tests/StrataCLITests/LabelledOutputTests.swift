@@ -152,7 +152,7 @@ struct LabelledOutputTests {
     let dir = try temporaryDirectory()
     let fit = dir.appendingPathComponent("fit.json").path
     _ = try run(["fit", "logit", "y ~ x + log(z) + grp", "--data", Self.data, "--weights", "w", "--save", fit])
-    let text = try run(["elasticities", fit, "--variables", "x,z"])
+    let text = try run(["elasticities", fit, "--variables", "x,z", "--width", "0"])
     #expect(row(text, Self.xLabel)?.prefix(3) == [Self.xLabel, "0.077236", "(0.009151)"], "\(text)")
     #expect(row(text, Self.zLabel)?.prefix(3) == [Self.zLabel, "0.023158", "(0.01976)"], "\(text)")
     let json = dir.appendingPathComponent("el.json").path

@@ -98,23 +98,29 @@ struct TextWidthCommandTests {
     let run = try runStrata(["notebook", "run", path.path, "--out", out.path], in: folder)
     #expect(run.status == 0, "\(run.stderr)")
     let markdown = try String(contentsOf: out.appendingPathComponent("width.md"), encoding: .utf8)
-    var blocks: [[String]] = []
+    // Text blocks by command: the report repeats each ```strata block, then its outputs (text
+    // blocks, and tables as Markdown tables, which are not width-limited).
+    var blocks: [(command: Int, lines: [String])] = []
     var current: [String]?
+    var command = -1
     for line in markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-      if current == nil, line == "```text" {
+      if current == nil, line == "```strata" {
+        command += 1
+      } else if current == nil, line == "```text" {
         current = []
       } else if let block = current, line.hasPrefix("```") {
-        blocks.append(block)
+        blocks.append((command, block))
         current = nil
       } else {
         current?.append(line)
       }
     }
-    try #require(blocks.count == commands.count, "\(blocks.count) text blocks")
-    for (k, block) in blocks.enumerated() {
+    try #require(command == commands.count - 1, "\(command + 1) command blocks")
+    #expect(Set(blocks.map(\.command)) == Set(0..<commands.count), "a command without text output")
+    for (k, block) in blocks {
       let width = k == commands.count - 1 ? 60 : 100
       let wide = block.filter { displayWidth($0) > width }
-      #expect(wide.isEmpty, "block \(k + 1) wider than \(width):\n\(wide.joined(separator: "\n"))")
+      #expect(wide.isEmpty, "command \(k + 1) wider than \(width):\n\(wide.joined(separator: "\n"))")
     }
     // The unfitted output of the first command is wider than 100 columns: the fitting did the work.
     let unlimited = try runStrata(Array(shellWords(commands[0]).dropFirst()) + ["--width", "0"], in: folder)
