@@ -103,8 +103,10 @@ struct FlagshipNotebookTests {
     let html = try String(contentsOf: a.appendingPathComponent("participation.html"), encoding: .utf8)
     let xml = try #require(XMLCollector.parse(html), "notebook HTML is not well-formed")
     // The 10 `strata table` blocks, the 2 scenario tables, and the tables the other commands print
-    // (svyset's summaries, the rates, the split, margins over residence, the contrasts).
-    #expect(xml.elements.filter { $0.name == "table" }.count == 22)
+    // (svyset's summaries and its calibration totals, the rates, the split, margins over
+    // residence, the contrasts).
+    #expect(xml.elements.filter { $0.name == "table" }.count == 23)
+    #expect(html.contains("<th>Achieved</th>") || html.contains(">Achieved<"))
     #expect(xml.elements.filter { $0.name == "svg" }.count == 4)
     #expect(!html.contains("<script") && !html.contains("src="))
   }

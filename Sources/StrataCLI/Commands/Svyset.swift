@@ -102,13 +102,10 @@ struct SvysetCommand: ParsableCommand {
       out += "Warning: \(c.negativeWeights) calibrated weight(s) are negative (as R warns for calfun linear); "
         + "bound them with --bounds LO,HI or use --calfun raking\n"
     }
-    let width = max(4, c.targets.map { $0.name.count }.max() ?? 4)
-    func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s : s + String(repeating: " ", count: w - s.count) }
-    func lpad(_ s: String, _ w: Int) -> String { s.count >= w ? s : String(repeating: " ", count: w - s.count) + s }
-    out += "  " + pad("Total", width) + "  " + lpad("Target", 14) + "  " + lpad("Achieved", 14) + "\n"
-    for t in c.targets {
-      out += "  " + pad(t.name, width) + "  " + lpad(sig(t.target, 10), 14) + "  " + lpad(sig(t.achieved, 10), 14) + "\n"
-    }
+    // The totals as a table (a notebook renders it as a Markdown/HTML table).
+    var table = Table(columns: [.init("Total", alignment: .left), .init("Target"), .init("Achieved")])
+    table.rows = c.targets.map { [$0.name, sig($0.target, 10), sig($0.achieved, 10)] }
+    out += TextRenderer.render(table)
     return out
   }
 }
