@@ -22,10 +22,14 @@ struct RestartWithText: Error {
 public final class CSVStream: ChunkProvider {
   /// How passes after the first read the data.
   public enum Mode: String, Sendable {
-    /// A cache of the needed columns written in pass 1 (faster when parsing costs more than
-    /// reading 8 bytes per value).
+    /// A cache of the needed columns written in pass 1, and a cache of the chunks' model
+    /// matrices written by the first pass that builds them: the IRLS passes read the matrices,
+    /// the passes that need the columns (design units, clusters) read the column cache.
     case columnCache
-    /// The CSV parsed again in every pass.
+    /// The model-matrix cache only: the passes that need the columns parse the CSV again (less
+    /// disk: no column cache).
+    case matrixCache
+    /// Nothing cached: every pass parses the CSV and builds the model matrices again.
     case reparse
   }
 

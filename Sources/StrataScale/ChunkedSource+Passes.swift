@@ -150,10 +150,29 @@ extension ChunkedSource {
       droppedMissing: mm.droppedMissing, droppedBySubset: mm.droppedBySubset)
   }
 
-  /// Walks every chunk's prepared rows.
-  func forEachPrepared(_ body: (ChunkData, DataFrame) throws -> Void) throws {
+  /// Walks every chunk's prepared rows: from the provider (with the chunk's frame) when
+  /// `needsFrame` or before the prepared cache is complete (the first such pass writes it), else
+  /// from the cache (frame nil).
+  func forEachPrepared(needsFrame: Bool, _ body: (ChunkData, DataFrame?) throws -> Void) throws {
     passCount += 1
-    try chunks.forEachChunk { frame, first in try body(try prepare(frame, first: first), frame) }
+    if !needsFrame, let prepared = preparedCache, preparedComplete {
+      try prepared.forEachChunk { try body($0, nil) }
+      return
+    }
+    var writer: PreparedCache?
+    if cachesModelMatrix && !preparedComplete {
+      preparedCache = nil
+      writer = try PreparedCache(directory: cacheDirectory)
+    }
+    try chunks.forEachChunk { frame, first in
+      let chunk = try prepare(frame, first: first)
+      try writer?.append(chunk)
+      try body(chunk, frame)
+    }
+    if let writer {
+      preparedCache = writer
+      preparedComplete = true
+    }
   }
 
   public func summary(model: AggregateModel) throws -> SourceSummary {
@@ -174,9 +193,8 @@ extension ChunkedSource {
     let r = replicateColumns.count
     var gramAll = r > 0 ? Matrix(rows: r, cols: r) : nil
     var gramEstimation = gramAll
-    passCount += 1
-    try chunks.forEachChunk { frame, first in
-      let chunk = try prepare(frame, first: first)
+    try forEachPrepared(needsFrame: true) { chunk, frame in
+      guard let frame else { return }
       droppedMissing += chunk.droppedMissing
       droppedBySubset += chunk.droppedBySubset
       rows += chunk.rows.count
@@ -258,8 +276,8 @@ extension ChunkedSource {
     let k = request.columns.count
     var out = request.weightSets.map { _ in PassSums(columns: k) }
     let all = request.columns.count == columnNames.count
-    try forEachPrepared { chunk, _ in
-      let m = chunk.rows.count
+    try forEachPrepared(needsFrame: false) { chunk, _ in
+      let m = chunk.y.count
       guard m > 0 else { return }
       let x = all ? chunk.x : chunk.x.selectingColumns(request.columns)
       for (s, set) in request.weightSets.enumerated() {
@@ -314,8 +332,13 @@ extension ChunkedSource {
       return false
     }()
     let eps = 10 * Double.ulpOfOne
-    try forEachPrepared { chunk, frame in
-      let m = chunk.rows.count
+    let needsFrame: Bool
+    switch request.totals {
+    case .none, .crossProduct: needsFrame = false
+    case .clusters, .units: needsFrame = true
+    }
+    try forEachPrepared(needsFrame: needsFrame) { chunk, frame in
+      let m = chunk.y.count
       guard m > 0 else { return }
       let x = k == columnNames.count ? chunk.x : chunk.x.selectingColumns(request.columns)
       let eta = x.multiplied(by: request.coefficients)
@@ -338,6 +361,7 @@ extension ChunkedSource {
       case .crossProduct:
         cross = cross + x.crossProduct(rowWeights: multipliers.map { $0 * $0 })
       case .clusters(let names):
+        guard let frame else { return }
         let columns = try names.map { try Self.designColumn($0, in: frame) }
         for i in 0..<m where prior[i] > 0 {
           var key: [Double] = []
@@ -363,7 +387,7 @@ extension ChunkedSource {
           for j in 0..<k { cellTotals[cell][j] += multipliers[i] * x[i, j] }
         }
       case .units:
-        guard let design = specification.design else { return }
+        guard let design = specification.design, let frame else { return }
         for i in 0..<m {
           let u = try Self.unitKey(design, frame: frame, row: chunk.local[i], first: chunk.rows[i] - chunk.local[i])
           guard let unit = unitIndex[u.key] else { throw ScaleError.dataChanged(path: frame.source) }

@@ -103,6 +103,14 @@ public final class ChunkedSource: AggregateDesignSource {
   public var subsetExpression: String? { specification.combinedSubset }
   /// Counts the passes (reported as progress by providers that stream).
   public internal(set) var passCount = 1
+  /// Whether the first pass that builds the chunks' model matrices writes them to a cache that
+  /// the IRLS passes read (`PreparedCache`), instead of building them again in every pass.
+  let cachesModelMatrix: Bool
+  let cacheDirectory: URL?
+  var preparedCache: PreparedCache?
+  var preparedComplete = false
+  /// The bytes the model-matrix cache holds between chunks.
+  public var bufferBytes: Int { preparedCache?.bufferCapacity ?? 0 }
 
   // The design.
   let designWeights: String?
@@ -127,8 +135,17 @@ public final class ChunkedSource: AggregateDesignSource {
   ///   replicates built from the design, offsets, grouped responses, data-dependent bases such as
   ///   `poly()` or `scale()`, weights derived from FPCs); `FormulaError`, `DesignError` and
   ///   `EstimationError` as the in-memory fit.
-  public init(chunks: ChunkProvider, specification spec: ScaleSpecification) throws {
+  ///
+  /// - Parameters:
+  ///   - cachesModelMatrix: write the chunks' model matrices once and read them in later passes.
+  ///   - cacheDirectory: where that cache's temporary folder goes (nil: the system's).
+  public init(
+    chunks: ChunkProvider, specification spec: ScaleSpecification, cachesModelMatrix: Bool = true,
+    cacheDirectory: URL? = nil
+  ) throws {
     self.chunks = chunks
+    self.cachesModelMatrix = cachesModelMatrix
+    self.cacheDirectory = cacheDirectory
     self.specification = spec
     let formula = try Formula.parse(spec.formula)
     self.formula = formula

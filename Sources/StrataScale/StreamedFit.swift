@@ -33,7 +33,9 @@ public enum StreamedFit {
     var source: ChunkedSource?
     for _ in 0..<64 where source == nil {
       do {
-        source = try ChunkedSource(chunks: stream, specification: specification)
+        source = try ChunkedSource(
+          chunks: stream, specification: specification, cachesModelMatrix: mode != .reparse,
+          cacheDirectory: cacheDirectory)
       } catch is RestartWithText {
         continue
       }
@@ -43,7 +45,8 @@ public enum StreamedFit {
     let result = try AggregateFit.fit(
       source, model: specification.model, formula: specification.formula, weighted: weighted, variance: variance,
       level: level, control: control)
-    return (result, stream.passes, stream.bufferBytes)
+    // Passes: the first (levels, template, units), then the driver's (summary, start, iterations, scores).
+    return (result, result.passes + 1, stream.bufferBytes + source.bufferBytes)
   }
 
   /// Bytes of CSV per chunk for a memory budget: a chunk's bytes, its parsed columns and its

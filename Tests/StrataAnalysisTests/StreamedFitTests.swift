@@ -133,6 +133,7 @@ import _StrataTestSupport
     var spec = FitSpecification(model: .logit, formula: "sch.wide ~ ell + meals + mobility")
     spec.design = DesignSpecification(weights: "pw", strata: "stype", fpc: ["fpc"])
     try compare(spec, path: datasetPath("apistrat.csv"), mode: .reparse)
+    try compare(spec, path: datasetPath("apistrat.csv"), mode: .matrixCache)
   }
 
   @Test func columnNumericInOneChunkAndTextInAnotherIsTextAsInMemory() throws {

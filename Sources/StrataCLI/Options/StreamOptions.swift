@@ -24,7 +24,7 @@ struct StreamOptions: ParsableArguments {
       throw ValidationError("--memory takes a size such as 2G, 512M or 300000K, not '\(memory)'")
     }
     if let m = streamMode, CSVStream.Mode(rawValue: m) == nil {
-      throw ValidationError("--stream-mode is columnCache or reparse")
+      throw ValidationError("--stream-mode is columnCache, matrixCache or reparse")
     }
   }
 
