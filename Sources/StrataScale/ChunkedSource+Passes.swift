@@ -29,16 +29,16 @@ struct ChunkData {
 
 extension ChunkedSource {
   /// A design column's value on a row: a key and a label; nil when missing.
-  static func value(_ column: Column, _ i: Int) -> (key: Double, label: String)? {
+  static func value(_ column: Column, _ i: Int, label: Bool = true) -> (key: Double, label: String)? {
     switch column.storage {
     case .numeric(let c):
       if c.missing[i] || c.values[i].isNaN { return nil }
       let v = c.values[i]
-      let label = v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
-      return (v, label)
+      guard label else { return (v, "") }
+      return (v, v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v))
     case .factor(let f):
       let code = f.codes[i]
-      return code < 0 ? nil : (Double(code), f.levels[Int(code)])
+      return code < 0 ? nil : (Double(code), label ? f.levels[Int(code)] : "")
     }
   }
 
@@ -49,35 +49,48 @@ extension ChunkedSource {
     return frame.columns[k]
   }
 
-  /// The unit of row `i` of a chunk (and its labels), or a `DesignError` for a missing value.
-  static func unitKey(_ design: DesignSpecification, frame: DataFrame, row i: Int, first: Int) throws
+  /// A chunk's design columns, found once per chunk.
+  struct DesignColumns {
+    var strata: (name: String, column: Column)?
+    var psu: [(name: String, column: Column)]
+    var fpc: [(name: String, column: Column)]
+
+    init(_ design: DesignSpecification, frame: DataFrame) throws {
+      strata = try design.strata.map { ($0, try designColumn($0, in: frame)) }
+      psu = try design.psu.map { ($0, try designColumn($0, in: frame)) }
+      fpc = try design.fpc.map { ($0, try designColumn($0, in: frame)) }
+    }
+  }
+
+  /// The unit of row `i` of a chunk (and its labels when `labels`), or a `DesignError` for a
+  /// missing value.
+  static func unitKey(_ columns: DesignColumns, row i: Int, first: Int, labels: Bool) throws
     -> (key: UnitKey, stratum: String?, clusters: [String], fpc: [Double])
   {
     var parts: [Double] = []
+    parts.reserveCapacity(1 + Swift.max(columns.psu.count, 1))
     var stratum: String?
-    if let s = design.strata {
-      guard let v = value(try designColumn(s, in: frame), i) else { throw DesignError.missingValue(column: s, row: first + i + 1) }
+    if let (name, column) = columns.strata {
+      guard let v = value(column, i, label: labels) else { throw DesignError.missingValue(column: name, row: first + i + 1) }
       parts.append(v.key)
       stratum = v.label
     }
     var clusters: [String] = []
-    if design.psu.isEmpty {
+    if columns.psu.isEmpty {
       parts.append(Double(first + i))
-      clusters.append(String(first + i + 1))
+      if labels { clusters.append(String(first + i + 1)) }
     }
-    for name in design.psu {
-      guard let v = value(try designColumn(name, in: frame), i) else {
-        throw DesignError.missingValue(column: name, row: first + i + 1)
-      }
+    for (name, column) in columns.psu {
+      guard let v = value(column, i, label: labels) else { throw DesignError.missingValue(column: name, row: first + i + 1) }
       parts.append(v.key)
-      clusters.append(v.label)
+      if labels { clusters.append(v.label) }
     }
     var fpc: [Double] = []
-    for name in design.fpc {
-      guard let v = value(try designColumn(name, in: frame), i) else {
-        throw DesignError.missingValue(column: name, row: first + i + 1)
+    if labels {
+      for (name, column) in columns.fpc {
+        guard let v = value(column, i, label: false) else { throw DesignError.missingValue(column: name, row: first + i + 1) }
+        fpc.append(v.key)
       }
-      fpc.append(v.key)
     }
     return (UnitKey(parts: parts), stratum, clusters, fpc)
   }
@@ -106,9 +119,11 @@ extension ChunkedSource {
     guard design.replicateWeights == nil else { return }
     let stages = Swift.max(design.psu.count, 1)
     if units.clusters.isEmpty { units.clusters = Array(repeating: [], count: stages) }
+    let columns = try DesignColumns(design, frame: frame)
     for i in 0..<n {
-      let u = try unitKey(design, frame: frame, row: i, first: first)
-      if index[u.key] == nil {
+      let key = try unitKey(columns, row: i, first: first, labels: false).key
+      if index[key] == nil {
+        let u = try unitKey(columns, row: i, first: first, labels: true)
         index[u.key] = units.clusters[0].count
         if let s = u.stratum { units.strata.append(s) }
         for k in 0..<stages { units.clusters[k].append(u.clusters[k]) }
@@ -388,8 +403,9 @@ extension ChunkedSource {
         }
       case .units:
         guard let design = specification.design, let frame else { return }
+        let columns = try DesignColumns(design, frame: frame)
         for i in 0..<m {
-          let u = try Self.unitKey(design, frame: frame, row: chunk.local[i], first: chunk.rows[i] - chunk.local[i])
+          let u = try Self.unitKey(columns, row: chunk.local[i], first: chunk.rows[i] - chunk.local[i], labels: false)
           guard let unit = unitIndex[u.key] else { throw ScaleError.dataChanged(path: frame.source) }
           if prior[i] > 0 { inEstimation[unit] = true }
           for j in 0..<k { unitTotals[unit, j] += multipliers[i] * x[i, j] }

@@ -164,7 +164,13 @@ public final class ChunkedSource: AggregateDesignSource {
     designWeights = weightsColumn
 
     // Pass 1: template rows (each categorical column's values among the estimation rows),
-    // design units and counts.
+    // design units and counts. Categorical: a text column, or a numeric one the formula makes a
+    // factor of (`factor(x)`, `as.factor(x)`, `ordered(x)`, `as.character(x)`).
+    let factorOf = Self.factorArguments(spec.formula)
+    let categorical: (Column) -> Bool = { column in
+      if case .factor = column.storage { return true }
+      return factorOf.contains(column.name)
+    }
     var template: DataFrame?
     var tracked: [String: Set<Double>] = [:]
     var untracked: Set<String> = []
@@ -185,7 +191,7 @@ public final class ChunkedSource: AggregateDesignSource {
       // Template: the first estimation row of every value of each low-cardinality column.
       var picked: [Int] = []
       var pickedSet = Set<Int>()
-      for column in frame.columns where !untracked.contains(column.name) {
+      for column in frame.columns where !untracked.contains(column.name) && categorical(column) {
         var seen = tracked[column.name] ?? []
         for i in estimation {
           let key: Double
@@ -246,6 +252,37 @@ public final class ChunkedSource: AggregateDesignSource {
         fpc: !d.fpc.isEmpty)
       self.design = .linearization(d, summary: summary)
     }
+  }
+
+  /// The names the formula makes factors of: the first argument of `factor(`, `as.factor(`,
+  /// `ordered(`, `as.character(` and `interaction(` calls.
+  static func factorArguments(_ formula: String) -> Set<String> {
+    var names = Set<String>()
+    let chars = Array(formula)
+    for call in ["factor(", "ordered(", "as.character(", "interaction("] {
+      let pattern = Array(call)
+      var i = 0
+      while i + pattern.count <= chars.count {
+        if Array(chars[i..<(i + pattern.count)]) == pattern {
+          var j = i + pattern.count
+          var args = ""
+          var depth = 1
+          while j < chars.count && depth > 0 {
+            if chars[j] == "(" { depth += 1 }
+            if chars[j] == ")" { depth -= 1 }
+            if depth > 0 { args.append(chars[j]) }
+            j += 1
+          }
+          for word in args.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "." || $0 == "_") }) {
+            names.insert(String(word))
+          }
+          i = j
+        } else {
+          i += 1
+        }
+      }
+    }
+    return names
   }
 
   /// Values tracked per column for the template (a column with more is not a factor's).
