@@ -86,9 +86,14 @@ public final class CSVStream: ChunkProvider {
   /// The bytes the chunk reader and the cache reader hold between chunks.
   public var bufferBytes: Int { reader.bufferCapacity + (cache?.bufferCapacity ?? 0) }
 
+  /// The number of the pass the next `forEachChunk` makes, as the consumer counts them.
+  var passLabel: Int?
+
+  public func beginPass(_ number: Int) { passLabel = number }
+
   public func forEachChunk(_ body: (DataFrame, Int) throws -> Void) throws {
     passes += 1
-    let task = "pass \(passes)"
+    let task = "pass \(passLabel ?? passes)"
     if passes > 1, mode == .columnCache, let cache {
       try cache.forEachChunk(
         levels: { self.levelList[$0] ?? [] },

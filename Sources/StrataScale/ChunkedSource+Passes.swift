@@ -5,6 +5,7 @@ import StrataFormula
 import StrataInference
 import StrataLinalg
 import StrataModels
+import StrataSupport
 
 /// A sampling unit's identity: its stratum and clusters (codes or values), or its row.
 struct UnitKey: Hashable {
@@ -171,9 +172,13 @@ extension ChunkedSource {
   func forEachPrepared(needsFrame: Bool, _ body: (ChunkData, DataFrame?) throws -> Void) throws {
     passCount += 1
     if !needsFrame, let prepared = preparedCache, preparedComplete {
-      try prepared.forEachChunk { try body($0, nil) }
+      let task = "pass \(passCount)"
+      try prepared.forEachChunk(
+        progress: { done in self.progress?(WorkProgress(task: task, completed: done, total: prepared.size, unit: .bytes)) }
+      ) { try body($0, nil) }
       return
     }
+    chunks.beginPass(passCount)
     var writer: PreparedCache?
     if cachesModelMatrix && !preparedComplete {
       preparedCache = nil

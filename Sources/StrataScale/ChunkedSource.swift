@@ -5,12 +5,19 @@ import StrataFormula
 import StrataInference
 import StrataLinalg
 import StrataModels
+import StrataSupport
 
 /// Gives a data set's rows in chunks, in order.
 public protocol ChunkProvider: AnyObject {
   /// Calls `body` with each chunk: a frame of (at least) the needed columns, with the same column
   /// kinds and the same factor levels in every chunk, and the 0-based data row of its first row.
   func forEachChunk(_ body: (DataFrame, Int) throws -> Void) throws
+  /// Told the number of the pass the next `forEachChunk` makes (for progress reports).
+  func beginPass(_ number: Int)
+}
+
+extension ChunkProvider {
+  public func beginPass(_ number: Int) {}
 }
 
 /// An in-memory frame given in chunks of `rowsPerChunk` rows: the reference provider (a
@@ -107,6 +114,8 @@ public final class ChunkedSource: AggregateDesignSource {
   /// the IRLS passes read (`PreparedCache`), instead of building them again in every pass.
   let cachesModelMatrix: Bool
   let cacheDirectory: URL?
+  /// Told each pass over the model-matrix cache's bytes (task `pass N`).
+  let progress: ProgressHandler?
   var preparedCache: PreparedCache?
   var preparedComplete = false
   /// The bytes the model-matrix cache holds between chunks.
@@ -141,9 +150,10 @@ public final class ChunkedSource: AggregateDesignSource {
   ///   - cacheDirectory: where that cache's temporary folder goes (nil: the system's).
   public init(
     chunks: ChunkProvider, specification spec: ScaleSpecification, cachesModelMatrix: Bool = true,
-    cacheDirectory: URL? = nil
+    cacheDirectory: URL? = nil, progress: ProgressHandler? = nil
   ) throws {
     self.chunks = chunks
+    self.progress = progress
     self.cachesModelMatrix = cachesModelMatrix
     self.cacheDirectory = cacheDirectory
     self.specification = spec
@@ -182,6 +192,7 @@ public final class ChunkedSource: AggregateDesignSource {
     var weightTotal = 0.0
     var zeroWeights = 0
     let design = spec.design
+    chunks.beginPass(1)
     try chunks.forEachChunk { frame, first in
       if let rep = design?.replicateWeights, replicateDesign == nil {
         replicateDesign = try ReplicateDesign(rep, weights: design?.weights, data: frame)

@@ -45,7 +45,7 @@ final class PreparedCache {
     written += UInt64(data.count)
   }
 
-  func forEachChunk(_ body: (ChunkData) throws -> Void) throws {
+  func forEachChunk(progress: (Int) -> Void = { _ in }, _ body: (ChunkData) throws -> Void) throws {
     for chunk in chunks {
       let (m, p, sets) = (chunk.rows, chunk.columns, chunk.sets)
       let count = m * (p + 1 + sets)
@@ -59,6 +59,7 @@ final class PreparedCache {
       let y = Array(buffer[(m * p)..<(m * (p + 1))])
       let weights = (0..<sets).map { s in Array(buffer[(m * (p + 1 + s))..<(m * (p + 2 + s))]) }
       try body(ChunkData(rows: [], local: [], x: x, y: y, weights: weights, droppedMissing: 0, droppedBySubset: 0))
+      progress(Int(chunk.offset) + count * MemoryLayout<Double>.stride)
     }
   }
 }

@@ -35,7 +35,7 @@ public enum StreamedFit {
       do {
         source = try ChunkedSource(
           chunks: stream, specification: specification, cachesModelMatrix: mode != .reparse,
-          cacheDirectory: cacheDirectory)
+          cacheDirectory: cacheDirectory, progress: progress)
       } catch is RestartWithText {
         continue
       }

@@ -19,6 +19,10 @@ struct StreamOptions: ParsableArguments {
   @Option(help: .hidden)
   var streamMode: String?
 
+  /// Prints each pass's wall time and bytes to stderr (benchmarks).
+  @Flag(help: .hidden)
+  var streamTimings = false
+
   func validate() throws {
     if let memory, Self.bytes(memory) == nil {
       throw ValidationError("--memory takes a size such as 2G, 512M or 300000K, not '\(memory)'")
@@ -74,11 +78,23 @@ extension LinearModelOptions {
     }
     let spec = try specification(model)
     let progressLine = ProgressLine.forStandardError()
+    let timings = streaming.streamTimings ? PassTimings() : nil
+    let lineHandler = progressLine?.handler
+    var handler: ProgressHandler? = lineHandler
+    if let timings {
+      handler = { @Sendable p in
+        timings.report(p)
+        lineHandler?(p)
+      }
+    }
     let s = try translatingAnalysisErrors {
-      defer { progressLine?.finish() }
+      defer {
+        progressLine?.finish()
+        timings?.finish()
+      }
       return try Model.fitStreaming(
         spec, path: data, memory: streaming.budget, mode: streaming.streamMode.flatMap(CSVStream.Mode.init) ?? .columnCache,
-        chunkBytes: streaming.streamChunkBytes, progress: progressLine?.handler)
+        chunkBytes: streaming.streamChunkBytes, progress: handler)
     }
     let context = ReportContext(dataSource: data, labels: [:])
     switch outputOptions.format {
@@ -86,5 +102,37 @@ extension LinearModelOptions {
     case .json: try outputOptions.write(RegressionReport.json(s.result, context: context).serialized() + "\n")
     case .csv: try outputOptions.write(RegressionReport.csv(s.result))
     }
+  }
+}
+
+/// Each pass's wall time and bytes, printed to stderr when the next pass starts (`--stream-timings`).
+final class PassTimings: @unchecked Sendable {
+  private let lock = NSLock()
+  private var task: String?
+  private var start = Date()
+  private var bytes = 0
+
+  func report(_ p: WorkProgress) {
+    lock.lock()
+    defer { lock.unlock() }
+    if p.task != task {
+      flush()
+      task = p.task
+      start = Date()
+    }
+    bytes = p.completed
+  }
+
+  func finish() {
+    lock.lock()
+    defer { lock.unlock() }
+    flush()
+    task = nil
+  }
+
+  private func flush() {
+    guard let task else { return }
+    let line = String(format: "%@: %.2f s, %d bytes\n", task, Date().timeIntervalSince(start), bytes)
+    FileHandle.standardError.write(Data(line.utf8))
   }
 }
