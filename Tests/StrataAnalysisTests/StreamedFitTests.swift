@@ -118,6 +118,20 @@ import _StrataTestSupport
     #expect(streamed.result.covariance.degreesOfFreedom == Double(reference["df"] as! Int))
   }
 
+  @Test func probitFractionalMultiwayAndDesignLeastSquares() throws {
+    let path = datasetPath("apiclus1.csv")
+    try compare(FitSpecification(model: .probit, formula: "sch.wide ~ ell + meals"), path: path)
+    // Fractional logit: robust (HC0) by default.
+    try compare(FitSpecification(model: .fraclogit, formula: "I(meals / 100) ~ ell + mobility"), path: path)
+    // Two-way clustering (inclusion-exclusion over the cells).
+    try compare(
+      FitSpecification(model: .ols, formula: "api00 ~ ell + meals", variance: .cluster(["dnum", "stype"])), path: path)
+    // Design-based least squares (svyglm gaussian) on a one-stage cluster design with an FPC.
+    var spec = FitSpecification(model: .ols, formula: "api00 ~ ell + meals + stype")
+    spec.design = DesignSpecification(weights: "pw", psu: ["dnum"], fpc: ["fpc"])
+    try compare(spec, path: path)
+  }
+
   @Test func collinearColumnDroppedAsInMemory() throws {
     // I(ell + meals) is exactly collinear with ell and meals: R (and the in-memory QR) drop it,
     // the pivoted Cholesky of XᵀWX in R's column order drops the same column.
