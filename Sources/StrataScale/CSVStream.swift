@@ -268,7 +268,7 @@ final class ColumnCache {
     }
     let first = chunks.last.map { $0.first + $0.rows } ?? 0
     chunks.append((written, n, first))
-    let data = values.withUnsafeBytes { Data($0) }
+    let data = bytes(of: values)
     try handle.seek(toOffset: written)
     try handle.write(contentsOf: data)
     written += UInt64(data.count)
@@ -291,7 +291,7 @@ final class ColumnCache {
         data.count == count * MemoryLayout<Double>.stride
       else { throw ScaleError.dataChanged(path: file.path) }
       if buffer.count < count { buffer = [Double](repeating: 0, count: count) }
-      buffer.withUnsafeMutableBytes { raw in _ = data.copyBytes(to: raw) }
+      copy(data, into: &buffer)
       var frameColumns: [Column] = []
       for (k, name) in columns.enumerated() {
         let slice = Array(buffer[(k * n)..<((k + 1) * n)])

@@ -7,9 +7,23 @@ import StrataLinalg
 import StrataModels
 import StrataSupport
 
-/// A sampling unit's identity: its stratum and clusters (codes or values), or its row.
+/// A sampling unit's identity: its stratum and clusters (codes or values), or its row; up to
+/// four parts held inline (no allocation per row), more in `rest`.
 struct UnitKey: Hashable {
-  var parts: [Double]
+  var p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0
+  var count = 0
+  var rest: [Double] = []
+
+  mutating func append(_ v: Double) {
+    switch count {
+    case 0: p0 = v
+    case 1: p1 = v
+    case 2: p2 = v
+    case 3: p3 = v
+    default: rest.append(v)
+    }
+    count += 1
+  }
 }
 
 /// One chunk's estimation rows, ready for a pass.
@@ -68,8 +82,7 @@ extension ChunkedSource {
   static func unitKey(_ columns: DesignColumns, row i: Int, first: Int, labels: Bool) throws
     -> (key: UnitKey, stratum: String?, clusters: [String], fpc: [Double])
   {
-    var parts: [Double] = []
-    parts.reserveCapacity(1 + Swift.max(columns.psu.count, 1))
+    var parts = UnitKey()
     var stratum: String?
     if let (name, column) = columns.strata {
       guard let v = value(column, i, label: labels) else { throw DesignError.missingValue(column: name, row: first + i + 1) }
@@ -93,7 +106,7 @@ extension ChunkedSource {
         fpc.append(v.key)
       }
     }
-    return (UnitKey(parts: parts), stratum, clusters, fpc)
+    return (parts, stratum, clusters, fpc)
   }
 
   /// The design on every row of a chunk: weights checked and summed, units listed.
@@ -239,12 +252,17 @@ extension ChunkedSource {
           weightedY[s] += chunk.weights[s][k] * y
         }
       }
-      for k in positiveRows {
-        for j in 0..<p {
-          let v = chunk.x[k, j]
-          sums[j] += v
-          squares[j] += v * v
+      let m = chunk.x.rows
+      let x = chunk.x.storage
+      for j in 0..<p {
+        var (sum, square) = (0.0, 0.0)
+        for k in positiveRows {
+          let v = x[j * m + k]
+          sum += v
+          square += v * v
         }
+        sums[j] += sum
+        squares[j] += square
       }
       if r > 0, let replicate {
         // R's degf(): the rank of the replicate analysis weights (dqrdc2 on their Gram matrix).

@@ -39,7 +39,7 @@ final class PreparedCache {
     values += chunk.y
     for w in chunk.weights { values += w }
     chunks.append((written, m, p, sets))
-    let data = values.withUnsafeBytes { Data($0) }
+    let data = bytes(of: values)
     try handle.seek(toOffset: written)
     try handle.write(contentsOf: data)
     written += UInt64(data.count)
@@ -54,7 +54,7 @@ final class PreparedCache {
         data.count == count * MemoryLayout<Double>.stride
       else { throw ScaleError.dataChanged(path: folder.path) }
       if buffer.count < count { buffer = [Double](repeating: 0, count: count) }
-      buffer.withUnsafeMutableBytes { raw in _ = data.copyBytes(to: raw) }
+      copy(data, into: &buffer)
       let x = Matrix(rows: m, cols: p, columnMajor: Array(buffer[0..<(m * p)]))
       let y = Array(buffer[(m * p)..<(m * (p + 1))])
       let weights = (0..<sets).map { s in Array(buffer[(m * (p + 1 + s))..<(m * (p + 2 + s))]) }

@@ -51,7 +51,7 @@ public final class CSVChunkReader {
     var inQuotes = false
     var end: Int?
     while end == nil && offset < size {
-      let block = try Self.read(fd, path: path, at: offset, count: Swift.min(1 << 16, size - offset))
+      let block = try positionalRead(fd, path: path, at: offset, count: Swift.min(1 << 16, size - offset))
       for (k, b) in block.enumerated() {
         if b == 0 {
           throw DataError.malformed(
@@ -90,7 +90,7 @@ public final class CSVChunkReader {
     bufferCapacity = Swift.max(bufferCapacity, text.capacity)
     while offset < size || !pending.isEmpty {
       let want = Swift.max(0, Swift.min(chunkBytes - pending.count, size - offset))
-      let block = want > 0 ? try Self.read(fd, path: path, at: offset, count: want) : []
+      let block = want > 0 ? try positionalRead(fd, path: path, at: offset, count: want) : []
       offset += block.count
       let atEnd = offset >= size
       var bytes = pending
@@ -132,25 +132,5 @@ public final class CSVChunkReader {
       progress?(offset - pending.count)
       if atEnd { break }
     }
-  }
-
-  private static func read(_ fd: Int32, path: String, at offset: Int, count: Int) throws -> [UInt8] {
-    var buffer = [UInt8](repeating: 0, count: count)
-    var done = 0
-    while done < count {
-      let n = buffer.withUnsafeMutableBytes { raw in
-        pread(fd, raw.baseAddress! + done, count - done, off_t(offset + done))
-      }
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw DataError.unreadable(path: path, reason: String(cString: strerror(errno)))
-      }
-      if n == 0 {
-        throw DataError.unreadable(
-          path: path, reason: "the file changed while it was read (it was truncated); read it again once nothing is writing to it")
-      }
-      done += n
-    }
-    return buffer
   }
 }
