@@ -34,15 +34,14 @@ final class PreparedCache {
     let m = chunk.rows.count
     let p = chunk.x.cols
     let sets = chunk.weights.count
-    var values = chunk.x.storage
-    values.reserveCapacity(m * (p + 1 + sets))
-    values += chunk.y
-    for w in chunk.weights { values += w }
     chunks.append((written, m, p, sets))
-    let data = bytes(of: values)
     try handle.seek(toOffset: written)
-    try handle.write(contentsOf: data)
-    written += UInt64(data.count)
+    // Part by part: no copy of the whole chunk beside it.
+    for part in [chunk.x.storage, chunk.y] + chunk.weights {
+      let data = bytes(of: part)
+      try handle.write(contentsOf: data)
+      written += UInt64(data.count)
+    }
   }
 
   func forEachChunk(progress: (Int) -> Void = { _ in }, _ body: (ChunkData) throws -> Void) throws {
