@@ -201,3 +201,32 @@ import _StrataTestSupport
     #expect(b.bufferBytes < 40_000 * 3 * 8 / 4)
   }
 }
+
+/// Chunk boundaries: records longer than the chunk, quoted fields with delimiters and line ends.
+@Suite struct StreamedChunkBoundaryTests {
+  @Test func longRecordsAndQuotedLineEnds() throws {
+    var lines = ["y,x,note"]
+    for i in 0..<300 {
+      let note: String
+      switch i % 4 {
+      case 0: note = "\"a, quoted\nline end\""
+      case 1: note = "\"" + String(repeating: "long ", count: 400) + "\""  // 2 KB: longer than the chunk
+      case 2: note = "\"say \"\"hi\"\"\""
+      default: note = "plain"
+      }
+      lines.append("\(Double(i % 9) * 1.5 + 2 * Double(i % 5) + Double(i % 4)),\(Double(i % 5)),\(note)")
+    }
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("strata-quoted-\(UUID().uuidString).csv")
+    try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: url) }
+    let spec = FitSpecification(model: .ols, formula: "y ~ x + note")
+    let memory = try Model.fit(spec, data: try DataReader.read(path: url.path))
+    let streamed = try Model.fitStreaming(spec, path: url.path, memory: 1 << 30, chunkBytes: 1024)
+    #expect(streamed.fit.nobs == 300)
+    #expect(memory.fit.terms == streamed.fit.terms)
+    for (a, b) in zip(memory.result.coefficients, streamed.result.coefficients) {
+      #expect(isClose(a.estimate!, b.estimate!, rtol: 1e-10), "\(a.term)")
+      #expect(isClose(a.stdError!, b.stdError!, rtol: 1e-10), "\(a.term)")
+    }
+  }
+}

@@ -89,7 +89,8 @@ public final class CSVChunkReader {
     text.reserveCapacity(header.count + chunkBytes + (1 << 16))
     bufferCapacity = Swift.max(bufferCapacity, text.capacity)
     while offset < size || !pending.isEmpty {
-      let want = Swift.max(0, Swift.min(chunkBytes - pending.count, size - offset))
+      // At least 64 KiB more when a record longer than the chunk is pending.
+      let want = Swift.max(0, Swift.min(Swift.max(chunkBytes - pending.count, 1 << 16), size - offset))
       let block = want > 0 ? try positionalRead(fd, path: path, at: offset, count: want) : []
       offset += block.count
       let atEnd = offset >= size
