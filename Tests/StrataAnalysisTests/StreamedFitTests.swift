@@ -171,6 +171,11 @@ import _StrataTestSupport
     #expect(throws: ScaleError.notStreamable(what: "HC3 (it needs each row's leverage)")) {
       try Model.fitStreaming(spec, path: datasetPath("apistrat.csv"), memory: 1 << 30, chunkBytes: 2048)
     }
+    #expect(throws: ScaleError.notStreamable(what: ".dta files (write the needed columns to CSV first)")) {
+      try Model.fitStreaming(
+        FitSpecification(model: .ols, formula: "lwage ~ educ"), path: datasetPath("flexwork/flexwork.dta"),
+        memory: 1 << 30, chunkBytes: 2048)
+    }
     let nb = FitSpecification(model: .nbreg, formula: "api.stu ~ ell")
     #expect(throws: ScaleError.self) {
       try Model.fitStreaming(nb, path: datasetPath("apistrat.csv"), memory: 1 << 30, chunkBytes: 2048)
