@@ -126,6 +126,11 @@ import _StrataTestSupport
     // Two-way clustering (inclusion-exclusion over the cells).
     try compare(
       FitSpecification(model: .ols, formula: "api00 ~ ell + meals", variance: .cluster(["dnum", "stype"])), path: path)
+    // A factor with many levels: the model-matrix cache keeps its dummies as level codes.
+    var county = FitSpecification(model: .ols, formula: "api00 ~ ell + meals + cname")
+    county.design = DesignSpecification(weights: "pw", strata: "stype", fpc: ["fpc"])
+    try compare(county, path: datasetPath("apistrat.csv"), chunkBytes: 16384)
+    try compare(FitSpecification(model: .ols, formula: "api00 ~ ell + cname"), path: datasetPath("apistrat.csv"))
     // Design-based least squares (svyglm gaussian) on a one-stage cluster design with an FPC.
     var spec = FitSpecification(model: .ols, formula: "api00 ~ ell + meals + stype")
     spec.design = DesignSpecification(weights: "pw", psu: ["dnum"], fpc: ["fpc"])
@@ -164,6 +169,17 @@ import _StrataTestSupport
     defer { try? FileManager.default.removeItem(at: url) }
     let s = try compare(FitSpecification(model: .ols, formula: "y ~ x + factor(g)"), path: url.path, chunkBytes: 1024)
     #expect(s.fit.terms == ["(Intercept)", "x", "factor(g)10", "factor(g)2", "factor(g)a"])
+  }
+
+  @Test func separationIsAnErrorStreamedToo() throws {
+    // In memory: the single-term check before IRLS; streamed: fitted probabilities at 0 or 1 at
+    // the end. Both refuse the fit (no silent diverging estimate).
+    var spec = FitSpecification(model: .logit, formula: "sch.wide ~ ell + meals + cname")
+    spec.design = DesignSpecification(weights: "pw", strata: "stype", fpc: ["fpc"])
+    #expect(throws: EstimationError.self) { try Model.fit(spec, data: try DataReader.read(path: datasetPath("apistrat.csv"))) }
+    #expect(throws: EstimationError.self) {
+      try Model.fitStreaming(spec, path: datasetPath("apistrat.csv"), memory: 1 << 30, chunkBytes: 16384)
+    }
   }
 
   @Test func notStreamableIsAClearError() throws {
