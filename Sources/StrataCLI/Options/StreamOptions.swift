@@ -132,7 +132,7 @@ final class PassTimings: @unchecked Sendable {
 
   private func flush() {
     guard let task else { return }
-    let line = String(format: "%@: %.2f s, %d bytes\n", task, Date().timeIntervalSince(start), bytes)
+    let line = "\(task): \(String(format: "%.2f", Date().timeIntervalSince(start))) s, \(bytes) bytes\n"
     FileHandle.standardError.write(Data(line.utf8))
   }
 }
