@@ -7,5 +7,6 @@
 @_exported import StrataLinalg
 @_exported import StrataModels
 @_exported import StrataReport
+@_exported import StrataScale
 @_exported import StrataSimulate
 @_exported import StrataSupport

@@ -141,6 +141,8 @@ struct LinearModelOptions: ParsableArguments {
   @OptionGroup(title: "Margins, elasticities and saving (strata margins, elasticities, predict)")
   var marginsOptions: FitMarginsOptions
 
+  @OptionGroup(title: "Files larger than memory") var streaming: StreamOptions
+
   /// Whether the fit is design-based: any design flag, or --vce design.
   var isDesignBased: Bool { design.declaresDesign || vce == .design }
 
@@ -182,6 +184,7 @@ struct LinearModelOptions: ParsableArguments {
   /// (with margins and a saved result when asked: `finish`, in `Margins.swift`).
   func run(_ model: ModelChoice) throws {
     if let split { return try runSplit(model, by: split) }
+    if try streams(model) { return try runStreamed(model) }
     try finish(try fitModel(model))
   }
 
