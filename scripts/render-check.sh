@@ -62,14 +62,15 @@ files=out/participation_files
 "$strata" table "$files/probit.json" "$files/logit.json" "$files/lpm.json" --names Probit,Logit,LPM \
   --stars 0.05,0.01,0.001 --format rtf --output "$dest/table.rtf"
 "$strata" table "$files/probit.json" "$files/logit.json" "$files/lpm.json" --names Probit,Logit,LPM \
-  --stars 0.05,0.01,0.001 --format latex --output "$dest/table.tex"
+  --stars 0.05,0.01,0.001 --format latex --longtable --output "$dest/table.tex"
 (cd "$dest" && libreoffice --headless --convert-to pdf table.docx > /dev/null 2>&1 \
   && mv table.pdf table-docx.pdf && libreoffice --headless --convert-to pdf table.rtf > /dev/null 2>&1 \
   && mv table.pdf table-rtf.pdf)
 rm -f "$dest"/table-docx-*.png "$dest"/table-rtf-*.png "$dest"/table-latex-*.png
 pdftoppm -png -r 72 "$dest/table-docx.pdf" "$dest/table-docx"
 pdftoppm -png -r 72 "$dest/table-rtf.pdf" "$dest/table-rtf"
-(cd "$dest" && xelatex -interaction=nonstopmode -halt-on-error table.tex > table-xelatex.log 2>&1) || {
+# Two runs: a longtable settles its column widths in the second.
+(cd "$dest" && for run in 1 2; do xelatex -interaction=nonstopmode -halt-on-error table.tex > table-xelatex.log 2>&1 || exit 1; done) || {
   echo "render-check: xelatex failed, see $dest/table-xelatex.log" >&2; exit 1; }
 if grep -q 'Overfull \\hbox' "$dest/table.log"; then echo "render-check: LaTeX table has an overfull box" >&2; fi
 pdftoppm -png -r 72 "$dest/table.pdf" "$dest/table-latex"
