@@ -259,7 +259,10 @@ final class ColumnCache {
     folder = base.appendingPathComponent("strata-cache-\(UUID().uuidString)", isDirectory: true)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     file = folder.appendingPathComponent("columns.bin")
-    FileManager.default.createFile(atPath: file.path, contents: nil)
+    guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+      try? FileManager.default.removeItem(at: folder)
+      throw ScaleError.cacheUnwritable(path: file.path)
+    }
     handle = try FileHandle(forUpdating: file)
   }
 

@@ -83,6 +83,8 @@ public enum ScaleError: Error, Sendable, Equatable {
   /// A model-matrix level seen when the rows were read again that the first pass did not see
   /// (the data changed between passes).
   case dataChanged(path: String)
+  /// A cache file in the temporary folder could not be created (a full or read-only disk).
+  case cacheUnwritable(path: String)
 }
 
 /// An `AggregateSource` over any `ChunkProvider`: each pass walks the chunks and builds each

@@ -22,7 +22,10 @@ final class PreparedCache {
     folder = base.appendingPathComponent("strata-matrix-\(UUID().uuidString)", isDirectory: true)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let file = folder.appendingPathComponent("matrix.bin")
-    FileManager.default.createFile(atPath: file.path, contents: nil)
+    guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+      try? FileManager.default.removeItem(at: folder)
+      throw ScaleError.cacheUnwritable(path: file.path)
+    }
     handle = try FileHandle(forUpdating: file)
   }
 
