@@ -27,6 +27,9 @@ let package = Package(
     .systemLibrary(
       name: "CGzip", path: "Sources/CGzip",
       providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(
+      name: "CLibPQ", path: "Sources/CLibPQ",
+      providers: [.apt(["libpq-dev"])]),
 
     // MARK: Library layers (each imports only layers below it)
     .target(name: "StrataSupport", exclude: ["README.md"]),
@@ -56,11 +59,13 @@ let package = Package(
         "StrataSupport", "StrataInference", "StrataDesign", "StrataModels", "StrataFormula", "StrataData", "StrataLinalg",
       ],
       exclude: ["README.md"]),
+    // Fits pushed down to PostgreSQL-protocol engines (aggregate SQL over libpq).
+    .target(name: "StrataPostgres", dependencies: ["StrataSupport", "StrataLinalg", "CLibPQ"]),
     .target(
       name: "Strata",
       dependencies: [
         "StrataSupport", "StrataLinalg", "StrataData", "StrataFormula", "StrataDesign", "StrataModels",
-        "StrataInference", "StrataReport", "StrataSimulate", "StrataAnalysis",
+        "StrataInference", "StrataReport", "StrataSimulate", "StrataAnalysis", "StrataPostgres",
       ]),
     .executableTarget(
       name: "StrataCLI",
@@ -79,7 +84,7 @@ let package = Package(
     .testTarget(
       name: "StrataDataTests", dependencies: ["StrataSupport", "StrataData", "_StrataTestSupport"]),
     .testTarget(
-      name: "StrataFormulaTests", dependencies: ["StrataFormula"]),
+      name: "StrataFormulaTests", dependencies: ["StrataFormula", "_StrataTestSupport"]),
     .testTarget(
       name: "StrataModelsTests", dependencies: ["Strata", "_StrataTestSupport"]),
     .testTarget(
@@ -103,6 +108,8 @@ let package = Package(
       name: "StrataCLITests", dependencies: ["StrataCLI", "StrataReport", "_StrataTestSupport"], exclude: ["Snapshots"]),
     .testTarget(
       name: "StrataAnalysisTests", dependencies: ["Strata", "_StrataTestSupport"]),
+    .testTarget(
+      name: "StrataPostgresTests", dependencies: ["Strata", "_StrataTestSupport"]),
     .testTarget(
       name: "StrataSimulateTests", dependencies: ["Strata", "_StrataTestSupport"]),
   ]
