@@ -62,7 +62,9 @@ let package = Package(
       ],
       exclude: ["README.md"]),
     // Fits pushed down to PostgreSQL-protocol engines (aggregate SQL over libpq).
-    .target(name: "StrataPostgres", dependencies: ["StrataSupport", "StrataLinalg", "CLibPQ"]),
+    .target(
+      name: "StrataPostgres",
+      dependencies: ["StrataSupport", "StrataLinalg", "StrataData", "StrataFormula", "StrataDesign", "CLibPQ"]),
     .target(
       name: "Strata",
       dependencies: [

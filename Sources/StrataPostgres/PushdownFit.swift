@@ -1,4 +1,7 @@
 import Foundation
+import StrataData
+import StrataDesign
+import StrataFormula
 import StrataLinalg
 
 /// Model families the pushdown computes (canonical links).
@@ -13,25 +16,37 @@ public enum PushdownVariance: Sendable, Equatable {
   case classical, hc0, hc1
   /// Cluster-robust (sandwich::vcovCL, type HC1 with the G/(G-1) adjustment), one column.
   case cluster(String)
-  /// Design-based (survey::svyglm): strata, PSU, FPC columns; `--weights` are sampling weights.
-  case design(strata: String?, psu: String?, fpc: String?)
+  /// Design-based (survey::svyglm): the design's weights are the sampling weights. Linearization
+  /// goes through `LinearizationDesign.variance(of: UnitTotals…)` (strata, PSUs, FPC, nest,
+  /// lonely-PSU rule); with `replicateWeights`, the replicate fits and `replicateVariance`.
+  case design(DesignSpecification)
 }
 
 /// A fit whose data stay in PostgreSQL: the formula is compiled into aggregate SQL.
 public struct PushdownSpecification: Sendable {
   public var family: PushdownFamily
   public var formula: String
+  /// Case weights (ignored with a design, whose weights are used).
   public var weights: String?
   public var variance: PushdownVariance
+  /// A domain (R `subset(design, …)`): rows outside it count zero, every PSU is kept.
+  public var subpop: String?
+  /// The table's partition or distribution key: each pass's sums are grouped by it.
+  public var partitionKey: String?
+  /// Sums over `numeric` (exact, slower) instead of double precision.
+  public var exactSums: Bool
   public var maxIterations: Int
   public init(
     family: PushdownFamily, formula: String, weights: String? = nil, variance: PushdownVariance = .classical,
-    maxIterations: Int = 100
+    subpop: String? = nil, partitionKey: String? = nil, exactSums: Bool = false, maxIterations: Int = 100
   ) {
     self.family = family
     self.formula = formula
     self.weights = weights
     self.variance = variance
+    self.subpop = subpop
+    self.partitionKey = partitionKey
+    self.exactSums = exactSums
     self.maxIterations = maxIterations
   }
 }
@@ -43,324 +58,383 @@ public struct PushdownFit: Sendable {
   /// Covariance, row-major p × p.
   public var covariance: [[Double]]
   public var standardErrors: [Double] { (0..<terms.count).map { covariance[$0][$0].squareRoot() } }
+  /// Rows of positive weight in the estimation (domain rows with a design).
   public var observations: Int
   public var iterations: Int
   /// Deviance (residual sum of squares for gaussian).
   public var deviance: Double
+  /// Design degrees of freedom (nil without a design).
+  public var designDegreesOfFreedom: Int?
+  /// Replicate fits run (0 without replicate weights).
+  public var replicates: Int
   /// Every statement sent, in order (no connection details).
   public var statements: [String]
   public var source: String
 }
 
-/// One model-matrix column: its R name and its SQL expression.
-struct PushdownColumn {
-  var name: String
-  var sql: String
-}
-
 /// Compiles and runs a pushdown fit.
+///
+/// The Newton/IRLS iteration here is interim: it is to be replaced by the aggregate-fit driver
+/// of `StrataScale` (issue 21), of which `PostgresAggregates` is a source. The variances already
+/// go through the library: `LinearizationDesign.variance(of: UnitTotals…)` and
+/// `replicateVariance`.
 public enum Pushdown {
   /// Fits `spec` on the rows of `source`.
   public static func fit(_ spec: PushdownSpecification, source: PostgresSource) throws -> PushdownFit {
     let connection = try LibPQConnection(conninfo: source.conninfo)
+    let displayName = source.displayName
+    let from = try source.fromClause()
+    let label = source.table.map { "table \($0)" } ?? "the query"
     var log: [String] = []
     func run(_ sql: String) throws -> [[String?]] {
       log.append(sql)
       return try connection.query(sql)
     }
-    let from = try source.fromClause()
-    let where_ = source.table ?? "the query"
 
-    // Formula: response ~ term + term + factor(column); `- 1` / `+ 0` drop the intercept.
-    let sides = spec.formula.split(separator: "~", omittingEmptySubsequences: false)
-    guard sides.count == 2 else { throw PostgresError.data("formula '\(spec.formula)' needs one '~'") }
-    let response = sides[0].trimmingCharacters(in: .whitespaces)
-    guard isName(response) else { throw PostgresError.unsupported("response '\(response)' (a column name is needed)") }
-    var used: [String] = [response]
-    var intercept = true
-    var termTexts: [String] = []
-    for raw in sides[1].split(separator: "+") {
-      let t = raw.trimmingCharacters(in: .whitespaces)
-      if t == "1" { continue }
-      if t == "0" || t == "-1" { intercept = false; continue }
-      if t.hasSuffix("- 1") || t.hasSuffix("-1") {
-        intercept = false
-        let rest = t.replacingOccurrences(of: "-1", with: "").replacingOccurrences(of: "- 1", with: "")
-          .trimmingCharacters(in: .whitespaces)
-        if !rest.isEmpty { termTexts.append(rest) }
-        continue
-      }
-      termTexts.append(t)
-    }
-    var columns: [PushdownColumn] = intercept ? [PushdownColumn(name: "(Intercept)", sql: "1.0")] : []
-    var factorTerms: [(term: String, column: String)] = []
-    for t in termTexts {
-      if isName(t) {
-        columns.append(PushdownColumn(name: t, sql: "CAST(\(SQL.identifier(t)) AS double precision)"))
-        used.append(t)
-      } else if t.hasPrefix("factor("), t.hasSuffix(")") {
-        let c = String(t.dropFirst(7).dropLast()).trimmingCharacters(in: .whitespaces)
-        guard isName(c) else { throw PostgresError.unsupported("term '\(t)' (factor() of a column name only)") }
-        factorTerms.append((t, c))
-        used.append(c)
-        columns.append(PushdownColumn(name: "\u{0}factor:\(factorTerms.count - 1)", sql: ""))
-      } else {
-        throw PostgresError.unsupported("term '\(t)' in '\(spec.formula)' (columns and factor(column) only)")
+    // The source's columns and their kinds.
+    let described = try connection.describe("SELECT * FROM \(from) LIMIT 0")
+    var kinds: [String: SQLColumnKind] = [:]
+    for (name, type) in described {
+      switch type {
+      case 20, 21, 23, 700, 701, 1700, 26: kinds[name] = .numeric
+      case 25, 1042, 1043, 18, 19: kinds[name] = .text
+      case 16: kinds[name] = .boolean
+      default: continue  // other types cannot be used: "not a column" names them
       }
     }
-    if let w = spec.weights {
-      guard isName(w) else { throw PostgresError.unsupported("weights '\(w)' (a column name is needed)") }
-      used.append(w)
-    }
-    var designColumns: (h: String?, c: String?, f: String?) = (nil, nil, nil)
-    switch spec.variance {
-    case .cluster(let c):
-      guard isName(c) else { throw PostgresError.unsupported("cluster '\(c)' (a column name is needed)") }
-      used.append(c)
-    case .design(let h, let c, let f):
-      for x in [h, c, f].compactMap({ $0 }) {
-        guard isName(x) else { throw PostgresError.unsupported("design column '\(x)' (a column name is needed)") }
-        used.append(x)
-      }
-      designColumns = (h, c, f)
-    default: break
-    }
-    var seen = Set<String>()
-    used = used.filter { seen.insert($0).inserted }
-    let notNull = used.map { "\(SQL.identifier($0)) IS NOT NULL" }.joined(separator: " AND ")
+    let schema = SourceSchema(names: described.map(\.name), kinds: kinds, label: label)
 
-    // Factor levels: one SELECT DISTINCT per factor, sorted as R sorts them (numerically
-    // when every level is a number, else by code points).
-    var expanded: [PushdownColumn] = []
-    for col in columns {
-      guard col.name.hasPrefix("\u{0}factor:"), let k = Int(col.name.dropFirst(8)) else {
-        expanded.append(col)
-        continue
+    let design: DesignSpecification?
+    if case .design(let d) = spec.variance { design = d } else { design = nil }
+    if let design {
+      guard design.calibration == nil, design.buildReplicates == nil else {
+        throw PostgresError.unsupported("calibrated designs and replicates built from the design (give the replicate-weight columns)")
       }
-      let (term, c) = factorTerms[k]
-      let rows = try run(
-        "SELECT DISTINCT CAST(\(SQL.identifier(c)) AS text) AS level FROM \(from) WHERE \(notNull)")
-      var levels = rows.compactMap { $0.first ?? nil }
-      if levels.allSatisfy({ Double($0) != nil }) {
-        levels.sort { Double($0)! < Double($1)! }
-      } else {
-        levels.sort { $0.unicodeScalars.map(\.value).lexicographicallyPrecedes($1.unicodeScalars.map(\.value)) }
-      }
-      guard levels.count >= 2 else {
-        throw PostgresError.data("factor column '\(c)' of \(where_) has \(levels.count) level(s); a factor needs two")
-      }
-      for level in levels.dropFirst(intercept ? 1 : 0) {
-        expanded.append(
-          PushdownColumn(
-            name: term + level,
-            sql: "CASE WHEN CAST(\(SQL.identifier(c)) AS text) = \(SQL.literal(level)) THEN 1.0 ELSE 0.0 END"))
+      guard design.psu.count <= 1, design.fpc.count <= 1 else {
+        throw PostgresError.unsupported("multistage designs (one PSU column and one FPC column)")
       }
     }
-    columns = expanded
-    let p = columns.count
-    guard p > 0 else { throw PostgresError.data("formula '\(spec.formula)' has no terms") }
+    if spec.subpop != nil && design == nil {
+      throw PostgresError.unsupported("a domain (subpop) without a survey design")
+    }
+    let weightColumn = design == nil ? spec.weights : design?.weights
 
-    // The innermost query: model-matrix columns x0…, response y, weight w (and design columns).
-    var base = columns.enumerated().map { "\($1.sql) AS x\($0)" }
-    base.append("CAST(\(SQL.identifier(response)) AS double precision) AS y")
-    base.append(spec.weights.map { "CAST(\(SQL.identifier($0)) AS double precision) AS w" } ?? "1.0 AS w")
-    if case .cluster(let c) = spec.variance { base.append("CAST(\(SQL.identifier(c)) AS text) AS g") }
-    if let h = designColumns.h { base.append("CAST(\(SQL.identifier(h)) AS text) AS h") } else if case .design = spec.variance { base.append("'1' AS h") }
-    if let c = designColumns.c { base.append("CAST(\(SQL.identifier(c)) AS text) AS c") }
-    if let f = designColumns.f { base.append("CAST(\(SQL.identifier(f)) AS double precision) AS f") }
-    let q0 = "SELECT \(base.joined(separator: ", ")) FROM \(from) WHERE \(notNull)"
+    // Required columns (weights, design and replicate columns): numeric where numbers are
+    // needed, and no NULL (checked below).
+    func column(_ name: String, numeric: Bool, _ role: String) throws -> String {
+      let kind = try schema.kind(of: name, in: role)
+      if numeric {
+        guard kind == .numeric else { throw PostgresError.data("\(role) '\(name)' of \(label) is not numeric") }
+        return "CAST(\(SQL.identifier(name)) AS double precision)"
+      }
+      return "CAST(\(SQL.identifier(name)) AS varchar)"
+    }
+    var extra: [(sql: String, alias: String)] = []
+    var required: [String] = []
+    if let w = weightColumn {
+      extra.append((try column(w, numeric: true, "weights"), "w"))
+      required.append(w)
+    } else {
+      extra.append(("1.0", "w"))
+    }
+    var replicateColumns: [String] = []
+    var replicateDesign: ReplicateDesign?
+    if let r = design?.replicateWeights {
+      replicateColumns = try expand(r.columns, in: schema)
+      var resolved = r
+      resolved.columns = replicateColumns
+      // The library resolves the type's scale and rscales (svrepdesign's defaults) from the
+      // specification; the two placeholder rows carry no data.
+      var frameColumns = replicateColumns.map { Column(name: $0, storage: .numeric(NumericColumn(values: [1, 1]))) }
+      if let w = weightColumn { frameColumns.append(Column(name: w, storage: .numeric(NumericColumn(values: [1, 1])))) }
+      replicateDesign = try ReplicateDesign(
+        resolved, weights: weightColumn, data: DataFrame(columns: frameColumns, source: label))
+      for (k, c) in replicateColumns.enumerated() {
+        extra.append((try column(c, numeric: true, "replicate weights"), "rw\(k)"))
+        required.append(c)
+      }
+    }
+    let strata = design?.strata, psu = design?.psu.first, fpc = design?.fpc.first
+    if let strata { extra.append((try column(strata, numeric: false, "strata"), "h")); required.append(strata) }
+    if let psu { extra.append((try column(psu, numeric: false, "psu"), "c")); required.append(psu) }
+    if let fpc { extra.append((try column(fpc, numeric: true, "fpc"), "f")); required.append(fpc) }
+    var clusterColumn: String?
+    if case .cluster(let g) = spec.variance { clusterColumn = g }
+    if let clusterColumn { extra.append((try column(clusterColumn, numeric: false, "cluster"), "g")) }
+    if let key = spec.partitionKey { _ = try schema.kind(of: key, in: "the partition key") }
 
-    // Checks on the data, in one query: rows, response range, weights.
+    // The domain.
+    var domainSQL: String?
+    if let subpop = spec.subpop {
+      let expression: RowExpression
+      do { expression = try RowExpression.parse(subpop) } catch {
+        throw PostgresError.data("subpop '\(subpop)': \(error)")
+      }
+      var compiler = SQLExpressionCompiler(schema: schema, context: "subpop '\(subpop)'")
+      domainSQL = try compiler.condition(expression.expression)
+    }
+
+    // The formula; factor levels from the complete rows of the domain, sorted as R sorts them
+    // in the C locale (numeric labels numerically).
+    let model = try SQLModel.columnsRead(formula: spec.formula, schema: schema)
+    let used = unique(model + (design == nil ? (weightColumn.map { [$0] } ?? []) : []) + (clusterColumn.map { [$0] } ?? []))
+    let complete = used.map { "\(SQL.identifier($0)) IS NOT NULL" }.joined(separator: " AND ")
+    let domainFilter = domainSQL.map { " AND \($0)" } ?? ""
+    let compiled = try SQLModel.compile(formula: spec.formula, schema: schema) { levelSQL in
+      let rows = try run("SELECT DISTINCT \(levelSQL) AS level FROM \(from) WHERE \(complete)\(domainFilter)")
+      return rows.compactMap { $0.first ?? nil }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+    let p = compiled.columns.count
+
+    // Missing values where none may be: weights, design and replicate columns.
+    if !required.isEmpty {
+      let nulls = try run(
+        "SELECT \(required.map { "SUM(CASE WHEN \(SQL.identifier($0)) IS NULL THEN 1 ELSE 0 END)" }.joined(separator: ", ")) FROM \(from)"
+      )[0]
+      for (k, c) in required.enumerated() where (Int(nulls[k] ?? "0") ?? 0) > 0 {
+        throw PostgresError.data("column '\(c)' of \(label) has \(nulls[k] ?? "") missing value(s); a design column may have none")
+      }
+    }
+
+    var source = PostgresAggregates(
+      connection: connection, from: from, model: compiled, complete: complete, domain: domainSQL,
+      family: spec.family, exact: spec.exactSums, partitionKey: spec.partitionKey, extra: extra)
+
+    // Checks on the rows, in one query: rows, response range, weights.
     let checks = try run(
-      "SELECT COUNT(*), MIN(y), MAX(y), MIN(w), SUM(CASE WHEN y <> FLOOR(y) THEN 1 ELSE 0 END) FROM (\(q0)) AS d")[0]
+      "SELECT SUM(CASE WHEN inc > 0.0 THEN 1 ELSE 0 END), MIN(CASE WHEN inc > 0.0 THEN y END), MAX(CASE WHEN inc > 0.0 THEN y END), MIN(w) FROM (\(source.base)) AS d"
+    )[0]
     let n = Int(checks[0] ?? "0") ?? 0
-    guard n > p else {
-      throw PostgresError.data("\(where_) has \(n) complete rows for \(p) coefficients")
-    }
+    guard n > p else { throw PostgresError.data("\(label) has \(n) complete rows for \(p) coefficients") }
     let yMin = Double(checks[1] ?? "0") ?? 0, yMax = Double(checks[2] ?? "0") ?? 0
-    let wMin = Double(checks[3] ?? "1") ?? 1
-    if wMin < 0 { throw PostgresError.data("weights '\(spec.weights ?? "")' of \(where_) has negative values") }
+    if (Double(checks[3] ?? "1") ?? 1) < 0 {
+      throw PostgresError.data("weights '\(weightColumn ?? "")' of \(label) has negative values")
+    }
     switch spec.family {
     case .logit:
       guard yMin >= 0, yMax <= 1 else {
-        throw PostgresError.data("response '\(response)' of \(where_) is outside [0, 1] for logit")
+        throw PostgresError.data("the response '\(compiled.responseName)' of \(label) is outside [0, 1] for logit")
       }
     case .poisson:
-      guard yMin >= 0 else { throw PostgresError.data("response '\(response)' of \(where_) has negative counts") }
+      guard yMin >= 0 else {
+        throw PostgresError.data("the response '\(compiled.responseName)' of \(label) has negative counts")
+      }
     case .gaussian: break
     }
 
-    // Per-row working quantities at the coefficients `beta`: eta, mu, the working weight ww
-    // (the bread's weight) and r (the score is r·x), and the deviance contribution.
-    func working(_ beta: [Double]) -> String {
-      let eta = (0..<p).map { "\(SQL.number(beta[$0])) * x\($0)" }.joined(separator: " + ")
-      let q1 = "SELECT d.*, \(eta) AS eta FROM (\(q0)) AS d"
-      let mu: String
-      let ww: String, r: String, dev: String
-      switch spec.family {
-      case .gaussian:
-        mu = "eta"
-        ww = "w"
-        r = "w * (y - mu)"
-        dev = "w * (y - mu) * (y - mu)"
-      case .logit:
-        mu = "1.0 / (1.0 + EXP(-eta))"
-        ww = "w * mu * (1.0 - mu)"
-        r = "w * (y - mu)"
-        dev =
-          "-2.0 * w * (CASE WHEN y > 0 THEN y * LN(mu / y) ELSE 0.0 END + CASE WHEN y < 1 THEN (1.0 - y) * LN((1.0 - mu) / (1.0 - y)) ELSE 0.0 END)"
-      case .poisson:
-        mu = "EXP(eta)"
-        ww = "w * mu"
-        r = "w * (y - mu)"
-        dev = "2.0 * w * (CASE WHEN y > 0 THEN y * LN(y / mu) ELSE 0.0 END - (y - mu))"
-      }
-      let q2 = "SELECT e.*, \(mu) AS mu FROM (\(q1)) AS e"
-      return "SELECT m.*, \(ww) AS ww, \(r) AS r, \(dev) AS dev FROM (\(q2)) AS m"
-    }
-    func pairs() -> [(Int, Int)] { (0..<p).flatMap { j in (j..<p).map { (j, $0) } } }
-    func symmetric(_ values: [Double]) -> Matrix {
-      var m = Matrix(rows: p, cols: p)
-      for ((j, k), v) in zip(pairs(), values) { m[j, k] = v; m[k, j] = v }
-      return m
-    }
-    func doubles(_ row: [String?], _ what: String) throws -> [Double] {
-      try row.map {
-        guard let s = $0, let v = Double(s), v.isFinite else {
-          throw PostgresError.numerical("the \(what) of \(where_) is not finite (separation or overflow?)")
-        }
-        return v
-      }
-    }
-
-    // IRLS as Newton steps: one aggregate query per iteration returns X'WX (p(p+1)/2 sums),
-    // the score X'r (p sums) and the deviance; the step solves X'WX δ = X'r.
+    // Start: R's mustart by one weighted least-squares aggregate (zero for least squares).
+    let fullWeight = "inc * w"
     var beta = [Double](repeating: 0, count: p)
     if spec.family != .gaussian {
-      // R's start: mu = (y + 0.5)/2 for binomial, y + 0.1 for Poisson; eta from it, by one
-      // weighted least-squares pass.
-      let z: String, wz: String
+      let (wz, z): (String, String)
       if spec.family == .logit {
-        z = "LN(((y * w + 0.5) / (w + 1.0)) / (1.0 - (y * w + 0.5) / (w + 1.0)))"
-        wz = "w * ((y * w + 0.5) / (w + 1.0)) * (1.0 - (y * w + 0.5) / (w + 1.0))"
+        let m = "((y * a + 0.5) / (a + 1.0))"
+        (wz, z) = ("a * \(m) * (1.0 - \(m))", "LN(\(m) / (1.0 - \(m)))")
       } else {
-        z = "LN(y + 0.1)"
-        wz = "w * (y + 0.1)"
+        (wz, z) = ("a * (y + 0.1)", "LN(y + 0.1)")
       }
-      let sums = pairs().map { "SUM(sw * x\($0.0) * x\($0.1))" } + (0..<p).map { "SUM(sw * sz * x\($0))" }
-      let row = try run("SELECT \(sums.joined(separator: ", ")) FROM (SELECT d.*, \(wz) AS sw, \(z) AS sz FROM (\(q0)) AS d) AS s")[0]
-      let v = try doubles(row, "starting values")
-      let a = symmetric(Array(v[0..<pairs().count]))
-      beta = try solve(a, Array(v[pairs().count...]), where_)
+      let (a, b) = try source.startSums(weight: fullWeight, wz: wz, z: z)
+      beta = try solve(a, b, label)
     }
-    var iterations = 0
-    var bread = Matrix(rows: p, cols: p)
-    var deviance = 0.0
-    while true {
-      iterations += 1
-      let sums =
-        pairs().map { "SUM(ww * x\($0.0) * x\($0.1))" } + (0..<p).map { "SUM(r * x\($0))" } + ["SUM(dev)"]
-      let row = try run("SELECT \(sums.joined(separator: ", ")) FROM (\(working(beta))) AS s")[0]
-      let v = try doubles(row, "cross-products")
-      let np = pairs().count
-      bread = symmetric(Array(v[0..<np]))
-      let score = Array(v[np..<(np + p)])
-      deviance = v[np + p]
-      let step = try solve(bread, score, where_)
-      let stepNorm = step.map { $0 * $0 }.reduce(0, +).squareRoot()
-      let betaNorm = beta.map { $0 * $0 }.reduce(0, +).squareRoot()
-      if stepNorm <= 1e-10 * (betaNorm + 1e-10) && iterations >= 2 { break }
-      for j in 0..<p { beta[j] += step[j] }
-      if iterations >= spec.maxIterations {
-        throw PostgresError.numerical(
-          "the fit on \(where_) did not converge in \(spec.maxIterations) iterations")
+
+    // Newton/IRLS for the full sample, then for all replicates together.
+    func iterate(_ start: [[Double]], weights: [String]) throws -> (betas: [[Double]], last: [PassSums], iterations: Int) {
+      var betas = start
+      var last = [PassSums?](repeating: nil, count: start.count)
+      var active = Array(start.indices)
+      var iterations = 0
+      while !active.isEmpty {
+        iterations += 1
+        let sums = try source.pass(active.map { WeightSet(weight: weights[$0], beta: betas[$0]) })
+        var still: [Int] = []
+        for (k, set) in active.enumerated() {
+          let step = try solve(sums[k].information, sums[k].score, label)
+          last[set] = sums[k]
+          let stepNorm = step.map { $0 * $0 }.reduce(0, +).squareRoot()
+          let betaNorm = betas[set].map { $0 * $0 }.reduce(0, +).squareRoot()
+          // The last step is still taken: the estimate then sits at the fixed point to
+          // rounding (Newton converges quadratically), as the library's IRLS polishes.
+          for j in 0..<p { betas[set][j] += step[j] }
+          if stepNorm <= 1e-10 * (betaNorm + 1e-10) && iterations >= 2 { continue }
+          still.append(set)
+        }
+        active = still
+        if !active.isEmpty && iterations >= spec.maxIterations {
+          throw PostgresError.numerical("the fit on \(label) did not converge in \(spec.maxIterations) iterations")
+        }
       }
+      return (betas, last.map { $0! }, iterations)
     }
-    let breadInverse: Matrix
-    do { breadInverse = try Cholesky(bread).inverse() } catch {
-      throw PostgresError.numerical("X'WX of \(where_) is singular: a term is collinear or constant")
+    let full = try iterate([beta], weights: [fullWeight])
+    beta = full.betas[0]
+    let sums = full.last[0]
+    let bread: Matrix
+    do { bread = try Cholesky(sums.information).inverse() } catch {
+      throw PostgresError.numerical("X'WX of \(label) is singular: a term is collinear or constant")
     }
-    let w = working(beta)
-    func sandwich(_ meat: Matrix, scale: Double) -> Matrix {
-      var out = breadInverse * meat * breadInverse
-      for j in 0..<p { for k in 0..<p { out[j, k] *= scale } }
-      return out
-    }
-    let scoreSums = pairs().map { "SUM(s\($0.0) * s\($0.1))" }
-    let covariance: Matrix
+    let final = WeightSet(weight: fullWeight, beta: beta)
+    func sandwich(_ meat: Matrix, scale: Double) -> Matrix { scale * (bread * meat * bread) }
+
+    var covariance: Matrix
+    var designDF: Int?
+    var replicateCount = 0
     switch spec.variance {
     case .classical:
-      let dispersion = spec.family == .gaussian ? deviance / Double(n - p) : 1
-      covariance = dispersion * breadInverse
+      covariance = (spec.family == .gaussian ? sums.deviance / Double(n - p) : 1) * bread
     case .hc0, .hc1:
-      let s = (0..<p).map { "r * x\($0) AS s\($0)" }.joined(separator: ", ")
-      let row = try run("SELECT \(scoreSums.joined(separator: ", ")) FROM (SELECT \(s) FROM (\(w)) AS t) AS u")[0]
-      let meat = symmetric(try doubles(row, "score cross-products"))
+      let meat = try source.scoreCrossProducts(final)
       covariance = sandwich(meat, scale: spec.variance == .hc1 ? Double(n) / Double(n - p) : 1)
-    case .cluster:
-      let s = (0..<p).map { "SUM(r * x\($0)) AS s\($0)" }.joined(separator: ", ")
-      let row = try run(
-        "SELECT COUNT(*), \(scoreSums.joined(separator: ", ")) FROM (SELECT g, \(s) FROM (\(w)) AS t GROUP BY g) AS u")[0]
-      let v = try doubles(row, "cluster score cross-products")
-      let g = v[0]
-      guard g >= 2 else { throw PostgresError.data("cluster variance on \(where_) needs at least two clusters") }
-      let meat = symmetric(Array(v.dropFirst()))
-      covariance = sandwich(meat, scale: g / (g - 1) * Double(n - 1) / Double(n - p))
-    case .design(_, let psu, let fpc):
-      // PSU score totals within strata, centred at their stratum mean, summed by stratum:
-      // per stratum n_h, the FPC, and the p(p+1)/2 centred cross-products.
-      let totals = (0..<p).map { "SUM(r * x\($0)) AS s\($0)" }.joined(separator: ", ")
-      let fpcItem = fpc == nil ? "" : ", MIN(f) AS fmin, MAX(f) AS fmax"
-      let psuTotals =
-        psu == nil
-        ? "SELECT h, \((0..<p).map { "r * x\($0) AS s\($0)" }.joined(separator: ", "))\(fpc == nil ? "" : ", f AS fmin, f AS fmax") FROM (\(w)) AS t"
-        : "SELECT h, c, \(totals)\(fpcItem) FROM (\(w)) AS t GROUP BY h, c"
-      let means = (0..<p).map { "AVG(s\($0)) AS m\($0)" }.joined(separator: ", ")
-      let centred = pairs().map { "SUM((u.s\($0.0) - v.m\($0.0)) * (u.s\($0.1) - v.m\($0.1)))" }
-      let fpcOut = fpc == nil ? "" : ", MIN(u.fmin), MAX(u.fmax)"
-      let sql = """
-        WITH u AS (\(psuTotals)), v AS (SELECT h, COUNT(*) AS nh, \(means) FROM u GROUP BY h) \
-        SELECT u.h, MIN(v.nh)\(fpcOut), \(centred.joined(separator: ", ")) FROM u JOIN v ON u.h = v.h GROUP BY u.h
-        """
+    case .cluster(let g):
+      let totals = try source.scoreTotals(final, by: ["g"])
+      let groups = Double(totals.count)
+      guard groups >= 2 else { throw PostgresError.data("cluster variance on \(label) needs two clusters of '\(g)'") }
       var meat = Matrix(rows: p, cols: p)
-      for row in try run(sql) {
-        let stratum = row[0] ?? ""
-        let v = try doubles(Array(row.dropFirst()), "PSU score totals")
-        let nh = v[0]
-        var factor = 1.0
-        var offset = 1
-        if fpc != nil {
-          let (lo, hi) = (v[1], v[2])
-          guard lo == hi else {
-            throw PostgresError.data("fpc '\(fpc!)' of \(where_) varies within stratum \(stratum)")
-          }
-          factor = lo > 1 ? 1 - nh / lo : 1 - lo
-          offset = 3
+      for t in totals.values { for j in 0..<p { for k in 0..<p { meat[j, k] += t[j] * t[k] } } }
+      covariance = sandwich(meat, scale: groups / (groups - 1) * Double(n - 1) / Double(n - p))
+    case .design(let d):
+      if let replicates = replicateDesign {
+        let weights = (0..<replicateColumns.count).map {
+          replicates.combinedWeights ? "inc * rw\($0)" : "inc * w * rw\($0)"
         }
-        guard nh >= 2 else {
-          throw PostgresError.data("stratum \(stratum) of \(where_) has one PSU (lonely PSU; R's default fails)")
-        }
-        let c = symmetric(Array(v[offset...]))
-        for j in 0..<p { for k in 0..<p { meat[j, k] += factor * nh / (nh - 1) * c[j, k] } }
+        let fits = try iterate(Array(repeating: beta, count: weights.count), weights: weights)
+        covariance = replicateVariance(
+          fits.betas, estimate: beta, scale: replicates.scale, rscales: replicates.rscales, mse: replicates.mse)
+        replicateCount = weights.count
+      } else {
+        let (units, totals) = try unitTotals(
+          &source, final, strata: strata != nil, psu: psu != nil, fpc: fpc, from: from, label: label)
+        var influence = Matrix(rows: units.count, cols: p)
+        for u in 0..<units.count { for j in 0..<p { for k in 0..<p { influence[u, j] += totals[u][k] * bread[k, j] } } }
+        let result = try LinearizationDesign.variance(of: units, totals: influence, specification: d)
+        covariance = result.covariance
+        designDF = result.df
       }
-      covariance = sandwich(meat, scale: 1)
     }
     return PushdownFit(
-      terms: columns.map(\.name), coefficients: beta,
+      terms: compiled.columns.map(\.name), coefficients: beta,
       covariance: (0..<p).map { j in (0..<p).map { covariance[j, $0] } },
-      observations: n, iterations: iterations, deviance: deviance, statements: log, source: source.displayName)
+      observations: sums.count, iterations: full.iterations, deviance: sums.deviance,
+      designDegreesOfFreedom: designDF, replicates: replicateCount,
+      statements: log + source.log, source: displayName)
   }
 
-  static func isName(_ s: String) -> Bool {
-    guard let first = s.unicodeScalars.first, CharacterSet.letters.contains(first) || first == "_" || first == "." else {
-      return false
+  /// The sample's units with their score totals: every PSU (or, without PSUs, every row) of the
+  /// source, also those with no rows in the domain (zero totals), as `UnitTotals` needs.
+  static func unitTotals(
+    _ source: inout PostgresAggregates, _ set: WeightSet, strata: Bool, psu: Bool, fpc: String?, from: String,
+    label: String
+  ) throws -> (UnitTotals, [[Double]]) {
+    let p = source.p
+    let fpcItems = fpc == nil ? "" : ", MIN(f), MAX(f)"
+    // Every unit, from every row (complete or not, in the domain or not).
+    let designColumns = source.extra.filter { ["h", "c", "f"].contains($0.alias) }
+      .map { "\($0.sql) AS \($0.alias)" }.joined(separator: ", ")
+    let allRows = "SELECT \(designColumns.isEmpty ? "1 AS one" : designColumns) FROM \(from)"
+    var strataLabels: [String] = []
+    var clusterLabels: [String] = []
+    var fpcValues: [Double] = []
+    var inEstimation: [Bool] = []
+    var totals: [[Double]] = []
+    func fpcValue(_ row: [String?], _ where_: String) throws -> Double {
+      let lo = Double(row[0] ?? "") ?? .nan, hi = Double(row[1] ?? "") ?? .nan
+      guard lo == hi else { throw PostgresError.data("fpc '\(fpc ?? "")' of \(label) varies within \(where_)") }
+      return lo
     }
-    return s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "." }
+    if psu {
+      let by = strata ? ["h", "c"] : ["c"]
+      let units = try source.run(
+        "SELECT \(by.joined(separator: ", ")), COUNT(*)\(fpcItems) FROM (\(allRows)) AS u GROUP BY \(by.joined(separator: ", "))")
+      let scores = try source.scoreTotals(set, by: by)
+      for row in units {
+        let key = Array(row[0..<by.count])
+        strataLabels.append(strata ? (row[0] ?? "") : "")
+        clusterLabels.append(row[by.count - 1] ?? "")
+        if fpc != nil { fpcValues.append(try fpcValue(Array(row[(by.count + 1)...]), "PSU \(row[by.count - 1] ?? "")")) }
+        let t = scores[key] ?? Array(repeating: 0, count: p + 1)
+        totals.append(Array(t[0..<p]))
+        inEstimation.append(t[p] > 0)
+      }
+    } else {
+      // Each row is a unit: the rows of positive weight bring their scores (p numbers a row
+      // cross the wire: give the PSU column for large tables); the others are zero units of
+      // their stratum.
+      let counts = try source.run(
+        strata
+          ? "SELECT h, COUNT(*)\(fpcItems) FROM (\(allRows)) AS u GROUP BY h"
+          : "SELECT '1', COUNT(*)\(fpcItems) FROM (\(allRows)) AS u")
+      let scoreItems = (0..<p).map { "r0 * x\($0)" }.joined(separator: ", ")
+      let rows = try source.run(
+        "SELECT \(strata ? "h" : "'1'"), \(scoreItems) FROM (\(source.working([set]))) AS s WHERE a0 > 0.0")
+      var byStratum: [String: [[Double]]] = [:]
+      for row in rows {
+        byStratum[row[0] ?? "", default: []].append(
+          try row[1...].map {
+            guard let v = Double($0 ?? ""), v.isFinite else {
+              throw PostgresError.numerical("a score on \(label) is not finite")
+            }
+            return v
+          })
+      }
+      for row in counts {
+        let stratum = row[0] ?? ""
+        let count = Int(row[1] ?? "0") ?? 0
+        let f = fpc == nil ? nil : try fpcValue(Array(row[2...]), "stratum \(stratum)")
+        let inside = byStratum[stratum] ?? []
+        for u in 0..<count {
+          strataLabels.append(stratum)
+          clusterLabels.append("\(stratum)#\(u + 1)")
+          if let f { fpcValues.append(f) }
+          totals.append(u < inside.count ? inside[u] : Array(repeating: 0, count: p))
+          inEstimation.append(u < inside.count)
+        }
+      }
+    }
+    let units = UnitTotals(
+      strata: strata ? strataLabels : [], clusters: [clusterLabels], fpc: fpc == nil ? [] : [fpcValues],
+      inEstimation: inEstimation)
+    return (units, totals)
   }
 
-  static func solve(_ a: Matrix, _ b: [Double], _ where_: String) throws -> [Double] {
+  /// Replicate-weight columns: names, or glob patterns (`*`, `?`) expanded in column order.
+  static func expand(_ patterns: [String], in schema: SourceSchema) throws -> [String] {
+    var out: [String] = []
+    for pattern in patterns {
+      if pattern.contains("*") || pattern.contains("?") {
+        let matches = schema.names.filter { glob(pattern[...], $0[...]) }
+        guard !matches.isEmpty else {
+          throw PostgresError.data("replicate weights '\(pattern)' match no column of \(schema.label)")
+        }
+        out += matches
+      } else {
+        _ = try schema.kind(of: pattern, in: "replicate weights")
+        out.append(pattern)
+      }
+    }
+    return unique(out)
+  }
+
+  static func glob(_ p: Substring, _ s: Substring) -> Bool {
+    guard let c = p.first else { return s.isEmpty }
+    if c == "*" {
+      var rest = s
+      while true {
+        if glob(p.dropFirst(), rest) { return true }
+        if rest.isEmpty { return false }
+        rest = rest.dropFirst()
+      }
+    }
+    guard let d = s.first, c == "?" || c == d else { return false }
+    return glob(p.dropFirst(), s.dropFirst())
+  }
+
+  static func unique(_ names: [String]) -> [String] {
+    var seen = Set<String>()
+    return names.filter { seen.insert($0).inserted }
+  }
+
+  static func solve(_ a: Matrix, _ b: [Double], _ label: String) throws -> [Double] {
     do { return try Cholesky(a).solve(b) } catch {
-      throw PostgresError.numerical("X'WX of \(where_) is singular: a term is collinear or constant")
+      throw PostgresError.numerical("X'WX of \(label) is singular: a term is collinear or constant")
     }
   }
 }

@@ -21,83 +21,192 @@ struct PushdownTests {
     #expect(throws: PostgresError.self) { try PostgresSource(uri: "postgresql://u@h/db") }
   }
 
-  @Test("OLS, logit, Poisson and a design-based logit equal the CSV path")
-  func fitsMatchCSV() throws {
-    let server: PostgresServer
-    do { server = try PostgresServer() } catch {
-      Issue.record("cannot start a PostgreSQL server: \(error)")
-      return
-    }
-    defer { server.stop() }
-    let csv = try server.stage(datasetPath("apistrat.csv"))
-    let header = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")[0]
-    let columns = header.split(separator: ",").map { "\(SQL.identifier(String($0))) text" }
-    let admin = try LibPQConnection(conninfo: server.uri)
-    _ = try admin.query("CREATE TABLE apistrat (\(columns.joined(separator: ", ")))")
-    _ = try admin.query("COPY apistrat FROM \(SQL.literal(csv)) WITH (FORMAT csv, HEADER true)")
-    let frame = try DataFrame(contentsOf: datasetPath("apistrat.csv"))
-    let table = try PostgresSource(uri: server.uri + "?table=public.apistrat")
-    // sch.wide is Yes/No: the CSV path models P(Yes) (R's factor response); the SQL source recodes it.
-    let recoded = try PostgresSource(
-      uri: server.uri,
-      sql: "SELECT *, CASE WHEN \"sch.wide\" = 'Yes' THEN 1 ELSE 0 END AS \"sch.wide01\" FROM apistrat")
+  /// The cases of issue 21's Done-when on api data: each pushed-down fit against the in-memory
+  /// fit of the same data (`Model.fit`), terms exactly, estimates and SEs to 1e-9 relative.
+  struct Case {
+    var family: PushdownFamily
+    var model: ModelKind
+    var formula: String
+    var weights: String? = nil
+    var pushVariance: PushdownVariance
+    var variance: Variance?
+    var design: DesignSpecification? = nil
+    var subpop: String? = nil
+    var table: String = "apistrat"
+  }
 
-    struct Case {
-      var family: PushdownFamily
-      var model: ModelKind
-      var formula: String
-      var sqlFormula: String? = nil
-      var weights: String? = nil
-      var pushVariance: PushdownVariance
-      var variance: Variance?
-      var design: DesignSpecification? = nil
-    }
+  static let apistratCases: [Case] = {
     let ols = "api00 ~ ell + meals + mobility + factor(stype)"
     let logit = "sch.wide ~ ell + meals + mobility"
-    let logit01 = "sch.wide01 ~ ell + meals + mobility"
     let pois = "ell ~ meals + factor(stype)"
-    let cases: [Case] = [
+    let stratified = DesignSpecification(weights: "pw", strata: "stype", fpc: ["fpc"])
+    let twoStage = DesignSpecification(weights: "pw", strata: "stype", psu: ["dnum"], nest: true)
+    return [
       Case(family: .gaussian, model: .ols, formula: ols, pushVariance: .classical, variance: .classical),
-      Case(family: .gaussian, model: .ols, formula: ols, pushVariance: .hc1, variance: .hc(.hc1)),
+      Case(
+        family: .gaussian, model: .ols, formula: "api00 ~ ell * factor(stype) + I(meals^2) + log(enroll) + sqrt(mobility)",
+        pushVariance: .hc1, variance: .hc(.hc1)),
       Case(family: .gaussian, model: .ols, formula: ols, pushVariance: .cluster("dnum"), variance: .cluster(["dnum"])),
       Case(family: .gaussian, model: .ols, formula: ols, weights: "pw", pushVariance: .hc0, variance: .hc(.hc0)),
-      Case(family: .logit, model: .logit, formula: logit, sqlFormula: logit01, pushVariance: .classical, variance: .classical),
-      Case(family: .logit, model: .logit, formula: logit, sqlFormula: logit01, pushVariance: .hc0, variance: .hc(.hc0)),
+      Case(family: .logit, model: .logit, formula: logit, pushVariance: .classical, variance: .classical),
+      Case(family: .logit, model: .logit, formula: logit, pushVariance: .hc0, variance: .hc(.hc0)),
       Case(family: .poisson, model: .poisson, formula: pois, pushVariance: .classical, variance: .classical),
       Case(family: .poisson, model: .poisson, formula: pois, pushVariance: .hc1, variance: .hc(.hc1)),
+      Case(family: .logit, model: .logit, formula: logit, pushVariance: .design(stratified), variance: nil, design: stratified),
+      // A domain: rows outside count zero, every stratum keeps its PSUs.
       Case(
-        family: .logit, model: .logit, formula: logit, sqlFormula: logit01, weights: "pw",
-        pushVariance: .design(strata: "stype", psu: nil, fpc: "fpc"), variance: nil,
-        design: DesignSpecification(weights: "pw", strata: "stype", fpc: ["fpc"])),
+        family: .logit, model: .logit, formula: logit, pushVariance: .design(stratified), variance: nil,
+        design: stratified, subpop: "meals > 20 & stype != 'H'"),
+      Case(family: .gaussian, model: .ols, formula: ols, pushVariance: .design(twoStage), variance: nil, design: twoStage),
       Case(
-        family: .gaussian, model: .ols, formula: ols, weights: "pw",
-        pushVariance: .design(strata: "stype", psu: "dnum", fpc: nil), variance: nil,
-        design: DesignSpecification(weights: "pw", strata: "stype", psu: ["dnum"], nest: true)),
+        family: .gaussian, model: .ols, formula: "api00 ~ ell + mobility", pushVariance: .design(twoStage), variance: nil,
+        design: twoStage, subpop: "enroll < 1500"),
     ]
+  }()
+
+  static let jk1 = DesignSpecification(
+    weights: "pw", replicateWeights: ReplicateSpecification(columns: ["rw*"], type: .jk1))
+  static let replicateCases: [Case] = [
+    Case(
+      family: .logit, model: .logit, formula: "sch.wide ~ ell + meals + mobility", pushVariance: .design(jk1),
+      variance: nil, design: jk1, table: "apiclus1"),
+    Case(
+      family: .logit, model: .logit, formula: "sch.wide ~ ell + meals + mobility", pushVariance: .design(jk1),
+      variance: nil, design: jk1, subpop: "stype == 'E'", table: "apiclus1"),
+    Case(
+      family: .poisson, model: .poisson, formula: "ell ~ meals + factor(stype)", pushVariance: .design(jk1),
+      variance: nil, design: jk1, table: "apiclus1"),
+  ]
+
+  /// apiclus1 (15 PSUs, one stage) with JK1 replicate weights: replicate k drops PSU k and
+  /// weights the others by 15/14 (R `as.svrepdesign(type = "JK1")`), written as a CSV file.
+  static func apiclus1WithReplicates() throws -> String {
+    let text = try String(contentsOfFile: datasetPath("apiclus1.csv"), encoding: .utf8)
+    var lines = text.split(separator: "\n").map(String.init)
+    let header = lines[0].split(separator: ",").map(String.init)
+    let d = try #require(header.firstIndex(of: "dnum")), w = try #require(header.firstIndex(of: "pw"))
+    func fields(_ line: String) -> [String] { line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    // dnum and pw come before any quoted text field in apiclus1.csv.
+    let clusters = Array(Set(lines.dropFirst().map { fields($0)[d] })).sorted { Double($0)! < Double($1)! }
+    let g = Double(clusters.count)
+    lines[0] += clusters.indices.map { ",rw\($0 + 1)" }.joined()
+    for i in 1..<lines.count {
+      let f = fields(lines[i])
+      let pw = try #require(Double(f[w]))
+      lines[i] += clusters.map { f[d] == $0 ? ",0" : "," + String(format: "%.17g", pw * g / (g - 1)) }.joined()
+    }
+    let path = NSTemporaryDirectory() + "strata-apiclus1-jk1-\(UUID().uuidString).csv"
+    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  /// Fits every case on `uri` (tables `apistrat` and `apiclus1`) and compares with the
+  /// in-memory fit; returns the number of coefficients compared and the fits.
+  static func compare(
+    _ cases: [Case], uri: String, frames: [String: DataFrame], partitionKeys: [String: String] = [:]
+  ) throws -> (compared: Int, fits: [PushdownFit]) {
     var compared = 0
+    var fits: [PushdownFit] = []
     for c in cases {
       var spec = FitSpecification(model: c.model, formula: c.formula, variance: c.variance)
       if let d = c.design { spec.design = d } else { spec.weights = c.weights }
-      let reference = try Model.fit(spec, data: frame)
-      let source = c.sqlFormula == nil ? table : recoded
+      spec.subpop = c.subpop
+      let reference = try Model.fit(spec, data: try #require(frames[c.table]))
       let pushed = try Pushdown.fit(
         PushdownSpecification(
-          family: c.family, formula: c.sqlFormula ?? c.formula, weights: c.weights, variance: c.pushVariance),
-        source: source)
-      let label = "\(c.model) \(c.formula) \(c.pushVariance)"
+          family: c.family, formula: c.formula, weights: c.weights, variance: c.pushVariance, subpop: c.subpop,
+          partitionKey: partitionKeys[c.table]),
+        source: try PostgresSource(uri: uri + "?table=\(c.table)"))
+      fits.append(pushed)
+      let label = "\(c.table) \(c.model) \(c.formula) \(c.pushVariance) \(c.subpop ?? "")"
       #expect(pushed.terms.count == reference.coefficients.count, "\(label)")
       for (j, r) in reference.coefficients.enumerated() where j < pushed.terms.count {
         compared += 1
         #expect(pushed.terms[j] == r.term, "\(label): term \(j)")
         let e = try #require(r.estimate), se = try #require(r.stdError)
         #expect(isClose(pushed.coefficients[j], e, rtol: 1e-9), "\(label) \(r.term): \(pushed.coefficients[j]) vs \(e)")
-        #expect(isClose(pushed.standardErrors[j], se, rtol: 1e-9), "\(label) \(r.term) SE: \(pushed.standardErrors[j]) vs \(se)")
+        #expect(
+          isClose(pushed.standardErrors[j], se, rtol: 1e-9), "\(label) \(r.term) SE: \(pushed.standardErrors[j]) vs \(se)")
       }
-      // Only aggregates cross the wire: no statement returns rows of the table.
-      #expect(pushed.statements.allSatisfy { $0.hasPrefix("SELECT DISTINCT") || $0.contains("SUM(") || $0.contains("COUNT(") })
+      // Only aggregates cross the wire (a row-per-unit list appears only for designs without PSUs).
+      #expect(
+        pushed.statements.allSatisfy {
+          $0.hasPrefix("SELECT DISTINCT") || $0.contains("SUM(") || $0.contains("COUNT(") || $0.hasSuffix("WHERE a0 > 0.0")
+        }, "\(label)")
     }
-    // 4 OLS fits × 6 terms, 2 logit × 4, 2 Poisson × 4, design logit 4, design WLS 6.
-    #expect(compared == 50)
+    return (compared, fits)
+  }
+
+  static let expectedComparisons = 6 + 9 + 6 + 6 + 4 + 4 + 4 + 4 + 4 + 4 + 6 + 3
+  static let expectedReplicateComparisons = 4 + 4 + 4
+
+  @Test("single server: OLS, logit, Poisson, design logit with a domain and with JK1 weights equal the in-memory fit")
+  func singleServer() throws {
+    let server: PostgresServer
+    do { server = try PostgresServer() } catch {
+      Issue.record("cannot start a PostgreSQL server: \(error)")
+      return
+    }
+    defer { server.stop() }
+    let replicates = try Self.apiclus1WithReplicates()
+    defer { try? FileManager.default.removeItem(atPath: replicates) }
+    try loadCSV(datasetPath("apistrat.csv"), into: "apistrat", server: server)
+    try loadCSV(replicates, into: "apiclus1", server: server)
+    let frames = [
+      "apistrat": try DataFrame(contentsOf: datasetPath("apistrat.csv")),
+      "apiclus1": try DataFrame(contentsOf: replicates),
+    ]
+    let plain = try Self.compare(Self.apistratCases, uri: server.uri, frames: frames)
+    #expect(plain.compared == Self.expectedComparisons)
+    let replicated = try Self.compare(Self.replicateCases, uri: server.uri, frames: frames)
+    #expect(replicated.compared == Self.expectedReplicateComparisons)
+    #expect(replicated.fits.allSatisfy { $0.replicates == 15 })
+    // Grouping the sums by a column (as for a partitioned table) changes no digit that matters.
+    let grouped = try Self.compare(
+      Array(Self.apistratCases.suffix(4)), uri: server.uri, frames: frames, partitionKeys: ["apistrat": "stype"])
+    #expect(grouped.compared == 4 + 4 + 6 + 3)
+  }
+
+  @Test("sharded: a coordinator with two postgres_fdw shards pushes the partial sums down and equals the in-memory fit")
+  func sharded() throws {
+    let cluster: ShardedCluster
+    do { cluster = try ShardedCluster() } catch {
+      Issue.record("cannot start the three PostgreSQL servers: \(error)")
+      return
+    }
+    defer { cluster.stop() }
+    let replicates = try Self.apiclus1WithReplicates()
+    defer { try? FileManager.default.removeItem(atPath: replicates) }
+    try cluster.load(
+      datasetPath("apistrat.csv"), as: "apistrat", partition: "LIST (stype)", bounds: ["IN ('E', 'H')", "IN ('M')"])
+    try cluster.load(
+      replicates, as: "apiclus1", partition: "HASH (dnum)",
+      bounds: ["WITH (MODULUS 2, REMAINDER 0)", "WITH (MODULUS 2, REMAINDER 1)"])
+    let frames = [
+      "apistrat": try DataFrame(contentsOf: datasetPath("apistrat.csv")),
+      "apiclus1": try DataFrame(contentsOf: replicates),
+    ]
+    let keys = ["apistrat": "stype", "apiclus1": "dnum"]
+    let plain = try Self.compare(Self.apistratCases, uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
+    #expect(plain.compared == Self.expectedComparisons)
+    let replicated = try Self.compare(
+      Self.replicateCases, uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
+    #expect(replicated.compared == Self.expectedReplicateComparisons)
+
+    // One pass of the design logit with a domain: each shard computes its partial sums (a
+    // Foreign Scan whose Remote SQL is the aggregate), asynchronously.
+    let pass = try #require(plain.fits[9].statements.first { $0.contains("SUM(ww0 * x0 * x0)") })
+    let connection = try LibPQConnection(conninfo: cluster.coordinator.uri)
+    let plan = try connection.query("EXPLAIN (VERBOSE) \(pass)").compactMap { $0.first ?? nil }
+    let text = plan.joined(separator: "\n")
+    let remote = plan.filter { $0.contains("Remote SQL:") }
+    #expect(remote.count == 2, "\(text)")
+    #expect(remote.allSatisfy { $0.contains("sum(") && $0.contains("GROUP BY") }, "\(text)")
+    #expect(plan.filter { $0.contains("Async Foreign Scan") }.count == 2, "\(text)")
+    #expect(plan.contains { $0.contains("Relations: Aggregate on (public.apistrat_part1") }, "\(text)")
+    #expect(plan.contains { $0.contains("Relations: Aggregate on (public.apistrat_part2") }, "\(text)")
+    // No row of the table reaches the coordinator: no Foreign Scan without an aggregate.
+    #expect(!plan.contains { $0.contains("Foreign Scan on public.apistrat_part") }, "\(text)")
   }
 
   @Test("bad input: unknown column and unsupported term name the culprit")
@@ -119,10 +228,20 @@ struct PushdownTests {
       #expect(e.description.contains("nosuch"))
     }
     do {
-      _ = try Pushdown.fit(PushdownSpecification(family: .gaussian, formula: "y ~ log(x)"), source: source)
-      Issue.record("no error for log(x)")
+      _ = try Pushdown.fit(PushdownSpecification(family: .gaussian, formula: "y ~ poly(x, 2)"), source: source)
+      Issue.record("no error for poly(x, 2)")
     } catch let e as PostgresError {
-      #expect(e.description.contains("log(x)"))
+      #expect(e.description.contains("'poly(x, 2)'"))
+    }
+    do {
+      _ = try Pushdown.fit(
+        PushdownSpecification(
+          family: .gaussian, formula: "y ~ x", weights: "x",
+          variance: .design(DesignSpecification(weights: "x", strata: "nosuchstratum"))),
+        source: source)
+      Issue.record("no error for an unknown stratum column")
+    } catch let e as PostgresError {
+      #expect(e.description.contains("nosuchstratum"))
     }
     #expect(throws: PostgresError.self) {
       try Pushdown.fit(

@@ -110,6 +110,12 @@ struct LinearModelOptions: ParsableArguments {
   @Option(help: "With a PostgreSQL --data URI without ?table=: the query whose rows are the data.")
   var sql: String?
 
+  @Option(help: "With a PostgreSQL --data: the table's partition or distribution key; each pass's sums are grouped by it, so a partitioned or sharded table is summed partition by partition on its own server (see Guides/Scale.md).")
+  var partitionKey: String?
+
+  @Flag(help: "With a PostgreSQL --data: sum over numeric (exact, slower) instead of double precision.")
+  var exactSums = false
+
   @Option(help: "Case weights: a column or an expression such as '1/inc' (as lm(weights=) / glm(weights=)).")
   var weights: String?
 
@@ -185,7 +191,9 @@ struct LinearModelOptions: ParsableArguments {
   /// (with margins and a saved result when asked: `finish`, in `Margins.swift`).
   func run(_ model: ModelChoice) throws {
     if ConnectionString.isPostgres(data) { return try runPushdown(model) }
-    if sql != nil { throw ValidationError("--sql goes with a PostgreSQL --data URI (postgresql://…)") }
+    if sql != nil || partitionKey != nil || exactSums {
+      throw ValidationError("--sql, --partition-key and --exact-sums go with a PostgreSQL --data URI (postgresql://…)")
+    }
     if let split { return try runSplit(model, by: split) }
     try finish(try fitModel(model))
   }

@@ -8,10 +8,8 @@ extension LinearModelOptions {
   /// The flags the pushdown does not take yet, refused by name.
   func pushdownRefusals() -> String? {
     if subset != nil { return "--subset" }
-    if design.subpop != nil { return "--subpop" }
     if split != nil { return "--split" }
     if test != nil { return "--test" }
-    if design.repweights != nil { return "--repweights" }
     if marginsOptions.selection.isRequested { return "--margins" }
     if marginsOptions.save != nil { return "--save" }
     if convention == .stata { return "--convention stata" }
@@ -36,18 +34,16 @@ extension LinearModelOptions {
     let variance: PushdownVariance
     let clusters = clusterNames
     if isDesignBased {
-      let psu = DesignStructureOptions.list(design.psu)
-      let fpc = DesignStructureOptions.list(design.fpc)
-      if psu.count > 1 || fpc.count > 1 {
+      let declared = try design.specification(weights: weights)
+      if declared.psu.count > 1 || declared.fpc.count > 1 {
         throw ValidationError("with a PostgreSQL --data, one-stage designs only (one --psu, one --fpc)")
+      }
+      if declared.calibration != nil || declared.buildReplicates != nil {
+        throw ValidationError("with a PostgreSQL --data, calibration and --replicate are not available (give --repweights columns)")
       }
       if !clusters.isEmpty { throw ValidationError("with a survey design, declare clusters as PSUs (--psu), not --cluster") }
       if let vce, vce != .design { throw ValidationError("--vce \(vce.rawValue) with a design: only --vce design") }
-      if psu.count == 1 && design.strata != nil && !design.nest {
-        // PSU labels are taken within strata (as --nest): the SQL groups by (stratum, PSU).
-        throw ValidationError("with a PostgreSQL --data and --strata, give --nest (PSUs are grouped within strata)")
-      }
-      variance = .design(strata: design.strata, psu: psu.first, fpc: fpc.first)
+      variance = .design(declared)
     } else if clusters.count == 1 {
       variance = .cluster(clusters[0])
     } else if clusters.count > 1 {
@@ -62,7 +58,9 @@ extension LinearModelOptions {
         throw ValidationError("with a PostgreSQL --data, --vce classical, robust, hc0, hc1, cluster or design")
       }
     }
-    var spec = PushdownSpecification(family: family, formula: formula, weights: weights, variance: variance)
+    var spec = PushdownSpecification(
+      family: family, formula: formula, weights: weights, variance: variance, subpop: design.subpop,
+      partitionKey: partitionKey, exactSums: exactSums)
     if case .glm(_, let o) = model { spec.maxIterations = o.maxiter }
     let source = try PostgresSource(uri: data, sql: sql)
     let fit = try Pushdown.fit(spec, source: source)
@@ -74,7 +72,9 @@ extension LinearModelOptions {
     var lines = [
       "Fit pushed down to PostgreSQL: \(fit.source)",
       "Model: \(formula)  (\(family.rawValue))",
-      "Observations: \(fit.observations)   Iterations: \(fit.iterations)   Deviance: \(fmt(fit.deviance))",
+      "Observations: \(fit.observations)   Iterations: \(fit.iterations)   Deviance: \(fmt(fit.deviance))"
+        + (fit.designDegreesOfFreedom.map { "   Design df: \($0)" } ?? "")
+        + (fit.replicates > 0 ? "   Replicates: \(fit.replicates)" : ""),
       "",
     ]
     let width = max(12, fit.terms.map(\.count).max() ?? 0)

@@ -21,6 +21,18 @@ final class LibPQConnection {
 
   deinit { PQfinish(handle) }
 
+  /// The names and type OIDs of a query's result columns (run with `LIMIT 0`).
+  func describe(_ sql: String) throws -> [(name: String, type: UInt32)] {
+    guard let result = PQexec(handle, sql) else {
+      throw PostgresError.query(message: ConnectionString.scrub(String(cString: PQerrorMessage(handle))), sql: sql)
+    }
+    defer { PQclear(result) }
+    guard PQresultStatus(result) == PGRES_TUPLES_OK else {
+      throw PostgresError.query(message: ConnectionString.scrub(String(cString: PQresultErrorMessage(result))), sql: sql)
+    }
+    return (0..<PQnfields(result)).map { (String(cString: PQfname(result, $0)), UInt32(PQftype(result, $0))) }
+  }
+
   /// Runs one statement; returns its rows (SQL NULL as nil), or throws the server's message.
   func query(_ sql: String) throws -> [[String?]] {
     guard let result = PQexec(handle, sql) else {
