@@ -256,7 +256,7 @@ struct PushdownTests {
       #expect(!"\(error)".contains(":pw@"))
     }
   }
-  @Test("strata fit --data postgresql://… prints the CSV path's numbers and no password")
+  @Test("strata fit --data postgresql://… (table or --sql, domain, JK1) prints the in-memory numbers and no password")
   func commandLine() throws {
     let server: PostgresServer
     do { server = try PostgresServer() } catch {
@@ -264,35 +264,49 @@ struct PushdownTests {
       return
     }
     defer { server.stop() }
-    let csv = try server.stage(datasetPath("apistrat.csv"))
-    let header = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")[0]
-    let columns = header.split(separator: ",").map { "\(SQL.identifier(String($0))) text" }
-    let admin = try LibPQConnection(conninfo: server.uri)
-    _ = try admin.query("CREATE TABLE apistrat (\(columns.joined(separator: ", ")))")
-    _ = try admin.query("COPY apistrat FROM \(SQL.literal(csv)) WITH (FORMAT csv, HEADER true)")
+    let replicates = try Self.apiclus1WithReplicates()
+    defer { try? FileManager.default.removeItem(atPath: replicates) }
+    try loadCSV(datasetPath("apistrat.csv"), into: "apistrat", server: server)
+    try loadCSV(replicates, into: "apiclus1", server: server)
     // trust authentication ignores the password; it must not appear in any output.
     let uri = "postgresql://postgres:sekret@127.0.0.1:\(server.port)/postgres"
-    let run = try runStrata([
-      "fit", "logit", "sch.wide01 ~ ell + meals + mobility", "--data", uri,
-      "--sql", "SELECT *, CASE WHEN \"sch.wide\" = 'Yes' THEN 1 ELSE 0 END AS \"sch.wide01\" FROM apistrat",
-      "--weights", "pw", "--strata", "stype", "--fpc", "fpc", "--format", "json",
-    ])
-    #expect(run.status == 0, "\(run.stderr)")
-    #expect(!run.stdout.contains("sekret") && !run.stderr.contains("sekret"))
-    #expect(run.stdout.contains("postgres:***@127.0.0.1"))
-    let json = try #require(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-    let coefficients = try #require(json["coefficients"] as? [[String: Any]])
+
+    func check(_ arguments: [String], against spec: FitSpecification, data: String) throws {
+      let run = try runStrata(arguments + ["--format", "json"])
+      #expect(run.status == 0, "\(run.stderr)")
+      #expect(!run.stdout.contains("sekret") && !run.stderr.contains("sekret"))
+      #expect(run.stdout.contains("postgres:***@127.0.0.1"))
+      let json = try #require(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+      let coefficients = try #require(json["coefficients"] as? [[String: Any]])
+      let reference = try Model.fit(spec, data: try DataFrame(contentsOf: data))
+      #expect(coefficients.count == reference.coefficients.count)
+      for (c, r) in zip(coefficients, reference.coefficients) {
+        #expect(c["term"] as? String == r.term)
+        let e = try #require(number(c["estimate"])), se = try #require(number(c["std_error"]))
+        #expect(isClose(e, try #require(r.estimate), rtol: 1e-9), "\(r.term)")
+        #expect(isClose(se, try #require(r.stdError), rtol: 1e-9), "\(r.term) SE")
+      }
+    }
+    // A design-based logit on a query, in a domain.
     var spec = FitSpecification(model: .logit, formula: "sch.wide ~ ell + meals + mobility")
     spec.design = DesignSpecification(weights: "pw", strata: "stype", fpc: ["fpc"])
-    let reference = try Model.fit(spec, data: try DataFrame(contentsOf: datasetPath("apistrat.csv")))
-    #expect(coefficients.count == reference.coefficients.count)
-    for (c, r) in zip(coefficients, reference.coefficients) {
-      #expect(c["term"] as? String == r.term)
-      let e = try #require(number(c["estimate"])), se = try #require(number(c["std_error"]))
-      #expect(isClose(e, try #require(r.estimate), rtol: 1e-9), "\(r.term)")
-      #expect(isClose(se, try #require(r.stdError), rtol: 1e-9), "\(r.term) SE")
-    }
-    // A refused flag names itself; the text report names the levels and no password.
+    spec.subpop = "meals > 20"
+    try check(
+      [
+        "fit", "logit", "sch.wide ~ ell + meals + mobility", "--data", uri, "--sql", "SELECT * FROM apistrat",
+        "--weights", "pw", "--strata", "stype", "--fpc", "fpc", "--subpop", "meals > 20",
+      ], against: spec, data: datasetPath("apistrat.csv"))
+    // JK1 replicate weights on a table.
+    spec = FitSpecification(model: .poisson, formula: "ell ~ meals + factor(stype)")
+    spec.design = Self.jk1
+    try check(
+      [
+        "fit", "poisson", "ell ~ meals + factor(stype)", "--data", uri + "?table=apiclus1", "--weights", "pw",
+        "--repweights", "rw*", "--reptype", "jk1",
+      ], against: spec, data: replicates)
+
+    // A refused flag names itself; the text report names the levels and no password; a bad
+    // term and an unknown column are named, and the password is not.
     let refused = try runStrata(["fit", "ols", "api00 ~ ell", "--data", uri + "?table=apistrat", "--subset", "ell > 5"])
     #expect(refused.status != 0)
     #expect(refused.stderr.contains("--subset is not available with a PostgreSQL --data yet"))
@@ -300,5 +314,15 @@ struct PushdownTests {
     #expect(text.status == 0, "\(text.stderr)")
     #expect(text.stdout.contains("factor(stype)M"))
     #expect(!text.stdout.contains("sekret"))
+    let bad = try runStrata(["fit", "ols", "api00 ~ poly(ell, 2)", "--data", uri + "?table=apistrat"])
+    #expect(bad.status != 0)
+    #expect(bad.stderr.contains("'poly(ell, 2)'") && !bad.stderr.contains("sekret"), "\(bad.stderr)")
+    let unknown = try runStrata(
+      ["fit", "ols", "api00 ~ ell", "--data", uri + "?table=apistrat", "--weights", "pw", "--strata", "nosuch"])
+    #expect(unknown.status != 0)
+    #expect(unknown.stderr.contains("'nosuch'") && !unknown.stderr.contains("sekret"), "\(unknown.stderr)")
+    let down = try runStrata(["fit", "ols", "api00 ~ ell", "--data", "postgresql://postgres:sekret@127.0.0.1:1/postgres?table=t"])
+    #expect(down.status != 0)
+    #expect(down.stderr.contains("PostgreSQL connection failed") && !down.stderr.contains("sekret"), "\(down.stderr)")
   }
 }
