@@ -113,10 +113,18 @@ struct PostgresAggregates {
         ]
       }
     }
-    let q1 = "SELECT d.*, \(level1.joined(separator: ", ")) FROM (\(base)) AS d"
-    let q2 = "SELECT e.*, \(level2.joined(separator: ", ")) FROM (\(q1)) AS e"
-    return "SELECT m.*, \(level3.joined(separator: ", ")) FROM (\(q2)) AS m"
+    let q1 = "SELECT d.*, \(level1.joined(separator: ", ")) FROM (\(base)\(barrier)) AS d"
+    let q2 = "SELECT e.*, \(level2.joined(separator: ", ")) FROM (\(q1)\(barrier)) AS e"
+    return "SELECT m.*, \(level3.joined(separator: ", ")) FROM (\(q2)\(barrier)) AS m\(barrier)"
   }
+
+  /// `OFFSET 0` ends each level of the working rows on one server: PostgreSQL then computes η, μ and the
+  /// working quantities once a row, instead of substituting them into each of the
+  /// p(p+1)/2 + p + 2 aggregates (it has no common-subexpression elimination; at p = 19 the
+  /// substituted form is ~10× the work a row). With a partition key there is no barrier: the
+  /// aggregates must sit directly on the (foreign) partitions for the planner to push them to
+  /// the shards, which then pay the substituted form.
+  var barrier: String { partitionKey == nil ? " OFFSET 0" : "" }
 
   /// Runs `items` (aggregates) over `rows`, grouped by the partition key (and `by`), and adds
   /// the groups of each `by` value with Neumaier's compensated summation. Returns one row of
@@ -173,7 +181,7 @@ struct PostgresAggregates {
   /// The weighted least-squares sums X'AX and X'Az of a start (R's `mustart`): working weight
   /// `wz` and working response `z` as SQL of a (analysis weight) and y.
   mutating func startSums(weight: String, wz: String, z: String) throws -> (Matrix, [Double]) {
-    let rows = "SELECT d.*, \(wz) AS sw, \(z) AS sz FROM (SELECT b.*, \(weight) AS a FROM (\(base)) AS b) AS d"
+    let rows = "SELECT d.*, \(wz) AS sw, \(z) AS sz FROM (SELECT b.*, \(weight) AS a FROM (\(base)) AS b) AS d\(barrier)"
     let items = pairs.map { sum("sw * x\($0.0) * x\($0.1)") } + (0..<p).map { sum("sw * sz * x\($0)") }
     let v = try grouped(items, over: rows).values.first ?? Array(repeating: 0, count: items.count)
     return (symmetric(Array(v[0..<pairs.count])), Array(v[pairs.count...]))

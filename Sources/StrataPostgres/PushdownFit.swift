@@ -83,6 +83,10 @@ public enum Pushdown {
   public static func fit(_ spec: PushdownSpecification, source: PostgresSource) throws -> PushdownFit {
     let connection = try LibPQConnection(conninfo: source.conninfo)
     let displayName = source.displayName
+    // PostgreSQL's JIT compiles each statement's expressions with LLVM; the passes' hundreds of
+    // aggregate expressions take it minutes to compile for seconds of work. Engines without
+    // the setting refuse it, which is harmless.
+    _ = try? connection.query("SET jit = off")
     let from = try source.fromClause()
     let label = source.table.map { "table \($0)" } ?? "the query"
     var log: [String] = []
