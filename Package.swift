@@ -55,10 +55,17 @@ let package = Package(
         // Only for the .docx writer's ZIP container.
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
       ]),
+    // Fits from sums over rows that are never held: files larger than memory, databases.
+    .target(
+      name: "StrataScale",
+      dependencies: [
+        "StrataSupport", "StrataInference", "StrataDesign", "StrataModels", "StrataFormula", "StrataData", "StrataLinalg",
+      ],
+      exclude: ["README.md"]),
     .target(
       name: "StrataAnalysis",
       dependencies: [
-        "StrataSupport", "StrataInference", "StrataDesign", "StrataModels", "StrataFormula", "StrataData", "StrataLinalg",
+        "StrataScale", "StrataSupport", "StrataInference", "StrataDesign", "StrataModels", "StrataFormula", "StrataData", "StrataLinalg",
       ],
       exclude: ["README.md"]),
     // Fits pushed down to PostgreSQL-protocol engines (aggregate SQL over libpq).
@@ -69,7 +76,7 @@ let package = Package(
       name: "Strata",
       dependencies: [
         "StrataSupport", "StrataLinalg", "StrataData", "StrataFormula", "StrataDesign", "StrataModels",
-        "StrataInference", "StrataReport", "StrataSimulate", "StrataAnalysis", "StrataPostgres",
+        "StrataInference", "StrataReport", "StrataSimulate", "StrataScale", "StrataAnalysis", "StrataPostgres",
       ]),
     .executableTarget(
       name: "StrataCLI",

@@ -8,5 +8,6 @@
 @_exported import StrataModels
 @_exported import StrataPostgres
 @_exported import StrataReport
+@_exported import StrataScale
 @_exported import StrataSimulate
 @_exported import StrataSupport

@@ -64,6 +64,18 @@ public struct UnitTotals: Sendable {
   }
 }
 
+extension UnitTotals {
+  /// The linearization design over the units (one row per unit, equal weights): its strata, PSU
+  /// and stage counts are the sample's, for the design line of a report.
+  public func design(specification: DesignSpecification) throws -> LinearizationDesign {
+    let frame = frame()
+    let spec = DesignSpecification(
+      weights: nil, strata: frame.strata, psu: frame.clusters, fpc: frame.fpc,
+      nest: specification.nest, lonelyPSU: specification.lonelyPSU)
+    return try LinearizationDesign(spec, data: frame.data)
+  }
+}
+
 extension LinearizationDesign {
   /// The design covariance of estimates from their influence totals by sampling unit, and the
   /// design's degrees of freedom: the linearization engine run over the units.

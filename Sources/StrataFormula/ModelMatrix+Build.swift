@@ -20,49 +20,9 @@ extension ModelMatrix {
   public static func build(
     formula: Formula, data: DataFrame, options: ModelFrameOptions = .init()
   ) throws -> ModelMatrix {
-    // `y ~ .` stands for every other column of the data, as in R.
-    let formula = try formula.expandingDot(columns: data.names)
-    let terms = try Terms(formula: formula)
+    let (formula, terms, frame, weightValues, keep, missing, rows, droppedMissing, droppedBySubset) =
+      try estimationFrame(formula: formula, data: data, options: options)
     let n = data.rowCount
-
-    // Subset: NA and FALSE drop the row.
-    var keep = [Bool](repeating: true, count: n)
-    var droppedBySubset = 0
-    if let subset = options.subset {
-      let s = try RowExpression.parse(subset).evaluate(on: data)
-      for i in 0..<n where s[i].isNaN || s[i] == 0 {
-        keep[i] = false
-        droppedBySubset += 1
-      }
-    }
-
-    // Evaluate every variable of the formula on all rows.
-    var frame: [FrameVariable] = []
-    frame.reserveCapacity(terms.variables.count)
-    for (k, e) in terms.variables.enumerated() {
-      let name = terms.variableNames[k]
-      frame.append(try frameVariable(e, name: name, isResponse: k == terms.responseIndex, data: data))
-    }
-    var weightValues: [Double]?
-    if let w = options.weights {
-      let expr = try RowExpression.parse(w)
-      weightValues = try expr.evaluate(on: data)
-    }
-
-    // Missing values in any variable used.
-    var missing = [Bool](repeating: false, count: n)
-    for f in frame { f.markMissing(&missing) }
-    if let weightValues { FrameVariable.numeric(weightValues).markMissing(&missing) }
-    for extra in options.extraVariables {
-      let m = try RowExpression.parse(extra).missingMask(on: data)
-      for i in 0..<n where m[i] { missing[i] = true }
-    }
-    var rows: [Int] = []
-    rows.reserveCapacity(n)
-    var droppedMissing = 0
-    for i in 0..<n where keep[i] {
-      if missing[i] { droppedMissing += 1 } else { rows.append(i) }
-    }
     let undefined =
       droppedMissing == 0
       ? []
@@ -217,6 +177,121 @@ extension ModelMatrix {
       built.$x = LazilyExpanded(compact: matrix, structure: compact.storing(indicators: false))
     }
     built.indicatorStructure = structure
+    return built
+  }
+
+  /// The model frame's rows: the formula (dot expanded) and its terms, every variable evaluated on
+  /// every row, the weights, the subset's and the missing values' masks, and the rows kept.
+  private static func estimationFrame(formula: Formula, data: DataFrame, options: ModelFrameOptions) throws -> (
+    formula: Formula, terms: Terms, frame: [FrameVariable], weights: [Double]?, keep: [Bool], missing: [Bool],
+    rows: [Int], droppedMissing: Int, droppedBySubset: Int
+  ) {
+    // `y ~ .` stands for every other column of the data, as in R.
+    let formula = try formula.expandingDot(columns: data.names)
+    let terms = try Terms(formula: formula)
+    let n = data.rowCount
+
+    // Subset: NA and FALSE drop the row.
+    var keep = [Bool](repeating: true, count: n)
+    var droppedBySubset = 0
+    if let subset = options.subset {
+      let s = try RowExpression.parse(subset).evaluate(on: data)
+      for i in 0..<n where s[i].isNaN || s[i] == 0 {
+        keep[i] = false
+        droppedBySubset += 1
+      }
+    }
+
+    // Evaluate every variable of the formula on all rows.
+    var frame: [FrameVariable] = []
+    frame.reserveCapacity(terms.variables.count)
+    for (k, e) in terms.variables.enumerated() {
+      let name = terms.variableNames[k]
+      frame.append(try frameVariable(e, name: name, isResponse: k == terms.responseIndex, data: data))
+    }
+    var weightValues: [Double]?
+    if let w = options.weights {
+      let expr = try RowExpression.parse(w)
+      weightValues = try expr.evaluate(on: data)
+    }
+
+    // Missing values in any variable used.
+    var missing = [Bool](repeating: false, count: n)
+    for f in frame { f.markMissing(&missing) }
+    if let weightValues { FrameVariable.numeric(weightValues).markMissing(&missing) }
+    for extra in options.extraVariables {
+      let m = try RowExpression.parse(extra).missingMask(on: data)
+      for i in 0..<n where m[i] { missing[i] = true }
+    }
+    var rows: [Int] = []
+    rows.reserveCapacity(n)
+    var droppedMissing = 0
+    for i in 0..<n where keep[i] {
+      if missing[i] { droppedMissing += 1 } else { rows.append(i) }
+    }
+    return (formula, terms, frame, weightValues, keep, missing, rows, droppedMissing, droppedBySubset)
+  }
+
+  /// The estimation rows of `data` (subset, complete cases of every variable, the weights and
+  /// `options.extraVariables`), as `build(formula:data:options:)` selects them, without building
+  /// the matrix; no row left is not an error here.
+  public static func estimationRows(formula: Formula, data: DataFrame, options: ModelFrameOptions) throws -> (
+    rows: [Int], droppedMissing: Int, droppedBySubset: Int
+  ) {
+    let f = try estimationFrame(formula: formula, data: data, options: options)
+    return (f.rows, f.droppedMissing, f.droppedBySubset)
+  }
+
+  /// The model matrix of `data` with a fitted model's coding, as predictions on new data have it
+  /// (R `model.frame(..., xlev = fit$xlevels)`): the estimation rows (subset, complete cases) and
+  /// weights as `build(formula:data:options:)` finds them, the columns of `recipe` (its names,
+  /// order and factor levels, whatever levels `data` holds), and the response, a factor response
+  /// coded by its position in `responseLevels`. No row left is not an error here (a chunk of a
+  /// larger file may have none): the matrix is then empty.
+  ///
+  /// Used to build a large file's model matrix chunk by chunk (`StrataScale`), every chunk with
+  /// the coding of the whole estimation sample.
+  ///
+  /// - Throws: `FormulaError` as `build` and `ModelRecipe.matrix(for:rows:)` do (`unseenLevel` for
+  ///   a level the recipe does not have); `.nonNumeric` for a response neither numeric nor one of
+  ///   `responseLevels`.
+  public static func build(
+    formula: Formula, data: DataFrame, options: ModelFrameOptions, recipe: ModelRecipe, responseLevels: [String]?
+  ) throws -> ModelMatrix {
+    let (formula, terms, frame, weightValues, _, _, rows, droppedMissing, droppedBySubset) =
+      try estimationFrame(formula: formula, data: data, options: options)
+    let x = rows.isEmpty ? Matrix(rows: 0, cols: recipe.columnNames.count) : try recipe.matrix(for: data, rows: rows)
+    var response: [Double]?
+    var responseName: String?
+    if let r = terms.responseIndex {
+      let name = terms.variableNames[r]
+      responseName = name
+      switch frame[r].gathered(rows) {
+      case .numeric(let y): response = y
+      case .matrix(let cols, _) where cols.count == 1 && !isCbindCall(terms.variables[r]): response = cols[0]
+      case .factor(let codes, _, true): response = codes.map(Double.init)
+      case .factor(let codes, let levels, false):
+        guard let global = responseLevels else { throw FormulaError.nonNumeric(variable: name, term: name) }
+        var position: [Int32: Double] = [:]
+        for (k, level) in levels.enumerated() {
+          guard let g = global.firstIndex(of: level) else { throw FormulaError.nonNumeric(variable: name, term: name) }
+          position[Int32(k)] = Double(g)
+        }
+        response = codes.map { position[$0] ?? .nan }
+      default: throw FormulaError.nonNumeric(variable: name, term: name)
+      }
+      if response?.contains(where: { !$0.isFinite }) ?? false { throw FormulaError.nonFinite(term: name) }
+    }
+    let weights = weightValues.map { w in rows.map { w[$0] } }
+    if let weights, weights.contains(where: { !$0.isFinite }), let expr = options.weights {
+      throw FormulaError.nonFinite(term: expr)
+    }
+    var built = ModelMatrix(
+      x: x, columnNames: recipe.columnNames, assign: recipe.assign, termLabels: terms.labels,
+      hasIntercept: terms.hasIntercept, response: response, responseName: responseName, weights: weights, rows: rows,
+      droppedMissing: droppedMissing, droppedBySubset: droppedBySubset, recipe: recipe)
+    built.responseLevels = responseLevels
+    _ = formula
     return built
   }
 

@@ -92,6 +92,10 @@ public struct RegressionResult: Sendable {
   /// t statistics use `covariance.degreesOfFreedom` (n − k, or G − 1 when clustered).
   /// - Throws: `InferenceError.invalidLevel` when `level` is not in (0, 100).
   public init(fit: Fit, covariance: CovarianceEstimate, level: Double = 95) throws {
+    try self.init(fit: fit, covariance: covariance, level: level, statistics: nil)
+  }
+
+  private init(fit: Fit, covariance: CovarianceEstimate, level: Double, statistics sums: LeastSquaresSums?) throws {
     guard level > 0, level < 100 else { throw InferenceError.invalidLevel(level) }
     self.fit = fit
     self.covariance = covariance
@@ -114,7 +118,11 @@ public struct RegressionResult: Sendable {
       rows[index].confHigh = b + q * s
     }
     self.coefficients = rows
-    self.statistics = FitStatistics(fit: fit, covariance: covariance)
+    if let sums, fit.glm == nil {
+      self.statistics = FitStatistics(leastSquaresFit: fit, sums: sums, covariance: covariance)
+    } else {
+      self.statistics = FitStatistics(fit: fit, covariance: covariance)
+    }
   }
 }
 
@@ -152,18 +160,31 @@ extension FitStatistics {
       let d = fit.fitted[i] - meanF
       mss += w[i] * d * d
     }
-    let dfInt = fit.hasIntercept ? 1 : 0
-    let rdf = Double(fit.dfResidual)
-    nobs = n
-    dfResidual = fit.dfResidual
-    rSquared = mss / (mss + rss)
+    var tss: Double?
     if fit.iv != nil {
       // 2SLS residuals are not orthogonal to the fitted values: R² = 1 − RSS/TSS (AER's summary.ivreg).
       var sumWY = 0.0
       for i in 0..<n { sumWY += w[i] * fit.response[i] }
       let meanY = fit.hasIntercept ? sumWY / sumW : 0
-      var tss = 0.0
-      for i in 0..<n { tss += w[i] * (fit.response[i] - meanY) * (fit.response[i] - meanY) }
+      var total = 0.0
+      for i in 0..<n { total += w[i] * (fit.response[i] - meanY) * (fit.response[i] - meanY) }
+      tss = total
+    }
+    self.init(
+      leastSquaresFit: fit, sums: LeastSquaresSums(rss: rss, mss: mss, sumLogWeights: sumLogW, tss: tss),
+      covariance: covariance)
+  }
+
+  /// Least-squares statistics from the fit's sums (a fit made from sums has no rows to loop over).
+  init(leastSquaresFit fit: Fit, sums: LeastSquaresSums, covariance: CovarianceEstimate) {
+    let n = fit.nobs
+    let (rss, mss, sumLogW) = (sums.rss, sums.mss, sums.sumLogWeights)
+    let dfInt = fit.hasIntercept ? 1 : 0
+    let rdf = Double(fit.dfResidual)
+    nobs = n
+    dfResidual = fit.dfResidual
+    rSquared = mss / (mss + rss)
+    if let tss = sums.tss {
       rSquared = 1 - rss / tss
     }
     adjRSquared = 1 - (1 - rSquared) * (Double(n - dfInt) / rdf)
@@ -276,4 +297,35 @@ func solveSymmetric(_ a: Matrix, _ b: [Double]) -> [Double]? {
   let projected = eigen.vectors.multiplied(by: b, transpose: true)
   let scaled = zip(projected, eigen.values).map { $0 / $1 }
   return eigen.vectors.multiplied(by: scaled)
+}
+
+/// The sums a least-squares report needs (R `summary.lm`): with `wᵢ` the weights (1 if none),
+/// `rss = Σ wᵢ eᵢ²`, `mss = Σ wᵢ (ŷᵢ − c)²` with `c` the weighted mean of ŷ (0 without an
+/// intercept), `Σ log wᵢ`, and (2SLS only) `tss = Σ wᵢ (yᵢ − ȳ)²`.
+public struct LeastSquaresSums: Sendable {
+  public var rss: Double
+  public var mss: Double
+  public var sumLogWeights: Double
+  public var tss: Double?
+
+  public init(rss: Double, mss: Double, sumLogWeights: Double, tss: Double? = nil) {
+    self.rss = rss
+    self.mss = mss
+    self.sumLogWeights = sumLogWeights
+    self.tss = tss
+  }
+}
+
+extension RegressionResult {
+  /// The result of a fit made from sums (`Fit(aggregateOf:...)`): the same table as
+  /// `init(fit:covariance:level:)`; a GLM's statistics come from its `GLMDetails` as for any fit,
+  /// a least-squares fit's from `sums`, which it then requires.
+  ///
+  /// - Throws: `InferenceError.invalidLevel` when `level` is not in (0, 100).
+  public init(aggregateFit fit: Fit, covariance: CovarianceEstimate, level: Double = 95, sums: LeastSquaresSums?)
+    throws
+  {
+    precondition(fit.glm != nil || sums != nil, "a least-squares fit from sums needs its sums")
+    try self.init(fit: fit, covariance: covariance, level: level, statistics: sums)
+  }
 }

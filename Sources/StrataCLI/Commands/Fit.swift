@@ -150,6 +150,8 @@ struct LinearModelOptions: ParsableArguments {
   @OptionGroup(title: "Margins, elasticities and saving (strata margins, elasticities, predict)")
   var marginsOptions: FitMarginsOptions
 
+  @OptionGroup(title: "Files larger than memory") var streaming: StreamOptions
+
   /// Whether the fit is design-based: any design flag, or --vce design.
   var isDesignBased: Bool { design.declaresDesign || vce == .design }
 
@@ -195,6 +197,7 @@ struct LinearModelOptions: ParsableArguments {
       throw ValidationError("--sql, --partition-key and --exact-sums go with a PostgreSQL --data URI (postgresql://…)")
     }
     if let split { return try runSplit(model, by: split) }
+    if try streams(model) { return try runStreamed(model) }
     try finish(try fitModel(model))
   }
 

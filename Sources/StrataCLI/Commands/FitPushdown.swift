@@ -14,6 +14,8 @@ extension LinearModelOptions {
     if marginsOptions.save != nil { return "--save" }
     if convention == .stata { return "--convention stata" }
     if outputOptions.format == .csv { return "--format csv" }
+    if streaming.memory != nil { return "--memory" }
+    if streaming.stream { return "--stream" }
     return nil
   }
 

@@ -15,6 +15,19 @@
 /// - Returns: the number of columns kept (at most `rows` when `rows` is given).
 /// - Complexity: O(p³).
 public func gramRank(_ gram: Matrix, tolerance: Double, rows: Int? = nil) -> Int {
+  gramKeptColumns(gram, tolerance: tolerance, rows: rows).count
+}
+
+/// The columns R's `qr(x, tol)` keeps (not aliased), decided from `G = xᵀx` alone by the walk of
+/// `gramRank`: in column order, a column is kept when its downdated norm is at least `tolerance`
+/// times its own norm, so the first of a set of collinear columns stays and the later ones go,
+/// as `dqrdc2`'s limited pivoting moves them to the end.
+///
+///     let kept = gramKeptColumns(xtwx, tolerance: 1e-7)   // ascending column indices
+///
+/// - Returns: the kept columns, ascending (at most `rows` of them when `rows` is given).
+/// - Complexity: O(p³).
+public func gramKeptColumns(_ gram: Matrix, tolerance: Double, rows: Int? = nil) -> [Int] {
   let p = gram.cols
   // Rows of the upper triangular factor of the kept columns: u[k] has the coefficients of kept
   // column k against kept columns 0..<k (Uᵀ U = G_KK).
@@ -41,5 +54,5 @@ public func gramRank(_ gram: Matrix, tolerance: Double, rows: Int? = nil) -> Int
       if let rows, kept.count == rows { break }
     }
   }
-  return kept.count
+  return kept
 }

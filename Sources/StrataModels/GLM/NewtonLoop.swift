@@ -23,34 +23,34 @@
 /// with the deviance at the start (a Newton-type step changes the deviance by about the decrement,
 /// so the relative-change test is met with it); steps that grow three times in a row, instead of the
 /// step halving of `NewtonLoop.run`, end the iteration as not converging.
-struct IRLSRule: Sendable {
-  let tolerance: Double
+package struct IRLSRule: Sendable {
+  package let tolerance: Double
 
-  init(_ control: GLMControl) { tolerance = control.tolerance }
-  init(tolerance: Double) { self.tolerance = tolerance }
+  package init(_ control: GLMControl) { tolerance = control.tolerance }
+  package init(tolerance: Double) { self.tolerance = tolerance }
 
   /// `|D − D_old| / (|D| + 0.1)` (infinite without a previous deviance).
-  func relativeChange(_ deviance: Double, from previous: Double?) -> Double {
+  package func relativeChange(_ deviance: Double, from previous: Double?) -> Double {
     previous.map { abs(deviance - $0) / (abs(deviance) + 0.1) } ?? .infinity
   }
 
   /// Whether the decrement is small enough for the estimate to be converged.
-  func decrementIsSmall(_ decrement: Double, deviance: Double) -> Bool {
+  package func decrementIsSmall(_ decrement: Double, deviance: Double) -> Bool {
     decrement <= tolerance * tolerance * (abs(deviance) + 0.1)
   }
 
   /// Both parts of the rule.
-  func hasConverged(change: Double, decrement: Double, deviance: Double) -> Bool {
+  package func hasConverged(change: Double, decrement: Double, deviance: Double) -> Bool {
     change < tolerance && decrementIsSmall(decrement, deviance: deviance)
   }
 
   /// Whether a step to `deviance` from `previous` is accepted (else it is halved).
-  func acceptsStep(to deviance: Double, from previous: Double) -> Bool {
+  package func acceptsStep(to deviance: Double, from previous: Double) -> Bool {
     deviance.isFinite && (deviance - previous) / (abs(deviance) + 0.1) <= tolerance
   }
 
   /// Whether a converged fit still takes its Newton step.
-  func polishes(decrement: Double, deviance: Double) -> Bool {
+  package func polishes(decrement: Double, deviance: Double) -> Bool {
     decrement > polishThreshold(tolerance) * (abs(deviance) + 0.1)
   }
 
@@ -101,15 +101,15 @@ struct IRLSRule: Sendable {
 ///
 /// Convergence, acceptance of a step and the final polishing step follow `IRLSRule`; a step is
 /// halved up to 30 times.
-enum NewtonLoop {
-  struct Outcome<Point, State, System> {
-    var point: Point
-    var state: State
+package enum NewtonLoop {
+  package struct Outcome<Point, State, System> {
+    package var point: Point
+    package var state: State
     /// The information at `state` (nil when it was singular).
-    var system: System?
-    var iterations: Int
-    var converged: Bool
-    var change: Double
+    package var system: System?
+    package var iterations: Int
+    package var converged: Bool
+    package var change: Double
   }
 
   /// Runs from `point` (whose state is `state`) until converged, `maxIterations` steps have been
@@ -117,7 +117,7 @@ enum NewtonLoop {
   ///
   /// - Throws: `EstimationError.stepHalvingFailed` when 30 halvings do not give an acceptable step;
   ///   what the hooks throw.
-  static func run<Point, State, Step, System>(
+  package static func run<Point, State, Step, System>(
     point start: Point, state initial: State, scratch: State, iterations taken: Int, previousDeviance: Double?,
     rule: IRLSRule, maxIterations: Int,
     deviance: (State) -> Double,

@@ -1,0 +1,133 @@
+import Foundation
+import StrataData
+import StrataDesign
+import StrataFormula
+import StrataInference
+import StrataModels
+import StrataScale
+import StrataSupport
+
+/// A fit made by streaming a file in passes (`Model.fitStreaming`): the same result and report
+/// as an in-memory fit, without the rows.
+public struct StreamedModelFit: Sendable {
+  /// What was fitted.
+  public let specification: FitSpecification
+  /// The fit made from sums (no rows: `Fit.isAggregate`).
+  public let fit: Fit
+  /// Coefficients, standard errors, tests and statistics: what `RegressionReport` renders.
+  public let result: RegressionResult
+  /// Passes over the data (the first reads the CSV and writes the column cache).
+  public let passes: Int
+  /// The bytes the stream held between chunks (chunk text and cache buffer).
+  public let bufferBytes: Int
+}
+
+extension Model {
+  /// Fits `spec` on the CSV file at `path` in passes, holding one chunk at a time: for files
+  /// larger than memory. Same coefficients, standard errors and statistics as `Model.fit` (to
+  /// rounding; tested at 1e-10 relative).
+  ///
+  ///     var spec = FitSpecification(model: .logit, formula: "y ~ x1 + factor(region)")
+  ///     spec.design = DesignSpecification(weights: "w", strata: "stratum", psu: ["psu"])
+  ///     let s = try Model.fitStreaming(spec, path: "big.csv", memory: 512 << 20)
+  ///
+  /// Streamed: `ols`, `wls`, `logit`, `probit`, `cloglog`, `poisson`, `fraclogit`, `fracprobit`
+  /// with classical, HC0/HC1 (`robust`), cluster (one- or multiway) or design variance
+  /// (strata, PSUs and later stages, FPCs, lonely-PSU rules, domains with `subpop`, replicate
+  /// weights). Not streamed yet (`ScaleError.notStreamable`): other models, HC2/HC3, OIM and
+  /// Stata's observed-information bread for non-canonical links, offsets and exposures, grouped
+  /// responses, calibration and replicates built from the design, data-dependent bases
+  /// (`poly`, `scale`, `ns`, `bs`, `cut`), gzip, .dta and .sav files.
+  ///
+  /// - Parameters:
+  ///   - memory: the memory budget in bytes; the chunk size is derived from it
+  ///     (`StreamedFit.chunkBytes(forMemory:)`).
+  ///   - mode: whether later passes read a column cache written by the first (default) or parse
+  ///     the CSV again.
+  ///   - progress: told each pass's bytes (tasks `pass 1`, `pass 2`, ...).
+  public static func fitStreaming(
+    _ spec: FitSpecification, path: String, memory: Int, mode: CSVStream.Mode = .columnCache,
+    chunkBytes: Int? = nil, progress: ProgressHandler? = nil
+  ) throws -> StreamedModelFit {
+    try check(spec)
+    let model: AggregateModel
+    switch spec.model {
+    case .ols, .wls: model = .leastSquares
+    default:
+      guard let m = spec.model.glmModel, spec.model != .nbreg else {
+        throw ScaleError.notStreamable(what: "\(spec.model.rawValue) fits")
+      }
+      model = .glm(m)
+    }
+    if spec.exposure != nil { throw ScaleError.notStreamable(what: "exposures and offsets") }
+    let canonical: Bool = {
+      guard case .glm(let m) = model else { return true }
+      return (m.family != .poisson && m.link == .logit) || (m.family == .poisson && m.link == .log)
+    }()
+    let variance: AggregateVariance
+    switch spec.variance ?? defaultStreamedVariance(spec, model: model) {
+    case .classical: variance = .classical
+    case .oim:
+      guard canonical else { throw ScaleError.notStreamable(what: "the observed-information (OIM) variance of \(spec.model.rawValue)") }
+      variance = .classical
+    case .robust:
+      if case .leastSquares = model { variance = .hc(.hc1) } else { variance = spec.convention == .stata ? .robust : .hc(.hc0) }
+    case .hc(let t):
+      guard t == .hc0 || t == .hc1 else { throw ScaleError.notStreamable(what: "\(t.rawValue.uppercased()) (it needs each row's leverage)") }
+      variance = .hc(t)
+    case .cluster(let names): variance = .cluster(names)
+    case .design:
+      guard spec.design != nil else { throw AnalysisError.designRequired }
+      variance = .design(spec.convention.designDF)
+    }
+    if spec.convention == .stata && !canonical && variance != .classical {
+      throw ScaleError.notStreamable(what: "Stata's observed-information bread for \(spec.model.rawValue)")
+    }
+    let scale = ScaleSpecification(
+      model: model, formula: spec.formula, weights: spec.weights, subset: spec.subset, design: spec.design,
+      subpop: spec.subpop, clusters: spec.variance?.clusterNames ?? [])
+    let control = GLMControl(maxIterations: spec.control.maxIterations, tolerance: spec.control.tolerance)
+    let r = try StreamedFit.fit(
+      path: path, specification: scale, variance: variance, level: spec.level, control: control,
+      chunkBytes: chunkBytes ?? StreamedFit.chunkBytes(forMemory: memory), mode: mode, progress: progress)
+    return StreamedModelFit(
+      specification: spec, fit: r.fit.fit, result: r.fit.result, passes: r.passes, bufferBytes: r.bufferBytes)
+  }
+
+  /// The default variance of `Model.fit` for the models that stream.
+  static func defaultStreamedVariance(_ spec: FitSpecification, model: AggregateModel) -> Variance {
+    if spec.design != nil { return .design }
+    if case .glm(let m) = model {
+      if m.family == .quasibinomial { return .robust }
+      return spec.convention == .stata ? .oim : .classical
+    }
+    return .classical
+  }
+
+  /// About the memory an in-memory fit of `spec` on the CSV at `path` takes: the file (read
+  /// whole) plus 8 bytes per value of its needed columns and of the model matrix, estimated from
+  /// the file's size and its first rows. The CLI streams when this exceeds the budget.
+  public static func estimatedInMemoryBytes(_ spec: FitSpecification, path: String) throws -> Int {
+    let reader = try CSVChunkReader(path: path, chunkBytes: 1 << 20)
+    struct FirstChunk: Error {
+      var rows: Int
+      var bytes: Int
+      var columns: Int
+    }
+    var sampleRows = 0
+    var sampleBytes = 0
+    var columns = 1
+    do {
+      try reader.forEachChunk { text, _ in
+        let frame = try CSVReader(path: path).read(contents: text)
+        throw FirstChunk(rows: frame.rowCount, bytes: text.count - reader.header.count, columns: frame.columns.count)
+      }
+    } catch let first as FirstChunk {
+      (sampleRows, sampleBytes, columns) = (first.rows, first.bytes, first.columns)
+    }
+    let rows = sampleRows == 0 ? 0 : Double(reader.size) / (Double(sampleBytes) / Double(sampleRows))
+    // Every column is parsed; the model matrix has about as many columns as the formula has words.
+    let words = spec.formula.split { !($0.isLetter || $0.isNumber) }.count
+    return reader.size + Int(rows * Double(columns + words + 4) * 8)
+  }
+}

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+/// `--memory SIZE` and `--stream`: fits on files larger than memory (`Model.fitStreaming`).
+struct StreamOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Memory budget, e.g. 2G or 512M (default: half the machine's memory). A CSV whose in-memory fit would need more is fitted streamed: read in chunks, its needed columns cached, one pass per iteration.",
+      valueName: "size"))
+  var memory: String?
+
+  @Flag(help: "Fit streamed whatever the file's size (ols, wls, logit, probit, cloglog, poisson, fraclogit, fracprobit on a CSV).")
+  var stream = false
+
+  @Option(help: .hidden)
+  var streamChunkBytes: Int?
+
+  @Option(help: .hidden)
+  var streamMode: String?
+
+  /// Prints each pass's wall time and bytes to stderr (benchmarks).
+  @Flag(help: .hidden)
+  var streamTimings = false
+
+  func validate() throws {
+    if let memory, Self.bytes(memory) == nil {
+      throw ValidationError("--memory takes a size such as 2G, 512M or 300000K, not '\(memory)'")
+    }
+    if let m = streamMode, CSVStream.Mode(rawValue: m) == nil {
+      throw ValidationError("--stream-mode is columnCache, matrixCache or reparse")
+    }
+  }
+
+  /// The budget in bytes.
+  var budget: Int {
+    memory.flatMap(Self.bytes) ?? Int(ProcessInfo.processInfo.physicalMemory / 2)
+  }
+
+  /// `2G`, `512M`, `300K`, `1000` (bytes); binary units.
+  static func bytes(_ text: String) -> Int? {
+    let t = text.trimmingCharacters(in: .whitespaces).uppercased()
+    let units: [(String, Double)] = [("T", 1_099_511_627_776), ("G", 1_073_741_824), ("M", 1_048_576), ("K", 1024)]
+    for (suffix, factor) in units {
+      for s in [suffix + "IB", suffix + "B", suffix] where t.hasSuffix(s) {
+        guard let v = Double(t.dropLast(s.count)), v > 0, v.isFinite else { return nil }
+        return Int(v * factor)
+      }
+    }
+    guard let v = Int(t), v > 0 else { return nil }
+    return v
+  }
+}
+
+extension LinearModelOptions {
+  /// Whether this fit streams: `--stream`, or a CSV whose in-memory fit would exceed the budget.
+  func streams(_ model: ModelChoice) throws -> Bool {
+    if streaming.stream { return true }
+    switch model {
+    case .leastSquares, .glm: break
+    default: return false
+    }
+    let lower = data.lowercased()
+    guard lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".txt") else { return false }
+    let budget = streaming.budget
+    let size = (try? FileManager.default.attributesOfItem(atPath: data)[.size] as? Int) ?? 0
+    if size < budget / 16 { return false }
+    return try Model.estimatedInMemoryBytes(try specification(model), path: data) > budget
+  }
+
+  /// Fits streamed and renders the report (the in-memory fit's layout).
+  func runStreamed(_ model: ModelChoice) throws {
+    if split != nil { throw ValidationError("--split does not combine with a streamed fit yet") }
+    if test != nil { throw ValidationError("--test does not combine with a streamed fit yet; save the fit in memory and run strata test") }
+    if marginsOptions.save != nil { throw ValidationError("--save is not available for a streamed fit yet") }
+    if marginsOptions.selection.isRequested {
+      throw ValidationError("margins, elasticities and predictions are not available for a streamed fit yet")
+    }
+    let spec = try specification(model)
+    let progressLine = ProgressLine.forStandardError()
+    let timings = streaming.streamTimings ? PassTimings() : nil
+    let lineHandler = progressLine?.handler
+    var handler: ProgressHandler? = lineHandler
+    if let timings {
+      handler = { @Sendable p in
+        timings.report(p)
+        lineHandler?(p)
+      }
+    }
+    let s = try translatingAnalysisErrors {
+      defer {
+        progressLine?.finish()
+        timings?.finish()
+      }
+      return try Model.fitStreaming(
+        spec, path: data, memory: streaming.budget, mode: streaming.streamMode.flatMap(CSVStream.Mode.init) ?? .columnCache,
+        chunkBytes: streaming.streamChunkBytes, progress: handler)
+    }
+    let context = ReportContext(dataSource: data, labels: [:])
+    switch outputOptions.format {
+    case .text: try outputOptions.write(RegressionReport.text(s.result, context: context))
+    case .json: try outputOptions.write(RegressionReport.json(s.result, context: context).serialized() + "\n")
+    case .csv: try outputOptions.write(RegressionReport.csv(s.result))
+    }
+  }
+}
+
+/// Each pass's wall time and bytes, printed to stderr when the next pass starts (`--stream-timings`).
+final class PassTimings: @unchecked Sendable {
+  private let lock = NSLock()
+  private var task: String?
+  private var start = Date()
+  private var bytes = 0
+
+  func report(_ p: WorkProgress) {
+    lock.lock()
+    defer { lock.unlock() }
+    if p.task != task {
+      flush()
+      task = p.task
+      start = Date()
+    }
+    bytes = p.completed
+  }
+
+  func finish() {
+    lock.lock()
+    defer { lock.unlock() }
+    flush()
+    task = nil
+  }
+
+  private func flush() {
+    guard let task else { return }
+    let line = String(format: "%@: %.2f s, %d bytes\n", task, Date().timeIntervalSince(start), bytes)
+    FileHandle.standardError.write(Data(line.utf8))
+  }
+}

@@ -1,0 +1,310 @@
+import Foundation
+import StrataData
+import StrataFormula
+import StrataSupport
+
+/// A column met as numbers in one chunk and as text in another: pass 1 starts again with the
+/// column read as text in every chunk, as the in-memory reader reads it over the whole file.
+struct RestartWithText: Error {
+  var column: String
+}
+
+/// A CSV file streamed in chunks (`CSVChunkReader`: `pread` into a bounded buffer, never mapped
+/// whole), as a `ChunkProvider` of its needed columns.
+///
+/// Pass 1 parses each chunk with `CSVReader` (its rules for numbers, missing values, quotes),
+/// keeps the needed columns, gives every text value one code over the whole file (a level's
+/// code is the order it was first met; the template the model matrix is built on sorts them in
+/// the C locale, as the in-memory reader does), and in `.columnCache` mode writes the columns to
+/// a compact cache (doubles; factor codes as doubles) in a temporary folder removed when the
+/// stream is released. Later passes read the cache (`.columnCache`) or parse the file again
+/// (`.reparse`).
+public final class CSVStream: ChunkProvider {
+  /// How passes after the first read the data.
+  public enum Mode: String, Sendable {
+    /// A cache of the needed columns written in pass 1, and a cache of the chunks' model
+    /// matrices written by the first pass that builds them: the IRLS passes read the matrices,
+    /// the passes that need the columns (design units, clusters) read the column cache.
+    case columnCache
+    /// The model-matrix cache only: the passes that need the columns parse the CSV again (less
+    /// disk: no column cache).
+    case matrixCache
+    /// Nothing cached: every pass parses the CSV and builds the model matrices again.
+    case reparse
+  }
+
+  let reader: CSVChunkReader
+  let needed: [String]
+  public let mode: Mode
+  let progress: ProgressHandler?
+  var forcedText: Set<String> = []
+  var isFactor: [String: Bool] = [:]
+  var levelIndex: [String: [String: Int32]] = [:]
+  var levelList: [String: [String]] = [:]
+  var cache: ColumnCache?
+  let cacheDirectory: URL?
+  /// Passes made over the data (the first writes the cache).
+  public private(set) var passes = 0
+  /// Whether a first pass has read the whole file (column kinds and levels are then known).
+  var discovered = false
+
+  /// - Parameters:
+  ///   - columns: decides which header names are read (the needed columns).
+  ///   - chunkBytes: bytes of CSV per chunk.
+  ///   - cacheDirectory: where the cache's temporary folder goes (nil: the system's temporary folder).
+  public init(
+    path: String, chunkBytes: Int, mode: Mode = .columnCache, cacheDirectory: URL? = nil,
+    progress: ProgressHandler? = nil, columns isNeeded: (String) -> Bool
+  ) throws {
+    if path.lowercased().hasSuffix(".gz") {
+      throw ScaleError.notStreamable(what: "gzip-compressed files (decompress first: gunzip -k FILE)")
+    }
+    reader = try CSVChunkReader(path: path, chunkBytes: chunkBytes)
+    needed = try Self.headerNames(reader.header, path: path).filter(isNeeded)
+    self.mode = mode
+    self.cacheDirectory = cacheDirectory
+    self.progress = progress
+  }
+
+  /// The header's names, as `CSVReader` reads them (parsed with one record of placeholders).
+  static func headerNames(_ header: [UInt8], path: String) throws -> [String] {
+    let delimiter = delimiter(of: header)
+    var fields = 1
+    var inQuotes = false
+    for b in header {
+      if b == UInt8(ascii: "\"") { inQuotes.toggle() } else if b == delimiter && !inQuotes { fields += 1 }
+    }
+    var text = header
+    if text.last != UInt8(ascii: "\n") { text.append(UInt8(ascii: "\n")) }
+    text += Array([String](repeating: "0", count: fields).joined(separator: String(UnicodeScalar(delimiter))).utf8)
+    text.append(UInt8(ascii: "\n"))
+    return try CSVReader(path: path, delimiter: delimiter).read(contents: text).names
+  }
+
+  /// The file's size in bytes.
+  public var fileSize: Int { reader.size }
+  /// The bytes the chunk reader and the cache reader hold between chunks.
+  public var bufferBytes: Int { reader.bufferCapacity + (cache?.bufferCapacity ?? 0) }
+
+  /// The number of the pass the next `forEachChunk` makes, as the consumer counts them.
+  var passLabel: Int?
+
+  public func beginPass(_ number: Int) { passLabel = number }
+
+  public func forEachChunk(_ body: (DataFrame, Int) throws -> Void) throws {
+    passes += 1
+    let task = "pass \(passLabel ?? passes)"
+    if passes > 1, mode == .columnCache, let cache {
+      try cache.forEachChunk(
+        levels: { self.levelList[$0] ?? [] },
+        progress: { done in self.progress?(WorkProgress(task: task, completed: done, total: cache.size, unit: .bytes)) },
+        body)
+      return
+    }
+    var writer: ColumnCache?
+    if !discovered, mode == .columnCache {
+      cache = nil
+      writer = try ColumnCache(columns: needed, directory: cacheDirectory)
+    }
+    var first = 0
+    let total = reader.size
+    do {
+      try reader.forEachChunk(
+        progress: { done in self.progress?(WorkProgress(task: task, completed: done, total: total, unit: .bytes)) }
+      ) { text, line in
+        let frame = try parse(text, line: line)
+        try writer?.append(frame)
+        try body(frame, first)
+        first += frame.rowCount
+      }
+    } catch let restart as RestartWithText {
+      passes -= 1
+      throw restart
+    }
+    discovered = true
+    if let writer {
+      try writer.finishWriting()
+      cache = writer
+    }
+  }
+
+  /// One chunk's needed columns, text columns coded over the whole file.
+  func parse(_ text: [UInt8], line: Int) throws -> DataFrame {
+    let path = reader.path
+    let frame: DataFrame
+    do {
+      frame = try CSVReader(path: path).read(contents: text)
+    } catch DataError.malformed(let p, let l, let c, let reason) {
+      throw DataError.malformed(path: p, line: l <= 1 ? l : l - 2 + line, column: c, reason: reason)
+    }
+    var asText: DataFrame?
+    var columns: [Column] = []
+    for name in needed {
+      guard let k = frame.index(of: name) else { throw ScaleError.dataChanged(path: path) }
+      var column = frame.columns[k]
+      let wantsText = forcedText.contains(name) || isFactor[name] == true
+      if case .numeric = column.storage, wantsText {
+        if asText == nil { asText = try textFrame(text) }
+        guard let t = asText, let j = t.index(of: name) else { throw ScaleError.dataChanged(path: path) }
+        column = t.columns[j]
+      }
+      switch column.storage {
+      case .numeric:
+        if isFactor[name] == nil { isFactor[name] = false }
+        columns.append(column)
+      case .factor(let f):
+        if isFactor[name] == false {
+          if !discovered {
+            forcedText.insert(name)
+            isFactor = [:]
+            levelIndex = [:]
+            levelList = [:]
+            throw RestartWithText(column: name)
+          }
+          throw ScaleError.dataChanged(path: path)
+        }
+        isFactor[name] = true
+        var index = levelIndex[name] ?? [:]
+        var list = levelList[name] ?? []
+        var remap = [Int32](repeating: -1, count: f.levels.count)
+        for (j, level) in f.levels.enumerated() where level != Self.sentinel {
+          if let g = index[level] {
+            remap[j] = g
+          } else {
+            let g = Int32(list.count)
+            index[level] = g
+            list.append(level)
+            remap[j] = g
+          }
+        }
+        levelIndex[name] = index
+        levelList[name] = list
+        let n = frame.rowCount
+        var codes = [Int32](repeating: -1, count: n)
+        for i in 0..<n {
+          let c = f.codes[i]
+          codes[i] = c < 0 ? -1 : remap[Int(c)]
+        }
+        column.storage = .factor(FactorColumn(codes: codes, levels: list))
+        columns.append(column)
+      }
+    }
+    return DataFrame(columns: columns, source: path)
+  }
+
+  /// A level no data value can be: the value of the extra record that makes every column text.
+  static let sentinel = "\u{1}strata-text\u{1}"
+
+  /// The chunk parsed with one extra record of text in every field, so that every column is
+  /// read as text (its values as written), without that record.
+  func textFrame(_ text: [UInt8]) throws -> DataFrame {
+    let delimiter = Self.delimiter(of: reader.header)
+    let count = try Self.headerNames(reader.header, path: reader.path).count
+    var extended = text
+    if extended.last != UInt8(ascii: "\n") { extended.append(UInt8(ascii: "\n")) }
+    extended += Array(
+      [String](repeating: Self.sentinel, count: count).joined(separator: String(UnicodeScalar(delimiter))).utf8)
+    extended.append(UInt8(ascii: "\n"))
+    let frame = try CSVReader(path: reader.path, delimiter: delimiter).read(contents: extended)
+    return frame.rows(Array(0..<(frame.rowCount - 1)))
+  }
+
+  /// The delimiter CSVReader detects: the most frequent of `,`, `;`, tab in the header outside quotes.
+  static func delimiter(of header: [UInt8]) -> UInt8 {
+    var counts: [UInt8: Int] = [UInt8(ascii: ","): 0, UInt8(ascii: ";"): 0, UInt8(ascii: "\t"): 0]
+    var inQuotes = false
+    for b in header {
+      if b == UInt8(ascii: "\"") { inQuotes.toggle() } else if !inQuotes, counts[b] != nil { counts[b]! += 1 }
+    }
+    let order: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t")]
+    return order.max { counts[$0]! < counts[$1]! } ?? UInt8(ascii: ",")
+  }
+}
+
+/// The needed columns of a streamed file, chunk by chunk, as doubles (factor codes as doubles,
+/// −1 for missing; NaN for a missing number) in one file of a temporary folder, removed on
+/// release. Reading holds one chunk's values (`bufferCapacity`), whatever the number of chunks.
+final class ColumnCache {
+  let columns: [String]
+  let folder: URL
+  let file: URL
+  private var handle: FileHandle
+  private var chunks: [(offset: UInt64, rows: Int, first: Int)] = []
+  private var written: UInt64 = 0
+  private var factorColumns: [Bool] = []
+  private var buffer: [Double] = []
+  /// Bytes of the read buffer held between chunks.
+  var bufferCapacity: Int { buffer.capacity * MemoryLayout<Double>.stride }
+  var size: Int { Int(written) }
+
+  init(columns: [String], directory: URL?) throws {
+    self.columns = columns
+    let base = directory ?? FileManager.default.temporaryDirectory
+    folder = base.appendingPathComponent("strata-cache-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    file = folder.appendingPathComponent("columns.bin")
+    FileManager.default.createFile(atPath: file.path, contents: nil)
+    handle = try FileHandle(forUpdating: file)
+  }
+
+  deinit {
+    try? handle.close()
+    try? FileManager.default.removeItem(at: folder)
+  }
+
+  func append(_ frame: DataFrame) throws {
+    let n = frame.rowCount
+    if factorColumns.isEmpty {
+      factorColumns = frame.columns.map { if case .factor = $0.storage { return true } else { return false } }
+    }
+    var values = [Double](repeating: 0, count: n * columns.count)
+    for (k, column) in frame.columns.enumerated() {
+      switch column.storage {
+      case .numeric(let c):
+        for i in 0..<n { values[k * n + i] = c.missing[i] ? .nan : c.values[i] }
+      case .factor(let f):
+        for i in 0..<n { values[k * n + i] = Double(f.codes[i]) }
+      }
+    }
+    let first = chunks.last.map { $0.first + $0.rows } ?? 0
+    chunks.append((written, n, first))
+    let data = bytes(of: values)
+    try handle.seek(toOffset: written)
+    try handle.write(contentsOf: data)
+    written += UInt64(data.count)
+  }
+
+  func finishWriting() throws {
+    try handle.synchronize()
+  }
+
+  /// Calls `body` with each cached chunk as a frame (factor columns with `levels(name)`).
+  func forEachChunk(
+    levels: (String) -> [String], progress: (Int) -> Void, _ body: (DataFrame, Int) throws -> Void
+  ) throws {
+    let lists = columns.map(levels)
+    for chunk in chunks {
+      let n = chunk.rows
+      let count = n * columns.count
+      try handle.seek(toOffset: chunk.offset)
+      guard let data = try handle.read(upToCount: count * MemoryLayout<Double>.stride),
+        data.count == count * MemoryLayout<Double>.stride
+      else { throw ScaleError.dataChanged(path: file.path) }
+      if buffer.count < count { buffer = [Double](repeating: 0, count: count) }
+      copy(data, into: &buffer)
+      var frameColumns: [Column] = []
+      for (k, name) in columns.enumerated() {
+        let slice = Array(buffer[(k * n)..<((k + 1) * n)])
+        if factorColumns[k] {
+          frameColumns.append(
+            Column(name: name, storage: .factor(FactorColumn(codes: slice.map { Int32($0) }, levels: lists[k]))))
+        } else {
+          frameColumns.append(
+            Column(name: name, storage: .numeric(NumericColumn(values: slice, missing: slice.map { $0.isNaN }))))
+        }
+      }
+      try body(DataFrame(columns: frameColumns, source: file.path), chunk.first)
+      progress(Int(chunk.offset) + count * MemoryLayout<Double>.stride)
+    }
+  }
+}

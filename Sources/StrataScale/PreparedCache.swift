@@ -1,0 +1,65 @@
+import Foundation
+import StrataLinalg
+
+/// The model matrix, response and weight sets of every chunk, written by the first pass that
+/// builds them (`ChunkedSource.summary`) to a file in a temporary folder removed on release, so
+/// that the IRLS passes read them back instead of evaluating the formula again: each pass is then
+/// a sequential read and BLAS. Reading holds one chunk (`bufferCapacity`).
+final class PreparedCache {
+  let folder: URL
+  private var handle: FileHandle
+  private var chunks: [(offset: UInt64, rows: Int, columns: Int, sets: Int)] = []
+  private var written: UInt64 = 0
+  private var buffer: [Double] = []
+  /// Bytes of the read buffer held between chunks.
+  var bufferCapacity: Int { buffer.capacity * MemoryLayout<Double>.stride }
+  /// Bytes written.
+  var size: Int { Int(written) }
+
+  init(directory: URL?) throws {
+    let base = directory ?? FileManager.default.temporaryDirectory
+    folder = base.appendingPathComponent("strata-matrix-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let file = folder.appendingPathComponent("matrix.bin")
+    FileManager.default.createFile(atPath: file.path, contents: nil)
+    handle = try FileHandle(forUpdating: file)
+  }
+
+  deinit {
+    try? handle.close()
+    try? FileManager.default.removeItem(at: folder)
+  }
+
+  func append(_ chunk: ChunkData) throws {
+    let m = chunk.rows.count
+    let p = chunk.x.cols
+    let sets = chunk.weights.count
+    var values = chunk.x.storage
+    values.reserveCapacity(m * (p + 1 + sets))
+    values += chunk.y
+    for w in chunk.weights { values += w }
+    chunks.append((written, m, p, sets))
+    let data = bytes(of: values)
+    try handle.seek(toOffset: written)
+    try handle.write(contentsOf: data)
+    written += UInt64(data.count)
+  }
+
+  func forEachChunk(progress: (Int) -> Void = { _ in }, _ body: (ChunkData) throws -> Void) throws {
+    for chunk in chunks {
+      let (m, p, sets) = (chunk.rows, chunk.columns, chunk.sets)
+      let count = m * (p + 1 + sets)
+      try handle.seek(toOffset: chunk.offset)
+      guard let data = try handle.read(upToCount: count * MemoryLayout<Double>.stride),
+        data.count == count * MemoryLayout<Double>.stride
+      else { throw ScaleError.dataChanged(path: folder.path) }
+      if buffer.count < count { buffer = [Double](repeating: 0, count: count) }
+      copy(data, into: &buffer)
+      let x = Matrix(rows: m, cols: p, columnMajor: Array(buffer[0..<(m * p)]))
+      let y = Array(buffer[(m * p)..<(m * (p + 1))])
+      let weights = (0..<sets).map { s in Array(buffer[(m * (p + 1 + s))..<(m * (p + 2 + s))]) }
+      try body(ChunkData(rows: [], local: [], x: x, y: y, weights: weights, droppedMissing: 0, droppedBySubset: 0))
+      progress(Int(chunk.offset) + count * MemoryLayout<Double>.stride)
+    }
+  }
+}

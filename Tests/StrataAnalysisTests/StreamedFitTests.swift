@@ -1,0 +1,203 @@
+import Foundation
+import Strata
+import Testing
+import _StrataTestSupport
+
+/// Streamed fits (`Model.fitStreaming`: a CSV read in chunks, its columns cached, one pass per
+/// iteration) against the in-memory fit (`Model.fit`) on the shipped api data, split into many
+/// chunks by a tiny chunk size: coefficients, standard errors, degrees of freedom and fit
+/// statistics to 1e-10 relative (issue 21 part 1), and the same report text.
+@Suite struct StreamedFitTests {
+  /// Fits both ways and compares; returns the streamed fit.
+  @discardableResult
+  func compare(
+    _ spec: FitSpecification, path: String, chunkBytes: Int = 2048, mode: CSVStream.Mode = .columnCache,
+    rtol: Double = 1e-10
+  ) throws -> StreamedModelFit {
+    let frame = try DataReader.read(path: path)
+    let memory = try Model.fit(spec, data: frame)
+    let streamed = try Model.fitStreaming(spec, path: path, memory: 1 << 30, mode: mode, chunkBytes: chunkBytes)
+    let (a, b) = (memory.result, streamed.result)
+    #expect(a.fit.terms == b.fit.terms)
+    #expect(a.fit.kept == b.fit.kept)
+    #expect(a.fit.nobs == b.fit.nobs)
+    #expect(a.fit.dfResidual == b.fit.dfResidual)
+    for (x, y) in zip(a.coefficients, b.coefficients) {
+      #expect(x.term == y.term)
+      #expect((x.estimate == nil) == (y.estimate == nil), "\(x.term)")
+      if let e1 = x.estimate, let e2 = y.estimate { #expect(isClose(e1, e2, rtol: rtol), "\(x.term): \(e1) vs \(e2)") }
+      if let s1 = x.stdError, let s2 = y.stdError { #expect(isClose(s1, s2, rtol: rtol), "\(x.term) SE: \(s1) vs \(s2)") }
+    }
+    #expect(a.covariance.degreesOfFreedom == b.covariance.degreesOfFreedom)
+    #expect(a.covariance.designDegreesOfFreedom == b.covariance.designDegreesOfFreedom)
+    if let l1 = a.statistics.likelihood, let l2 = b.statistics.likelihood {
+      #expect(isClose(l1.deviance, l2.deviance, rtol: rtol))
+      #expect(isClose(l1.nullDeviance, l2.nullDeviance, rtol: rtol))
+      #expect(isClose(l1.pearsonChiSquare, l2.pearsonChiSquare, rtol: rtol))
+      #expect(isClose(a.statistics.logLik, b.statistics.logLik, rtol: rtol))
+    } else {
+      #expect(isClose(a.statistics.rSquared, b.statistics.rSquared, rtol: rtol))
+      #expect(isClose(a.statistics.sigma, b.statistics.sigma, rtol: rtol))
+      #expect(isClose(a.statistics.logLik, b.statistics.logLik, rtol: rtol))
+    }
+    // The same report (numbers as printed, layout, notes, design line).
+    let context = ReportContext(dataSource: path, labels: [:])
+    #expect(RegressionReport.text(a, context: context) == RegressionReport.text(b, context: context))
+    #expect(streamed.passes > 3)
+    return streamed
+  }
+
+  @Test func leastSquaresClassicalAndHC1() throws {
+    var spec = FitSpecification(model: .ols, formula: "api00 ~ ell + meals + mobility + stype")
+    try compare(spec, path: datasetPath("apistrat.csv"))
+    spec.variance = .robust
+    try compare(spec, path: datasetPath("apistrat.csv"))
+  }
+
+  @Test func weightedLeastSquaresWithMissingValues() throws {
+    // acs.k3 is missing on many rows: listwise deletion as in memory.
+    var spec = FitSpecification(model: .wls, formula: "api00 ~ ell + acs.k3 + log(enroll)", weights: "pw")
+    spec.variance = .hc(.hc0)
+    try compare(spec, path: datasetPath("apiclus1.csv"))
+  }
+
+  @Test func logitClassicalAndCluster() throws {
+    var spec = FitSpecification(model: .logit, formula: "sch.wide ~ ell + meals + mobility")
+    try compare(spec, path: datasetPath("apiclus1.csv"))
+    spec.variance = .cluster(["dnum"])
+    try compare(spec, path: datasetPath("apiclus1.csv"))
+  }
+
+  @Test func poissonWithFactorAndSubset() throws {
+    var spec = FitSpecification(model: .poisson, formula: "api.stu ~ ell + meals + stype", subset: "enroll < 2000")
+    spec.variance = .hc(.hc1)
+    try compare(spec, path: datasetPath("apistrat.csv"))
+  }
+
+  @Test func designLogitStrataFPC() throws {
+    var spec = FitSpecification(model: .logit, formula: "sch.wide ~ ell + meals + mobility")
+    spec.design = DesignSpecification(weights: "pw", strata: "stype", fpc: ["fpc"])
+    try compare(spec, path: datasetPath("apistrat.csv"))
+    spec.convention = .stata
+    try compare(spec, path: datasetPath("apistrat.csv"))
+  }
+
+  @Test func designLogitTwoStageWithDomain() throws {
+    // Two stages with FPCs (units of the last stage), a domain.
+    var spec = FitSpecification(model: .logit, formula: "sch.wide ~ ell + meals + mobility")
+    spec.design = DesignSpecification(weights: "pw", psu: ["dnum", "snum"], fpc: ["fpc1", "fpc2"])
+    spec.subpop = "stype != \"H\""
+    try compare(spec, path: datasetPath("apiclus2.csv"))
+  }
+
+  @Test func designLogitOneStageDomain() throws {
+    var spec = FitSpecification(model: .logit, formula: "sch.wide ~ ell + meals + mobility")
+    spec.design = DesignSpecification(weights: "pw", strata: "stype", psu: ["snum"], fpc: ["fpc"])
+    spec.subpop = "meals > 20"
+    try compare(spec, path: datasetPath("apistrat.csv"))
+  }
+
+  @Test func designLogitJK1ReplicatesMatchR() throws {
+    let path = repositoryPath("Tests/Fixtures/stream/apiclus1_jk1.csv")
+    let reference = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: URL(fileURLWithPath: repositoryPath("Tests/Fixtures/stream/apiclus1_jk1_svyglm.json"))))
+      as! [String: Any]
+    var spec = FitSpecification(model: .logit, formula: "sch.wide ~ ell + meals + mobility")
+    spec.design = DesignSpecification(
+      weights: "pw",
+      replicateWeights: ReplicateSpecification(
+        columns: ["rw*"], type: .jk1, scale: reference["scale"] as? Double, combinedWeights: true))
+    let streamed = try compare(spec, path: path)
+    // R svyglm on the same replicate design (quasibinomial: the same estimates and SEs).
+    let estimates = reference["estimate"] as! [Double]
+    let errors = reference["std_error"] as! [Double]
+    for (k, c) in streamed.result.coefficients.enumerated() {
+      #expect(isClose(c.estimate!, estimates[k], rtol: 1e-8), "\(c.term)")
+      #expect(isClose(c.stdError!, errors[k], rtol: 1e-8), "\(c.term) SE")
+    }
+    #expect(streamed.result.covariance.degreesOfFreedom == Double(reference["df"] as! Int))
+  }
+
+  @Test func probitFractionalMultiwayAndDesignLeastSquares() throws {
+    let path = datasetPath("apiclus1.csv")
+    try compare(FitSpecification(model: .probit, formula: "sch.wide ~ ell + meals"), path: path)
+    // Fractional logit: robust (HC0) by default.
+    try compare(FitSpecification(model: .fraclogit, formula: "I(meals / 100) ~ ell + mobility"), path: path)
+    // Two-way clustering (inclusion-exclusion over the cells).
+    try compare(
+      FitSpecification(model: .ols, formula: "api00 ~ ell + meals", variance: .cluster(["dnum", "stype"])), path: path)
+    // Design-based least squares (svyglm gaussian) on a one-stage cluster design with an FPC.
+    var spec = FitSpecification(model: .ols, formula: "api00 ~ ell + meals + stype")
+    spec.design = DesignSpecification(weights: "pw", psu: ["dnum"], fpc: ["fpc"])
+    try compare(spec, path: path)
+  }
+
+  @Test func collinearColumnDroppedAsInMemory() throws {
+    // I(ell + meals) is exactly collinear with ell and meals: R (and the in-memory QR) drop it,
+    // the pivoted Cholesky of XᵀWX in R's column order drops the same column.
+    let spec = FitSpecification(model: .logit, formula: "sch.wide ~ ell + meals + I(ell + meals) + mobility")
+    let s = try compare(spec, path: datasetPath("apistrat.csv"))
+    #expect(s.fit.aliasedTerms == ["I(ell + meals)"])
+    let ols = FitSpecification(model: .ols, formula: "api00 ~ stype + ell + meals + I(2 * meals)")
+    let t = try compare(ols, path: datasetPath("apistrat.csv"))
+    #expect(t.fit.aliasedTerms == ["I(2 * meals)"])
+  }
+
+  @Test func reparsingGivesTheCachesNumbers() throws {
+    var spec = FitSpecification(model: .logit, formula: "sch.wide ~ ell + meals + mobility")
+    spec.design = DesignSpecification(weights: "pw", strata: "stype", fpc: ["fpc"])
+    try compare(spec, path: datasetPath("apistrat.csv"), mode: .reparse)
+    try compare(spec, path: datasetPath("apistrat.csv"), mode: .matrixCache)
+  }
+
+  @Test func columnNumericInOneChunkAndTextInAnotherIsTextAsInMemory() throws {
+    // g reads as numbers in the first chunks and as text later: in memory the whole column is
+    // text (levels "1", "10", "2", "a" in the C locale; used as a factor with factor()), and so
+    // streamed: pass 1 meets the text, starts again and reads g as text in every chunk.
+    var lines = ["y,x,g"]
+    for i in 0..<400 {
+      let g = i < 300 ? String([1, 2, 10][i % 3]) : (i % 2 == 0 ? "a" : "2")
+      lines.append("\(Double(i % 17) + 0.25 * Double(i % 5)),\(Double(i % 11) - 3),\(g)")
+    }
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("strata-mixed-\(UUID().uuidString).csv")
+    try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: url) }
+    let s = try compare(FitSpecification(model: .ols, formula: "y ~ x + factor(g)"), path: url.path, chunkBytes: 1024)
+    #expect(s.fit.terms == ["(Intercept)", "x", "factor(g)10", "factor(g)2", "factor(g)a"])
+  }
+
+  @Test func notStreamableIsAClearError() throws {
+    let spec = FitSpecification(model: .ols, formula: "api00 ~ ell", variance: .hc(.hc3))
+    #expect(throws: ScaleError.notStreamable(what: "HC3 (it needs each row's leverage)")) {
+      try Model.fitStreaming(spec, path: datasetPath("apistrat.csv"), memory: 1 << 30, chunkBytes: 2048)
+    }
+    let nb = FitSpecification(model: .nbreg, formula: "api.stu ~ ell")
+    #expect(throws: ScaleError.self) {
+      try Model.fitStreaming(nb, path: datasetPath("apistrat.csv"), memory: 1 << 30, chunkBytes: 2048)
+    }
+  }
+
+  @Test func bufferIsBoundedByTheChunkNotTheRows() throws {
+    // The same chunk size over a file 20 times longer: the chunk reader and the cache reader
+    // hold the same buffers (memory independent of the row count).
+    func file(rows: Int) throws -> URL {
+      var text = "y,x,g\n"
+      for i in 0..<rows { text += "\(Double(i % 13)),\(Double(i % 7)),\(["a", "b", "c"][i % 3])\n" }
+      let url = FileManager.default.temporaryDirectory.appendingPathComponent("strata-rows-\(UUID().uuidString).csv")
+      try text.write(to: url, atomically: true, encoding: .utf8)
+      return url
+    }
+    let small = try file(rows: 2_000)
+    let large = try file(rows: 40_000)
+    defer {
+      try? FileManager.default.removeItem(at: small)
+      try? FileManager.default.removeItem(at: large)
+    }
+    let spec = FitSpecification(model: .ols, formula: "y ~ x + g")
+    let a = try Model.fitStreaming(spec, path: small.path, memory: 1 << 30, chunkBytes: 8192)
+    let b = try Model.fitStreaming(spec, path: large.path, memory: 1 << 30, chunkBytes: 8192)
+    #expect(a.fit.nobs == 2_000 && b.fit.nobs == 40_000)
+    #expect(b.bufferBytes <= 2 * a.bufferBytes)
+    #expect(b.bufferBytes < 40_000 * 3 * 8 / 4)
+  }
+}
