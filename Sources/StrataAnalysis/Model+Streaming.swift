@@ -68,8 +68,9 @@ extension Model {
     switch spec.variance ?? defaultStreamedVariance(spec, model: model) {
     case .classical: variance = .classical
     case .oim:
+      guard case .glm = model else { throw AnalysisError.observedInformationNotApplicable(model: spec.model) }
       guard canonical else { throw ScaleError.notStreamable(what: "the observed-information (OIM) variance of \(spec.model.rawValue)") }
-      variance = .classical
+      variance = .oim
     case .robust:
       if case .leastSquares = model { variance = .hc(.hc1) } else { variance = spec.convention == .stata ? .robust : .hc(.hc0) }
     case .hc(let t):
@@ -80,6 +81,8 @@ extension Model {
       guard spec.design != nil else { throw AnalysisError.designRequired }
       variance = .design(spec.convention.designDF)
     }
+    var information = InformationMatrix.expected
+    if case .glm = model, spec.convention == .stata { information = .observed }
     if spec.convention == .stata && !canonical && variance != .classical {
       throw ScaleError.notStreamable(what: "Stata's observed-information bread for \(spec.model.rawValue)")
     }
@@ -89,6 +92,7 @@ extension Model {
     let control = GLMControl(maxIterations: spec.control.maxIterations, tolerance: spec.control.tolerance)
     let r = try StreamedFit.fit(
       path: path, specification: scale, variance: variance, level: spec.level, control: control,
+      information: information,
       chunkBytes: chunkBytes ?? StreamedFit.chunkBytes(forMemory: memory), mode: mode, progress: progress)
     return StreamedModelFit(
       specification: spec, fit: r.fit.fit, result: r.fit.result, passes: r.passes, bufferBytes: r.bufferBytes)

@@ -36,13 +36,29 @@ public enum ScoreTotals: Sendable {
 ///     of `totals`) or `.design` (its `convention` is read; the design is described by `totals`).
 /// - Throws: `InferenceError.unsupportedForModel` for HC2/HC3 and OIM (they need rows) or totals
 ///   that do not match the spec; `DesignError` from the linearization engine.
-public func covariance(of fit: Fit, spec: CovarianceSpec, totals: ScoreTotals) throws -> CovarianceEstimate {
+/// - Parameter information: the bread's information for the sandwiches of a GLM (as
+///   `covariance(of:spec:information:)`); a fit from sums has the expected information only, so
+///   `.observed` (and `.oim`) is accepted for canonical links, where the two are equal.
+public func covariance(
+  of fit: Fit, spec: CovarianceSpec, totals: ScoreTotals, information: InformationMatrix = .expected
+) throws -> CovarianceEstimate {
   let k = fit.rank
+  let usedInformation: InformationMatrix
+  switch spec {
+  case .oim: usedInformation = .observed
+  case .classical: usedInformation = .expected
+  default: usedInformation = fit.glm != nil ? information : .expected
+  }
+  if usedInformation == .observed, let glm = fit.glm,
+    !((glm.family != .poisson && glm.link == .logit) || (glm.family == .poisson && glm.link == .log))
+  {
+    throw InferenceError.unsupportedForModel(model: fit.kind.rawValue + " (fitted from sums)", variance: "observed information")
+  }
   let bread = fit.bread
   let robustDF = fit.testDistribution == .normal ? Double.infinity : Double(fit.dfResidual)
   var estimate: CovarianceEstimate
   switch (spec, totals) {
-  case (.classical, _):
+  case (.classical, _), (.oim, _):
     estimate = CovarianceEstimate(
       matrix: VarianceEngine.classical(bread: bread, dispersion: fit.dispersion), spec: spec,
       degreesOfFreedom: fit.dispersionIsEstimated ? Double(fit.dfResidual) : .infinity, clusterCounts: [])
@@ -84,8 +100,8 @@ public func covariance(of fit: Fit, spec: CovarianceSpec, totals: ScoreTotals) t
   default:
     throw InferenceError.unsupportedForModel(model: fit.kind.rawValue + " (fitted from sums)", variance: spec.title)
   }
-  estimate.information = .expected
-  estimate.title = covarianceTitle(spec: spec, fit: fit, information: .expected)
+  estimate.information = usedInformation
+  estimate.title = covarianceTitle(spec: spec, fit: fit, information: usedInformation)
   return estimate
 }
 

@@ -8,6 +8,9 @@ import StrataModels
 public enum AggregateVariance: Sendable, Equatable {
   /// Model-based: `φ̂ (XᵀWX)⁻¹` (R `vcov(lm)`, `vcov(glm)`).
   case classical
+  /// The inverse observed information (Stata's default): logit and Poisson only, where it is
+  /// the expected one.
+  case oim
   /// HC0 or HC1 (`sandwich::vcovHC`); HC2 and HC3 need each row's leverage and are not available.
   case hc(HCType)
   /// Stata's ML `vce(robust)`: HC0 × n/(n − 1).
@@ -79,12 +82,16 @@ public enum AggregateFit {
   ///   - formula: the formula as written (for the report).
   ///   - weighted: whether the fit has case or sampling weights (least squares: `wls` in the report).
   ///   - control: iteration limit and tolerance (the in-memory fit's defaults).
+  ///   - information: the bread's information named in the sandwiches' titles (Stata's
+  ///     convention: observed; equal to the expected one for logit and Poisson, the only links
+  ///     it is accepted for).
   /// - Throws: `EstimationError` as the in-memory fit (constant response, no residual degrees of
   ///   freedom, separation, not converged, step halving failed); `InferenceError` and
   ///   `DesignError` from the variance; what the source throws.
   public static func fit(
     _ source: some AggregateSource, model: AggregateModel, formula: String, weighted: Bool,
-    variance: AggregateVariance, level: Double = 95, control: GLMControl = GLMControl()
+    variance: AggregateVariance, level: Double = 95, control: GLMControl = GLMControl(),
+    information: InformationMatrix = .expected
   ) throws -> AggregateFitResult {
     var passes = 0
     let p = source.columnNames.count
@@ -115,7 +122,7 @@ public enum AggregateFit {
     // The scores pass: the variance's totals and the statistics.
     let totals: ScoresRequest.Totals
     switch variance {
-    case .classical: totals = .none
+    case .classical, .oim: totals = .none
     case .hc, .robust: totals = .crossProduct
     case .cluster(let names): totals = .clusters(names)
     case .design:
@@ -177,6 +184,8 @@ public enum AggregateFit {
     switch variance {
     case .classical:
       (spec, scoreTotals) = (.classical, .none)
+    case .oim:
+      (spec, scoreTotals) = (.oim, .none)
     case .hc(let type):
       guard type == .hc0 || type == .hc1 else {
         throw InferenceError.unsupportedForModel(
@@ -219,7 +228,7 @@ public enum AggregateFit {
         )
       }
     }
-    let cov = try covariance(of: fit, spec: spec, totals: scoreTotals)
+    let cov = try covariance(of: fit, spec: spec, totals: scoreTotals, information: information)
     let result = try RegressionResult(aggregateFit: fit, covariance: cov, level: level, sums: leastSquares)
     return AggregateFitResult(fit: fit, result: result, passes: passes)
   }

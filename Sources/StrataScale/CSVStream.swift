@@ -56,8 +56,12 @@ public final class CSVStream: ChunkProvider {
     path: String, chunkBytes: Int, mode: Mode = .columnCache, cacheDirectory: URL? = nil,
     progress: ProgressHandler? = nil, columns isNeeded: (String) -> Bool
   ) throws {
-    if path.lowercased().hasSuffix(".gz") {
+    let lower = path.lowercased()
+    if lower.hasSuffix(".gz") {
       throw ScaleError.notStreamable(what: "gzip-compressed files (decompress first: gunzip -k FILE)")
+    }
+    for ext in [".dta", ".sav", ".zsav", ".xpt", ".sas7bdat"] where lower.hasSuffix(ext) {
+      throw ScaleError.notStreamable(what: "\(ext) files (write the needed columns to CSV first)")
     }
     reader = try CSVChunkReader(path: path, chunkBytes: chunkBytes)
     needed = try Self.headerNames(reader.header, path: path).filter(isNeeded)

@@ -40,6 +40,12 @@ struct ChunkData {
   /// Rows of the chunk dropped for missing values, and by the subset.
   var droppedMissing: Int
   var droppedBySubset: Int
+  /// When `x` is compact (read from the model-matrix cache): the factor dummies it leaves out,
+  /// as level codes (`IndicatorStructure`, not storing the indicators).
+  var structure: IndicatorStructure? = nil
+
+  /// The full model matrix.
+  var fullX: Matrix { structure.map { x.expandingIndicators($0) } ?? x }
 }
 
 extension ChunkedSource {
@@ -317,7 +323,9 @@ extension ChunkedSource {
     try forEachPrepared(needsFrame: false) { chunk, _ in
       let m = chunk.y.count
       guard m > 0 else { return }
-      let x = all ? chunk.x : chunk.x.selectingColumns(request.columns)
+      // A compact chunk keeps its factor's dummies as codes when every column is used.
+      let structure = all ? chunk.structure : nil
+      let x = structure != nil ? chunk.x : (all ? chunk.fullX : chunk.fullX.selectingColumns(request.columns))
       for (s, set) in request.weightSets.enumerated() {
         let scale = request.weightScales[s]
         let prior = chunk.weights[set].map { $0 / scale }
@@ -333,7 +341,7 @@ extension ChunkedSource {
             deviance += r.deviance
           }
         case .coefficients(let betas):
-          let eta = x.multiplied(by: betas[s])
+          let eta = Self.linearPredictor(x, structure: structure, coefficients: betas[s])
           for i in 0..<m where prior[i] > 0 {
             let r = RowKernel.evaluate(model: request.model, y: chunk.y[i], eta: eta[i], prior: prior[i])
             w[i] = r.weight
@@ -341,11 +349,22 @@ extension ChunkedSource {
             deviance += r.deviance
           }
         }
-        let (gram, product) = x.weightedGram(weights: w, vector: v)
+        let (gram, product) = x.weightedGram(weights: w, vector: v, structure: structure)
         out[s].add(PassSums(gram: gram, score: product, deviance: deviance))
       }
     }
     return out
+  }
+
+  /// `Xβ` of a full matrix, or of a compact one (its dense columns, plus each row's level's
+  /// coefficient).
+  static func linearPredictor(_ x: Matrix, structure: IndicatorStructure?, coefficients beta: [Double]) -> [Double] {
+    guard let structure else { return x.multiplied(by: beta) }
+    var eta = x.multiplied(by: structure.denseColumns.map { beta[$0] })
+    let levels = structure.indicatorColumns.map { beta[$0] }
+    let codes = structure.levelCodes
+    for i in eta.indices where codes[i] >= 0 { eta[i] += levels[Int(codes[i])] }
+    return eta
   }
 
   public func scores(_ request: ScoresRequest) throws -> ScoresResult {
@@ -378,7 +397,7 @@ extension ChunkedSource {
     try forEachPrepared(needsFrame: needsFrame) { chunk, frame in
       let m = chunk.y.count
       guard m > 0 else { return }
-      let x = k == columnNames.count ? chunk.x : chunk.x.selectingColumns(request.columns)
+      let x = k == columnNames.count ? chunk.fullX : chunk.fullX.selectingColumns(request.columns)
       let eta = x.multiplied(by: request.coefficients)
       let prior = chunk.weights[0]
       var multipliers = [Double](repeating: 0, count: m)

@@ -8,7 +8,7 @@ import StrataLinalg
 final class PreparedCache {
   let folder: URL
   private var handle: FileHandle
-  private var chunks: [(offset: UInt64, rows: Int, columns: Int, sets: Int)] = []
+  private var chunks: [(offset: UInt64, rows: Int, columns: Int, sets: Int, indicators: [Int], dense: [Int])] = []
   private var written: UInt64 = 0
   private var buffer: [Double] = []
   /// Bytes of the read buffer held between chunks.
@@ -30,25 +30,35 @@ final class PreparedCache {
     try? FileManager.default.removeItem(at: folder)
   }
 
+  /// Writes a chunk (its full model matrix): a factor's dummies, when the matrix has a group of
+  /// them (`Matrix.indicatorStructure`), as one level code per row instead of a column each.
   func append(_ chunk: ChunkData) throws {
     let m = chunk.rows.count
-    let p = chunk.x.cols
-    let sets = chunk.weights.count
-    var values = chunk.x.storage
-    values.reserveCapacity(m * (p + 1 + sets))
-    values += chunk.y
-    for w in chunk.weights { values += w }
-    chunks.append((written, m, p, sets))
-    let data = bytes(of: values)
+    var x = chunk.x
+    var parts: [[Double]] = []
+    var indicators: [Int] = []
+    var dense: [Int] = []
+    if m > 0, let s = chunk.x.indicatorStructure() {
+      indicators = s.indicatorColumns
+      dense = s.denseColumns
+      x = chunk.x.selectingColumns(dense)
+      parts.append(s.levelCodes.map(Double.init))
+    }
+    chunks.append((written, m, x.cols, chunk.weights.count, indicators, dense))
     try handle.seek(toOffset: written)
-    try handle.write(contentsOf: data)
-    written += UInt64(data.count)
+    // Part by part: no copy of the whole chunk beside it.
+    for part in [x.storage, chunk.y] + chunk.weights + parts {
+      let data = bytes(of: part)
+      try handle.write(contentsOf: data)
+      written += UInt64(data.count)
+    }
   }
 
   func forEachChunk(progress: (Int) -> Void = { _ in }, _ body: (ChunkData) throws -> Void) throws {
     for chunk in chunks {
       let (m, p, sets) = (chunk.rows, chunk.columns, chunk.sets)
-      let count = m * (p + 1 + sets)
+      let compact = !chunk.indicators.isEmpty
+      let count = m * (p + 1 + sets + (compact ? 1 : 0))
       try handle.seek(toOffset: chunk.offset)
       guard let data = try handle.read(upToCount: count * MemoryLayout<Double>.stride),
         data.count == count * MemoryLayout<Double>.stride
@@ -58,7 +68,17 @@ final class PreparedCache {
       let x = Matrix(rows: m, cols: p, columnMajor: Array(buffer[0..<(m * p)]))
       let y = Array(buffer[(m * p)..<(m * (p + 1))])
       let weights = (0..<sets).map { s in Array(buffer[(m * (p + 1 + s))..<(m * (p + 2 + s))]) }
-      try body(ChunkData(rows: [], local: [], x: x, y: y, weights: weights, droppedMissing: 0, droppedBySubset: 0))
+      var structure: IndicatorStructure?
+      if compact {
+        let first = m * (p + 1 + sets)
+        structure = IndicatorStructure(
+          indicatorColumns: chunk.indicators, denseColumns: chunk.dense,
+          codes: buffer[first..<(first + m)].map { Int32($0) }, storesIndicators: false)
+      }
+      try body(
+        ChunkData(
+          rows: [], local: [], x: x, y: y, weights: weights, droppedMissing: 0, droppedBySubset: 0,
+          structure: structure))
       progress(Int(chunk.offset) + count * MemoryLayout<Double>.stride)
     }
   }

@@ -23,8 +23,8 @@ public enum StreamedFit {
   /// - Returns: the fit, the passes made and the stream's buffer size.
   public static func fit(
     path: String, specification: ScaleSpecification, variance: AggregateVariance, level: Double = 95,
-    control: GLMControl = GLMControl(), chunkBytes: Int, mode: CSVStream.Mode = .columnCache,
-    cacheDirectory: URL? = nil, progress: ProgressHandler? = nil
+    control: GLMControl = GLMControl(), information: InformationMatrix = .expected, chunkBytes: Int,
+    mode: CSVStream.Mode = .columnCache, cacheDirectory: URL? = nil, progress: ProgressHandler? = nil
   ) throws -> (fit: AggregateFitResult, passes: Int, bufferBytes: Int) {
     let names = neededNames(specification)
     let stream = try CSVStream(
@@ -44,7 +44,7 @@ public enum StreamedFit {
     let weighted = specification.weights != nil || specification.design?.weights != nil
     let result = try AggregateFit.fit(
       source, model: specification.model, formula: specification.formula, weighted: weighted, variance: variance,
-      level: level, control: control)
+      level: level, control: control, information: information)
     // Passes: the first (levels, template, units), then the driver's (summary, start, iterations, scores).
     return (result, result.passes + 1, stream.bufferBytes + source.bufferBytes)
   }

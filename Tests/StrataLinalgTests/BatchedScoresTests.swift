@@ -48,4 +48,22 @@ struct BatchedScoresTests {
     let wideQR = try QRDecomposition(wide, tolerance: tolerance)
     #expect(gramRank(wide.crossProduct(), tolerance: tolerance, rows: 5) == wideQR.rank)
   }
+
+  /// The kept columns, not only their count: the aggregate fits' choice of aliased columns
+  /// (`AggregateFit.aliasTolerance`, 1e-6) against R's QR choice (`qr(x, 1e-11)`, as glm) on
+  /// exactly aliased columns in several positions, and against the QR at the same tolerance.
+  @Test func gramKeptColumnsMatchQR() throws {
+    var rng = SplitMix64(seed: 7)
+    let n = 80
+    var columns: [[Double]] = (0..<4).map { _ in (0..<n).map { _ in Double.random(in: -3...3, using: &rng) } }
+    columns.insert(zip(columns[0], columns[1]).map { 0.5 * $0 - $1 }, at: 2)  // aliased, in the middle
+    columns.append(columns[3].map { 4 * $0 })  // aliased, at the end
+    columns.insert([Double](repeating: 1, count: n), at: 0)  // intercept
+    let x = Matrix(columns: columns)
+    let r = try QRDecomposition(x, tolerance: 1e-11)
+    #expect(gramKeptColumns(x.crossProduct(), tolerance: 1e-6) == r.keptColumns.sorted())
+    #expect(gramKeptColumns(x.crossProduct(), tolerance: 1e-6) == [0, 1, 2, 4, 5])
+    let q = try QRDecomposition(x, tolerance: 1e-6)
+    #expect(gramKeptColumns(x.crossProduct(), tolerance: 1e-6) == q.keptColumns.sorted())
+  }
 }

@@ -89,7 +89,9 @@ public final class CSVChunkReader {
     text.reserveCapacity(header.count + chunkBytes + (1 << 16))
     bufferCapacity = Swift.max(bufferCapacity, text.capacity)
     while offset < size || !pending.isEmpty {
-      let want = Swift.max(0, Swift.min(chunkBytes - pending.count, size - offset))
+      // A record longer than the chunk pending: another chunk's bytes more.
+      let room = chunkBytes - pending.count
+      let want = Swift.max(0, Swift.min(room > 0 ? room : chunkBytes, size - offset))
       let block = want > 0 ? try positionalRead(fd, path: path, at: offset, count: want) : []
       offset += block.count
       let atEnd = offset >= size
