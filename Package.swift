@@ -71,7 +71,10 @@ let package = Package(
     // Fits pushed down to PostgreSQL-protocol engines (aggregate SQL over libpq).
     .target(
       name: "StrataPostgres",
-      dependencies: ["StrataSupport", "StrataLinalg", "StrataData", "StrataFormula", "StrataDesign", "CLibPQ"]),
+      dependencies: [
+        "StrataSupport", "StrataLinalg", "StrataData", "StrataFormula", "StrataDesign", "StrataModels", "StrataInference",
+        "StrataScale", "CLibPQ",
+      ]),
     .target(
       name: "Strata",
       dependencies: [

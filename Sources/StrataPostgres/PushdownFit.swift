@@ -2,7 +2,10 @@ import Foundation
 import StrataData
 import StrataDesign
 import StrataFormula
+import StrataInference
 import StrataLinalg
+import StrataModels
+import StrataScale
 
 /// Model families the pushdown computes (canonical links).
 public enum PushdownFamily: String, Sendable, CaseIterable {
@@ -51,38 +54,86 @@ public struct PushdownSpecification: Sendable {
   }
 }
 
-/// The result: coefficients, covariance and the SQL that produced them.
+/// The result: the aggregate fit (`AggregateFitResult`: the same `Fit` and `RegressionResult` as
+/// a streamed fit, rendered by `RegressionReport`) and the SQL that produced it.
 public struct PushdownFit: Sendable {
-  public var terms: [String]
-  public var coefficients: [Double]
-  /// Covariance, row-major p × p.
-  public var covariance: [[Double]]
-  public var standardErrors: [Double] { (0..<terms.count).map { covariance[$0][$0].squareRoot() } }
-  /// Rows of positive weight in the estimation (domain rows with a design).
-  public var observations: Int
-  public var iterations: Int
-  /// Deviance (residual sum of squares for gaussian).
-  public var deviance: Double
-  /// Design degrees of freedom (nil without a design).
-  public var designDegreesOfFreedom: Int?
-  /// Replicate fits run (0 without replicate weights).
-  public var replicates: Int
+  public var result: AggregateFitResult
   /// Every statement sent, in order (no connection details).
   public var statements: [String]
+  /// The source as printed in reports (no password).
   public var source: String
+  /// Replicate fits run (0 without replicate weights).
+  public var replicates: Int
+
+  public var terms: [String] { result.result.coefficients.map(\.term) }
+  public var coefficients: [Double] { result.result.coefficients.map { $0.estimate ?? .nan } }
+  public var standardErrors: [Double] { result.result.coefficients.map { $0.stdError ?? .nan } }
+  /// Covariance, row-major p × p.
+  public var covariance: [[Double]] {
+    let m = result.result.covariance.matrix
+    return (0..<m.rows).map { j in (0..<m.cols).map { m[j, $0] } }
+  }
+  /// Rows of positive weight in the estimation (domain rows with a design).
+  public var observations: Int { result.fit.nobs }
+  public var iterations: Int { result.fit.glm?.iterations ?? 0 }
+  /// Design degrees of freedom (nil without a design).
+  public var designDegreesOfFreedom: Int? { result.result.covariance.designDegreesOfFreedom }
 }
 
-/// Compiles and runs a pushdown fit.
-///
-/// The Newton/IRLS iteration here is interim: it is to be replaced by the aggregate-fit driver
-/// of `StrataScale` (issue 21), of which `PostgresAggregates` is a source. The variances already
-/// go through the library: `LinearizationDesign.variance(of: UnitTotals…)` and
-/// `replicateVariance`.
+/// Compiles a fit into aggregate SQL and runs it through the aggregate-fit driver
+/// (`StrataScale.AggregateFit`), with `PostgresAggregates` as its source.
 public enum Pushdown {
-  /// Fits `spec` on the rows of `source`.
+  /// Fits `spec` on the rows of `source` (the family, weights and variance of a
+  /// `PushdownSpecification`; `fit(_:variance:source:…)` takes the streamed fit's specification).
   public static func fit(_ spec: PushdownSpecification, source: PostgresSource) throws -> PushdownFit {
+    let model: AggregateModel
+    switch spec.family {
+    case .gaussian: model = .leastSquares
+    case .logit: model = .glm(.logit)
+    case .poisson: model = .glm(.poisson)
+    }
+    var scale = ScaleSpecification(model: model, formula: spec.formula, weights: spec.weights, subpop: spec.subpop)
+    let variance: AggregateVariance
+    switch spec.variance {
+    case .classical: variance = .classical
+    case .hc0: variance = .hc(.hc0)
+    case .hc1: variance = .hc(.hc1)
+    case .cluster(let g):
+      variance = .cluster([g])
+      scale.clusters = [g]
+    case .design(let d):
+      variance = .design(.r)
+      scale.design = d
+      scale.weights = nil
+    }
+    return try fit(
+      scale, variance: variance, source: source, partitionKey: spec.partitionKey, exactSums: spec.exactSums,
+      control: GLMControl(maxIterations: spec.maxIterations))
+  }
+
+  /// Fits `specification` on the rows of `source` through `AggregateFit`.
+  ///
+  /// - Parameters:
+  ///   - partitionKey: the table's partition or distribution key: each statement's sums are
+  ///     grouped by it (pushed to the shards).
+  ///   - exactSums: sums over `numeric` (exact, slower) instead of double precision.
+  ///   - groupsByFactor: group the cross-products by the labels of the model's largest
+  ///     main-effect factor (fewer aggregates a row; the default).
+  public static func fit(
+    _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource,
+    partitionKey: String? = nil, exactSums: Bool = false, level: Double = 95, control: GLMControl = GLMControl(),
+    information: InformationMatrix = .expected, groupsByFactor: Bool = true
+  ) throws -> PushdownFit {
+    let family: PushdownFamily
+    switch specification.model {
+    case .leastSquares: family = .gaussian
+    case .glm(.logit): family = .logit
+    case .glm(.poisson): family = .poisson
+    case .glm(let m):
+      throw PostgresError.unsupported("\(m.rawValue) (ols, wls, logit and poisson are pushed down)")
+    }
+    if specification.subset != nil { throw PostgresError.unsupported("a subset (--subset)") }
     let connection = try LibPQConnection(conninfo: source.conninfo)
-    let displayName = source.displayName
     // PostgreSQL's JIT compiles each statement's expressions with LLVM; the passes' hundreds of
     // aggregate expressions take it minutes to compile for seconds of work. Engines without
     // the setting refuse it, which is harmless.
@@ -108,8 +159,7 @@ public enum Pushdown {
     }
     let schema = SourceSchema(names: described.map(\.name), kinds: kinds, label: label)
 
-    let design: DesignSpecification?
-    if case .design(let d) = spec.variance { design = d } else { design = nil }
+    let design = specification.design
     if let design {
       guard design.calibration == nil, design.buildReplicates == nil else {
         throw PostgresError.unsupported("calibrated designs and replicates built from the design (give the replicate-weight columns)")
@@ -117,11 +167,17 @@ public enum Pushdown {
       guard design.psu.count <= 1, design.fpc.count <= 1 else {
         throw PostgresError.unsupported("multistage designs (one PSU column and one FPC column)")
       }
+      if design.weights == nil && !design.fpc.isEmpty {
+        throw PostgresError.unsupported("sampling weights derived from FPCs (give the weights column)")
+      }
     }
-    if spec.subpop != nil && design == nil {
+    if specification.subpop != nil && design == nil {
       throw PostgresError.unsupported("a domain (subpop) without a survey design")
     }
-    let weightColumn = design == nil ? spec.weights : design?.weights
+    if case .design = variance, design == nil {
+      throw PostgresError.unsupported("design-based variance without a design")
+    }
+    let weightColumn = design == nil ? specification.weights : design?.weights
 
     // Required columns (weights, design and replicate columns): numeric where numbers are
     // needed, and no NULL (checked below).
@@ -162,14 +218,14 @@ public enum Pushdown {
     if let strata { extra.append((try column(strata, numeric: false, "strata"), "h")); required.append(strata) }
     if let psu { extra.append((try column(psu, numeric: false, "psu"), "c")); required.append(psu) }
     if let fpc { extra.append((try column(fpc, numeric: true, "fpc"), "f")); required.append(fpc) }
-    var clusterColumn: String?
-    if case .cluster(let g) = spec.variance { clusterColumn = g }
-    if let clusterColumn { extra.append((try column(clusterColumn, numeric: false, "cluster"), "g")) }
-    if let key = spec.partitionKey { _ = try schema.kind(of: key, in: "the partition key") }
+    var clusterColumns: [String] = []
+    if case .cluster(let names) = variance { clusterColumns = names }
+    for (k, g) in clusterColumns.enumerated() { extra.append((try column(g, numeric: false, "cluster"), "g\(k)")) }
+    if let key = partitionKey { _ = try schema.kind(of: key, in: "the partition key") }
 
     // The domain.
     var domainSQL: String?
-    if let subpop = spec.subpop {
+    if let subpop = specification.subpop {
       let expression: RowExpression
       do { expression = try RowExpression.parse(subpop) } catch {
         throw PostgresError.data("subpop '\(subpop)': \(error)")
@@ -180,15 +236,14 @@ public enum Pushdown {
 
     // The formula; factor levels from the complete rows of the domain, sorted as R sorts them
     // in the C locale (numeric labels numerically).
-    let model = try SQLModel.columnsRead(formula: spec.formula, schema: schema)
-    let used = unique(model + (design == nil ? (weightColumn.map { [$0] } ?? []) : []) + (clusterColumn.map { [$0] } ?? []))
+    let columnsRead = try SQLModel.columnsRead(formula: specification.formula, schema: schema)
+    let used = unique(columnsRead + (design == nil ? (weightColumn.map { [$0] } ?? []) : []) + clusterColumns)
     let complete = used.map { "\(SQL.identifier($0)) IS NOT NULL" }.joined(separator: " AND ")
     let domainFilter = domainSQL.map { " AND \($0)" } ?? ""
-    let compiled = try SQLModel.compile(formula: spec.formula, schema: schema) { levelSQL in
+    let compiled = try SQLModel.compile(formula: specification.formula, schema: schema) { levelSQL in
       let rows = try run("SELECT DISTINCT \(levelSQL) AS level FROM \(from) WHERE \(complete)\(domainFilter)")
       return rows.compactMap { $0.first ?? nil }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
-    let p = compiled.columns.count
 
     // Missing values where none may be: weights, design and replicate columns.
     if !required.isEmpty {
@@ -200,203 +255,26 @@ public enum Pushdown {
       }
     }
 
-    var source = PostgresAggregates(
-      connection: connection, from: from, model: compiled, complete: complete, domain: domainSQL,
-      family: spec.family, exact: spec.exactSums, partitionKey: spec.partitionKey, extra: extra)
-
-    // Checks on the rows, in one query: rows, response range, weights.
-    let checks = try run(
-      "SELECT SUM(CASE WHEN inc > 0.0 THEN 1 ELSE 0 END), MIN(CASE WHEN inc > 0.0 THEN y END), MAX(CASE WHEN inc > 0.0 THEN y END), MIN(w) FROM (\(source.base)) AS d"
-    )[0]
-    let n = Int(checks[0] ?? "0") ?? 0
-    guard n > p else { throw PostgresError.data("\(label) has \(n) complete rows for \(p) coefficients") }
-    let yMin = Double(checks[1] ?? "0") ?? 0, yMax = Double(checks[2] ?? "0") ?? 0
-    if (Double(checks[3] ?? "1") ?? 1) < 0 {
-      throw PostgresError.data("weights '\(weightColumn ?? "")' of \(label) has negative values")
+    // The weight sets: the full sample, then each replicate.
+    var weightSQL = ["inc * w"]
+    if let replicateDesign {
+      weightSQL += replicateColumns.indices.map { replicateDesign.combinedWeights ? "inc * rw\($0)" : "inc * w * rw\($0)" }
     }
-    switch spec.family {
-    case .logit:
-      guard yMin >= 0, yMax <= 1 else {
-        throw PostgresError.data("the response '\(compiled.responseName)' of \(label) is outside [0, 1] for logit")
-      }
-    case .poisson:
-      guard yMin >= 0 else {
-        throw PostgresError.data("the response '\(compiled.responseName)' of \(label) has negative counts")
-      }
-    case .gaussian: break
+    let aggregates = PostgresAggregates(
+      connection: connection, from: from, label: label, model: compiled, family: family, complete: complete,
+      domain: domainSQL, subpop: design == nil ? nil : specification.subpop, exact: exactSums,
+      partitionKey: partitionKey, extra: extra, weightSQL: weightSQL, replicate: replicateDesign,
+      specification: design, groupsByFactor: groupsByFactor)
+    if let design, replicateDesign == nil {
+      try aggregates.describeUnits(design, strata: strata != nil, psu: psu != nil, fpc: fpc)
     }
-
-    // Start: R's mustart by one weighted least-squares aggregate (zero for least squares).
-    let fullWeight = "inc * w"
-    var beta = [Double](repeating: 0, count: p)
-    if spec.family != .gaussian {
-      let (wz, z): (String, String)
-      if spec.family == .logit {
-        let m = "((y * a + 0.5) / (a + 1.0))"
-        (wz, z) = ("a * \(m) * (1.0 - \(m))", "LN(\(m) / (1.0 - \(m)))")
-      } else {
-        (wz, z) = ("a * (y + 0.1)", "LN(y + 0.1)")
-      }
-      let (a, b) = try source.startSums(weight: fullWeight, wz: wz, z: z)
-      beta = try solve(a, b, label)
-    }
-
-    // Newton/IRLS for the full sample, then for all replicates together.
-    func iterate(_ start: [[Double]], weights: [String]) throws -> (betas: [[Double]], last: [PassSums], iterations: Int) {
-      var betas = start
-      var last = [PassSums?](repeating: nil, count: start.count)
-      var active = Array(start.indices)
-      var iterations = 0
-      while !active.isEmpty {
-        iterations += 1
-        let sums = try source.pass(active.map { WeightSet(weight: weights[$0], beta: betas[$0]) })
-        var still: [Int] = []
-        for (k, set) in active.enumerated() {
-          let step = try solve(sums[k].information, sums[k].score, label)
-          last[set] = sums[k]
-          let stepNorm = step.map { $0 * $0 }.reduce(0, +).squareRoot()
-          let betaNorm = betas[set].map { $0 * $0 }.reduce(0, +).squareRoot()
-          // The last step is still taken: the estimate then sits at the fixed point to
-          // rounding (Newton converges quadratically), as the library's IRLS polishes.
-          for j in 0..<p { betas[set][j] += step[j] }
-          if stepNorm <= 1e-10 * (betaNorm + 1e-10) && iterations >= 2 { continue }
-          still.append(set)
-        }
-        active = still
-        if !active.isEmpty && iterations >= spec.maxIterations {
-          throw PostgresError.numerical("the fit on \(label) did not converge in \(spec.maxIterations) iterations")
-        }
-      }
-      return (betas, last.map { $0! }, iterations)
-    }
-    let full = try iterate([beta], weights: [fullWeight])
-    beta = full.betas[0]
-    let sums = full.last[0]
-    let bread: Matrix
-    do { bread = try Cholesky(sums.information).inverse() } catch {
-      throw PostgresError.numerical("X'WX of \(label) is singular: a term is collinear or constant")
-    }
-    let final = WeightSet(weight: fullWeight, beta: beta)
-    func sandwich(_ meat: Matrix, scale: Double) -> Matrix { scale * (bread * meat * bread) }
-
-    var covariance: Matrix
-    var designDF: Int?
-    var replicateCount = 0
-    switch spec.variance {
-    case .classical:
-      covariance = (spec.family == .gaussian ? sums.deviance / Double(n - p) : 1) * bread
-    case .hc0, .hc1:
-      let meat = try source.scoreCrossProducts(final)
-      covariance = sandwich(meat, scale: spec.variance == .hc1 ? Double(n) / Double(n - p) : 1)
-    case .cluster(let g):
-      let totals = try source.scoreTotals(final, by: ["g"])
-      let groups = Double(totals.count)
-      guard groups >= 2 else { throw PostgresError.data("cluster variance on \(label) needs two clusters of '\(g)'") }
-      var meat = Matrix(rows: p, cols: p)
-      for t in totals.values { for j in 0..<p { for k in 0..<p { meat[j, k] += t[j] * t[k] } } }
-      covariance = sandwich(meat, scale: groups / (groups - 1) * Double(n - 1) / Double(n - p))
-    case .design(let d):
-      if let replicates = replicateDesign {
-        let weights = (0..<replicateColumns.count).map {
-          replicates.combinedWeights ? "inc * rw\($0)" : "inc * w * rw\($0)"
-        }
-        let fits = try iterate(Array(repeating: beta, count: weights.count), weights: weights)
-        covariance = replicateVariance(
-          fits.betas, estimate: beta, scale: replicates.scale, rscales: replicates.rscales, mse: replicates.mse)
-        replicateCount = weights.count
-      } else {
-        let (units, totals) = try unitTotals(
-          &source, final, strata: strata != nil, psu: psu != nil, fpc: fpc, from: from, label: label)
-        var influence = Matrix(rows: units.count, cols: p)
-        for u in 0..<units.count { for j in 0..<p { for k in 0..<p { influence[u, j] += totals[u][k] * bread[k, j] } } }
-        let result = try LinearizationDesign.variance(of: units, totals: influence, specification: d)
-        covariance = result.covariance
-        designDF = result.df
-      }
-    }
+    let weighted = weightColumn != nil
+    let result = try AggregateFit.fit(
+      aggregates, model: specification.model, formula: specification.formula, weighted: weighted,
+      variance: variance, level: level, control: control, information: information)
     return PushdownFit(
-      terms: compiled.columns.map(\.name), coefficients: beta,
-      covariance: (0..<p).map { j in (0..<p).map { covariance[j, $0] } },
-      observations: sums.count, iterations: full.iterations, deviance: sums.deviance,
-      designDegreesOfFreedom: designDF, replicates: replicateCount,
-      statements: log + source.log, source: displayName)
-  }
-
-  /// The sample's units with their score totals: every PSU (or, without PSUs, every row) of the
-  /// source, also those with no rows in the domain (zero totals), as `UnitTotals` needs.
-  static func unitTotals(
-    _ source: inout PostgresAggregates, _ set: WeightSet, strata: Bool, psu: Bool, fpc: String?, from: String,
-    label: String
-  ) throws -> (UnitTotals, [[Double]]) {
-    let p = source.p
-    let fpcItems = fpc == nil ? "" : ", MIN(f), MAX(f)"
-    // Every unit, from every row (complete or not, in the domain or not).
-    let designColumns = source.extra.filter { ["h", "c", "f"].contains($0.alias) }
-      .map { "\($0.sql) AS \($0.alias)" }.joined(separator: ", ")
-    let allRows = "SELECT \(designColumns.isEmpty ? "1 AS one" : designColumns) FROM \(from)"
-    var strataLabels: [String] = []
-    var clusterLabels: [String] = []
-    var fpcValues: [Double] = []
-    var inEstimation: [Bool] = []
-    var totals: [[Double]] = []
-    func fpcValue(_ row: [String?], _ where_: String) throws -> Double {
-      let lo = Double(row[0] ?? "") ?? .nan, hi = Double(row[1] ?? "") ?? .nan
-      guard lo == hi else { throw PostgresError.data("fpc '\(fpc ?? "")' of \(label) varies within \(where_)") }
-      return lo
-    }
-    if psu {
-      let by = strata ? ["h", "c"] : ["c"]
-      let units = try source.run(
-        "SELECT \(by.joined(separator: ", ")), COUNT(*)\(fpcItems) FROM (\(allRows)) AS u GROUP BY \(by.joined(separator: ", "))")
-      let scores = try source.scoreTotals(set, by: by)
-      for row in units {
-        let key = Array(row[0..<by.count])
-        strataLabels.append(strata ? (row[0] ?? "") : "")
-        clusterLabels.append(row[by.count - 1] ?? "")
-        if fpc != nil { fpcValues.append(try fpcValue(Array(row[(by.count + 1)...]), "PSU \(row[by.count - 1] ?? "")")) }
-        let t = scores[key] ?? Array(repeating: 0, count: p + 1)
-        totals.append(Array(t[0..<p]))
-        inEstimation.append(t[p] > 0)
-      }
-    } else {
-      // Each row is a unit: the rows of positive weight bring their scores (p numbers a row
-      // cross the wire: give the PSU column for large tables); the others are zero units of
-      // their stratum.
-      let counts = try source.run(
-        strata
-          ? "SELECT h, COUNT(*)\(fpcItems) FROM (\(allRows)) AS u GROUP BY h"
-          : "SELECT '1', COUNT(*)\(fpcItems) FROM (\(allRows)) AS u")
-      let scoreItems = (0..<p).map { "r0 * x\($0)" }.joined(separator: ", ")
-      let rows = try source.run(
-        "SELECT \(strata ? "h" : "'1'"), \(scoreItems) FROM (\(source.working([set]))) AS s WHERE a0 > 0.0")
-      var byStratum: [String: [[Double]]] = [:]
-      for row in rows {
-        byStratum[row[0] ?? "", default: []].append(
-          try row[1...].map {
-            guard let v = Double($0 ?? ""), v.isFinite else {
-              throw PostgresError.numerical("a score on \(label) is not finite")
-            }
-            return v
-          })
-      }
-      for row in counts {
-        let stratum = row[0] ?? ""
-        let count = Int(row[1] ?? "0") ?? 0
-        let f = fpc == nil ? nil : try fpcValue(Array(row[2...]), "stratum \(stratum)")
-        let inside = byStratum[stratum] ?? []
-        for u in 0..<count {
-          strataLabels.append(stratum)
-          clusterLabels.append("\(stratum)#\(u + 1)")
-          if let f { fpcValues.append(f) }
-          totals.append(u < inside.count ? inside[u] : Array(repeating: 0, count: p))
-          inEstimation.append(u < inside.count)
-        }
-      }
-    }
-    let units = UnitTotals(
-      strata: strata ? strataLabels : [], clusters: [clusterLabels], fpc: fpc == nil ? [] : [fpcValues],
-      inEstimation: inEstimation)
-    return (units, totals)
+      result: result, statements: log + aggregates.log, source: source.displayName,
+      replicates: replicateColumns.count)
   }
 
   /// Replicate-weight columns: names, or glob patterns (`*`, `?`) expanded in column order.
@@ -434,11 +312,5 @@ public enum Pushdown {
   static func unique(_ names: [String]) -> [String] {
     var seen = Set<String>()
     return names.filter { seen.insert($0).inserted }
-  }
-
-  static func solve(_ a: Matrix, _ b: [Double], _ label: String) throws -> [Double] {
-    do { return try Cholesky(a).solve(b) } catch {
-      throw PostgresError.numerical("X'WX of \(label) is singular: a term is collinear or constant")
-    }
   }
 }

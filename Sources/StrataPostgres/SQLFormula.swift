@@ -148,6 +148,11 @@ struct SQLModel {
   var responseName: String
   /// Every source column read by the response and the terms.
   var used: [String]
+  /// Whether the model has an intercept.
+  var hasIntercept = true
+  /// The main-effect factor terms: the SQL of the factor's labels and its columns (index in
+  /// `columns`, level). A row has 1 in at most one of them, so sums can be grouped by the labels.
+  var factorTerms: [(labels: String, columns: [(index: Int, level: String)])] = []
 
   /// A variable of the formula before its levels are known.
   enum Variable {
@@ -265,7 +270,13 @@ struct SQLModel {
     // Columns: R's TermCode rule decides contrasts or full indicators for each factor in a term.
     var columns: [PushdownColumn] = terms.hasIntercept ? [PushdownColumn(name: "(Intercept)", sql: "1.0")] : []
     let termSets = terms.terms.map { Set($0.variables) }
+    var factorTerms: [(labels: String, columns: [(index: Int, level: String)])] = []
     for (t, term) in terms.terms.enumerated() {
+      if term.variables.count == 1, case .factor(let sql, _)? = variables[term.variables[0]] {
+        let all = factorLevels[term.variables[0]] ?? []
+        let levels = terms.hasIntercept ? Array(all.dropFirst()) : all
+        factorTerms.append((sql, levels.enumerated().map { (columns.count + $0, $1) }))
+      }
       var parts: [[PushdownColumn]] = []
       for v in term.variables {
         let name = terms.variableNames[v]
@@ -299,6 +310,8 @@ struct SQLModel {
       columns += product
     }
     guard !columns.isEmpty else { throw PostgresError.data("formula '\(text)' has no terms") }
-    return SQLModel(columns: columns, response: response, responseName: responseName, used: used)
+    return SQLModel(
+      columns: columns, response: response, responseName: responseName, used: used, hasIntercept: terms.hasIntercept,
+      factorTerms: factorTerms)
   }
 }

@@ -305,6 +305,40 @@ struct PushdownTests {
         "--repweights", "rw*", "--reptype", "jk1",
       ], against: spec, data: replicates)
 
+    // The text report is the in-memory fit's (RegressionReport): same lines, numbers to 1e-9
+    // relative; only the Data: line names the source.
+    func sameText(_ arguments: [String], table: String, file: String) throws {
+      let pushed = try runStrata(arguments + ["--data", uri + "?table=\(table)"])
+      let memory = try runStrata(arguments + ["--data", file])
+      #expect(pushed.status == 0, "\(pushed.stderr)")
+      #expect(memory.status == 0, "\(memory.stderr)")
+      #expect(pushed.stdout.contains("postgresql://postgres:***@127.0.0.1"), "\(pushed.stdout)")
+      func body(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("Data:") }
+          .joined(separator: "\n")
+          .replacingOccurrences(of: #""data":\s*"[^"]*""#, with: #""data": """#, options: .regularExpression)
+      }
+      let difference = textDifference(body(pushed.stdout), body(memory.stdout), rtol: 1e-9)
+      #expect(difference == nil, "\(arguments): \(difference ?? "")\n\(pushed.stdout)\n\(memory.stdout)")
+    }
+    let apistrat = datasetPath("apistrat.csv")
+    try sameText(
+      [
+        "fit", "logit", "sch.wide ~ ell + meals + mobility", "--weights", "pw", "--strata", "stype", "--fpc", "fpc",
+        "--subpop", "meals > 20",
+      ], table: "apistrat", file: apistrat)
+    try sameText(
+      ["fit", "ols", "api00 ~ ell + meals + factor(stype)", "--vce", "hc1"], table: "apistrat", file: apistrat)
+    try sameText(
+      ["fit", "wls", "api00 ~ ell * factor(stype) + log(enroll)", "--weights", "pw", "--cluster", "dnum"],
+      table: "apistrat", file: apistrat)
+    try sameText(
+      ["fit", "poisson", "ell ~ meals + factor(stype)", "--weights", "pw", "--repweights", "rw*", "--reptype", "jk1"],
+      table: "apiclus1", file: replicates)
+    try sameText(
+      ["fit", "logit", "sch.wide ~ ell + meals + factor(stype)", "--weights", "pw", "--strata", "stype", "--psu", "dnum",
+       "--nest", "--format", "json"], table: "apistrat", file: apistrat)
+
     // A refused flag names itself; the text report names the levels and no password; a bad
     // term and an unknown column are named, and the password is not.
     let refused = try runStrata(["fit", "ols", "api00 ~ ell", "--data", uri + "?table=apistrat", "--subset", "ell > 5"])
