@@ -307,8 +307,8 @@ struct PushdownTests {
 
     // The text report is the in-memory fit's (RegressionReport): same lines, numbers to 1e-9
     // relative; only the Data: line names the source.
-    func sameText(_ arguments: [String], table: String, file: String) throws {
-      let pushed = try runStrata(arguments + ["--data", uri + "?table=\(table)"])
+    func sameText(_ arguments: [String], table: String, file: String, pushdownOnly: [String] = []) throws {
+      let pushed = try runStrata(arguments + ["--data", uri + "?table=\(table)"] + pushdownOnly)
       let memory = try runStrata(arguments + ["--data", file])
       #expect(pushed.status == 0, "\(pushed.stderr)")
       #expect(memory.status == 0, "\(memory.stderr)")
@@ -335,6 +335,12 @@ struct PushdownTests {
     try sameText(
       ["fit", "poisson", "ell ~ meals + factor(stype)", "--weights", "pw", "--repweights", "rw*", "--reptype", "jk1"],
       table: "apiclus1", file: replicates)
+    // Poisson's log-likelihood (AIC, BIC) needs Σ w lgamma(y + 1): summed by GROUP BY y.
+    try sameText(["fit", "poisson", "ell ~ meals + factor(stype)"], table: "apistrat", file: apistrat)
+    // Stata's convention (observed information, vce robust) and exact numeric sums.
+    try sameText(
+      ["fit", "logit", "sch.wide ~ ell + meals + factor(stype)", "--convention", "stata", "--vce", "robust"],
+      table: "apistrat", file: apistrat, pushdownOnly: ["--exact-sums"])
     try sameText(
       ["fit", "logit", "sch.wide ~ ell + meals + factor(stype)", "--weights", "pw", "--strata", "stype", "--psu", "dnum",
        "--nest", "--format", "json"], table: "apistrat", file: apistrat)
@@ -355,6 +361,9 @@ struct PushdownTests {
       ["fit", "ols", "api00 ~ ell", "--data", uri + "?table=apistrat", "--weights", "pw", "--strata", "nosuch"])
     #expect(unknown.status != 0)
     #expect(unknown.stderr.contains("'nosuch'") && !unknown.stderr.contains("sekret"), "\(unknown.stderr)")
+    let notBinary = try runStrata(["fit", "logit", "ell ~ meals", "--data", uri + "?table=apistrat"])
+    #expect(notBinary.status != 0)
+    #expect(notBinary.stderr.contains("'ell'") && notBinary.stderr.contains("other than 0 and 1"), "\(notBinary.stderr)")
     let down = try runStrata(["fit", "ols", "api00 ~ ell", "--data", "postgresql://postgres:sekret@127.0.0.1:1/postgres?table=t"])
     #expect(down.status != 0)
     #expect(down.stderr.contains("PostgreSQL connection failed") && !down.stderr.contains("sekret"), "\(down.stderr)")
