@@ -335,6 +335,8 @@ struct PushdownTests {
     try sameText(
       ["fit", "poisson", "ell ~ meals + factor(stype)", "--weights", "pw", "--repweights", "rw*", "--reptype", "jk1"],
       table: "apiclus1", file: replicates)
+    // Two-way clustering: score totals by cell of both columns.
+    try sameText(["fit", "ols", "api00 ~ ell + meals", "--cluster", "dnum,cname"], table: "apistrat", file: apistrat)
     // Poisson's log-likelihood (AIC, BIC) needs Σ w lgamma(y + 1): summed by GROUP BY y.
     try sameText(["fit", "poisson", "ell ~ meals + factor(stype)"], table: "apistrat", file: apistrat)
     // Stata's convention (observed information, vce robust) and exact numeric sums.
