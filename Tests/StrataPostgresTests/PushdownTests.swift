@@ -207,6 +207,14 @@ struct PushdownTests {
     #expect(plan.contains { $0.contains("Relations: Aggregate on (public.apistrat_part2") }, "\(text)")
     // No row of the table reaches the coordinator: no Foreign Scan without an aggregate.
     #expect(!plan.contains { $0.contains("Foreign Scan on public.apistrat_part") }, "\(text)")
+
+    // A pass grouped by a factor's labels (OLS with factor(stype)) is pushed down the same way.
+    let groupedPass = try #require(plain.fits[0].statements.first { $0.contains("GROUP BY fg, pk") })
+    let groupedPlan = try connection.query("EXPLAIN (VERBOSE) \(groupedPass)").compactMap { $0.first ?? nil }
+    let groupedRemote = groupedPlan.filter { $0.contains("Remote SQL:") }
+    #expect(groupedRemote.count == 2, "\(groupedPlan.joined(separator: "\n"))")
+    #expect(groupedRemote.allSatisfy { $0.contains("sum(") && $0.contains("GROUP BY") }, "\(groupedPlan)")
+    #expect(!groupedPlan.contains { $0.contains("Foreign Scan on public.apistrat_part") }, "\(groupedPlan)")
   }
 
   @Test("bad input: unknown column and unsupported term name the culprit")
@@ -363,6 +371,9 @@ struct PushdownTests {
       ["fit", "ols", "api00 ~ ell", "--data", uri + "?table=apistrat", "--weights", "pw", "--strata", "nosuch"])
     #expect(unknown.status != 0)
     #expect(unknown.stderr.contains("'nosuch'") && !unknown.stderr.contains("sekret"), "\(unknown.stderr)")
+    let hc3 = try runStrata(["fit", "ols", "api00 ~ ell", "--data", uri + "?table=apistrat", "--vce", "hc3"])
+    #expect(hc3.status != 0)
+    #expect(hc3.stderr.contains("HC3") && hc3.stderr.contains("not available with a PostgreSQL --data"), "\(hc3.stderr)")
     let notBinary = try runStrata(["fit", "logit", "ell ~ meals", "--data", uri + "?table=apistrat"])
     #expect(notBinary.status != 0)
     #expect(notBinary.stderr.contains("'ell'") && notBinary.stderr.contains("other than 0 and 1"), "\(notBinary.stderr)")

@@ -104,7 +104,7 @@ struct LinearModelOptions: ParsableArguments {
   @Argument(help: "Model formula in R syntax, e.g. 'lwage ~ educ + exper + I(exper^2) + factor(region)'.")
   var formula: String
 
-  @Option(help: "Data file (.csv, .tsv, .dta, .sav), or a PostgreSQL URI 'postgresql://user@host:port/db?table=schema.name' (the fit runs as aggregate SQL in the server: ols/wls/logit/poisson; see Guides/Scale.md).")
+  @Option(help: "Data file (.csv, .tsv, .dta, .sav), or a PostgreSQL URI 'postgresql://user@host:port/db?table=schema.name' (the fit runs as aggregate SQL in the server, the report as in memory: ols/wls/logit/poisson; see Guides/Scale.md).")
   var data: String
 
   @Option(help: "With a PostgreSQL --data URI without ?table=: the query whose rows are the data.")

@@ -37,7 +37,12 @@ extension LinearModelOptions {
       }
     }
     let source = try PostgresSource(uri: data, sql: sql)
-    let plan = try translatingAnalysisErrors { try Model.aggregatePlan(spec) }
+    let plan: AggregatePlan
+    do {
+      plan = try translatingAnalysisErrors { try Model.aggregatePlan(spec) }
+    } catch ScaleError.notStreamable(let what) {
+      throw ValidationError("\(what) is not available with a PostgreSQL --data yet (see Guides/Scale.md)")
+    }
     let fit = try Pushdown.fit(
       plan.specification, variance: plan.variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
       level: spec.level, control: plan.control, information: plan.information)
