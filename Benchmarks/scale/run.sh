@@ -2,7 +2,7 @@
 # Issue 21 part 1: T2 (design logit, y ~ x1..x15 + factor(region), weights w, strata stratum, PSU psu)
 # in memory and streamed, peak RSS and wall time with /usr/bin/time -v, and the machine's floor
 # (one sequential read of the file; one parse pass).
-# Usage: Benchmarks/scale/run.sh [10|100|floor10|floor100|all]   (release build: swift build -c release --product strata)
+# Usage: Benchmarks/scale/run.sh [10|100|floor10|floor100|modes|all]   (release build: swift build -c release --product strata)
 # Data: ${BENCH_DATA:-/tmp/strata-bench-data}/survey_big_K.csv from ../shared/bench/gen_big.sh K.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,6 +40,13 @@ case ${1:-all} in
     t2 10 t2_1e7_stream_512M_reparse --memory 512M --stream --stream-mode reparse --stream-timings
     ;;
   100) t2 100 t2_1e8_stream_2G --memory 2G --stream --stream-mode matrixCache --stream-timings ;;
+  modes)  # the three stream modes on the 1e6-row file (column cache, matrix cache only, re-parse)
+    for mode in columnCache matrixCache reparse; do
+      run "t2_1e6_stream_$mode" "$strata" fit logit "$formula" --data "$data/survey_1000000.csv" "${design[@]}" \
+        --memory 512M --stream --stream-mode "$mode" --stream-timings
+    done
+    run t2_1e6_memory "$strata" fit logit "$formula" --data "$data/survey_1000000.csv" "${design[@]}"
+    ;;
   floor10) floor 10 ;;
   floor100) floor 100 ;;
   all) "$0" 10; "$0" floor10; "$0" 100; "$0" floor100 ;;

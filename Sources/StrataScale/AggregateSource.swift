@@ -56,6 +56,11 @@ public protocol AggregateSource {
   func scores(_ request: ScoresRequest) throws -> ScoresResult
 }
 
+extension AggregateSource {
+  /// No subset expression to report.
+  public var subsetExpression: String? { nil }
+}
+
 /// What `AggregateSource.summary` returns.
 public struct SourceSummary: Sendable {
   /// Per weight set: rows of positive weight, their weight total, and `Σ wᵢ yᵢ` over them.

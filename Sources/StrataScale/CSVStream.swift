@@ -47,6 +47,9 @@ public final class CSVStream: ChunkProvider {
   public private(set) var passes = 0
   /// Whether a first pass has read the whole file (column kinds and levels are then known).
   var discovered = false
+  /// Text columns whose values are mostly numbers (`Column.strayText`, the first such value met,
+  /// its line in the file): used as numbers in memory they are an error, and so streamed.
+  public private(set) var strayText: [String: StrayText] = [:]
 
   /// - Parameters:
   ///   - columns: decides which header names are read (the needed columns).
@@ -157,12 +160,21 @@ public final class CSVStream: ChunkProvider {
         if isFactor[name] == nil { isFactor[name] = false }
         columns.append(column)
       case .factor(let f):
+        if !discovered, strayText[name] == nil {
+          if var stray = column.strayText {
+            stray.line = stray.line - 2 + line
+            strayText[name] = stray
+          } else if forcedText.contains(name), let text = f.levels.first(where: { $0 != Self.sentinel && Double($0) == nil }) {
+            strayText[name] = StrayText(line: line, field: 0, text: text, numericCount: 0, textCount: 0)
+          }
+        }
         if isFactor[name] == false {
           if !discovered {
             forcedText.insert(name)
             isFactor = [:]
             levelIndex = [:]
             levelList = [:]
+            strayText = [:]
             throw RestartWithText(column: name)
           }
           throw ScaleError.dataChanged(path: path)

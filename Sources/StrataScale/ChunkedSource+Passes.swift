@@ -43,6 +43,8 @@ struct ChunkData {
   /// When `x` is compact (read from the model-matrix cache): the factor dummies it leaves out,
   /// as level codes (`IndicatorStructure`, not storing the indicators).
   var structure: IndicatorStructure? = nil
+  /// Each row's sampling unit (index into the source's units) under a linearization design.
+  var units: [Int32]? = nil
 
   /// The full model matrix.
   var fullX: Matrix { structure.map { x.expandingIndicators($0) } ?? x }
@@ -180,9 +182,20 @@ extension ChunkedSource {
         weights.append(w)
       }
     }
+    var unitCodes: [Int32]?
+    if let design = specification.design, design.replicateWeights == nil {
+      let columns = try DesignColumns(design, frame: frame)
+      var codes = [Int32](repeating: 0, count: local.count)
+      for (k, i) in local.enumerated() {
+        let u = try Self.unitKey(columns, row: i, first: first, labels: false)
+        guard let unit = unitIndex[u.key] else { throw ScaleError.dataChanged(path: frame.source) }
+        codes[k] = Int32(unit)
+      }
+      unitCodes = codes
+    }
     return ChunkData(
       rows: local.map { first + $0 }, local: local, x: mm.x, y: y, weights: weights,
-      droppedMissing: mm.droppedMissing, droppedBySubset: mm.droppedBySubset)
+      droppedMissing: mm.droppedMissing, droppedBySubset: mm.droppedBySubset, units: unitCodes)
   }
 
   /// Walks every chunk's prepared rows: from the provider (with the chunk's frame) when
@@ -391,8 +404,8 @@ extension ChunkedSource {
     let eps = 10 * Double.ulpOfOne
     let needsFrame: Bool
     switch request.totals {
-    case .none, .crossProduct: needsFrame = false
-    case .clusters, .units: needsFrame = true
+    case .none, .crossProduct, .units: needsFrame = false
+    case .clusters: needsFrame = true
     }
     try forEachPrepared(needsFrame: needsFrame) { chunk, frame in
       let m = chunk.y.count
@@ -444,11 +457,9 @@ extension ChunkedSource {
           for j in 0..<k { cellTotals[cell][j] += multipliers[i] * x[i, j] }
         }
       case .units:
-        guard let design = specification.design, let frame else { return }
-        let columns = try DesignColumns(design, frame: frame)
+        guard let codes = chunk.units else { throw ScaleError.notStreamable(what: "design units without a linearization design") }
         for i in 0..<m {
-          let u = try Self.unitKey(columns, row: chunk.local[i], first: chunk.rows[i] - chunk.local[i], labels: false)
-          guard let unit = unitIndex[u.key] else { throw ScaleError.dataChanged(path: frame.source) }
+          let unit = Int(codes[i])
           if prior[i] > 0 { inEstimation[unit] = true }
           for j in 0..<k { unitTotals[unit, j] += multipliers[i] * x[i, j] }
         }

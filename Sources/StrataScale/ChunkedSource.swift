@@ -237,6 +237,14 @@ public final class ChunkedSource: AggregateDesignSource {
       rowsSeen += frame.rowCount
     }
     guard let template else { throw FormulaError.noRowsLeft(droppedMissing: 0, droppedBySubset: 0) }
+    // A column of numbers with some text, used as numbers: the in-memory reader's error.
+    if let stream = chunks as? CSVStream {
+      let words = StreamedFit.neededNames(ScaleSpecification(model: spec.model, formula: spec.formula)).words
+      for (name, stray) in stream.strayText.sorted(by: { $0.key < $1.key })
+      where words.contains(name) && !factorOf.contains(name) {
+        throw DataError.nonNumericValue(name: name, path: template.source, stray: stray)
+      }
+    }
     let mm = try ModelMatrix.build(formula: formula, data: Self.sortingLevels(template), options: options)
     if mm.offset != nil { throw ScaleError.notStreamable(what: "offsets (offset() or --exposure)") }
     if mm.groupedCounts != nil { throw ScaleError.notStreamable(what: "a grouped response cbind(successes, failures)") }

@@ -8,7 +8,8 @@ import StrataLinalg
 final class PreparedCache {
   let folder: URL
   private var handle: FileHandle
-  private var chunks: [(offset: UInt64, rows: Int, columns: Int, sets: Int, indicators: [Int], dense: [Int])] = []
+  private var chunks: [(offset: UInt64, rows: Int, columns: Int, sets: Int, indicators: [Int], dense: [Int], units: Bool)] =
+    []
   private var written: UInt64 = 0
   private var buffer: [Double] = []
   /// Bytes of the read buffer held between chunks.
@@ -44,7 +45,8 @@ final class PreparedCache {
       x = chunk.x.selectingColumns(dense)
       parts.append(s.levelCodes.map(Double.init))
     }
-    chunks.append((written, m, x.cols, chunk.weights.count, indicators, dense))
+    if let units = chunk.units { parts.append(units.map(Double.init)) }
+    chunks.append((written, m, x.cols, chunk.weights.count, indicators, dense, chunk.units != nil))
     try handle.seek(toOffset: written)
     // Part by part: no copy of the whole chunk beside it.
     for part in [x.storage, chunk.y] + chunk.weights + parts {
@@ -58,7 +60,7 @@ final class PreparedCache {
     for chunk in chunks {
       let (m, p, sets) = (chunk.rows, chunk.columns, chunk.sets)
       let compact = !chunk.indicators.isEmpty
-      let count = m * (p + 1 + sets + (compact ? 1 : 0))
+      let count = m * (p + 1 + sets + (compact ? 1 : 0) + (chunk.units ? 1 : 0))
       try handle.seek(toOffset: chunk.offset)
       guard let data = try handle.read(upToCount: count * MemoryLayout<Double>.stride),
         data.count == count * MemoryLayout<Double>.stride
@@ -75,10 +77,15 @@ final class PreparedCache {
           indicatorColumns: chunk.indicators, denseColumns: chunk.dense,
           codes: buffer[first..<(first + m)].map { Int32($0) }, storesIndicators: false)
       }
+      var units: [Int32]?
+      if chunk.units {
+        let first = m * (p + 1 + sets + (compact ? 1 : 0))
+        units = buffer[first..<(first + m)].map { Int32($0) }
+      }
       try body(
         ChunkData(
           rows: [], local: [], x: x, y: y, weights: weights, droppedMissing: 0, droppedBySubset: 0,
-          structure: structure))
+          structure: structure, units: units))
       progress(Int(chunk.offset) + count * MemoryLayout<Double>.stride)
     }
   }

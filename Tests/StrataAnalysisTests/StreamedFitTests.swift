@@ -195,6 +195,10 @@ func sameUpToRounding(_ a: String, _ b: String) -> Bool {
     defer { try? FileManager.default.removeItem(at: url) }
     let s = try compare(FitSpecification(model: .ols, formula: "y ~ x + factor(g)"), path: url.path, chunkBytes: 1024)
     #expect(s.fit.terms == ["(Intercept)", "x", "factor(g)10", "factor(g)2", "factor(g)a"])
+    // Used as numbers, g is an error in memory and streamed.
+    let numbers = FitSpecification(model: .ols, formula: "y ~ x + g")
+    #expect(throws: DataError.self) { try Model.fit(numbers, data: try DataReader.read(path: url.path)) }
+    #expect(throws: DataError.self) { try Model.fitStreaming(numbers, path: url.path, memory: 1 << 30, chunkBytes: 1024) }
   }
 
   @Test func separationIsAnErrorStreamedToo() throws {
