@@ -178,7 +178,8 @@ final class PostgresAggregates: AggregateDesignSource {
   /// select-list limit allows. With a grouping factor, each statement groups by its labels: a
   /// row has 1 in at most one of the factor's indicator columns, so each group returns the
   /// cross-products of the other (dense) columns only, with `Σ w`, `Σ w x` and `Σ v` of the
-  /// group, and the client writes the factor's blocks (`Σ w` on the diagonal, `Σ w x` beside).
+  /// group (the intercept's row of them when the intercept is dense), and the client writes the
+  /// factor's blocks (`Σ w` on the diagonal, `Σ w x` beside, `Σ v` in the vector).
   func crossProducts(_ requests: [ProductRequest], columns: [Int], over rows: String) throws -> [ProductSums] {
     let k = columns.count
     var position = [Int: Int]()
@@ -195,11 +196,18 @@ final class PostgresAggregates: AggregateDesignSource {
     }
     let dense = columns.enumerated().filter { !indicator.contains($0.element) }.map { (j: $0.offset, c: $0.element) }
     let densePairs = dense.indices.flatMap { a in (a..<dense.count).map { (a, $0) } }
+    // With the intercept among the dense columns, its row of the group's sums is the factor
+    // level's block (Σ w x, Σ w, Σ v): nothing more is asked. Without it, they are asked.
+    let intercept = factor == nil ? nil : dense.firstIndex { model.columns[$0.c].sql == "1.0" }
+    func pairIndex(_ a: Int, _ b: Int) -> Int {
+      let (lo, hi) = (Swift.min(a, b), Swift.max(a, b))
+      return lo * dense.count - lo * (lo - 1) / 2 + (hi - lo)
+    }
     func itemsFor(_ r: ProductRequest) -> [String] {
       var items = densePairs.map { sum("\(r.weight) * x\(dense[$0.0].c) * x\(dense[$0.1].c)") }
       if let v = r.vector { items += dense.map { sum("\(v) * x\($0.c)") } }
       items += r.extras.map { sum($0) }
-      if factor != nil {
+      if factor != nil && intercept == nil {
         items += dense.map { sum("\(r.weight) * x\($0.c)") }
         items.append(sum(r.weight))
         if let v = r.vector { items.append(sum(v)) }
@@ -234,12 +242,21 @@ final class PostgresAggregates: AggregateDesignSource {
           // The factor's blocks: this group's level column (if estimated) has Σ w on the
           // diagonal, Σ w x beside the dense columns, Σ v in the vector.
           if factor != nil, let level = key.first ?? nil, let j = levelPosition[level] {
-            for (q, d) in dense.enumerated() {
-              gram[j, d.j] = v[at + q]
-              gram[d.j, j] = v[at + q]
+            if let i = intercept {
+              for (q, d) in dense.enumerated() {
+                gram[j, d.j] = v[pairIndex(i, q)]
+                gram[d.j, j] = v[pairIndex(i, q)]
+              }
+              gram[j, j] = v[pairIndex(i, i)]
+              if r.vector != nil { vector[j] = v[densePairs.count + i] }
+            } else {
+              for (q, d) in dense.enumerated() {
+                gram[j, d.j] = v[at + q]
+                gram[d.j, j] = v[at + q]
+              }
+              gram[j, j] = v[at + dense.count]
+              if r.vector != nil { vector[j] = v[at + dense.count + 1] }
             }
-            gram[j, j] = v[at + dense.count]
-            if r.vector != nil { vector[j] = v[at + dense.count + 1] }
           }
         }
         for (q, pair) in densePairs.enumerated() {

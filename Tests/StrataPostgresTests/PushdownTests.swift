@@ -343,6 +343,8 @@ struct PushdownTests {
     try sameText(
       ["fit", "poisson", "ell ~ meals + factor(stype)", "--weights", "pw", "--repweights", "rw*", "--reptype", "jk1"],
       table: "apiclus1", file: replicates)
+    // Without an intercept every level has a column (the grouped sums' other branch).
+    try sameText(["fit", "ols", "api00 ~ 0 + ell + factor(stype)", "--vce", "hc0"], table: "apistrat", file: apistrat)
     // Two-way clustering: score totals by cell of both columns.
     try sameText(["fit", "ols", "api00 ~ ell + meals", "--cluster", "dnum,cname"], table: "apistrat", file: apistrat)
     // Poisson's log-likelihood (AIC, BIC) needs Σ w lgamma(y + 1): summed by GROUP BY y.
