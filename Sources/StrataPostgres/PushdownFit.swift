@@ -75,7 +75,12 @@ public struct PushdownFit: Sendable {
   }
   /// Rows of positive weight in the estimation (domain rows with a design).
   public var observations: Int { result.fit.nobs }
+  /// Newton iterations of a GLM (0 for least squares, solved in increment steps by the driver).
   public var iterations: Int { result.fit.glm?.iterations ?? 0 }
+  /// Deviance (residual sum of squares for least squares).
+  public var deviance: Double {
+    result.fit.glm?.deviance ?? result.fit.dispersion * Double(result.fit.nobs - result.fit.kept.count)
+  }
   /// Design degrees of freedom (nil without a design).
   public var designDegreesOfFreedom: Int? { result.result.covariance.designDegreesOfFreedom }
 }
