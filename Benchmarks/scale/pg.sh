@@ -21,7 +21,7 @@ AS=()
 if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$WORK"; AS=(runuser -u postgres --); fi
 PORTS=()
 cleanup() {
-  for d in "$WORK"/s*; do [ -d "$d/data" ] && "${AS[@]}" "$BIN/pg_ctl" -D "$d/data" -m immediate -w stop >/dev/null 2>&1 || true; done
+  for d in "$WORK"/*; do [ -d "$d/data" ] && "${AS[@]}" "$BIN/pg_ctl" -D "$d/data" -m immediate -w stop >/dev/null 2>&1 || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
