@@ -29,6 +29,9 @@ let package = Package(
       providers: [.apt(["zlib1g-dev"])]),
     // The commit `strata --version` names (a C macro scripts/package.sh sets; "unknown" otherwise).
     .target(name: "CStrataBuildInfo"),
+    .systemLibrary(
+      name: "CLibPQ", path: "Sources/CLibPQ",
+      providers: [.apt(["libpq-dev"])]),
 
     // MARK: Library layers (each imports only layers below it)
     .target(name: "StrataSupport", exclude: ["README.md"]),
@@ -65,11 +68,18 @@ let package = Package(
         "StrataScale", "StrataSupport", "StrataInference", "StrataDesign", "StrataModels", "StrataFormula", "StrataData", "StrataLinalg",
       ],
       exclude: ["README.md"]),
+    // Fits pushed down to PostgreSQL-protocol engines (aggregate SQL over libpq).
+    .target(
+      name: "StrataPostgres",
+      dependencies: [
+        "StrataSupport", "StrataLinalg", "StrataData", "StrataFormula", "StrataDesign", "StrataModels", "StrataInference",
+        "StrataScale", "CLibPQ",
+      ]),
     .target(
       name: "Strata",
       dependencies: [
         "StrataSupport", "StrataLinalg", "StrataData", "StrataFormula", "StrataDesign", "StrataModels",
-        "StrataInference", "StrataReport", "StrataSimulate", "StrataScale", "StrataAnalysis",
+        "StrataInference", "StrataReport", "StrataSimulate", "StrataScale", "StrataAnalysis", "StrataPostgres",
       ]),
     .executableTarget(
       name: "StrataCLI",
@@ -112,6 +122,8 @@ let package = Package(
       name: "StrataCLITests", dependencies: ["StrataCLI", "StrataReport", "_StrataTestSupport"], exclude: ["Snapshots"]),
     .testTarget(
       name: "StrataAnalysisTests", dependencies: ["Strata", "_StrataTestSupport"]),
+    .testTarget(
+      name: "StrataPostgresTests", dependencies: ["Strata", "_StrataTestSupport"]),
     .testTarget(
       name: "StrataSimulateTests", dependencies: ["Strata", "_StrataTestSupport"]),
   ]

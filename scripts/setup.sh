@@ -2,7 +2,7 @@
 # Installs the Debian packages Strata links against, when they are missing.
 # Needs root (or sudo) the first time on a fresh machine; does nothing when all are present.
 set -euo pipefail
-packages=(libopenblas-dev liblapack-dev libreadstat-dev zlib1g-dev)
+packages=(libopenblas-dev liblapack-dev libreadstat-dev zlib1g-dev libpq-dev postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -6,6 +6,7 @@
 @_exported import StrataInference
 @_exported import StrataLinalg
 @_exported import StrataModels
+@_exported import StrataPostgres
 @_exported import StrataReport
 @_exported import StrataScale
 @_exported import StrataSimulate

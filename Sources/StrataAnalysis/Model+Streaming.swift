@@ -22,6 +22,15 @@ public struct StreamedModelFit: Sendable {
   public let bufferBytes: Int
 }
 
+/// What an aggregate fit of a `FitSpecification` runs (`Model.aggregatePlan`): the source's
+/// specification, the variance, the IRLS control and the bread's information.
+public struct AggregatePlan: Sendable {
+  public let specification: ScaleSpecification
+  public let variance: AggregateVariance
+  public let control: GLMControl
+  public let information: InformationMatrix
+}
+
 extension Model {
   /// Fits `spec` on the CSV file at `path` in passes, holding one chunk at a time: for files
   /// larger than memory. Same coefficients, standard errors and statistics as `Model.fit` (to
@@ -49,6 +58,22 @@ extension Model {
     _ spec: FitSpecification, path: String, memory: Int, mode: CSVStream.Mode = .columnCache,
     chunkBytes: Int? = nil, progress: ProgressHandler? = nil
   ) throws -> StreamedModelFit {
+    let plan = try aggregatePlan(spec)
+    let r = try StreamedFit.fit(
+      path: path, specification: plan.specification, variance: plan.variance, level: spec.level,
+      control: plan.control, information: plan.information,
+      chunkBytes: chunkBytes ?? StreamedFit.chunkBytes(forMemory: memory), mode: mode, progress: progress)
+    return StreamedModelFit(
+      specification: spec, fit: r.fit.fit, result: r.fit.result, passes: r.passes, bufferBytes: r.bufferBytes)
+  }
+
+  /// What an aggregate fit of `spec` runs (a streamed fit, or a fit pushed down to a database):
+  /// the estimator, the variance, the control and the bread's information, with `Model.fit`'s
+  /// defaults and conventions.
+  ///
+  /// - Throws: `ScaleError.notStreamable` for what no aggregate fit computes yet;
+  ///   `AnalysisError` as `Model.fit`.
+  public static func aggregatePlan(_ spec: FitSpecification) throws -> AggregatePlan {
     try check(spec)
     let model: AggregateModel
     switch spec.model {
@@ -90,12 +115,7 @@ extension Model {
       model: model, formula: spec.formula, weights: spec.weights, subset: spec.subset, design: spec.design,
       subpop: spec.subpop, clusters: spec.variance?.clusterNames ?? [])
     let control = GLMControl(maxIterations: spec.control.maxIterations, tolerance: spec.control.tolerance)
-    let r = try StreamedFit.fit(
-      path: path, specification: scale, variance: variance, level: spec.level, control: control,
-      information: information,
-      chunkBytes: chunkBytes ?? StreamedFit.chunkBytes(forMemory: memory), mode: mode, progress: progress)
-    return StreamedModelFit(
-      specification: spec, fit: r.fit.fit, result: r.fit.result, passes: r.passes, bufferBytes: r.bufferBytes)
+    return AggregatePlan(specification: scale, variance: variance, control: control, information: information)
   }
 
   /// The default variance of `Model.fit` for the models that stream.

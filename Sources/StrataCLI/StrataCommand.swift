@@ -73,6 +73,7 @@ enum ErrorMessage {
     case let e as SplitGroupError: return e.description
     case let e as NewdataError: return e.description
     case let e as CommandLineError: return e.description
+    case let e as PostgresError: return e.description
     case let e as ScaleError: return e.description
     case let e as AnalysisError:
       let rendered = commandLineError(e)

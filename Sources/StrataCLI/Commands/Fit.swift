@@ -104,8 +104,17 @@ struct LinearModelOptions: ParsableArguments {
   @Argument(help: "Model formula in R syntax, e.g. 'lwage ~ educ + exper + I(exper^2) + factor(region)'.")
   var formula: String
 
-  @Option(help: "Data file (.csv, .tsv, .dta, .sav).")
+  @Option(help: "Data file (.csv, .tsv, .dta, .sav), or a PostgreSQL URI 'postgresql://user@host:port/db?table=schema.name' (the fit runs as aggregate SQL in the server, the report as in memory: ols/wls/logit/poisson; see Guides/Scale.md).")
   var data: String
+
+  @Option(help: "With a PostgreSQL --data URI without ?table=: the query whose rows are the data.")
+  var sql: String?
+
+  @Option(help: "With a PostgreSQL --data: the table's partition or distribution key; each pass's sums are grouped by it, so a partitioned or sharded table is summed partition by partition on its own server (see Guides/Scale.md).")
+  var partitionKey: String?
+
+  @Flag(help: "With a PostgreSQL --data: sum over numeric (exact, slower) instead of double precision.")
+  var exactSums = false
 
   @Option(help: "Case weights: a column or an expression such as '1/inc' (as lm(weights=) / glm(weights=)).")
   var weights: String?
@@ -183,6 +192,10 @@ struct LinearModelOptions: ParsableArguments {
   /// Reads the data, fits the chosen model, estimates the covariance and renders the result
   /// (with margins and a saved result when asked: `finish`, in `Margins.swift`).
   func run(_ model: ModelChoice) throws {
+    if ConnectionString.isPostgres(data) { return try runPushdown(model) }
+    if sql != nil || partitionKey != nil || exactSums {
+      throw ValidationError("--sql, --partition-key and --exact-sums go with a PostgreSQL --data URI (postgresql://…)")
+    }
     if let split { return try runSplit(model, by: split) }
     if try streams(model) { return try runStreamed(model) }
     try finish(try fitModel(model))

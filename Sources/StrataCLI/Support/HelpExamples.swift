@@ -6,6 +6,7 @@ enum HelpExamples {
     Examples:
       strata fit logit 'sch.wide ~ ell + meals' \(apistrat) --save logit.json
       strata fit ols 'lwage ~ educ + exper + I(exper^2)' --data datasets/wage1.csv --vce hc1
+      strata fit logit 'sch.wide ~ ell + meals' --data 'postgresql://me@db/surveys?table=apistrat' --weights pw --strata stype --fpc fpc
       strata fit logit 'sch.wide ~ ell + meals' \(apistrat) --memory 512M
     """
   static let describe = """

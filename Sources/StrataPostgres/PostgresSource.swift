@@ -1,0 +1,123 @@
+import Foundation
+
+/// Errors of the PostgreSQL pushdown path; every message names the table, column or term
+/// concerned and never contains a password.
+public enum PostgresError: Error, Sendable, Equatable, CustomStringConvertible {
+  case connection(message: String)
+  case query(message: String, sql: String)
+  case source(String)
+  case unsupported(String)
+  case data(String)
+  case numerical(String)
+
+  public var description: String {
+    switch self {
+    case .connection(let m): return "PostgreSQL connection failed: \(m.trimmingCharacters(in: .whitespacesAndNewlines))"
+    case .query(let m, _): return "PostgreSQL query failed: \(m.trimmingCharacters(in: .whitespacesAndNewlines))"
+    case .source(let m): return "PostgreSQL data source: \(m)"
+    case .unsupported(let m): return "not supported by the PostgreSQL pushdown yet: \(m)"
+    case .data(let m): return m
+    case .numerical(let m): return m
+    }
+  }
+}
+
+/// Connection strings: libpq URIs (`postgresql://user@host:port/db?table=schema.name`) or
+/// key/value strings, with Strata's own `table` parameter split off.
+public enum ConnectionString {
+  /// True for a `postgresql://` or `postgres://` URI.
+  public static func isPostgres(_ s: String) -> Bool {
+    s.hasPrefix("postgresql://") || s.hasPrefix("postgres://")
+  }
+
+  /// Removes passwords: the `:secret@` of a URI, `password=` parameters and key/values.
+  public static func scrub(_ s: String) -> String {
+    var out = s
+    // user:password@ in a URI
+    if let re = try? NSRegularExpression(pattern: "(postgres(?:ql)?://[^:/@\\s]*):[^@\\s]*@") {
+      out = re.stringByReplacingMatches(
+        in: out, range: NSRange(out.startIndex..., in: out), withTemplate: "$1:***@")
+    }
+    if let re = try? NSRegularExpression(pattern: "(password\\s*=\\s*)('[^']*'|[^&\\s]*)", options: [.caseInsensitive]) {
+      out = re.stringByReplacingMatches(
+        in: out, range: NSRange(out.startIndex..., in: out), withTemplate: "$1***")
+    }
+    return out
+  }
+
+  /// Splits `table=` off a URI: the libpq connection string and the table (nil if absent).
+  public static func split(_ uri: String) -> (conninfo: String, table: String?) {
+    guard let q = uri.firstIndex(of: "?") else { return (uri, nil) }
+    let base = String(uri[..<q])
+    var kept: [String] = []
+    var table: String?
+    for part in uri[uri.index(after: q)...].split(separator: "&") {
+      if part.hasPrefix("table=") {
+        table = String(part.dropFirst(6)).removingPercentEncoding ?? String(part.dropFirst(6))
+      } else {
+        kept.append(String(part))
+      }
+    }
+    return (kept.isEmpty ? base : base + "?" + kept.joined(separator: "&"), table)
+  }
+}
+
+/// Where the rows live: a table (`schema.name`) or a query, on a server.
+public struct PostgresSource: Sendable, Equatable {
+  /// The libpq connection string (may hold a password: never print it; use `displayName`).
+  public var conninfo: String
+  public var table: String?
+  public var sql: String?
+
+  /// `uri` as given to `--data`; `sql` from `--sql`. Exactly one of a `table=` parameter and
+  /// `sql` must be present.
+  public init(uri: String, sql: String? = nil) throws {
+    let (conninfo, table) = ConnectionString.split(uri)
+    if table == nil && sql == nil {
+      throw PostgresError.source("\(ConnectionString.scrub(uri)) names no table: add ?table=schema.name or give --sql 'SELECT …'")
+    }
+    if table != nil && sql != nil {
+      throw PostgresError.source("give either ?table= in \(ConnectionString.scrub(uri)) or --sql, not both")
+    }
+    self.conninfo = conninfo
+    self.table = table
+    self.sql = sql
+  }
+
+  /// The source as printed in reports: the URI without password, and the table or query.
+  public var displayName: String {
+    let c = ConnectionString.scrub(conninfo)
+    if let table { return "\(c) table \(table)" }
+    return "\(c) query"
+  }
+
+  /// The `FROM` item: a quoted table name, or the query as a derived table.
+  func fromClause() throws -> String {
+    if let table {
+      let parts = table.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+      guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
+        throw PostgresError.source("table '\(table)' is not 'name' or 'schema.name'")
+      }
+      return parts.map(SQL.identifier).joined(separator: ".")
+    }
+    let q = (sql ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    let body = q.hasSuffix(";") ? String(q.dropLast()) : q
+    return "(\(body)) AS strata_source"
+  }
+}
+
+/// SQL text helpers.
+enum SQL {
+  /// A double-quoted identifier.
+  static func identifier(_ name: String) -> String {
+    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+  /// A single-quoted string literal.
+  static func literal(_ s: String) -> String {
+    "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+  }
+  /// A double literal that round-trips exactly.
+  static func number(_ x: Double) -> String {
+    "CAST(\(String(format: "%.17g", x)) AS double precision)"
+  }
+}

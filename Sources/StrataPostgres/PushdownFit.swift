@@ -1,0 +1,321 @@
+import Foundation
+import StrataData
+import StrataDesign
+import StrataFormula
+import StrataInference
+import StrataLinalg
+import StrataModels
+import StrataScale
+
+/// Model families the pushdown computes (canonical links).
+public enum PushdownFamily: String, Sendable, CaseIterable {
+  case gaussian  // lm / wls
+  case logit  // binomial(logit)
+  case poisson  // poisson(log)
+}
+
+/// Variance estimators of the pushdown.
+public enum PushdownVariance: Sendable, Equatable {
+  case classical, hc0, hc1
+  /// Cluster-robust (sandwich::vcovCL, type HC1 with the G/(G-1) adjustment), one column.
+  case cluster(String)
+  /// Design-based (survey::svyglm): the design's weights are the sampling weights. Linearization
+  /// goes through `LinearizationDesign.variance(of: UnitTotals…)` (strata, PSUs, FPC, nest,
+  /// lonely-PSU rule); with `replicateWeights`, the replicate fits and `replicateVariance`.
+  case design(DesignSpecification)
+}
+
+/// A fit whose data stay in PostgreSQL: the formula is compiled into aggregate SQL.
+public struct PushdownSpecification: Sendable {
+  public var family: PushdownFamily
+  public var formula: String
+  /// Case weights (ignored with a design, whose weights are used).
+  public var weights: String?
+  public var variance: PushdownVariance
+  /// A domain (R `subset(design, …)`): rows outside it count zero, every PSU is kept.
+  public var subpop: String?
+  /// The table's partition or distribution key: each pass's sums are grouped by it.
+  public var partitionKey: String?
+  /// Sums over `numeric` (exact, slower) instead of double precision.
+  public var exactSums: Bool
+  public var maxIterations: Int
+  public init(
+    family: PushdownFamily, formula: String, weights: String? = nil, variance: PushdownVariance = .classical,
+    subpop: String? = nil, partitionKey: String? = nil, exactSums: Bool = false, maxIterations: Int = 100
+  ) {
+    self.family = family
+    self.formula = formula
+    self.weights = weights
+    self.variance = variance
+    self.subpop = subpop
+    self.partitionKey = partitionKey
+    self.exactSums = exactSums
+    self.maxIterations = maxIterations
+  }
+}
+
+/// The result: the aggregate fit (`AggregateFitResult`: the same `Fit` and `RegressionResult` as
+/// a streamed fit, rendered by `RegressionReport`) and the SQL that produced it.
+public struct PushdownFit: Sendable {
+  public var result: AggregateFitResult
+  /// Every statement sent, in order (no connection details).
+  public var statements: [String]
+  /// The source as printed in reports (no password).
+  public var source: String
+  /// Replicate fits run (0 without replicate weights).
+  public var replicates: Int
+
+  public var terms: [String] { result.result.coefficients.map(\.term) }
+  public var coefficients: [Double] { result.result.coefficients.map { $0.estimate ?? .nan } }
+  public var standardErrors: [Double] { result.result.coefficients.map { $0.stdError ?? .nan } }
+  /// Covariance, row-major p × p.
+  public var covariance: [[Double]] {
+    let m = result.result.covariance.matrix
+    return (0..<m.rows).map { j in (0..<m.cols).map { m[j, $0] } }
+  }
+  /// Rows of positive weight in the estimation (domain rows with a design).
+  public var observations: Int { result.fit.nobs }
+  /// Newton iterations of a GLM (0 for least squares, solved in increment steps by the driver).
+  public var iterations: Int { result.fit.glm?.iterations ?? 0 }
+  /// Deviance (residual sum of squares for least squares).
+  public var deviance: Double {
+    result.fit.glm?.deviance ?? result.fit.dispersion * Double(result.fit.nobs - result.fit.kept.count)
+  }
+  /// Design degrees of freedom (nil without a design).
+  public var designDegreesOfFreedom: Int? { result.result.covariance.designDegreesOfFreedom }
+}
+
+/// Compiles a fit into aggregate SQL and runs it through the aggregate-fit driver
+/// (`StrataScale.AggregateFit`), with `PostgresAggregates` as its source.
+public enum Pushdown {
+  /// Fits `spec` on the rows of `source` (the family, weights and variance of a
+  /// `PushdownSpecification`; `fit(_:variance:source:…)` takes the streamed fit's specification).
+  public static func fit(_ spec: PushdownSpecification, source: PostgresSource) throws -> PushdownFit {
+    let model: AggregateModel
+    switch spec.family {
+    case .gaussian: model = .leastSquares
+    case .logit: model = .glm(.logit)
+    case .poisson: model = .glm(.poisson)
+    }
+    var scale = ScaleSpecification(model: model, formula: spec.formula, weights: spec.weights, subpop: spec.subpop)
+    let variance: AggregateVariance
+    switch spec.variance {
+    case .classical: variance = .classical
+    case .hc0: variance = .hc(.hc0)
+    case .hc1: variance = .hc(.hc1)
+    case .cluster(let g):
+      variance = .cluster([g])
+      scale.clusters = [g]
+    case .design(let d):
+      variance = .design(.r)
+      scale.design = d
+      scale.weights = nil
+    }
+    return try fit(
+      scale, variance: variance, source: source, partitionKey: spec.partitionKey, exactSums: spec.exactSums,
+      control: GLMControl(maxIterations: spec.maxIterations))
+  }
+
+  /// Fits `specification` on the rows of `source` through `AggregateFit`.
+  ///
+  /// - Parameters:
+  ///   - partitionKey: the table's partition or distribution key: each statement's sums are
+  ///     grouped by it (pushed to the shards).
+  ///   - exactSums: sums over `numeric` (exact, slower) instead of double precision.
+  ///   - groupsByFactor: group the cross-products by the labels of the model's largest
+  ///     main-effect factor (fewer aggregates a row; the default).
+  public static func fit(
+    _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource,
+    partitionKey: String? = nil, exactSums: Bool = false, level: Double = 95, control: GLMControl = GLMControl(),
+    information: InformationMatrix = .expected, groupsByFactor: Bool = true
+  ) throws -> PushdownFit {
+    let family: PushdownFamily
+    switch specification.model {
+    case .leastSquares: family = .gaussian
+    case .glm(.logit): family = .logit
+    case .glm(.poisson): family = .poisson
+    case .glm(let m):
+      throw PostgresError.unsupported("\(m.rawValue) (ols, wls, logit and poisson are pushed down)")
+    }
+    if specification.subset != nil { throw PostgresError.unsupported("a subset (--subset)") }
+    let connection = try LibPQConnection(conninfo: source.conninfo)
+    // PostgreSQL's JIT compiles each statement's expressions with LLVM; the passes' hundreds of
+    // aggregate expressions take it minutes to compile for seconds of work. Engines without
+    // the setting refuse it, which is harmless.
+    _ = try? connection.query("SET jit = off")
+    let from = try source.fromClause()
+    let label = source.table.map { "table \($0)" } ?? "the query"
+    var log: [String] = []
+    func run(_ sql: String) throws -> [[String?]] {
+      log.append(sql)
+      return try connection.query(sql)
+    }
+
+    // The source's columns and their kinds.
+    let described = try connection.describe("SELECT * FROM \(from) LIMIT 0")
+    var kinds: [String: SQLColumnKind] = [:]
+    for (name, type) in described {
+      switch type {
+      case 20, 21, 23, 700, 701, 1700, 26: kinds[name] = .numeric
+      case 25, 1042, 1043, 18, 19: kinds[name] = .text
+      case 16: kinds[name] = .boolean
+      default: continue  // other types cannot be used: "not a column" names them
+      }
+    }
+    let schema = SourceSchema(names: described.map(\.name), kinds: kinds, label: label)
+
+    let design = specification.design
+    if let design {
+      guard design.calibration == nil, design.buildReplicates == nil else {
+        throw PostgresError.unsupported("calibrated designs and replicates built from the design (give the replicate-weight columns)")
+      }
+      guard design.psu.count <= 1, design.fpc.count <= 1 else {
+        throw PostgresError.unsupported("multistage designs (one PSU column and one FPC column)")
+      }
+      if design.weights == nil && !design.fpc.isEmpty {
+        throw PostgresError.unsupported("sampling weights derived from FPCs (give the weights column)")
+      }
+    }
+    if specification.subpop != nil && design == nil {
+      throw PostgresError.unsupported("a domain (subpop) without a survey design")
+    }
+    if case .design = variance, design == nil {
+      throw PostgresError.unsupported("design-based variance without a design")
+    }
+    let weightColumn = design == nil ? specification.weights : design?.weights
+
+    // Required columns (weights, design and replicate columns): numeric where numbers are
+    // needed, and no NULL (checked below).
+    func column(_ name: String, numeric: Bool, _ role: String) throws -> String {
+      let kind = try schema.kind(of: name, in: role)
+      if numeric {
+        guard kind == .numeric else { throw PostgresError.data("\(role) '\(name)' of \(label) is not numeric") }
+        return "CAST(\(SQL.identifier(name)) AS double precision)"
+      }
+      return "CAST(\(SQL.identifier(name)) AS varchar)"
+    }
+    var extra: [(sql: String, alias: String)] = []
+    var required: [String] = []
+    if let w = weightColumn {
+      extra.append((try column(w, numeric: true, "weights"), "w"))
+      required.append(w)
+    } else {
+      extra.append(("1.0", "w"))
+    }
+    var replicateColumns: [String] = []
+    var replicateDesign: ReplicateDesign?
+    if let r = design?.replicateWeights {
+      replicateColumns = try expand(r.columns, in: schema)
+      var resolved = r
+      resolved.columns = replicateColumns
+      // The library resolves the type's scale and rscales (svrepdesign's defaults) from the
+      // specification; the two placeholder rows carry no data.
+      var frameColumns = replicateColumns.map { Column(name: $0, storage: .numeric(NumericColumn(values: [1, 1]))) }
+      if let w = weightColumn { frameColumns.append(Column(name: w, storage: .numeric(NumericColumn(values: [1, 1])))) }
+      replicateDesign = try ReplicateDesign(
+        resolved, weights: weightColumn, data: DataFrame(columns: frameColumns, source: label))
+      for (k, c) in replicateColumns.enumerated() {
+        extra.append((try column(c, numeric: true, "replicate weights"), "rw\(k)"))
+        required.append(c)
+      }
+    }
+    let strata = design?.strata, psu = design?.psu.first, fpc = design?.fpc.first
+    if let strata { extra.append((try column(strata, numeric: false, "strata"), "h")); required.append(strata) }
+    if let psu { extra.append((try column(psu, numeric: false, "psu"), "c")); required.append(psu) }
+    if let fpc { extra.append((try column(fpc, numeric: true, "fpc"), "f")); required.append(fpc) }
+    var clusterColumns: [String] = []
+    if case .cluster(let names) = variance { clusterColumns = names }
+    for (k, g) in clusterColumns.enumerated() { extra.append((try column(g, numeric: false, "cluster"), "g\(k)")) }
+    if let key = partitionKey { _ = try schema.kind(of: key, in: "the partition key") }
+
+    // The domain.
+    var domainSQL: String?
+    if let subpop = specification.subpop {
+      let expression: RowExpression
+      do { expression = try RowExpression.parse(subpop) } catch {
+        throw PostgresError.data("subpop '\(subpop)': \(error)")
+      }
+      var compiler = SQLExpressionCompiler(schema: schema, context: "subpop '\(subpop)'")
+      domainSQL = try compiler.condition(expression.expression)
+    }
+
+    // The formula; factor levels from the complete rows of the domain, sorted as R sorts them
+    // in the C locale (numeric labels numerically).
+    let columnsRead = try SQLModel.columnsRead(formula: specification.formula, schema: schema)
+    let used = unique(columnsRead + (design == nil ? (weightColumn.map { [$0] } ?? []) : []) + clusterColumns)
+    let complete = used.map { "\(SQL.identifier($0)) IS NOT NULL" }.joined(separator: " AND ")
+    let domainFilter = domainSQL.map { " AND \($0)" } ?? ""
+    let compiled = try SQLModel.compile(formula: specification.formula, schema: schema) { levelSQL in
+      let rows = try run("SELECT DISTINCT \(levelSQL) AS level FROM \(from) WHERE \(complete)\(domainFilter)")
+      return rows.compactMap { $0.first ?? nil }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    // Missing values where none may be: weights, design and replicate columns.
+    if !required.isEmpty {
+      let nulls = try run(
+        "SELECT \(required.map { "SUM(CASE WHEN \(SQL.identifier($0)) IS NULL THEN 1 ELSE 0 END)" }.joined(separator: ", ")) FROM \(from)"
+      )[0]
+      for (k, c) in required.enumerated() where (Int(nulls[k] ?? "0") ?? 0) > 0 {
+        throw PostgresError.data("column '\(c)' of \(label) has \(nulls[k] ?? "") missing value(s); a design column may have none")
+      }
+    }
+
+    // The weight sets: the full sample, then each replicate.
+    var weightSQL = ["inc * w"]
+    if let replicateDesign {
+      weightSQL += replicateColumns.indices.map { replicateDesign.combinedWeights ? "inc * rw\($0)" : "inc * w * rw\($0)" }
+    }
+    let aggregates = PostgresAggregates(
+      connection: connection, from: from, label: label, model: compiled, family: family, complete: complete,
+      domain: domainSQL, subpop: design == nil ? nil : specification.subpop, exact: exactSums,
+      partitionKey: partitionKey, extra: extra, weightSQL: weightSQL, replicate: replicateDesign,
+      specification: design, groupsByFactor: groupsByFactor)
+    if let design, replicateDesign == nil {
+      try aggregates.describeUnits(design, strata: strata != nil, psu: psu != nil, fpc: fpc)
+    }
+    let weighted = weightColumn != nil
+    let result = try AggregateFit.fit(
+      aggregates, model: specification.model, formula: specification.formula, weighted: weighted,
+      variance: variance, level: level, control: control, information: information)
+    return PushdownFit(
+      result: result, statements: log + aggregates.log, source: source.displayName,
+      replicates: replicateColumns.count)
+  }
+
+  /// Replicate-weight columns: names, or glob patterns (`*`, `?`) expanded in column order.
+  static func expand(_ patterns: [String], in schema: SourceSchema) throws -> [String] {
+    var out: [String] = []
+    for pattern in patterns {
+      if pattern.contains("*") || pattern.contains("?") {
+        let matches = schema.names.filter { glob(pattern[...], $0[...]) }
+        guard !matches.isEmpty else {
+          throw PostgresError.data("replicate weights '\(pattern)' match no column of \(schema.label)")
+        }
+        out += matches
+      } else {
+        _ = try schema.kind(of: pattern, in: "replicate weights")
+        out.append(pattern)
+      }
+    }
+    return unique(out)
+  }
+
+  static func glob(_ p: Substring, _ s: Substring) -> Bool {
+    guard let c = p.first else { return s.isEmpty }
+    if c == "*" {
+      var rest = s
+      while true {
+        if glob(p.dropFirst(), rest) { return true }
+        if rest.isEmpty { return false }
+        rest = rest.dropFirst()
+      }
+    }
+    guard let d = s.first, c == "?" || c == d else { return false }
+    return glob(p.dropFirst(), s.dropFirst())
+  }
+
+  static func unique(_ names: [String]) -> [String] {
+    var seen = Set<String>()
+    return names.filter { seen.insert($0).inserted }
+  }
+}

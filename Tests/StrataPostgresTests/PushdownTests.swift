@@ -1,0 +1,386 @@
+import Foundation
+import Strata
+@testable import StrataPostgres
+import Testing
+import _StrataTestSupport
+
+/// Fits pushed down to a real PostgreSQL server started here give the numbers of the
+/// in-memory (CSV) path to 1e-9 relative.
+@Suite("PostgreSQL pushdown", .serialized)
+struct PushdownTests {
+  @Test("connection strings: table split off, passwords scrubbed")
+  func connectionStrings() throws {
+    let (c, t) = ConnectionString.split("postgresql://u:secret@h:5432/db?sslmode=disable&table=public.api")
+    #expect(c == "postgresql://u:secret@h:5432/db?sslmode=disable")
+    #expect(t == "public.api")
+    #expect(ConnectionString.scrub(c) == "postgresql://u:***@h:5432/db?sslmode=disable")
+    #expect(ConnectionString.scrub("host=h password=secret dbname=x") == "host=h password=*** dbname=x")
+    let s = try PostgresSource(uri: "postgresql://u:secret@h/db?table=api")
+    #expect(s.displayName == "postgresql://u:***@h/db table api")
+    #expect(!s.displayName.contains("secret"))
+    #expect(throws: PostgresError.self) { try PostgresSource(uri: "postgresql://u@h/db") }
+  }
+
+  /// The cases of issue 21's Done-when on api data: each pushed-down fit against the in-memory
+  /// fit of the same data (`Model.fit`), terms exactly, estimates and SEs to 1e-9 relative.
+  struct Case {
+    var family: PushdownFamily
+    var model: ModelKind
+    var formula: String
+    var weights: String? = nil
+    var pushVariance: PushdownVariance
+    var variance: Variance?
+    var design: DesignSpecification? = nil
+    var subpop: String? = nil
+    var table: String = "apistrat"
+  }
+
+  static let apistratCases: [Case] = {
+    let ols = "api00 ~ ell + meals + mobility + factor(stype)"
+    let logit = "sch.wide ~ ell + meals + mobility"
+    let pois = "ell ~ meals + factor(stype)"
+    let stratified = DesignSpecification(weights: "pw", strata: "stype", fpc: ["fpc"])
+    let twoStage = DesignSpecification(weights: "pw", strata: "stype", psu: ["dnum"], nest: true)
+    return [
+      Case(family: .gaussian, model: .ols, formula: ols, pushVariance: .classical, variance: .classical),
+      Case(
+        family: .gaussian, model: .ols, formula: "api00 ~ ell * factor(stype) + I(meals^2) + log(enroll) + sqrt(mobility)",
+        pushVariance: .hc1, variance: .hc(.hc1)),
+      Case(family: .gaussian, model: .ols, formula: ols, pushVariance: .cluster("dnum"), variance: .cluster(["dnum"])),
+      Case(family: .gaussian, model: .ols, formula: ols, weights: "pw", pushVariance: .hc0, variance: .hc(.hc0)),
+      Case(family: .logit, model: .logit, formula: logit, pushVariance: .classical, variance: .classical),
+      Case(family: .logit, model: .logit, formula: logit, pushVariance: .hc0, variance: .hc(.hc0)),
+      Case(family: .poisson, model: .poisson, formula: pois, pushVariance: .classical, variance: .classical),
+      Case(family: .poisson, model: .poisson, formula: pois, pushVariance: .hc1, variance: .hc(.hc1)),
+      Case(family: .logit, model: .logit, formula: logit, pushVariance: .design(stratified), variance: nil, design: stratified),
+      // A domain: rows outside count zero, every stratum keeps its PSUs.
+      Case(
+        family: .logit, model: .logit, formula: logit, pushVariance: .design(stratified), variance: nil,
+        design: stratified, subpop: "meals > 20 & stype != 'H'"),
+      Case(family: .gaussian, model: .ols, formula: ols, pushVariance: .design(twoStage), variance: nil, design: twoStage),
+      Case(
+        family: .gaussian, model: .ols, formula: "api00 ~ ell + mobility", pushVariance: .design(twoStage), variance: nil,
+        design: twoStage, subpop: "enroll < 1500"),
+    ]
+  }()
+
+  static let jk1 = DesignSpecification(
+    weights: "pw", replicateWeights: ReplicateSpecification(columns: ["rw*"], type: .jk1))
+  static let replicateCases: [Case] = [
+    Case(
+      family: .logit, model: .logit, formula: "sch.wide ~ ell + meals + mobility", pushVariance: .design(jk1),
+      variance: nil, design: jk1, table: "apiclus1"),
+    Case(
+      family: .logit, model: .logit, formula: "sch.wide ~ ell + meals + mobility", pushVariance: .design(jk1),
+      variance: nil, design: jk1, subpop: "stype == 'E'", table: "apiclus1"),
+    Case(
+      family: .poisson, model: .poisson, formula: "ell ~ meals + factor(stype)", pushVariance: .design(jk1),
+      variance: nil, design: jk1, table: "apiclus1"),
+  ]
+
+  /// apiclus1 (15 PSUs, one stage) with JK1 replicate weights: replicate k drops PSU k and
+  /// weights the others by 15/14 (R `as.svrepdesign(type = "JK1")`), written as a CSV file.
+  static func apiclus1WithReplicates() throws -> String {
+    let text = try String(contentsOfFile: datasetPath("apiclus1.csv"), encoding: .utf8)
+    var lines = text.split(separator: "\n").map(String.init)
+    let header = lines[0].split(separator: ",").map(String.init)
+    let d = try #require(header.firstIndex(of: "dnum")), w = try #require(header.firstIndex(of: "pw"))
+    func fields(_ line: String) -> [String] { line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    // dnum and pw come before any quoted text field in apiclus1.csv.
+    let clusters = Array(Set(lines.dropFirst().map { fields($0)[d] })).sorted { Double($0)! < Double($1)! }
+    let g = Double(clusters.count)
+    lines[0] += clusters.indices.map { ",rw\($0 + 1)" }.joined()
+    for i in 1..<lines.count {
+      let f = fields(lines[i])
+      let pw = try #require(Double(f[w]))
+      lines[i] += clusters.map { f[d] == $0 ? ",0" : "," + String(format: "%.17g", pw * g / (g - 1)) }.joined()
+    }
+    let path = NSTemporaryDirectory() + "strata-apiclus1-jk1-\(UUID().uuidString).csv"
+    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  /// Fits every case on `uri` (tables `apistrat` and `apiclus1`) and compares with the
+  /// in-memory fit; returns the number of coefficients compared and the fits.
+  static func compare(
+    _ cases: [Case], uri: String, frames: [String: DataFrame], partitionKeys: [String: String] = [:]
+  ) throws -> (compared: Int, fits: [PushdownFit]) {
+    var compared = 0
+    var fits: [PushdownFit] = []
+    for c in cases {
+      var spec = FitSpecification(model: c.model, formula: c.formula, variance: c.variance)
+      if let d = c.design { spec.design = d } else { spec.weights = c.weights }
+      spec.subpop = c.subpop
+      let reference = try Model.fit(spec, data: try #require(frames[c.table]))
+      let pushed = try Pushdown.fit(
+        PushdownSpecification(
+          family: c.family, formula: c.formula, weights: c.weights, variance: c.pushVariance, subpop: c.subpop,
+          partitionKey: partitionKeys[c.table]),
+        source: try PostgresSource(uri: uri + "?table=\(c.table)"))
+      fits.append(pushed)
+      let label = "\(c.table) \(c.model) \(c.formula) \(c.pushVariance) \(c.subpop ?? "")"
+      #expect(pushed.terms.count == reference.coefficients.count, "\(label)")
+      for (j, r) in reference.coefficients.enumerated() where j < pushed.terms.count {
+        compared += 1
+        #expect(pushed.terms[j] == r.term, "\(label): term \(j)")
+        let e = try #require(r.estimate), se = try #require(r.stdError)
+        #expect(isClose(pushed.coefficients[j], e, rtol: 1e-9), "\(label) \(r.term): \(pushed.coefficients[j]) vs \(e)")
+        #expect(
+          isClose(pushed.standardErrors[j], se, rtol: 1e-9), "\(label) \(r.term) SE: \(pushed.standardErrors[j]) vs \(se)")
+      }
+      // Only aggregates cross the wire (a row-per-unit list appears only for designs without PSUs).
+      #expect(
+        pushed.statements.allSatisfy {
+          $0.hasPrefix("SELECT DISTINCT") || $0.contains("SUM(") || $0.contains("COUNT(") || $0.hasSuffix("WHERE a0 > 0.0")
+        }, "\(label)")
+    }
+    return (compared, fits)
+  }
+
+  static let expectedComparisons = 6 + 9 + 6 + 6 + 4 + 4 + 4 + 4 + 4 + 4 + 6 + 3
+  static let expectedReplicateComparisons = 4 + 4 + 4
+
+  @Test("single server: OLS, logit, Poisson, design logit with a domain and with JK1 weights equal the in-memory fit")
+  func singleServer() throws {
+    let server: PostgresServer
+    do { server = try PostgresServer() } catch {
+      Issue.record("cannot start a PostgreSQL server: \(error)")
+      return
+    }
+    defer { server.stop() }
+    let replicates = try Self.apiclus1WithReplicates()
+    defer { try? FileManager.default.removeItem(atPath: replicates) }
+    try loadCSV(datasetPath("apistrat.csv"), into: "apistrat", server: server)
+    try loadCSV(replicates, into: "apiclus1", server: server)
+    let frames = [
+      "apistrat": try DataFrame(contentsOf: datasetPath("apistrat.csv")),
+      "apiclus1": try DataFrame(contentsOf: replicates),
+    ]
+    let plain = try Self.compare(Self.apistratCases, uri: server.uri, frames: frames)
+    #expect(plain.compared == Self.expectedComparisons)
+    let replicated = try Self.compare(Self.replicateCases, uri: server.uri, frames: frames)
+    #expect(replicated.compared == Self.expectedReplicateComparisons)
+    #expect(replicated.fits.allSatisfy { $0.replicates == 15 })
+    // Grouping the sums by a column (as for a partitioned table) changes no digit that matters.
+    let grouped = try Self.compare(
+      Array(Self.apistratCases.suffix(4)), uri: server.uri, frames: frames, partitionKeys: ["apistrat": "stype"])
+    #expect(grouped.compared == 4 + 4 + 6 + 3)
+  }
+
+  @Test("sharded: a coordinator with two postgres_fdw shards pushes the partial sums down and equals the in-memory fit")
+  func sharded() throws {
+    let cluster: ShardedCluster
+    do { cluster = try ShardedCluster() } catch {
+      Issue.record("cannot start the three PostgreSQL servers: \(error)")
+      return
+    }
+    defer { cluster.stop() }
+    let replicates = try Self.apiclus1WithReplicates()
+    defer { try? FileManager.default.removeItem(atPath: replicates) }
+    try cluster.load(
+      datasetPath("apistrat.csv"), as: "apistrat", partition: "LIST (stype)", bounds: ["IN ('E', 'H')", "IN ('M')"])
+    try cluster.load(
+      replicates, as: "apiclus1", partition: "HASH (dnum)",
+      bounds: ["WITH (MODULUS 2, REMAINDER 0)", "WITH (MODULUS 2, REMAINDER 1)"])
+    let frames = [
+      "apistrat": try DataFrame(contentsOf: datasetPath("apistrat.csv")),
+      "apiclus1": try DataFrame(contentsOf: replicates),
+    ]
+    let keys = ["apistrat": "stype", "apiclus1": "dnum"]
+    let plain = try Self.compare(Self.apistratCases, uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
+    #expect(plain.compared == Self.expectedComparisons)
+    let replicated = try Self.compare(
+      Self.replicateCases, uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
+    #expect(replicated.compared == Self.expectedReplicateComparisons)
+
+    // One pass of the design logit with a domain: each shard computes its partial sums (a
+    // Foreign Scan whose Remote SQL is the aggregate), asynchronously.
+    let pass = try #require(plain.fits[9].statements.first { $0.contains("SUM(ww0 * x0 * x0)") })
+    let connection = try LibPQConnection(conninfo: cluster.coordinator.uri)
+    let plan = try connection.query("EXPLAIN (VERBOSE) \(pass)").compactMap { $0.first ?? nil }
+    let text = plan.joined(separator: "\n")
+    let remote = plan.filter { $0.contains("Remote SQL:") }
+    #expect(remote.count == 2, "\(text)")
+    #expect(remote.allSatisfy { $0.contains("sum(") && $0.contains("GROUP BY") }, "\(text)")
+    #expect(plan.filter { $0.contains("Async Foreign Scan") }.count == 2, "\(text)")
+    #expect(plan.contains { $0.contains("Relations: Aggregate on (public.apistrat_part1") }, "\(text)")
+    #expect(plan.contains { $0.contains("Relations: Aggregate on (public.apistrat_part2") }, "\(text)")
+    // No row of the table reaches the coordinator: no Foreign Scan without an aggregate.
+    #expect(!plan.contains { $0.contains("Foreign Scan on public.apistrat_part") }, "\(text)")
+
+    // A pass grouped by a factor's labels (OLS with factor(stype)) is pushed down the same way.
+    let groupedPass = try #require(plain.fits[0].statements.first { $0.contains("GROUP BY fg, pk") })
+    let groupedPlan = try connection.query("EXPLAIN (VERBOSE) \(groupedPass)").compactMap { $0.first ?? nil }
+    let groupedRemote = groupedPlan.filter { $0.contains("Remote SQL:") }
+    #expect(groupedRemote.count == 2, "\(groupedPlan.joined(separator: "\n"))")
+    #expect(groupedRemote.allSatisfy { $0.contains("sum(") && $0.contains("GROUP BY") }, "\(groupedPlan)")
+    #expect(!groupedPlan.contains { $0.contains("Foreign Scan on public.apistrat_part") }, "\(groupedPlan)")
+  }
+
+  @Test("bad input: unknown column and unsupported term name the culprit")
+  func errors() throws {
+    let server: PostgresServer
+    do { server = try PostgresServer() } catch {
+      Issue.record("cannot start a PostgreSQL server: \(error)")
+      return
+    }
+    defer { server.stop() }
+    let admin = try LibPQConnection(conninfo: server.uri)
+    _ = try admin.query("CREATE TABLE t (y double precision, x double precision)")
+    _ = try admin.query("INSERT INTO t VALUES (1, 2), (2, 3), (4, 1), (3, 5)")
+    let source = try PostgresSource(uri: server.uri + "?table=t")
+    do {
+      _ = try Pushdown.fit(PushdownSpecification(family: .gaussian, formula: "y ~ nosuch"), source: source)
+      Issue.record("no error for an unknown column")
+    } catch let e as PostgresError {
+      #expect(e.description.contains("nosuch"))
+    }
+    do {
+      _ = try Pushdown.fit(PushdownSpecification(family: .gaussian, formula: "y ~ poly(x, 2)"), source: source)
+      Issue.record("no error for poly(x, 2)")
+    } catch let e as PostgresError {
+      #expect(e.description.contains("'poly(x, 2)'"))
+    }
+    do {
+      _ = try Pushdown.fit(
+        PushdownSpecification(
+          family: .gaussian, formula: "y ~ x", weights: "x",
+          variance: .design(DesignSpecification(weights: "x", strata: "nosuchstratum"))),
+        source: source)
+      Issue.record("no error for an unknown stratum column")
+    } catch let e as PostgresError {
+      #expect(e.description.contains("nosuchstratum"))
+    }
+    #expect(throws: PostgresError.self) {
+      try Pushdown.fit(
+        PushdownSpecification(family: .gaussian, formula: "y ~ x"),
+        source: try PostgresSource(uri: "postgresql://nobody:pw@127.0.0.1:1/db?table=t"))
+    }
+    do {
+      _ = try Pushdown.fit(
+        PushdownSpecification(family: .gaussian, formula: "y ~ x"),
+        source: try PostgresSource(uri: "postgresql://nobody:pw@127.0.0.1:1/db?table=t"))
+    } catch {
+      #expect(!"\(error)".contains(":pw@"))
+    }
+  }
+  @Test("strata fit --data postgresql://… (table or --sql, domain, JK1) prints the in-memory numbers and no password")
+  func commandLine() throws {
+    let server: PostgresServer
+    do { server = try PostgresServer() } catch {
+      Issue.record("cannot start a PostgreSQL server: \(error)")
+      return
+    }
+    defer { server.stop() }
+    let replicates = try Self.apiclus1WithReplicates()
+    defer { try? FileManager.default.removeItem(atPath: replicates) }
+    try loadCSV(datasetPath("apistrat.csv"), into: "apistrat", server: server)
+    try loadCSV(replicates, into: "apiclus1", server: server)
+    // trust authentication ignores the password; it must not appear in any output.
+    let uri = "postgresql://postgres:sekret@127.0.0.1:\(server.port)/postgres"
+
+    func check(_ arguments: [String], against spec: FitSpecification, data: String) throws {
+      let run = try runStrata(arguments + ["--format", "json"])
+      #expect(run.status == 0, "\(run.stderr)")
+      #expect(!run.stdout.contains("sekret") && !run.stderr.contains("sekret"))
+      #expect(run.stdout.contains("postgres:***@127.0.0.1"))
+      let json = try #require(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+      let coefficients = try #require(json["coefficients"] as? [[String: Any]])
+      let reference = try Model.fit(spec, data: try DataFrame(contentsOf: data))
+      #expect(coefficients.count == reference.coefficients.count)
+      for (c, r) in zip(coefficients, reference.coefficients) {
+        #expect(c["term"] as? String == r.term)
+        let e = try #require(number(c["estimate"])), se = try #require(number(c["std_error"]))
+        #expect(isClose(e, try #require(r.estimate), rtol: 1e-9), "\(r.term)")
+        #expect(isClose(se, try #require(r.stdError), rtol: 1e-9), "\(r.term) SE")
+      }
+    }
+    // A design-based logit on a query, in a domain.
+    var spec = FitSpecification(model: .logit, formula: "sch.wide ~ ell + meals + mobility")
+    spec.design = DesignSpecification(weights: "pw", strata: "stype", fpc: ["fpc"])
+    spec.subpop = "meals > 20"
+    try check(
+      [
+        "fit", "logit", "sch.wide ~ ell + meals + mobility", "--data", uri, "--sql", "SELECT * FROM apistrat",
+        "--weights", "pw", "--strata", "stype", "--fpc", "fpc", "--subpop", "meals > 20",
+      ], against: spec, data: datasetPath("apistrat.csv"))
+    // JK1 replicate weights on a table.
+    spec = FitSpecification(model: .poisson, formula: "ell ~ meals + factor(stype)")
+    spec.design = Self.jk1
+    try check(
+      [
+        "fit", "poisson", "ell ~ meals + factor(stype)", "--data", uri + "?table=apiclus1", "--weights", "pw",
+        "--repweights", "rw*", "--reptype", "jk1",
+      ], against: spec, data: replicates)
+
+    // The text report is the in-memory fit's (RegressionReport): same lines, numbers to 1e-9
+    // relative; only the Data: line names the source.
+    func sameText(_ arguments: [String], table: String, file: String, pushdownOnly: [String] = []) throws {
+      let pushed = try runStrata(arguments + ["--data", uri + "?table=\(table)"] + pushdownOnly)
+      let memory = try runStrata(arguments + ["--data", file])
+      #expect(pushed.status == 0, "\(pushed.stderr)")
+      #expect(memory.status == 0, "\(memory.stderr)")
+      #expect(pushed.stdout.contains("postgresql://postgres:***@127.0.0.1"), "\(pushed.stdout)")
+      func body(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("Data:") }
+          .joined(separator: "\n")
+          .replacingOccurrences(of: #""data":\s*"[^"]*""#, with: #""data": """#, options: .regularExpression)
+      }
+      let difference = textDifference(body(pushed.stdout), body(memory.stdout), rtol: 1e-9)
+      #expect(difference == nil, "\(arguments): \(difference ?? "")\n\(pushed.stdout)\n\(memory.stdout)")
+    }
+    let apistrat = datasetPath("apistrat.csv")
+    try sameText(
+      [
+        "fit", "logit", "sch.wide ~ ell + meals + mobility", "--weights", "pw", "--strata", "stype", "--fpc", "fpc",
+        "--subpop", "meals > 20",
+      ], table: "apistrat", file: apistrat)
+    try sameText(
+      ["fit", "ols", "api00 ~ ell + meals + factor(stype)", "--vce", "hc1"], table: "apistrat", file: apistrat)
+    try sameText(
+      ["fit", "wls", "api00 ~ ell * factor(stype) + log(enroll)", "--weights", "pw", "--cluster", "dnum"],
+      table: "apistrat", file: apistrat)
+    try sameText(
+      ["fit", "poisson", "ell ~ meals + factor(stype)", "--weights", "pw", "--repweights", "rw*", "--reptype", "jk1"],
+      table: "apiclus1", file: replicates)
+    // Without an intercept every level has a column (the grouped sums' other branch).
+    try sameText(["fit", "ols", "api00 ~ 0 + ell + factor(stype)", "--vce", "hc0"], table: "apistrat", file: apistrat)
+    // Two-way clustering: score totals by cell of both columns.
+    try sameText(["fit", "ols", "api00 ~ ell + meals", "--cluster", "dnum,cname"], table: "apistrat", file: apistrat)
+    // Poisson's log-likelihood (AIC, BIC) needs Σ w lgamma(y + 1): summed by GROUP BY y.
+    try sameText(["fit", "poisson", "ell ~ meals + factor(stype)"], table: "apistrat", file: apistrat)
+    // Stata's convention (observed information, vce robust) and exact numeric sums.
+    try sameText(
+      ["fit", "logit", "sch.wide ~ ell + meals + factor(stype)", "--convention", "stata", "--vce", "robust"],
+      table: "apistrat", file: apistrat, pushdownOnly: ["--exact-sums"])
+    try sameText(
+      ["fit", "logit", "sch.wide ~ ell + meals + factor(stype)", "--weights", "pw", "--strata", "stype", "--psu", "dnum",
+       "--nest", "--format", "json"], table: "apistrat", file: apistrat)
+
+    // A refused flag names itself; the text report names the levels and no password; a bad
+    // term and an unknown column are named, and the password is not.
+    let refused = try runStrata(["fit", "ols", "api00 ~ ell", "--data", uri + "?table=apistrat", "--subset", "ell > 5"])
+    #expect(refused.status != 0)
+    #expect(refused.stderr.contains("--subset is not available with a PostgreSQL --data yet"))
+    let text = try runStrata(["fit", "ols", "api00 ~ ell + factor(stype)", "--data", uri + "?table=apistrat"])
+    #expect(text.status == 0, "\(text.stderr)")
+    #expect(text.stdout.contains("factor(stype)M"))
+    #expect(!text.stdout.contains("sekret"))
+    let bad = try runStrata(["fit", "ols", "api00 ~ poly(ell, 2)", "--data", uri + "?table=apistrat"])
+    #expect(bad.status != 0)
+    #expect(bad.stderr.contains("'poly(ell, 2)'") && !bad.stderr.contains("sekret"), "\(bad.stderr)")
+    let unknown = try runStrata(
+      ["fit", "ols", "api00 ~ ell", "--data", uri + "?table=apistrat", "--weights", "pw", "--strata", "nosuch"])
+    #expect(unknown.status != 0)
+    #expect(unknown.stderr.contains("'nosuch'") && !unknown.stderr.contains("sekret"), "\(unknown.stderr)")
+    let hc3 = try runStrata(["fit", "ols", "api00 ~ ell", "--data", uri + "?table=apistrat", "--vce", "hc3"])
+    #expect(hc3.status != 0)
+    #expect(hc3.stderr.contains("HC3") && hc3.stderr.contains("not available with a PostgreSQL --data"), "\(hc3.stderr)")
+    let notBinary = try runStrata(["fit", "logit", "ell ~ meals", "--data", uri + "?table=apistrat"])
+    #expect(notBinary.status != 0)
+    #expect(notBinary.stderr.contains("'ell'") && notBinary.stderr.contains("other than 0 and 1"), "\(notBinary.stderr)")
+    let down = try runStrata(["fit", "ols", "api00 ~ ell", "--data", "postgresql://postgres:sekret@127.0.0.1:1/postgres?table=t"])
+    #expect(down.status != 0)
+    #expect(down.stderr.contains("PostgreSQL connection failed") && !down.stderr.contains("sekret"), "\(down.stderr)")
+  }
+}
