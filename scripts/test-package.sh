@@ -55,7 +55,7 @@ owner() { # the Debian package owning a library path (usrmerge: /lib is /usr/lib
 # carries LAPACK here; a separate liblapack.so.3 when the linker keeps one), ReadStat and zlib must
 # be among them.
 libraries="$(ldd "$built" | awk '$2 == "=>" && $3 ~ /^\// {print $1 " " $3}')"
-for soname in libopenblas.so.0 libreadstat.so.1 libz.so.1; do
+for soname in libopenblas.so.0 libreadstat.so.1 libz.so.1 libpq.so.5; do
   check "the built strata loads $soname" grep -q "^$soname " <<<"$libraries"
 done
 while read -r soname path; do
