@@ -155,7 +155,9 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
         guard kind == .numeric else { throw PostgresError.data("\(role) '\(name)' of \(label) is not numeric") }
         return "CAST(\(SQL.identifier(name)) AS double precision)"
       }
-      return "CAST(\(SQL.identifier(name)) AS varchar)"
+      // Labels are grouped raw: postgres_fdw ships no CAST of a number to text (CoerceViaIO), so
+      // a cast key would keep the aggregate off the shards; the text libpq returns is the label.
+      return SQL.identifier(name)
     }
     var required: [String] = []
     if let w = design.weights {
@@ -203,7 +205,7 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
       let kind = try schema.kind(of: b, in: "--by")
       guard kind != .boolean else { throw PostgresError.unsupported("a boolean --by column ('\(b)')") }
       byNumeric.append(kind == .numeric)
-      base.append(("CAST(\(SQL.identifier(b)) AS varchar)", "b\(k)"))
+      base.append((SQL.identifier(b), "b\(k)"))
     }
     if let key = spec.partitionKey {
       _ = try schema.kind(of: key, in: "the partition key")
@@ -256,7 +258,7 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
         let kind = try schema.kind(of: name, in: "the variable")
         guard kind != .boolean else { throw PostgresError.unsupported("a boolean variable ('\(name)')") }
         let v = Variable(
-          name: name, columns: [("CAST(\(SQL.identifier(name)) AS varchar)", "lv")], present: "lv IS NOT NULL")
+          name: name, columns: [(SQL.identifier(name), "lv")], present: "lv IS NOT NULL")
         return try request([v], layout: .levels(0), numericLevels: kind == .numeric, statistic: statistic)[0]
       }
     case .ratio:

@@ -157,15 +157,21 @@ struct DescriptivePushdownTests {
     let keys = ["apistrat": "stype", "apiclus1": "dnum"]
     let run = try Self.compare(Self.cases, uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
     #expect(run.compared == Self.expected)
-    // The two-stage mean by stype in a domain: each shard computes its partial sums.
-    let statement = try #require(run.pushed[5].statements.last { $0.contains("GROUP BY") })
+    // Each shard computes its partial sums (a Foreign Scan whose Remote SQL is the aggregate):
+    // the two-stage mean by two groups in a domain (grouped by stratum and PSU), the one-stage
+    // cluster mean by stype (grouped by PSU) and the JK1 mean (by group only).
     let connection = try LibPQConnection(conninfo: cluster.coordinator.uri)
-    let plan = try connection.query("EXPLAIN (VERBOSE) \(statement)").compactMap { $0.first ?? nil }
-    let text = plan.joined(separator: "\n")
-    let remote = plan.filter { $0.contains("Remote SQL:") }
-    #expect(remote.count == 2, "\(text)")
-    #expect(remote.allSatisfy { $0.contains("sum(") && $0.contains("GROUP BY") }, "\(text)")
-    #expect(!plan.contains { $0.contains("Foreign Scan on public.apistrat_part") }, "\(text)")
+    for (index, table) in [(5, "apistrat"), (9, "apiclus1"), (11, "apiclus1")] {
+      let statement = try #require(run.pushed[index].statements.last { $0.contains("GROUP BY") })
+      let plan = try connection.query("EXPLAIN (VERBOSE) \(statement)").compactMap { $0.first ?? nil }
+      let text = plan.joined(separator: "\n")
+      let remote = plan.filter { $0.contains("Remote SQL:") }
+      #expect(remote.count == 2, "\(text)")
+      #expect(remote.allSatisfy { $0.contains("sum(") && $0.contains("GROUP BY") }, "\(text)")
+      #expect(plan.contains { $0.contains("Relations: Aggregate on (public.\(table)_part1") }, "\(text)")
+      #expect(plan.contains { $0.contains("Relations: Aggregate on (public.\(table)_part2") }, "\(text)")
+      #expect(!plan.contains { $0.contains("Foreign Scan on public.\(table)_part") }, "\(text)")
+    }
   }
 
   @Test("bad input: unknown or text variables, NULL design columns and unsupported statistics name the culprit")
