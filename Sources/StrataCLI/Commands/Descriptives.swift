@@ -7,8 +7,17 @@ extension ProportionInterval: ExpressibleByArgument {}
 
 /// Options of every descriptive command: data, design, groups, level and output.
 struct DescriptiveCommandOptions: ParsableArguments {
-  @Option(help: "Data file (.csv, .tsv, .dta, .sav).")
+  @Option(help: "Data file (.csv, .tsv, .dta, .sav), or a PostgreSQL URI 'postgresql://user@host:port/db?table=schema.name' (mean, total, prop and ratio run as aggregate SQL in the server; see Guides/Scale.md).")
   var data: String
+
+  @Option(help: "With a PostgreSQL --data URI without ?table=: the query whose rows are the data.")
+  var sql: String?
+
+  @Option(help: "With a PostgreSQL --data: the table's partition or distribution key; the sums are grouped by it too, so a partitioned or sharded table is summed on its own servers.")
+  var partitionKey: String?
+
+  @Flag(help: "With a PostgreSQL --data: sum over numeric (exact, slower) instead of double precision.")
+  var exactSums = false
 
   @OptionGroup var designOptions: DesignOptions
 
@@ -29,7 +38,13 @@ struct DescriptiveCommandOptions: ParsableArguments {
 
   func validate() throws {
     if !(level > 0 && level < 100) { throw ValidationError("--level must be between 0 and 100") }
+    if !isPostgres && (sql != nil || partitionKey != nil || exactSums) {
+      throw ValidationError("--sql, --partition-key and --exact-sums go with a PostgreSQL --data URI (postgresql://…)")
+    }
   }
+
+  /// Whether `--data` is a PostgreSQL URI (the statistic runs as aggregate SQL).
+  var isPostgres: Bool { ConnectionString.isPostgres(data) }
 
   /// Reads the data and builds the library design, restricted to the `--subpop` domain, under
   /// the `--convention` intervals.
@@ -63,6 +78,9 @@ protocol DescriptiveCommand: ParsableCommand {
 
 extension DescriptiveCommand {
   func runDescriptive(quantiles: [Double] = [0.5]) throws {
+    if options.isPostgres {
+      return try options.runPushdown(Self.statistic, variables: variables.flatMap { DesignOptions.list($0) })
+    }
     let design = try options.design()
     let names = variables.flatMap { DesignOptions.list($0) }
     let result = try translatingAnalysisErrors {
@@ -117,6 +135,7 @@ struct PropCommand: DescriptiveCommand {
 
   func run() throws {
     guard let ci else { return try runDescriptive() }
+    if options.isPostgres { try options.refuseWithPostgres("prop --ci \(ci.rawValue)") }
     let design = try options.design()
     let names = variables.flatMap { DesignOptions.list($0) }
     let result = try translatingAnalysisErrors {
@@ -142,6 +161,7 @@ struct VarCommand: ParsableCommand {
   @OptionGroup var options: DescriptiveCommandOptions
 
   func run() throws {
+    if options.isPostgres { try options.refuseWithPostgres("var") }
     let design = try options.design()
     let names = variables.flatMap { DesignOptions.list($0) }
     let result = try translatingAnalysisErrors {
@@ -168,6 +188,7 @@ struct QuantileCommand: DescriptiveCommand {
   }
 
   func run() throws {
+    if options.isPostgres { try options.refuseWithPostgres("quantile") }
     try runDescriptive(quantiles: DesignOptions.list(quantiles).compactMap { Double($0) })
   }
 }
@@ -185,6 +206,7 @@ struct RatioCommand: ParsableCommand {
 
   func run() throws {
     let parts = ratio.split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }
+    if options.isPostgres { return try options.runPushdown(.ratio, variables: parts) }
     let design = try options.design()
     let result = try translatingAnalysisErrors {
       try design.ratio(parts[0], to: parts[1], by: options.groups, level: options.level)

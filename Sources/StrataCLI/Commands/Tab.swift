@@ -27,6 +27,7 @@ struct TabCommand: ParsableCommand {
   var long = false
 
   func run() throws {
+    if options.isPostgres { try options.refuseWithPostgres("tab") }
     // Checked before the data are read: a table of a variable against itself has no test.
     guard rowVariable != columnVariable else {
       throw CommandLineError(
