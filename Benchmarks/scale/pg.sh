@@ -12,7 +12,8 @@
 #
 # Switches (environment): TASKS="T2 T1" (any of T2 T1 T5), SERVERS="a b" (a: one server,
 # b: coordinator + 2 shards), IN_MEMORY=1 (0: no in-memory fit), OUT=folder (keeps each
-# task's output there: TASK.single, TASK.sharded, TASK.memory), STRATA=path of the binary.
+# task's output there: TASK.single, TASK.sharded, TASK.memory), FORMAT=text|csv|json (the
+# report's format; csv keeps every digit, for comparing the paths), STRATA=path of the binary.
 #
 # Needs postgresql (scripts/setup.sh), a built strata (swift build -c release) and GNU time.
 # Servers live in a temporary folder on free loopback ports and are stopped at the end.
@@ -105,6 +106,7 @@ for task in $TASKS; do
   esac
   for run in "${RUNS[@]}"; do
     eval "ARGS=(\"\${$run[@]}\")"
+    ARGS+=(--format "${FORMAT:-text}")
     if has "$SERVERS" a; then
       timed "$run (a) one server" "${ARGS[@]}" --data "postgresql://postgres@127.0.0.1:$A/postgres?table=big"
       keep "$run.single"
