@@ -5,8 +5,15 @@
 # weights w, strata stratum, PSUs psu) and T1 (the bench README's weighted OLS
 # yc ~ x1..x15 + factor(region) with SEs clustered by psu; the issue's "T5" is taken to be T1)
 # with Strata's client peak RSS, and the in-memory fit of the same file beside them.
+# T5 (the bench driver's T5: design-based `mean yc --by region` and `prop y --by region`) runs
+# when asked for in TASKS.
 #
 #   Benchmarks/scale/pg.sh [data.csv]      (default /tmp/strata-bench-data/survey_big_10.csv)
+#
+# Switches (environment): TASKS="T2 T1" (any of T2 T1 T5), SERVERS="a b" (a: one server,
+# b: coordinator + 2 shards), IN_MEMORY=1 (0: no in-memory fit), OUT=folder (keeps each
+# task's output there: TASK.single, TASK.sharded, TASK.memory), FORMAT=text|csv|json (the
+# report's format; csv keeps every digit, for comparing the paths), STRATA=path of the binary.
 #
 # Needs postgresql (scripts/setup.sh), a built strata (swift build -c release) and GNU time.
 # Servers live in a temporary folder on free loopback ports and are stopped at the end.
@@ -38,6 +45,14 @@ COLS='y double precision, yc double precision, x1 double precision, x2 double pr
 XS=$(seq -s ' + ' -f 'x%g' 1 15)
 T2=(fit logit "y ~ $XS + factor(region)" --weights w --strata stratum --psu psu --nest)
 T1=(fit ols "yc ~ $XS + factor(region)" --weights w --cluster psu)
+DESIGN=(--weights w --strata stratum --psu psu --nest)
+T5a=(mean yc --by region "${DESIGN[@]}")
+T5b=(prop y --by region "${DESIGN[@]}")
+TASKS=${TASKS:-T2 T1}
+SERVERS=${SERVERS:-a b}
+OUT=${OUT:-}
+[ -n "$OUT" ] && mkdir -p "$OUT"
+has() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
 MID=$(( $(tail -n 1 "$DATA" | cut -d, -f19) / 2 ))
 
 timed() { # label, strata args...: prints wall seconds and peak RSS of the client
@@ -48,13 +63,16 @@ timed() { # label, strata args...: prints wall seconds and peak RSS of the clien
 }
 
 echo "data: $DATA ($(($(wc -l <"$DATA") - 1)) rows)"
+if has "$SERVERS" a; then
 A=$(start single)
 t0=$(date +%s.%N)
 sql "$A" "CREATE TABLE big ($COLS)"
 sql "$A" "COPY big FROM '$DATA' WITH (FORMAT csv, HEADER true)"
 sql "$A" "ANALYZE big"
 echo "load (a) one server: $(echo "$(date +%s.%N) - $t0" | bc) s"
+fi
 
+if has "$SERVERS" b; then
 C=$(start coordinator); S1=$(start shard1); S2=$(start shard2)
 t0=$(date +%s.%N)
 for k in 1 2; do
@@ -76,13 +94,27 @@ sql "$C" "CREATE FOREIGN TABLE big_part1 PARTITION OF big FOR VALUES FROM (MINVA
 sql "$C" "CREATE FOREIGN TABLE big_part2 PARTITION OF big FOR VALUES FROM ($((MID + 1))) TO (MAXVALUE) SERVER shard2"
 sql "$C" "ALTER DATABASE postgres SET enable_partitionwise_aggregate = on"
 echo "load (b) two shards: $(echo "$(date +%s.%N) - $t0" | bc) s"
+fi
 
-for task in T2 T1; do
-  if [ $task = T2 ]; then ARGS=("${T2[@]}"); else ARGS=("${T1[@]}"); fi
-  timed "$task (a) one server" "${ARGS[@]}" --data "postgresql://postgres@127.0.0.1:$A/postgres?table=big"
-  cp "$WORK/out" "$WORK/$task.single"
-  timed "$task (b) coordinator + 2 shards" "${ARGS[@]}" --data "postgresql://postgres@127.0.0.1:$C/postgres?table=big" --partition-key stratum
-  cp "$WORK/out" "$WORK/$task.sharded"
-  if [ "${IN_MEMORY:-1}" = 1 ]; then timed "$task in memory (CSV)" "${ARGS[@]}" --data "$DATA"; cp "$WORK/out" "$WORK/$task.memory"; fi
-  echo "--- $task, one server:"; cat "$WORK/$task.single"
+keep() { cp "$WORK/out" "$WORK/$1"; if [ -n "$OUT" ]; then cp "$WORK/out" "$OUT/$1"; fi; }
+for task in $TASKS; do
+  case $task in
+    T2) RUNS=(T2) ;;
+    T1) RUNS=(T1) ;;
+    T5) RUNS=(T5a T5b) ;;
+    *) echo "unknown task $task (T2, T1, T5)" >&2; exit 2 ;;
+  esac
+  for run in "${RUNS[@]}"; do
+    eval "ARGS=(\"\${$run[@]}\")"
+    ARGS+=(--format "${FORMAT:-text}")
+    if has "$SERVERS" a; then
+      timed "$run (a) one server" "${ARGS[@]}" --data "postgresql://postgres@127.0.0.1:$A/postgres?table=big"
+      keep "$run.single"
+    fi
+    if has "$SERVERS" b; then
+      timed "$run (b) coordinator + 2 shards" "${ARGS[@]}" --data "postgresql://postgres@127.0.0.1:$C/postgres?table=big" --partition-key stratum
+      keep "$run.sharded"
+    fi
+    if [ "${IN_MEMORY:-1}" = 1 ]; then timed "$run in memory (CSV)" "${ARGS[@]}" --data "$DATA"; keep "$run.memory"; fi
+  done
 done

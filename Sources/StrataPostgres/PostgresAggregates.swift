@@ -41,8 +41,16 @@ final class PostgresAggregates: AggregateDesignSource {
   /// The replicate design (scale, rscales, mse, type), if any.
   let replicate: ReplicateDesign?
   let specification: DesignSpecification?
-  /// Every statement sent, in order.
+  /// Every statement sent, in order (a shard's statements begin with `/* server */`).
   private(set) var log: [String] = []
+  /// The shards of a table partitioned over postgres_fdw foreign tables (`ShardDiscovery`):
+  /// when set, every statement over the working rows is sent to each shard's remote table
+  /// directly, with the `OFFSET 0` barrier, all shards at once, and their rows are added here
+  /// as the partition groups are.
+  var shards: [ShardRoute] = []
+  /// Stands for the table in a statement fanned out to the shards (replaced by each shard's
+  /// remote table; a control character, so it can never reach a server unreplaced).
+  static let shardRelation = "\u{1}strata_shard_relation\u{1}"
   /// Columns of a select list a statement may use (PostgreSQL's limit is 1664).
   static let selectListLimit = 1600
 
@@ -92,8 +100,41 @@ final class PostgresAggregates: AggregateDesignSource {
   var p: Int { model.columns.count }
 
   func run(_ sql: String) throws -> [[String?]] {
-    log.append(sql)
-    return try connection.query(sql)
+    guard !shards.isEmpty, sql.contains(Self.shardRelation) else {
+      log.append(sql)
+      return try connection.query(sql)
+    }
+    return try fanOut(sql)
+  }
+
+  /// Runs `sql` on every shard at once (each over its remote table) and returns all their rows:
+  /// every statement over the working rows returns sums by group (or rows of units), which the
+  /// callers add group by group, so the shards' rows are simply put together.
+  func fanOut(_ sql: String) throws -> [[String?]] {
+    let texts = shards.map { "/* \($0.server) */ " + sql.replacingOccurrences(of: Self.shardRelation, with: $0.relation) }
+    log += texts
+    var failure: Error?
+    var sent: [Int] = []
+    for (k, shard) in shards.enumerated() {
+      do {
+        try shard.connection.send(texts[k])
+        sent.append(k)
+      } catch {
+        failure = named(error, shard)
+        break
+      }
+    }
+    var rows: [[String?]] = []
+    for k in sent {
+      do { rows += try shards[k].connection.receive(texts[k]) } catch { failure = failure ?? named(error, shards[k]) }
+    }
+    if let failure { throw failure }
+    return rows
+  }
+
+  private func named(_ error: Error, _ shard: ShardRoute) -> Error {
+    guard case .query(let message, let sql) = error as? PostgresError else { return error }
+    return PostgresError.query(message: "shard '\(shard.server)' (partition \(shard.partition)): \(message)", sql: sql)
   }
 
   /// A sum, in double precision or exact `numeric`.
@@ -111,7 +152,8 @@ final class PostgresAggregates: AggregateDesignSource {
     items += extra.map { "\($0.sql) AS \($0.alias)" }
     if let factor = groupingFactor { items.append("\(factor.labels) AS fg") }
     if let partitionKey { items.append("\(SQL.identifier(partitionKey)) AS pk") }
-    return "SELECT \(items.joined(separator: ", ")) FROM \(from) WHERE \(complete)"
+    let relation = shards.isEmpty ? from : Self.shardRelation
+    return "SELECT \(items.joined(separator: ", ")) FROM \(relation) WHERE \(complete)"
   }
 
   /// The main-effect factor whose labels group the cross-products (the one with most columns).
@@ -120,12 +162,13 @@ final class PostgresAggregates: AggregateDesignSource {
     return model.factorTerms.filter { !$0.columns.isEmpty }.max { $0.columns.count < $1.columns.count }
   }
 
-  /// `OFFSET 0` ends each level of the working rows on one server: PostgreSQL then computes η,
-  /// μ and the working quantities once a row, instead of substituting them into every aggregate
-  /// (it has no common-subexpression elimination). With a partition key there is no barrier:
-  /// the aggregates must sit directly on the (foreign) partitions for the planner to push them
-  /// to the shards.
-  var barrier: String { partitionKey == nil ? " OFFSET 0" : "" }
+  /// `OFFSET 0` ends each level of the working rows on one server and on each shard reached
+  /// directly: PostgreSQL then computes η, μ and the working quantities once a row, instead of
+  /// substituting them into every aggregate (it has no common-subexpression elimination). With
+  /// a partition key and no shards reached directly (the coordinator's statement, for Citus,
+  /// Greenplum, Redshift) there is no barrier: the aggregates must sit directly on the
+  /// (foreign) partitions for the planner to push them to the shards.
+  var barrier: String { partitionKey == nil || !shards.isEmpty ? " OFFSET 0" : "" }
 
   /// Runs `items` (aggregates) over `rows`, grouped by `by` (and the partition key), and adds
   /// the partition key's groups of each `by` value with Neumaier's compensated summation.

@@ -39,10 +39,15 @@ public struct PushdownSpecification: Sendable {
   /// Sums over `numeric` (exact, slower) instead of double precision.
   public var exactSums: Bool
   public var maxIterations: Int
+  /// A table partitioned over postgres_fdw foreign tables is summed on each shard directly
+  /// (the default); false sends every statement to the coordinator.
+  public var shardFanOut: Bool
   public init(
     family: PushdownFamily, formula: String, weights: String? = nil, variance: PushdownVariance = .classical,
-    subpop: String? = nil, partitionKey: String? = nil, exactSums: Bool = false, maxIterations: Int = 100
+    subpop: String? = nil, partitionKey: String? = nil, exactSums: Bool = false, maxIterations: Int = 100,
+    shardFanOut: Bool = true
   ) {
+    self.shardFanOut = shardFanOut
     self.family = family
     self.formula = formula
     self.weights = weights
@@ -58,8 +63,13 @@ public struct PushdownSpecification: Sendable {
 /// a streamed fit, rendered by `RegressionReport`) and the SQL that produced it.
 public struct PushdownFit: Sendable {
   public var result: AggregateFitResult
-  /// Every statement sent, in order (no connection details).
+  /// Every statement over the table, in order (no connection details; a statement sent to a
+  /// shard directly begins with a comment naming its foreign server: `/* shard1 */ SELECT …`).
+  /// The catalog reads that find the shards are not listed.
   public var statements: [String]
+  /// The foreign servers summed directly (empty when every statement went to the server of
+  /// the URI).
+  public var shards: [String] = []
   /// The source as printed in reports (no password).
   public var source: String
   /// Replicate fits run (0 without replicate weights).
@@ -113,7 +123,7 @@ public enum Pushdown {
     }
     return try fit(
       scale, variance: variance, source: source, partitionKey: spec.partitionKey, exactSums: spec.exactSums,
-      control: GLMControl(maxIterations: spec.maxIterations))
+      control: GLMControl(maxIterations: spec.maxIterations), shardFanOut: spec.shardFanOut)
   }
 
   /// Fits `specification` on the rows of `source` through `AggregateFit`.
@@ -124,10 +134,13 @@ public enum Pushdown {
   ///   - exactSums: sums over `numeric` (exact, slower) instead of double precision.
   ///   - groupsByFactor: group the cross-products by the labels of the model's largest
   ///     main-effect factor (fewer aggregates a row; the default).
+  ///   - shardFanOut: when the table is partitioned over postgres_fdw foreign tables, send the
+  ///     statements over the rows to each shard directly, all at once (`ShardDiscovery`); false
+  ///     sends them to the coordinator.
   public static func fit(
     _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource,
     partitionKey: String? = nil, exactSums: Bool = false, level: Double = 95, control: GLMControl = GLMControl(),
-    information: InformationMatrix = .expected, groupsByFactor: Bool = true
+    information: InformationMatrix = .expected, groupsByFactor: Bool = true, shardFanOut: Bool = true
   ) throws -> PushdownFit {
     let family: PushdownFamily
     switch specification.model {
@@ -270,6 +283,9 @@ public enum Pushdown {
       domain: domainSQL, subpop: design == nil ? nil : specification.subpop, exact: exactSums,
       partitionKey: partitionKey, extra: extra, weightSQL: weightSQL, replicate: replicateDesign,
       specification: design, groupsByFactor: groupsByFactor)
+    if shardFanOut, source.table != nil, let routes = try ShardDiscovery.routes(coordinator: connection, from: from) {
+      aggregates.shards = routes
+    }
     if let design, replicateDesign == nil {
       try aggregates.describeUnits(design, strata: strata != nil, psu: psu != nil, fpc: fpc)
     }
@@ -277,9 +293,11 @@ public enum Pushdown {
     let result = try AggregateFit.fit(
       aggregates, model: specification.model, formula: specification.formula, weighted: weighted,
       variance: variance, level: level, control: control, information: information)
-    return PushdownFit(
+    var fit = PushdownFit(
       result: result, statements: log + aggregates.log, source: source.displayName,
       replicates: replicateColumns.count)
+    fit.shards = aggregates.shards.map(\.server)
+    return fit
   }
 
   /// Replicate-weight columns: names, or glob patterns (`*`, `?`) expanded in column order.

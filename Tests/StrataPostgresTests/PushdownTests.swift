@@ -193,9 +193,34 @@ struct PushdownTests {
       Self.replicateCases, uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
     #expect(replicated.compared == Self.expectedReplicateComparisons)
 
-    // One pass of the design logit with a domain: each shard computes its partial sums (a
-    // Foreign Scan whose Remote SQL is the aggregate), asynchronously.
-    let pass = try #require(plain.fits[9].statements.first { $0.contains("SUM(ww0 * x0 * x0)") })
+    // The partitions live on two postgres_fdw servers: Strata sends each shard its partition's
+    // statements directly (with the OFFSET 0 barrier), both at once, and adds their sums.
+    #expect(plain.fits.allSatisfy { $0.shards == ["shard1", "shard2"] })
+    let shardPass = try #require(plain.fits[9].statements.first { $0.hasPrefix("/* shard1 */") && $0.contains("SUM(ww0 * x0 * x0)") })
+    #expect(shardPass.contains("\"public\".\"apistrat_part1\"") && shardPass.contains("OFFSET 0"))
+    #expect(plain.fits[9].statements.contains { $0.hasPrefix("/* shard2 */") && $0.contains("\"public\".\"apistrat_part2\"") })
+    let onShard = try LibPQConnection(conninfo: cluster.shards[0].uri)
+    let shardPlan = try onShard.query("EXPLAIN (VERBOSE) \(shardPass)").compactMap { $0.first ?? nil }
+    #expect(shardPlan.contains { $0.contains("Seq Scan on public.apistrat_part1") }, "\(shardPlan)")
+    #expect(shardPlan.contains { $0.contains("Aggregate") }, "\(shardPlan)")
+
+    // The coordinator's statement (shardFanOut: false; what Citus, Greenplum and Redshift get):
+    // each shard computes its partial sums (a Foreign Scan whose Remote SQL is the aggregate),
+    // asynchronously; the numbers equal the fan-out's.
+    func coordinatorFit(_ c: Case) throws -> PushdownFit {
+      try Pushdown.fit(
+        PushdownSpecification(
+          family: c.family, formula: c.formula, weights: c.weights, variance: c.pushVariance, subpop: c.subpop,
+          partitionKey: keys[c.table], shardFanOut: false),
+        source: try PostgresSource(uri: cluster.coordinator.uri + "?table=\(c.table)"))
+    }
+    let viaCoordinator = try coordinatorFit(Self.apistratCases[9])
+    #expect(viaCoordinator.shards.isEmpty)
+    for j in viaCoordinator.coefficients.indices {
+      #expect(isClose(viaCoordinator.coefficients[j], plain.fits[9].coefficients[j], rtol: 1e-9))
+      #expect(isClose(viaCoordinator.standardErrors[j], plain.fits[9].standardErrors[j], rtol: 1e-9))
+    }
+    let pass = try #require(viaCoordinator.statements.first { $0.contains("SUM(ww0 * x0 * x0)") })
     let connection = try LibPQConnection(conninfo: cluster.coordinator.uri)
     let plan = try connection.query("EXPLAIN (VERBOSE) \(pass)").compactMap { $0.first ?? nil }
     let text = plan.joined(separator: "\n")
@@ -209,7 +234,8 @@ struct PushdownTests {
     #expect(!plan.contains { $0.contains("Foreign Scan on public.apistrat_part") }, "\(text)")
 
     // A pass grouped by a factor's labels (OLS with factor(stype)) is pushed down the same way.
-    let groupedPass = try #require(plain.fits[0].statements.first { $0.contains("GROUP BY fg, pk") })
+    let groupedFit = try coordinatorFit(Self.apistratCases[0])
+    let groupedPass = try #require(groupedFit.statements.first { $0.contains("GROUP BY fg, pk") })
     let groupedPlan = try connection.query("EXPLAIN (VERBOSE) \(groupedPass)").compactMap { $0.first ?? nil }
     let groupedRemote = groupedPlan.filter { $0.contains("Remote SQL:") }
     #expect(groupedRemote.count == 2, "\(groupedPlan.joined(separator: "\n"))")

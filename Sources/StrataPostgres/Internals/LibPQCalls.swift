@@ -39,6 +39,36 @@ final class LibPQConnection {
       throw PostgresError.query(message: ConnectionString.scrub(String(cString: PQerrorMessage(handle))), sql: sql)
     }
     defer { PQclear(result) }
+    return try Self.rows(of: result, sql: sql)
+  }
+
+  /// Sends one statement without waiting for its result (libpq's asynchronous API), so several
+  /// servers can work at once; `receive(_:)` collects the rows.
+  func send(_ sql: String) throws {
+    if PQsendQuery(handle, sql) == 0 {
+      throw PostgresError.query(message: ConnectionString.scrub(String(cString: PQerrorMessage(handle))), sql: sql)
+    }
+  }
+
+  /// The rows of the statement `send(_:)` sent (waits for them); reads every result, so the
+  /// connection is ready for the next statement even after an error.
+  func receive(_ sql: String) throws -> [[String?]] {
+    var rows: [[String?]] = []
+    var failure: PostgresError?
+    while let result = PQgetResult(handle) {
+      defer { PQclear(result) }
+      do { rows += try Self.rows(of: result, sql: sql) } catch let e as PostgresError { failure = failure ?? e }
+    }
+    if let failure { throw failure }
+    return rows
+  }
+
+  /// The user name, host and port of the connection (the host as libpq reports it: a name, an
+  /// address or a socket folder).
+  var user: String { String(cString: PQuser(handle)) }
+  var host: String { String(cString: PQhost(handle)) }
+
+  private static func rows(of result: OpaquePointer, sql: String) throws -> [[String?]] {
     let status = PQresultStatus(result)
     if status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK {
       let message = String(cString: PQresultErrorMessage(result))
