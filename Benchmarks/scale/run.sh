@@ -2,7 +2,7 @@
 # Issue 21 part 1: T2 (design logit, y ~ x1..x15 + factor(region), weights w, strata stratum, PSU psu)
 # in memory and streamed, peak RSS and wall time with /usr/bin/time -v, and the machine's floor
 # (one sequential read of the file; one parse pass).
-# Usage: Benchmarks/scale/run.sh [10|100|floor10|floor100|modes|all]   (release build: swift build -c release --product strata)
+# Usage: Benchmarks/scale/run.sh [10|10reparse|100|floor10|floor100|modes|all]   (REPEAT=n for run.sh 10)   (release build: swift build -c release --product strata)
 # Data: ${BENCH_DATA:-/tmp/strata-bench-data}/survey_big_K.csv from ../shared/bench/gen_big.sh K.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,11 +34,13 @@ floor() {  # K: one sequential read of the file. One parse pass is "pass 1" of t
 }
 
 case ${1:-all} in
-  10)
-    t2 10 t2_1e7_memory
-    t2 10 t2_1e7_stream_512M --memory 512M --stream --stream-timings
-    t2 10 t2_1e7_stream_512M_reparse --memory 512M --stream --stream-mode reparse --stream-timings
+  10)  # in memory and streamed back to back, REPEAT times (default 2): compare medians
+    for r in $(seq 1 "${REPEAT:-2}"); do
+      t2 10 "t2_1e7_memory_$r"
+      t2 10 "t2_1e7_stream_512M_$r" --memory 512M --stream --stream-timings
+    done
     ;;
+  10reparse) t2 10 t2_1e7_stream_512M_reparse --memory 512M --stream --stream-mode reparse --stream-timings ;;
   100) t2 100 t2_1e8_stream_2G --memory 2G --stream --stream-mode matrixCache --stream-timings ;;
   modes)  # the three stream modes on the 1e6-row file (column cache, matrix cache only, re-parse)
     for mode in columnCache matrixCache reparse; do

@@ -248,22 +248,14 @@ final class ColumnCache {
   private var chunks: [(offset: UInt64, rows: Int, first: Int)] = []
   private var written: UInt64 = 0
   private var factorColumns: [Bool] = []
-  private var buffer: [Double] = []
-  /// Bytes of the read buffer held between chunks.
-  var bufferCapacity: Int { buffer.capacity * MemoryLayout<Double>.stride }
+  private var largestChunk = 0
+  /// Bytes of the largest chunk, which a pass over the cache holds at a time.
+  var bufferCapacity: Int { largestChunk * MemoryLayout<Double>.stride }
   var size: Int { Int(written) }
 
   init(columns: [String], directory: URL?) throws {
     self.columns = columns
-    let base = directory ?? FileManager.default.temporaryDirectory
-    folder = base.appendingPathComponent("strata-cache-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    file = folder.appendingPathComponent("columns.bin")
-    guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
-      try? FileManager.default.removeItem(at: folder)
-      throw ScaleError.cacheUnwritable(path: file.path)
-    }
-    handle = try FileHandle(forUpdating: file)
+    (folder, file, handle) = try makeCacheFile(prefix: "strata-cache", name: "columns.bin", directory: directory)
   }
 
   deinit {
@@ -305,21 +297,17 @@ final class ColumnCache {
     for chunk in chunks {
       let n = chunk.rows
       let count = n * columns.count
-      try handle.seek(toOffset: chunk.offset)
-      guard let data = try handle.read(upToCount: count * MemoryLayout<Double>.stride),
-        data.count == count * MemoryLayout<Double>.stride
-      else { throw ScaleError.dataChanged(path: file.path) }
-      if buffer.count < count { buffer = [Double](repeating: 0, count: count) }
-      copy(data, into: &buffer)
+      let data = try readDoubles(handle, offset: chunk.offset, count: count, path: file.path)
+      largestChunk = Swift.max(largestChunk, count)
       var frameColumns: [Column] = []
       for (k, name) in columns.enumerated() {
-        let slice = Array(buffer[(k * n)..<((k + 1) * n)])
         if factorColumns[k] {
           frameColumns.append(
-            Column(name: name, storage: .factor(FactorColumn(codes: slice.map { Int32($0) }, levels: lists[k]))))
+            Column(name: name, storage: .factor(FactorColumn(codes: codes(data, start: k * n, count: n), levels: lists[k]))))
         } else {
+          let values = doubles(data, start: k * n, count: n)
           frameColumns.append(
-            Column(name: name, storage: .numeric(NumericColumn(values: slice, missing: slice.map { $0.isNaN }))))
+            Column(name: name, storage: .numeric(NumericColumn(values: values, missing: values.map { $0.isNaN }))))
         }
       }
       try body(DataFrame(columns: frameColumns, source: file.path), chunk.first)

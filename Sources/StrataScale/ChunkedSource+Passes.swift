@@ -142,8 +142,12 @@ extension ChunkedSource {
     let stages = Swift.max(design.psu.count, 1)
     if units.clusters.isEmpty { units.clusters = Array(repeating: [], count: stages) }
     let columns = try DesignColumns(design, frame: frame)
+    // Rows of one unit usually come together: the previous row's unit needs no look-up.
+    var previous: UnitKey?
     for i in 0..<n {
       let key = try unitKey(columns, row: i, first: first, labels: false).key
+      if key == previous { continue }
+      previous = key
       if index[key] == nil {
         let u = try unitKey(columns, row: i, first: first, labels: true)
         index[u.key] = units.clusters[0].count
@@ -186,10 +190,16 @@ extension ChunkedSource {
     if let design = specification.design, design.replicateWeights == nil {
       let columns = try DesignColumns(design, frame: frame)
       var codes = [Int32](repeating: 0, count: local.count)
+      var previous: (key: UnitKey, unit: Int32)?
       for (k, i) in local.enumerated() {
-        let u = try Self.unitKey(columns, row: i, first: first, labels: false)
-        guard let unit = unitIndex[u.key] else { throw ScaleError.dataChanged(path: frame.source) }
+        let u = try Self.unitKey(columns, row: i, first: first, labels: false).key
+        if let previous, previous.key == u {
+          codes[k] = previous.unit
+          continue
+        }
+        guard let unit = unitIndex[u] else { throw ScaleError.dataChanged(path: frame.source) }
         codes[k] = Int32(unit)
+        previous = (u, Int32(unit))
       }
       unitCodes = codes
     }
@@ -395,8 +405,10 @@ extension ChunkedSource {
       groupIndex = Array(repeating: [:], count: names.count)
       cellGroups = Array(repeating: [], count: names.count)
     }
-    var unitTotals = Matrix(rows: units.count, cols: k)
-    var inEstimation = [Bool](repeating: false, count: units.count)
+    // Unit totals, column-major (unit u, column j at j × units + u).
+    let unitCount = units.count
+    var unitTotals = [Double](repeating: 0, count: request.totals == .units ? unitCount * k : 0)
+    var inEstimation = [Bool](repeating: false, count: unitCount)
     let binomial: Bool = {
       if case .glm(let m) = request.model { return m.family != .poisson }
       return false
@@ -407,11 +419,15 @@ extension ChunkedSource {
     case .none, .crossProduct, .units: needsFrame = false
     case .clusters: needsFrame = true
     }
+    let all = k == columnNames.count
     try forEachPrepared(needsFrame: needsFrame) { chunk, frame in
       let m = chunk.y.count
       guard m > 0 else { return }
-      let x = k == columnNames.count ? chunk.fullX : chunk.fullX.selectingColumns(request.columns)
-      let eta = x.multiplied(by: request.coefficients)
+      // A compact chunk (from the model-matrix cache) keeps its factor's dummies as level codes:
+      // Xβ and the unit totals are taken from it as the IRLS passes take X'WX, with no full matrix.
+      let structure = all ? chunk.structure : nil
+      let x = structure != nil ? chunk.x : (all ? chunk.fullX : chunk.fullX.selectingColumns(request.columns))
+      let eta = Self.linearPredictor(x, structure: structure, coefficients: request.coefficients)
       let prior = chunk.weights[0]
       var multipliers = [Double](repeating: 0, count: m)
       for i in 0..<m where prior[i] > 0 {
@@ -429,9 +445,11 @@ extension ChunkedSource {
       case .none:
         break
       case .crossProduct:
-        cross = cross + x.crossProduct(rowWeights: multipliers.map { $0 * $0 })
+        let full = structure.map { x.expandingIndicators($0) } ?? x
+        cross = cross + full.crossProduct(rowWeights: multipliers.map { $0 * $0 })
       case .clusters(let names):
         guard let frame else { return }
+        let full = structure.map { x.expandingIndicators($0) } ?? x
         let columns = try names.map { try Self.designColumn($0, in: frame) }
         for i in 0..<m where prior[i] > 0 {
           var key: [Double] = []
@@ -454,14 +472,25 @@ extension ChunkedSource {
               cellGroups[c].append(g)
             }
           }
-          for j in 0..<k { cellTotals[cell][j] += multipliers[i] * x[i, j] }
+          for j in 0..<k { cellTotals[cell][j] += multipliers[i] * full[i, j] }
         }
       case .units:
         guard let codes = chunk.units else { throw ScaleError.notStreamable(what: "design units without a linearization design") }
-        for i in 0..<m {
-          let unit = Int(codes[i])
-          if prior[i] > 0 { inEstimation[unit] = true }
-          for j in 0..<k { unitTotals[unit, j] += multipliers[i] * x[i, j] }
+        for i in 0..<m where prior[i] > 0 { inEstimation[Int(codes[i])] = true }
+        // Column by column; each unit's total still adds its rows in row order.
+        let values = x.storage
+        let stored = structure?.denseColumns ?? Array(0..<k)
+        for (c, j) in stored.enumerated() {
+          let column = c * m
+          let target = j * unitCount
+          for i in 0..<m { unitTotals[target + Int(codes[i])] += multipliers[i] * values[column + i] }
+        }
+        if let structure {
+          let levelCodes = structure.levelCodes
+          let targets = structure.indicatorColumns.map { $0 * unitCount }
+          for i in 0..<m where levelCodes[i] >= 0 {
+            unitTotals[targets[Int(levelCodes[i])] + Int(codes[i])] += multipliers[i]
+          }
         }
       }
     }
@@ -478,7 +507,7 @@ extension ChunkedSource {
     case .units:
       var u = units
       u.inEstimation = inEstimation
-      result.units = (u, unitTotals)
+      result.units = (u, Matrix(rows: unitCount, cols: k, columnMajor: unitTotals))
     }
     return result
   }

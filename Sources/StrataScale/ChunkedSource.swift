@@ -206,17 +206,25 @@ public final class ChunkedSource: AggregateDesignSource {
       var pickedSet = Set<Int>()
       for column in frame.columns where !untracked.contains(column.name) && categorical(column) {
         var seen = tracked[column.name] ?? []
-        for i in estimation {
-          let key: Double
-          switch column.storage {
-          case .numeric(let c):
+        switch column.storage {
+        case .numeric(let c):
+          for i in estimation {
             if c.missing[i] { continue }
-            key = c.values[i]
-          case .factor(let f):
-            key = Double(f.codes[i])
+            if seen.insert(c.values[i]).inserted, pickedSet.insert(i).inserted { picked.append(i) }
+            if seen.count > Self.trackedValues { break }
           }
-          if seen.insert(key).inserted, pickedSet.insert(i).inserted { picked.append(i) }
-          if seen.count > Self.trackedValues { break }
+        case .factor(let f):
+          // Codes seen so far (slot 0: missing, code −1), so that a row of a known level costs
+          // one array read, not a set look-up.
+          var known = [Bool](repeating: false, count: f.levels.count + 1)
+          for key in seen where key >= -1 && Int(key) + 1 < known.count { known[Int(key) + 1] = true }
+          for i in estimation {
+            let slot = Int(f.codes[i]) + 1
+            if known[slot] { continue }
+            known[slot] = true
+            if seen.insert(Double(slot - 1)).inserted, pickedSet.insert(i).inserted { picked.append(i) }
+            if seen.count > Self.trackedValues { break }
+          }
         }
         if seen.count > Self.trackedValues {
           untracked.insert(column.name)

@@ -11,22 +11,15 @@ final class PreparedCache {
   private var chunks: [(offset: UInt64, rows: Int, columns: Int, sets: Int, indicators: [Int], dense: [Int], units: Bool)] =
     []
   private var written: UInt64 = 0
-  private var buffer: [Double] = []
-  /// Bytes of the read buffer held between chunks.
-  var bufferCapacity: Int { buffer.capacity * MemoryLayout<Double>.stride }
+  private var largestChunk = 0
+  /// Bytes of the largest chunk, which a pass over the cache holds at a time (read, then copied
+  /// once into the chunk's arrays).
+  var bufferCapacity: Int { largestChunk * MemoryLayout<Double>.stride }
   /// Bytes written.
   var size: Int { Int(written) }
 
   init(directory: URL?) throws {
-    let base = directory ?? FileManager.default.temporaryDirectory
-    folder = base.appendingPathComponent("strata-matrix-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let file = folder.appendingPathComponent("matrix.bin")
-    guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
-      try? FileManager.default.removeItem(at: folder)
-      throw ScaleError.cacheUnwritable(path: file.path)
-    }
-    handle = try FileHandle(forUpdating: file)
+    (folder, _, handle) = try makeCacheFile(prefix: "strata-matrix", name: "matrix.bin", directory: directory)
   }
 
   deinit {
@@ -64,27 +57,19 @@ final class PreparedCache {
       let (m, p, sets) = (chunk.rows, chunk.columns, chunk.sets)
       let compact = !chunk.indicators.isEmpty
       let count = m * (p + 1 + sets + (compact ? 1 : 0) + (chunk.units ? 1 : 0))
-      try handle.seek(toOffset: chunk.offset)
-      guard let data = try handle.read(upToCount: count * MemoryLayout<Double>.stride),
-        data.count == count * MemoryLayout<Double>.stride
-      else { throw ScaleError.dataChanged(path: folder.path) }
-      if buffer.count < count { buffer = [Double](repeating: 0, count: count) }
-      copy(data, into: &buffer)
-      let x = Matrix(rows: m, cols: p, columnMajor: Array(buffer[0..<(m * p)]))
-      let y = Array(buffer[(m * p)..<(m * (p + 1))])
-      let weights = (0..<sets).map { s in Array(buffer[(m * (p + 1 + s))..<(m * (p + 2 + s))]) }
+      let data = try readDoubles(handle, offset: chunk.offset, count: count, path: folder.path)
+      largestChunk = Swift.max(largestChunk, count)
+      // Each part copied once, from the bytes read into the array the pass uses.
+      let x = Matrix(rows: m, cols: p, columnMajor: doubles(data, start: 0, count: m * p))
+      let y = doubles(data, start: m * p, count: m)
+      let weights = (0..<sets).map { s in doubles(data, start: m * (p + 1 + s), count: m) }
       var structure: IndicatorStructure?
       if compact {
-        let first = m * (p + 1 + sets)
         structure = IndicatorStructure(
           indicatorColumns: chunk.indicators, denseColumns: chunk.dense,
-          codes: buffer[first..<(first + m)].map { Int32($0) }, storesIndicators: false)
+          codes: codes(data, start: m * (p + 1 + sets), count: m), storesIndicators: false)
       }
-      var units: [Int32]?
-      if chunk.units {
-        let first = m * (p + 1 + sets + (compact ? 1 : 0))
-        units = buffer[first..<(first + m)].map { Int32($0) }
-      }
+      let units = chunk.units ? codes(data, start: m * (p + 1 + sets + (compact ? 1 : 0)), count: m) : nil
       try body(
         ChunkData(
           rows: [], local: [], x: x, y: y, weights: weights, droppedMissing: 0, droppedBySubset: 0,

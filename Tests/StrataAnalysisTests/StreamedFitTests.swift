@@ -116,6 +116,19 @@ func sameUpToRounding(_ a: String, _ b: String) -> Bool {
     try compare(spec, path: datasetPath("apiclus2.csv"))
   }
 
+  @Test func designScoresFromCompactChunks() throws {
+    // The scores pass takes Xβ and the PSU score totals from the compact model-matrix cache (a
+    // many-level factor kept as level codes, each row's unit read from the cache), with no full
+    // matrix: the same numbers as in memory, in both cache modes.
+    var spec = FitSpecification(model: .ols, formula: "api00 ~ ell + meals + cname")
+    spec.design = DesignSpecification(weights: "pw", psu: ["dnum", "snum"], fpc: ["fpc1", "fpc2"])
+    try compare(spec, path: datasetPath("apiclus2.csv"), chunkBytes: 16384)
+    try compare(spec, path: datasetPath("apiclus2.csv"), chunkBytes: 16384, mode: .matrixCache)
+    var strata = FitSpecification(model: .ols, formula: "api00 ~ ell + meals + cname")
+    strata.design = DesignSpecification(weights: "pw", strata: "stype", psu: ["snum"], fpc: ["fpc"])
+    try compare(strata, path: datasetPath("apistrat.csv"), chunkBytes: 16384)
+  }
+
   @Test func designLogitOneStageDomain() throws {
     var spec = FitSpecification(model: .logit, formula: "sch.wide ~ ell + meals + mobility")
     spec.design = DesignSpecification(weights: "pw", strata: "stype", psu: ["snum"], fpc: ["fpc"])
