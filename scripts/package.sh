@@ -3,19 +3,22 @@
 #   dist/strata_VERSION_ARCH.deb             Debian package: /usr/bin/strata, man pages, completions
 #   dist/strata-VERSION-linux-MACHINE.tar.gz the same files under bin/ and share/ (for /usr/local)
 # A release build with the Swift runtime and Foundation linked statically (--static-swift-stdlib),
-# so the binary needs only Debian libraries (OpenBLAS/LAPACK, ReadStat, zlib, libc); the .deb's
-# Depends: is read from the binary's own `ldd` with `dpkg -S`, so it stays true as libraries are
-# added. Man pages and completions come from the command tree (scripts/man-pages.py,
-# `strata --generate-completion-script`), never from a list of commands.
+# so the binary needs only Debian libraries (OpenBLAS/LAPACK, ReadStat, zlib, libpq, libc); the
+# .deb's Depends: names the Debian package (`dpkg -S`) of each library the binary itself asks for
+# (its direct NEEDED entries, `objdump -p`), so it stays true as libraries are added; what those
+# libraries need in turn is their packages' own Depends:, resolved by apt. Man pages and
+# completions come from the command tree (scripts/man-pages.py, `strata --generate-completion-script`),
+# never from a list of commands.
 # The commit goes into `strata --version` through -Xcc -DSTRATA_BUILD_COMMIT (CStrataBuildInfo).
 # Writes only dist/, .build/ (the release build) and a temporary staging folder it removes.
-# Needs: swift, dpkg-deb, dpkg, ldd, python3, tar, gzip (git optional: commit "unknown" without it).
+# Needs: swift, dpkg-deb, dpkg, ldd, objdump, python3, tar, gzip (git optional: commit "unknown"
+# without it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 umask 022
 
 fail() { echo "package: $*" >&2; exit 1; }
-for tool in swift dpkg-deb dpkg ldd python3 tar gzip strip; do
+for tool in swift dpkg-deb dpkg ldd objdump python3 tar gzip strip; do
   command -v "$tool" >/dev/null || fail "needs '$tool' on PATH"
 done
 
@@ -62,16 +65,23 @@ owner_of() {
   done
   return 1
 }
+# The libraries the binary names itself (NEEDED), each with the path the loader resolves it to.
+needed="$(objdump -p "$strata" | awk '$1 == "NEEDED" {print $2}' | sort -u)"
+[ -n "$needed" ] || fail "objdump -p $strata lists no NEEDED library"
 depends=()
-while read -r path; do
-  pkg="$(owner_of "$path")" || fail "no Debian package owns $path (from ldd $strata)"
-  if [ "$pkg" = libc6 ] && command -v objdump >/dev/null; then
+while read -r soname; do
+  # `soname => /path (addr)`, or the loader as `/path/ld-linux-x86-64.so.2 (addr)`.
+  path="$(awk -v s="$soname" '$1 == s && $2 == "=>" && $3 ~ /^\// {print $3; exit}
+    $1 ~ /^\// {n = split($1, p, "/"); if (p[n] == s) {print $1; exit}}' <<<"$libs")"
+  [ -n "$path" ] || fail "ldd $strata does not resolve $soname (a NEEDED library)"
+  pkg="$(owner_of "$path")" || fail "no Debian package owns $path ($soname, NEEDED by $strata)"
+  if [ "$pkg" = libc6 ]; then
     # The newest glibc symbol version the binary uses.
     glibc="$(objdump -T "$strata" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)"
     [ -z "$glibc" ] || pkg="libc6 (>= $glibc)"
   fi
   depends+=("$pkg")
-done < <(awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' <<<"$libs" | sort -u)
+done <<<"$needed"
 depends_field="$(printf '%s\n' "${depends[@]}" | sort -u | paste -sd, - | sed 's/,/, /g')"
 
 arch="$(dpkg --print-architecture)"

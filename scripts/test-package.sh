@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the package (scripts/package.sh) and checks it as a user would receive it:
-# - `dpkg-deb --info/--contents`: control fields, Depends: naming the packages of OpenBLAS/LAPACK,
-#   ReadStat and zlib, and the files (/usr/bin/strata, man pages, completions); the tarball holds
-#   the same files under bin/ and share/;
+# - `dpkg-deb --info/--contents`: control fields, Depends: naming exactly the packages of the
+#   libraries the binary asks for itself (its NEEDED entries: OpenBLAS/LAPACK, ReadStat, zlib,
+#   libpq, libc...; what they need in turn is left to apt), and the files (/usr/bin/strata, man
+#   pages, completions); the tarball holds the same files under bin/ and share/;
 # - installs it: with CI=true as root, `dpkg -i` on the (throwaway) CI machine, removed again at
 #   the end; otherwise `dpkg-deb -x` into a temporary prefix, never touching the system. The
 #   tarball is unpacked into another temporary prefix;
@@ -51,17 +52,27 @@ owner() { # the Debian package owning a library path (usrmerge: /lib is /usr/lib
     if [ -n "$found" ]; then echo "$found"; return; fi
   done
 }
-# Each library the built binary loads is in Depends: by its owning package; OpenBLAS (which
-# carries LAPACK here; a separate liblapack.so.3 when the linker keeps one), ReadStat and zlib must
-# be among them.
-libraries="$(ldd "$built" | awk '$2 == "=>" && $3 ~ /^\// {print $1 " " $3}')"
+# Depends: names the owning package of each library the built binary asks for itself (NEEDED)
+# and nothing else: a library those need in turn (libgfortran for OpenBLAS, libssl for libpq) comes
+# through its own package's Depends:. OpenBLAS (which carries LAPACK here; a separate
+# liblapack.so.3 when the linker keeps one), ReadStat, zlib and libpq must be among them.
+needed="$(objdump -p "$built" | awk '$1 == "NEEDED" {print $2}' | sort -u)"
 for soname in libopenblas.so.0 libreadstat.so.1 libz.so.1 libpq.so.5; do
-  check "the built strata loads $soname" grep -q "^$soname " <<<"$libraries"
+  check "the built strata asks for $soname (NEEDED)" grep -qx "$soname" <<<"$needed"
 done
-while read -r soname path; do
-  package="$(owner "$path")"
-  check "Depends names ${package:-?} (for $soname)" grep -qw -- "${package:-no owner of $path}" <<<"$depends"
-done <<<"$libraries"
+# soname and path of each library (the loader is listed by its path alone).
+libraries="$(ldd "$built" | awk '$2 == "=>" && $3 ~ /^\// {print $1 " " $3}
+  $1 ~ /^\// {n = split($1, p, "/"); print p[n] " " $1}')"
+expected_packages=""
+while read -r soname; do
+  path="$(awk -v s="$soname" '$1 == s {print $2; exit}' <<<"$libraries")"
+  package="$(owner "${path:-/nonexistent/$soname}")"
+  check "Depends names ${package:-?} (for $soname)" grep -qw -- "${package:-no owner of $soname}" <<<"$depends"
+  expected_packages+="${package}"$'\n'
+done <<<"$needed"
+depends_packages="$(tr ',' '\n' <<<"$depends" | sed 's/^ *//; s/ .*//' | sort -u)"
+check "Depends names no package beyond those of the NEEDED libraries ($depends)" \
+  test "$depends_packages" = "$(grep -v '^$' <<<"$expected_packages" | sort -u)"
 contents="$(dpkg-deb --contents "$deb" | awk '{print $NF}' | sed 's|^\./||' | grep -v '/$' | sort)"
 for f in usr/bin/strata usr/share/man/man1/strata.1.gz usr/share/man/man1/strata-fit.1.gz \
   usr/share/man/man1/strata-fit-ols.1.gz usr/share/bash-completion/completions/strata \

@@ -196,7 +196,7 @@ public enum AggregateFit {
       (spec, scoreTotals) = (.robust, .crossProduct(scores.crossProduct ?? Matrix(rows: kept.count, cols: kept.count)))
     case .cluster:
       guard let cells = scores.cells else { throw InferenceError.unsupportedForModel(model: "source", variance: "cluster") }
-      let variables = cells.variables.map { ClusterVariable(name: $0.name, codes: $0.codes, count: $0.count) }
+      let variables = cells.variables
       (spec, scoreTotals) = (.cluster(variables), .clusters(cells.totals, variables: variables))
     case .design(let convention):
       let designSource = source as! any AggregateDesignSource

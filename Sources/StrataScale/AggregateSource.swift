@@ -1,4 +1,5 @@
 import StrataDesign
+import StrataInference
 import StrataLinalg
 import StrataModels
 
@@ -219,18 +220,10 @@ public struct ScoresResult: Sendable {
   }
 }
 
-/// One clustering column's group of every cell.
-public struct ClusterCells: Sendable {
-  public var name: String
-  public var codes: [Int]
-  public var count: Int
-
-  public init(name: String, codes: [Int], count: Int) {
-    self.name = name
-    self.codes = codes
-    self.count = count
-  }
-}
+/// One clustering column's group of every cell: the in-memory fit's `ClusterVariable`, its codes
+/// indexing the cells of `ScoresResult.cells` (not rows), so the cluster sandwich takes the cells as
+/// they come.
+public typealias ClusterCells = ClusterVariable
 
 /// The sums of the fit statistics (weights on their own scale).
 public struct FitSums: Sendable {

@@ -7,22 +7,6 @@ import _StrataTestSupport
 /// iteration) against the in-memory fit (`Model.fit`) on the shipped api data, split into many
 /// chunks by a tiny chunk size: coefficients, standard errors, degrees of freedom and fit
 /// statistics to 1e-10 relative (issue 21 part 1), and the same report text.
-/// The same text with every number replaced by `#`, and the numbers equal to 1e-9 relative
-/// (full-precision JSON differs in the last bits: sums in another order).
-func sameUpToRounding(_ a: String, _ b: String) -> Bool {
-  guard let pattern = try? NSRegularExpression(pattern: "-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?") else { return false }
-  func split(_ s: String) -> (String, [Double]) {
-    let ns = s as NSString
-    let matches = pattern.matches(in: s, range: NSRange(location: 0, length: ns.length))
-    let numbers = matches.map { Double(ns.substring(with: $0.range)) ?? .nan }
-    return (pattern.stringByReplacingMatches(in: s, range: NSRange(location: 0, length: ns.length), withTemplate: "#"), numbers)
-  }
-  let (sa, na) = split(a)
-  let (sb, nb) = split(b)
-  guard sa == sb, na.count == nb.count else { return false }
-  return zip(na, nb).allSatisfy { x, y in x == y || abs(x - y) <= 1e-9 * max(abs(x), abs(y)) || abs(x - y) < 1e-14 }
-}
-
 @Suite struct StreamedFitTests {
   /// Fits both ways and compares; returns the streamed fit.
   @discardableResult
@@ -203,9 +187,8 @@ func sameUpToRounding(_ a: String, _ b: String) -> Bool {
       let g = i < 300 ? String([1, 2, 10][i % 3]) : (i % 2 == 0 ? "a" : "2")
       lines.append("\(Double(i % 17) + 0.25 * Double(i % 5)),\(Double(i % 11) - 3),\(g)")
     }
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("strata-mixed-\(UUID().uuidString).csv")
-    try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: url) }
+    let url = try TemporaryFile(csv: "mixed.csv", lines: lines)
+    defer { url.remove() }
     let s = try compare(FitSpecification(model: .ols, formula: "y ~ x + factor(g)"), path: url.path, chunkBytes: 1024)
     #expect(s.fit.terms == ["(Intercept)", "x", "factor(g)10", "factor(g)2", "factor(g)a"])
     // Used as numbers, g is an error in memory and streamed.
@@ -244,18 +227,16 @@ func sameUpToRounding(_ a: String, _ b: String) -> Bool {
   @Test func bufferIsBoundedByTheChunkNotTheRows() throws {
     // The same chunk size over a file 20 times longer: the chunk reader and the cache reader
     // hold the same buffers (memory independent of the row count).
-    func file(rows: Int) throws -> URL {
+    func file(rows: Int) throws -> TemporaryFile {
       var text = "y,x,g\n"
       for i in 0..<rows { text += "\(Double(i % 13)),\(Double(i % 7)),\(["a", "b", "c"][i % 3])\n" }
-      let url = FileManager.default.temporaryDirectory.appendingPathComponent("strata-rows-\(UUID().uuidString).csv")
-      try text.write(to: url, atomically: true, encoding: .utf8)
-      return url
+      return try TemporaryFile(named: "rows.csv", contents: text)
     }
     let small = try file(rows: 2_000)
     let large = try file(rows: 40_000)
     defer {
-      try? FileManager.default.removeItem(at: small)
-      try? FileManager.default.removeItem(at: large)
+      small.remove()
+      large.remove()
     }
     let spec = FitSpecification(model: .ols, formula: "y ~ x + g")
     let a = try Model.fitStreaming(spec, path: small.path, memory: 1 << 30, chunkBytes: 8192)
@@ -280,9 +261,8 @@ func sameUpToRounding(_ a: String, _ b: String) -> Bool {
       }
       lines.append("\(Double(i % 9) * 1.5 + 2 * Double(i % 5) + Double(i % 4)),\(Double(i % 5)),\(note)")
     }
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("strata-quoted-\(UUID().uuidString).csv")
-    try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: url) }
+    let url = try TemporaryFile(csv: "quoted.csv", lines: lines)
+    defer { url.remove() }
     let spec = FitSpecification(model: .ols, formula: "y ~ x + note")
     let memory = try Model.fit(spec, data: try DataReader.read(path: url.path))
     let streamed = try Model.fitStreaming(spec, path: url.path, memory: 1 << 30, chunkBytes: 1024)

@@ -4,11 +4,7 @@ import _StrataTestSupport
 
 /// Writes `text` to a fresh temporary file with the given name and returns its path.
 func temporaryFile(_ name: String, _ text: String) throws -> String {
-  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-cli-tests-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-  let url = dir.appendingPathComponent(name)
-  try Data(text.utf8).write(to: url)
-  return url.path
+  try TemporaryFile(named: name, contents: text).path
 }
 
 /// Compares `text` with `Snapshots/<name>`; `STRATA_RECORD_SNAPSHOTS=1` re-records it.

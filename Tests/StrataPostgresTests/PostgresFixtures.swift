@@ -1,12 +1,18 @@
 import Foundation
+import Strata
 @testable import StrataPostgres
+import Testing
+import _StrataTestSupport
 
 /// The column types of a CSV file as the in-memory reader sees them: a column is numeric when
 /// every non-empty value is a number, else text. Returns `"name" type` items.
 func typedColumns(ofCSV path: String) throws -> [String] {
   let text = try String(contentsOfFile: path, encoding: .utf8)
   let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-  let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+  // R's write.csv quotes the names: the column is the name inside the quotes.
+  let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map {
+    $0.count >= 2 && $0.hasPrefix("\"") && $0.hasSuffix("\"") ? String($0.dropFirst().dropLast()) : String($0)
+  }
   var numeric = Array(repeating: true, count: header.count)
   for line in lines.dropFirst() {
     // The test data have no quoted commas in the numeric columns; a quoted field is text.
@@ -88,5 +94,62 @@ final class ShardedCluster {
   func stop() {
     coordinator.stop()
     for s in shards { s.stop() }
+  }
+}
+
+/// Starts one throwaway server, runs `body` with it and stops it, also when `body` throws; a
+/// server that cannot start is a recorded test failure naming the reason.
+func withPostgresServer(_ body: (PostgresServer) throws -> Void) throws {
+  let server: PostgresServer
+  do { server = try PostgresServer() } catch {
+    Issue.record("cannot start a PostgreSQL server: \(error)")
+    return
+  }
+  defer { server.stop() }
+  try body(server)
+}
+
+/// Starts the sharded cluster (a coordinator and two `postgres_fdw` shards), runs `body` with it
+/// and stops all three servers, also when `body` throws.
+func withShardedCluster(_ body: (ShardedCluster) throws -> Void) throws {
+  let cluster: ShardedCluster
+  do { cluster = try ShardedCluster() } catch {
+    Issue.record("cannot start the three PostgreSQL servers: \(error)")
+    return
+  }
+  defer { cluster.stop() }
+  try body(cluster)
+}
+
+/// The api tables the pushdown tests fit: `apistrat` (the shipped file) and `apiclus1` with the
+/// JK1 replicate analysis weights R's `as.svrepdesign` made (`Tests/Fixtures/stream/make_jk1.R`),
+/// with the in-memory data frames of the same files (the reference fits' data).
+enum APITables {
+  static let files = [
+    "apistrat": datasetPath("apistrat.csv"),
+    "apiclus1": repositoryPath("Tests/Fixtures/stream/apiclus1_jk1.csv"),
+  ]
+  /// How the sharded cluster partitions each table, and the key the pushed-down sums group by.
+  static let partitions: [String: (partition: String, bounds: [String], key: String)] = [
+    "apistrat": ("LIST (stype)", ["IN ('E', 'H')", "IN ('M')"], "stype"),
+    "apiclus1": ("HASH (dnum)", ["WITH (MODULUS 2, REMAINDER 0)", "WITH (MODULUS 2, REMAINDER 1)"], "dnum"),
+  ]
+  static var partitionKeys: [String: String] { partitions.mapValues(\.key) }
+
+  static func frames() throws -> [String: DataFrame] {
+    try files.mapValues { try DataReader.read(path: $0) }
+  }
+
+  /// Loads `tables` (default both) into one server.
+  static func load(into server: PostgresServer, tables: [String] = ["apistrat", "apiclus1"]) throws {
+    for t in tables { try loadCSV(try #require(files[t]), into: t, server: server) }
+  }
+
+  /// Loads `tables` (default both) into the cluster, each partitioned over the two shards.
+  static func load(into cluster: ShardedCluster, tables: [String] = ["apistrat", "apiclus1"]) throws {
+    for t in tables {
+      let p = try #require(partitions[t])
+      try cluster.load(try #require(files[t]), as: t, partition: p.partition, bounds: p.bounds)
+    }
   }
 }

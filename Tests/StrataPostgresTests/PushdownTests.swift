@@ -78,28 +78,6 @@ struct PushdownTests {
       variance: nil, design: jk1, table: "apiclus1"),
   ]
 
-  /// apiclus1 (15 PSUs, one stage) with JK1 replicate weights: replicate k drops PSU k and
-  /// weights the others by 15/14 (R `as.svrepdesign(type = "JK1")`), written as a CSV file.
-  static func apiclus1WithReplicates() throws -> String {
-    let text = try String(contentsOfFile: datasetPath("apiclus1.csv"), encoding: .utf8)
-    var lines = text.split(separator: "\n").map(String.init)
-    let header = lines[0].split(separator: ",").map(String.init)
-    let d = try #require(header.firstIndex(of: "dnum")), w = try #require(header.firstIndex(of: "pw"))
-    func fields(_ line: String) -> [String] { line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-    // dnum and pw come before any quoted text field in apiclus1.csv.
-    let clusters = Array(Set(lines.dropFirst().map { fields($0)[d] })).sorted { Double($0)! < Double($1)! }
-    let g = Double(clusters.count)
-    lines[0] += clusters.indices.map { ",rw\($0 + 1)" }.joined()
-    for i in 1..<lines.count {
-      let f = fields(lines[i])
-      let pw = try #require(Double(f[w]))
-      lines[i] += clusters.map { f[d] == $0 ? ",0" : "," + String(format: "%.17g", pw * g / (g - 1)) }.joined()
-    }
-    let path = NSTemporaryDirectory() + "strata-apiclus1-jk1-\(UUID().uuidString).csv"
-    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-    return path
-  }
-
   /// Fits every case on `uri` (tables `apistrat` and `apiclus1`) and compares with the
   /// in-memory fit; returns the number of coefficients compared and the fits.
   static func compare(
@@ -142,51 +120,30 @@ struct PushdownTests {
 
   @Test("single server: OLS, logit, Poisson, design logit with a domain and with JK1 weights equal the in-memory fit")
   func singleServer() throws {
-    let server: PostgresServer
-    do { server = try PostgresServer() } catch {
-      Issue.record("cannot start a PostgreSQL server: \(error)")
-      return
+    try withPostgresServer { server in
+      try APITables.load(into: server)
+      let frames = try APITables.frames()
+      let plain = try Self.compare(Self.apistratCases, uri: server.uri, frames: frames)
+      #expect(plain.compared == Self.expectedComparisons)
+      let replicated = try Self.compare(Self.replicateCases, uri: server.uri, frames: frames)
+      #expect(replicated.compared == Self.expectedReplicateComparisons)
+      #expect(replicated.fits.allSatisfy { $0.replicates == 15 })
+      // Grouping the sums by a column (as for a partitioned table) changes no digit that matters.
+      let grouped = try Self.compare(
+        Array(Self.apistratCases.suffix(4)), uri: server.uri, frames: frames, partitionKeys: ["apistrat": "stype"])
+      #expect(grouped.compared == 4 + 4 + 6 + 3)
     }
-    defer { server.stop() }
-    let replicates = try Self.apiclus1WithReplicates()
-    defer { try? FileManager.default.removeItem(atPath: replicates) }
-    try loadCSV(datasetPath("apistrat.csv"), into: "apistrat", server: server)
-    try loadCSV(replicates, into: "apiclus1", server: server)
-    let frames = [
-      "apistrat": try DataFrame(contentsOf: datasetPath("apistrat.csv")),
-      "apiclus1": try DataFrame(contentsOf: replicates),
-    ]
-    let plain = try Self.compare(Self.apistratCases, uri: server.uri, frames: frames)
-    #expect(plain.compared == Self.expectedComparisons)
-    let replicated = try Self.compare(Self.replicateCases, uri: server.uri, frames: frames)
-    #expect(replicated.compared == Self.expectedReplicateComparisons)
-    #expect(replicated.fits.allSatisfy { $0.replicates == 15 })
-    // Grouping the sums by a column (as for a partitioned table) changes no digit that matters.
-    let grouped = try Self.compare(
-      Array(Self.apistratCases.suffix(4)), uri: server.uri, frames: frames, partitionKeys: ["apistrat": "stype"])
-    #expect(grouped.compared == 4 + 4 + 6 + 3)
   }
 
   @Test("sharded: a coordinator with two postgres_fdw shards pushes the partial sums down and equals the in-memory fit")
   func sharded() throws {
-    let cluster: ShardedCluster
-    do { cluster = try ShardedCluster() } catch {
-      Issue.record("cannot start the three PostgreSQL servers: \(error)")
-      return
-    }
-    defer { cluster.stop() }
-    let replicates = try Self.apiclus1WithReplicates()
-    defer { try? FileManager.default.removeItem(atPath: replicates) }
-    try cluster.load(
-      datasetPath("apistrat.csv"), as: "apistrat", partition: "LIST (stype)", bounds: ["IN ('E', 'H')", "IN ('M')"])
-    try cluster.load(
-      replicates, as: "apiclus1", partition: "HASH (dnum)",
-      bounds: ["WITH (MODULUS 2, REMAINDER 0)", "WITH (MODULUS 2, REMAINDER 1)"])
-    let frames = [
-      "apistrat": try DataFrame(contentsOf: datasetPath("apistrat.csv")),
-      "apiclus1": try DataFrame(contentsOf: replicates),
-    ]
-    let keys = ["apistrat": "stype", "apiclus1": "dnum"]
+    try withShardedCluster { cluster in try Self.sharded(cluster) }
+  }
+
+  static func sharded(_ cluster: ShardedCluster) throws {
+    try APITables.load(into: cluster)
+    let frames = try APITables.frames()
+    let keys = APITables.partitionKeys
     let plain = try Self.compare(Self.apistratCases, uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
     #expect(plain.compared == Self.expectedComparisons)
     let replicated = try Self.compare(
@@ -245,12 +202,10 @@ struct PushdownTests {
 
   @Test("bad input: unknown column and unsupported term name the culprit")
   func errors() throws {
-    let server: PostgresServer
-    do { server = try PostgresServer() } catch {
-      Issue.record("cannot start a PostgreSQL server: \(error)")
-      return
-    }
-    defer { server.stop() }
+    try withPostgresServer { server in try Self.errors(server) }
+  }
+
+  static func errors(_ server: PostgresServer) throws {
     let admin = try LibPQConnection(conninfo: server.uri)
     _ = try admin.query("CREATE TABLE t (y double precision, x double precision)")
     _ = try admin.query("INSERT INTO t VALUES (1, 2), (2, 3), (4, 1), (3, 5)")
@@ -292,16 +247,12 @@ struct PushdownTests {
   }
   @Test("strata fit --data postgresql://… (table or --sql, domain, JK1) prints the in-memory numbers and no password")
   func commandLine() throws {
-    let server: PostgresServer
-    do { server = try PostgresServer() } catch {
-      Issue.record("cannot start a PostgreSQL server: \(error)")
-      return
-    }
-    defer { server.stop() }
-    let replicates = try Self.apiclus1WithReplicates()
-    defer { try? FileManager.default.removeItem(atPath: replicates) }
-    try loadCSV(datasetPath("apistrat.csv"), into: "apistrat", server: server)
-    try loadCSV(replicates, into: "apiclus1", server: server)
+    try withPostgresServer { server in try Self.commandLine(server) }
+  }
+
+  static func commandLine(_ server: PostgresServer) throws {
+    try APITables.load(into: server)
+    let replicates = try #require(APITables.files["apiclus1"])
     // trust authentication ignores the password; it must not appear in any output.
     let uri = "postgresql://postgres:sekret@127.0.0.1:\(server.port)/postgres"
 
