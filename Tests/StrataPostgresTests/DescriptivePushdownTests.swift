@@ -125,8 +125,7 @@ struct DescriptivePushdownTests {
       return
     }
     defer { server.stop() }
-    let replicates = try PushdownTests.apiclus1WithReplicates()
-    defer { try? FileManager.default.removeItem(atPath: replicates) }
+    let replicates = try #require(APITables.files["apiclus1"])
     try loadCSV(datasetPath("apistrat.csv"), into: "apistrat", server: server)
     try loadCSV(replicates, into: "apiclus1", server: server)
     let frames = try Self.frames(replicates: replicates)
@@ -146,8 +145,7 @@ struct DescriptivePushdownTests {
       return
     }
     defer { cluster.stop() }
-    let replicates = try PushdownTests.apiclus1WithReplicates()
-    defer { try? FileManager.default.removeItem(atPath: replicates) }
+    let replicates = try #require(APITables.files["apiclus1"])
     try cluster.load(
       datasetPath("apistrat.csv"), as: "apistrat", partition: "LIST (stype)", bounds: ["IN ('E', 'H')", "IN ('M')"])
     try cluster.load(
