@@ -21,6 +21,8 @@ struct DescriptiveCommandOptions: ParsableArguments {
 
   @OptionGroup var designOptions: DesignOptions
 
+  @OptionGroup(title: "Files larger than memory (mean, total, prop, ratio on a CSV)") var streaming: StreamOptions
+
   @Option(
     help: ArgumentHelp(
       "Group variables, comma-separated (R svyby): each group is a domain of the full design.",
@@ -81,6 +83,9 @@ extension DescriptiveCommand {
     if options.isPostgres {
       return try options.runPushdown(Self.statistic, variables: variables.flatMap { DesignOptions.list($0) })
     }
+    if try options.streams() {
+      return try options.runStreamed(Self.statistic, variables: variables.flatMap { DesignOptions.list($0) })
+    }
     let design = try options.design()
     let names = variables.flatMap { DesignOptions.list($0) }
     let result = try translatingAnalysisErrors {
@@ -136,6 +141,7 @@ struct PropCommand: DescriptiveCommand {
   func run() throws {
     guard let ci else { return try runDescriptive() }
     if options.isPostgres { try options.refuseWithPostgres("prop --ci \(ci.rawValue)") }
+    if options.streaming.stream { try options.refuseStreamed("prop --ci \(ci.rawValue)") }
     let design = try options.design()
     let names = variables.flatMap { DesignOptions.list($0) }
     let result = try translatingAnalysisErrors {
@@ -162,6 +168,7 @@ struct VarCommand: ParsableCommand {
 
   func run() throws {
     if options.isPostgres { try options.refuseWithPostgres("var") }
+    if options.streaming.stream { try options.refuseStreamed("var") }
     let design = try options.design()
     let names = variables.flatMap { DesignOptions.list($0) }
     let result = try translatingAnalysisErrors {
@@ -207,6 +214,7 @@ struct RatioCommand: ParsableCommand {
   func run() throws {
     let parts = ratio.split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }
     if options.isPostgres { return try options.runPushdown(.ratio, variables: parts) }
+    if try options.streams() { return try options.runStreamed(.ratio, variables: parts) }
     let design = try options.design()
     let result = try translatingAnalysisErrors {
       try design.ratio(parts[0], to: parts[1], by: options.groups, level: options.level)

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+/// `strata mean|total|prop|ratio --data big.csv --memory SIZE | --stream`: the sums are added in
+/// one pass over the CSV in bounded chunks (`StreamedDescriptives`); the estimates, the variance
+/// and the report are the in-memory path's (`DescriptiveReport`).
+extension DescriptiveCommandOptions {
+  /// Whether the statistic runs streamed: `--stream`, or a CSV larger than a quarter of the
+  /// `--memory` budget given (a data frame holds 8 bytes a cell of every column, often more
+  /// than the file's text).
+  func streams() throws -> Bool {
+    if streaming.stream { return true }
+    guard let memory = streaming.memory else { return false }
+    let lower = data.lowercased()
+    guard lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".txt") else { return false }
+    let budget = StreamOptions.bytes(memory) ?? Int.max
+    let size = (try? FileManager.default.attributesOfItem(atPath: data)[.size] as? Int) ?? 0
+    return size > budget / 4
+  }
+
+  /// Refuses a command or flag that has no streamed path.
+  func refuseStreamed(_ what: String) throws -> Never {
+    throw ValidationError("\(what) is not available streamed (--stream, --memory; mean, total, prop and ratio are; see Guides/Scale.md)")
+  }
+
+  func runStreamed(_ statistic: DescriptiveStatistic, variables: [String]) throws {
+    switch statistic {
+    case .mean, .total, .proportion, .ratio: break
+    default: try refuseStreamed(statistic.rawValue)
+    }
+    if streaming.streamMode != nil { try refuseStreamed("--stream-mode") }
+    if streaming.streamTimings { try refuseStreamed("--stream-timings") }
+    let s = designOptions.structure
+    if s.replicate != nil { try refuseStreamed("--replicate (give the replicate-weight columns)") }
+    if DesignOptions.list(s.psu).count > 1 { try refuseStreamed("--psu with several stages") }
+    if DesignOptions.list(s.fpc).count > 1 { try refuseStreamed("--fpc with several stages") }
+    let spec = try designOptions.specification()
+    if spec.calibration != nil { try refuseStreamed("calibration") }
+    let budget = streaming.budget
+    let chunk = streaming.streamChunkBytes ?? max(1 << 16, min(64 << 20, budget / 8))
+    let result = try translatingAnalysisErrors {
+      try StreamedDescriptives.estimate(
+        path: data,
+        StreamedDescriptiveSpecification(
+          statistic: statistic, variables: variables, design: spec, by: groups, subpop: s.subpop, level: level,
+          convention: convention, chunkBytes: chunk))
+    }
+    try render(result)
+  }
+}
