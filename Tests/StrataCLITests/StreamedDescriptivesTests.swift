@@ -45,5 +45,10 @@ struct StreamedDescriptivesCommandTests {
       let run = try runStrata(command + data)
       #expect(run.status != 0 && run.stderr.contains(name), "\(command): \(run.stderr)")
     }
+    // A database is summed by its server: the chunked-file flags are refused, not ignored.
+    for flag in [["--stream"], ["--memory", "1G"]] {
+      let run = try runStrata(["mean", "api00", "--data", "postgresql://u@127.0.0.1:1/db?table=t"] + flag)
+      #expect(run.status != 0 && run.stderr.contains("--memory and --stream"), "\(flag): \(run.stderr)")
+    }
   }
 }

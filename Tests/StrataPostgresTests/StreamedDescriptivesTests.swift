@@ -8,13 +8,12 @@ import _StrataTestSupport
 /// survey): estimates, SEs and intervals to 1e-9 relative, n, df and notes equal. The cases are
 /// the PostgreSQL pushdown's (`DescriptivePushdownTests.cases`): strata+FPC, PSUs, by, subpop,
 /// a one-stage cluster sample, JK1 replicate columns. (In this target for that case list and
-/// the JK1 file `PushdownTests.apiclus1WithReplicates`.)
+/// the JK1 file `APITables.files["apiclus1"]`.)
 @Suite("Streamed CSV descriptives")
 struct StreamedDescriptivesTests {
   @Test("mean, total, prop, ratio streamed in 2 KB chunks equal the in-memory results")
   func equalsInMemory() throws {
-    let replicates = try PushdownTests.apiclus1WithReplicates()
-    defer { try? FileManager.default.removeItem(atPath: replicates) }
+    let replicates = try #require(APITables.files["apiclus1"])
     let paths = ["apistrat": datasetPath("apistrat.csv"), "apiclus1": replicates]
     let frames = try DescriptivePushdownTests.frames(replicates: replicates)
     var compared = 0

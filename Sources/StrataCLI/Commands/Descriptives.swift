@@ -43,6 +43,9 @@ struct DescriptiveCommandOptions: ParsableArguments {
     if !isPostgres && (sql != nil || partitionKey != nil || exactSums) {
       throw ValidationError("--sql, --partition-key and --exact-sums go with a PostgreSQL --data URI (postgresql://…)")
     }
+    if isPostgres && (streaming.memory != nil || streaming.stream) {
+      throw ValidationError("--memory and --stream read a file in chunks; with a PostgreSQL --data the server sums the rows (drop them)")
+    }
   }
 
   /// Whether `--data` is a PostgreSQL URI (the statistic runs as aggregate SQL).
