@@ -11,7 +11,7 @@
 #   Benchmarks/scale/pg.sh [data.csv]      (default /tmp/strata-bench-data/survey_big_10.csv)
 #
 # Switches (environment): TASKS="T2 T1" (any of T2 T1 T5), SERVERS="a b" (a: one server,
-# b: coordinator + 2 shards), IN_MEMORY=1 (0: no in-memory fit), OUT=folder (keeps each
+# b: coordinator + 2 shards), IN_MEMORY=1 (0: no in-memory fit), REPS=1 (runs of each command), OUT=folder (keeps each
 # task's output there: TASK.single, TASK.sharded, TASK.memory), FORMAT=text|csv|json (the
 # report's format; csv keeps every digit, for comparing the paths), STRATA=path of the binary.
 #
@@ -55,11 +55,13 @@ OUT=${OUT:-}
 has() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
 MID=$(( $(tail -n 1 "$DATA" | cut -d, -f19) / 2 ))
 
-timed() { # label, strata args...: prints wall seconds and peak RSS of the client
-  local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$WORK/time" "$STRATA" "$@" >"$WORK/out" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
-  read -r secs kb <"$WORK/time"
-  printf '%-34s %8.1f s  %8.1f MB client RSS\n' "$label" "$secs" "$(echo "$kb / 1024" | bc -l)"
+timed() { # label, strata args...: prints wall seconds and peak RSS of the client, REPS times
+  local label=$1 rep; shift
+  for rep in $(seq "${REPS:-1}"); do
+    /usr/bin/time -f "%e %M" -o "$WORK/time" "$STRATA" "$@" >"$WORK/out" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+    read -r secs kb <"$WORK/time"
+    printf '%-34s %8.1f s  %8.1f MB client RSS\n' "$label" "$secs" "$(echo "$kb / 1024" | bc -l)"
+  done
 }
 
 echo "data: $DATA ($(($(wc -l <"$DATA") - 1)) rows)"
