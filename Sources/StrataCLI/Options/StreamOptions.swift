@@ -2,15 +2,16 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// `--memory SIZE` and `--stream`: fits on files larger than memory (`Model.fitStreaming`).
+/// `--memory SIZE` and `--stream`: fits and descriptives on files larger than memory (`Model.fitStreaming`,
+/// `StreamedDescriptives`).
 struct StreamOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "Memory budget, e.g. 2G or 512M (default: half the machine's memory). A CSV whose in-memory fit would need more is fitted streamed: read in chunks, its needed columns cached, one pass per iteration.",
+      "Memory budget, e.g. 2G or 512M (default: half the machine's memory). A CSV that would need more in memory is streamed: read in bounded chunks (a fit caches its needed columns and makes one pass per iteration; mean, total, prop and ratio make one pass).",
       valueName: "size"))
   var memory: String?
 
-  @Flag(help: "Fit streamed whatever the file's size (ols, wls, logit, probit, cloglog, poisson, fraclogit, fracprobit on a CSV).")
+  @Flag(help: "Stream a CSV whatever its size (fit ols, wls, logit, probit, cloglog, poisson, fraclogit, fracprobit; mean, total, prop, ratio).")
   var stream = false
 
   @Option(help: .hidden)
