@@ -59,12 +59,11 @@ public final class CSVStream: ChunkProvider {
     path: String, chunkBytes: Int, mode: Mode = .columnCache, cacheDirectory: URL? = nil,
     progress: ProgressHandler? = nil, columns isNeeded: (String) -> Bool
   ) throws {
+    // A `.csv.gz` is inflated as it is read (`CSVChunkReader`); `.dta`/`.sav` go through `FileChunks.open`.
     let lower = path.lowercased()
-    if lower.hasSuffix(".gz") {
-      throw ScaleError.notStreamable(what: "gzip-compressed files (decompress first: gunzip -k FILE)")
-    }
-    for ext in [".dta", ".sav", ".zsav", ".xpt", ".sas7bdat"] where lower.hasSuffix(ext) {
-      throw ScaleError.notStreamable(what: "\(ext) files (write the needed columns to CSV first)")
+    let base = lower.hasSuffix(".gz") ? String(lower.dropLast(3)) : lower
+    for ext in [".dta", ".sav", ".zsav", ".xpt", ".sas7bdat"] where base.hasSuffix(ext) {
+      throw ScaleError.notStreamable(what: "\(ext) files as CSV (FileChunks.open streams them)")
     }
     reader = try CSVChunkReader(path: path, chunkBytes: chunkBytes)
     needed = try Self.headerNames(reader.header, path: path).filter(isNeeded)
