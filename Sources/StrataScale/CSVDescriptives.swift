@@ -91,7 +91,7 @@ final class CSVDescriptiveSource: DescriptiveAggregateSource {
       throw ScaleError.notStreamable(what: "sampling weights derived from FPCs (give the weights column)")
     }
     var names: [String] = []
-    _ = try CSVStream(path: path, chunkBytes: 1 << 16, mode: .reparse) { names.append($0); return false }
+    _ = try FileChunks.open(path: path, chunkBytes: 1 << 16, mode: .reparse) { names.append($0); return false }
     header = names
     var expanded: [String] = []
     for pattern in design.replicateWeights?.columns ?? [] {
@@ -133,7 +133,7 @@ final class CSVDescriptiveSource: DescriptiveAggregateSource {
     let needed = Set(
       [design.weights, design.strata, design.psu.first, design.fpc.first].compactMap { $0 } + replicateColumns
         + spec.by + variables)
-    let stream = try CSVStream(path: path, chunkBytes: spec.chunkBytes, mode: .reparse) {
+    let stream = try FileChunks.open(path: path, chunkBytes: spec.chunkBytes, mode: .reparse) {
       self.subpop != nil || needed.contains($0)
     }
     while true {
@@ -145,7 +145,7 @@ final class CSVDescriptiveSource: DescriptiveAggregateSource {
     }
   }
 
-  private func pass(_ stream: CSVStream, _ statistic: DescriptiveStatistic, variables: [String]) throws
+  private func pass(_ stream: any ChunkProvider, _ statistic: DescriptiveStatistic, variables: [String]) throws
     -> [DescriptiveSums]
   {
     let replicated = !replicateColumns.isEmpty

@@ -27,7 +27,7 @@ public enum StreamedFit {
     mode: CSVStream.Mode = .columnCache, cacheDirectory: URL? = nil, progress: ProgressHandler? = nil
   ) throws -> (fit: AggregateFitResult, passes: Int, bufferBytes: Int) {
     let names = neededNames(specification)
-    let stream = try CSVStream(
+    let stream = try FileChunks.open(
       path: path, chunkBytes: chunkBytes, mode: mode, cacheDirectory: cacheDirectory, progress: progress,
       columns: { names.matches($0) })
     var source: ChunkedSource?

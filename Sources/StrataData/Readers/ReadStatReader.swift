@@ -287,7 +287,7 @@ public struct StatFileReader {
 }
 
 /// A ReadStat error code with the messages its error handler reported.
-private struct ReadStatFailure: Error {
+struct ReadStatFailure: Error {
   var status: readstat_error_t
   var messages: [String]
   /// A string was not valid UTF-8 (so the file's declared or assumed encoding is wrong).
@@ -392,23 +392,7 @@ private final class ReadStatContext {
     guard let setName = v.labelSet, let entries = labelSets[setName], !entries.isEmpty else {
       return Column(name: v.name, label: v.label, storage: .numeric(numeric))
     }
-    let labelled = entries.filter { e in
-      !v.missingRanges.contains { e.value >= $0.lo && e.value <= $0.hi }
-    }.sorted { $0.value < $1.value }
-    var levels: [String] = []
-    var levelIndex: [String: Int32] = [:]
-    var codeOfValue: [Double: Int32] = [:]
-    for e in labelled {
-      let code: Int32
-      if let existing = levelIndex[e.label] {
-        code = existing
-      } else {
-        code = Int32(levels.count)
-        levelIndex[e.label] = code
-        levels.append(e.label)
-      }
-      codeOfValue[e.value] = code
-    }
+    let (levels, codeOfValue) = labelLevels(entries, missingRanges: v.missingRanges)
     var codes: [Int32] = []
     codes.reserveCapacity(numeric.count)
     var allLabelled = true
@@ -431,8 +415,34 @@ private final class ReadStatContext {
   }
 }
 
-/// Serializes ReadStat parses (see `ReadStatReader.parse`).
-private let readStatLock = NSLock()
+/// The factor a value-label set makes of a numeric variable: its labels in value order (a label
+/// given to several values once), without the labels of SPSS user-missing values, and the code
+/// of each labelled value. Shared by the in-memory and the streamed readers.
+func labelLevels(
+  _ entries: [(value: Double, label: String)], missingRanges: [(lo: Double, hi: Double)]
+) -> (levels: [String], codeOfValue: [Double: Int32]) {
+  let labelled = entries.filter { e in
+    !missingRanges.contains { e.value >= $0.lo && e.value <= $0.hi }
+  }.sorted { $0.value < $1.value }
+  var levels: [String] = []
+  var levelIndex: [String: Int32] = [:]
+  var codeOfValue: [Double: Int32] = [:]
+  for e in labelled {
+    let code: Int32
+    if let existing = levelIndex[e.label] {
+      code = existing
+    } else {
+      code = Int32(levels.count)
+      levelIndex[e.label] = code
+      levels.append(e.label)
+    }
+    codeOfValue[e.value] = code
+  }
+  return (levels, codeOfValue)
+}
+
+/// Serializes ReadStat parses (see `ReadStatReader.parse`; `StatFileChunkReader` too).
+let readStatLock = NSLock()
 
 private func context(_ ctx: UnsafeMutableRawPointer?) -> ReadStatContext? {
   guard let ctx else { return nil }
@@ -440,7 +450,7 @@ private func context(_ ctx: UnsafeMutableRawPointer?) -> ReadStatContext? {
 }
 
 /// A numeric ReadStat value as a double (ReadStat widens integer and float storage).
-private func numericValue(_ value: readstat_value_t) -> Double {
+func numericValue(_ value: readstat_value_t) -> Double {
   readstat_double_value(value)
 }
 
