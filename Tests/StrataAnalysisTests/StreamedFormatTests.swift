@@ -166,6 +166,28 @@ struct StreamedFormatTests {
     #expect(m5.contains(".dta") && m5.contains("gunzip"), "\(m5)")
   }
 
+  @Test("the shipped flexwork.dta (labelled factors, UTF-8 labels): a design logit streamed equals in memory")
+  func shippedStataFile() throws {
+    let path = datasetPath("flexwork/flexwork.dta")
+    let frame = try DataReader.read(path: path)
+    var spec = FitSpecification(model: .logit, formula: "pension ~ age + female + educ + income + region + platform")
+    spec.design = DesignSpecification(weights: "weight", strata: "stratum", psu: ["psu"], nest: true)
+    spec.variance = .design
+    let chunkBytes = 8 * 9 * 200  // 200 rows a chunk
+    let stream = try ReadStatChunks(path: path, chunkBytes: chunkBytes, mode: .reparse) { _ in true }
+    #expect(stream.rowsPerChunk * 11 < frame.rowCount, "more than ten chunks")
+    let memory = try Model.fit(spec, data: frame).result
+    let streamed = try Model.fitStreaming(spec, path: path, memory: 1 << 30, chunkBytes: chunkBytes).result
+    #expect(memory.fit.terms == streamed.fit.terms)
+    #expect(memory.fit.terms.contains { $0.hasPrefix("platform") } && memory.fit.terms.contains { $0.hasPrefix("region") })
+    for (a, b) in zip(memory.coefficients, streamed.coefficients) {
+      let (e1, e2) = (try #require(a.estimate), try #require(b.estimate))
+      let (s1, s2) = (try #require(a.stdError), try #require(b.stdError))
+      #expect(isClose(e1, e2, rtol: 1e-10), "\(a.term): \(e1) vs \(e2)")
+      #expect(isClose(s1, s2, rtol: 1e-10), "\(a.term) SE: \(s1) vs \(s2)")
+    }
+  }
+
   @Test("an unknown column of a .sav is named with the file")
   func unknownColumn() throws {
     let spec = FitSpecification(model: .ols, formula: "api00 ~ nosuch")
