@@ -46,7 +46,9 @@ extension Model {
   /// weights). Not streamed yet (`ScaleError.notStreamable`): other models, HC2/HC3, OIM and
   /// Stata's observed-information bread for non-canonical links, offsets and exposures, grouped
   /// responses, calibration and replicates built from the design, data-dependent bases
-  /// (`poly`, `scale`, `ns`, `bs`, `cut`), gzip, .dta and .sav files.
+  /// (`poly`, `scale`, `ns`, `bs`, `cut`), gzip-compressed .dta/.sav/.xpt/.sas7bdat files. The
+  /// file is a CSV/TSV (or `.csv.gz`, inflated as it is read) or a Stata, SPSS or SAS file
+  /// (`FileChunks.open`).
   ///
   /// - Parameters:
   ///   - memory: the memory budget in bytes; the chunk size is derived from it
