@@ -188,6 +188,33 @@ struct StreamedFormatTests {
     }
   }
 
+  @Test("a chunk whose rows are all dropped for missing values (CSV and .dta) is an empty chunk, not an error")
+  func chunkWithoutEstimationRows() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-fmt-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var text = "y,x,g\n"
+    for i in 0..<600 {
+      let x = (200..<400).contains(i) ? "" : String(Double((i * 37) % 101) / 10)
+      text += "\(Double((i * 53) % 97) / 7),\(x),\(i % 2 == 0 ? "a" : "b")\n"
+    }
+    let csv = folder.appendingPathComponent("gap.csv").path
+    try text.write(toFile: csv, atomically: true, encoding: .utf8)
+    let dta = folder.appendingPathComponent("gap.dta").path
+    try Data(try DTAWriter.bytes(of: try DataReader.read(path: csv))).write(to: URL(fileURLWithPath: dta))
+    let spec = FitSpecification(model: .ols, formula: "y ~ x + g")
+    for path in [csv, dta] {
+      let memory = try Model.fit(spec, data: try DataReader.read(path: path)).result
+      let streamed = try Model.fitStreaming(spec, path: path, memory: 1 << 30, chunkBytes: 1024).result
+      #expect(streamed.fit.nobs == 400)
+      for (a, b) in zip(memory.coefficients, streamed.coefficients) {
+        let (e1, e2) = (try #require(a.estimate), try #require(b.estimate))
+        #expect(isClose(e1, e2, rtol: 1e-10), "\(path) \(a.term): \(e1) vs \(e2)")
+        #expect(isClose(try #require(a.stdError), try #require(b.stdError), rtol: 1e-10), "\(path) \(a.term) SE")
+      }
+    }
+  }
+
   @Test("an unknown column of a .sav is named with the file")
   func unknownColumn() throws {
     let spec = FitSpecification(model: .ols, formula: "api00 ~ nosuch")
