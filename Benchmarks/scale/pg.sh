@@ -13,7 +13,9 @@
 # Switches (environment): TASKS="T2 T1" (any of T2 T1 T5), SERVERS="a b" (a: one server,
 # b: coordinator + 2 shards), IN_MEMORY=1 (0: no in-memory fit), REPS=1 (runs of each command), OUT=folder (keeps each
 # task's output there: TASK.single, TASK.sharded, TASK.memory), FORMAT=text|csv|json (the
-# report's format; csv keeps every digit, for comparing the paths), STRATA=path of the binary.
+# report's format; csv keeps every digit, for comparing the paths), STRATA=path of the binary,
+# BEFORE=path of a second binary (e.g. main's release build) timed right before STRATA in each
+# repetition on the same servers, for before/after ratios measured back to back.
 #
 # Needs postgresql (scripts/setup.sh), a built strata (swift build -c release) and GNU time.
 # Servers live in a temporary folder on free loopback ports and are stopped at the end.
@@ -56,11 +58,14 @@ has() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
 MID=$(( $(tail -n 1 "$DATA" | cut -d, -f19) / 2 ))
 
 timed() { # label, strata args...: prints wall seconds and peak RSS of the client, REPS times
-  local label=$1 rep; shift
+  local label=$1 rep bin tag; shift
   for rep in $(seq "${REPS:-1}"); do
-    /usr/bin/time -f "%e %M" -o "$WORK/time" "$STRATA" "$@" >"$WORK/out" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
-    read -r secs kb <"$WORK/time"
-    printf '%-34s %8.1f s  %8.1f MB client RSS\n' "$label" "$secs" "$(echo "$kb / 1024" | bc -l)"
+    for bin in ${BEFORE:+"$BEFORE"} "$STRATA"; do
+      tag=$([ -n "${BEFORE:-}" ] && { [ "$bin" = "$BEFORE" ] && echo " [before]" || echo " [after]"; })
+      /usr/bin/time -f "%e %M" -o "$WORK/time" "$bin" "$@" >"$WORK/out" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+      read -r secs kb <"$WORK/time"
+      printf '%-43s %8.1f s  %8.1f MB client RSS\n' "$label$tag" "$secs" "$(echo "$kb / 1024" | bc -l)"
+    done
   done
 }
 

@@ -16,16 +16,20 @@ import StrataScale
 /// weight set r of a replicate design `inc × rwᵣ` (× `w` unless the replicate weights are
 /// combined).
 final class PostgresAggregates: AggregateDesignSource {
-  let connection: LibPQConnection
+  /// Sends the statements (to the server, or to each shard directly) and keeps them in order.
+  let runner: StatementRunner
   let from: String
   let label: String
   let model: SQLModel
   let family: PushdownFamily
   /// Rows the model can use: no NULL in a column read (the `na.omit` of R).
   let complete: String
-  /// The domain (`--subpop`) as a condition, or nil.
+  /// The domain (`--subpop`, and `--subset` with a design) as a condition, or nil.
   let domain: String?
-  let subpop: String?
+  /// The subset without a design (part of `complete`), as a condition, for the counts.
+  let subset: String?
+  /// The subset and domain as written (reported with the rows they leave out).
+  let subsetExpression: String?
   /// SUM over numeric (exact, slow) instead of double precision.
   let exact: Bool
   /// The partition (or distribution) key: each statement groups by it, so a partitioned table
@@ -41,16 +45,12 @@ final class PostgresAggregates: AggregateDesignSource {
   /// The replicate design (scale, rscales, mse, type), if any.
   let replicate: ReplicateDesign?
   let specification: DesignSpecification?
-  /// Every statement sent, in order (a shard's statements begin with `/* server */`).
-  private(set) var log: [String] = []
-  /// The shards of a table partitioned over postgres_fdw foreign tables (`ShardDiscovery`):
-  /// when set, every statement over the working rows is sent to each shard's remote table
-  /// directly, with the `OFFSET 0` barrier, all shards at once, and their rows are added here
-  /// as the partition groups are.
-  var shards: [ShardRoute] = []
-  /// Stands for the table in a statement fanned out to the shards (replaced by each shard's
-  /// remote table; a control character, so it can never reach a server unreplaced).
-  static let shardRelation = "\u{1}strata_shard_relation\u{1}"
+  /// The shards summed directly (`StatementRunner`): every statement over the working rows is
+  /// sent to each shard's remote table, with the `OFFSET 0` barrier, all shards at once, and
+  /// their rows are added here as the partition groups are.
+  var shards: [ShardRoute] { runner.shards }
+  /// The relation statements over the rows read (the source, or each shard's remote table).
+  var relation: String { runner.relation }
   /// Columns of a select list a statement may use (PostgreSQL's limit is 1664).
   static let selectListLimit = 1600
 
@@ -59,7 +59,6 @@ final class PostgresAggregates: AggregateDesignSource {
   var responseName: String { model.responseName }
   var hasIntercept: Bool { model.hasIntercept }
   let replicateCount: Int
-  var subsetExpression: String? { subpop.map { "(\($0))" } }
   var design: SourceDesign
 
   /// Every sampling unit of the table (from every row) and its key in the `GROUP BY` of the
@@ -69,19 +68,20 @@ final class PostgresAggregates: AggregateDesignSource {
   var unitsArePSUs = true
 
   init(
-    connection: LibPQConnection, from: String, label: String, model: SQLModel, family: PushdownFamily,
-    complete: String, domain: String?, subpop: String?, exact: Bool, partitionKey: String?,
+    runner: StatementRunner, from: String, label: String, model: SQLModel, family: PushdownFamily,
+    complete: String, domain: String?, subset: String?, subsetExpression: String?, exact: Bool, partitionKey: String?,
     extra: [(sql: String, alias: String)], weightSQL: [String], replicate: ReplicateDesign?,
     specification: DesignSpecification?, groupsByFactor: Bool = true
   ) {
-    self.connection = connection
+    self.runner = runner
     self.from = from
     self.label = label
     self.model = model
     self.family = family
     self.complete = complete
     self.domain = domain
-    self.subpop = subpop
+    self.subset = subset
+    self.subsetExpression = subsetExpression
     self.exact = exact
     self.partitionKey = partitionKey
     self.extra = extra
@@ -99,43 +99,7 @@ final class PostgresAggregates: AggregateDesignSource {
 
   var p: Int { model.columns.count }
 
-  func run(_ sql: String) throws -> [[String?]] {
-    guard !shards.isEmpty, sql.contains(Self.shardRelation) else {
-      log.append(sql)
-      return try connection.query(sql)
-    }
-    return try fanOut(sql)
-  }
-
-  /// Runs `sql` on every shard at once (each over its remote table) and returns all their rows:
-  /// every statement over the working rows returns sums by group (or rows of units), which the
-  /// callers add group by group, so the shards' rows are simply put together.
-  func fanOut(_ sql: String) throws -> [[String?]] {
-    let texts = shards.map { "/* \($0.server) */ " + sql.replacingOccurrences(of: Self.shardRelation, with: $0.relation) }
-    log += texts
-    var failure: Error?
-    var sent: [Int] = []
-    for (k, shard) in shards.enumerated() {
-      do {
-        try shard.connection.send(texts[k])
-        sent.append(k)
-      } catch {
-        failure = named(error, shard)
-        break
-      }
-    }
-    var rows: [[String?]] = []
-    for k in sent {
-      do { rows += try shards[k].connection.receive(texts[k]) } catch { failure = failure ?? named(error, shards[k]) }
-    }
-    if let failure { throw failure }
-    return rows
-  }
-
-  private func named(_ error: Error, _ shard: ShardRoute) -> Error {
-    guard case .query(let message, let sql) = error as? PostgresError else { return error }
-    return PostgresError.query(message: "shard '\(shard.server)' (partition \(shard.partition)): \(message)", sql: sql)
-  }
+  func run(_ sql: String) throws -> [[String?]] { try runner.run(sql) }
 
   /// A sum, in double precision or exact `numeric`.
   func sum(_ expression: String) -> String {
@@ -152,7 +116,6 @@ final class PostgresAggregates: AggregateDesignSource {
     items += extra.map { "\($0.sql) AS \($0.alias)" }
     if let factor = groupingFactor { items.append("\(factor.labels) AS fg") }
     if let partitionKey { items.append("\(SQL.identifier(partitionKey)) AS pk") }
-    let relation = shards.isEmpty ? from : Self.shardRelation
     return "SELECT \(items.joined(separator: ", ")) FROM \(relation) WHERE \(complete)"
   }
 
@@ -328,15 +291,27 @@ final class PostgresAggregates: AggregateDesignSource {
     switch family {
     case .gaussian: return eta
     case .logit: return Self.logistic(eta)
+    case .probit: return SQLMath.probitMean(eta)
+    case .cloglog: return SQLMath.cloglogMean(eta)
     case .poisson: return "EXP(\(eta))"
     }
+  }
+
+  /// `dμ/dη` at a linear predictor column, for the non-canonical links (probit, cloglog).
+  func muEta(_ eta: String) -> String {
+    family == .probit ? SQLMath.probitMuEta(eta) : SQLMath.cloglogMuEta(eta)
+  }
+
+  /// The link `g(μ)` at a mean column, for the non-canonical links (R's starting η).
+  func link(_ mu: String) -> String {
+    family == .probit ? SQLMath.normalQuantile(mu) : SQLMath.cloglogLink(mu)
   }
 
   /// The unit deviance at mean `mu` with prior weight `a` (`Family.unitDeviance`).
   func unitDeviance(_ a: String, _ mu: String) -> String {
     switch family {
     case .gaussian: return "\(a) * (y - \(mu)) * (y - \(mu))"
-    case .logit:
+    case .logit, .probit, .cloglog:
       return
         "2.0 * \(a) * (CASE WHEN y > 0.0 THEN y * LN(y / \(mu)) ELSE 0.0 END + CASE WHEN y < 1.0 THEN (1.0 - y) * LN((1.0 - y) / (1.0 - \(mu))) ELSE 0.0 END)"
     case .poisson:
@@ -349,7 +324,7 @@ final class PostgresAggregates: AggregateDesignSource {
   func logLikelihood(_ a: String, _ mu: String) -> String {
     switch family {
     case .gaussian: return "0.0"
-    case .logit:
+    case .logit, .probit, .cloglog:
       return
         "ROUND(\(a)) * (CASE WHEN y > 0.0 THEN y * LN(\(mu)) ELSE 0.0 END + CASE WHEN y < 1.0 THEN (1.0 - y) * LN(1.0 - \(mu)) ELSE 0.0 END)"
     case .poisson:
@@ -361,7 +336,7 @@ final class PostgresAggregates: AggregateDesignSource {
   func varianceFunction(_ mu: String) -> String {
     switch family {
     case .gaussian: return "1.0"
-    case .logit: return "\(mu) * (1.0 - \(mu))"
+    case .logit, .probit, .cloglog: return "\(mu) * (1.0 - \(mu))"
     case .poisson: return mu
     }
   }
@@ -378,6 +353,8 @@ final class PostgresAggregates: AggregateDesignSource {
     var level1: [String] = []
     var level2: [String] = []
     var level3: [String] = []
+    var levelEta: [String] = []
+    var levelMuEta: [String] = []
     for (i, set) in sets.enumerated() {
       let a = "a\(i)"
       level1.append("(\(weightSQL[set])) / \(SQL.number(scales[i])) AS \(a)")
@@ -395,6 +372,17 @@ final class PostgresAggregates: AggregateDesignSource {
             "\(a) * mu\(i) * (1.0 - mu\(i)) * (LN(mu\(i) / (1.0 - mu\(i))) + (y - mu\(i)) / (mu\(i) * (1.0 - mu\(i)))) AS r\(i)",
             "\(unitDeviance(a, "mu\(i)")) AS dev\(i)",
           ]
+        case .probit, .cloglog:
+          // η = g(μ) and μ'(η) in their own levels (the quantile is long), then the working
+          // weight a μ'²/V and the score multiplier w z.
+          level2.append("(\(a) * y + 0.5) / (\(a) + 1.0) AS mu\(i)")
+          levelEta.append("\(link("mu\(i)")) AS eta\(i)")
+          levelMuEta.append("\(muEta("eta\(i)")) AS d\(i)")
+          level3 += [
+            "\(a) * d\(i) * d\(i) / (mu\(i) * (1.0 - mu\(i))) AS ww\(i)",
+            "\(a) * d\(i) * d\(i) / (mu\(i) * (1.0 - mu\(i))) * (eta\(i) + (y - mu\(i)) / d\(i)) AS r\(i)",
+            "\(unitDeviance(a, "mu\(i)")) AS dev\(i)",
+          ]
         case .poisson:
           level2.append("y + 0.1 AS mu\(i)")
           level3 += [
@@ -409,12 +397,23 @@ final class PostgresAggregates: AggregateDesignSource {
         case .gaussian: level3.append("\(a) AS ww\(i)")
         case .logit: level3.append("\(a) * mu\(i) * (1.0 - mu\(i)) AS ww\(i)")
         case .poisson: level3.append("\(a) * mu\(i) AS ww\(i)")
+        case .probit, .cloglog:
+          // Non-canonical: w = a μ'²/V(μ), m = a (y − μ) μ'/V(μ) (RowKernel.evaluate).
+          level2.append("\(muEta("eta\(i)")) AS d\(i)")
+          level3 += [
+            "\(a) * d\(i) * d\(i) / (mu\(i) * (1.0 - mu\(i))) AS ww\(i)",
+            "\(a) * (y - mu\(i)) * d\(i) / (mu\(i) * (1.0 - mu\(i))) AS r\(i)",
+            "\(unitDeviance(a, "mu\(i)")) AS dev\(i)",
+          ]
+          continue
         }
         level3 += ["\(a) * (y - mu\(i)) AS r\(i)", "\(unitDeviance(a, "mu\(i)")) AS dev\(i)"]
       }
     }
     let q1 = "SELECT d.*, \(level1.joined(separator: ", ")) FROM (\(base)\(barrier)) AS d"
-    let q2 = "SELECT e.*, \(level2.joined(separator: ", ")) FROM (\(q1)\(barrier)) AS e"
+    var q2 = "SELECT e.*, \(level2.joined(separator: ", ")) FROM (\(q1)\(barrier)) AS e"
+    if !levelEta.isEmpty { q2 = "SELECT g.*, \(levelEta.joined(separator: ", ")) FROM (\(q2)\(barrier)) AS g" }
+    if !levelMuEta.isEmpty { q2 = "SELECT k.*, \(levelMuEta.joined(separator: ", ")) FROM (\(q2)\(barrier)) AS k" }
     if level3.isEmpty { return q2 }
     return "SELECT m.*, \(level3.joined(separator: ", ")) FROM (\(q2)\(barrier)) AS m\(barrier)"
   }
@@ -436,7 +435,7 @@ final class PostgresAggregates: AggregateDesignSource {
       "SUM(CASE WHEN inc > 0.0 AND w < 0.0 THEN 1 ELSE 0 END)",
     ]
     switch family {
-    case .logit: items.append("SUM(CASE WHEN inc > 0.0 AND y <> 0.0 AND y <> 1.0 THEN 1 ELSE 0 END)")
+    case .logit, .probit, .cloglog: items.append("SUM(CASE WHEN inc > 0.0 AND y <> 0.0 AND y <> 1.0 THEN 1 ELSE 0 END)")
     case .poisson: items.append("SUM(CASE WHEN inc > 0.0 AND y < 0.0 THEN 1 ELSE 0 END)")
     case .gaussian: items.append("0")
     }
@@ -466,21 +465,23 @@ final class PostgresAggregates: AggregateDesignSource {
     let badResponse = Int(v[lowIndex + 3].rounded())
     if badResponse > 0 {
       switch family {
-      case .logit:
+      case .logit, .probit, .cloglog:
         throw PostgresError.data(
-          "the response '\(model.responseName)' of \(label) has \(badResponse) value(s) other than 0 and 1 (logit needs a binary response)")
+          "the response '\(model.responseName)' of \(label) has \(badResponse) value(s) other than 0 and 1 (\(family.rawValue) needs a binary response)")
       case .poisson:
         throw PostgresError.data("the response '\(model.responseName)' of \(label) has \(badResponse) negative count(s)")
       case .gaussian: break
       }
     }
     // Rows dropped: outside the domain, then for missing values in the model's columns.
+    // (With a design the subset is part of the domain; without one there is no domain.)
     var counts = ["COUNT(*)"]
-    if let domain { counts.append("SUM(CASE WHEN \(domain) THEN 1 ELSE 0 END)") }
-    let all = try run("SELECT \(counts.joined(separator: ", ")) FROM \(from)")[0].map { Int($0 ?? "0") ?? 0 }
-    let inDomain = domain == nil ? all[0] : all[1]
+    let kept = domain ?? subset
+    if let kept { counts.append("SUM(CASE WHEN \(kept) THEN 1 ELSE 0 END)") }
+    let all = try runner.totals("SELECT \(counts.joined(separator: ", ")) FROM \(relation)").map { Int($0.rounded()) }
+    let inDomain = kept == nil ? all[0] : all[1]
     if estimationRows == 0 {
-      throw PostgresError.data("\(label) has no complete rows for the model\(subpop.map { " in the domain '\($0)'" } ?? "")")
+      throw PostgresError.data("\(label) has no complete rows for the model\(subsetExpression.map { " in \($0)" } ?? "")")
     }
     let summary = SourceSummary(
       positiveCount: (0..<sets).map { Int(v[1 + 3 * $0].rounded()) }, weightTotal: (0..<sets).map { v[2 + 3 * $0] },
@@ -499,12 +500,10 @@ final class PostgresAggregates: AggregateDesignSource {
     let square = replicate.combinedWeights ? "1.0" : "w * w"
     let pairs = (0..<r).flatMap { j in (j..<r).map { (j, $0) } }
     let weights = extra.filter { $0.alias == "w" || $0.alias.hasPrefix("rw") }.map { "\($0.sql) AS \($0.alias)" }
-    let allRows = "SELECT \(weights.joined(separator: ", ")) FROM \(from)"
+    let allRows = "SELECT \(weights.joined(separator: ", ")) FROM \(relation)"
     var items = pairs.map { sum("\(square) * rw\($0.0) * rw\($0.1)") }
     items += ["COUNT(*)", sum("w"), "SUM(CASE WHEN w = 0.0 THEN 1 ELSE 0 END)"]
-    let everyRow = try run("SELECT \(items.joined(separator: ", ")) FROM (\(allRows)) AS s")[0].map {
-      Double($0 ?? "0") ?? 0
-    }
+    let everyRow = try runner.totals("SELECT \(items.joined(separator: ", ")) FROM (\(allRows)) AS s")
     let estimation = try totals(
       pairs.map { sum("CASE WHEN a0 > 0.0 THEN \(square) * rw\($0.0) * rw\($0.1) ELSE 0.0 END") },
       over: "SELECT b.*, \(weightSQL[0]) AS a0 FROM (\(base)) AS b")
@@ -558,7 +557,7 @@ final class PostgresAggregates: AggregateDesignSource {
         unitDeviance("a0", nm), logLikelihood("a0", nm),
       ]
     }
-    if family == .logit {
+    if family.isBinomial {
       let eps = SQL.number(10 * Double.ulpOfOne)
       statistics += [
         "CASE WHEN a0 > 0.0 AND mu0 > 1.0 - \(eps) THEN 1.0 ELSE 0.0 END",
@@ -589,8 +588,8 @@ final class PostgresAggregates: AggregateDesignSource {
       fit.nullLogLik -= lgammaTotal
     }
     var result = ScoresResult(
-      crossProduct: crossProduct, statistics: fit, boundaryOnes: family == .logit ? Int(s[5].rounded()) : 0,
-      boundaryZeros: family == .logit ? Int(s[6].rounded()) : 0)
+      crossProduct: crossProduct, statistics: fit, boundaryOnes: family.isBinomial ? Int(s[5].rounded()) : 0,
+      boundaryZeros: family.isBinomial ? Int(s[6].rounded()) : 0)
     let scoreItems = (0..<k).map { sum("r0 * x\(request.columns[$0])") }
     switch request.totals {
     case .none, .crossProduct: break
@@ -638,39 +637,41 @@ final class PostgresAggregates: AggregateDesignSource {
   func describeUnits(_ specification: DesignSpecification, strata: Bool, psu: Bool, fpc: String?) throws {
     let fpcItems = fpc == nil ? "" : ", MIN(f), MAX(f)"
     let designColumns = extra.filter { ["h", "c", "f", "w"].contains($0.alias) }.map { "\($0.sql) AS \($0.alias)" }
-    let allRows = "SELECT \(designColumns.isEmpty ? "1 AS one" : designColumns.joined(separator: ", ")) FROM \(from)"
+    let allRows = "SELECT \(designColumns.isEmpty ? "1 AS one" : designColumns.joined(separator: ", ")) FROM \(relation)"
     var strataLabels: [String] = []
     var clusterLabels: [String] = []
     var fpcValues: [Double] = []
     var keys: [[String?]] = []
-    func fpcValue(_ row: [String?], _ place: String) throws -> Double {
-      let lo = Double(row[0] ?? "") ?? .nan, hi = Double(row[1] ?? "") ?? .nan
-      guard lo == hi else { throw PostgresError.data("fpc '\(fpc ?? "")' of \(label) varies within \(place)") }
-      return lo
+    func fpcValue(_ group: UnitGroup, _ place: String) throws -> Double {
+      guard group.low == group.high else {
+        throw PostgresError.data("fpc '\(fpc ?? "")' of \(label) varies within \(place)")
+      }
+      return group.low
     }
     if psu {
       let by = strata ? ["h", "c"] : ["c"]
-      let groups = try run(
-        "SELECT \(by.joined(separator: ", ")), COUNT(*)\(fpcItems) FROM (\(allRows)) AS u GROUP BY \(by.joined(separator: ", "))"
-      )
-      for row in groups {
-        keys.append(Array(row[0..<by.count]))
-        strataLabels.append(strata ? (row[0] ?? "") : "")
-        clusterLabels.append(row[by.count - 1] ?? "")
-        if fpc != nil { fpcValues.append(try fpcValue(Array(row[(by.count + 1)...]), "PSU \(row[by.count - 1] ?? "")")) }
+      let groups = try unitGroups(
+        "SELECT \(by.joined(separator: ", ")), COUNT(*)\(fpcItems) FROM (\(allRows)) AS u GROUP BY \(by.joined(separator: ", "))",
+        keys: by.count)
+      for group in groups {
+        keys.append(group.key)
+        strataLabels.append(strata ? (group.key[0] ?? "") : "")
+        clusterLabels.append(group.key[by.count - 1] ?? "")
+        if fpc != nil { fpcValues.append(try fpcValue(group, "PSU \(group.key[by.count - 1] ?? "")")) }
       }
     } else {
       // Each row is a unit; the units of a stratum are numbered, those with rows of positive
       // weight first (their scores cross the wire, p numbers a row: give the PSU column for
       // large tables).
-      let groups = try run(
+      let groups = try unitGroups(
         strata
           ? "SELECT h, COUNT(*)\(fpcItems) FROM (\(allRows)) AS u GROUP BY h"
-          : "SELECT '1', COUNT(*)\(fpcItems) FROM (\(allRows)) AS u")
-      for row in groups {
-        let stratum = row[0] ?? ""
-        let count = Int(row[1] ?? "0") ?? 0
-        let f = fpc == nil ? nil : try fpcValue(Array(row[2...]), "stratum \(stratum)")
+          : "SELECT '1', COUNT(*)\(fpcItems) FROM (\(allRows)) AS u",
+        keys: 1)
+      for group in groups {
+        let stratum = group.key[0] ?? ""
+        let count = group.count
+        let f = fpc == nil ? nil : try fpcValue(group, "stratum \(stratum)")
         for u in 0..<count {
           keys.append([stratum, String(u)])
           strataLabels.append(stratum)
@@ -682,16 +683,46 @@ final class PostgresAggregates: AggregateDesignSource {
     unitKeys = keys
     unitsArePSUs = psu
     units = UnitTotals(strata: strata ? strataLabels : [], clusters: [clusterLabels], fpc: fpc == nil ? [] : [fpcValues])
-    let counts = try run(
+    let counts = try runner.totals(
       "SELECT COUNT(*), \(extra.contains { $0.alias == "w" } ? "\(sum("w")), SUM(CASE WHEN w = 0.0 THEN 1 ELSE 0 END)" : "COUNT(*), 0") FROM (\(allRows)) AS u"
-    )[0]
+    )
     let unitDesign = try units.design(specification: specification)
     let summary = DesignSummary(
-      kind: "linearization", observations: Int(counts[0] ?? "0") ?? 0, strata: unitDesign.strataCount,
-      psus: unitDesign.psuCount, stages: unitDesign.stageCount, populationSize: Double(counts[1] ?? "0") ?? 0, df: 0,
-      replicates: nil, replicateType: nil, lonelyPSU: specification.lonelyPSU, zeroWeights: Int(counts[2] ?? "0") ?? 0,
+      kind: "linearization", observations: Int(counts[0].rounded()), strata: unitDesign.strataCount,
+      psus: unitDesign.psuCount, stages: unitDesign.stageCount, populationSize: counts[1], df: 0,
+      replicates: nil, replicateType: nil, lonelyPSU: specification.lonelyPSU, zeroWeights: Int(counts[2].rounded()),
       weightSource: specification.weights == nil ? "equal" : "column", fpc: !specification.fpc.isEmpty)
     design = .linearization(specification, summary: summary)
+  }
+
+  /// A group of `describeUnits`' statements: its key, its rows and its FPC's range.
+  struct UnitGroup {
+    var key: [String?]
+    var count: Int
+    var low = Double.infinity
+    var high = -Double.infinity
+  }
+
+  /// Runs a `SELECT key…, COUNT(*)[, MIN(f), MAX(f)] … GROUP BY key…` statement and merges the
+  /// groups that several shards return (a PSU or stratum may have rows on more than one):
+  /// counts added, the FPC's range widened. Groups in the order first seen.
+  func unitGroups(_ sql: String, keys: Int) throws -> [UnitGroup] {
+    var groups: [UnitGroup] = []
+    var position: [[String?]: Int] = [:]
+    for row in try run(sql) {
+      let key = Array(row[0..<keys])
+      let g = position[key] ?? groups.count
+      if g == groups.count {
+        position[key] = g
+        groups.append(UnitGroup(key: key, count: 0))
+      }
+      groups[g].count += Int(row[keys] ?? "0") ?? 0
+      if row.count > keys + 2 {
+        groups[g].low = Swift.min(groups[g].low, Double(row[keys + 1] ?? "") ?? .nan)
+        groups[g].high = Swift.max(groups[g].high, Double(row[keys + 2] ?? "") ?? .nan)
+      }
+    }
+    return groups
   }
 
   /// The score totals of every unit (zero for units without rows of positive weight).

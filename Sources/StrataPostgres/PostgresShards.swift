@@ -112,3 +112,85 @@ enum ShardDiscovery {
     return o.keys.sorted().map { "\($0)=\(quote(o[$0] ?? ""))" }.joined(separator: " ")
   }
 }
+
+/// Sends a pushdown's statements and keeps them in order: to the server of the URI, or, when
+/// the table is partitioned over postgres_fdw foreign tables (`ShardDiscovery`), every
+/// statement over the rows to each shard's remote table directly, all shards at once. The
+/// statements are written over `relation`; every statement returns rows that the callers add
+/// (sums by group, levels, units), so the shards' rows are simply put together.
+final class StatementRunner {
+  let connection: LibPQConnection
+  /// The source's `FROM` item on the server of the URI.
+  let from: String
+  /// The shards summed directly (empty: every statement goes to the server of the URI).
+  var shards: [ShardRoute] = []
+  /// Every statement sent, in order (a shard's statements begin with `/* server */`).
+  private(set) var log: [String] = []
+  /// Stands for the table in a statement fanned out to the shards (replaced by each shard's
+  /// remote table; a control character, so it can never reach a server unreplaced).
+  static let shardRelation = "\u{1}strata_shard_relation\u{1}"
+
+  init(connection: LibPQConnection, from: String) {
+    self.connection = connection
+    self.from = from
+  }
+
+  /// The relation statements over the rows read: the source, or each shard's remote table.
+  var relation: String { shards.isEmpty ? from : Self.shardRelation }
+
+  /// Runs `sql`: on every shard at once when it reads `relation` and there are shards (all
+  /// their rows returned together), else on the server of the URI.
+  func run(_ sql: String) throws -> [[String?]] {
+    guard !shards.isEmpty, sql.contains(Self.shardRelation) else {
+      log.append(sql)
+      return try connection.query(sql)
+    }
+    return try fanOut(sql)
+  }
+
+  /// The row of a statement of plain additive aggregates (`COUNT`, `SUM`; no `GROUP BY`): one
+  /// row from each shard, added column by column with compensated summation (a NULL, the SUM
+  /// over no rows, counts zero).
+  func totals(_ sql: String) throws -> [Double] {
+    let rows = try run(sql)
+    var sums: [CompensatedSum] = []
+    for row in rows {
+      if sums.isEmpty { sums = Array(repeating: CompensatedSum(), count: row.count) }
+      for (k, cell) in row.enumerated() {
+        guard let text = cell else { continue }
+        guard let v = Double(text) else {
+          throw PostgresError.numerical("an aggregate returned '\(text)', not a number")
+        }
+        sums[k].add(v)
+      }
+    }
+    return sums.map(\.value)
+  }
+
+  private func fanOut(_ sql: String) throws -> [[String?]] {
+    let texts = shards.map { "/* \($0.server) */ " + sql.replacingOccurrences(of: Self.shardRelation, with: $0.relation) }
+    log += texts
+    var failure: Error?
+    var sent: [Int] = []
+    for (k, shard) in shards.enumerated() {
+      do {
+        try shard.connection.send(texts[k])
+        sent.append(k)
+      } catch {
+        failure = named(error, shard)
+        break
+      }
+    }
+    var rows: [[String?]] = []
+    for k in sent {
+      do { rows += try shards[k].connection.receive(texts[k]) } catch { failure = failure ?? named(error, shards[k]) }
+    }
+    if let failure { throw failure }
+    return rows
+  }
+
+  private func named(_ error: Error, _ shard: ShardRoute) -> Error {
+    guard case .query(let message, let sql) = error as? PostgresError else { return error }
+    return PostgresError.query(message: "shard '\(shard.server)' (partition \(shard.partition)): \(message)", sql: sql)
+  }
+}

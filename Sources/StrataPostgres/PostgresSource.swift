@@ -106,6 +106,44 @@ public struct PostgresSource: Sendable, Equatable {
   }
 }
 
+/// A source opened for a pushdown: the connection (JIT off), the `FROM` item, the label used in
+/// messages and the columns with their kinds. The fit and the descriptives both start here.
+struct OpenedSource {
+  let connection: LibPQConnection
+  /// The `FROM` item (`fromClause()`).
+  let from: String
+  /// "table schema.name" or "the query", for messages.
+  let label: String
+  let schema: SourceSchema
+}
+
+extension PostgresSource {
+  /// Connects, turns PostgreSQL's JIT off and reads the source's column types.
+  ///
+  /// PostgreSQL's JIT compiles each statement's expressions with LLVM; the passes' hundreds of
+  /// aggregate expressions take it minutes to compile for seconds of work. Engines without the
+  /// setting refuse it, which is harmless. Columns of other types than numbers, text and
+  /// booleans are left out of the schema ("not a column" names them when used).
+  func open() throws -> OpenedSource {
+    let connection = try LibPQConnection(conninfo: conninfo)
+    _ = try? connection.query("SET jit = off")
+    let from = try fromClause()
+    let label = table.map { "table \($0)" } ?? "the query"
+    let described = try connection.describe("SELECT * FROM \(from) LIMIT 0")
+    var kinds: [String: SQLColumnKind] = [:]
+    for (name, type) in described {
+      switch type {
+      case 20, 21, 23, 700, 701, 1700, 26: kinds[name] = .numeric
+      case 25, 1042, 1043, 18, 19: kinds[name] = .text
+      case 16: kinds[name] = .boolean
+      default: continue
+      }
+    }
+    let schema = SourceSchema(names: described.map(\.name), kinds: kinds, label: label)
+    return OpenedSource(connection: connection, from: from, label: label, schema: schema)
+  }
+}
+
 /// SQL text helpers.
 enum SQL {
   /// A double-quoted identifier.

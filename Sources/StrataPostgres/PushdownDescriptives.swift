@@ -71,21 +71,8 @@ extension Pushdown {
     case .quantile, .variance:
       throw PostgresError.unsupported("\(spec.statistic.rawValue) (mean, total, prop and ratio are pushed down)")
     }
-    let connection = try LibPQConnection(conninfo: source.conninfo)
-    _ = try? connection.query("SET jit = off")
-    let from = try source.fromClause()
-    let label = source.table.map { "table \($0)" } ?? "the query"
-    let described = try connection.describe("SELECT * FROM \(from) LIMIT 0")
-    var kinds: [String: SQLColumnKind] = [:]
-    for (name, type) in described {
-      switch type {
-      case 20, 21, 23, 700, 701, 1700, 26: kinds[name] = .numeric
-      case 25, 1042, 1043, 18, 19: kinds[name] = .text
-      case 16: kinds[name] = .boolean
-      default: continue
-      }
-    }
-    let schema = SourceSchema(names: described.map(\.name), kinds: kinds, label: label)
+    let opened = try source.open()
+    let (connection, from, label, schema) = (opened.connection, opened.from, opened.label, opened.schema)
     let descriptive = try PostgresDescriptiveSource(
       connection: connection, from: from, label: label, schema: schema, spec: spec)
     let result = try AggregateDescriptives.estimate(

@@ -7,11 +7,16 @@ import StrataLinalg
 import StrataModels
 import StrataScale
 
-/// Model families the pushdown computes (canonical links).
+/// Model families the pushdown computes.
 public enum PushdownFamily: String, Sendable, CaseIterable {
   case gaussian  // lm / wls
   case logit  // binomial(logit)
+  case probit  // binomial(probit): Φ and φ in plain SQL arithmetic (SQLMath)
+  case cloglog  // binomial(cloglog)
   case poisson  // poisson(log)
+
+  /// The binomial models (a 0/1 response).
+  var isBinomial: Bool { self == .logit || self == .probit || self == .cloglog }
 }
 
 /// Variance estimators of the pushdown.
@@ -34,6 +39,9 @@ public struct PushdownSpecification: Sendable {
   public var variance: PushdownVariance
   /// A domain (R `subset(design, …)`): rows outside it count zero, every PSU is kept.
   public var subpop: String?
+  /// A subset (R `glm(subset =)`): without a design only its rows are read (a WHERE
+  /// condition); with a design it is a domain, as `subpop`.
+  public var subset: String?
   /// The table's partition or distribution key: each pass's sums are grouped by it.
   public var partitionKey: String?
   /// Sums over `numeric` (exact, slower) instead of double precision.
@@ -45,8 +53,9 @@ public struct PushdownSpecification: Sendable {
   public init(
     family: PushdownFamily, formula: String, weights: String? = nil, variance: PushdownVariance = .classical,
     subpop: String? = nil, partitionKey: String? = nil, exactSums: Bool = false, maxIterations: Int = 100,
-    shardFanOut: Bool = true
+    shardFanOut: Bool = true, subset: String? = nil
   ) {
+    self.subset = subset
     self.shardFanOut = shardFanOut
     self.family = family
     self.formula = formula
@@ -105,9 +114,12 @@ public enum Pushdown {
     switch spec.family {
     case .gaussian: model = .leastSquares
     case .logit: model = .glm(.logit)
+    case .probit: model = .glm(.probit)
+    case .cloglog: model = .glm(.cloglog)
     case .poisson: model = .glm(.poisson)
     }
-    var scale = ScaleSpecification(model: model, formula: spec.formula, weights: spec.weights, subpop: spec.subpop)
+    var scale = ScaleSpecification(
+      model: model, formula: spec.formula, weights: spec.weights, subset: spec.subset, subpop: spec.subpop)
     let variance: AggregateVariance
     switch spec.variance {
     case .classical: variance = .classical
@@ -146,36 +158,23 @@ public enum Pushdown {
     switch specification.model {
     case .leastSquares: family = .gaussian
     case .glm(.logit): family = .logit
+    case .glm(.probit): family = .probit
+    case .glm(.cloglog): family = .cloglog
     case .glm(.poisson): family = .poisson
     case .glm(let m):
-      throw PostgresError.unsupported("\(m.rawValue) (ols, wls, logit and poisson are pushed down)")
+      throw PostgresError.unsupported("\(m.rawValue) (ols, wls, logit, probit, cloglog and poisson are pushed down)")
     }
-    if specification.subset != nil { throw PostgresError.unsupported("a subset (--subset)") }
-    let connection = try LibPQConnection(conninfo: source.conninfo)
-    // PostgreSQL's JIT compiles each statement's expressions with LLVM; the passes' hundreds of
-    // aggregate expressions take it minutes to compile for seconds of work. Engines without
-    // the setting refuse it, which is harmless.
-    _ = try? connection.query("SET jit = off")
-    let from = try source.fromClause()
-    let label = source.table.map { "table \($0)" } ?? "the query"
-    var log: [String] = []
-    func run(_ sql: String) throws -> [[String?]] {
-      log.append(sql)
-      return try connection.query(sql)
+    let opened = try source.open()
+    let (from, label, schema) = (opened.from, opened.label, opened.schema)
+    // The statements' runner: with a table partitioned over postgres_fdw foreign tables, the
+    // statements over the rows (set-up and passes) go to each shard directly, all at once.
+    let runner = StatementRunner(connection: opened.connection, from: from)
+    if shardFanOut, source.table != nil,
+      let routes = try ShardDiscovery.routes(coordinator: opened.connection, from: from)
+    {
+      runner.shards = routes
     }
-
-    // The source's columns and their kinds.
-    let described = try connection.describe("SELECT * FROM \(from) LIMIT 0")
-    var kinds: [String: SQLColumnKind] = [:]
-    for (name, type) in described {
-      switch type {
-      case 20, 21, 23, 700, 701, 1700, 26: kinds[name] = .numeric
-      case 25, 1042, 1043, 18, 19: kinds[name] = .text
-      case 16: kinds[name] = .boolean
-      default: continue  // other types cannot be used: "not a column" names them
-      }
-    }
-    let schema = SourceSchema(names: described.map(\.name), kinds: kinds, label: label)
+    let rows = runner.relation
 
     let design = specification.design
     if let design {
@@ -241,35 +240,54 @@ public enum Pushdown {
     for (k, g) in clusterColumns.enumerated() { extra.append((try column(g, numeric: false, "cluster"), "g\(k)")) }
     if let key = partitionKey { _ = try schema.kind(of: key, in: "the partition key") }
 
-    // The domain.
-    var domainSQL: String?
-    if let subpop = specification.subpop {
+    // The domain (--subpop) and the subset (--subset), compiled to SQL conditions (an
+    // expression SQLExpressionCompiler cannot compile is refused, named). With a design the
+    // subset is a domain too (R `subset(design, …)`; the in-memory and streamed fits combine
+    // them the same way): every row stays for the design's units. Without one, the subset is
+    // R's `glm(subset =)`: a WHERE condition, its rows the only rows.
+    func condition(_ text: String, _ option: String) throws -> String {
       let expression: RowExpression
-      do { expression = try RowExpression.parse(subpop) } catch {
-        throw PostgresError.data("subpop '\(subpop)': \(error)")
+      do { expression = try RowExpression.parse(text) } catch {
+        throw PostgresError.data("\(option) '\(text)': \(error)")
       }
-      var compiler = SQLExpressionCompiler(schema: schema, context: "subpop '\(subpop)'")
-      domainSQL = try compiler.condition(expression.expression)
+      var compiler = SQLExpressionCompiler(schema: schema, context: "\(option) '\(text)'")
+      return try compiler.condition(expression.expression)
+    }
+    let subpopSQL = try specification.subpop.map { try condition($0, "subpop") }
+    let subsetSQL = try specification.subset.map { try condition($0, "subset") }
+    var domainSQL: String?
+    var subsetFilter: String?
+    var subsetText: String?
+    if design != nil {
+      let parts = [subsetSQL, subpopSQL].compactMap { $0 }
+      domainSQL = parts.isEmpty ? nil : parts.count == 1 ? parts[0] : parts.map { "(\($0))" }.joined(separator: " AND ")
+      let texts = [specification.subset, specification.subpop].compactMap { $0.map { "(\($0))" } }
+      subsetText = texts.isEmpty ? nil : texts.joined(separator: " & ")
+    } else {
+      subsetFilter = subsetSQL
+      subsetText = specification.subset
     }
 
     // The formula; factor levels from the complete rows of the domain, sorted as R sorts them
     // in the C locale (numeric labels numerically).
     let columnsRead = try SQLModel.columnsRead(formula: specification.formula, schema: schema)
     let used = unique(columnsRead + (design == nil ? (weightColumn.map { [$0] } ?? []) : []) + clusterColumns)
-    let complete = used.map { "\(SQL.identifier($0)) IS NOT NULL" }.joined(separator: " AND ")
+    let conditions = used.map { "\(SQL.identifier($0)) IS NOT NULL" } + (subsetFilter.map { ["(\($0))"] } ?? [])
+    let complete = conditions.isEmpty ? "1 = 1" : conditions.joined(separator: " AND ")
     let domainFilter = domainSQL.map { " AND \($0)" } ?? ""
     let compiled = try SQLModel.compile(formula: specification.formula, schema: schema) { levelSQL in
-      let rows = try run("SELECT DISTINCT \(levelSQL) AS level FROM \(from) WHERE \(complete)\(domainFilter)")
-      return rows.compactMap { $0.first ?? nil }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+      // Each shard's levels; a level may be on several shards.
+      let found = try runner.run("SELECT DISTINCT \(levelSQL) AS level FROM \(rows) WHERE \(complete)\(domainFilter)")
+      return Set(found.compactMap { $0.first ?? nil }).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     // Missing values where none may be: weights, design and replicate columns.
     if !required.isEmpty {
-      let nulls = try run(
-        "SELECT \(required.map { "SUM(CASE WHEN \(SQL.identifier($0)) IS NULL THEN 1 ELSE 0 END)" }.joined(separator: ", ")) FROM \(from)"
-      )[0]
-      for (k, c) in required.enumerated() where (Int(nulls[k] ?? "0") ?? 0) > 0 {
-        throw PostgresError.data("column '\(c)' of \(label) has \(nulls[k] ?? "") missing value(s); a design column may have none")
+      let nulls = try runner.totals(
+        "SELECT \(required.map { "SUM(CASE WHEN \(SQL.identifier($0)) IS NULL THEN 1 ELSE 0 END)" }.joined(separator: ", ")) FROM \(rows)"
+      )
+      for (k, c) in required.enumerated() where nulls[k] > 0 {
+        throw PostgresError.data("column '\(c)' of \(label) has \(Int(nulls[k])) missing value(s); a design column may have none")
       }
     }
 
@@ -279,13 +297,10 @@ public enum Pushdown {
       weightSQL += replicateColumns.indices.map { replicateDesign.combinedWeights ? "inc * rw\($0)" : "inc * w * rw\($0)" }
     }
     let aggregates = PostgresAggregates(
-      connection: connection, from: from, label: label, model: compiled, family: family, complete: complete,
-      domain: domainSQL, subpop: design == nil ? nil : specification.subpop, exact: exactSums,
+      runner: runner, from: from, label: label, model: compiled, family: family, complete: complete,
+      domain: domainSQL, subset: subsetFilter, subsetExpression: subsetText, exact: exactSums,
       partitionKey: partitionKey, extra: extra, weightSQL: weightSQL, replicate: replicateDesign,
       specification: design, groupsByFactor: groupsByFactor)
-    if shardFanOut, source.table != nil, let routes = try ShardDiscovery.routes(coordinator: connection, from: from) {
-      aggregates.shards = routes
-    }
     if let design, replicateDesign == nil {
       try aggregates.describeUnits(design, strata: strata != nil, psu: psu != nil, fpc: fpc)
     }
@@ -294,9 +309,8 @@ public enum Pushdown {
       aggregates, model: specification.model, formula: specification.formula, weighted: weighted,
       variance: variance, level: level, control: control, information: information)
     var fit = PushdownFit(
-      result: result, statements: log + aggregates.log, source: source.displayName,
-      replicates: replicateColumns.count)
-    fit.shards = aggregates.shards.map(\.server)
+      result: result, statements: runner.log, source: source.displayName, replicates: replicateColumns.count)
+    fit.shards = runner.shards.map(\.server)
     return fit
   }
 

@@ -67,6 +67,13 @@ struct FourWayAgreementTests {
       Case(
         name: "JK1 logit in a domain", family: .logit, model: .logit, formula: logit, pushVariance: .design(jk1),
         design: jk1, subpop: "stype == 'E'"),
+      // Non-canonical links: Φ and φ written out in SQL, cloglog's expm1 (SQLMath).
+      Case(name: "probit", family: .probit, model: .probit, formula: logit),
+      Case(
+        name: "design cloglog in a domain", family: .cloglog, model: .cloglog, formula: logit,
+        pushVariance: .design(design), design: design, subpop: "meals > 20 & stype != 'H'"),
+      Case(
+        name: "JK1 probit", family: .probit, model: .probit, formula: logit, pushVariance: .design(jk1), design: jk1),
     ]
   }
 
@@ -122,7 +129,7 @@ struct FourWayAgreementTests {
     return compared
   }
 
-  @Test("OLS, logit, Poisson, a design logit in a domain and JK1 logits agree on all four paths")
+  @Test("OLS, logit, Poisson, probit, cloglog, design fits in a domain and JK1 fits agree on all four paths")
   func fourPaths() throws {
     let cases = try Self.cases()
     // The streamed path really is chunked: the file spans many chunks.

@@ -33,6 +33,8 @@ struct PushdownTests {
     var design: DesignSpecification? = nil
     var subpop: String? = nil
     var table: String = "apistrat"
+    /// R `glm(subset =)` (a domain with a design).
+    var subset: String? = nil
   }
 
   static let apistratCases: [Case] = {
@@ -89,14 +91,16 @@ struct PushdownTests {
       var spec = FitSpecification(model: c.model, formula: c.formula, variance: c.variance)
       if let d = c.design { spec.design = d } else { spec.weights = c.weights }
       spec.subpop = c.subpop
+      spec.subset = c.subset
       let reference = try Model.fit(spec, data: try #require(frames[c.table]))
       let pushed = try Pushdown.fit(
         PushdownSpecification(
           family: c.family, formula: c.formula, weights: c.weights, variance: c.pushVariance, subpop: c.subpop,
-          partitionKey: partitionKeys[c.table]),
+          partitionKey: partitionKeys[c.table], subset: c.subset),
         source: try PostgresSource(uri: uri + "?table=\(c.table)"))
       fits.append(pushed)
-      let label = "\(c.table) \(c.model) \(c.formula) \(c.pushVariance) \(c.subpop ?? "")"
+      let label = "\(c.table) \(c.model) \(c.formula) \(c.pushVariance) \(c.subpop ?? "") \(c.subset ?? "")"
+      #expect(pushed.observations == reference.fit.nobs, "\(label): observations")
       #expect(pushed.terms.count == reference.coefficients.count, "\(label)")
       for (j, r) in reference.coefficients.enumerated() where j < pushed.terms.count {
         compared += 1
@@ -107,9 +111,12 @@ struct PushdownTests {
           isClose(pushed.standardErrors[j], se, rtol: 1e-9), "\(label) \(r.term) SE: \(pushed.standardErrors[j]) vs \(se)")
       }
       // Only aggregates cross the wire (a row-per-unit list appears only for designs without PSUs).
+      // (A statement sent to a shard directly begins with `/* server */ `.)
       #expect(
         pushed.statements.allSatisfy {
-          $0.hasPrefix("SELECT DISTINCT") || $0.contains("SUM(") || $0.contains("COUNT(") || $0.hasSuffix("WHERE a0 > 0.0")
+          let body = $0.hasPrefix("/* ") ? String($0[($0.range(of: "*/ ")?.upperBound ?? $0.startIndex)...]) : $0
+          return body.hasPrefix("SELECT DISTINCT") || body.contains("SUM(") || body.contains("COUNT(")
+            || body.hasSuffix("WHERE a0 > 0.0")
         }, "\(label)")
     }
     return (compared, fits)
@@ -334,11 +341,27 @@ struct PushdownTests {
       ["fit", "logit", "sch.wide ~ ell + meals + factor(stype)", "--weights", "pw", "--strata", "stype", "--psu", "dnum",
        "--nest", "--format", "json"], table: "apistrat", file: apistrat)
 
-    // A refused flag names itself; the text report names the levels and no password; a bad
-    // term and an unknown column are named, and the password is not.
-    let refused = try runStrata(["fit", "ols", "api00 ~ ell", "--data", uri + "?table=apistrat", "--subset", "ell > 5"])
+    // probit and cloglog, and --subset (a WHERE condition; with a design a domain).
+    try sameText(
+      ["fit", "probit", "sch.wide ~ ell + meals + factor(stype)", "--subset", "meals > 20 & mobility < 40"],
+      table: "apistrat", file: apistrat)
+    try sameText(
+      [
+        "fit", "cloglog", "sch.wide ~ ell + meals + mobility", "--weights", "pw", "--strata", "stype", "--fpc", "fpc",
+        "--subset", "stype != 'H'",
+      ], table: "apistrat", file: apistrat)
+
+    // A refused flag names itself, and so does a subset the SQL compiler cannot write; the text
+    // report names the levels and no password; a bad term and an unknown column are named, and
+    // the password is not.
+    let refused = try runStrata(
+      ["fit", "ols", "api00 ~ ell", "--data", uri + "?table=apistrat", "--split", "stype"])
     #expect(refused.status != 0)
-    #expect(refused.stderr.contains("--subset is not available with a PostgreSQL --data yet"))
+    #expect(refused.stderr.contains("--split is not available with a PostgreSQL --data yet"), "\(refused.stderr)")
+    let subset = try runStrata(
+      ["fit", "ols", "api00 ~ ell", "--data", uri + "?table=apistrat", "--subset", "nchar(sname) > 10"])
+    #expect(subset.status != 0)
+    #expect(subset.stderr.contains("'nchar(sname)'") && subset.stderr.contains("subset"), "\(subset.stderr)")
     let text = try runStrata(["fit", "ols", "api00 ~ ell + factor(stype)", "--data", uri + "?table=apistrat"])
     #expect(text.status == 0, "\(text.stderr)")
     #expect(text.stdout.contains("factor(stype)M"))

@@ -8,7 +8,6 @@ import Strata
 extension LinearModelOptions {
   /// The flags the pushdown does not take yet, refused by name.
   func pushdownRefusals() -> String? {
-    if subset != nil { return "--subset" }
     if split != nil { return "--split" }
     if test != nil { return "--test" }
     if marginsOptions.selection.isRequested { return "--margins" }
@@ -23,9 +22,10 @@ extension LinearModelOptions {
       throw ValidationError("\(flag) is not available with a PostgreSQL --data yet (see Guides/Scale.md)")
     }
     switch model {
-    case .leastSquares, .glm(.logit, _), .glm(.poisson, _): break
+    case .leastSquares, .glm(.logit, _), .glm(.probit, _), .glm(.cloglog, _), .glm(.poisson, _): break
     default:
-      throw ValidationError("with a PostgreSQL --data, fit ols, wls, logit and poisson are available (not \(model.kind.rawValue) yet)")
+      throw ValidationError(
+        "with a PostgreSQL --data, fit ols, wls, logit, probit, cloglog and poisson are available (not \(model.kind.rawValue) yet)")
     }
     let spec = try specification(model)
     if let declared = spec.design {
