@@ -11,11 +11,18 @@ import _StrataTestSupport
 /// the JK1 file `APITables.files["apiclus1"]`.)
 @Suite("Streamed CSV descriptives")
 struct StreamedDescriptivesTests {
+  /// The cases' CSV files by table name, and their in-memory frames.
+  static func tables() throws -> (paths: [String: String], frames: [String: DataFrame]) {
+    let replicates = try #require(APITables.files["apiclus1"])
+    return (
+      ["apistrat": datasetPath("apistrat.csv"), "apiclus1": replicates],
+      try DescriptivePushdownTests.frames(replicates: replicates)
+    )
+  }
+
   @Test("mean, total, prop, ratio streamed in 2 KB chunks equal the in-memory results")
   func equalsInMemory() throws {
-    let replicates = try #require(APITables.files["apiclus1"])
-    let paths = ["apistrat": datasetPath("apistrat.csv"), "apiclus1": replicates]
-    let frames = try DescriptivePushdownTests.frames(replicates: replicates)
+    let (paths, frames) = try Self.tables()
     var compared = 0
     for c in DescriptivePushdownTests.cases {
       let reference = try DescriptivePushdownTests.reference(c, frames: frames)
@@ -33,9 +40,7 @@ struct StreamedDescriptivesTests {
 
   @Test("tab streamed in 2 KB chunks: cells, margins, Rao-Scott test and shares equal the in-memory table")
   func tabEqualsInMemory() throws {
-    let replicates = try #require(APITables.files["apiclus1"])
-    let paths = ["apistrat": datasetPath("apistrat.csv"), "apiclus1": replicates]
-    let frames = try DescriptivePushdownTests.frames(replicates: replicates)
+    let (paths, frames) = try Self.tables()
     var compared = 0
     for c in DescriptivePushdownTests.tabCases {
       let streamed = try StreamedDescriptives.tabulate(

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// `strata mean|total|prop|ratio --data postgresql://…`: the sums run as aggregate SQL in the
+/// `strata mean|total|prop|ratio|tab --data postgresql://…`: the sums run as aggregate SQL in the
 /// server (`StrataPostgres.Pushdown.descriptives`); the estimates, the variance and the report
 /// are the in-memory path's (`DescriptiveReport`).
 extension DescriptiveCommandOptions {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// `strata mean|total|prop|ratio --data big.csv --memory SIZE | --stream`: the sums are added in
+/// `strata mean|total|prop|ratio|tab --data big.csv --memory SIZE | --stream`: the sums are added in
 /// one pass over the CSV in bounded chunks (`StreamedDescriptives`); the estimates, the variance
 /// and the report are the in-memory path's (`DescriptiveReport`).
 extension DescriptiveCommandOptions {
