@@ -71,14 +71,53 @@ extension Pushdown {
     case .quantile, .variance:
       throw PostgresError.unsupported("\(spec.statistic.rawValue) (mean, total, prop and ratio are pushed down)")
     }
-    let opened = try source.open()
-    let (connection, from, label, schema) = (opened.connection, opened.from, opened.label, opened.schema)
+    let (connection, from, label, schema) = try openDescriptiveSource(source)
     let descriptive = try PostgresDescriptiveSource(
       connection: connection, from: from, label: label, schema: schema, spec: spec)
     let result = try AggregateDescriptives.estimate(
       spec.statistic, variables: spec.variables, source: descriptive, level: spec.level,
       convention: spec.convention, domain: spec.subpop)
     return DescriptivePushdown(result: result, statements: descriptive.log, source: source.displayName)
+  }
+}
+
+extension Pushdown {
+  /// The connection, the FROM clause, the source's label and its columns' kinds: the set-up
+  /// every pushed-down descriptive (and table) shares.
+  static func openDescriptiveSource(_ source: PostgresSource) throws
+    -> (connection: LibPQConnection, from: String, label: String, schema: SourceSchema)
+  {
+    let opened = try source.open()
+    return (opened.connection, opened.from, opened.label, opened.schema)
+  }
+
+  /// A design-based two-way table of the rows of `source`: the proportions of the column
+  /// variable by row level and of the row variable by column level, pushed down as for
+  /// `descriptives` (two statements, plus the domain's replicate df for a replicate design
+  /// with a domain); the cells' covariance, the Rao–Scott test and the margins are formed
+  /// client-side (`StrataScale.AggregateDescriptives.tabulate`).
+  ///
+  /// - Parameters:
+  ///   - spec: the design, domain, level, convention, partition key and sums (its statistic,
+  ///     variables and `by` are not read; `by` must be empty).
+  /// - Throws: `PostgresError` naming the column, `DesignError` as the in-memory table would.
+  public static func tabulate(
+    _ rowVariable: String, by columnVariable: String, spec: DescriptivePushdownSpecification, source: PostgresSource
+  ) throws -> (tabulation: AggregateTabulation, statements: [String], source: String) {
+    guard spec.by.isEmpty else { throw PostgresError.unsupported("a table by groups (use a domain)") }
+    let (connection, from, label, schema) = try openDescriptiveSource(source)
+    func grouped(_ variable: String) throws -> PostgresDescriptiveSource {
+      var s = spec
+      s.statistic = .proportion
+      s.by = [variable]
+      return try PostgresDescriptiveSource(connection: connection, from: from, label: label, schema: schema, spec: s)
+    }
+    let byRow = try grouped(rowVariable)
+    let byColumn = try grouped(columnVariable)
+    let tabulation = try AggregateDescriptives.tabulate(
+      rowVariable, by: columnVariable, byRow: byRow, byColumn: byColumn, level: spec.level,
+      convention: spec.convention, domain: spec.subpop)
+    return (tabulation, byRow.log + byColumn.log, source.displayName)
   }
 }
 
@@ -380,7 +419,7 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
       rowMode ? (strata ? [key[0], key.last ?? nil] : [key.last ?? nil]) : Array(key[0..<unitWidth])
     }
     if !described {
-      try describe(order: order, values: values, fpcRange: fpcRange, unitKey: unitKey)
+      try describe(order: order, values: values, fpcRange: fpcRange, unitKey: unitKey, domainPosition: unitWidth)
       described = true
     }
     let slots = replicated ? 1 + replicateCount : unitIndex.count
@@ -445,39 +484,9 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
         }
         groupRows[g] += Int(s[0].rounded())
         // Slot 0 (or the unit) takes the full-sample sums; slots r the replicate's.
-        let full: [Double]
-        switch layout {
-        case .moments: full = Array(m[0..<5])
-        case .ratio: full = Array(m[0..<8])
-        case .levels:
-          var f = [Double](repeating: 0, count: width)
-          f[0] = m[0]
-          f[1] = m[1]
-          f[2] = m[2]
-          if let level { f[3 + level] = m[2] }
-          full = f
-        }
         let slot = replicated ? 0 : (unitIndex[unitKey(key)] ?? 0)
-        for j in 0..<width { cells[g][slot][j] += full[j] }
-        if replicated {
-          let base = layout.width == 5 ? 5 : (layout == .ratio ? 8 : 3)
-          let step = layout == .moments ? 2 : (layout == .ratio ? 3 : 1)
-          for r in 0..<replicateCount {
-            let a = Array(m[(base + r * step)..<(base + (r + 1) * step)])
-            var c = [Double](repeating: 0, count: width)
-            c[0] = m[0]
-            c[1] = m[1]
-            c[2] = a[0]
-            switch layout {
-            case .moments: c[3] = a[1]
-            case .ratio:
-              c[3] = a[1]
-              c[4] = a[2]
-            case .levels: if let level { c[3 + level] = a[0] }
-            }
-            for j in 0..<width { cells[g][1 + r][j] += c[j] }
-          }
-        }
+        DescriptiveSums.spread(
+          m, layout: layout, level: level, replicates: replicated ? replicateCount : 0, into: &cells[g], unit: slot)
       }
       // A proportion's group rows were counted once per level; other layouts once per key.
       out.append(
@@ -498,9 +507,11 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
   /// Reads the units, the data's counts and the design from the first statement's keys.
   private func describe(
     order: [[String?]], values: [[String?]: [Double]], fpcRange: [[String?]: (Double, Double)],
-    unitKey: ([String?]) -> [String?]
+    unitKey: ([String?]) -> [String?], domainPosition: Int
   ) throws {
     var rows = 0.0
+    var domainRows = 0.0
+    var unitsInDomain: [Bool] = []
     var zero = 0.0
     var weight = CompensatedSum()
     var strataLabels: [String] = []
@@ -513,6 +524,8 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
       rows += v[0]
       zero += v[1]
       weight.add(v[2])
+      let inDomain = key[domainPosition] == "1"
+      if inDomain { domainRows += v[0] }
       guard replicate == nil else { continue }
       let unit = unitKey(key)
       let u: Int
@@ -531,8 +544,10 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
           clusterLabels.append("\(stratum)#\(k)")
         }
         positive.append(false)
+        unitsInDomain.append(false)
         if fpc { fpcValues.append(.nan) }
       }
+      if inDomain && v[0] > 0 { unitsInDomain[u] = true }
       if v[0] > v[1] { positive[u] = true }
       if fpc, let range = fpcRange[key] {
         let (lo, hi) = range
@@ -546,6 +561,8 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
     let design = spec.design ?? DesignSpecification()
     if let replicate {
       let df = try replicateDF(replicate, rows: Int(rows.rounded()))
+      // A domain's df (a table's ν) from its rows' replicate weights: one more statement.
+      let domainDF = spec.subpop == nil ? df : try replicateDF(replicate, rows: Int(domainRows.rounded()), domainOnly: true)
       descriptiveDesign = .replicate(scale: replicate.scale, rscales: replicate.rscales, mse: replicate.mse, df: df)
       dataTotals = DescriptiveDataTotals(
         rows: Int(rows.rounded()), zeroWeights: Int(zero.rounded()), weightTotal: weight.value,
@@ -553,7 +570,8 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
           kind: "replicate", observations: Int(rows.rounded()), strata: nil, psus: nil, stages: nil,
           populationSize: weight.value, df: df, replicates: replicateCount, replicateType: replicate.type,
           lonelyPSU: nil, zeroWeights: Int(zero.rounded()), weightSource: "column", fpc: false,
-          scale: replicate.scale, mse: replicate.mse))
+          scale: replicate.scale, mse: replicate.mse),
+        domainRows: Int(domainRows.rounded()), replicateDomainDF: domainDF)
       return
     }
     let units = UnitTotals(
@@ -567,23 +585,27 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
         kind: "linearization", observations: Int(rows.rounded()), strata: unitDesign.strataCount,
         psus: unitDesign.psuCount, stages: unitDesign.stageCount, populationSize: weight.value, df: 0,
         replicates: nil, replicateType: nil, lonelyPSU: design.lonelyPSU, zeroWeights: Int(zero.rounded()),
-        weightSource: design.weights == nil ? "equal" : "column", fpc: fpc))
+        weightSource: design.weights == nil ? "equal" : "column", fpc: fpc),
+      domainRows: Int(domainRows.rounded()), unitsInDomain: unitsInDomain)
   }
 
   /// R's `degf` of a replicate design: the rank of the replicate analysis weights over every
   /// row, minus one (the sums of their cross-products, in statements within the select-list limit).
-  private func replicateDF(_ replicate: ReplicateDesign, rows: Int) throws -> Int {
+  private func replicateDF(_ replicate: ReplicateDesign, rows: Int, domainOnly: Bool = false) throws -> Int {
+    guard rows > 0 else { return 0 }
     let r = replicateCount
     let square = replicate.combinedWeights ? "1.0" : "w * w"
     let pairs = (0..<r).flatMap { j in (j..<r).map { (j, $0) } }
-    let weights = base.filter { $0.alias == "w" || $0.alias.hasPrefix("rw") }.map { "\($0.sql) AS \($0.alias)" }
+    let weights = base.filter { $0.alias == "w" || $0.alias.hasPrefix("rw") || (domainOnly && $0.alias == "inc") }
+      .map { "\($0.sql) AS \($0.alias)" }
     let allRows = "SELECT \(weights.joined(separator: ", ")) FROM \(from)"
+    let domain = domainOnly ? " WHERE inc = 1" : ""
     var values: [Double] = []
     var first = 0
     while first < pairs.count {
       let chunk = pairs[first..<Swift.min(pairs.count, first + 1_500)]
       let row = try run(
-        "SELECT \(chunk.map { sum("\(square) * rw\($0.0) * rw\($0.1)") }.joined(separator: ", ")) FROM (\(allRows)) AS s")[0]
+        "SELECT \(chunk.map { sum("\(square) * rw\($0.0) * rw\($0.1)") }.joined(separator: ", ")) FROM (\(allRows)) AS s\(domain)")[0]
       values += row.map { Double($0 ?? "0") ?? 0 }
       first += chunk.count
     }

@@ -66,6 +66,62 @@ public struct DescriptiveSums: Sendable {
   }
 }
 
+extension DescriptiveSums {
+  /// Adds one row of sums, as a source reads it, into the cells of one group: the full-sample
+  /// sums (the layout's first `fullWidth` numbers; a level's `Σ w` goes to its level's place) to
+  /// slot `unit`, and each replicate's block (`Σ a`, then `Σ a y` for moments, `Σ a y`, `Σ a x`
+  /// for a ratio) to slot 1 + r with the row counts of the full sample.
+  ///
+  /// - Parameters:
+  ///   - row: `fullWidth` full-sample sums (5 moments, 8 ratio, 3 levels), then `replicates`
+  ///     blocks of `replicateStep` numbers.
+  ///   - level: the level's index among the variable's levels (`.levels` layouts), or nil.
+  ///   - group: the group's cells, one a slot, each as wide as the variable's layout.
+  public static func spread(
+    _ row: [Double], layout: DescriptiveLayout, level: Int?, replicates: Int, into group: inout [[Double]], unit: Int
+  ) {
+    let head = layout.fullWidth
+    let step = layout.replicateStep
+    let width = group[unit].count
+    for j in 0..<min(head, width) { group[unit][j] += row[j] }
+    if let level { group[unit][3 + level] += row[2] }
+    for k in 0..<replicates {
+      let a = head + k * step
+      group[1 + k][0] += row[0]
+      group[1 + k][1] += row[1]
+      group[1 + k][2] += row[a]
+      switch layout {
+      case .moments: group[1 + k][3] += row[a + 1]
+      case .ratio:
+        group[1 + k][3] += row[a + 1]
+        group[1 + k][4] += row[a + 2]
+      case .levels: if let level { group[1 + k][3 + level] += row[a] }
+      }
+    }
+  }
+}
+
+extension DescriptiveLayout {
+  /// Full-sample sums in a source's row: the layout's width (levels: the three counts and `Σ w`,
+  /// the level being the row's key).
+  public var fullWidth: Int {
+    switch self {
+    case .moments: return 5
+    case .ratio: return 8
+    case .levels: return 3
+    }
+  }
+
+  /// Sums per replicate in a source's row: `Σ a` (and `Σ a y`, `Σ a x`).
+  public var replicateStep: Int {
+    switch self {
+    case .moments: return 2
+    case .ratio: return 3
+    case .levels: return 1
+    }
+  }
+}
+
 /// Counts of the whole data (every row, every domain) for the report's notes and design line.
 public struct DescriptiveDataTotals: Sendable {
   public var rows: Int
@@ -73,12 +129,25 @@ public struct DescriptiveDataTotals: Sendable {
   /// Σ w over every row.
   public var weightTotal: Double
   public var summary: DesignSummary
+  /// Rows in the domain, every one (any group, variables missing or not): a table's n.
+  public var domainRows: Int
+  /// Linearization designs: whether each unit (`units` order) has rows in the domain, zero
+  /// weights included (a table's ν counts these units).
+  public var unitsInDomain: [Bool]
+  /// Replicate designs: R's `degf` over the domain's rows (a table's ν).
+  public var replicateDomainDF: Int?
 
-  public init(rows: Int, zeroWeights: Int, weightTotal: Double, summary: DesignSummary) {
+  public init(
+    rows: Int, zeroWeights: Int, weightTotal: Double, summary: DesignSummary, domainRows: Int = 0,
+    unitsInDomain: [Bool] = [], replicateDomainDF: Int? = nil
+  ) {
     self.rows = rows
     self.zeroWeights = zeroWeights
     self.weightTotal = weightTotal
     self.summary = summary
+    self.domainRows = domainRows
+    self.unitsInDomain = unitsInDomain
+    self.replicateDomainDF = replicateDomainDF
   }
 }
 
@@ -112,21 +181,37 @@ public enum AggregateDescriptives {
     guard level > 0 && level < 100 else { throw InferenceError.invalidLevel(level) }
     // The sums first: the source learns its design and totals from them.
     let requested = try source.descriptiveSums(statistic, variables: variables)
-    let totals = source.dataTotals
-    let design = source.descriptiveDesign
-    let fullDF: Int
+    return try result(
+      statistic, requested, totals: source.dataTotals, design: source.descriptiveDesign, level: level,
+      convention: convention, domain: domain)
+  }
+
+  /// The design df over every row: R's `degf` of the full design.
+  static func designDF(_ design: DescriptiveSumsDesign) throws -> Int {
     switch design {
     case .linearization(let spec, let units):
-      fullDF = try LinearizationDesign.variance(
+      return try LinearizationDesign.variance(
         of: units, totals: Matrix(rows: units.count, cols: 1), specification: spec
       ).df
     case .replicate(_, _, _, let df):
-      fullDF = df
+      return df
     }
+  }
+
+  /// The quantile of the intervals: normal (R), or t on the design df (Stata).
+  static func intervalQuantile(level: Double, convention: IntervalConvention, fullDF: Int) -> (value: Double, df: Int?) {
     let alpha = 1 - level / 100
-    let critical: (value: Double, df: Int?) =
-      convention == .stata ? (StudentT(df: Double(fullDF)).quantile(1 - alpha / 2), fullDF)
-      : (Normal.quantile(1 - alpha / 2), nil)
+    return convention == .stata
+      ? (StudentT(df: Double(fullDF)).quantile(1 - alpha / 2), fullDF) : (Normal.quantile(1 - alpha / 2), nil)
+  }
+
+  /// The result of `statistic` from sums a source returned (`requested`, one a variable).
+  static func result(
+    _ statistic: DescriptiveStatistic, _ requested: [DescriptiveSums], totals: DescriptiveDataTotals,
+    design: DescriptiveSumsDesign, level: Double, convention: IntervalConvention, domain: String?
+  ) throws -> DescriptiveResult {
+    let fullDF = try designDF(design)
+    let critical = intervalQuantile(level: level, convention: convention, fullDF: fullDF)
     var estimates: [DescriptiveEstimate] = []
     var dropped: [(String, Int)] = []
     for sums in requested {

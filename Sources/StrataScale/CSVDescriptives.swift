@@ -60,6 +60,32 @@ public enum StreamedDescriptives {
   }
 }
 
+extension StreamedDescriptives {
+  /// A design-based two-way table of a CSV file larger than memory: two passes (the column
+  /// variable's proportions by row level, the row variable's by column level), then
+  /// `AggregateDescriptives.tabulate` (cells, margins, Rao–Scott test as R `svychisq`).
+  ///
+  /// - Parameters:
+  ///   - spec: the design, domain, level, convention and chunk size (its statistic, variables
+  ///     and `by` are not read; `by` must be empty).
+  public static func tabulate(
+    path: String, _ rowVariable: String, by columnVariable: String, _ spec: StreamedDescriptiveSpecification
+  ) throws -> AggregateTabulation {
+    guard spec.by.isEmpty else { throw ScaleError.notStreamable(what: "a table by groups (use a domain)") }
+    func grouped(_ variable: String, _ other: String) throws -> CSVDescriptiveSource {
+      var s = spec
+      s.statistic = .proportion
+      s.variables = [other]
+      s.by = [variable]
+      return try CSVDescriptiveSource(path: path, spec: s)
+    }
+    return try AggregateDescriptives.tabulate(
+      rowVariable, by: columnVariable, byRow: try grouped(rowVariable, columnVariable),
+      byColumn: try grouped(columnVariable, rowVariable), level: spec.level, convention: spec.convention,
+      domain: spec.subpop)
+  }
+}
+
 /// A CSV file as a `DescriptiveAggregateSource`: each request is one pass over the file.
 final class CSVDescriptiveSource: DescriptiveAggregateSource {
   let path: String
@@ -157,8 +183,8 @@ final class CSVDescriptiveSource: DescriptiveAggregateSource {
       statistic == .proportion ? .levels(0) : (statistic == .ratio ? .ratio : .moments)
     // Full-sample width of a cell (levels: the level's weight goes to its own key), and the
     // replicate sums a slot r reads.
-    let head = layout == .moments ? 5 : (layout == .ratio ? 8 : 3)
-    let step = layout == .moments ? 2 : (layout == .ratio ? 3 : 1)
+    let head = layout.fullWidth
+    let step = layout.replicateStep
     let width = head + r * step
     let variableCount = statistic == .ratio ? 1 : variables.count
     var cells = [[Key: [Double]]](repeating: [:], count: variableCount)
@@ -181,6 +207,10 @@ final class CSVDescriptiveSource: DescriptiveAggregateSource {
     var zero = 0
     var weightTotal = 0.0
     var gram = Matrix(rows: r, cols: r)
+    // The domain's rows and units (a table's n and ν), and its replicate weights' cross-products.
+    var domainRows = 0
+    var unitsInDomain: [Bool] = []
+    var domainGram = Matrix(rows: subpop != nil ? r : 0, cols: subpop != nil ? r : 0)
 
     /// A numeric column of the chunk whose first row is row `first` of the file. A column the
     /// stream reads as text (a text value somewhere in the file) is read as numbers in chunks
@@ -295,7 +325,13 @@ final class CSVDescriptiveSource: DescriptiveAggregateSource {
           let combined = design.replicateWeights?.combinedWeights ?? true
           for k in 0..<r { a[k] = combined ? rw[k].values[i] : wi * rw[k].values[i] }
           let square = combined ? 1.0 : wi * wi
-          for j in 0..<r { for k in j..<r { gram[j, k] += square * rw[j].values[i] * rw[k].values[i] } }
+          for j in 0..<r {
+            for k in j..<r {
+              let product = square * rw[j].values[i] * rw[k].values[i]
+              gram[j, k] += product
+              if subpop != nil && inDomain[i] { domainGram[j, k] += product }
+            }
+          }
         }
         // The unit.
         var unit = 0
@@ -321,6 +357,7 @@ final class CSVDescriptiveSource: DescriptiveAggregateSource {
               clusterLabels.append("\(stratum)#\(k)")
             }
             positive.append(false)
+            unitsInDomain.append(false)
             if fpc != nil { fpcValues.append(.nan) }
           }
           if wi != 0 { positive[unit] = true }
@@ -344,6 +381,8 @@ final class CSVDescriptiveSource: DescriptiveAggregateSource {
           }
         }
         guard inDomain[i] else { continue }
+        domainRows += 1
+        if !replicated { unitsInDomain[unit] = true }
         var groupLabel: [String] = []
         var complete = true
         for j in spec.by.indices {
@@ -426,13 +465,19 @@ final class CSVDescriptiveSource: DescriptiveAggregateSource {
         resolved, weights: design.weights, data: DataFrame(columns: frameColumns, source: path))
       for j in 0..<r { for k in 0..<j { gram[j, k] = gram[k, j] } }
       let df = gramRank(gram, tolerance: 1e-5, rows: rows) - 1
+      var domainDF = df
+      if subpop != nil {
+        for j in 0..<r { for k in 0..<j { domainGram[j, k] = domainGram[k, j] } }
+        domainDF = domainRows == 0 ? 0 : gramRank(domainGram, tolerance: 1e-5, rows: domainRows) - 1
+      }
       descriptiveDesign = .replicate(scale: replicate.scale, rscales: replicate.rscales, mse: replicate.mse, df: df)
       dataTotals = DescriptiveDataTotals(
         rows: rows, zeroWeights: zero, weightTotal: weightTotal,
         summary: DesignSummary(
           kind: "replicate", observations: rows, strata: nil, psus: nil, stages: nil, populationSize: weightTotal,
           df: df, replicates: r, replicateType: replicate.type, lonelyPSU: nil, zeroWeights: zero,
-          weightSource: "column", fpc: false, scale: replicate.scale, mse: replicate.mse))
+          weightSource: "column", fpc: false, scale: replicate.scale, mse: replicate.mse),
+        domainRows: domainRows, replicateDomainDF: domainDF)
     } else {
       let units = UnitTotals(
         strata: hasStrata ? strataLabels : [], clusters: [clusterLabels], fpc: fpcColumn != nil ? [fpcValues] : [],
@@ -445,7 +490,8 @@ final class CSVDescriptiveSource: DescriptiveAggregateSource {
           kind: "linearization", observations: rows, strata: unitDesign.strataCount, psus: unitDesign.psuCount,
           stages: unitDesign.stageCount, populationSize: weightTotal, df: 0, replicates: nil, replicateType: nil,
           lonelyPSU: design.lonelyPSU, zeroWeights: zero, weightSource: design.weights == nil ? "equal" : "column",
-          fpc: fpcColumn != nil))
+          fpc: fpcColumn != nil),
+        domainRows: domainRows, unitsInDomain: unitsInDomain)
     }
     let slots = replicated ? 1 + r : unitIndex.count
 
@@ -477,27 +523,9 @@ final class CSVDescriptiveSource: DescriptiveAggregateSource {
         repeating: [[Double]](repeating: [Double](repeating: 0, count: cellWidth), count: slots),
         count: groupLabels.count)
       for (key, m) in cells[v] {
-        let g = groupPosition[key.group]
         let level = key.level >= 0 ? levelOf[key.level] : nil
-        var full = [Double](repeating: 0, count: cellWidth)
-        for j in 0..<min(head, cellWidth) { full[j] = m[j] }
-        if let level { full[3 + level] = m[2] }
-        for j in 0..<cellWidth { sums[g][key.unit][j] += full[j] }
-        for k in 0..<r {
-          let a = Array(m[(head + k * step)..<(head + (k + 1) * step)])
-          var c = [Double](repeating: 0, count: cellWidth)
-          c[0] = m[0]
-          c[1] = m[1]
-          c[2] = a[0]
-          switch layout {
-          case .moments: c[3] = a[1]
-          case .ratio:
-            c[3] = a[1]
-            c[4] = a[2]
-          case .levels: if let level { c[3 + level] = a[0] }
-          }
-          for j in 0..<cellWidth { sums[g][1 + k][j] += c[j] }
-        }
+        DescriptiveSums.spread(
+          m, layout: layout, level: level, replicates: r, into: &sums[groupPosition[key.group]], unit: key.unit)
       }
       let name = statistic == .ratio ? "\(variables[0])/\(variables[1])" : variables[v]
       out.append(

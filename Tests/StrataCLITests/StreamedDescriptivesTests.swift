@@ -35,11 +35,35 @@ struct StreamedDescriptivesCommandTests {
     }
   }
 
+  @Test("tab --stream prints the in-memory table: text grid, --long, csv and json, numbers to 1e-9")
+  func tabEqualsInMemory() throws {
+    let runs: [[String]] = [
+      ["tab", "sch.wide", "stype", "--data", datasetPath("apistrat.csv"), "--weights", "pw", "--strata", "stype", "--fpc", "fpc"],
+      [
+        "tab", "sch.wide", "yr.rnd", "--data", datasetPath("apistrat.csv"), "--weights", "pw", "--strata", "stype",
+        "--psu", "dnum", "--nest", "--subpop", "meals > 20",
+      ],
+      ["tab", "stype", "sch.wide", "--data", datasetPath("apiclus1.csv"), "--weights", "pw", "--psu", "dnum", "--fpc", "fpc"],
+    ]
+    for base in runs {
+      for format in [[], ["--long"], ["--format", "csv"], ["--format", "json"]] {
+        let memory = try runStrata(base + format)
+        #expect(memory.status == 0 && !memory.stdout.isEmpty, "\(base) \(format): \(memory.stderr)")
+        let streamed = try runStrata(base + format + ["--stream", "--stream-chunk-bytes", "4096"])
+        #expect(streamed.status == 0, "\(base) \(format): \(streamed.stderr)")
+        // The same text; numbers to 1e-9, or one unit in the last printed place (a share of
+        // exactly 6.875% is 0.06874999999999999 in memory and 0.06875 from the compensated sums).
+        let difference = textDifference(streamed.stdout, memory.stdout, rtol: 1e-9)
+        #expect(difference == nil, "\(base) \(format): \(difference ?? "")")
+      }
+    }
+  }
+
   @Test("var, quantile, prop --ci, --replicate and an unknown column are refused by name when streamed")
   func refusals() throws {
     let data = ["--data", datasetPath("apistrat.csv"), "--weights", "pw", "--stream"]
     for (command, name) in [
-      (["var", "api00"], "var"), (["quantile", "api00"], "quantile"), (["prop", "sch.wide", "--ci", "beta"], "prop --ci"),
+      (["var", "api00"], "var"), (["quantile", "api00"], "quantile"), (["tab", "stype", "sch.wide", "--by", "cname"], "--by"), (["prop", "sch.wide", "--ci", "beta"], "prop --ci"),
       (["mean", "api00", "--strata", "stype", "--replicate", "jk1"], "--replicate"), (["mean", "nosuchcolumn"], "nosuchcolumn"),
     ] {
       let run = try runStrata(command + data)

@@ -11,50 +11,46 @@ import _StrataTestSupport
 /// the JK1 file `APITables.files["apiclus1"]`.)
 @Suite("Streamed CSV descriptives")
 struct StreamedDescriptivesTests {
+  /// The cases' CSV files by table name, and their in-memory frames.
+  static func tables() throws -> (paths: [String: String], frames: [String: DataFrame]) {
+    let replicates = try #require(APITables.files["apiclus1"])
+    return (
+      ["apistrat": datasetPath("apistrat.csv"), "apiclus1": replicates],
+      try DescriptivePushdownTests.frames(replicates: replicates)
+    )
+  }
+
   @Test("mean, total, prop, ratio streamed in 2 KB chunks equal the in-memory results")
   func equalsInMemory() throws {
-    let replicates = try #require(APITables.files["apiclus1"])
-    let paths = ["apistrat": datasetPath("apistrat.csv"), "apiclus1": replicates]
-    let frames = try DescriptivePushdownTests.frames(replicates: replicates)
+    let (paths, frames) = try Self.tables()
     var compared = 0
     for c in DescriptivePushdownTests.cases {
-      var design = try SurveyDesign(
-        data: try #require(frames[c.table]), specification: c.design, convention: c.convention == .stata ? .stata : .r)
-      if let subpop = c.subpop { design = try design.subpopulation(subpop) }
-      let reference =
-        c.statistic == .ratio
-        ? try design.ratio(c.variables[0], to: c.variables[1], by: c.by)
-        : try design.estimate(c.statistic, variables: c.variables, by: c.by)
+      let reference = try DescriptivePushdownTests.reference(c, frames: frames)
       let r = try StreamedDescriptives.estimate(
         path: try #require(paths[c.table]),
         StreamedDescriptiveSpecification(
           statistic: c.statistic, variables: c.variables, design: c.design, by: c.by, subpop: c.subpop,
           convention: c.convention, chunkBytes: 2048))
-      let label = "\(c.table) \(c.statistic) \(c.variables) by \(c.by) \(c.subpop ?? "") \(c.convention)"
-      #expect(r.estimates.count == reference.estimates.count, "\(label)")
-      #expect(r.df == reference.df, "\(label) df")
-      #expect(r.notes == reference.notes, "\(label) notes: \(r.notes) vs \(reference.notes)")
-      #expect(r.design.observations == reference.design.observations, "\(label)")
+      let label = DescriptivePushdownTests.label(c)
       #expect(r.design.strata == reference.design.strata && r.design.psus == reference.design.psus, "\(label)")
-      #expect(DescriptivePushdownTests.close(r.design.populationSize, reference.design.populationSize), "\(label)")
-      for (p, e) in zip(r.estimates, reference.estimates) {
-        compared += 1
-        let what = "\(label): \(e.variable) \(e.level ?? "") \(e.by.map { "\($0.0)=\($0.1)" })"
-        #expect(p.variable == e.variable && p.level == e.level, "\(what)")
-        #expect(p.by.map(\.0) == e.by.map(\.0) && p.by.map(\.1) == e.by.map(\.1), "\(what): \(p.by)")
-        #expect(DescriptivePushdownTests.close(p.estimate, e.estimate), "\(what): \(p.estimate) vs \(e.estimate)")
-        // A proportion fixed by the design has SE 0: both paths give rounding noise there.
-        let noise = max(abs(p.stdError), abs(e.stdError)) <= 1e-12 * max(1, abs(e.estimate))
-        #expect(noise || DescriptivePushdownTests.close(p.stdError, e.stdError), "\(what) SE: \(p.stdError) vs \(e.stdError)")
-        #expect(DescriptivePushdownTests.close(p.confLow, e.confLow) && DescriptivePushdownTests.close(p.confHigh, e.confHigh), "\(what) CI")
-        #expect(noise || DescriptivePushdownTests.close(p.cv, e.cv), "\(what) CV")
-        #expect(p.observations == e.observations, "\(what) n: \(p.observations) vs \(e.observations)")
-        #expect(p.df == e.df, "\(what) df")
-        #expect((p.deff == nil) == (e.deff == nil), "\(what) deff presence")
-        if let a = p.deff, let b = e.deff { #expect(noise || DescriptivePushdownTests.close(a, b, 1e-7), "\(what) deff: \(a) vs \(b)") }
-      }
+      compared += DescriptivePushdownTests.expectSame(r, reference, label: label)
     }
     #expect(compared == DescriptivePushdownTests.expected)
+  }
+
+  @Test("tab streamed in 2 KB chunks: cells, margins, Rao-Scott test and shares equal the in-memory table")
+  func tabEqualsInMemory() throws {
+    let (paths, frames) = try Self.tables()
+    var compared = 0
+    for c in DescriptivePushdownTests.tabCases {
+      let streamed = try StreamedDescriptives.tabulate(
+        path: try #require(paths[c.table]), c.row, by: c.column,
+        StreamedDescriptiveSpecification(
+          statistic: .proportion, variables: [], design: c.design, subpop: c.subpop, convention: c.convention,
+          chunkBytes: 2048))
+      compared += try DescriptivePushdownTests.expectSame(streamed, c, frames: frames)
+    }
+    #expect(compared > DescriptivePushdownTests.tabCases.count * 30)
   }
 
   @Test("bad input: an unknown column, a stray text value (with its line), quantile are named")

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// `strata mean|total|prop|ratio --data postgresql://…`: the sums run as aggregate SQL in the
+/// `strata mean|total|prop|ratio|tab --data postgresql://…`: the sums run as aggregate SQL in the
 /// server (`StrataPostgres.Pushdown.descriptives`); the estimates, the variance and the report
 /// are the in-memory path's (`DescriptiveReport`).
 extension DescriptiveCommandOptions {
@@ -18,10 +18,13 @@ extension DescriptiveCommandOptions {
   /// Refuses a command or flag that has no PostgreSQL pushdown.
   func refuseWithPostgres(_ what: String) throws -> Never {
     throw ValidationError(
-      "\(what) is not available with a PostgreSQL --data (mean, total, prop and ratio are; see Guides/Scale.md)")
+      "\(what) is not available with a PostgreSQL --data (mean, total, prop, ratio and tab are; see Guides/Scale.md)")
   }
 
-  func runPushdown(_ statistic: DescriptiveStatistic, variables: [String]) throws {
+  /// The pushdown request of `statistic` for `variables`, its flags checked.
+  func pushdownSpecification(_ statistic: DescriptiveStatistic, variables: [String]) throws
+    -> DescriptivePushdownSpecification
+  {
     if let flag = pushdownRefusals() {
       throw ValidationError("\(flag) is not available with a PostgreSQL --data (see Guides/Scale.md)")
     }
@@ -29,15 +32,23 @@ extension DescriptiveCommandOptions {
     if spec.calibration != nil {
       throw ValidationError("calibration is not available with a PostgreSQL --data (see Guides/Scale.md)")
     }
+    return DescriptivePushdownSpecification(
+      statistic: statistic, variables: variables, design: spec, by: groups, subpop: designOptions.structure.subpop,
+      level: level, convention: convention, partitionKey: partitionKey, exactSums: exactSums)
+  }
+
+  /// `strata tab A B --data postgresql://…`: the table, its shares and the source as printed.
+  func tabulatePushdown(_ row: String, by column: String) throws -> (AggregateTabulation, String) {
+    let spec = try pushdownSpecification(.proportion, variables: [])
     let source = try PostgresSource(uri: data, sql: sql)
-    let pushed = try translatingAnalysisErrors {
-      try Pushdown.descriptives(
-        DescriptivePushdownSpecification(
-          statistic: statistic, variables: variables, design: spec, by: groups,
-          subpop: designOptions.structure.subpop, level: level, convention: convention, partitionKey: partitionKey,
-          exactSums: exactSums),
-        source: source)
-    }
+    let pushed = try translatingAnalysisErrors { try Pushdown.tabulate(row, by: column, spec: spec, source: source) }
+    return (pushed.tabulation, pushed.source)
+  }
+
+  func runPushdown(_ statistic: DescriptiveStatistic, variables: [String]) throws {
+    let spec = try pushdownSpecification(statistic, variables: variables)
+    let source = try PostgresSource(uri: data, sql: sql)
+    let pushed = try translatingAnalysisErrors { try Pushdown.descriptives(spec, source: source) }
     switch outputOptions.format {
     case .text: try outputOptions.write(DescriptiveReport.text(pushed.result, dataSource: pushed.source, labels: .none))
     case .json:

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// `strata mean|total|prop|ratio --data big.csv --memory SIZE | --stream`: the sums are added in
+/// `strata mean|total|prop|ratio|tab --data big.csv --memory SIZE | --stream`: the sums are added in
 /// one pass over the CSV in bounded chunks (`StreamedDescriptives`); the estimates, the variance
 /// and the report are the in-memory path's (`DescriptiveReport`).
 extension DescriptiveCommandOptions {
@@ -21,10 +21,13 @@ extension DescriptiveCommandOptions {
 
   /// Refuses a command or flag that has no streamed path.
   func refuseStreamed(_ what: String) throws -> Never {
-    throw ValidationError("\(what) is not available streamed (--stream, --memory; mean, total, prop and ratio are; see Guides/Scale.md)")
+    throw ValidationError("\(what) is not available streamed (--stream, --memory; mean, total, prop, ratio and tab are; see Guides/Scale.md)")
   }
 
-  func runStreamed(_ statistic: DescriptiveStatistic, variables: [String]) throws {
+  /// The streamed request of `statistic` for `variables`, its flags checked.
+  func streamedSpecification(_ statistic: DescriptiveStatistic, variables: [String]) throws
+    -> StreamedDescriptiveSpecification
+  {
     switch statistic {
     case .mean, .total, .proportion, .ratio: break
     default: try refuseStreamed(statistic.rawValue)
@@ -39,13 +42,20 @@ extension DescriptiveCommandOptions {
     if spec.calibration != nil { try refuseStreamed("calibration") }
     let budget = streaming.budget
     let chunk = streaming.streamChunkBytes ?? max(1 << 16, min(64 << 20, budget / 8))
-    let result = try translatingAnalysisErrors {
-      try StreamedDescriptives.estimate(
-        path: data,
-        StreamedDescriptiveSpecification(
-          statistic: statistic, variables: variables, design: spec, by: groups, subpop: s.subpop, level: level,
-          convention: convention, chunkBytes: chunk))
-    }
+    return StreamedDescriptiveSpecification(
+      statistic: statistic, variables: variables, design: spec, by: groups, subpop: s.subpop, level: level,
+      convention: convention, chunkBytes: chunk)
+  }
+
+  /// `strata tab A B --data big.csv --stream`: the table and its shares, two passes.
+  func tabulateStreamed(_ row: String, by column: String) throws -> AggregateTabulation {
+    let spec = try streamedSpecification(.proportion, variables: [])
+    return try translatingAnalysisErrors { try StreamedDescriptives.tabulate(path: data, row, by: column, spec) }
+  }
+
+  func runStreamed(_ statistic: DescriptiveStatistic, variables: [String]) throws {
+    let spec = try streamedSpecification(statistic, variables: variables)
+    let result = try translatingAnalysisErrors { try StreamedDescriptives.estimate(path: data, spec) }
     try render(result)
   }
 }

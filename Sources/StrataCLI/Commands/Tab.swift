@@ -15,6 +15,10 @@ struct TabCommand: ParsableCommand {
       view), then the margins as Total lines. JSON carries the margins as row_margins and
       column_margins.
 
+      With a PostgreSQL --data the cell totals by PSU are summed in the server (two aggregate
+      statements); with --stream (or --memory) a CSV is read in chunks (two passes). The numbers
+      are the in-memory ones (see Guides/Scale.md, "Descriptives from sums").
+
       Examples:
         strata tab sch.wide stype --data datasets/apistrat.csv --strata stype --weights pw --fpc fpc
         strata tab sch.wide stype --data datasets/apiclus1.csv --psu dnum --weights pw --fpc fpc --long
@@ -27,31 +31,50 @@ struct TabCommand: ParsableCommand {
   var long = false
 
   func run() throws {
-    if options.isPostgres { try options.refuseWithPostgres("tab") }
     // Checked before the data are read: a table of a variable against itself has no test.
     guard rowVariable != columnVariable else {
       throw CommandLineError(
         description: "tab needs two different variables, but '\(rowVariable)' is both the row and the column variable; "
           + "for the proportions of one variable use 'strata prop \(rowVariable)'")
     }
-    let design = try options.design()
     if !options.groups.isEmpty { throw ValidationError("tab does not take --by; use --subpop for a domain") }
-    let t = try translatingAnalysisErrors {
-      try design.tabulate(rowVariable, by: columnVariable, level: options.level)
+    // The table, the source as printed, and (for the text grid) the row and column shares:
+    // from sums in the server or a streamed file, or from the data in memory.
+    let t: CrossTabulation
+    let dataSource: String
+    let shares: () throws -> (rows: DescriptiveResult, columns: DescriptiveResult)
+    let fromSums = try options.isPostgres || options.streams()
+    if fromSums {
+      let (tabulation, source) =
+        options.isPostgres
+        ? try options.tabulatePushdown(rowVariable, by: columnVariable)
+        : (try options.tabulateStreamed(rowVariable, by: columnVariable), options.data)
+      t = tabulation.table
+      dataSource = source
+      shares = { (tabulation.rowShares, tabulation.columnShares) }
+    } else {
+      let design = try options.design()
+      t = try translatingAnalysisErrors {
+        try design.tabulate(rowVariable, by: columnVariable, level: options.level)
+      }
+      dataSource = options.data
+      // Row percentages are the column variable's proportions within each row level, and vice versa.
+      shares = {
+        try translatingAnalysisErrors {
+          (
+            try design.proportion(columnVariable, by: rowVariable, level: options.level),
+            try design.proportion(rowVariable, by: columnVariable, level: options.level)
+          )
+        }
+      }
     }
     switch options.outputOptions.format {
-    case .text where long: try options.outputOptions.write(DescriptiveReport.text(t, dataSource: options.data))
+    case .text where long: try options.outputOptions.write(DescriptiveReport.text(t, dataSource: dataSource))
     case .text:
-      // Row percentages are the column variable's proportions within each row level, and vice versa.
-      let (rowShares, columnShares) = try translatingAnalysisErrors {
-        (
-          try design.proportion(columnVariable, by: rowVariable, level: options.level),
-          try design.proportion(rowVariable, by: columnVariable, level: options.level)
-        )
-      }
+      let (rowShares, columnShares) = try shares()
       try options.outputOptions.write(
-        DescriptiveReport.grid(t, dataSource: options.data, rowShares: rowShares, columnShares: columnShares))
-    case .json: try options.outputOptions.write(DescriptiveReport.json(t, dataSource: options.data).serialized() + "\n")
+        DescriptiveReport.grid(t, dataSource: dataSource, rowShares: rowShares, columnShares: columnShares))
+    case .json: try options.outputOptions.write(DescriptiveReport.json(t, dataSource: dataSource).serialized() + "\n")
     case .csv: try options.outputOptions.write(DescriptiveReport.csv(t))
     }
   }

@@ -102,13 +102,41 @@ public struct CrossTabulation: Sendable {
         return m
       })
 
-    // Rao–Scott: Δ = (Cᵀ D⁻¹ C / N)⁻¹ Cᵀ D⁻¹ V D⁻¹ C, C the interaction contrasts residualized on the main effects.
     let n = Double(domainRows.count)
     let nu: Int
     switch design {
     case .linearization: nu = design.degreesOfFreedomIgnoringWeights(rows: domainRows)
     case .replicate: nu = design.degreesOfFreedom(rows: domainRows)
     }
+    var counts = [Double](repeating: 0, count: k)
+    for (i, cell) in cellOf.enumerated() { counts[cell] += design.weights[rows[i]] }
+    return try CrossTabulation(
+      rowVariable: rowVariable, columnVariable: columnVariable, rowLevels: usedA.map { a.levels[$0] },
+      columnLevels: usedB.map { b.levels[$0] }, proportions: mean, covariance: v, counts: counts, rows: n, df: nu,
+      critical: ctx.critical(quantileRows: nil).value, design: design.summary, fullDF: ctx.fullDF,
+      level: options.level, domain: options.domain?.label)
+  }
+}
+
+extension CrossTabulation {
+  /// A table from its cells' proportions (row level fastest), their covariance and weighted
+  /// counts: the Rao–Scott test, the cells' intervals and the margins. The in-memory
+  /// `tabulate` and the tables of sums (streamed files, PostgreSQL) both end here.
+  ///
+  /// - Parameters:
+  ///   - rows: the domain's rows, every one (the n the weighted table is scaled to).
+  ///   - df: the design df ν over the domain's rows (R `svychisq`'s `degf`).
+  ///   - critical: the normal or t quantile of the cells' and margins' intervals.
+  /// - Throws: `LinalgError` when the design effects matrix is singular.
+  package init(
+    rowVariable: String, columnVariable: String, rowLevels: [String], columnLevels: [String],
+    proportions mean: [Double], covariance v: Matrix, counts: [Double], rows n: Double, df nu: Int,
+    critical z: Double, design: DesignSummary, fullDF: Int, level: Double, domain: String?
+  ) throws {
+    let nr = rowLevels.count
+    let nc = columnLevels.count
+    let k = nr * nc
+    // Rao–Scott: Δ = (Cᵀ D⁻¹ C / N)⁻¹ Cᵀ D⁻¹ V D⁻¹ C, C the interaction contrasts residualized on the main effects.
     let x1 = mainEffects(nr, nc)
     var inter = Matrix(rows: k, cols: (nr - 1) * (nc - 1))
     var col = 0
@@ -134,9 +162,7 @@ public struct CrossTabulation: Sendable {
     let d0 = tr * tr / tr2
 
     // Pearson X² of the weighted table scaled to N.
-    let w = rows.map { design.weights[$0] }
-    var table = [Double](repeating: 0, count: k)
-    for (i, cell) in cellOf.enumerated() { table[cell] += w[i] }
+    var table = counts
     let sum = table.reduce(0, +)
     table = table.map { $0 * n / sum }
     var rowSums = [Double](repeating: 0, count: nr)
@@ -152,14 +178,13 @@ public struct CrossTabulation: Sendable {
     let f = x2 / tr
     let p = FisherF(df1: d0, df2: d0 * Double(nu)).sf(f)
 
-    let (z, _) = ctx.critical(quantileRows: nil)
     var cells: [Cell] = []
     for j in 0..<nc {
       for i in 0..<nr {
         let idx = i + nr * j
         let se = v[idx, idx].squareRoot()
         cells.append(Cell(
-          row: a.levels[usedA[i]], column: b.levels[usedB[j]], proportion: mean[idx], stdError: se,
+          row: rowLevels[i], column: columnLevels[j], proportion: mean[idx], stdError: se,
           confLow: mean[idx] - z * se, confHigh: mean[idx] + z * se, total: table[idx] * sum / n))
       }
     }
@@ -182,13 +207,12 @@ public struct CrossTabulation: Sendable {
         level: level, proportion: estimate, stdError: se, confLow: estimate - z * se, confHigh: estimate + z * se,
         total: count)
     }
-    let rowMargins = (0..<nr).map { i in margin(a.levels[usedA[i]], (0..<nc).map { i + nr * $0 }) }
-    let columnMargins = (0..<nc).map { j in margin(b.levels[usedB[j]], (0..<nr).map { $0 + nr * j }) }
-    return CrossTabulation(
-      rowVariable: rowVariable, columnVariable: columnVariable, rowLevels: usedA.map { a.levels[$0] },
-      columnLevels: usedB.map { b.levels[$0] }, cells: cells, pearson: x2, statistic: f, ndf: d0,
-      ddf: d0 * Double(nu), pValue: p, design: design.summary, df: ctx.fullDF, level: options.level,
-      domain: options.domain?.label, rowMargins: rowMargins, columnMargins: columnMargins)
+    let rowMargins = (0..<nr).map { i in margin(rowLevels[i], (0..<nc).map { i + nr * $0 }) }
+    let columnMargins = (0..<nc).map { j in margin(columnLevels[j], (0..<nr).map { $0 + nr * j }) }
+    self.init(
+      rowVariable: rowVariable, columnVariable: columnVariable, rowLevels: rowLevels, columnLevels: columnLevels,
+      cells: cells, pearson: x2, statistic: f, ndf: d0, ddf: d0 * Double(nu), pValue: p, design: design, df: fullDF,
+      level: level, domain: domain, rowMargins: rowMargins, columnMargins: columnMargins)
   }
 }
 
