@@ -331,21 +331,21 @@ final class ColumnCache {
     if factorColumns.isEmpty {
       factorColumns = frame.columns.map { if case .factor = $0.storage { return true } else { return false } }
     }
-    var values = [Double](repeating: 0, count: n * columns.count)
-    for (k, column) in frame.columns.enumerated() {
-      switch column.storage {
-      case .numeric(let c):
-        for i in 0..<n { values[k * n + i] = c.missing[i] ? .nan : c.values[i] }
-      case .factor(let f):
-        for i in 0..<n { values[k * n + i] = Double(f.codes[i]) }
-      }
-    }
     let first = chunks.last.map { $0.first + $0.rows } ?? 0
     chunks.append((written, n, first))
-    let data = bytes(of: values)
     try handle.seek(toOffset: written)
-    try handle.write(contentsOf: data)
-    written += UInt64(data.count)
+    // Column by column (one column's doubles beside the chunk, not the chunk's).
+    for column in frame.columns {
+      let values: [Double]
+      switch column.storage {
+      case .numeric(let c):
+        values = c.isComplete ? c.values : (0..<n).map { c.missing[$0] ? .nan : c.values[$0] }
+      case .factor(let f):
+        values = f.codes.map { Double($0) }
+      }
+      try write(values, to: handle)
+      written += UInt64(n * MemoryLayout<Double>.stride)
+    }
   }
 
   func finishWriting() throws {
@@ -360,15 +360,16 @@ final class ColumnCache {
     for chunk in chunks {
       let n = chunk.rows
       let count = n * columns.count
-      let data = try readDoubles(handle, offset: chunk.offset, count: count, path: file.path)
       largestChunk = Swift.max(largestChunk, count)
       var frameColumns: [Column] = []
       for (k, name) in columns.enumerated() {
+        // Each column read straight into its array.
+        let offset = chunk.offset + UInt64(k * n * MemoryLayout<Double>.stride)
         if factorColumns[k] {
-          frameColumns.append(
-            Column(name: name, storage: .factor(FactorColumn(codes: codes(data, start: k * n, count: n), levels: lists[k]))))
+          let codes = try readCodes(handle, offset: offset, count: n, path: file.path)
+          frameColumns.append(Column(name: name, storage: .factor(FactorColumn(codes: codes, levels: lists[k]))))
         } else {
-          let values = doubles(data, start: k * n, count: n)
+          let values = try readDoubles(handle, offset: offset, count: n, path: file.path)
           frameColumns.append(
             Column(name: name, storage: .numeric(NumericColumn(values: values, missing: values.map { $0.isNaN }))))
         }
