@@ -27,6 +27,9 @@ let package = Package(
     .systemLibrary(
       name: "CGzip", path: "Sources/CGzip",
       providers: [.apt(["zlib1g-dev"])]),
+    // glibc's mallopt/malloc_trim (StrataScale/Internals/Allocator.swift only): a streamed pass
+    // keeps its freed chunk buffers instead of unmapping and faulting them in again.
+    .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
     // The commit `strata --version` names (a C macro scripts/package.sh sets; "unknown" otherwise).
     .target(name: "CStrataBuildInfo"),
     .systemLibrary(
@@ -60,6 +63,7 @@ let package = Package(
       name: "StrataScale",
       dependencies: [
         "StrataSupport", "StrataInference", "StrataDesign", "StrataModels", "StrataFormula", "StrataData", "StrataLinalg",
+        "CMalloc",
       ],
       exclude: ["README.md"]),
     .target(

@@ -48,8 +48,19 @@ public final class CSVStream: ChunkProvider {
   /// Whether a first pass has read the whole file (column kinds and levels are then known).
   var discovered = false
   /// Text columns whose values are mostly numbers (`Column.strayText`, the first such value met,
-  /// its line in the file): used as numbers in memory they are an error, and so streamed.
+  /// its line in the file, the counts over the whole file): used as numbers in memory they are an
+  /// error, and so streamed. Known after the first pass.
   public private(set) var strayText: [String: StrayText] = [:]
+  /// The text columns' values so far in the first pass: numbers, non-numbers, the first
+  /// non-number, and whether every chunk with one kept it as the reader keeps a stray value.
+  var textTally: [String: TextTally] = [:]
+
+  struct TextTally {
+    var numbers = 0
+    var texts = 0
+    var first: StrayText?
+    var keptByReader = true
+  }
 
   /// - Parameters:
   ///   - columns: decides which header names are read (the needed columns).
@@ -127,6 +138,7 @@ public final class CSVStream: ChunkProvider {
       passes -= 1
       throw restart
     }
+    if !discovered { strayText = Self.strayValues(textTally) }
     discovered = true
     if let writer {
       try writer.finishWriting()
@@ -149,34 +161,32 @@ public final class CSVStream: ChunkProvider {
       guard let k = frame.index(of: name) else { throw ScaleError.dataChanged(path: path) }
       var column = frame.columns[k]
       let wantsText = forcedText.contains(name) || isFactor[name] == true
+      // Whether the chunk's values are all numbers, read as text for a column that has text elsewhere.
+      var numbersAsText = false
       if case .numeric = column.storage, wantsText {
         if asText == nil { asText = try textFrame(text) }
         guard let t = asText, let j = t.index(of: name) else { throw ScaleError.dataChanged(path: path) }
         column = t.columns[j]
+        numbersAsText = true
       }
       switch column.storage {
       case .numeric:
         if isFactor[name] == nil { isFactor[name] = false }
         columns.append(column)
       case .factor(let f):
-        if !discovered, strayText[name] == nil {
-          if var stray = column.strayText {
-            stray.line = stray.line - 2 + line
-            strayText[name] = stray
-          } else if forcedText.contains(name), let text = f.levels.first(where: { $0 != Self.sentinel && Double($0) == nil }) {
-            strayText[name] = StrayText(line: line, field: 0, text: text, numericCount: 0, textCount: 0)
-          }
-        }
         if isFactor[name] == false {
           if !discovered {
             forcedText.insert(name)
             isFactor = [:]
             levelIndex = [:]
             levelList = [:]
-            strayText = [:]
+            textTally = [:]
             throw RestartWithText(column: name)
           }
           throw ScaleError.dataChanged(path: path)
+        }
+        if !discovered {
+          tally(column, f, name: name, field: k + 1, line: line, numbersAsText: numbersAsText)
         }
         isFactor[name] = true
         var index = levelIndex[name] ?? [:]
@@ -201,10 +211,63 @@ public final class CSVStream: ChunkProvider {
           codes[i] = c < 0 ? -1 : remap[Int(c)]
         }
         column.storage = .factor(FactorColumn(codes: codes, levels: list))
+        // A chunk's stray value (its counts and line, or the placeholder record's) is not the
+        // file's: the file's is `strayText`, known after the first pass.
+        column.strayText = nil
         columns.append(column)
       }
     }
     return DataFrame(columns: columns, source: path)
+  }
+
+  /// Counts a text column's values in a chunk whose first record is on file line `line`, and
+  /// notes its first non-number. The reader's stray value (`Column.strayText`) gives the chunk's
+  /// counts and the first non-number's line; a chunk of numbers read as text has no non-number
+  /// (its stray value is the placeholder record's); a chunk the reader read as text without a
+  /// stray value (mostly non-numbers) is counted here, a value being a number when `Double`
+  /// reads it, its line the chunk's line plus its record (records without quoted line ends).
+  func tally(_ column: Column, _ f: FactorColumn, name: String, field: Int, line: Int, numbersAsText: Bool) {
+    var t = textTally[name] ?? TextTally()
+    if numbersAsText {
+      t.numbers += f.codes.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+    } else if var stray = column.strayText {
+      t.numbers += stray.numericCount
+      t.texts += stray.textCount
+      if t.first == nil {
+        stray.line = stray.line - 2 + line
+        t.first = stray
+      }
+    } else {
+      let isNumber = f.levels.map { Double($0) != nil }
+      var texts = 0
+      for (i, code) in f.codes.enumerated() where code >= 0 {
+        if isNumber[Int(code)] {
+          t.numbers += 1
+          continue
+        }
+        texts += 1
+        if t.first == nil {
+          t.first = StrayText(line: line + i, field: field, text: f.levels[Int(code)], numericCount: 0, textCount: 0)
+        }
+      }
+      t.texts += texts
+      if texts > 0 { t.keptByReader = false }
+    }
+    textTally[name] = t
+  }
+
+  /// The stray values of the file's text columns: a column's first non-number with the counts
+  /// over the whole file, when numbers are the majority (the in-memory reader's rule), or when
+  /// the reader kept the stray value in every chunk that had one (numbers with thousands separators).
+  static func strayValues(_ tallies: [String: TextTally]) -> [String: StrayText] {
+    var out: [String: StrayText] = [:]
+    for (name, t) in tallies {
+      guard var stray = t.first, t.numbers > t.texts || t.keptByReader else { continue }
+      stray.numericCount = t.numbers
+      stray.textCount = t.texts
+      out[name] = stray
+    }
+    return out
   }
 
   /// A level no data value can be: the value of the extra record that makes every column text.
@@ -267,21 +330,21 @@ final class ColumnCache {
     if factorColumns.isEmpty {
       factorColumns = frame.columns.map { if case .factor = $0.storage { return true } else { return false } }
     }
-    var values = [Double](repeating: 0, count: n * columns.count)
-    for (k, column) in frame.columns.enumerated() {
-      switch column.storage {
-      case .numeric(let c):
-        for i in 0..<n { values[k * n + i] = c.missing[i] ? .nan : c.values[i] }
-      case .factor(let f):
-        for i in 0..<n { values[k * n + i] = Double(f.codes[i]) }
-      }
-    }
     let first = chunks.last.map { $0.first + $0.rows } ?? 0
     chunks.append((written, n, first))
-    let data = bytes(of: values)
     try handle.seek(toOffset: written)
-    try handle.write(contentsOf: data)
-    written += UInt64(data.count)
+    // Column by column (one column's doubles beside the chunk, not the chunk's).
+    for column in frame.columns {
+      let values: [Double]
+      switch column.storage {
+      case .numeric(let c):
+        values = c.isComplete ? c.values : (0..<n).map { c.missing[$0] ? .nan : c.values[$0] }
+      case .factor(let f):
+        values = f.codes.map { Double($0) }
+      }
+      try write(values, to: handle)
+      written += UInt64(n * MemoryLayout<Double>.stride)
+    }
   }
 
   func finishWriting() throws {
@@ -296,15 +359,16 @@ final class ColumnCache {
     for chunk in chunks {
       let n = chunk.rows
       let count = n * columns.count
-      let data = try readDoubles(handle, offset: chunk.offset, count: count, path: file.path)
       largestChunk = Swift.max(largestChunk, count)
       var frameColumns: [Column] = []
       for (k, name) in columns.enumerated() {
+        // Each column read straight into its array.
+        let offset = chunk.offset + UInt64(k * n * MemoryLayout<Double>.stride)
         if factorColumns[k] {
-          frameColumns.append(
-            Column(name: name, storage: .factor(FactorColumn(codes: codes(data, start: k * n, count: n), levels: lists[k]))))
+          let codes = try readCodes(handle, offset: offset, count: n, path: file.path)
+          frameColumns.append(Column(name: name, storage: .factor(FactorColumn(codes: codes, levels: lists[k]))))
         } else {
-          let values = doubles(data, start: k * n, count: n)
+          let values = try readDoubles(handle, offset: offset, count: n, path: file.path)
           frameColumns.append(
             Column(name: name, storage: .numeric(NumericColumn(values: values, missing: values.map { $0.isNaN }))))
         }

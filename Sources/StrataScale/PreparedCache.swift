@@ -12,8 +12,8 @@ final class PreparedCache {
     []
   private var written: UInt64 = 0
   private var largestChunk = 0
-  /// Bytes of the largest chunk, which a pass over the cache holds at a time (read, then copied
-  /// once into the chunk's arrays).
+  /// Bytes of the largest chunk, which a pass over the cache holds at a time (read into the
+  /// chunk's arrays).
   var bufferCapacity: Int { largestChunk * MemoryLayout<Double>.stride }
   /// Bytes written.
   var size: Int { Int(written) }
@@ -44,11 +44,10 @@ final class PreparedCache {
     if let units = chunk.units { parts.append(units.map(Double.init)) }
     chunks.append((written, m, x.cols, chunk.weights.count, indicators, dense, chunk.units != nil))
     try handle.seek(toOffset: written)
-    // Part by part: no copy of the whole chunk beside it.
+    // Part by part, from each array's own storage: no copy of the chunk beside it.
     for part in [x.storage, chunk.y] + chunk.weights + parts {
-      let data = bytes(of: part)
-      try handle.write(contentsOf: data)
-      written += UInt64(data.count)
+      try write(part, to: handle)
+      written += UInt64(part.count * MemoryLayout<Double>.stride)
     }
   }
 
@@ -57,19 +56,25 @@ final class PreparedCache {
       let (m, p, sets) = (chunk.rows, chunk.columns, chunk.sets)
       let compact = !chunk.indicators.isEmpty
       let count = m * (p + 1 + sets + (compact ? 1 : 0) + (chunk.units ? 1 : 0))
-      let data = try readDoubles(handle, offset: chunk.offset, count: count, path: folder.path)
       largestChunk = Swift.max(largestChunk, count)
-      // Each part copied once, from the bytes read into the array the pass uses.
-      let x = Matrix(rows: m, cols: p, columnMajor: doubles(data, start: 0, count: m * p))
-      let y = doubles(data, start: m * p, count: m)
-      let weights = (0..<sets).map { s in doubles(data, start: m * (p + 1 + s), count: m) }
+      // Each part read straight into the array the pass uses (doubles `start` on in the chunk).
+      let path = folder.path
+      func part(_ start: Int, _ count: Int) throws -> [Double] {
+        try readDoubles(handle, offset: chunk.offset + UInt64(start * MemoryLayout<Double>.stride), count: count, path: path)
+      }
+      func codePart(_ start: Int) throws -> [Int32] {
+        try readCodes(handle, offset: chunk.offset + UInt64(start * MemoryLayout<Double>.stride), count: m, path: path)
+      }
+      let x = Matrix(rows: m, cols: p, columnMajor: try part(0, m * p))
+      let y = try part(m * p, m)
+      let weights = try (0..<sets).map { s in try part(m * (p + 1 + s), m) }
       var structure: IndicatorStructure?
       if compact {
         structure = IndicatorStructure(
-          indicatorColumns: chunk.indicators, denseColumns: chunk.dense,
-          codes: codes(data, start: m * (p + 1 + sets), count: m), storesIndicators: false)
+          indicatorColumns: chunk.indicators, denseColumns: chunk.dense, codes: try codePart(m * (p + 1 + sets)),
+          storesIndicators: false)
       }
-      let units = chunk.units ? codes(data, start: m * (p + 1 + sets + (compact ? 1 : 0)), count: m) : nil
+      let units = chunk.units ? try codePart(m * (p + 1 + sets + (compact ? 1 : 0))) : nil
       try body(
         ChunkData(
           rows: [], local: [], x: x, y: y, weights: weights, droppedMissing: 0, droppedBySubset: 0,

@@ -26,6 +26,10 @@ public enum StreamedFit {
     control: GLMControl = GLMControl(), information: InformationMatrix = .expected, chunkBytes: Int,
     mode: CSVStream.Mode = .columnCache, cacheDirectory: URL? = nil, progress: ProgressHandler? = nil
   ) throws -> (fit: AggregateFitResult, passes: Int, bufferBytes: Int) {
+    // Chunk buffers kept for the next chunk instead of unmapped (within the budget the chunk
+    // size was derived from: `chunkBytes(forMemory:)` is a sixteenth of it).
+    StreamAllocator.prepare(budget: chunkBytes * 16)
+    defer { StreamAllocator.releaseFreeMemory() }
     let names = neededNames(specification)
     let stream = try FileChunks.open(
       path: path, chunkBytes: chunkBytes, mode: mode, cacheDirectory: cacheDirectory, progress: progress,

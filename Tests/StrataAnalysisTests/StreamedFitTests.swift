@@ -197,6 +197,57 @@ import _StrataTestSupport
     #expect(throws: DataError.self) { try Model.fitStreaming(numbers, path: url.path, memory: 1 << 30, chunkBytes: 1024) }
   }
 
+  @Test func strayTextAfterARestartNamesTheRealValueAndLine() throws {
+    // g is numbers for 300 rows, then mostly text ("a", "b"; every fourth row a number): the
+    // file's numbers are the majority, so in memory g is text with a stray value, its first
+    // non-number ("a", row 301, file line 303, field 3), and g used as numbers is an error naming
+    // it. Streamed, pass 1 meets the text in a later chunk and starts again reading g as text:
+    // the error must name the same value, line, field and counts (not the placeholder record
+    // that makes a chunk of numbers read as text, nor a chunk's first line). Several chunk sizes
+    // put the first text in a chunk of mostly numbers or of mostly text.
+    var lines = ["y,x,g"]
+    for i in 0..<400 {
+      let g = i < 300 ? String([1, 2, 10][i % 3]) : (i % 4 == 0 ? "7" : (i % 4 == 1 ? "a" : "b"))
+      lines.append("\(Double(i % 17) + 0.25 * Double(i % 5)),\(Double(i % 11) - 3),\(g)")
+    }
+    let url = try TemporaryFile(csv: "stray.csv", lines: lines)
+    defer { url.remove() }
+    func stray(_ fit: () throws -> Void) -> (name: String, stray: StrayText)? {
+      do {
+        try fit()
+      } catch DataError.nonNumericValue(let name, _, let stray) {
+        return (name, stray)
+      } catch {
+        Issue.record("unexpected error \(error)")
+      }
+      return nil
+    }
+    let numbers = FitSpecification(model: .ols, formula: "y ~ x + g")
+    let memory = try #require(stray { _ = try Model.fit(numbers, data: try DataReader.read(path: url.path)) })
+    #expect(memory.name == "g")
+    #expect(memory.stray.text == "a")
+    #expect(memory.stray.line == 303)
+    #expect(memory.stray.field == 3)
+    for chunkBytes in [1024, 1100, 1536, 2048, 4096, 1 << 20] {
+      let streamed = try #require(
+        stray { _ = try Model.fitStreaming(numbers, path: url.path, memory: 1 << 30, chunkBytes: chunkBytes) },
+        "chunk \(chunkBytes)")
+      #expect(streamed.name == memory.name, "chunk \(chunkBytes)")
+      #expect(streamed.stray == memory.stray, "chunk \(chunkBytes): \(streamed.stray) vs \(memory.stray)")
+    }
+    // Mostly text over the whole file: in memory a text column with no stray value, used as a
+    // factor; streamed the same terms and numbers.
+    var text = ["y,x,g"]
+    for i in 0..<400 {
+      let g = i < 100 ? String([1, 2][i % 2]) : (i % 2 == 0 ? "a" : "b")
+      text.append("\(Double(i % 17) + 0.25 * Double(i % 5)),\(Double(i % 11) - 3),\(g)")
+    }
+    let mostlyText = try TemporaryFile(csv: "text.csv", lines: text)
+    defer { mostlyText.remove() }
+    let s = try compare(numbers, path: mostlyText.path, chunkBytes: 1024)
+    #expect(s.fit.terms == ["(Intercept)", "x", "g2", "ga", "gb"])
+  }
+
   @Test func separationIsAnErrorStreamedToo() throws {
     // In memory: the single-term check before IRLS; streamed: fitted probabilities at 0 or 1 at
     // the end. Both refuse the fit (no silent diverging estimate).

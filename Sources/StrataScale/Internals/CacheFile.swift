@@ -20,17 +20,3 @@ func makeCacheFile(prefix: String, name: String, directory: URL?) throws -> (fol
   }
   return (folder, file, handle)
 }
-
-/// Reads `count` doubles at byte `offset` of `handle` (one chunk of a cache file).
-///
-/// - Throws: `ScaleError.dataChanged` naming `path` when the file holds fewer bytes there.
-func readDoubles(_ handle: FileHandle, offset: UInt64, count: Int, path: String) throws -> Data {
-  let bytes = count * MemoryLayout<Double>.stride
-  // A chunk whose rows were all dropped (missing values) has nothing cached: `read(upToCount: 0)` is nil.
-  if bytes == 0 { return Data() }
-  try handle.seek(toOffset: offset)
-  guard let data = try handle.read(upToCount: bytes), data.count == bytes else {
-    throw ScaleError.dataChanged(path: path)
-  }
-  return data
-}
