@@ -11,7 +11,7 @@ struct StreamOptions: ParsableArguments {
       valueName: "size"))
   var memory: String?
 
-  @Flag(help: "Stream a CSV whatever its size (fit ols, wls, logit, probit, cloglog, poisson, fraclogit, fracprobit; mean, total, prop, ratio).")
+  @Flag(help: "Stream a CSV whatever its size (fit ols, wls, logit, probit, cloglog, poisson, fraclogit, fracprobit, with --margins averaged over the sample and --save; mean, total, prop, ratio).")
   var stream = false
 
   @Option(help: .hidden)
