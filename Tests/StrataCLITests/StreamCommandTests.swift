@@ -45,7 +45,7 @@ struct StreamCommandTests {
     let bad = try runStrata(Self.design + ["--stream", "--memory", "2X"])
     #expect(bad.status != 0)
     #expect(bad.stderr.contains("--memory takes a size such as 2G, 512M"), "\(bad.stderr)")
-    let margins = try runStrata(Self.design + ["--stream", "--margins", "dydx"])
+    let margins = try runStrata(Self.design + ["--stream", "--margins", "dydx", "--margins-vce", "unconditional"])
     #expect(margins.status != 0)
     #expect(margins.stderr.contains("not available for a streamed fit yet"), "\(margins.stderr)")
     let ordered = try runStrata(["fit", "ologit", "stype ~ ell", "--data", "datasets/apistrat.csv", "--stream"])

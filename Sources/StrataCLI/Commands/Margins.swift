@@ -256,12 +256,23 @@ struct MarginsCommand: ParsableCommand {
 
   func run() throws {
     let saved = try SavedFit.load(from: result)
-    let source = try saved.source(allowChangedData: allowChangedData)
-    let margins = try source.margins(try selection.options(level: level), vce: selection.marginsVCE)
+    let options = try selection.options(level: level)
+    // A streamed fit's margins stream its data again (memory bounded); the others read it.
+    let margins: MarginsResult
+    let dataLabels: DataLabels
+    if saved.isStreamed {
+      margins = try saved.streamedMargins(options, vce: selection.marginsVCE, allowChangedData: allowChangedData)
+      dataLabels = .none
+    } else {
+      let source = try saved.source(allowChangedData: allowChangedData)
+      margins = try source.margins(options, vce: selection.marginsVCE)
+      dataLabels = source.labels
+    }
+    let title = "\(saved.model): \(saved.formula)"
     // Combinations of the margins (covariates fixed): their joint covariance G V Gᵀ.
     var combinations: [(linear: Bool, estimates: [CombinationEstimate])] = []
     if !(lincom.isEmpty && nlcom.isEmpty) {
-      let post = try margins.postEstimation(covariance: source.covariance)
+      let post = try margins.postEstimation(covariance: saved.covarianceMatrix)
       try translatingAnalysisErrors {
         if !lincom.isEmpty { combinations.append((true, try post.lincom(lincom))) }
         if !nlcom.isEmpty { combinations.append((false, try post.nlcom(nlcom))) }
@@ -269,14 +280,14 @@ struct MarginsCommand: ParsableCommand {
     }
     switch outputOptions.format {
     case .text:
-      var text = MarginsReport.text(margins, model: source.title, labels: source.labels)
+      var text = MarginsReport.text(margins, model: title, labels: dataLabels)
       for c in combinations {
         text += "\n" + TestReport.combinationsText(
           c.estimates, linear: c.linear, model: nil, of: "the margins above (covariates fixed)")
       }
       try outputOptions.write(text)
     case .json:
-      var document = MarginsReport.json(margins, model: source.kind, formula: source.formula, data: source.data)
+      var document = MarginsReport.json(margins, model: saved.model, formula: saved.formula, data: saved.data)
       if case .object(var pairs) = document {
         // The data's variable labels saved with the fit and those of the margins' variables and
         // groups, and the groups' value labels, so `strata table` and `strata plot margins`
@@ -284,14 +295,14 @@ struct MarginsCommand: ParsableCommand {
         var merged = saved.report?.labels ?? [:]
         let groups = margins.estimates.compactMap { $0.group?.variable }
         for name in margins.estimates.map(\.variable) + groups where merged[name] == nil {
-          let label = source.labels.variable(name)
+          let label = dataLabels.variable(name)
           if label != name { merged[name] = label }
         }
         let labels = merged.sorted { $0.key < $1.key }
         if !labels.isEmpty { pairs.append(("labels", .object(labels.map { ($0.key, .string($0.value)) }))) }
-        pairs += DescriptiveReport.labelsJSON(source.labels, of: Array(Set(groups)).sorted()).filter { $0.0 == "value_labels" }
+        pairs += DescriptiveReport.labelsJSON(dataLabels, of: Array(Set(groups)).sorted()).filter { $0.0 == "value_labels" }
         for c in combinations {
-          if case .object(let members) = TestReport.combinationsJSON(c.estimates, model: source.kind, formula: source.formula),
+          if case .object(let members) = TestReport.combinationsJSON(c.estimates, model: saved.model, formula: saved.formula),
             let estimates = members.first(where: { $0.0 == "estimates" })?.1
           {
             pairs.append((c.linear ? "lincom" : "nlcom", estimates))

@@ -91,16 +91,23 @@ struct PredictCommand: ParsableCommand {
       }
       return
     }
-    let source = try saved.source(allowChangedData: allowChangedData)
     let scenarios = try scenario.map { try Scenario.parse($0) }
-    let r = try Scenarios.compare(
-      source.model, scenarios: scenarios, by: by, variance: try source.deltaMethod(marginsVCE),
-      degreesOfFreedom: source.degreesOfFreedom, varianceTitle: source.varianceTitle, level: level)
+    let r: ScenarioResult
+    if saved.isStreamed {
+      // A streamed fit's scenarios stream its data again (memory bounded).
+      r = try saved.streamedScenarios(
+        scenarios, by: by, vce: marginsVCE, level: level, allowChangedData: allowChangedData)
+    } else {
+      let source = try saved.source(allowChangedData: allowChangedData)
+      r = try Scenarios.compare(
+        source.model, scenarios: scenarios, by: by, variance: try source.deltaMethod(marginsVCE),
+        degreesOfFreedom: source.degreesOfFreedom, varianceTitle: source.varianceTitle, level: level)
+    }
     switch outputOptions.format {
-    case .text: try outputOptions.write(MarginsReport.scenarioText(r, model: source.title))
+    case .text: try outputOptions.write(MarginsReport.scenarioText(r, model: "\(saved.model): \(saved.formula)"))
     case .json:
       try outputOptions.write(
-        MarginsReport.scenarioJSON(r, model: source.kind, formula: source.formula, data: source.data).serialized() + "\n")
+        MarginsReport.scenarioJSON(r, model: saved.model, formula: saved.formula, data: saved.data).serialized() + "\n")
     case .csv: try outputOptions.write(MarginsReport.scenarioCSV(r))
     }
   }

@@ -4,10 +4,14 @@ import Strata
 /// Making the report of a saved fit from a fit session (the fields: `SavedFit+Validation.swift`).
 extension SavedReport {
   init(session s: ModelFit) {
-    let r = s.result
+    self.init(result: s.result, dependent: s.fit.recipe?.responseName, labels: termLabels(for: s.fit.terms, in: s.data))
+  }
+
+  /// The report of a fit without its data in memory (a streamed fit: no labels).
+  init(result r: RegressionResult, dependent: String?, labels: [String: String]) {
     let stats = r.statistics
     func finite(_ x: Double?) -> Double? { x.flatMap { $0.isFinite ? $0 : nil } }
-    dependent = s.fit.recipe?.responseName
+    self.dependent = dependent
     level = r.level
     test = r.covariance.usesNormal ? "z" : "t"
     if let l = stats.likelihood {
@@ -19,7 +23,7 @@ extension SavedReport {
     logLik = finite(stats.logLik)
     aic = finite(stats.aic)
     design = r.covariance.design.map(Self.designText)
-    labels = termLabels(for: s.fit.terms, in: s.data)
+    self.labels = labels
   }
 
   /// `5 strata, 40 PSUs` or `80 JK1 replicates`.

@@ -90,6 +90,9 @@ struct SavedFit: Codable {
   var report: SavedReport?
   /// The data file as it was when the fit was saved (nil in version 1 files).
   var dataFingerprint: DataFingerprint?
+  /// Whether the fit was streamed (`--stream`, `--memory`): its margins and scenarios stream the
+  /// data file again (`AggregateMargins`) instead of reading it into memory. Absent: false.
+  var streamed: Bool?
   /// Where it was read from (for messages).
   var path: String = ""
 
@@ -98,6 +101,7 @@ struct SavedFit: Codable {
     case vceTitle = "vce_title"
     case recipe, report
     case dataFingerprint = "data_fingerprint"
+    case streamed
   }
 
   /// The models a fit can be saved from (`Fit.Kind` raw values).

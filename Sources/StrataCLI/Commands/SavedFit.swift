@@ -32,6 +32,94 @@ extension SavedFit {
     specification = spec
   }
 
+  /// The saved fit of a streamed fit `s`, with `recipe` read by one more pass over the file
+  /// (`AggregateMargins.recipe`): its margins and scenarios stream the file again.
+  init(streamed s: StreamedModelFit, recipe: ModelRecipe, options: LinearModelOptions, savePath: String) {
+    let v = s.result.covariance
+    command = nil
+    model = s.fit.kind.rawValue
+    formula = s.fit.formula
+    data = options.data
+    nobs = s.fit.nobs
+    terms = s.fit.terms
+    kept = s.fit.kept
+    coefficients = s.fit.keptCoefficients
+    vcov = (0..<v.matrix.rows).map { i in (0..<v.matrix.cols).map { v.matrix[i, $0] } }
+    df = v.degreesOfFreedom.isFinite ? v.degreesOfFreedom : nil
+    vce = v.spec.name
+    vceTitle = v.title.isEmpty ? v.spec.title : v.title
+    self.recipe = recipe
+    report = SavedReport(result: s.result, dependent: recipe.responseName, labels: [:])
+    dataFingerprint = DataFingerprint.of(file: options.data)
+    streamed = true
+    var spec = s.specification
+    spec.data = DataSource(
+      path: Self.relativePath(of: options.data, from: Self.folder(of: savePath)),
+      fingerprint: dataFingerprint.map { FileFingerprint(size: $0.size, modified: $0.modified, hash: $0.hash) })
+    specification = spec
+  }
+
+  /// Whether margins and scenarios stream the data (a fit saved from a streamed fit).
+  var isStreamed: Bool { streamed ?? false }
+
+  /// What the streamed margins and scenarios read: the fitted model, the specification the
+  /// chunks are coded with, and a stream of the data file with `extraColumns` (memory: the
+  /// default budget, half the machine).
+  func streamedInputs(extraColumns: [String], allowChangedData: Bool) throws -> (
+    model: AggregateMargins.FittedModel, specification: ScaleSpecification, stream: CSVStream
+  ) {
+    let (spec, dataPath) = try resolvedSpecification()
+    try checkData(dataPath, allowChanged: allowChangedData)
+    let plan = try translatingAnalysisErrors { try Model.aggregatePlan(spec) }
+    let model = AggregateMargins.FittedModel(
+      terms: terms, kept: kept, coefficients: coefficients, link: link, covariance: covarianceMatrix,
+      degreesOfFreedom: degreesOfFreedom, varianceTitle: vceTitle)
+    let budget = Int(ProcessInfo.processInfo.physicalMemory / 2)
+    let stream = try AggregateMargins.stream(
+      path: dataPath, specification: plan.specification, extraColumns: extraColumns,
+      chunkBytes: StreamedFit.chunkBytes(forMemory: budget))
+    return (model, plan.specification, stream)
+  }
+
+  /// Margins of a streamed saved fit, streaming its data file (covariates fixed).
+  func streamedMargins(_ options: MarginsOptions, vce: MarginsVCEOption, allowChangedData: Bool) throws
+    -> MarginsResult
+  {
+    if vce == .unconditional {
+      throw ValidationError("--margins-vce unconditional is not available for a streamed fit yet (use fixed)")
+    }
+    let input = try streamedInputs(extraColumns: [options.over].compactMap { $0 }, allowChangedData: allowChangedData)
+    return try restoringStreamed {
+      try AggregateMargins.margins(
+        of: input.model, specification: input.specification, chunks: input.stream, options: options)
+    }
+  }
+
+  /// Scenario comparisons of a streamed saved fit, streaming its data file (covariates fixed).
+  func streamedScenarios(
+    _ scenarios: [Scenario], by: String?, vce: MarginsVCEOption, level: Double, allowChangedData: Bool
+  ) throws -> ScenarioResult {
+    if vce == .unconditional {
+      throw ValidationError("--margins-vce unconditional is not available for a streamed fit yet (use fixed)")
+    }
+    let columns = scenarios.map(\.text) + [by].compactMap { $0 }
+    let input = try streamedInputs(extraColumns: columns, allowChangedData: allowChangedData)
+    return try restoringStreamed {
+      try AggregateMargins.scenarios(
+        of: input.model, specification: input.specification, chunks: input.stream, scenarios: scenarios, by: by,
+        level: level)
+    }
+  }
+
+  /// Names this saved fit when its data no longer code as the fit's columns.
+  func restoringStreamed<T>(_ body: () throws -> T) throws -> T {
+    do {
+      return try translatingAnalysisErrors(body)
+    } catch ScaleError.dataChanged {
+      throw SavedFitError.dataChanged(path: path, reason: "the model matrix has other columns than the saved terms")
+    }
+  }
+
   /// The absolute folder of the file at `path` (`-`, standard output: the current directory).
   static func folder(of path: String) -> URL {
     if path == "-" { return URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true) }

@@ -7,11 +7,11 @@ import Strata
 struct StreamOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "Memory budget, e.g. 2G or 512M (default: half the machine's memory). A CSV that would need more in memory is streamed: read in bounded chunks (a fit caches its needed columns and makes one pass per iteration; mean, total, prop and ratio make one pass).",
+      "Memory budget, e.g. 2G or 512M (default: half the machine's memory). A CSV that would need more in memory is streamed: read in bounded chunks (a fit caches its needed columns and makes one pass per iteration; mean, total, prop and ratio make one pass, tab two).",
       valueName: "size"))
   var memory: String?
 
-  @Flag(help: "Stream the data file whatever its size: CSV/TSV (also gzip-compressed), Stata .dta, SPSS .sav/.zsav, SAS .xpt/.sas7bdat (fit ols, wls, logit, probit, cloglog, poisson, fraclogit, fracprobit; mean, total, prop, ratio).")
+  @Flag(help: "Stream the data file whatever its size: CSV/TSV (also gzip-compressed), Stata .dta, SPSS .sav/.zsav, SAS .xpt/.sas7bdat (fit ols, wls, logit, probit, cloglog, poisson, fraclogit, fracprobit, with --margins averaged over the sample and --save; mean, total, prop, ratio, tab).")
   var stream = false
 
   @Option(help: .hidden)
@@ -73,11 +73,13 @@ extension LinearModelOptions {
   func runStreamed(_ model: ModelChoice) throws {
     if split != nil { throw ValidationError("--split does not combine with a streamed fit yet") }
     if test != nil { throw ValidationError("--test does not combine with a streamed fit yet; save the fit in memory and run strata test") }
-    if marginsOptions.save != nil { throw ValidationError("--save is not available for a streamed fit yet") }
-    if marginsOptions.selection.isRequested {
-      throw ValidationError("margins, elasticities and predictions are not available for a streamed fit yet")
+    let selection = marginsOptions.selection
+    if selection.isRequested && selection.marginsVCE == .unconditional {
+      throw ValidationError("--margins-vce unconditional is not available for a streamed fit yet (use fixed)")
     }
     let spec = try specification(model)
+    let marginsRequest = selection.isRequested ? try selection.options(level: spec.level) : nil
+    if let marginsRequest { try translatingAnalysisErrors { try Margins.checkSummable(marginsRequest) } }
     let progressLine = ProgressLine.forStandardError()
     let timings = streaming.streamTimings ? PassTimings() : nil
     let lineHandler = progressLine?.handler
@@ -97,11 +99,51 @@ extension LinearModelOptions {
         spec, path: data, memory: streaming.budget, mode: streaming.streamMode.flatMap(CSVStream.Mode.init) ?? .columnCache,
         chunkBytes: streaming.streamChunkBytes, progress: handler)
     }
+    let chunkBytes = streaming.streamChunkBytes ?? StreamedFit.chunkBytes(forMemory: streaming.budget)
+    if let path = marginsOptions.save {
+      // The recipe (how the columns are coded) from one more pass: margins and predict need it.
+      let recipe = try translatingAnalysisErrors {
+        let plan = try Model.aggregatePlan(spec)
+        let stream = try AggregateMargins.stream(
+          path: data, specification: plan.specification, extraColumns: [], chunkBytes: chunkBytes)
+        return try AggregateMargins.recipe(specification: plan.specification, chunks: stream)
+      }
+      try SavedFit(streamed: s, recipe: recipe, options: self, savePath: path).write(to: path)
+    }
     let context = ReportContext(dataSource: data, labels: [:])
+    guard let marginsRequest else {
+      switch outputOptions.format {
+      case .text: try outputOptions.write(RegressionReport.text(s.result, context: context))
+      case .json: try outputOptions.write(RegressionReport.json(s.result, context: context).serialized() + "\n")
+      case .csv: try outputOptions.write(RegressionReport.csv(s.result))
+      }
+      return
+    }
+    // The margins stream the file again (two passes: coding, sums), one chunk at a time.
+    let margins = try translatingAnalysisErrors {
+      let plan = try Model.aggregatePlan(spec)
+      let stream = try AggregateMargins.stream(
+        path: data, specification: plan.specification, extraColumns: [marginsRequest.over].compactMap { $0 },
+        chunkBytes: chunkBytes)
+      return try AggregateMargins.margins(
+        of: s.result, specification: plan.specification, chunks: stream, options: marginsRequest)
+    }
     switch outputOptions.format {
-    case .text: try outputOptions.write(RegressionReport.text(s.result, context: context))
-    case .json: try outputOptions.write(RegressionReport.json(s.result, context: context).serialized() + "\n")
-    case .csv: try outputOptions.write(RegressionReport.csv(s.result))
+    case .text:
+      let title = "\(s.fit.kind.rawValue): \(s.fit.formula)"
+      try outputOptions.write(
+        RegressionReport.text(s.result, context: context) + "\n" + MarginsReport.text(margins, model: title, labels: .none))
+    case .json:
+      var document = RegressionReport.json(s.result, context: context)
+      if case .object(var pairs) = document {
+        let vce = MarginsReport.jsonVCE(
+          unconditional: false, title: margins.varianceTitle, df: margins.degreesOfFreedom, level: margins.level,
+          atMeans: false)
+        pairs += [("margins_vce", vce), ("margins", MarginsReport.jsonEntries(margins))]
+        document = .object(pairs)
+      }
+      try outputOptions.write(document.serialized() + "\n")
+    case .csv: try outputOptions.write(MarginsReport.csv(margins))
     }
   }
 }

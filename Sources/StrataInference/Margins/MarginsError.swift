@@ -64,4 +64,7 @@ public enum MarginsError: Error, Sendable, Equatable {
   case combinationNeedsFixedCovariates
   /// Combinations of margins need one margin per name (`reason`: what makes two alike).
   case combinationAmbiguous(name: String, reason: String)
+  /// Margins computed from sums over parts of the data (a streamed file, a database) that are
+  /// not sums over rows (`what`: effects at the means, `--at` statistics).
+  case notSummable(what: String)
 }

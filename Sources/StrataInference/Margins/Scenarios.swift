@@ -67,21 +67,11 @@ public enum Scenarios {
     degreesOfFreedom: Double, varianceTitle: String, level: Double = 95
   ) throws -> ScenarioResult {
     guard level > 0, level < 100 else { throw MarginsError.invalidLevel(level) }
-    let groups = try Margins.sampleGroups(model: model, over: by)
-    let changed = try scenarios.map { try $0.apply(to: model.data) }
     var estimates: [LinearizedEstimate] = []
     var labels: [(Scenario, (String, String)?)] = []
-    for group in groups {
-      let w = group.positions.map { model.weights?[$0] ?? 1 }
-      let total = w.reduce(0, +)
-      var point = EvaluationPoint(
-        data: model.data, rows: group.positions.map { model.rows[$0] }, shares: w.map { $0 / total },
-        samplePositions: group.positions, sampleSize: model.rows.count,
-        keepsInfluence: variance.unconditional != nil)
-      let base = try model.averagePrediction(at: point)
-      for (s, data) in zip(scenarios, changed) {
-        point.data = data
-        let p = try model.averagePrediction(at: point)
+    for group in try groupAverages(model, scenarios: scenarios, by: by, keepsInfluence: variance.unconditional != nil) {
+      let base = group.baseline
+      for (s, p) in zip(scenarios, group.predicted) {
         if base.value == 0 { throw MarginsError.zeroBaseline(scenario: s.label) }
         estimates += [base, p, p.minus(base), p.dividedBy(base)]
         labels.append((s, group.label.map { (by ?? "", $0) }))
@@ -100,6 +90,28 @@ public enum Scenarios {
       comparisons: comparisons, unconditional: variance.unconditional != nil,
       varianceTitle: variance.unconditional?.title ?? varianceTitle, degreesOfFreedom: degreesOfFreedom, level: level,
       nobs: model.rows.count, weighted: model.weights != nil)
+  }
+
+  /// Per group of `by` (one unnamed group without it): the group's weight `Σ wᵢ`, the average
+  /// prediction on the data as observed and under each scenario.
+  static func groupAverages(
+    _ model: PredictionModel, scenarios: [Scenario], by: String?, keepsInfluence: Bool
+  ) throws -> [(label: String?, weight: Double, baseline: LinearizedEstimate, predicted: [LinearizedEstimate])] {
+    let groups = try Margins.sampleGroups(model: model, over: by)
+    let changed = try scenarios.map { try $0.apply(to: model.data) }
+    return try groups.map { group in
+      let w = group.positions.map { model.weights?[$0] ?? 1 }
+      let total = w.reduce(0, +)
+      var point = EvaluationPoint(
+        data: model.data, rows: group.positions.map { model.rows[$0] }, shares: w.map { $0 / total },
+        samplePositions: group.positions, sampleSize: model.rows.count, keepsInfluence: keepsInfluence)
+      let base = try model.averagePrediction(at: point)
+      let predicted = try changed.map { data -> LinearizedEstimate in
+        point.data = data
+        return try model.averagePrediction(at: point)
+      }
+      return (group.label, total, base, predicted)
+    }
   }
 
   /// Row-by-row predictions on new data with delta-method standard errors (covariates fixed).

@@ -62,6 +62,8 @@ extension MarginsError: CustomStringConvertible {
       return "combinations of margins use the margins' covariance with the covariates fixed, not \(o(.marginsVariance, "unconditional"))"
     case .combinationAmbiguous(let name, let reason):
       return "combinations of margins name each margin once, but '\(name)' \(reason)"
+    case .notSummable(let what):
+      return "\(what) is not available when the data are read in parts (a streamed file or a database): only averages over the sample are sums over rows"
     }
   }
 }
