@@ -36,7 +36,7 @@ public enum ConnectionString {
   public static func scrub(_ s: String) -> String {
     var out = s
     // user:password@ in a URI
-    if let re = try? NSRegularExpression(pattern: "(postgres(?:ql)?://[^:/@\\s]*):[^@\\s]*@") {
+    if let re = try? NSRegularExpression(pattern: "(postgres(?:ql)?://[^:/@\\s]*):[^/?\\s]*@") {
       out = re.stringByReplacingMatches(
         in: out, range: NSRange(out.startIndex..., in: out), withTemplate: "$1:***@")
     }
@@ -168,7 +168,8 @@ extension ConnectionString {
   /// finds the password where libpq looks for it (`PGPASSWORD`, `~/.pgpass`, a service file).
   public static func removingPassword(_ s: String) -> String {
     var out = s
-    if let re = try? NSRegularExpression(pattern: "(postgres(?:ql)?://[^:/@\\s]*):[^@\\s]*@") {
+    // Up to the authority's last `@` (a password with an unencoded `@` goes too).
+    if let re = try? NSRegularExpression(pattern: "(postgres(?:ql)?://[^:/@\\s]*):[^/?\\s]*@") {
       out = re.stringByReplacingMatches(in: out, range: NSRange(out.startIndex..., in: out), withTemplate: "$1@")
     }
     // A URI parameter (`?password=…&`, `&password=…`).

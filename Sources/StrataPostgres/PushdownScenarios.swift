@@ -274,12 +274,13 @@ extension Pushdown {
       let codes = (0..<n).map { Int32($0 % found.count) }
       columns[column] = Column(name: column, storage: .factor(FactorColumn(codes: codes, levels: found)))
     }
-    let binary = try PushdownFamily(specification.model) != .gaussian
+    // Positive and varying: `log()`, `sqrt()` and `1/x` are defined (the coding ignores the
+    // values, and the response's kind is not checked here).
     for name in model.used where columns[name] == nil {
       guard try schema.kind(of: name, in: "the formula") == .numeric else {
         throw PostgresError.unsupported("--save of a fit reading the logical column '\(name)'")
       }
-      let values = (0..<n).map { Double($0 % 2) + (binary ? 0 : 1.5 + Double($0 % 5)) }
+      let values = (0..<n).map { 1.5 + Double($0 % 5) }
       columns[name] = Column(name: name, storage: .numeric(NumericColumn(values: values)))
     }
     let frame = DataFrame(columns: model.used.compactMap { columns[$0] }, source: rows.opened.label)
