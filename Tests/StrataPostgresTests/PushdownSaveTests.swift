@@ -105,6 +105,8 @@ struct PushdownSaveTests {
       // strata table renders it as the in-memory saved fit.
       try sameOutput(["table", pushed], ["table", memory], what: "table \(c.fit)")
       try sameOutput(["table", pushed, "--format", "json"], ["table", memory, "--format", "json"], what: "table json")
+      // predict --newdata codes a file with the recipe read from the source's levels.
+      try sameOutput(["predict", pushed, "--newdata", file], ["predict", memory, "--newdata", file], what: "newdata")
       // predict --scenario: text and JSON equal the in-memory command's.
       for s in c.scenarios {
         try sameOutput(["predict", pushed] + s, ["predict", memory] + s, what: "\(c.fit) \(s)")
