@@ -105,6 +105,9 @@ struct PushdownSaveTests {
       // strata table renders it as the in-memory saved fit.
       try sameOutput(["table", pushed], ["table", memory], what: "table \(c.fit)")
       try sameOutput(["table", pushed, "--format", "json"], ["table", memory, "--format", "json"], what: "table json")
+      // Wald tests and combinations read the saved estimates only.
+      try sameOutput(["test", pushed, "meals"], ["test", memory, "meals"], what: "test")
+      try sameOutput(["lincom", pushed, "meals + 2 * (Intercept)"], ["lincom", memory, "meals + 2 * (Intercept)"], what: "lincom")
       // predict --newdata codes a file with the recipe read from the source's levels.
       try sameOutput(["predict", pushed, "--newdata", file], ["predict", memory, "--newdata", file], what: "newdata")
       // predict --scenario: text and JSON equal the in-memory command's.

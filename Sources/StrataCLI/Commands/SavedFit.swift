@@ -204,6 +204,8 @@ extension SavedFit {
   /// sees it: version 3 resolves the stored path against this file's folder; versions 1 and 2
   /// re-parse the saved command (its `--data` path is relative to the current directory).
   func resolvedSpecification() throws -> (FitSpecification, String) {
+    // A pushed-down fit's source is a connection, not a path.
+    if let spec = specification, let p = pushdown { return (spec, p.connection) }
     if var spec = specification, let source = spec.data {
       let resolved =
         source.path.hasPrefix("/")
