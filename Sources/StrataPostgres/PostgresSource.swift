@@ -261,6 +261,19 @@ struct PushdownRows {
     return Set(found.compactMap { $0.first ?? nil }).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
   }
 
+  /// The formula compiled over these rows, with each factor's label SQL and levels in the
+  /// order the compiler asked for them (what `SQLModel.compile(formula:schema:replacing:levels:)`
+  /// replays).
+  func model(_ formula: String) throws -> (model: SQLModel, levels: [(sql: String, levels: [String])]) {
+    var levels: [(sql: String, levels: [String])] = []
+    let model = try SQLModel.compile(formula: formula, schema: opened.schema) { sql in
+      let found = try self.levels(of: sql)
+      levels.append((sql, found))
+      return found
+    }
+    return (model, levels)
+  }
+
   /// `OFFSET 0` between the levels of the working rows, except for the coordinator's statement
   /// over a partition key (`PostgresAggregates.barrier`).
   var barrier: String { partitionKey == nil || !runner.shards.isEmpty ? " OFFSET 0" : "" }

@@ -54,12 +54,7 @@ public enum PushdownScenarios {
     let schema = rows.opened.schema
 
     // The model as fitted: its factor levels (asked in order), checked against the saved columns.
-    var levels: [(sql: String, levels: [String])] = []
-    let fitted = try SQLModel.compile(formula: specification.formula, schema: schema) { sql in
-      let found = try rows.levels(of: sql)
-      levels.append((sql, found))
-      return found
-    }
+    let (fitted, levels) = try rows.model(specification.formula)
     guard fitted.columns.map(\.name) == model.terms else {
       throw PostgresError.data(
         "the formula '\(specification.formula)' codes \(rows.opened.label) as the columns \(fitted.columns.map(\.name).joined(separator: ", ")), not the fitted \(model.terms.joined(separator: ", ")) (the data changed since the fit)"
@@ -249,12 +244,7 @@ extension Pushdown {
   ) throws -> ModelRecipe {
     let rows = try PushdownRows(specification, source: source, partitionKey: partitionKey, shardFanOut: shardFanOut)
     let schema = rows.opened.schema
-    var levels: [(sql: String, levels: [String])] = []
-    let model = try SQLModel.compile(formula: specification.formula, schema: schema) { sql in
-      let found = try rows.levels(of: sql)
-      levels.append((sql, found))
-      return found
-    }
+    let (model, levels) = try rows.model(specification.formula)
     // A few rows: each factor cycles through its levels; the other columns are numbers.
     let n = max(2, levels.map(\.levels.count).max() ?? 0)
     var columns: [String: Column] = [:]
