@@ -112,7 +112,7 @@ struct PushdownSaveTests {
       try sameOutput(["predict", pushed, "--newdata", file], ["predict", memory, "--newdata", file], what: "newdata")
       // predict --scenario: text and JSON equal the in-memory command's.
       for s in c.scenarios {
-        try sameOutput(["predict", pushed] + s, ["predict", memory] + s, what: "\(c.fit) \(s)")
+        try Self.sameOutput(["predict", pushed] + s, ["predict", memory] + s, what: "\(c.fit) \(s)")
         try sameOutput(
           ["predict", pushed, "--format", "json"] + s, ["predict", memory, "--format", "json"] + s,
           what: "\(c.fit) \(s) json")
@@ -135,6 +135,34 @@ struct PushdownSaveTests {
     #expect(!a.stdout.isEmpty)
     let difference = textDifference(body(a.stdout), body(b.stdout), rtol: 1e-9)
     #expect(difference == nil, "\(what): \(difference ?? "")\n\(a.stdout)\n\(b.stdout)")
+  }
+
+  @Test("factor() of a number: a scenario sets it to one of its levels (not to an expression or an unseen value)")
+  func numericFactor() throws {
+    try withPostgresServer { server in
+      try APITables.load(into: server, tables: ["apiclus1"])
+      let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-pdsave-\(UUID().uuidString)")
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      defer { try? FileManager.default.removeItem(at: folder) }
+      let file = try #require(APITables.files["apiclus1"])
+      let pushed = folder.appendingPathComponent("pushed.json").path
+      let memory = folder.appendingPathComponent("memory.json").path
+      let fit = ["fit", "ols", "api00 ~ ell + factor(dnum)", "--weights", "pw"]
+      let a = try runStrata(fit + ["--data", server.uri + "?table=apiclus1", "--save", pushed])
+      let b = try runStrata(fit + ["--data", file, "--save", memory])
+      #expect(a.status == 0, "\(a.stderr)")
+      #expect(b.status == 0, "\(b.stderr)")
+      guard a.status == 0, b.status == 0 else { return }
+      try Self.sameOutput(["table", pushed], ["table", memory], what: "table factor(dnum)")
+      for s in [["--scenario", "dnum = 716"], ["--scenario", "dnum = 61; ell = ell * 0.5", "--by", "stype"]] {
+        try Self.sameOutput(["predict", pushed] + s, ["predict", memory] + s, what: "\(s)")
+        try Self.sameOutput(["predict", pushed, "--format", "json"] + s, ["predict", memory, "--format", "json"] + s, what: "\(s) json")
+      }
+      let expression = try runStrata(["predict", pushed, "--scenario", "dnum = dnum + 1"])
+      #expect(expression.status != 0 && expression.stderr.contains("set it to one of its levels"), "\(expression.stderr)")
+      let unseen = try runStrata(["predict", pushed, "--scenario", "dnum = 999"])
+      #expect(unseen.status != 0 && unseen.stderr.contains("'999'"), "\(unseen.stderr)")
+    }
   }
 
   @Test("the password is taken out of the saved connection; PGPASSWORD and ?password= work and are not saved")
