@@ -1,4 +1,6 @@
 import Foundation
+import StrataFormula
+import StrataScale
 
 /// Errors of the PostgreSQL pushdown path; every message names the table, column or term
 /// concerned and never contains a password.
@@ -34,7 +36,7 @@ public enum ConnectionString {
   public static func scrub(_ s: String) -> String {
     var out = s
     // user:password@ in a URI
-    if let re = try? NSRegularExpression(pattern: "(postgres(?:ql)?://[^:/@\\s]*):[^@\\s]*@") {
+    if let re = try? NSRegularExpression(pattern: "(postgres(?:ql)?://[^:/@\\s]*):[^/?\\s]*@") {
       out = re.stringByReplacingMatches(
         in: out, range: NSRange(out.startIndex..., in: out), withTemplate: "$1:***@")
     }
@@ -158,4 +160,121 @@ enum SQL {
   static func number(_ x: Double) -> String {
     "CAST(\(String(format: "%.17g", x)) AS double precision)"
   }
+}
+
+extension ConnectionString {
+  /// The connection string with any password taken out (not masked): the `:secret@` of a URI,
+  /// a `password=` URI parameter or key/value pair. What a saved fit records: reconnecting then
+  /// finds the password where libpq looks for it (`PGPASSWORD`, `~/.pgpass`, a service file).
+  public static func removingPassword(_ s: String) -> String {
+    var out = s
+    // Up to the authority's last `@` (a password with an unencoded `@` goes too).
+    if let re = try? NSRegularExpression(pattern: "(postgres(?:ql)?://[^:/@\\s]*):[^/?\\s]*@") {
+      out = re.stringByReplacingMatches(in: out, range: NSRange(out.startIndex..., in: out), withTemplate: "$1@")
+    }
+    // A URI parameter (`?password=…&`, `&password=…`).
+    if let re = try? NSRegularExpression(pattern: "([?&])password=[^&\\s]*&?", options: [.caseInsensitive]) {
+      out = re.stringByReplacingMatches(in: out, range: NSRange(out.startIndex..., in: out), withTemplate: "$1")
+    }
+    if out.hasSuffix("?") || out.hasSuffix("&") { out.removeLast() }
+    // A key/value pair (`password=secret`, `password = 'a b'`).
+    if let re = try? NSRegularExpression(pattern: "\\s*\\bpassword\\s*=\\s*('(?:[^'\\\\]|\\\\.)*'|\\S*)", options: [.caseInsensitive]) {
+      out = re.stringByReplacingMatches(in: out, range: NSRange(out.startIndex..., in: out), withTemplate: "")
+    }
+    return out.trimmingCharacters(in: .whitespaces)
+  }
+}
+
+extension PostgresSource {
+  /// A source from its parts (a saved fit's: a connection string without the table, and the
+  /// table or the query).
+  public init(conninfo: String, table: String?, sql: String?) throws {
+    if (table == nil) == (sql == nil) {
+      throw PostgresError.source("\(ConnectionString.scrub(conninfo)): give either a table or a query")
+    }
+    self.conninfo = conninfo
+    self.table = table
+    self.sql = sql
+  }
+}
+
+/// The estimation rows of a model pushed down to a source, as `Pushdown.fit` selects them:
+/// the connection (and the shards reached directly), the complete cases of the columns the
+/// model reads, the subset (a `WHERE` condition without a design) and the domain (`--subpop`,
+/// and `--subset` with a design), and the analysis weight. Used by the statements that run
+/// after a fit (scenario sums).
+struct PushdownRows {
+  let opened: OpenedSource
+  let runner: StatementRunner
+  /// The condition the estimation rows meet (complete cases, subset, domain).
+  let estimationRows: String
+  /// The partition key the sums are grouped by (nil: none).
+  let partitionKey: String?
+  /// The weight of a row (`1.0` without weights).
+  let weight: String
+  let weighted: Bool
+
+  init(_ specification: ScaleSpecification, source: PostgresSource, partitionKey: String?, shardFanOut: Bool) throws {
+    opened = try source.open()
+    runner = StatementRunner(connection: opened.connection, from: opened.from)
+    if shardFanOut, source.table != nil,
+      let routes = try ShardDiscovery.routes(coordinator: opened.connection, from: opened.from)
+    {
+      runner.shards = routes
+    }
+    let schema = opened.schema
+    self.partitionKey = partitionKey
+    if let key = partitionKey { _ = try schema.kind(of: key, in: "the partition key") }
+    let design = specification.design
+    let weightColumn = design?.weights ?? specification.weights
+    if let w = weightColumn {
+      guard try schema.kind(of: w, in: "weights") == .numeric else {
+        throw PostgresError.data("weights '\(w)' of \(opened.label) is not numeric")
+      }
+      weight = "CAST(\(SQL.identifier(w)) AS double precision)"
+    } else {
+      weight = "1.0"
+    }
+    weighted = weightColumn != nil
+    func condition(_ text: String, _ option: String) throws -> String {
+      let expression: RowExpression
+      do { expression = try RowExpression.parse(text) } catch {
+        throw PostgresError.data("\(option) '\(text)': \(error)")
+      }
+      var compiler = SQLExpressionCompiler(schema: schema, context: "\(option) '\(text)'")
+      return try compiler.condition(expression.expression)
+    }
+    // With a design the subset is part of the domain; without one it is a WHERE condition.
+    let subpop = try specification.subpop.map { try condition($0, "subpop") }
+    let subset = try specification.subset.map { try condition($0, "subset") }
+    let columns = try SQLModel.columnsRead(formula: specification.formula, schema: schema)
+    let used = Pushdown.unique(
+      columns + (design == nil ? (weightColumn.map { [$0] } ?? []) : []) + specification.clusters)
+    let parts = used.map { "\(SQL.identifier($0)) IS NOT NULL" } + [subset, subpop].compactMap { $0.map { "(\($0))" } }
+    estimationRows = parts.isEmpty ? "1 = 1" : parts.joined(separator: " AND ")
+  }
+
+  /// The sorted levels of a factor's label SQL over the estimation rows (each shard's, united),
+  /// in R's C-locale order, as `Pushdown.fit` reads them.
+  func levels(of sql: String) throws -> [String] {
+    let found = try runner.run("SELECT DISTINCT \(sql) AS level FROM \(runner.relation) WHERE \(estimationRows)")
+    return Set(found.compactMap { $0.first ?? nil }).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+  }
+
+  /// The formula compiled over these rows, with each factor's label SQL and levels in the
+  /// order the compiler asked for them (what `SQLModel.compile(formula:schema:replacing:levels:)`
+  /// replays).
+  func model(_ formula: String) throws -> (model: SQLModel, levels: [(sql: String, levels: [String])]) {
+    var levels: [(sql: String, levels: [String])] = []
+    let model = try SQLModel.compile(formula: formula, schema: opened.schema) { sql in
+      let found = try self.levels(of: sql)
+      levels.append((sql, found))
+      return found
+    }
+    return (model, levels)
+  }
+
+  /// `OFFSET 0` between the levels of the working rows, except for the coordinator's statement
+  /// over a partition key (`PostgresAggregates.barrier`).
+  var barrier: String { partitionKey == nil || !runner.shards.isEmpty ? " OFFSET 0" : "" }
 }

@@ -12,6 +12,8 @@ struct SourceSchema {
   var kinds: [String: SQLColumnKind]
   /// Where the rows come from, for messages ("table public.api" or "the query").
   var label: String
+  /// Columns read as other SQL (a scenario's assignments; `SQLModel.compile(formula:schema:replacing:levels:)`).
+  var substitutions: [String: SQLValue] = [:]
 
   func kind(of name: String, in context: String) throws -> SQLColumnKind {
     guard let k = kinds[name] else {
@@ -67,6 +69,7 @@ struct SQLExpressionCompiler {
   mutating func value(_ e: FormulaExpression) throws -> SQLValue {
     switch e.kind {
     case .name(let n):
+      if let replaced = schema.substitutions[n] { return replaced }
       let kind = try schema.kind(of: n, in: context)
       if !used.contains(n) { used.append(n) }
       switch kind {
@@ -313,5 +316,30 @@ struct SQLModel {
     return SQLModel(
       columns: columns, response: response, responseName: responseName, used: used, hasIntercept: terms.hasIntercept,
       factorTerms: factorTerms)
+  }
+}
+
+// MARK: The formula with columns replaced (scenarios)
+
+extension SQLModel {
+  /// Compiles `formula` as `compile(formula:schema:levels:)` does, with the source columns in
+  /// `replacing` read as the given SQL values: a scenario's assignments (`x = x * 0.7` replaces
+  /// `x` by `(CAST("x" AS double precision) * …)`, `stype = "H"` replaces `stype` by a text
+  /// constant). The factors keep the fitted model's levels: `levels` lists them in the order
+  /// `compile` asks for them (the response's first when it is text, then each factor's).
+  ///
+  /// - Throws: `PostgresError.data` when the formula asks for more factors than `levels` holds.
+  static func compile(
+    formula text: String, schema: SourceSchema, replacing: [String: SQLValue], levels: [[String]]
+  ) throws -> SQLModel {
+    var replaced = schema
+    replaced.substitutions = replacing
+    var next = levels.makeIterator()
+    return try compile(formula: text, schema: replaced) { _ in
+      guard let found = next.next() else {
+        throw PostgresError.data("formula '\(text)' has more factors than the fitted model")
+      }
+      return found
+    }
   }
 }

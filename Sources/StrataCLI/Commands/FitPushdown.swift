@@ -11,7 +11,6 @@ extension LinearModelOptions {
     if split != nil { return "--split" }
     if test != nil { return "--test" }
     if marginsOptions.selection.isRequested { return "--margins" }
-    if marginsOptions.save != nil { return "--save" }
     if streaming.memory != nil { return "--memory" }
     if streaming.stream { return "--stream" }
     return nil
@@ -46,6 +45,7 @@ extension LinearModelOptions {
     let fit = try Pushdown.fit(
       plan.specification, variance: plan.variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
       level: spec.level, control: plan.control, information: plan.information)
+    if let path = marginsOptions.save { try savePushedDown(fit, specification: spec, plan: plan, to: path) }
     let context = ReportContext(dataSource: fit.source, labels: [:])
     switch outputOptions.format {
     case .text: try outputOptions.write(RegressionReport.text(fit.result.result, context: context))

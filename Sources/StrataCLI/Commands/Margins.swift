@@ -257,17 +257,9 @@ struct MarginsCommand: ParsableCommand {
   func run() throws {
     let saved = try SavedFit.load(from: result)
     let options = try selection.options(level: level)
-    // A streamed fit's margins stream its data again (memory bounded); the others read it.
-    let margins: MarginsResult
-    let dataLabels: DataLabels
-    if saved.isStreamed {
-      margins = try saved.streamedMargins(options, vce: selection.marginsVCE, allowChangedData: allowChangedData)
-      dataLabels = .none
-    } else {
-      let source = try saved.source(allowChangedData: allowChangedData)
-      margins = try source.margins(options, vce: selection.marginsVCE)
-      dataLabels = source.labels
-    }
+    // Streamed, pushed-down or in memory: `SavedFit.marginsResult` picks the path.
+    let (margins, dataLabels) = try saved.marginsResult(
+      options, vce: selection.marginsVCE, allowChangedData: allowChangedData)
     let title = "\(saved.model): \(saved.formula)"
     // Combinations of the margins (covariates fixed): their joint covariance G V Gᵀ.
     var combinations: [(linear: Bool, estimates: [CombinationEstimate])] = []

@@ -92,17 +92,8 @@ struct PredictCommand: ParsableCommand {
       return
     }
     let scenarios = try scenario.map { try Scenario.parse($0) }
-    let r: ScenarioResult
-    if saved.isStreamed {
-      // A streamed fit's scenarios stream its data again (memory bounded).
-      r = try saved.streamedScenarios(
-        scenarios, by: by, vce: marginsVCE, level: level, allowChangedData: allowChangedData)
-    } else {
-      let source = try saved.source(allowChangedData: allowChangedData)
-      r = try Scenarios.compare(
-        source.model, scenarios: scenarios, by: by, variance: try source.deltaMethod(marginsVCE),
-        degreesOfFreedom: source.degreesOfFreedom, varianceTitle: source.varianceTitle, level: level)
-    }
+    let r = try saved.scenarioResult(
+      scenarios, by: by, vce: marginsVCE, level: level, allowChangedData: allowChangedData)
     switch outputOptions.format {
     case .text: try outputOptions.write(MarginsReport.scenarioText(r, model: "\(saved.model): \(saved.formula)"))
     case .json:

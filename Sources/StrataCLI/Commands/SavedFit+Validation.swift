@@ -38,6 +38,21 @@ enum SavedFitError: Error, CustomStringConvertible {
   }
 }
 
+/// The PostgreSQL source of a pushed-down fit: the connection string without any password
+/// (libpq finds it again in `PGPASSWORD`, `~/.pgpass` or a service file), the table or the
+/// query, and the partition key the sums were grouped by.
+struct SavedPushdown: Codable, Equatable {
+  var connection: String
+  var table: String?
+  var sql: String?
+  var partitionKey: String?
+
+  enum CodingKeys: String, CodingKey {
+    case connection, table, sql
+    case partitionKey = "partition_key"
+  }
+}
+
 /// A fit saved by `strata fit ... --save RESULT.json`, the input of `strata margins`,
 /// `strata predict`, `strata elasticities`, `strata table` and `strata plot`.
 ///
@@ -93,6 +108,9 @@ struct SavedFit: Codable {
   /// Whether the fit was streamed (`--stream`, `--memory`): its margins and scenarios stream the
   /// data file again (`AggregateMargins`) instead of reading it into memory. Absent: false.
   var streamed: Bool?
+  /// Where the rows of a fit pushed down to PostgreSQL live (`fit … --data postgresql://…`):
+  /// its scenarios run as aggregate SQL there again. Absent: the data are a file.
+  var pushdown: SavedPushdown?
   /// Where it was read from (for messages).
   var path: String = ""
 
@@ -101,7 +119,7 @@ struct SavedFit: Codable {
     case vceTitle = "vce_title"
     case recipe, report
     case dataFingerprint = "data_fingerprint"
-    case streamed
+    case streamed, pushdown
   }
 
   /// The models a fit can be saved from (`Fit.Kind` raw values).
@@ -237,6 +255,11 @@ struct SavedFit: Codable {
     if let r = report {
       guard r.level > 0, r.level < 100 else { throw bad("report.level", "is \(r.level), not between 0 and 100") }
       guard r.test == "t" || r.test == "z" else { throw bad("report.test", "is '\(r.test)', not t or z") }
+    }
+    if let p = pushdown {
+      guard !p.connection.isEmpty else { throw bad("pushdown.connection", "is empty") }
+      guard (p.table == nil) != (p.sql == nil) else { throw bad("pushdown", "must name either a table or a query (sql)") }
+      if let t = p.table, t.isEmpty { throw bad("pushdown.table", "is empty") }
     }
     if let f = dataFingerprint {
       guard f.size >= 0 else { throw bad("data_fingerprint.size", "is negative") }

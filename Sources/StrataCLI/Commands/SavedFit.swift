@@ -5,62 +5,124 @@ import Strata
 /// Making a saved fit from a fit session, and rebuilding margins from it (the file's fields,
 /// reading and checking them: `SavedFit+Validation.swift`).
 extension SavedFit {
-  /// The saved fit of `s`, to be written at `savePath` (the data path is stored relative to
-  /// its folder).
-  init(session s: ModelFit, options: LinearModelOptions, savePath: String) throws {
-    guard let recipe = s.fit.recipe else { throw MarginsError.missingRecipe }
-    let v = s.result.covariance
-    command = nil
-    model = s.fit.kind.rawValue
-    formula = s.fit.formula
-    data = options.data
-    nobs = s.fit.nobs
-    terms = s.fit.terms
-    kept = s.fit.kept
-    coefficients = s.fit.keptCoefficients
+  /// The fields every saved fit fills from its fit and covariance: model, formula, data, terms,
+  /// kept columns, coefficients, covariance, degrees of freedom and variance title.
+  private init(fit: StrataModels.Fit, covariance v: CovarianceEstimate, recipe: ModelRecipe, data: String) {
+    model = fit.kind.rawValue
+    formula = fit.formula
+    self.data = data
+    nobs = fit.nobs
+    terms = fit.terms
+    kept = fit.kept
+    coefficients = fit.keptCoefficients
     vcov = (0..<v.matrix.rows).map { i in (0..<v.matrix.cols).map { v.matrix[i, $0] } }
     df = v.degreesOfFreedom.isFinite ? v.degreesOfFreedom : nil
     vce = v.spec.name
     vceTitle = v.title.isEmpty ? v.spec.title : v.title
     self.recipe = recipe
+  }
+
+  /// The saved fit of `s`, to be written at `savePath` (the data path is stored relative to
+  /// its folder).
+  init(session s: ModelFit, options: LinearModelOptions, savePath: String) throws {
+    guard let recipe = s.fit.recipe else { throw MarginsError.missingRecipe }
+    self.init(fit: s.fit, covariance: s.result.covariance, recipe: recipe, data: options.data)
     report = SavedReport(session: s)
-    dataFingerprint = DataFingerprint.of(file: options.data)
-    var spec = s.specification
-    spec.data = DataSource(
-      path: Self.relativePath(of: options.data, from: Self.folder(of: savePath)),
-      fingerprint: dataFingerprint.map { FileFingerprint(size: $0.size, modified: $0.modified, hash: $0.hash) })
-    specification = spec
+    specification = Self.located(s.specification, options: options, savePath: savePath, fingerprint: &dataFingerprint)
   }
 
   /// The saved fit of a streamed fit `s`, with `recipe` read by one more pass over the file
   /// (`AggregateMargins.recipe`): its margins and scenarios stream the file again.
   init(streamed s: StreamedModelFit, recipe: ModelRecipe, options: LinearModelOptions, savePath: String) {
-    let v = s.result.covariance
-    command = nil
-    model = s.fit.kind.rawValue
-    formula = s.fit.formula
-    data = options.data
-    nobs = s.fit.nobs
-    terms = s.fit.terms
-    kept = s.fit.kept
-    coefficients = s.fit.keptCoefficients
-    vcov = (0..<v.matrix.rows).map { i in (0..<v.matrix.cols).map { v.matrix[i, $0] } }
-    df = v.degreesOfFreedom.isFinite ? v.degreesOfFreedom : nil
-    vce = v.spec.name
-    vceTitle = v.title.isEmpty ? v.spec.title : v.title
-    self.recipe = recipe
+    self.init(fit: s.fit, covariance: s.result.covariance, recipe: recipe, data: options.data)
     report = SavedReport(result: s.result, dependent: recipe.responseName, labels: [:])
-    dataFingerprint = DataFingerprint.of(file: options.data)
     streamed = true
-    var spec = s.specification
-    spec.data = DataSource(
-      path: Self.relativePath(of: options.data, from: Self.folder(of: savePath)),
-      fingerprint: dataFingerprint.map { FileFingerprint(size: $0.size, modified: $0.modified, hash: $0.hash) })
+    specification = Self.located(s.specification, options: options, savePath: savePath, fingerprint: &dataFingerprint)
+  }
+
+  /// The saved fit of a fit pushed down to PostgreSQL (`fit … --data postgresql://…`), with the
+  /// `recipe` read from the source's levels (`Pushdown.recipe`): the source is recorded without
+  /// any password (`pushdown`), and its scenarios run as aggregate SQL there again.
+  init(pushedDown r: AggregateFitResult, recipe: ModelRecipe, specification spec: FitSpecification, source: SavedPushdown) {
+    let shown = source.connection + (source.table.map { " table \($0)" } ?? " query")
+    self.init(fit: r.fit, covariance: r.result.covariance, recipe: recipe, data: shown)
+    report = SavedReport(result: r.result, dependent: recipe.responseName, labels: [:])
+    pushdown = source
+    var spec = spec
+    spec.data = DataSource(path: source.connection)
     specification = spec
+  }
+
+  /// `spec` with its data file located relative to the saved file's folder and fingerprinted.
+  private static func located(
+    _ spec: FitSpecification, options: LinearModelOptions, savePath: String, fingerprint: inout DataFingerprint?
+  ) -> FitSpecification {
+    fingerprint = DataFingerprint.of(file: options.data)
+    var spec = spec
+    spec.data = DataSource(
+      path: relativePath(of: options.data, from: folder(of: savePath)),
+      fingerprint: fingerprint.map { FileFingerprint(size: $0.size, modified: $0.modified, hash: $0.hash) })
+    return spec
   }
 
   /// Whether margins and scenarios stream the data (a fit saved from a streamed fit).
   var isStreamed: Bool { streamed ?? false }
+
+  /// What `strata margins` runs on this saved fit: the streamed margins (the data file streamed
+  /// again), the in-memory margins (the data read), or, for a fit pushed down to PostgreSQL, a
+  /// refusal (margins pushdown is `fit … --margins`; wiring it here is the one line below).
+  func marginsResult(_ options: MarginsOptions, vce: MarginsVCEOption, allowChangedData: Bool) throws -> (
+    margins: MarginsResult, labels: DataLabels
+  ) {
+    if pushdown != nil {
+      throw ValidationError("margins of a pushed-down fit: use `fit … --margins` (strata margins \(path) reads a data file)")
+    }
+    if isStreamed {
+      return (try streamedMargins(options, vce: vce, allowChangedData: allowChangedData), .none)
+    }
+    let source = try source(allowChangedData: allowChangedData)
+    return (try source.margins(options, vce: vce), source.labels)
+  }
+
+  /// What `strata predict --scenario` runs on this saved fit: aggregate SQL in the database for a
+  /// pushed-down fit, the data file streamed again for a streamed fit, else the data read.
+  func scenarioResult(
+    _ scenarios: [Scenario], by: String?, vce: MarginsVCEOption, level: Double, allowChangedData: Bool
+  ) throws -> ScenarioResult {
+    if pushdown != nil { return try pushedDownScenarios(scenarios, by: by, vce: vce, level: level) }
+    if isStreamed {
+      // A streamed fit's scenarios stream its data again (memory bounded).
+      return try streamedScenarios(scenarios, by: by, vce: vce, level: level, allowChangedData: allowChangedData)
+    }
+    let source = try source(allowChangedData: allowChangedData)
+    return try Scenarios.compare(
+      source.model, scenarios: scenarios, by: by, variance: try source.deltaMethod(vce),
+      degreesOfFreedom: source.degreesOfFreedom, varianceTitle: source.varianceTitle, level: level)
+  }
+
+  /// Scenario comparisons of a fit pushed down to PostgreSQL: one aggregate statement over its
+  /// rows there (`PushdownScenarios`), the comparisons formed by `ScenarioSums` (covariates fixed).
+  func pushedDownScenarios(_ scenarios: [Scenario], by: String?, vce: MarginsVCEOption, level: Double) throws
+    -> ScenarioResult
+  {
+    guard let saved = pushdown, let spec = specification else {
+      throw SavedFitError.badField(path: path, field: "pushdown", reason: "is missing")
+    }
+    if vce == .unconditional {
+      throw ValidationError("--margins-vce unconditional is not available for a pushed-down fit yet (use fixed)")
+    }
+    let plan = try translatingAnalysisErrors { try Model.aggregatePlan(spec) }
+    let source = try PostgresSource(conninfo: saved.connection, table: saved.table, sql: saved.sql)
+    let model = PushdownScenarios.FittedModel(terms: terms, kept: kept, coefficients: coefficients)
+    let sums = try PushdownScenarios.sums(
+      plan.specification, model: model, source: source, partitionKey: saved.partitionKey, scenarios: scenarios,
+      by: by)
+    return try translatingAnalysisErrors {
+      try sums.sums.result(
+        scenarios: scenarios, by: by, covariance: covarianceMatrix, degreesOfFreedom: degreesOfFreedom,
+        varianceTitle: vceTitle, level: level)
+    }
+  }
 
   /// What the streamed margins and scenarios read: the fitted model, the specification the
   /// chunks are coded with, and a stream of the data file with `extraColumns` (memory: the
@@ -142,6 +204,8 @@ extension SavedFit {
   /// sees it: version 3 resolves the stored path against this file's folder; versions 1 and 2
   /// re-parse the saved command (its `--data` path is relative to the current directory).
   func resolvedSpecification() throws -> (FitSpecification, String) {
+    // A pushed-down fit's source is a connection, not a path.
+    if let spec = specification, let p = pushdown { return (spec, p.connection) }
     if var spec = specification, let source = spec.data {
       let resolved =
         source.path.hasPrefix("/")
@@ -204,6 +268,10 @@ extension SavedFit {
   /// Rebuilds the model on its data (no refit) for margins, scenarios and elasticities. Stops
   /// when the data file changed since the fit was saved unless `allowChangedData`.
   func source(allowChangedData: Bool = false) throws -> MarginsSource {
+    if let p = pushdown {
+      throw ValidationError(
+        "\(path) is a fit pushed down to PostgreSQL (\(p.table.map { "table \($0)" } ?? "a query")): its data are not read into memory; predict --scenario, table and show take it")
+    }
     let (spec, dataPath) = try resolvedSpecification()
     try checkData(dataPath, allowChanged: allowChangedData)
     let frame = try loadData(dataPath)
@@ -235,5 +303,21 @@ extension SavedFit {
         throw commandLineError(error)
       }
     }
+  }
+}
+
+extension LinearModelOptions {
+  /// `fit … --data postgresql://… --save PATH`: the saved fit records the source without any
+  /// password, and the recipe read from the source's levels (`Pushdown.recipe`).
+  func savePushedDown(_ fit: PushdownFit, specification spec: FitSpecification, plan: AggregatePlan, to path: String)
+    throws
+  {
+    let source = try PostgresSource(uri: data, sql: sql)
+    let recipe = try Pushdown.recipe(
+      plan.specification, terms: fit.result.fit.terms, source: source, partitionKey: partitionKey)
+    let saved = SavedPushdown(
+      connection: ConnectionString.removingPassword(source.conninfo), table: source.table, sql: source.sql,
+      partitionKey: partitionKey)
+    try SavedFit(pushedDown: fit.result, recipe: recipe, specification: spec, source: saved).write(to: path)
   }
 }

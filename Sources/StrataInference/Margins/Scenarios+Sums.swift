@@ -113,3 +113,34 @@ extension Scenarios {
     return out
   }
 }
+
+extension ScenarioSums.Group {
+  /// A group's sums (made outside this module: sums computed by a database); `group` is the
+  /// label (nil: the whole sample).
+  public init(
+    group label: String?, weight: Double, baseline: (value: Double, gradient: [Double]),
+    predicted: [(value: Double, gradient: [Double])]
+  ) {
+    self.label = label
+    self.weight = weight
+    self.baseline = baseline
+    self.predicted = predicted
+  }
+}
+
+extension ScenarioSums {
+  /// Sums computed elsewhere (a database's aggregates: `StrataPostgres.PushdownScenarios`).
+  /// With `numericGroups`, each label is a number's text and is written as the in-memory
+  /// comparison writes a numeric group (`formatNumber`), so both label their groups alike.
+  public init(groups: [Group], rows: Int, weighted: Bool, numericGroups: Bool) {
+    self.groups = numericGroups
+      ? groups.map { g in
+        var g = g
+        g.label = g.label.map { Double($0).map(formatNumber) ?? $0 }
+        return g
+      } : groups
+    self.rows = rows
+    self.weighted = weighted
+    self.numericGroups = numericGroups
+  }
+}
