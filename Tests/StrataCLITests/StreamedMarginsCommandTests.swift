@@ -75,8 +75,5 @@ struct StreamedMarginsCommandTests {
     let statistic = try runStrata(Self.design + Self.streamed + ["--margins", "dydx", "--at", "ell=mean"])
     #expect(statistic.status != 0)
     #expect(statistic.stderr.contains("--at ell=mean (a statistic of the whole sample)"), "\(statistic.stderr)")
-    let unconditional = try runStrata(Self.design + Self.streamed + ["--margins", "dydx", "--margins-vce", "unconditional"])
-    #expect(unconditional.status != 0)
-    #expect(unconditional.stderr.contains("--margins-vce unconditional is not available for a streamed fit yet"), "\(unconditional.stderr)")
   }
 }
