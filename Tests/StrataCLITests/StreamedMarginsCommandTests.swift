@@ -46,12 +46,18 @@ struct StreamedMarginsCommandTests {
     #expect(a.stdout == b.stdout, "\(a.stdout)\n\(b.stdout)")
   }
 
-  @Test func savedStreamedFitMarginsAndScenarios() throws {
+  /// The design fit saved in memory and streamed: the two files' paths.
+  func savedFits() throws -> (memory: String, streamed: String) {
     let memoryPath = try temporaryFile("memory.json", "")
     let streamedPath = try temporaryFile("streamed.json", "")
     let m = try runStrata(Self.design + ["--save", memoryPath])
     let s = try runStrata(Self.design + Self.streamed + ["--save", streamedPath])
     #expect(m.status == 0 && s.status == 0, "\(s.stderr)")
+    return (memoryPath, streamedPath)
+  }
+
+  @Test func savedStreamedFitMarginsAndScenarios() throws {
+    let (memoryPath, streamedPath) = try savedFits()
     let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: streamedPath))) as? [String: Any])
     #expect(saved["streamed"] as? Bool == true)
     let margins = ["--margins", "dydx,dyex", "--over", "awards", "--at", "stype=M", "--format", "json"]

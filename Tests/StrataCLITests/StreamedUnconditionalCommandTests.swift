@@ -30,11 +30,7 @@ extension StreamedMarginsCommandTests {
   }
 
   @Test func savedStreamedFitUnconditionalMarginsScenariosAndElasticities() throws {
-    let memoryPath = try temporaryFile("memory.json", "")
-    let streamedPath = try temporaryFile("streamed.json", "")
-    let m = try runStrata(Self.design + ["--save", memoryPath])
-    let s = try runStrata(Self.design + Self.streamed + ["--save", streamedPath])
-    #expect(m.status == 0 && s.status == 0, "\(s.stderr)")
+    let (memoryPath, streamedPath) = try savedFits()
     let margins = ["--margins", "dydx", "--over", "awards", "--format", "json"] + Self.unconditional
     let a = try runStrata(["margins", memoryPath] + margins)
     let b = try runStrata(["margins", streamedPath] + margins)
