@@ -47,6 +47,10 @@ extension StreamedMarginsTests {
     try compareMargins(
       logit, path: datasetPath("apistrat.csv"), options: MarginsOptions(kinds: [.dydx, .dyex], over: "awards"),
       unconditional: true)
+    // Stata's convention: the observed-information bread (the expected one for logit) and the
+    // full design's degrees of freedom.
+    logit.convention = .stata
+    try compareMargins(logit, path: datasetPath("apistrat.csv"), options: MarginsOptions(), unconditional: true)
   }
 
   @Test func unconditionalClusterRobustAndHeteroskedasticFits() throws {
