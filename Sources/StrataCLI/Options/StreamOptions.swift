@@ -77,6 +77,11 @@ extension LinearModelOptions {
     let spec = try specification(model)
     let marginsRequest = selection.isRequested ? try selection.options(level: spec.level) : nil
     if let marginsRequest { try translatingAnalysisErrors { try Margins.checkSummable(marginsRequest) } }
+    if selection.isRequested && selection.marginsVCE == .unconditional {
+      // Refused before the fit, as in memory, when the variance has no covariate-sampling form.
+      let plan = try translatingAnalysisErrors { try Model.aggregatePlan(spec) }
+      try AggregateMargins.checkUnconditional(plan.variance, specification: plan.specification)
+    }
     let progressLine = ProgressLine.forStandardError()
     let timings = streaming.streamTimings ? PassTimings() : nil
     let lineHandler = progressLine?.handler
