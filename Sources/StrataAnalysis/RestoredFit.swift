@@ -6,20 +6,12 @@ import StrataLinalg
 import StrataModels
 
 /// The estimates kept from a fit (a saved fit's coefficients and covariance), to be paired again
-/// with the model rebuilt on its data.
+/// with the model rebuilt on its data: `FittedEstimates` (read through: `estimates.terms`) and the
+/// observations.
+@dynamicMemberLookup
 public struct SavedEstimates: Sendable {
-  /// Every model-matrix column.
-  public var terms: [String]
-  /// Indices of the estimated (not aliased) columns.
-  public var kept: [Int]
-  /// The kept coefficients.
-  public var coefficients: [Double]
-  /// Their covariance (kept × kept).
-  public var covariance: Matrix
-  /// Degrees of freedom of the tests (infinity: z tests).
-  public var degreesOfFreedom: Double
-  /// The variance's title in reports.
-  public var varianceTitle: String
+  /// Columns, kept coefficients, covariance, degrees of freedom, variance title.
+  public var fitted: FittedEstimates
   /// Observations in the estimation sample.
   public var nobs: Int
 
@@ -27,13 +19,15 @@ public struct SavedEstimates: Sendable {
     terms: [String], kept: [Int], coefficients: [Double], covariance: Matrix, degreesOfFreedom: Double,
     varianceTitle: String, nobs: Int
   ) {
-    self.terms = terms
-    self.kept = kept
-    self.coefficients = coefficients
-    self.covariance = covariance
-    self.degreesOfFreedom = degreesOfFreedom
-    self.varianceTitle = varianceTitle
+    fitted = FittedEstimates(
+      terms: terms, kept: kept, coefficients: coefficients, covariance: covariance, degreesOfFreedom: degreesOfFreedom,
+      varianceTitle: varianceTitle)
     self.nobs = nobs
+  }
+
+  public subscript<T>(dynamicMember path: WritableKeyPath<FittedEstimates, T>) -> T {
+    get { fitted[keyPath: path] }
+    set { fitted[keyPath: path] = newValue }
   }
 }
 

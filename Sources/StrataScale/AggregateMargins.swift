@@ -22,94 +22,129 @@ import StrataSupport
 /// fixed (`MarginsError.notSummable` for effects at the means and `--at` statistics).
 public enum AggregateMargins {
   /// What margins need of a fit made from sums (live, or read back from a saved fit): its
-  /// columns, kept coefficients, inverse link and coefficient covariance.
+  /// estimates (`FittedEstimates`, read through: `model.covariance`), inverse link and, for the
+  /// covariate-sampling variance, the fit itself.
+  @dynamicMemberLookup
   public struct FittedModel: Sendable {
-    /// Every model-matrix column (the recipe's names, checked against the data's coding).
-    public var terms: [String]
-    public var kept: [Int]
-    /// The kept coefficients.
-    public var coefficients: [Double]
+    /// Columns (the recipe's names, checked against the data's coding), kept coefficients,
+    /// covariance, degrees of freedom, variance title.
+    public var estimates: FittedEstimates
     /// The inverse link (nil: least squares).
     public var link: Link?
-    /// Covariance of the kept coefficients.
-    public var covariance: Matrix
-    public var degreesOfFreedom: Double
-    public var varianceTitle: String
+    /// The fit and its covariance (bread, n, rank, variance specification): what margins with
+    /// the covariates sampled need (nil: covariates fixed only).
+    public var sampling: (fit: Fit, covariance: CovarianceEstimate)?
 
     public init(
       terms: [String], kept: [Int], coefficients: [Double], link: Link?, covariance: Matrix,
       degreesOfFreedom: Double, varianceTitle: String
     ) {
-      self.terms = terms
-      self.kept = kept
-      self.coefficients = coefficients
+      estimates = FittedEstimates(
+        terms: terms, kept: kept, coefficients: coefficients, covariance: covariance,
+        degreesOfFreedom: degreesOfFreedom, varianceTitle: varianceTitle)
       self.link = link
-      self.covariance = covariance
-      self.degreesOfFreedom = degreesOfFreedom
-      self.varianceTitle = varianceTitle
     }
 
-    /// The fit of a regression result (a streamed or pushed-down fit's).
+    /// The fit of a regression result (a streamed or pushed-down fit's), with its sampling
+    /// variance's inputs.
     public init(_ result: RegressionResult) {
       let c = result.covariance
       self.init(
         terms: result.fit.terms, kept: result.fit.kept, coefficients: result.fit.keptCoefficients,
         link: result.fit.glm?.link, covariance: c.matrix, degreesOfFreedom: c.degreesOfFreedom,
         varianceTitle: c.title.isEmpty ? c.spec.title : c.title)
+      sampling = (result.fit, c)
+    }
+
+    public subscript<T>(dynamicMember path: WritableKeyPath<FittedEstimates, T>) -> T {
+      get { estimates[keyPath: path] }
+      set { estimates[keyPath: path] = newValue }
     }
   }
 
   /// Margins of `model` (fitted on `specification`) over `chunks`.
   ///
+  /// - Parameter unconditional: the covariates sampled (Stata `margins, vce(unconditional)`):
+  ///   one more pass totals each margin's influence by design unit, cluster or row
+  ///   (`InfluenceVariance.covariance(ofTotals:fit:spec:)`); `model.sampling` must be set.
   /// - Throws: `MarginsError` (`notSummable`, variables not in the model, zero predictions with
-  ///   the data row); `ScaleError.dataChanged` when the data no longer code as the fit's
-  ///   columns; errors of reading the chunks.
+  ///   the data row; `unconditionalReplicates`, `unconditionalNeedsRobust` as in memory);
+  ///   `ScaleError.dataChanged` when the data no longer code as the fit's columns; errors of
+  ///   reading the chunks.
   public static func margins(
     of model: FittedModel, specification: ScaleSpecification, chunks: ChunkProvider, options: MarginsOptions,
-    progress: ProgressHandler? = nil
+    unconditional: Bool = false, progress: ProgressHandler? = nil
   ) throws -> MarginsResult {
     try Margins.checkSummable(options)
+    let sampling = try unconditional ? samplingInputs(model) : nil
     var sums = MarginSums()
-    try forEachModel(model, specification: specification, chunks: chunks, progress: progress) {
+    let source = try forEachModel(model, specification: specification, chunks: chunks, progress: progress) {
       sums.add(try Margins.sums($0, options: options))
     }
+    guard let sampling else {
+      return try sums.result(
+        options: options, covariance: model.covariance, degreesOfFreedom: model.degreesOfFreedom,
+        varianceTitle: model.varianceTitle)
+    }
+    let covariance = try influenceCovariance(model, sampling: sampling, source: source) {
+      try sums.influence(of: $0, options: options, coefficientInfluence: $1)
+    }
     return try sums.result(
-      options: options, covariance: model.covariance, degreesOfFreedom: model.degreesOfFreedom,
-      varianceTitle: model.varianceTitle)
+      options: options, unconditionalCovariance: covariance, degreesOfFreedom: model.degreesOfFreedom,
+      varianceTitle: InfluenceVariance.title(sampling.covariance.spec))
   }
 
   /// Margins of the fit in `result`.
   public static func margins(
     of result: RegressionResult, specification: ScaleSpecification, chunks: ChunkProvider, options: MarginsOptions,
-    progress: ProgressHandler? = nil
+    unconditional: Bool = false, progress: ProgressHandler? = nil
   ) throws -> MarginsResult {
     try margins(
-      of: FittedModel(result), specification: specification, chunks: chunks, options: options, progress: progress)
+      of: FittedModel(result), specification: specification, chunks: chunks, options: options,
+      unconditional: unconditional, progress: progress)
   }
 
-  /// Scenario comparisons (`Scenarios.compare`, covariates fixed) of `model` over `chunks`,
-  /// overall or within the groups of `by`.
+  /// Scenario comparisons (`Scenarios.compare`) of `model` over `chunks`, overall or within the
+  /// groups of `by`; covariates fixed, or sampled (`unconditional`, as `margins`).
   public static func scenarios(
     of model: FittedModel, specification: ScaleSpecification, chunks: ChunkProvider, scenarios: [Scenario],
-    by: String? = nil, level: Double = 95, progress: ProgressHandler? = nil
+    by: String? = nil, level: Double = 95, unconditional: Bool = false, progress: ProgressHandler? = nil
   ) throws -> ScenarioResult {
+    let sampling = try unconditional ? samplingInputs(model) : nil
     var sums = ScenarioSums()
-    try forEachModel(model, specification: specification, chunks: chunks, progress: progress) {
+    let source = try forEachModel(model, specification: specification, chunks: chunks, progress: progress) {
       sums.add(try Scenarios.sums($0, scenarios: scenarios, by: by))
     }
+    guard let sampling else {
+      return try sums.result(
+        scenarios: scenarios, by: by, covariance: model.covariance, degreesOfFreedom: model.degreesOfFreedom,
+        varianceTitle: model.varianceTitle, level: level)
+    }
+    let covariance = try influenceCovariance(model, sampling: sampling, source: source) {
+      try sums.influence(of: $0, scenarios: scenarios, by: by, coefficientInfluence: $1)
+    }
     return try sums.result(
-      scenarios: scenarios, by: by, covariance: model.covariance, degreesOfFreedom: model.degreesOfFreedom,
-      varianceTitle: model.varianceTitle, level: level)
+      scenarios: scenarios, by: by, unconditionalCovariance: covariance, degreesOfFreedom: model.degreesOfFreedom,
+      varianceTitle: InfluenceVariance.title(sampling.covariance.spec), level: level)
   }
 
   /// Scenario comparisons of the fit in `result`.
   public static func scenarios(
     of result: RegressionResult, specification: ScaleSpecification, chunks: ChunkProvider, scenarios: [Scenario],
-    by: String? = nil, level: Double = 95, progress: ProgressHandler? = nil
+    by: String? = nil, level: Double = 95, unconditional: Bool = false, progress: ProgressHandler? = nil
   ) throws -> ScenarioResult {
     try self.scenarios(
       of: FittedModel(result), specification: specification, chunks: chunks, scenarios: scenarios, by: by,
-      level: level, progress: progress)
+      level: level, unconditional: unconditional, progress: progress)
+  }
+
+  /// The fit and covariance the covariate-sampling variance needs, checked before any pass.
+  static func samplingInputs(_ model: FittedModel) throws -> (fit: Fit, covariance: CovarianceEstimate) {
+    guard let sampling = model.sampling else {
+      throw MarginsError.notSummable(what: "--margins-vce unconditional without the fit's bread and scores")
+    }
+    try InfluenceVariance.checkUnconditional(sampling.covariance.spec)
+    return sampling
   }
 
   /// The fit's recipe (how its model matrix is coded) from one pass over `chunks`: what a saved
@@ -136,10 +171,11 @@ public enum AggregateMargins {
   /// Calls `body` with the prediction model of each chunk's estimation rows: the fit's recipe
   /// (rebuilt by a first pass, as the fit built it), coefficients and link, the chunk's rows
   /// and weights. Errors naming a chunk's row are shifted to the data row.
+  @discardableResult
   static func forEachModel(
     _ fit: FittedModel, specification: ScaleSpecification, chunks: ChunkProvider, progress: ProgressHandler?,
     _ body: (PredictionModel) throws -> Void
-  ) throws {
+  ) throws -> ChunkedSource {
     let source = try codingSource(specification: specification, chunks: chunks, progress: progress)
     // The data must code as they coded for the fit (a file changed since gives other columns).
     guard source.columnNames == fit.terms else {
@@ -163,6 +199,7 @@ public enum AggregateMargins {
         throw shifted(error, by: first)
       }
     }
+    return source
   }
 
   /// The first pass: the formula coded as the fit coded it (levels, template).

@@ -9,24 +9,27 @@ import _StrataTestSupport
 /// estimate, standard error and label to 1e-10 relative (issue 21 part 1).
 @Suite struct StreamedMarginsTests {
   /// The in-memory fit, the streamed fit, and a fresh stream of `path` for the margins.
-  func fits(_ spec: FitSpecification, path: String, extra: [String] = []) throws -> (
+  func fits(_ spec: FitSpecification, path: String, extra: [String] = [], chunkBytes: Int = 2048) throws -> (
     memory: ModelFit, streamed: StreamedModelFit, plan: AggregatePlan, stream: CSVStream
   ) {
     let memory = try Model.fit(spec, data: try DataReader.read(path: path))
-    let streamed = try Model.fitStreaming(spec, path: path, memory: 1 << 30, chunkBytes: 2048)
+    let streamed = try Model.fitStreaming(spec, path: path, memory: 1 << 30, chunkBytes: chunkBytes)
     let plan = try Model.aggregatePlan(spec)
     let stream = try AggregateMargins.stream(
-      path: path, specification: plan.specification, extraColumns: extra, chunkBytes: 2048)
+      path: path, specification: plan.specification, extraColumns: extra, chunkBytes: chunkBytes)
     return (memory, streamed, plan, stream)
   }
 
   func compareMargins(
-    _ spec: FitSpecification, path: String, options: MarginsOptions, rtol: Double = 1e-10
+    _ spec: FitSpecification, path: String, options: MarginsOptions, unconditional: Bool = false,
+    chunkBytes: Int = 2048, rtol: Double = 1e-10
   ) throws {
-    let f = try fits(spec, path: path, extra: [options.over].compactMap { $0 })
-    let a = try f.memory.margins(options)
+    let f = try fits(spec, path: path, extra: [options.over].compactMap { $0 }, chunkBytes: chunkBytes)
+    let a = try f.memory.margins(options, unconditional: unconditional)
     let b = try AggregateMargins.margins(
-      of: f.streamed.result, specification: f.plan.specification, chunks: f.stream, options: options)
+      of: f.streamed.result, specification: f.plan.specification, chunks: f.stream, options: options,
+      unconditional: unconditional)
+    #expect(a.unconditional == unconditional && b.unconditional == unconditional)
     #expect(a.estimates.count == b.estimates.count)
     #expect(a.estimates.count > 0)
     #expect(a.nobs == b.nobs)
@@ -44,17 +47,24 @@ import _StrataTestSupport
     }
   }
 
-  func compareScenarios(_ spec: FitSpecification, path: String, scenarios: [String], by: String? = nil) throws {
+  func compareScenarios(
+    _ spec: FitSpecification, path: String, scenarios: [String], by: String? = nil, unconditional: Bool = false
+  ) throws {
     let parsed = try scenarios.map { try Scenario.parse($0) }
     var columns = scenarios
     if let by { columns.append(by) }
     let f = try fits(spec, path: path, extra: columns)
     let a = try Scenarios.compare(
-      try f.memory.predictionModel(), scenarios: parsed, by: by, variance: try f.memory.deltaMethod(),
+      try f.memory.predictionModel(), scenarios: parsed, by: by,
+      variance: try f.memory.deltaMethod(unconditional: unconditional),
       degreesOfFreedom: f.memory.covariance.degreesOfFreedom, varianceTitle: f.memory.varianceTitle)
     let b = try AggregateMargins.scenarios(
-      of: f.streamed.result, specification: f.plan.specification, chunks: f.stream, scenarios: parsed, by: by)
+      of: f.streamed.result, specification: f.plan.specification, chunks: f.stream, scenarios: parsed, by: by,
+      unconditional: unconditional)
     #expect(a.comparisons.count == b.comparisons.count)
+    #expect(a.comparisons.count > 0)
+    #expect(a.unconditional == unconditional && b.unconditional == unconditional)
+    #expect(a.varianceTitle == b.varianceTitle && a.degreesOfFreedom == b.degreesOfFreedom)
     #expect(a.nobs == b.nobs)
     for (x, y) in zip(a.comparisons, b.comparisons) {
       #expect(x.scenario == y.scenario && x.group?.label == y.group?.label)

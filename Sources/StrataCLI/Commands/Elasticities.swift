@@ -47,13 +47,26 @@ struct ElasticitiesCommand: ParsableCommand {
     var tables: [(name: String, table: ElasticityTable)] = []
     var labels = DataLabels.none
     for path in results {
-      let source = try SavedFit.load(from: path).source(allowChangedData: allowChangedData)
-      if labels.isEmpty { labels = source.labels }
-      let table = try Elasticities.table(
-        source.model, variables: list(variables), kinds: kindList, atMeans: atmeans, discrete: list(discrete),
-        variance: try source.deltaMethod(marginsVCE), degreesOfFreedom: source.degreesOfFreedom,
-        varianceTitle: source.varianceTitle, level: level)
-      tables.append((results.count > 1 ? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent : source.title, table))
+      let saved = try SavedFit.load(from: path)
+      let title: String
+      let table: ElasticityTable
+      if saved.isStreamed {
+        // The data file is streamed (the margins from sums), as `strata margins` does.
+        (title, table) = try translatingAnalysisErrors {
+          try saved.streamedElasticities(
+            variables: list(variables), kinds: kindList, atMeans: atmeans, discrete: list(discrete), vce: marginsVCE,
+            level: level, allowChangedData: allowChangedData)
+        }
+      } else {
+        let source = try saved.source(allowChangedData: allowChangedData)
+        if labels.isEmpty { labels = source.labels }
+        title = source.title
+        table = try Elasticities.table(
+          source.model, variables: list(variables), kinds: kindList, atMeans: atmeans, discrete: list(discrete),
+          variance: try source.deltaMethod(marginsVCE), degreesOfFreedom: source.degreesOfFreedom,
+          varianceTitle: source.varianceTitle, level: level)
+      }
+      tables.append((results.count > 1 ? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent : title, table))
     }
     switch outputOptions.format {
     case .text: try outputOptions.write(MarginsReport.elasticityText(tables, labels: labels))

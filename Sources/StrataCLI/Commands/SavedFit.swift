@@ -143,34 +143,45 @@ extension SavedFit {
     return (model, plan.specification, stream)
   }
 
-  /// Margins of a streamed saved fit, streaming its data file (covariates fixed).
+  /// Margins of a streamed saved fit, streaming its data file (covariates fixed, or sampled:
+  /// the fit streamed again for its bread and scores, as in memory it is refitted).
   func streamedMargins(_ options: MarginsOptions, vce: MarginsVCEOption, allowChangedData: Bool) throws
     -> MarginsResult
   {
-    if vce == .unconditional {
-      throw ValidationError("--margins-vce unconditional is not available for a streamed fit yet (use fixed)")
-    }
-    let input = try streamedInputs(extraColumns: [options.over].compactMap { $0 }, allowChangedData: allowChangedData)
+    var input = try streamedInputs(extraColumns: [options.over].compactMap { $0 }, allowChangedData: allowChangedData)
+    if vce == .unconditional { input.model = try streamedSampling(input.model) }
     return try restoringStreamed {
       try AggregateMargins.margins(
-        of: input.model, specification: input.specification, chunks: input.stream, options: options)
+        of: input.model, specification: input.specification, chunks: input.stream, options: options,
+        unconditional: vce == .unconditional)
     }
   }
 
-  /// Scenario comparisons of a streamed saved fit, streaming its data file (covariates fixed).
+  /// Scenario comparisons of a streamed saved fit, streaming its data file (covariates fixed or
+  /// sampled).
   func streamedScenarios(
     _ scenarios: [Scenario], by: String?, vce: MarginsVCEOption, level: Double, allowChangedData: Bool
   ) throws -> ScenarioResult {
-    if vce == .unconditional {
-      throw ValidationError("--margins-vce unconditional is not available for a streamed fit yet (use fixed)")
-    }
     let columns = scenarios.map(\.text) + [by].compactMap { $0 }
-    let input = try streamedInputs(extraColumns: columns, allowChangedData: allowChangedData)
+    var input = try streamedInputs(extraColumns: columns, allowChangedData: allowChangedData)
+    if vce == .unconditional { input.model = try streamedSampling(input.model) }
     return try restoringStreamed {
       try AggregateMargins.scenarios(
         of: input.model, specification: input.specification, chunks: input.stream, scenarios: scenarios, by: by,
-        level: level)
+        level: level, unconditional: vce == .unconditional)
     }
+  }
+
+  /// The elasticity table of a streamed saved fit (its margins streamed, `streamedMargins`) and
+  /// the fit's title.
+  func streamedElasticities(
+    variables: [String], kinds: [MarginKind], atMeans: Bool, discrete: [String], vce: MarginsVCEOption,
+    level: Double, allowChangedData: Bool
+  ) throws -> (title: String, table: ElasticityTable) {
+    let options = Elasticities.options(
+      variables: variables, kinds: kinds, atMeans: atMeans, discrete: discrete, level: level)
+    let margins = try streamedMargins(options, vce: vce, allowChangedData: allowChangedData)
+    return ("\(model): \(formula)", ElasticityTable(margins, kinds: kinds))
   }
 
   /// Names this saved fit when its data no longer code as the fit's columns.

@@ -74,12 +74,14 @@ extension LinearModelOptions {
     if split != nil { throw ValidationError("--split does not combine with a streamed fit yet") }
     if test != nil { throw ValidationError("--test does not combine with a streamed fit yet; save the fit in memory and run strata test") }
     let selection = marginsOptions.selection
-    if selection.isRequested && selection.marginsVCE == .unconditional {
-      throw ValidationError("--margins-vce unconditional is not available for a streamed fit yet (use fixed)")
-    }
     let spec = try specification(model)
     let marginsRequest = selection.isRequested ? try selection.options(level: spec.level) : nil
     if let marginsRequest { try translatingAnalysisErrors { try Margins.checkSummable(marginsRequest) } }
+    if selection.isRequested && selection.marginsVCE == .unconditional {
+      // Refused before the fit, as in memory, when the variance has no covariate-sampling form.
+      let plan = try translatingAnalysisErrors { try Model.aggregatePlan(spec) }
+      try AggregateMargins.checkUnconditional(plan.variance, specification: plan.specification)
+    }
     let progressLine = ProgressLine.forStandardError()
     let timings = streaming.streamTimings ? PassTimings() : nil
     let lineHandler = progressLine?.handler
@@ -126,7 +128,8 @@ extension LinearModelOptions {
         path: data, specification: plan.specification, extraColumns: [marginsRequest.over].compactMap { $0 },
         chunkBytes: chunkBytes)
       return try AggregateMargins.margins(
-        of: s.result, specification: plan.specification, chunks: stream, options: marginsRequest)
+        of: s.result, specification: plan.specification, chunks: stream, options: marginsRequest,
+        unconditional: selection.marginsVCE == .unconditional)
     }
     switch outputOptions.format {
     case .text:
@@ -137,7 +140,7 @@ extension LinearModelOptions {
       var document = RegressionReport.json(s.result, context: context)
       if case .object(var pairs) = document {
         let vce = MarginsReport.jsonVCE(
-          unconditional: false, title: margins.varianceTitle, df: margins.degreesOfFreedom, level: margins.level,
+          unconditional: margins.unconditional, title: margins.varianceTitle, df: margins.degreesOfFreedom, level: margins.level,
           atMeans: false)
         pairs += [("margins_vce", vce), ("margins", MarginsReport.jsonEntries(margins))]
         document = .object(pairs)

@@ -157,7 +157,7 @@ public struct InfluenceVariance: Sendable {
     _ = try VarianceEngine.checkedRows(
       Scores(dense: b, rows: rows, weights: weights), designRowCount: design.rowCount, designWeights: design.weights)
     return InfluenceVariance(
-      coefficientInfluence: b, rows: fit.rows, title: "design-based (Taylor linearization)"
+      coefficientInfluence: b, rows: fit.rows, title: designTitle
     ) { psi in
       try VarianceEngine.meat(scores: Scores(dense: psi, rows: rows, weights: weights), kind: .linearization(design))
     }
@@ -200,20 +200,29 @@ public struct DeltaMethod: Sendable {
     out.reserveCapacity(estimates.count)
     for lo in stride(from: 0, to: estimates.count, by: chunk) {
       let part = estimates[lo..<Swift.min(lo + chunk, estimates.count)]
-      var gradients = Matrix(rows: covariance.rows, cols: part.count)
-      for (j, e) in part.enumerated() { for k in e.gradient.indices { gradients[k, j] = e.gradient[k] } }
-      let coefficientPart = u.coefficientInfluence * gradients  // n × chunk
-      var columns: [Double] = []
-      columns.reserveCapacity(n * part.count)
-      for (j, e) in part.enumerated() {
-        var column = (0..<n).map { coefficientPart[$0, j] }
-        e.addInfluence(into: &column)
-        columns += column
-      }
-      let v = try u.variance(Matrix(rows: n, cols: part.count, columnMajor: columns))
+      let v = try u.variance(Self.influence(of: part, coefficientInfluence: u.coefficientInfluence))
       out += (0..<part.count).map { max(v[$0, $0], 0).squareRoot() }
     }
     return out
+  }
+
+  /// The influence functions ψ of `estimates` (n × estimates): `coefficientInfluence · J` (the
+  /// coefficients' part, n × rank times rank × estimates) plus each estimate's data influence.
+  public static func influence<C: Collection<LinearizedEstimate>>(
+    of estimates: C, coefficientInfluence: Matrix
+  ) -> Matrix {
+    let n = coefficientInfluence.rows
+    var gradients = Matrix(rows: coefficientInfluence.cols, cols: estimates.count)
+    for (j, e) in estimates.enumerated() { for k in e.gradient.indices { gradients[k, j] = e.gradient[k] } }
+    let coefficientPart = coefficientInfluence * gradients  // n × estimates
+    var columns: [Double] = []
+    columns.reserveCapacity(n * estimates.count)
+    for (j, e) in estimates.enumerated() {
+      var column = (0..<n).map { coefficientPart[$0, j] }
+      e.addInfluence(into: &column)
+      columns += column
+    }
+    return Matrix(rows: n, cols: estimates.count, columnMajor: columns)
   }
 
   /// The most elements of ψ (rows × estimates) handed to the variance engine at once (16 MB):

@@ -48,12 +48,22 @@ public enum Elasticities {
     atMeans: Bool = false, discrete: [String] = [], variance: DeltaMethod, degreesOfFreedom: Double,
     varianceTitle: String, level: Double = 95
   ) throws -> ElasticityTable {
-    var k = kinds
-    if !k.contains(.dydx) { k.insert(.dydx, at: 0) }
-    let options = MarginsOptions(
-      variables: variables, kinds: k, atMeans: atMeans, discrete: discrete, level: level)
+    let options = self.options(variables: variables, kinds: kinds, atMeans: atMeans, discrete: discrete, level: level)
     let result = try Margins.estimate(
       model, options: options, variance: variance, degreesOfFreedom: degreesOfFreedom, varianceTitle: varianceTitle)
     return ElasticityTable(result, kinds: kinds)
+  }
+
+  /// The margins a table of `kinds` is made of: those kinds and `dydx` (a factor's or
+  /// `--discrete` variable's changes sit under it), for `variables`. A fit whose rows are read in
+  /// parts computes these margins from sums (`AggregateMargins`) and rearranges them with
+  /// `ElasticityTable(_:kinds:)`.
+  public static func options(
+    variables: [String] = [], kinds: [MarginKind] = MarginKind.allCases, atMeans: Bool = false,
+    discrete: [String] = [], level: Double = 95
+  ) -> MarginsOptions {
+    var k = kinds
+    if !k.contains(.dydx) { k.insert(.dydx, at: 0) }
+    return MarginsOptions(variables: variables, kinds: k, atMeans: atMeans, discrete: discrete, level: level)
   }
 }

@@ -46,7 +46,7 @@ public struct MarginSums: Sendable {
     for e in entries { append(e) }
   }
 
-  private static func key(_ e: MarginEstimate) -> String {
+  static func key(_ e: MarginEstimate) -> String {
     let at = e.at.map { "\($0.variable)=\($0.value)" }.joined(separator: "\u{1}")
     return [e.variable, e.type.rawValue, e.level ?? "", e.base ?? "", e.group?.label ?? "", at]
       .joined(separator: "\u{2}")
@@ -79,6 +79,17 @@ public struct MarginSums: Sendable {
     options: MarginsOptions, covariance: Matrix, degreesOfFreedom: Double, varianceTitle: String
   ) throws -> MarginsResult {
     guard options.level > 0, options.level < 100 else { throw MarginsError.invalidLevel(options.level) }
+    let ordered = orderedEntries()
+    let linearized = ordered.map(\.average)
+    let ses = try DeltaMethod(covariance: covariance).standardErrors(linearized)
+    return result(
+      ordered, standardErrors: ses, gradients: linearized.map(\.gradient), options: options,
+      degreesOfFreedom: degreesOfFreedom, varianceTitle: varianceTitle)
+  }
+
+  /// The entries in the in-memory order: groups (levels in UTF-8 order, numbers ascending),
+  /// then the order within each group.
+  func orderedEntries() -> [Entry] {
     var labels: [String?] = []
     for e in entries where !labels.contains(e.estimate.group?.label) { labels.append(e.estimate.group?.label) }
     if numericGroups {
@@ -88,20 +99,33 @@ public struct MarginSums: Sendable {
     }
     var ordered: [Entry] = []
     for label in labels { ordered += entries.filter { $0.estimate.group?.label == label } }
-    let linearized = ordered.map { e in
-      LinearizedEstimate(value: e.value / e.weight, gradient: e.gradient.map { $0 / e.weight }, dataInfluence: nil)
-    }
-    let ses = try DeltaMethod(covariance: covariance).standardErrors(linearized)
-    let estimates = zip(ordered, zip(linearized, ses)).map { entry, pair -> MarginEstimate in
-      var m = entry.estimate
+    return ordered
+  }
+
+  /// The result of `ordered` entries with these standard errors (and gradients: nil when the
+  /// covariates are sampled, as in memory).
+  func result(
+    _ ordered: [Entry], standardErrors ses: [Double], gradients: [[Double]]?, options: MarginsOptions,
+    degreesOfFreedom: Double, varianceTitle: String
+  ) -> MarginsResult {
+    let estimates = ordered.indices.map { k -> MarginEstimate in
+      var m = ordered[k].estimate
       m.result = DeltaEstimate(
-        estimate: pair.0.value, stdError: pair.1, degreesOfFreedom: degreesOfFreedom, level: options.level)
-      m.gradient = pair.0.gradient
+        estimate: ordered[k].average.value, stdError: ses[k], degreesOfFreedom: degreesOfFreedom,
+        level: options.level)
+      m.gradient = gradients?[k]
       return m
     }
     return MarginsResult(
-      estimates: estimates, atMeans: false, unconditional: false, varianceTitle: varianceTitle,
+      estimates: estimates, atMeans: false, unconditional: gradients == nil, varianceTitle: varianceTitle,
       degreesOfFreedom: degreesOfFreedom, level: options.level, nobs: rows, weighted: weighted)
+  }
+}
+
+extension MarginSums.Entry {
+  /// The group's average `Σ wᵢ fᵢ / Σ wᵢ` and its gradient (no data influence).
+  var average: LinearizedEstimate {
+    LinearizedEstimate(value: value / weight, gradient: gradient.map { $0 / weight }, dataInfluence: nil)
   }
 }
 

@@ -60,25 +60,44 @@ public struct ScenarioSums: Sendable {
     level: Double = 95
   ) throws -> ScenarioResult {
     guard level > 0, level < 100 else { throw MarginsError.invalidLevel(level) }
-    let ordered =
-      numericGroups
+    let (estimates, labels) = try Self.comparisons(orderedGroups(), scenarios: scenarios, by: by) { $0.average($1) }
+    let ses = try DeltaMethod(covariance: covariance).standardErrors(estimates)
+    return result(
+      estimates, labels: labels, standardErrors: ses, unconditional: false, degreesOfFreedom: degreesOfFreedom,
+      varianceTitle: varianceTitle, level: level)
+  }
+
+  /// The groups in the in-memory order (numbers ascending, else UTF-8 order).
+  func orderedGroups() -> [Group] {
+    numericGroups
       ? groups.sorted { (Double($0.label ?? "") ?? 0) < (Double($1.label ?? "") ?? 0) }
       : groups.sorted { ($0.label ?? "").utf8.lexicographicallyPrecedes(($1.label ?? "").utf8) }
+  }
+
+  /// Per group and scenario: the baseline, the prediction, their difference and ratio, from
+  /// `average(group, k)` (the group's baseline average when `k` is nil, else scenario k's).
+  static func comparisons(
+    _ ordered: [Group], scenarios: [Scenario], by: String?, average: (Group, Int?) throws -> LinearizedEstimate
+  ) throws -> (estimates: [LinearizedEstimate], labels: [(Scenario, (String, String)?)]) {
     var estimates: [LinearizedEstimate] = []
     var labels: [(Scenario, (String, String)?)] = []
     for g in ordered {
-      func average(_ s: (value: Double, gradient: [Double])) -> LinearizedEstimate {
-        LinearizedEstimate(value: s.value / g.weight, gradient: s.gradient.map { $0 / g.weight }, dataInfluence: nil)
-      }
-      let base = average(g.baseline)
-      for (s, sums) in zip(scenarios, g.predicted) {
+      let base = try average(g, nil)
+      for (k, s) in scenarios.enumerated() where k < g.predicted.count {
         if base.value == 0 { throw MarginsError.zeroBaseline(scenario: s.label) }
-        let p = average(sums)
+        let p = try average(g, k)
         estimates += [base, p, p.minus(base), p.dividedBy(base)]
         labels.append((s, g.label.map { (by ?? "", $0) }))
       }
     }
-    let ses = try DeltaMethod(covariance: covariance).standardErrors(estimates)
+    return (estimates, labels)
+  }
+
+  /// The result of `comparisons`' estimates with these standard errors.
+  func result(
+    _ estimates: [LinearizedEstimate], labels: [(Scenario, (String, String)?)], standardErrors ses: [Double],
+    unconditional: Bool, degreesOfFreedom: Double, varianceTitle: String, level: Double
+  ) -> ScenarioResult {
     func make(_ i: Int) -> DeltaEstimate {
       DeltaEstimate(estimate: estimates[i].value, stdError: ses[i], degreesOfFreedom: degreesOfFreedom, level: level)
     }
@@ -88,8 +107,17 @@ public struct ScenarioSums: Sendable {
         predicted: make(4 * k + 1), difference: make(4 * k + 2), ratio: make(4 * k + 3))
     }
     return ScenarioResult(
-      comparisons: comparisons, unconditional: false, varianceTitle: varianceTitle,
+      comparisons: comparisons, unconditional: unconditional, varianceTitle: varianceTitle,
       degreesOfFreedom: degreesOfFreedom, level: level, nobs: rows, weighted: weighted)
+  }
+}
+
+extension ScenarioSums.Group {
+  /// The group's average prediction and its gradient (no data influence): on the data as
+  /// observed when `scenario` is nil, else under that scenario.
+  func average(_ scenario: Int?) -> LinearizedEstimate {
+    let s = scenario.map { predicted[$0] } ?? baseline
+    return LinearizedEstimate(value: s.value / weight, gradient: s.gradient.map { $0 / weight }, dataInfluence: nil)
   }
 }
 
