@@ -295,6 +295,50 @@ struct DescriptivePushdownTests {
       #expect(plan.contains { $0.contains("Relations: Aggregate on (public.\(table)_part2") }, "\(text)")
       #expect(!plan.contains { $0.contains("Foreign Scan on public.\(table)_part") }, "\(text)")
     }
+    try Self.expectSetUpOnShards(run.pushed.map(\.statements) + tabs.statements, cluster: cluster)
+    #expect(run.pushed.allSatisfy { $0.shards == ["shard1", "shard2"] })
+    // Without fan-out (what Citus, Greenplum and Redshift get) the set-up statements go to the
+    // coordinator, and the numbers are the in-memory ones all the same.
+    for index in [5, 12] {
+      let c = Self.cases[index]
+      let viaCoordinator = try Pushdown.descriptives(
+        DescriptivePushdownSpecification(
+          statistic: c.statistic, variables: c.variables, design: c.design, by: c.by, subpop: c.subpop,
+          convention: c.convention, partitionKey: keys[c.table], shardFanOut: false),
+        source: try PostgresSource(uri: cluster.coordinator.uri + "?table=\(c.table)"))
+      #expect(viaCoordinator.shards.isEmpty)
+      #expect(!viaCoordinator.statements.contains { $0.hasPrefix("/* ") }, "\(viaCoordinator.statements)")
+      let reference = try Self.reference(c, frames: frames)
+      #expect(Self.expectSame(viaCoordinator.result, reference, label: Self.label(c) + " via the coordinator") > 0)
+    }
+  }
+
+  /// Expects each pushdown's set-up statements (the design columns' NULL check, a replicate
+  /// design's df) to have gone to both shards directly, and its sums by unit (the statements
+  /// over the coordinator's table) to the coordinator; shows with EXPLAIN on the shards that a
+  /// NULL check and a replicate df statement scan the shard's own partition.
+  static func expectSetUpOnShards(_ runs: [[String]], cluster: ShardedCluster) throws {
+    var nullCheck: String?
+    var replicateDF: String?
+    for statements in runs {
+      let onShards = statements.filter { $0.hasPrefix("/* shard") }
+      let one = onShards.filter { $0.hasPrefix("/* shard1 */") }
+      #expect(!one.isEmpty && one.count * 2 == onShards.count, "\(statements)")
+      // Every NULL check and df statement went to the shards; what the coordinator got reads
+      // its partitioned table and is not a set-up statement.
+      for s in statements where !s.hasPrefix("/* shard") {
+        #expect(!s.contains("IS NULL THEN 1") && !s.contains("* rw0 * rw0)"), "\(s)")
+        #expect((s.contains("\"apistrat\"") || s.contains("\"apiclus1\"")) && !s.contains("_part"), "\(s)")
+      }
+      nullCheck = nullCheck ?? one.first { $0.contains("IS NULL THEN 1") && $0.contains("apistrat_part1") }
+      replicateDF = replicateDF ?? one.first { $0.contains("* rw0 * rw0)") && $0.contains("apiclus1_part1") }
+    }
+    let onShard = try LibPQConnection(conninfo: cluster.shards[0].uri)
+    for statement in [try #require(nullCheck), try #require(replicateDF)] {
+      let plan = try onShard.query("EXPLAIN (VERBOSE) \(statement)").compactMap { $0.first ?? nil }
+      #expect(plan.contains { $0.contains("Seq Scan on public.apistrat_part1") || $0.contains("Seq Scan on public.apiclus1_part1") }, "\(plan)")
+      #expect(plan.contains { $0.contains("Aggregate") }, "\(plan)")
+    }
   }
 
   @Test("bad input: unknown or text variables, NULL design columns and unsupported statistics name the culprit")
