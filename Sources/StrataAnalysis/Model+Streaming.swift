@@ -130,30 +130,11 @@ extension Model {
     return .classical
   }
 
-  /// About the memory an in-memory fit of `spec` on the CSV at `path` takes: the file (read
-  /// whole) plus 8 bytes per value of its needed columns and of the model matrix, estimated from
-  /// the file's size and its first rows. The CLI streams when this exceeds the budget.
+  /// About the memory an in-memory fit of `spec` on the file at `path` takes: the file read whole
+  /// plus 8 bytes per value of the model matrix (about as many columns as the formula has words),
+  /// as `FileChunks.estimatedInMemoryBytes` estimates it. The CLI streams when this exceeds the budget.
   public static func estimatedInMemoryBytes(_ spec: FitSpecification, path: String) throws -> Int {
-    let reader = try CSVChunkReader(path: path, chunkBytes: 1 << 20)
-    struct FirstChunk: Error {
-      var rows: Int
-      var bytes: Int
-      var columns: Int
-    }
-    var sampleRows = 0
-    var sampleBytes = 0
-    var columns = 1
-    do {
-      try reader.forEachChunk { text, _ in
-        let frame = try CSVReader(path: path).read(contents: text)
-        throw FirstChunk(rows: frame.rowCount, bytes: text.count - reader.header.count, columns: frame.columns.count)
-      }
-    } catch let first as FirstChunk {
-      (sampleRows, sampleBytes, columns) = (first.rows, first.bytes, first.columns)
-    }
-    let rows = sampleRows == 0 ? 0 : Double(reader.size) / (Double(sampleBytes) / Double(sampleRows))
-    // Every column is parsed; the model matrix has about as many columns as the formula has words.
     let words = spec.formula.split { !($0.isLetter || $0.isNumber) }.count
-    return reader.size + Int(rows * Double(columns + words + 4) * 8)
+    return try FileChunks.estimatedInMemoryBytes(path: path, extraColumns: words + 4)
   }
 }

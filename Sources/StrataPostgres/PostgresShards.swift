@@ -135,6 +135,16 @@ final class StatementRunner {
     self.from = from
   }
 
+  /// The runner of a pushdown on `opened`: with `fanOut`, a table (not a query) partitioned over
+  /// postgres_fdw foreign tables has its statements over `relation` sent to each shard directly
+  /// (`ShardDiscovery`); otherwise every statement goes to the server of the URI.
+  convenience init(_ opened: OpenedSource, source: PostgresSource, fanOut: Bool) throws {
+    self.init(connection: opened.connection, from: opened.from)
+    if fanOut, source.table != nil, let routes = try ShardDiscovery.routes(coordinator: opened.connection, from: opened.from) {
+      shards = routes
+    }
+  }
+
   /// The relation statements over the rows read: the source, or each shard's remote table.
   var relation: String { shards.isEmpty ? from : Self.shardRelation }
 

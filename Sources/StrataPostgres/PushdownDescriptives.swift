@@ -24,11 +24,16 @@ public struct DescriptivePushdownSpecification: Sendable {
   public var partitionKey: String?
   /// Sums over `numeric` (exact, slower) instead of double precision.
   public var exactSums: Bool
+  /// When the table is partitioned over postgres_fdw foreign tables, send the set-up statements
+  /// (NULL checks, a replicate design's df) to each shard directly, all at once, as a fit does
+  /// (`StatementRunner`); false sends them to the coordinator. The sums by unit go to the
+  /// coordinator, which pushes them to the shards grouped by the partition key.
+  public var shardFanOut: Bool
 
   public init(
     statistic: DescriptiveStatistic, variables: [String], design: DesignSpecification? = nil, by: [String] = [],
     subpop: String? = nil, level: Double = 95, convention: IntervalConvention = .r, partitionKey: String? = nil,
-    exactSums: Bool = false
+    exactSums: Bool = false, shardFanOut: Bool = true
   ) {
     self.statistic = statistic
     self.variables = variables
@@ -39,6 +44,7 @@ public struct DescriptivePushdownSpecification: Sendable {
     self.convention = convention
     self.partitionKey = partitionKey
     self.exactSums = exactSums
+    self.shardFanOut = shardFanOut
   }
 }
 
@@ -50,6 +56,9 @@ public struct DescriptivePushdown: Sendable {
   public var statements: [String]
   /// The source as printed in reports (no password).
   public var source: String
+  /// The shards the set-up statements were sent to directly (their foreign servers' names;
+  /// empty: every statement went to the server of the URI).
+  public var shards: [String] = []
 }
 
 extension Pushdown {
@@ -71,24 +80,25 @@ extension Pushdown {
     case .quantile, .variance:
       throw PostgresError.unsupported("\(spec.statistic.rawValue) (mean, total, prop and ratio are pushed down)")
     }
-    let (connection, from, label, schema) = try openDescriptiveSource(source)
-    let descriptive = try PostgresDescriptiveSource(
-      connection: connection, from: from, label: label, schema: schema, spec: spec)
+    let (runner, label, schema) = try openDescriptiveSource(source, fanOut: spec.shardFanOut)
+    let descriptive = try PostgresDescriptiveSource(runner: runner, label: label, schema: schema, spec: spec)
     let result = try AggregateDescriptives.estimate(
       spec.statistic, variables: spec.variables, source: descriptive, level: spec.level,
       convention: spec.convention, domain: spec.subpop)
-    return DescriptivePushdown(result: result, statements: descriptive.log, source: source.displayName)
+    return DescriptivePushdown(
+      result: result, statements: runner.log, source: source.displayName, shards: runner.shards.map(\.server))
   }
 }
 
 extension Pushdown {
-  /// The connection, the FROM clause, the source's label and its columns' kinds: the set-up
-  /// every pushed-down descriptive (and table) shares.
-  static func openDescriptiveSource(_ source: PostgresSource) throws
-    -> (connection: LibPQConnection, from: String, label: String, schema: SourceSchema)
+  /// The statements' runner (the connection, the FROM clause and, with `fanOut`, the shards
+  /// the set-up statements go to), the source's label and its columns' kinds: the set-up every
+  /// pushed-down descriptive (and table) shares.
+  static func openDescriptiveSource(_ source: PostgresSource, fanOut: Bool) throws
+    -> (runner: StatementRunner, label: String, schema: SourceSchema)
   {
     let opened = try source.open()
-    return (opened.connection, opened.from, opened.label, opened.schema)
+    return (try StatementRunner(opened, source: source, fanOut: fanOut), opened.label, opened.schema)
   }
 
   /// A design-based two-way table of the rows of `source`: the proportions of the column
@@ -105,19 +115,19 @@ extension Pushdown {
     _ rowVariable: String, by columnVariable: String, spec: DescriptivePushdownSpecification, source: PostgresSource
   ) throws -> (tabulation: AggregateTabulation, statements: [String], source: String) {
     guard spec.by.isEmpty else { throw PostgresError.unsupported("a table by groups (use a domain)") }
-    let (connection, from, label, schema) = try openDescriptiveSource(source)
+    let (runner, label, schema) = try openDescriptiveSource(source, fanOut: spec.shardFanOut)
     func grouped(_ variable: String) throws -> PostgresDescriptiveSource {
       var s = spec
       s.statistic = .proportion
       s.by = [variable]
-      return try PostgresDescriptiveSource(connection: connection, from: from, label: label, schema: schema, spec: s)
+      return try PostgresDescriptiveSource(runner: runner, label: label, schema: schema, spec: s)
     }
     let byRow = try grouped(rowVariable)
     let byColumn = try grouped(columnVariable)
     let tabulation = try AggregateDescriptives.tabulate(
       rowVariable, by: columnVariable, byRow: byRow, byColumn: byColumn, level: spec.level,
       convention: spec.convention, domain: spec.subpop)
-    return (tabulation, byRow.log + byColumn.log, source.displayName)
+    return (tabulation, runner.log, source.displayName)
   }
 }
 
@@ -126,9 +136,16 @@ extension Pushdown {
 /// the domain give the units with zero totals), added over the partition key's groups with
 /// Neumaier's compensated summation. Without a PSU column every row is a unit, and the rows'
 /// terms cross the wire (give the PSU column for large tables).
+///
+/// The set-up statements (the design columns' NULL check, a replicate design's df) are additive
+/// totals sent through the `StatementRunner`: to each shard directly when it has shards, their
+/// rows added on the client. The sums by unit go to the server of the URI, grouped by the
+/// partition key so that the coordinator's planner pushes them to the shards.
 final class PostgresDescriptiveSource: DescriptiveAggregateSource {
-  let connection: LibPQConnection
-  let from: String
+  /// Sends the statements and keeps them in order.
+  let runner: StatementRunner
+  /// The source's `FROM` item on the server of the URI.
+  var from: String { runner.from }
   let label: String
   let spec: DescriptivePushdownSpecification
   let exact: Bool
@@ -143,7 +160,6 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
   /// The replicate design (scale, rscales, mse, combined weights), if any.
   let replicate: ReplicateDesign?
   let replicateCount: Int
-  private(set) var log: [String] = []
 
   private(set) var descriptiveDesign: DescriptiveSumsDesign = .replicate(scale: 1, rscales: [], mse: false, df: 0)
   private(set) var dataTotals = DescriptiveDataTotals(
@@ -155,12 +171,8 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
   private var unitIndex: [[String?]: Int] = [:]
   private var described = false
 
-  init(
-    connection: LibPQConnection, from: String, label: String, schema: SourceSchema,
-    spec: DescriptivePushdownSpecification
-  ) throws {
-    self.connection = connection
-    self.from = from
+  init(runner: StatementRunner, label: String, schema: SourceSchema, spec: DescriptivePushdownSpecification) throws {
+    self.runner = runner
     self.label = label
     self.schema = schema
     self.spec = spec
@@ -239,19 +251,17 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
     }
     // Missing values where none may be: weights, design and replicate columns.
     if !required.isEmpty {
-      let nulls = try run(
-        "SELECT \(required.map { "SUM(CASE WHEN \(SQL.identifier($0)) IS NULL THEN 1 ELSE 0 END)" }.joined(separator: ", ")) FROM \(from)"
-      )[0]
-      for (k, c) in required.enumerated() where (Int(nulls[k] ?? "0") ?? 0) > 0 {
-        throw PostgresError.data("column '\(c)' of \(label) has \(nulls[k] ?? "") missing value(s); a design column may have none")
+      let nulls = try runner.totals(
+        "SELECT \(required.map { "SUM(CASE WHEN \(SQL.identifier($0)) IS NULL THEN 1 ELSE 0 END)" }.joined(separator: ", ")) FROM \(runner.relation)"
+      )
+      for (k, c) in required.enumerated() where nulls[k] > 0 {
+        throw PostgresError.data("column '\(c)' of \(label) has \(Int(nulls[k])) missing value(s); a design column may have none")
       }
     }
   }
 
-  func run(_ sql: String) throws -> [[String?]] {
-    log.append(sql)
-    return try connection.query(sql)
-  }
+  /// Runs a statement over `from` on the server of the URI.
+  func run(_ sql: String) throws -> [[String?]] { try runner.run(sql) }
 
   func sum(_ expression: String) -> String {
     exact ? "SUM(CAST(\(expression) AS numeric))" : "SUM(\(expression))"
@@ -598,15 +608,14 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
     let pairs = (0..<r).flatMap { j in (j..<r).map { (j, $0) } }
     let weights = base.filter { $0.alias == "w" || $0.alias.hasPrefix("rw") || (domainOnly && $0.alias == "inc") }
       .map { "\($0.sql) AS \($0.alias)" }
-    let allRows = "SELECT \(weights.joined(separator: ", ")) FROM \(from)"
+    let allRows = "SELECT \(weights.joined(separator: ", ")) FROM \(runner.relation)"
     let domain = domainOnly ? " WHERE inc = 1" : ""
     var values: [Double] = []
     var first = 0
     while first < pairs.count {
       let chunk = pairs[first..<Swift.min(pairs.count, first + 1_500)]
-      let row = try run(
-        "SELECT \(chunk.map { sum("\(square) * rw\($0.0) * rw\($0.1)") }.joined(separator: ", ")) FROM (\(allRows)) AS s\(domain)")[0]
-      values += row.map { Double($0 ?? "0") ?? 0 }
+      values += try runner.totals(
+        "SELECT \(chunk.map { sum("\(square) * rw\($0.0) * rw\($0.1)") }.joined(separator: ", ")) FROM (\(allRows)) AS s\(domain)")
       first += chunk.count
     }
     var m = Matrix(rows: r, cols: r)

@@ -235,143 +235,171 @@ struct DescriptivePushdownTests {
 
   @Test("single server: mean, total, prop, ratio with strata+FPC, PSUs, by, subpop and JK1 equal the in-memory results")
   func singleServer() throws {
-    let server: PostgresServer
-    do { server = try PostgresServer() } catch {
-      Issue.record("cannot start a PostgreSQL server: \(error)")
-      return
+    try withPostgresServer { server in
+      let replicates = try #require(APITables.files["apiclus1"])
+      try loadCSV(datasetPath("apistrat.csv"), into: "apistrat", server: server)
+      try loadCSV(replicates, into: "apiclus1", server: server)
+      let frames = try Self.frames(replicates: replicates)
+      let plain = try Self.compare(Self.cases, uri: server.uri, frames: frames)
+      #expect(plain.compared == Self.expected)
+      // Grouping the sums by a column (as for a partitioned table) changes no digit that matters.
+      let grouped = try Self.compare(
+        Self.cases, uri: server.uri, frames: frames, partitionKeys: ["apistrat": "stype", "apiclus1": "dnum"])
+      #expect(grouped.compared == Self.expected)
+      // Two-way tables: two aggregate statements each (a third for the JK1 domain's df).
+      let tabs = try Self.compareTabs(uri: server.uri, frames: frames)
+      #expect(tabs.compared > 5 * 30)
+      #expect(tabs.statements.map { $0.filter { $0.contains("GROUP BY") }.count } == [0, 2, 2, 2, 2])
+      let groupedTabs = try Self.compareTabs(
+        uri: server.uri, frames: frames, partitionKeys: ["apistrat": "stype", "apiclus1": "dnum"])
+      #expect(groupedTabs.compared == tabs.compared)
     }
-    defer { server.stop() }
-    let replicates = try #require(APITables.files["apiclus1"])
-    try loadCSV(datasetPath("apistrat.csv"), into: "apistrat", server: server)
-    try loadCSV(replicates, into: "apiclus1", server: server)
-    let frames = try Self.frames(replicates: replicates)
-    let plain = try Self.compare(Self.cases, uri: server.uri, frames: frames)
-    #expect(plain.compared == Self.expected)
-    // Grouping the sums by a column (as for a partitioned table) changes no digit that matters.
-    let grouped = try Self.compare(
-      Self.cases, uri: server.uri, frames: frames, partitionKeys: ["apistrat": "stype", "apiclus1": "dnum"])
-    #expect(grouped.compared == Self.expected)
-    // Two-way tables: two aggregate statements each (a third for the JK1 domain's df).
-    let tabs = try Self.compareTabs(uri: server.uri, frames: frames)
-    #expect(tabs.compared > 5 * 30)
-    #expect(tabs.statements.map { $0.filter { $0.contains("GROUP BY") }.count } == [0, 2, 2, 2, 2])
-    let groupedTabs = try Self.compareTabs(
-      uri: server.uri, frames: frames, partitionKeys: ["apistrat": "stype", "apiclus1": "dnum"])
-    #expect(groupedTabs.compared == tabs.compared)
   }
 
   @Test("sharded: a coordinator with two postgres_fdw shards pushes the sums down and equals the in-memory results")
   func sharded() throws {
-    let cluster: ShardedCluster
-    do { cluster = try ShardedCluster() } catch {
-      Issue.record("cannot start the three PostgreSQL servers: \(error)")
-      return
+    try withShardedCluster { cluster in
+      let replicates = try #require(APITables.files["apiclus1"])
+      try cluster.load(
+        datasetPath("apistrat.csv"), as: "apistrat", partition: "LIST (stype)", bounds: ["IN ('E', 'H')", "IN ('M')"])
+      try cluster.load(
+        replicates, as: "apiclus1", partition: "HASH (dnum)",
+        bounds: ["WITH (MODULUS 2, REMAINDER 0)", "WITH (MODULUS 2, REMAINDER 1)"])
+      let frames = try Self.frames(replicates: replicates)
+      let keys = ["apistrat": "stype", "apiclus1": "dnum"]
+      let run = try Self.compare(Self.cases, uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
+      #expect(run.compared == Self.expected)
+      let tabs = try Self.compareTabs(uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
+      #expect(tabs.compared > 5 * 30)
+      // Each shard computes its partial sums (a Foreign Scan whose Remote SQL is the aggregate):
+      // the two-stage mean by two groups in a domain (grouped by stratum and PSU), the one-stage
+      // cluster mean by stype (grouped by PSU) and the JK1 mean (by group only).
+      let connection = try LibPQConnection(conninfo: cluster.coordinator.uri)
+      for (index, table) in [(5, "apistrat"), (9, "apiclus1"), (11, "apiclus1")] {
+        let statement = try #require(run.pushed[index].statements.last { $0.contains("GROUP BY") })
+        let plan = try connection.query("EXPLAIN (VERBOSE) \(statement)").compactMap { $0.first ?? nil }
+        let text = plan.joined(separator: "\n")
+        let remote = plan.filter { $0.contains("Remote SQL:") }
+        #expect(remote.count == 2, "\(text)")
+        #expect(remote.allSatisfy { $0.contains("sum(") && $0.contains("GROUP BY") }, "\(text)")
+        #expect(plan.contains { $0.contains("Relations: Aggregate on (public.\(table)_part1") }, "\(text)")
+        #expect(plan.contains { $0.contains("Relations: Aggregate on (public.\(table)_part2") }, "\(text)")
+        #expect(!plan.contains { $0.contains("Foreign Scan on public.\(table)_part") }, "\(text)")
+      }
+      try Self.expectSetUpOnShards(run.pushed.map(\.statements) + tabs.statements, cluster: cluster)
+      #expect(run.pushed.allSatisfy { $0.shards == ["shard1", "shard2"] })
+      // Without fan-out (what Citus, Greenplum and Redshift get) the set-up statements go to the
+      // coordinator, and the numbers are the in-memory ones all the same.
+      for index in [5, 12] {
+        let c = Self.cases[index]
+        let viaCoordinator = try Pushdown.descriptives(
+          DescriptivePushdownSpecification(
+            statistic: c.statistic, variables: c.variables, design: c.design, by: c.by, subpop: c.subpop,
+            convention: c.convention, partitionKey: keys[c.table], shardFanOut: false),
+          source: try PostgresSource(uri: cluster.coordinator.uri + "?table=\(c.table)"))
+        #expect(viaCoordinator.shards.isEmpty)
+        #expect(!viaCoordinator.statements.contains { $0.hasPrefix("/* ") }, "\(viaCoordinator.statements)")
+        let reference = try Self.reference(c, frames: frames)
+        #expect(Self.expectSame(viaCoordinator.result, reference, label: Self.label(c) + " via the coordinator") > 0)
+      }
     }
-    defer { cluster.stop() }
-    let replicates = try #require(APITables.files["apiclus1"])
-    try cluster.load(
-      datasetPath("apistrat.csv"), as: "apistrat", partition: "LIST (stype)", bounds: ["IN ('E', 'H')", "IN ('M')"])
-    try cluster.load(
-      replicates, as: "apiclus1", partition: "HASH (dnum)",
-      bounds: ["WITH (MODULUS 2, REMAINDER 0)", "WITH (MODULUS 2, REMAINDER 1)"])
-    let frames = try Self.frames(replicates: replicates)
-    let keys = ["apistrat": "stype", "apiclus1": "dnum"]
-    let run = try Self.compare(Self.cases, uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
-    #expect(run.compared == Self.expected)
-    let tabs = try Self.compareTabs(uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
-    #expect(tabs.compared > 5 * 30)
-    // Each shard computes its partial sums (a Foreign Scan whose Remote SQL is the aggregate):
-    // the two-stage mean by two groups in a domain (grouped by stratum and PSU), the one-stage
-    // cluster mean by stype (grouped by PSU) and the JK1 mean (by group only).
-    let connection = try LibPQConnection(conninfo: cluster.coordinator.uri)
-    for (index, table) in [(5, "apistrat"), (9, "apiclus1"), (11, "apiclus1")] {
-      let statement = try #require(run.pushed[index].statements.last { $0.contains("GROUP BY") })
-      let plan = try connection.query("EXPLAIN (VERBOSE) \(statement)").compactMap { $0.first ?? nil }
-      let text = plan.joined(separator: "\n")
-      let remote = plan.filter { $0.contains("Remote SQL:") }
-      #expect(remote.count == 2, "\(text)")
-      #expect(remote.allSatisfy { $0.contains("sum(") && $0.contains("GROUP BY") }, "\(text)")
-      #expect(plan.contains { $0.contains("Relations: Aggregate on (public.\(table)_part1") }, "\(text)")
-      #expect(plan.contains { $0.contains("Relations: Aggregate on (public.\(table)_part2") }, "\(text)")
-      #expect(!plan.contains { $0.contains("Foreign Scan on public.\(table)_part") }, "\(text)")
+  }
+
+  /// Expects each pushdown's set-up statements (the design columns' NULL check, a replicate
+  /// design's df) to have gone to both shards directly, and its sums by unit (the statements
+  /// over the coordinator's table) to the coordinator; shows with EXPLAIN on the shards that a
+  /// NULL check and a replicate df statement scan the shard's own partition.
+  static func expectSetUpOnShards(_ runs: [[String]], cluster: ShardedCluster) throws {
+    var nullCheck: String?
+    var replicateDF: String?
+    for statements in runs {
+      let onShards = statements.filter { $0.hasPrefix("/* shard") }
+      let one = onShards.filter { $0.hasPrefix("/* shard1 */") }
+      #expect(!one.isEmpty && one.count * 2 == onShards.count, "\(statements)")
+      // Every NULL check and df statement went to the shards; what the coordinator got reads
+      // its partitioned table and is not a set-up statement.
+      for s in statements where !s.hasPrefix("/* shard") {
+        #expect(!s.contains("IS NULL THEN 1") && !s.contains("* rw0 * rw0)"), "\(s)")
+        #expect((s.contains("\"apistrat\"") || s.contains("\"apiclus1\"")) && !s.contains("_part"), "\(s)")
+      }
+      nullCheck = nullCheck ?? one.first { $0.contains("IS NULL THEN 1") && $0.contains("apistrat_part1") }
+      replicateDF = replicateDF ?? one.first { $0.contains("* rw0 * rw0)") && $0.contains("apiclus1_part1") }
+    }
+    let onShard = try LibPQConnection(conninfo: cluster.shards[0].uri)
+    for statement in [try #require(nullCheck), try #require(replicateDF)] {
+      let plan = try onShard.query("EXPLAIN (VERBOSE) \(statement)").compactMap { $0.first ?? nil }
+      #expect(plan.contains { $0.contains("Seq Scan on public.apistrat_part1") || $0.contains("Seq Scan on public.apiclus1_part1") }, "\(plan)")
+      #expect(plan.contains { $0.contains("Aggregate") }, "\(plan)")
     }
   }
 
   @Test("bad input: unknown or text variables, NULL design columns and unsupported statistics name the culprit")
   func errors() throws {
-    let server: PostgresServer
-    do { server = try PostgresServer() } catch {
-      Issue.record("cannot start a PostgreSQL server: \(error)")
-      return
+    try withPostgresServer { server in
+      let admin = try LibPQConnection(conninfo: server.uri)
+      _ = try admin.query("CREATE TABLE t (y double precision, g text, w double precision, h text)")
+      _ = try admin.query("INSERT INTO t VALUES (1, 'a', 2, 'x'), (2, 'b', NULL, 'x'), (4, 'a', 1, 'y'), (3, 'b', 1, 'y')")
+      let source = try PostgresSource(uri: server.uri + "?table=t")
+      func message(_ spec: DescriptivePushdownSpecification) -> String {
+        do {
+          _ = try Pushdown.descriptives(spec, source: source)
+          return ""
+        } catch { return "\(error)" }
+      }
+      #expect(message(.init(statistic: .mean, variables: ["nosuch"])).contains("'nosuch'"))
+      #expect(message(.init(statistic: .mean, variables: ["g"])).contains("'g'"))
+      #expect(message(.init(statistic: .mean, variables: ["y"], by: ["nosuchgroup"])).contains("'nosuchgroup'"))
+      #expect(message(.init(statistic: .mean, variables: ["y"], design: DesignSpecification(weights: "w"))).contains("'w'"))
+      #expect(message(.init(statistic: .quantile, variables: ["y"])).contains("quantile"))
+      #expect(
+        message(.init(statistic: .mean, variables: ["y"], design: DesignSpecification(strata: "nosuchstratum")))
+          .contains("nosuchstratum"))
     }
-    defer { server.stop() }
-    let admin = try LibPQConnection(conninfo: server.uri)
-    _ = try admin.query("CREATE TABLE t (y double precision, g text, w double precision, h text)")
-    _ = try admin.query("INSERT INTO t VALUES (1, 'a', 2, 'x'), (2, 'b', NULL, 'x'), (4, 'a', 1, 'y'), (3, 'b', 1, 'y')")
-    let source = try PostgresSource(uri: server.uri + "?table=t")
-    func message(_ spec: DescriptivePushdownSpecification) -> String {
-      do {
-        _ = try Pushdown.descriptives(spec, source: source)
-        return ""
-      } catch { return "\(error)" }
-    }
-    #expect(message(.init(statistic: .mean, variables: ["nosuch"])).contains("'nosuch'"))
-    #expect(message(.init(statistic: .mean, variables: ["g"])).contains("'g'"))
-    #expect(message(.init(statistic: .mean, variables: ["y"], by: ["nosuchgroup"])).contains("'nosuchgroup'"))
-    #expect(message(.init(statistic: .mean, variables: ["y"], design: DesignSpecification(weights: "w"))).contains("'w'"))
-    #expect(message(.init(statistic: .quantile, variables: ["y"])).contains("quantile"))
-    #expect(
-      message(.init(statistic: .mean, variables: ["y"], design: DesignSpecification(strata: "nosuchstratum")))
-        .contains("nosuchstratum"))
   }
 
   @Test("strata mean|prop|ratio|tab --data postgresql://… print the in-memory numbers; prop --ci and quantile are refused")
   func commandLine() throws {
-    let server: PostgresServer
-    do { server = try PostgresServer() } catch {
-      Issue.record("cannot start a PostgreSQL server: \(error)")
-      return
-    }
-    defer { server.stop() }
-    try loadCSV(datasetPath("apistrat.csv"), into: "apistrat", server: server)
-    let uri = "postgresql://postgres:sekret@127.0.0.1:\(server.port)/postgres?table=apistrat"
-    let design = ["--weights", "pw", "--strata", "stype", "--psu", "dnum", "--nest"]
-    for command in [["mean", "api00"], ["prop", "sch.wide"], ["ratio", "api.stu/enroll"], ["total", "enroll"]] {
-      let arguments = command + design + ["--by", "stype", "--format", "json"]
-      let pushed = try runStrata(arguments + ["--data", uri])
-      let memory = try runStrata(arguments + ["--data", datasetPath("apistrat.csv")])
-      #expect(pushed.status == 0, "\(pushed.stderr)")
-      #expect(!pushed.stdout.contains("sekret") && !pushed.stderr.contains("sekret"))
-      func numbers(_ text: String) throws -> [[Double]] {
-        let json = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        let rows = try #require(json["estimates"] as? [[String: Any]])
-        return rows.map { row in ["estimate", "se", "std_error"].compactMap { row[$0] as? Double } }
+    try withPostgresServer { server in
+      try loadCSV(datasetPath("apistrat.csv"), into: "apistrat", server: server)
+      let uri = "postgresql://postgres:sekret@127.0.0.1:\(server.port)/postgres?table=apistrat"
+      let design = ["--weights", "pw", "--strata", "stype", "--psu", "dnum", "--nest"]
+      for command in [["mean", "api00"], ["prop", "sch.wide"], ["ratio", "api.stu/enroll"], ["total", "enroll"]] {
+        let arguments = command + design + ["--by", "stype", "--format", "json"]
+        let pushed = try runStrata(arguments + ["--data", uri])
+        let memory = try runStrata(arguments + ["--data", datasetPath("apistrat.csv")])
+        #expect(pushed.status == 0, "\(pushed.stderr)")
+        #expect(!pushed.stdout.contains("sekret") && !pushed.stderr.contains("sekret"))
+        func numbers(_ text: String) throws -> [[Double]] {
+          let json = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+          let rows = try #require(json["estimates"] as? [[String: Any]])
+          return rows.map { row in ["estimate", "se", "std_error"].compactMap { row[$0] as? Double } }
+        }
+        let a = try numbers(pushed.stdout), b = try numbers(memory.stdout)
+        #expect(a.count == b.count && !a.isEmpty, "\(command)")
+        for (x, y) in zip(a, b) {
+          #expect(x.count == y.count && !x.isEmpty, "\(command)")
+          for (u, v) in zip(x, y) { #expect(Self.close(u, v), "\(command): \(u) vs \(v)") }
+        }
       }
-      let a = try numbers(pushed.stdout), b = try numbers(memory.stdout)
-      #expect(a.count == b.count && !a.isEmpty, "\(command)")
-      for (x, y) in zip(a, b) {
-        #expect(x.count == y.count && !x.isEmpty, "\(command)")
-        for (u, v) in zip(x, y) { #expect(Self.close(u, v), "\(command): \(u) vs \(v)") }
+      // tab: the in-memory text (grid and --long) with the source's name, csv and json to 1e-9.
+      let shown = try PostgresSource(uri: uri).displayName
+      #expect(!shown.contains("sekret"))
+      for format in [[], ["--long"], ["--format", "csv"], ["--format", "json"]] {
+        let arguments = ["tab", "sch.wide", "yr.rnd", "--subpop", "meals > 20"] + design + format
+        let pushed = try runStrata(arguments + ["--data", uri])
+        let memory = try runStrata(arguments + ["--data", datasetPath("apistrat.csv")])
+        #expect(pushed.status == 0 && memory.status == 0, "\(format): \(pushed.stderr) \(memory.stderr)")
+        #expect(!pushed.stdout.contains("sekret") && !pushed.stderr.contains("sekret"))
+        let text = pushed.stdout.replacingOccurrences(of: shown, with: datasetPath("apistrat.csv"))
+        // The same text; numbers to 1e-9, or one unit in the last printed place (a value on a
+        // rounding boundary, such as 6.875%, may be printed either way).
+        let difference = textDifference(text, memory.stdout, rtol: 1e-9)
+        #expect(difference == nil, "\(format): \(difference ?? "")")
       }
+      let ci = try runStrata(["prop", "sch.wide", "--ci", "beta", "--data", uri] + design)
+      #expect(ci.status != 0 && ci.stderr.contains("prop --ci"), "\(ci.stderr)")
+      let quantile = try runStrata(["quantile", "api00", "--data", uri] + design)
+      #expect(quantile.status != 0 && quantile.stderr.contains("quantile"), "\(quantile.stderr)")
     }
-    // tab: the in-memory text (grid and --long) with the source's name, csv and json to 1e-9.
-    let shown = try PostgresSource(uri: uri).displayName
-    #expect(!shown.contains("sekret"))
-    for format in [[], ["--long"], ["--format", "csv"], ["--format", "json"]] {
-      let arguments = ["tab", "sch.wide", "yr.rnd", "--subpop", "meals > 20"] + design + format
-      let pushed = try runStrata(arguments + ["--data", uri])
-      let memory = try runStrata(arguments + ["--data", datasetPath("apistrat.csv")])
-      #expect(pushed.status == 0 && memory.status == 0, "\(format): \(pushed.stderr) \(memory.stderr)")
-      #expect(!pushed.stdout.contains("sekret") && !pushed.stderr.contains("sekret"))
-      let text = pushed.stdout.replacingOccurrences(of: shown, with: datasetPath("apistrat.csv"))
-      // The same text; numbers to 1e-9, or one unit in the last printed place (a value on a
-      // rounding boundary, such as 6.875%, may be printed either way).
-      let difference = textDifference(text, memory.stdout, rtol: 1e-9)
-      #expect(difference == nil, "\(format): \(difference ?? "")")
-    }
-    let ci = try runStrata(["prop", "sch.wide", "--ci", "beta", "--data", uri] + design)
-    #expect(ci.status != 0 && ci.stderr.contains("prop --ci"), "\(ci.stderr)")
-    let quantile = try runStrata(["quantile", "api00", "--data", uri] + design)
-    #expect(quantile.status != 0 && quantile.stderr.contains("quantile"), "\(quantile.stderr)")
   }
 }

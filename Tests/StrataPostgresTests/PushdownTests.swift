@@ -23,18 +23,45 @@ struct PushdownTests {
 
   /// The cases of issue 21's Done-when on api data: each pushed-down fit against the in-memory
   /// fit of the same data (`Model.fit`), terms exactly, estimates and SEs to 1e-9 relative.
+  /// The in-memory fit's model, variance and design are those the pushdown's family and
+  /// variance name.
   struct Case {
     var family: PushdownFamily
-    var model: ModelKind
     var formula: String
     var weights: String? = nil
     var pushVariance: PushdownVariance
-    var variance: Variance?
-    var design: DesignSpecification? = nil
     var subpop: String? = nil
     var table: String = "apistrat"
     /// R `glm(subset =)` (a domain with a design).
     var subset: String? = nil
+
+    /// The in-memory model of the family.
+    var model: ModelKind {
+      switch family {
+      case .gaussian: .ols
+      case .logit: .logit
+      case .probit: .probit
+      case .cloglog: .cloglog
+      case .poisson: .poisson
+      }
+    }
+
+    /// The in-memory variance (nil: the design's, for a design-based fit).
+    var variance: Variance? {
+      switch pushVariance {
+      case .classical: .classical
+      case .hc0: .hc(.hc0)
+      case .hc1: .hc(.hc1)
+      case .cluster(let column): .cluster([column])
+      case .design: nil
+      }
+    }
+
+    /// The design of a design-based fit.
+    var design: DesignSpecification? {
+      if case .design(let d) = pushVariance { return d }
+      return nil
+    }
   }
 
   static let apistratCases: [Case] = {
@@ -44,40 +71,32 @@ struct PushdownTests {
     let stratified = DesignSpecification(weights: "pw", strata: "stype", fpc: ["fpc"])
     let twoStage = DesignSpecification(weights: "pw", strata: "stype", psu: ["dnum"], nest: true)
     return [
-      Case(family: .gaussian, model: .ols, formula: ols, pushVariance: .classical, variance: .classical),
+      Case(family: .gaussian, formula: ols, pushVariance: .classical),
       Case(
-        family: .gaussian, model: .ols, formula: "api00 ~ ell * factor(stype) + I(meals^2) + log(enroll) + sqrt(mobility)",
-        pushVariance: .hc1, variance: .hc(.hc1)),
-      Case(family: .gaussian, model: .ols, formula: ols, pushVariance: .cluster("dnum"), variance: .cluster(["dnum"])),
-      Case(family: .gaussian, model: .ols, formula: ols, weights: "pw", pushVariance: .hc0, variance: .hc(.hc0)),
-      Case(family: .logit, model: .logit, formula: logit, pushVariance: .classical, variance: .classical),
-      Case(family: .logit, model: .logit, formula: logit, pushVariance: .hc0, variance: .hc(.hc0)),
-      Case(family: .poisson, model: .poisson, formula: pois, pushVariance: .classical, variance: .classical),
-      Case(family: .poisson, model: .poisson, formula: pois, pushVariance: .hc1, variance: .hc(.hc1)),
-      Case(family: .logit, model: .logit, formula: logit, pushVariance: .design(stratified), variance: nil, design: stratified),
+        family: .gaussian, formula: "api00 ~ ell * factor(stype) + I(meals^2) + log(enroll) + sqrt(mobility)",
+        pushVariance: .hc1),
+      Case(family: .gaussian, formula: ols, pushVariance: .cluster("dnum")),
+      Case(family: .gaussian, formula: ols, weights: "pw", pushVariance: .hc0),
+      Case(family: .logit, formula: logit, pushVariance: .classical),
+      Case(family: .logit, formula: logit, pushVariance: .hc0),
+      Case(family: .poisson, formula: pois, pushVariance: .classical),
+      Case(family: .poisson, formula: pois, pushVariance: .hc1),
+      Case(family: .logit, formula: logit, pushVariance: .design(stratified)),
       // A domain: rows outside count zero, every stratum keeps its PSUs.
-      Case(
-        family: .logit, model: .logit, formula: logit, pushVariance: .design(stratified), variance: nil,
-        design: stratified, subpop: "meals > 20 & stype != 'H'"),
-      Case(family: .gaussian, model: .ols, formula: ols, pushVariance: .design(twoStage), variance: nil, design: twoStage),
-      Case(
-        family: .gaussian, model: .ols, formula: "api00 ~ ell + mobility", pushVariance: .design(twoStage), variance: nil,
-        design: twoStage, subpop: "enroll < 1500"),
+      Case(family: .logit, formula: logit, pushVariance: .design(stratified), subpop: "meals > 20 & stype != 'H'"),
+      Case(family: .gaussian, formula: ols, pushVariance: .design(twoStage)),
+      Case(family: .gaussian, formula: "api00 ~ ell + mobility", pushVariance: .design(twoStage), subpop: "enroll < 1500"),
     ]
   }()
 
   static let jk1 = DesignSpecification(
     weights: "pw", replicateWeights: ReplicateSpecification(columns: ["rw*"], type: .jk1))
   static let replicateCases: [Case] = [
+    Case(family: .logit, formula: "sch.wide ~ ell + meals + mobility", pushVariance: .design(jk1), table: "apiclus1"),
     Case(
-      family: .logit, model: .logit, formula: "sch.wide ~ ell + meals + mobility", pushVariance: .design(jk1),
-      variance: nil, design: jk1, table: "apiclus1"),
-    Case(
-      family: .logit, model: .logit, formula: "sch.wide ~ ell + meals + mobility", pushVariance: .design(jk1),
-      variance: nil, design: jk1, subpop: "stype == 'E'", table: "apiclus1"),
-    Case(
-      family: .poisson, model: .poisson, formula: "ell ~ meals + factor(stype)", pushVariance: .design(jk1),
-      variance: nil, design: jk1, table: "apiclus1"),
+      family: .logit, formula: "sch.wide ~ ell + meals + mobility", pushVariance: .design(jk1), subpop: "stype == 'E'",
+      table: "apiclus1"),
+    Case(family: .poisson, formula: "ell ~ meals + factor(stype)", pushVariance: .design(jk1), table: "apiclus1"),
   ]
 
   /// Fits every case on `uri` (tables `apistrat` and `apiclus1`) and compares with the
@@ -125,44 +144,80 @@ struct PushdownTests {
   static let expectedComparisons = 6 + 9 + 6 + 6 + 4 + 4 + 4 + 4 + 4 + 4 + 6 + 3
   static let expectedReplicateComparisons = 4 + 4 + 4
 
-  @Test("single server: OLS, logit, Poisson, design logit with a domain and with JK1 weights equal the in-memory fit")
-  func singleServer() throws {
+  /// Fits `cases` on `uri` against the in-memory fits (`compare`) and expects `count`
+  /// coefficients compared; returns the pushed-down fits.
+  static func expectCompared(
+    _ cases: [Case], _ count: Int, uri: String, frames: [String: DataFrame], partitionKeys: [String: String] = [:]
+  ) throws -> [PushdownFit] {
+    let run = try compare(cases, uri: uri, frames: frames, partitionKeys: partitionKeys)
+    #expect(run.compared == count, "\(run.compared) coefficients compared, \(count) expected")
+    return run.fits
+  }
+
+  /// Starts one server, loads the api tables (`APITables`), and runs `body` with the server and
+  /// the tables' in-memory frames; the server is stopped afterwards.
+  static func withLoadedServer(_ body: (PostgresServer, [String: DataFrame]) throws -> Void) throws {
     try withPostgresServer { server in
       try APITables.load(into: server)
-      let frames = try APITables.frames()
-      let plain = try Self.compare(Self.apistratCases, uri: server.uri, frames: frames)
-      #expect(plain.compared == Self.expectedComparisons)
-      let replicated = try Self.compare(Self.replicateCases, uri: server.uri, frames: frames)
-      #expect(replicated.compared == Self.expectedReplicateComparisons)
-      #expect(replicated.fits.allSatisfy { $0.replicates == 15 })
+      try body(server, try APITables.frames())
+    }
+  }
+
+  /// Starts the sharded cluster, loads the api tables partitioned over its two shards, and runs
+  /// `body` with the cluster and the tables' in-memory frames; the servers are stopped afterwards.
+  static func withLoadedCluster(_ body: (ShardedCluster, [String: DataFrame]) throws -> Void) throws {
+    try withShardedCluster { cluster in
+      try APITables.load(into: cluster)
+      try body(cluster, try APITables.frames())
+    }
+  }
+
+  /// Expects the fit of `spec` on `source` to be refused with a `PostgresError` whose message
+  /// holds each of `names`; `what` names the bad input in the failure.
+  static func expectRefused(_ spec: PushdownSpecification, on source: PostgresSource, naming names: [String], _ what: String) {
+    do {
+      _ = try Pushdown.fit(spec, source: source)
+      Issue.record("no error for \(what)")
+    } catch let e as PostgresError {
+      #expect(names.allSatisfy { e.description.contains($0) }, "\(what): \(e)")
+    } catch {
+      Issue.record("\(what): not a PostgresError: \(error)")
+    }
+  }
+
+  @Test("single server: OLS, logit, Poisson, design logit with a domain and with JK1 weights equal the in-memory fit")
+  func singleServer() throws {
+    try Self.withLoadedServer { server, frames in
+      _ = try Self.expectCompared(Self.apistratCases, Self.expectedComparisons, uri: server.uri, frames: frames)
+      let replicated = try Self.expectCompared(
+        Self.replicateCases, Self.expectedReplicateComparisons, uri: server.uri, frames: frames)
+      #expect(replicated.allSatisfy { $0.replicates == 15 })
       // Grouping the sums by a column (as for a partitioned table) changes no digit that matters.
-      let grouped = try Self.compare(
-        Array(Self.apistratCases.suffix(4)), uri: server.uri, frames: frames, partitionKeys: ["apistrat": "stype"])
-      #expect(grouped.compared == 4 + 4 + 6 + 3)
+      _ = try Self.expectCompared(
+        Array(Self.apistratCases.suffix(4)), 4 + 4 + 6 + 3, uri: server.uri, frames: frames,
+        partitionKeys: ["apistrat": "stype"])
     }
   }
 
   @Test("sharded: a coordinator with two postgres_fdw shards pushes the partial sums down and equals the in-memory fit")
   func sharded() throws {
-    try withShardedCluster { cluster in try Self.sharded(cluster) }
+    try Self.withLoadedCluster { cluster, frames in try Self.sharded(cluster, frames: frames) }
   }
 
-  static func sharded(_ cluster: ShardedCluster) throws {
-    try APITables.load(into: cluster)
-    let frames = try APITables.frames()
+  static func sharded(_ cluster: ShardedCluster, frames: [String: DataFrame]) throws {
     let keys = APITables.partitionKeys
-    let plain = try Self.compare(Self.apistratCases, uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
-    #expect(plain.compared == Self.expectedComparisons)
-    let replicated = try Self.compare(
-      Self.replicateCases, uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
-    #expect(replicated.compared == Self.expectedReplicateComparisons)
+    let plain = try Self.expectCompared(
+      Self.apistratCases, Self.expectedComparisons, uri: cluster.coordinator.uri, frames: frames, partitionKeys: keys)
+    _ = try Self.expectCompared(
+      Self.replicateCases, Self.expectedReplicateComparisons, uri: cluster.coordinator.uri, frames: frames,
+      partitionKeys: keys)
 
     // The partitions live on two postgres_fdw servers: Strata sends each shard its partition's
     // statements directly (with the OFFSET 0 barrier), both at once, and adds their sums.
-    #expect(plain.fits.allSatisfy { $0.shards == ["shard1", "shard2"] })
-    let shardPass = try #require(plain.fits[9].statements.first { $0.hasPrefix("/* shard1 */") && $0.contains("SUM(ww0 * x0 * x0)") })
+    #expect(plain.allSatisfy { $0.shards == ["shard1", "shard2"] })
+    let shardPass = try #require(plain[9].statements.first { $0.hasPrefix("/* shard1 */") && $0.contains("SUM(ww0 * x0 * x0)") })
     #expect(shardPass.contains("\"public\".\"apistrat_part1\"") && shardPass.contains("OFFSET 0"))
-    #expect(plain.fits[9].statements.contains { $0.hasPrefix("/* shard2 */") && $0.contains("\"public\".\"apistrat_part2\"") })
+    #expect(plain[9].statements.contains { $0.hasPrefix("/* shard2 */") && $0.contains("\"public\".\"apistrat_part2\"") })
     let onShard = try LibPQConnection(conninfo: cluster.shards[0].uri)
     let shardPlan = try onShard.query("EXPLAIN (VERBOSE) \(shardPass)").compactMap { $0.first ?? nil }
     #expect(shardPlan.contains { $0.contains("Seq Scan on public.apistrat_part1") }, "\(shardPlan)")
@@ -181,8 +236,8 @@ struct PushdownTests {
     let viaCoordinator = try coordinatorFit(Self.apistratCases[9])
     #expect(viaCoordinator.shards.isEmpty)
     for j in viaCoordinator.coefficients.indices {
-      #expect(isClose(viaCoordinator.coefficients[j], plain.fits[9].coefficients[j], rtol: 1e-9))
-      #expect(isClose(viaCoordinator.standardErrors[j], plain.fits[9].standardErrors[j], rtol: 1e-9))
+      #expect(isClose(viaCoordinator.coefficients[j], plain[9].coefficients[j], rtol: 1e-9))
+      #expect(isClose(viaCoordinator.standardErrors[j], plain[9].standardErrors[j], rtol: 1e-9))
     }
     let pass = try #require(viaCoordinator.statements.first { $0.contains("SUM(ww0 * x0 * x0)") })
     let connection = try LibPQConnection(conninfo: cluster.coordinator.uri)
@@ -217,28 +272,16 @@ struct PushdownTests {
     _ = try admin.query("CREATE TABLE t (y double precision, x double precision)")
     _ = try admin.query("INSERT INTO t VALUES (1, 2), (2, 3), (4, 1), (3, 5)")
     let source = try PostgresSource(uri: server.uri + "?table=t")
-    do {
-      _ = try Pushdown.fit(PushdownSpecification(family: .gaussian, formula: "y ~ nosuch"), source: source)
-      Issue.record("no error for an unknown column")
-    } catch let e as PostgresError {
-      #expect(e.description.contains("nosuch"))
-    }
-    do {
-      _ = try Pushdown.fit(PushdownSpecification(family: .gaussian, formula: "y ~ poly(x, 2)"), source: source)
-      Issue.record("no error for poly(x, 2)")
-    } catch let e as PostgresError {
-      #expect(e.description.contains("'poly(x, 2)'"))
-    }
-    do {
-      _ = try Pushdown.fit(
-        PushdownSpecification(
-          family: .gaussian, formula: "y ~ x", weights: "x",
-          variance: .design(DesignSpecification(weights: "x", strata: "nosuchstratum"))),
-        source: source)
-      Issue.record("no error for an unknown stratum column")
-    } catch let e as PostgresError {
-      #expect(e.description.contains("nosuchstratum"))
-    }
+    expectRefused(
+      PushdownSpecification(family: .gaussian, formula: "y ~ nosuch"), on: source, naming: ["nosuch"], "an unknown column")
+    expectRefused(
+      PushdownSpecification(family: .gaussian, formula: "y ~ poly(x, 2)"), on: source, naming: ["'poly(x, 2)'"],
+      "poly(x, 2)")
+    expectRefused(
+      PushdownSpecification(
+        family: .gaussian, formula: "y ~ x", weights: "x",
+        variance: .design(DesignSpecification(weights: "x", strata: "nosuchstratum"))),
+      on: source, naming: ["nosuchstratum"], "an unknown stratum column")
     #expect(throws: PostgresError.self) {
       try Pushdown.fit(
         PushdownSpecification(family: .gaussian, formula: "y ~ x"),

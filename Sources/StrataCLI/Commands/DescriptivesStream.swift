@@ -6,17 +6,11 @@ import Strata
 /// one pass over the CSV in bounded chunks (`StreamedDescriptives`); the estimates, the variance
 /// and the report are the in-memory path's (`DescriptiveReport`).
 extension DescriptiveCommandOptions {
-  /// Whether the statistic runs streamed: `--stream`, or a CSV larger than a quarter of the
-  /// `--memory` budget given (a data frame holds 8 bytes a cell of every column, often more
-  /// than the file's text).
+  /// Whether the statistic runs streamed: `--stream`, or a streamable file whose data frame would
+  /// exceed the `--memory` budget (`StreamOptions.streams(path:inMemoryBytes:)`; a data frame
+  /// holds 8 bytes a cell of every column, plus the text of a CSV read whole).
   func streams() throws -> Bool {
-    if streaming.stream { return true }
-    guard let memory = streaming.memory else { return false }
-    let lower = data.lowercased()
-    guard lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".txt") else { return false }
-    let budget = StreamOptions.bytes(memory) ?? Int.max
-    let size = (try? FileManager.default.attributesOfItem(atPath: data)[.size] as? Int) ?? 0
-    return size > budget / 4
+    try streaming.streams(path: data) { try FileChunks.estimatedInMemoryBytes(path: $0, extraColumns: 0) }
   }
 
   /// Refuses a command or flag that has no streamed path.

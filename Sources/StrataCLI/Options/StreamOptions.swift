@@ -7,7 +7,7 @@ import Strata
 struct StreamOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "Memory budget, e.g. 2G or 512M (default: half the machine's memory). A CSV that would need more in memory is streamed: read in bounded chunks (a fit caches its needed columns and makes one pass per iteration; mean, total, prop and ratio make one pass, tab two).",
+      "Memory budget, e.g. 2G or 512M (default: half the machine's memory). A data file that would need more in memory (CSV/TSV, also gzip-compressed; .dta, .sav, .zsav, .xpt, .sas7bdat) is streamed: read in bounded chunks (a fit caches its needed columns and makes one pass per iteration; mean, total, prop and ratio make one pass, tab two).",
       valueName: "size"))
   var memory: String?
 
@@ -38,6 +38,23 @@ struct StreamOptions: ParsableArguments {
     memory.flatMap(Self.bytes) ?? Int(ProcessInfo.processInfo.physicalMemory / 2)
   }
 
+  /// Whether the data file at `path` is streamed: `--stream`, or a file that `FileChunks` streams
+  /// (CSV/TSV, also gzip-compressed; Stata, SPSS, SAS) whose in-memory read, as
+  /// `inMemoryBytes(path)` estimates it, would exceed the budget. The one decision of fits and
+  /// descriptive statistics.
+  ///
+  /// A file whose inflated size (`FileChunks.inflatedSize`: the gzip footer's ISIZE, at least 3×
+  /// the compressed size) is below a sixteenth of the budget stays in memory without an estimate;
+  /// so does a file that cannot be read (the in-memory reader says why).
+  func streams(path: String, inMemoryBytes: (String) throws -> Int) throws -> Bool {
+    if stream { return true }
+    guard FileChunks.isStreamable(path: path), let size = FileChunks.inflatedSize(path: path) else { return false }
+    let budget = self.budget
+    let compressedInside = path.lowercased().hasSuffix(".zsav")
+    if size < budget / 16 && !compressedInside { return false }
+    return try inMemoryBytes(path) > budget
+  }
+
   /// `2G`, `512M`, `300K`, `1000` (bytes); binary units.
   static func bytes(_ text: String) -> Int? {
     let t = text.trimmingCharacters(in: .whitespaces).uppercased()
@@ -54,19 +71,15 @@ struct StreamOptions: ParsableArguments {
 }
 
 extension LinearModelOptions {
-  /// Whether this fit streams: `--stream`, or a CSV whose in-memory fit would exceed the budget.
+  /// Whether this fit streams: `--stream`, or a streamable file whose in-memory fit would exceed
+  /// the budget (`StreamOptions.streams(path:inMemoryBytes:)`).
   func streams(_ model: ModelChoice) throws -> Bool {
     if streaming.stream { return true }
     switch model {
     case .leastSquares, .glm: break
     default: return false
     }
-    let lower = data.lowercased()
-    guard lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".txt") else { return false }
-    let budget = streaming.budget
-    let size = (try? FileManager.default.attributesOfItem(atPath: data)[.size] as? Int) ?? 0
-    if size < budget / 16 { return false }
-    return try Model.estimatedInMemoryBytes(try specification(model), path: data) > budget
+    return try streaming.streams(path: data) { try Model.estimatedInMemoryBytes(try specification(model), path: $0) }
   }
 
   /// Fits streamed and renders the report (the in-memory fit's layout).

@@ -261,23 +261,12 @@ public struct StatFileReader {
       context.progress = counter
       readstat_set_progress_handler(parser, readStatProgress)
     }
-    readstat_set_metadata_handler(parser, readStatMetadata)
+    setSharedHandlers(on: parser, valueLabels: true, fileEncoding: fileEncoding)
     readstat_set_variable_handler(parser, readStatVariable)
     readstat_set_value_handler(parser, readStatValue)
-    readstat_set_value_label_handler(parser, readStatValueLabel)
-    readstat_set_error_handler(parser, readStatError)
-    readstat_set_handler_character_encoding(parser, "UTF-8")
-    if let fileEncoding { readstat_set_file_character_encoding(parser, fileEncoding) }
-    let status = withExtendedLifetime((context, memory)) { () -> readstat_error_t in
+    let status = withExtendedLifetime(memory) { () -> readstat_error_t in
       memory?.install(on: parser)
-      let ctx = Unmanaged.passUnretained(context).toOpaque()
-      switch format {
-      case .stata: return readstat_parse_dta(parser, path, ctx)
-      case .spss: return readstat_parse_sav(parser, path, ctx)
-      case .sasTransport: return readstat_parse_xport(parser, path, ctx)
-      case .sas7bdat: return readstat_parse_sas7bdat(parser, path, ctx)
-      case .delimitedText: return READSTAT_ERROR_PARSE
-      }
+      return runParser(parser, format: format, path: path, state: context)
     }
     if status != READSTAT_OK || context.invalidUTF8 {
       throw ReadStatFailure(status: status, messages: context.messages, invalidUTF8: context.invalidUTF8)
@@ -323,53 +312,48 @@ extension String {
   }
 }
 
-/// What ReadStat reported about one variable, and its values so far.
-private struct ReadStatVariable {
+/// A variable as ReadStat describes it: the metadata both readers keep.
+struct ReadStatVariableInfo {
   var name: String
   var label: String?
   var isString: Bool
   var labelSet: String?
   /// SPSS user-missing ranges (inclusive), for dropping their labels from factor levels.
   var missingRanges: [(lo: Double, hi: Double)]
+}
+
+/// What ReadStat reported about one variable, and its values so far.
+private struct ReadStatVariable {
+  var info: ReadStatVariableInfo
   var numbers: [Double] = []
   var missing: [Bool] = []
   var strings: [String?] = []
 }
 
 /// The state the C callbacks fill in; passed to them as the context pointer.
-private final class ReadStatContext {
+private final class ReadStatContext: ReadStatCallbackState {
   var variables: [ReadStatVariable] = []
   var labelSets: [String: [(value: Double, label: String)]] = [:]
   var messages: [String] = []
-  var expectedRows = 0
+  var declaredRows = 0
   /// Receives ReadStat's progress (the share of the file read) as bytes.
   var progress: ProgressCounter?
   /// The byte count from which ReadStat's next progress call is forwarded.
   var nextProgress = 0
-  /// Set when ReadStat handed over a string that is not valid UTF-8; parsing then aborts.
   var invalidUTF8 = false
-
-  /// Decodes a C string that must be UTF-8; empty strings become `nil`.
-  func text(_ p: UnsafePointer<CChar>?) -> String? {
-    guard let p else { return nil }
-    guard let s = String(validatingCString: p) else {
-      invalidUTF8 = true
-      return nil
-    }
-    return s.isEmpty ? nil : s
-  }
 
   func makeColumns() -> [Column] {
     variables.map { makeColumn($0) }
   }
 
-  private func makeColumn(_ v: ReadStatVariable) -> Column {
+  private func makeColumn(_ variable: ReadStatVariable) -> Column {
+    let v = variable.info
     if v.isString {
       var lookup: [String: Int32] = [:]
       var distinct: [String] = []
       var codes: [Int32] = []
-      codes.reserveCapacity(v.strings.count)
-      for s in v.strings {
+      codes.reserveCapacity(variable.strings.count)
+      for s in variable.strings {
         guard let s, !s.isEmpty else {
           codes.append(-1)
           continue
@@ -388,7 +372,7 @@ private final class ReadStatContext {
         name: v.name, label: v.label,
         storage: .factor(FactorColumn(codes: codes.map { $0 < 0 ? $0 : remap[Int($0)] }, levels: levels)))
     }
-    let numeric = NumericColumn(values: v.numbers, missing: v.missing)
+    let numeric = NumericColumn(values: variable.numbers, missing: variable.missing)
     guard let setName = v.labelSet, let entries = labelSets[setName], !entries.isEmpty else {
       return Column(name: v.name, label: v.label, storage: .numeric(numeric))
     }
@@ -444,49 +428,153 @@ func labelLevels(
 /// Serializes ReadStat parses (see `ReadStatReader.parse`; `StatFileChunkReader` too).
 let readStatLock = NSLock()
 
-private func context(_ ctx: UnsafeMutableRawPointer?) -> ReadStatContext? {
-  guard let ctx else { return nil }
-  return Unmanaged<ReadStatContext>.fromOpaque(ctx).takeUnretainedValue()
-}
-
 /// A numeric ReadStat value as a double (ReadStat widens integer and float storage).
 func numericValue(_ value: readstat_value_t) -> Double {
   readstat_double_value(value)
 }
 
-private let readStatAbort: Int32 = 1
+/// A numeric cell of `variable`: its value, and whether it is missing (missing in the file, or a
+/// NaN that the file does not mark as missing: missing all the same, as in the CSV reader).
+func numericCell(_ value: readstat_value_t, of variable: UnsafeMutablePointer<readstat_variable_t>)
+  -> (value: Double, missing: Bool)
+{
+  guard readstat_value_is_missing(value, variable) == 0 else { return (.nan, true) }
+  let number = numericValue(value)
+  return (number, number.isNaN)
+}
+
+// MARK: - The callbacks both readers share
+
+/// What ReadStat's callbacks fill in for both readers (the in-memory `ReadStatContext`, the
+/// streamed `ParseState`): the declared rows, the value-label sets, the error handler's messages
+/// and whether a string was not valid UTF-8. The metadata, value-label and error callbacks below
+/// serve both; each reader adds its own variable and value callbacks.
+protocol ReadStatCallbackState: AnyObject {
+  /// The rows the file declares (0 when it does not say).
+  var declaredRows: Int { get set }
+  var labelSets: [String: [(value: Double, label: String)]] { get set }
+  var messages: [String] { get set }
+  /// Set when ReadStat handed over a string that is not valid UTF-8; parsing then aborts.
+  var invalidUTF8: Bool { get set }
+  /// Whether the parse stops once the header's metadata has been read (false by default).
+  var stopsAfterMetadata: Bool { get }
+}
+
+extension ReadStatCallbackState {
+  var stopsAfterMetadata: Bool { false }
+
+  /// Decodes a C string that must be UTF-8; empty strings become `nil`.
+  func text(_ p: UnsafePointer<CChar>?) -> String? {
+    guard let p else { return nil }
+    guard let s = String(validatingCString: p) else {
+      invalidUTF8 = true
+      return nil
+    }
+    return s.isEmpty ? nil : s
+  }
+
+  /// The metadata of the variable at `index` (0-based) with value-label set `labelSet`.
+  func info(
+    of variable: UnsafeMutablePointer<readstat_variable_t>, index: Int32, labelSet: UnsafePointer<CChar>?
+  ) -> ReadStatVariableInfo {
+    let isString = readstat_variable_get_type_class(variable) == READSTAT_TYPE_CLASS_STRING
+    var ranges: [(lo: Double, hi: Double)] = []
+    let rangeCount = readstat_variable_get_missing_ranges_count(variable)
+    if !isString && rangeCount > 0 {
+      for k in 0..<rangeCount {
+        ranges.append(
+          (
+            numericValue(readstat_variable_get_missing_range_lo(variable, k)),
+            numericValue(readstat_variable_get_missing_range_hi(variable, k))
+          ))
+      }
+    }
+    return ReadStatVariableInfo(
+      name: text(readstat_variable_get_name(variable)) ?? "V\(index + 1)",
+      label: text(readstat_variable_get_label(variable)), isString: isString, labelSet: text(labelSet),
+      missingRanges: ranges)
+  }
+}
+
+/// The state behind a callback's context pointer (an instance of `State` passed unretained by
+/// `runParser`).
+func callbackState<State: AnyObject>(_ ctx: UnsafeMutableRawPointer?, as _: State.Type) -> State? {
+  guard let ctx else { return nil }
+  return Unmanaged<State>.fromOpaque(ctx).takeUnretainedValue()
+}
+
+/// Sets the callbacks both readers share (metadata, errors and, with `valueLabels`, the value
+/// labels) and the character encodings: UTF-8 out, `fileEncoding` in when given.
+func setSharedHandlers(
+  on parser: UnsafeMutablePointer<readstat_parser_t>, valueLabels: Bool, fileEncoding: String?
+) {
+  readstat_set_metadata_handler(parser, readStatMetadata)
+  if valueLabels { readstat_set_value_label_handler(parser, readStatValueLabel) }
+  readstat_set_error_handler(parser, readStatError)
+  readstat_set_handler_character_encoding(parser, "UTF-8")
+  if let fileEncoding { readstat_set_file_character_encoding(parser, fileEncoding) }
+}
+
+/// Runs the parser of `format` on `path`, `state` (kept alive meanwhile) the callbacks' context.
+func runParser(
+  _ parser: UnsafeMutablePointer<readstat_parser_t>, format: DataFileFormat, path: String,
+  state: any ReadStatCallbackState
+) -> readstat_error_t {
+  withExtendedLifetime(state) {
+    let ctx = Unmanaged.passUnretained(state as AnyObject).toOpaque()
+    switch format {
+    case .stata: return readstat_parse_dta(parser, path, ctx)
+    case .spss: return readstat_parse_sav(parser, path, ctx)
+    case .sasTransport: return readstat_parse_xport(parser, path, ctx)
+    case .sas7bdat: return readstat_parse_sas7bdat(parser, path, ctx)
+    case .delimitedText: return READSTAT_ERROR_PARSE
+    }
+  }
+}
+
+/// The shared state behind a shared callback's context pointer.
+private func sharedState(_ ctx: UnsafeMutableRawPointer?) -> (any ReadStatCallbackState)? {
+  callbackState(ctx, as: AnyObject.self) as? any ReadStatCallbackState
+}
+
+let readStatAbort: Int32 = 1
 
 private let readStatMetadata: readstat_metadata_handler = { metadata, ctx in
-  guard let state = context(ctx) else { return readStatAbort }
-  state.expectedRows = max(0, Int(readstat_get_row_count(metadata)))
-  return 0
+  guard let state = sharedState(ctx) else { return readStatAbort }
+  state.declaredRows = max(0, Int(readstat_get_row_count(metadata)))
+  return state.stopsAfterMetadata ? readStatAbort : 0
+}
+
+private let readStatValueLabel: readstat_value_label_handler = { setName, value, label, ctx in
+  guard let state = sharedState(ctx), let setName = state.text(setName) else { return readStatAbort }
+  // Labels of string values and of Stata's extended missing values are not used.
+  guard readstat_value_type_class(value) == READSTAT_TYPE_CLASS_NUMERIC,
+    readstat_value_is_tagged_missing(value) == 0, readstat_value_is_system_missing(value) == 0
+  else { return 0 }
+  state.labelSets[setName, default: []].append((numericValue(value), state.text(label) ?? ""))
+  return state.invalidUTF8 ? readStatAbort : 0
+}
+
+private let readStatError: readstat_error_handler = { message, ctx in
+  guard let state = sharedState(ctx), let message else { return }
+  state.messages.append(String(cString: message))
+}
+
+// MARK: - The in-memory reader's callbacks
+
+private func context(_ ctx: UnsafeMutableRawPointer?) -> ReadStatContext? {
+  callbackState(ctx, as: ReadStatContext.self)
 }
 
 private let readStatVariable: readstat_variable_handler = { index, variable, valLabels, ctx in
   guard let state = context(ctx), let variable else { return readStatAbort }
-  var ranges: [(lo: Double, hi: Double)] = []
-  let rangeCount = readstat_variable_get_missing_ranges_count(variable)
-  if readstat_variable_get_type_class(variable) == READSTAT_TYPE_CLASS_NUMERIC && rangeCount > 0 {
-    for k in 0..<rangeCount {
-      ranges.append(
-        (
-          numericValue(readstat_variable_get_missing_range_lo(variable, k)),
-          numericValue(readstat_variable_get_missing_range_hi(variable, k))
-        ))
-    }
-  }
-  var info = ReadStatVariable(
-    name: state.text(readstat_variable_get_name(variable)) ?? "V\(index + 1)",
-    label: state.text(readstat_variable_get_label(variable)),
-    isString: readstat_variable_get_type_class(variable) == READSTAT_TYPE_CLASS_STRING,
-    labelSet: state.text(valLabels),
-    missingRanges: ranges)
+  var info = ReadStatVariable(info: state.info(of: variable, index: index, labelSet: valLabels))
   if state.invalidUTF8 { return readStatAbort }
-  if info.isString {
-    info.strings.reserveCapacity(state.expectedRows)
+  if info.info.isString {
+    info.strings.reserveCapacity(state.declaredRows)
   } else {
-    info.numbers.reserveCapacity(state.expectedRows)
-    info.missing.reserveCapacity(state.expectedRows)
+    info.numbers.reserveCapacity(state.declaredRows)
+    info.missing.reserveCapacity(state.declaredRows)
   }
   state.variables.append(info)
   return 0
@@ -496,29 +584,15 @@ private let readStatValue: readstat_value_handler = { _, variable, value, ctx in
   guard let state = context(ctx), let variable else { return readStatAbort }
   let j = Int(readstat_variable_get_index(variable))
   guard j >= 0 && j < state.variables.count else { return readStatAbort }
-  if state.variables[j].isString {
+  if state.variables[j].info.isString {
     state.variables[j].strings.append(state.text(readstat_string_value(value)))
     if state.invalidUTF8 { return readStatAbort }
-  } else if readstat_value_is_missing(value, variable) != 0 {
-    state.variables[j].numbers.append(.nan)
-    state.variables[j].missing.append(true)
   } else {
-    // A NaN that the file does not mark as missing is missing all the same (as in the CSV reader).
-    let number = numericValue(value)
-    state.variables[j].numbers.append(number)
-    state.variables[j].missing.append(number.isNaN)
+    let cell = numericCell(value, of: variable)
+    state.variables[j].numbers.append(cell.value)
+    state.variables[j].missing.append(cell.missing)
   }
   return 0
-}
-
-private let readStatValueLabel: readstat_value_label_handler = { setName, value, label, ctx in
-  guard let state = context(ctx), let setName = state.text(setName) else { return readStatAbort }
-  // Labels of string values and of Stata's extended missing values are not used.
-  guard readstat_value_type_class(value) == READSTAT_TYPE_CLASS_NUMERIC,
-    readstat_value_is_tagged_missing(value) == 0, readstat_value_is_system_missing(value) == 0
-  else { return 0 }
-  state.labelSets[setName, default: []].append((numericValue(value), state.text(label) ?? ""))
-  return state.invalidUTF8 ? readStatAbort : 0
 }
 
 /// ReadStat calls this for every row: it forwards the bytes read only every 1% of the file or
@@ -534,7 +608,3 @@ private let readStatProgress: readstat_progress_handler = { fraction, ctx in
   return 0
 }
 
-private let readStatError: readstat_error_handler = { message, ctx in
-  guard let state = context(ctx), let message else { return }
-  state.messages.append(String(cString: message))
-}

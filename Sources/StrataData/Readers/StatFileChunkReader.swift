@@ -40,7 +40,7 @@ public final class StatFileChunkReader {
 
   let format: DataFileFormat
   let encoding: String?
-  let variables: [StreamedVariable]
+  let variables: [ReadStatVariableInfo]
   let labelSets: [String: [(value: Double, label: String)]]
   /// The columns' kinds over the whole file, once found (by column name).
   private var kinds: [String: StreamedKind] = [:]
@@ -89,7 +89,18 @@ public final class StatFileChunkReader {
     variables = state.variables
     names = state.variables.map(\.name)
     labelSets = state.labelSets
-    declaredRows = state.declaredRows
+    declaredRows = Self.declaredRowCount(path: path, format: format, encoding: encoding)
+  }
+
+  /// The rows the file's header declares (0 when it does not say), from a parse stopped at the
+  /// header's metadata (not counted in ``parses``): the parse of one row above reports one row,
+  /// as ReadStat caps the row count it reports at the row limit.
+  private static func declaredRowCount(path: String, format: DataFileFormat, encoding: String?) -> Int {
+    let state = ParseState(wanted: nil)
+    state.stopsAfterMetadata = true
+    // The parse ends in READSTAT_ERROR_USER_ABORT, by design.
+    try? parse(path: path, format: format, encoding: encoding, state: state, rowLimit: 0)
+    return state.declaredRows
   }
 
   /// Calls `body` with each chunk of at most `rowsPerChunk` rows of `columns` and the 0-based
@@ -177,7 +188,7 @@ public final class StatFileChunkReader {
   }
 
   /// The factor a numeric variable's value-label set makes (nil without a non-empty set).
-  private func labelCodes(_ v: StreamedVariable) -> (levels: [String], codeOfValue: [Double: Int32])? {
+  private func labelCodes(_ v: ReadStatVariableInfo) -> (levels: [String], codeOfValue: [Double: Int32])? {
     guard !v.isString, let name = v.labelSet, let entries = labelSets[name], !entries.isEmpty else { return nil }
     return labelLevels(entries, missingRanges: v.missingRanges)
   }
@@ -206,41 +217,16 @@ public final class StatFileChunkReader {
       throw DataError.unreadable(path: path, reason: "ReadStat could not allocate a parser")
     }
     defer { readstat_parser_free(parser) }
-    readstat_set_metadata_handler(parser, streamedMetadata)
+    // The value labels are read by the first parse (no values); later parses read values only.
+    setSharedHandlers(on: parser, valueLabels: state.wanted == nil, fileEncoding: encoding)
     readstat_set_variable_handler(parser, streamedVariable)
-    if state.wanted != nil {
-      readstat_set_value_handler(parser, streamedValue)
-    } else {
-      readstat_set_value_label_handler(parser, streamedValueLabel)
-    }
-    readstat_set_error_handler(parser, streamedError)
-    readstat_set_handler_character_encoding(parser, "UTF-8")
-    if let encoding { readstat_set_file_character_encoding(parser, encoding) }
+    if state.wanted != nil { readstat_set_value_handler(parser, streamedValue) }
     if rowLimit > 0 { readstat_set_row_limit(parser, rowLimit) }
-    let status = withExtendedLifetime(state) { () -> readstat_error_t in
-      let ctx = Unmanaged.passUnretained(state).toOpaque()
-      switch format {
-      case .stata: return readstat_parse_dta(parser, path, ctx)
-      case .spss: return readstat_parse_sav(parser, path, ctx)
-      case .sasTransport: return readstat_parse_xport(parser, path, ctx)
-      case .sas7bdat: return readstat_parse_sas7bdat(parser, path, ctx)
-      case .delimitedText: return READSTAT_ERROR_PARSE
-      }
-    }
+    let status = runParser(parser, format: format, path: path, state: state)
     if status != READSTAT_OK || state.invalidUTF8 || state.bodyError != nil {
       throw ReadStatFailure(status: status, messages: state.messages, invalidUTF8: state.invalidUTF8)
     }
   }
-}
-
-/// A variable as ReadStat describes it (the streamed reader's copy of the metadata).
-struct StreamedVariable {
-  var name: String
-  var label: String?
-  var isString: Bool
-  var labelSet: String?
-  /// SPSS user-missing ranges (inclusive).
-  var missingRanges: [(lo: Double, hi: Double)]
 }
 
 /// What a streamed column is over the whole file.
@@ -256,7 +242,7 @@ enum StreamedKind {
 
 /// One asked column's values in the chunk being read.
 struct ChunkSlot {
-  var variable: StreamedVariable
+  var variable: ReadStatVariableInfo
   var kind: StreamedKind
   var numbers: [Double] = []
   var missing: [Bool] = []
@@ -266,7 +252,7 @@ struct ChunkSlot {
   var seen: Set<String> = []
   var allLabelled = true
 
-  init(variable: StreamedVariable, kind: StreamedKind) {
+  init(variable: ReadStatVariableInfo, kind: StreamedKind) {
     self.variable = variable
     self.kind = kind
   }
@@ -279,15 +265,17 @@ struct ChunkSlot {
 }
 
 /// The state the C callbacks fill in; passed to them as the context pointer.
-final class ParseState {
+final class ParseState: ReadStatCallbackState {
   /// The variable indices whose values are read (nil: metadata and value labels only).
   let wanted: [Int]?
   var slotOfVariable: [Int: Int] = [:]
   var slots: [ChunkSlot] = []
   var discovering = false
-  var variables: [StreamedVariable] = []
+  var variables: [ReadStatVariableInfo] = []
   var labelSets: [String: [(value: Double, label: String)]] = [:]
   var declaredRows = 0
+  /// Stop the parse once the header's metadata (the row count) has been read.
+  var stopsAfterMetadata = false
   var messages: [String] = []
   var invalidUTF8 = false
   var source = ""
@@ -319,16 +307,6 @@ final class ParseState {
     }
     chunkFirst = 0
     currentRow = -1
-  }
-
-  /// Decodes a C string that must be UTF-8; empty strings become `nil`.
-  func text(_ p: UnsafePointer<CChar>?) -> String? {
-    guard let p else { return nil }
-    guard let s = String(validatingCString: p) else {
-      invalidUTF8 = true
-      return nil
-    }
-    return s.isEmpty ? nil : s
   }
 
   /// Rows read into the slots and not yet given.
@@ -379,46 +357,21 @@ final class ParseState {
 }
 
 private func state(_ ctx: UnsafeMutableRawPointer?) -> ParseState? {
-  guard let ctx else { return nil }
-  return Unmanaged<ParseState>.fromOpaque(ctx).takeUnretainedValue()
-}
-
-private let abortParse: Int32 = 1
-
-private let streamedMetadata: readstat_metadata_handler = { metadata, ctx in
-  guard let s = state(ctx) else { return abortParse }
-  s.declaredRows = max(0, Int(readstat_get_row_count(metadata)))
-  return 0
+  callbackState(ctx, as: ParseState.self)
 }
 
 private let streamedVariable: readstat_variable_handler = { index, variable, valLabels, ctx in
-  guard let s = state(ctx), let variable else { return abortParse }
-  let isString = readstat_variable_get_type_class(variable) == READSTAT_TYPE_CLASS_STRING
+  guard let s = state(ctx), let variable else { return readStatAbort }
   if let wanted = s.wanted {
     return s.slotOfVariable[Int(index)] == nil && !wanted.isEmpty
       ? Int32(READSTAT_HANDLER_SKIP_VARIABLE) : 0
   }
-  var ranges: [(lo: Double, hi: Double)] = []
-  let rangeCount = readstat_variable_get_missing_ranges_count(variable)
-  if !isString && rangeCount > 0 {
-    for k in 0..<rangeCount {
-      ranges.append(
-        (
-          numericValue(readstat_variable_get_missing_range_lo(variable, k)),
-          numericValue(readstat_variable_get_missing_range_hi(variable, k))
-        ))
-    }
-  }
-  s.variables.append(
-    StreamedVariable(
-      name: s.text(readstat_variable_get_name(variable)) ?? "V\(index + 1)",
-      label: s.text(readstat_variable_get_label(variable)), isString: isString, labelSet: s.text(valLabels),
-      missingRanges: ranges))
-  return s.invalidUTF8 ? abortParse : 0
+  s.variables.append(s.info(of: variable, index: index, labelSet: valLabels))
+  return s.invalidUTF8 ? readStatAbort : 0
 }
 
 private let streamedValue: readstat_value_handler = { row, variable, value, ctx in
-  guard let s = state(ctx), let variable else { return abortParse }
+  guard let s = state(ctx), let variable else { return readStatAbort }
   guard let k = s.slotOfVariable[Int(readstat_variable_get_index(variable))] else { return 0 }
   let r = Int(row)
   if r != s.currentRow {
@@ -427,7 +380,7 @@ private let streamedValue: readstat_value_handler = { row, variable, value, ctx 
         try s.flush()
       } catch {
         s.bodyError = error
-        return abortParse
+        return readStatAbort
       }
     }
     s.currentRow = r
@@ -435,7 +388,7 @@ private let streamedValue: readstat_value_handler = { row, variable, value, ctx 
   switch s.slots[k].kind {
   case .text(_, let index):
     let string = s.text(readstat_string_value(value))
-    if s.invalidUTF8 { return abortParse }
+    if s.invalidUTF8 { return readStatAbort }
     if s.discovering {
       if let string, s.slots[k].seen.insert(string).inserted { s.slots[k].distinct.append(string) }
     } else if let string {
@@ -443,43 +396,22 @@ private let streamedValue: readstat_value_handler = { row, variable, value, ctx 
         s.bodyError = DataError.unreadable(
           path: s.source,
           reason: "the file changed while it was read (\(s.slots[k].variable.name) has a value it did not have before)")
-        return abortParse
+        return readStatAbort
       }
       s.slots[k].codes.append(c)
     } else {
       s.slots[k].codes.append(-1)
     }
   default:
-    var number = Double.nan
-    var isMissing = true
-    if readstat_value_is_missing(value, variable) == 0 {
-      // A NaN that the file does not mark as missing is missing all the same (as in memory).
-      number = numericValue(value)
-      isMissing = number.isNaN
-    }
+    let (number, isMissing) = numericCell(value, of: variable)
     if s.discovering {
       if !isMissing, case .labelled(_, let codes) = s.slots[k].kind, codes[number] == nil {
         s.slots[k].allLabelled = false
       }
     } else {
-      s.slots[k].numbers.append(isMissing ? .nan : number)
+      s.slots[k].numbers.append(number)
       s.slots[k].missing.append(isMissing)
     }
   }
   return 0
-}
-
-private let streamedValueLabel: readstat_value_label_handler = { setName, value, label, ctx in
-  guard let s = state(ctx), let setName = s.text(setName) else { return abortParse }
-  // Labels of string values and of Stata's extended missing values are not used (as in memory).
-  guard readstat_value_type_class(value) == READSTAT_TYPE_CLASS_NUMERIC,
-    readstat_value_is_tagged_missing(value) == 0, readstat_value_is_system_missing(value) == 0
-  else { return 0 }
-  s.labelSets[setName, default: []].append((numericValue(value), s.text(label) ?? ""))
-  return s.invalidUTF8 ? abortParse : 0
-}
-
-private let streamedError: readstat_error_handler = { message, ctx in
-  guard let s = state(ctx), let message else { return }
-  s.messages.append(String(cString: message))
 }
