@@ -1,0 +1,145 @@
+import Foundation
+import Strata
+@testable import StrataPostgres
+import Testing
+import _StrataTestSupport
+
+/// `strata fit … --data postgresql://… --margins …`: the margins summed in the server
+/// (`PushdownMargins`) equal the in-memory `fit --margins` of the same data, on one server and
+/// on the sharded cluster (a coordinator over two `postgres_fdw` shards, summed on each shard):
+/// the JSON document (coefficients, margins, standard errors, intervals, p-values printed to 17
+/// digits) to 1e-9 relative, and the text report line for line.
+@Suite("Margins pushed down to PostgreSQL", .serialized)
+struct PushdownMarginsTests {
+  static let apistrat = datasetPath("apistrat.csv")
+  static let apiclus1 = repositoryPath("Tests/Fixtures/stream/apiclus1_jk1.csv")
+
+  struct Case {
+    var arguments: [String]
+    var table = "apistrat"
+  }
+
+  static let cases: [Case] = [
+    // Every kind of a continuous variable through log(), I(x^2) and an interaction, and a
+    // factor's discrete changes from the reference level.
+    Case(arguments: [
+      "fit", "ols", "api00 ~ ell + meals + I(meals^2) + log(enroll) + ell:mobility + factor(stype)",
+      "--margins", "dydx,eyex,eydx,dyex",
+    ]),
+    // A logit with a text factor, every pair of levels, by group (--over).
+    Case(arguments: [
+      "fit", "logit", "sch.wide ~ ell + meals + mobility + stype", "--margins", "dydx,eyex", "--contrast", "pairwise",
+      "--over", "stype",
+    ]),
+    // Probit (Φ, φ and φ′ in SQL), a numeric --over column.
+    Case(arguments: [
+      "fit", "probit", "sch.wide ~ ell + log(enroll) + factor(stype)", "--margins", "dydx,eydx,dyex", "--over",
+      "yr.rnd",
+    ]),
+    // Poisson with weights and an interaction with a factor (the factor's changes recompile
+    // the interaction's columns).
+    Case(arguments: [
+      "fit", "poisson", "ell ~ meals + mobility * factor(stype)", "--weights", "pw", "--margins", "dydx,eyex",
+    ]),
+    // A design logit (strata, FPC, weights) in a domain, HC-free design variance.
+    Case(arguments: [
+      "fit", "logit", "sch.wide ~ ell + meals + factor(stype)", "--weights", "pw", "--strata", "stype", "--fpc", "fpc",
+      "--subpop", "meals > 20", "--margins", "dydx,eyex",
+    ]),
+    // log(y) least squares: elasticities of y itself; a 0/1 column as a discrete change.
+    Case(arguments: [
+      "fit", "ols", "log(api00) ~ ell + meals + I(1 * (mobility > 15))", "--vce", "hc1", "--margins", "dydx,eyex",
+      "--margins-variables", "ell,meals",
+    ]),
+    // JK1 replicate weights (apiclus1, R's as.svrepdesign weights).
+    Case(
+      arguments: [
+        "fit", "poisson", "ell ~ meals + factor(stype)", "--weights", "pw", "--repweights", "rw*", "--reptype", "jk1",
+        "--margins", "dydx,dyex",
+      ], table: "apiclus1"),
+  ]
+
+  /// The output of the pushdown and of the in-memory command agree: text exactly (numbers to
+  /// one unit in their last printed digit), JSON numbers to 1e-9 relative.
+  static func expectSame(_ c: Case, uri: String, extra: [String] = []) throws {
+    let file = c.table == "apistrat" ? apistrat : apiclus1
+    for format in ["text", "json"] {
+      let arguments = c.arguments + ["--format", format]
+      let pushed = try runStrata(arguments + ["--data", uri + "?table=\(c.table)"] + extra)
+      let memory = try runStrata(arguments + ["--data", file])
+      #expect(pushed.status == 0, "\(arguments): \(pushed.stderr)")
+      #expect(memory.status == 0, "\(arguments): \(memory.stderr)")
+      #expect(pushed.stdout.contains("margins"), "\(pushed.stdout)")
+      func body(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("Data:") }
+          .joined(separator: "\n")
+          .replacingOccurrences(of: #""data":\s*"[^"]*""#, with: #""data": """#, options: .regularExpression)
+      }
+      let difference = textDifference(body(pushed.stdout), body(memory.stdout), rtol: 1e-9)
+      #expect(difference == nil, "\(arguments): \(difference ?? "")\n\(pushed.stdout)\n\(memory.stdout)")
+    }
+  }
+
+  @Test("one server: every case equals the in-memory fit --margins")
+  func oneServer() throws {
+    try withPostgresServer { server in
+      try APITables.load(into: server)
+      for c in Self.cases { try Self.expectSame(c, uri: server.uri) }
+    }
+  }
+
+  @Test("sharded: summed on each shard, equal to the in-memory fit --margins")
+  func sharded() throws {
+    try withShardedCluster { cluster in
+      try APITables.load(into: cluster)
+      for c in Self.cases {
+        let key = try #require(APITables.partitionKeys[c.table])
+        try Self.expectSame(c, uri: cluster.coordinator.uri, extra: ["--partition-key", key])
+      }
+      // The margins statement reached both shards (library call: the statements are logged).
+      let source = try PostgresSource(uri: cluster.coordinator.uri + "?table=apistrat")
+      let fit = try Pushdown.fit(
+        ScaleSpecification(model: .glm(.logit), formula: "sch.wide ~ ell + meals + factor(stype)"),
+        variance: .classical, source: source, partitionKey: "stype", margins: MarginsOptions(kinds: [.dydx]))
+      let last = fit.statements.suffix(2)
+      #expect(last.contains { $0.hasPrefix("/* shard1 */") && $0.contains("AS vf") })
+      #expect(last.contains { $0.hasPrefix("/* shard2 */") && $0.contains("AS vf") })
+      #expect(fit.margins?.estimates.count == 5)
+    }
+  }
+
+  @Test("refusals and errors name what is not done, as in memory")
+  func refusals() throws {
+    try withPostgresServer { server in
+      try APITables.load(into: server, tables: ["apistrat"])
+      let uri = server.uri + "?table=apistrat"
+      let fit = ["fit", "logit", "sch.wide ~ ell + meals", "--data", uri, "--margins", "dydx"]
+      let at = try runStrata(fit + ["--at", "meals=10"])
+      #expect(at.status != 0)
+      #expect(at.stderr.contains("--at is not available with a PostgreSQL --data yet"), "\(at.stderr)")
+      let unconditional = try runStrata(fit + ["--margins-vce", "unconditional"])
+      #expect(unconditional.status != 0)
+      #expect(unconditional.stderr.contains("--margins-vce unconditional is not available"), "\(unconditional.stderr)")
+      let atMeans = try runStrata(fit + ["--atmeans"])
+      #expect(atMeans.status != 0)
+      #expect(atMeans.stderr.contains("--atmeans"), "\(atMeans.stderr)")
+      // Models not pushed down are refused before any margin.
+      let ologit = try runStrata(["fit", "ologit", "stype ~ ell", "--data", uri, "--margins", "dydx"])
+      #expect(ologit.status != 0)
+      #expect(ologit.stderr.contains("not ologit yet"), "\(ologit.stderr)")
+      // A variable not in the model, and a derivative that is infinite on a row (sqrt at 0):
+      // the in-memory errors (the table's rows have no numbers, so no row is named).
+      for arguments in [
+        ["fit", "ols", "api00 ~ ell + meals", "--margins", "dydx", "--margins-variables", "enroll"],
+        ["fit", "ols", "api00 ~ sqrt(ell) + meals", "--margins", "dydx"],
+      ] {
+        let pushed = try runStrata(arguments + ["--data", uri])
+        let memory = try runStrata(arguments + ["--data", Self.apistrat])
+        #expect(pushed.status != 0 && memory.status != 0)
+        let message = memory.stderr.replacingOccurrences(of: #" \(data row \d+\)| at row \d+| \(row \d+\)"#, with: "", options: .regularExpression)
+        #expect(!pushed.stderr.isEmpty && message.hasPrefix(pushed.stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(30)),
+          "pushed: \(pushed.stderr)\nmemory: \(memory.stderr)")
+      }
+    }
+  }
+}
