@@ -88,6 +88,9 @@ enum PushdownMargins {
     /// positions of its value and gradient.
     var continuous: [Int: [(kind: MarginKind, bad: Int, zero: Int?, value: Int, gradient: [Int])]] = [:]
     var discrete: [Int: [String: (value: Int, gradient: [Int])]] = [:]
+    /// Per continuous treatment: the positions of each derivative column's non-finite count,
+    /// with the column's name.
+    var derivativeChecks: [Int: [(column: String, bad: Int)]] = [:]
     var groupColumn: String?
     var numericGroups = false
 
@@ -126,14 +129,19 @@ enum PushdownMargins {
       for (t, entry) in treatments.enumerated() {
         switch entry.treatment {
         case .continuous:
-          // ∂xⱼ/∂x_k of the kept columns, d = Σ βⱼ Dⱼ, and the column's value.
+          // ∂xⱼ/∂x_k of the kept columns (over the source's columns, as the model's columns
+          // are), d = Σ βⱼ Dⱼ, and the column's value.
           var derivatives: [(q: Int, alias: String)] = []
           for (q, j) in kept.enumerated() {
             guard let d = try model.columnDerivative(j, withRespectTo: entry.name, schema: schema) else { continue }
-            level1.append("\(d) AS d\(t)_\(q)")
+            baseItems.append("\(d) AS d\(t)_\(q)")
             derivatives.append((q, "d\(t)_\(q)"))
           }
           baseItems.append("CAST(\(SQL.identifier(entry.name)) AS double precision) AS v\(t)")
+          derivativeChecks[t] = derivatives.map { d in
+            items.append("SUM(CASE WHEN \(Self.notFinite(d.alias)) THEN 1 ELSE 0 END)")
+            return (model.columns[kept[d.q]].name, items.count - 1)
+          }
           level2.append("\(combination(derivatives.map { (beta[$0.q], $0.alias) })) AS dd\(t)")
           var margins: [(kind: MarginKind, bad: Int, zero: Int?, value: Int, gradient: [Int])] = []
           for kind in options.kinds {
@@ -159,7 +167,7 @@ enum PushdownMargins {
             level4 += ["\(f) AS f\(m)", "\(fEta) AS fe\(m)", "\(fD) AS fd\(m)"]
             // A row whose margin is NULL (a division by zero) or not finite counts as bad; its
             // terms are summed as zero so that the statement finishes and the error is named.
-            let bad = "(f\(m) IS NULL OR NOT (ABS(f\(m)) <= \(SQL.number(.greatestFiniteMagnitude))))"
+            let bad = Self.notFinite("f\(m)")
             level5 += [
               "CASE WHEN \(bad) THEN 1 ELSE 0 END AS b\(m)",
               "CASE WHEN \(bad) THEN 0.0 ELSE a * f\(m) END AS vf\(m)",
@@ -200,7 +208,7 @@ enum PushdownMargins {
             var columns: [String] = []
             for (q, j) in kept.enumerated() {
               if let sql = set[j] {
-                level1.append("\(sql) AS l\(t)_\(l)_\(q)")
+                baseItems.append("\(sql) AS l\(t)_\(l)_\(q)")
                 columns.append("l\(t)_\(l)_\(q)")
               } else {
                 columns.append("x\(j)")
@@ -232,6 +240,11 @@ enum PushdownMargins {
         q = "SELECT k.*, \(level5.joined(separator: ", ")) FROM (\(q)\(barrier)) AS k"
       }
       rows = q + barrier
+    }
+
+    /// Whether a column's value is NULL (a division by zero) or not finite.
+    static func notFinite(_ alias: String) -> String {
+      "(\(alias) IS NULL OR NOT (ABS(\(alias)) <= \(SQL.number(.greatestFiniteMagnitude))))"
     }
 
     /// `--discrete` columns must be 0/1 over the estimation rows (`MarginsError.notBinary`).
@@ -275,6 +288,12 @@ enum PushdownMargins {
         let weight = s[1]
         var entries: [MarginSums.Entry] = []
         for (t, entry) in treatments.enumerated() {
+          // A derivative column that is not finite on a row (sqrt(x) at 0): the in-memory
+          // error, with the count of rows instead of the first row.
+          for check in derivativeChecks[t] ?? [] where s[check.bad] > 0 {
+            throw PostgresError.numerical(
+              "the derivative of '\(check.column)' with respect to '\(entry.name)' is infinite or NaN on \(Int(s[check.bad].rounded())) row(s) of \(aggregates.label)")
+          }
           for m in continuous[t] ?? [] {
             if s[m.bad] > 0 { throw MarginsError.nonFinite(variable: entry.name, type: m.kind.rawValue, row: nil) }
             if let z = m.zero, s[z] > 0 {
