@@ -252,7 +252,7 @@ enum PushdownMargins {
       for name in names {
         let v = "CAST(\(SQL.identifier(name)) AS double precision)"
         let found = try aggregates.run(
-          "SELECT \(v) FROM (\(aggregates.base(adding: ["\(v) AS dv"]))) AS s WHERE inc > 0.0 AND dv <> 0.0 AND dv <> 1.0 LIMIT 1")
+          "SELECT dv FROM (\(aggregates.base(adding: ["\(v) AS dv"]))) AS s WHERE inc > 0.0 AND dv <> 0.0 AND dv <> 1.0 LIMIT 1")
         if let text = found.first?.first ?? nil, let bad = Double(text) {
           throw MarginsError.notBinary(variable: name, value: bad)
         }

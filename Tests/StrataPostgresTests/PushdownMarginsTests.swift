@@ -85,6 +85,27 @@ struct PushdownMarginsTests {
     try withPostgresServer { server in
       try APITables.load(into: server)
       for c in Self.cases { try Self.expectSame(c, uri: server.uri) }
+      // A numeric 0/1 column as a discrete change (--discrete): apistrat with a column `odd`
+      // (1 on every other row), as a table and as the in-memory file.
+      let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pdmarg-\(UUID().uuidString)")
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      defer { try? FileManager.default.removeItem(at: folder) }
+      let lines = try String(contentsOfFile: Self.apistrat, encoding: .utf8).split(separator: "\n")
+      let withOdd = [lines[0] + ",odd"] + lines.dropFirst().enumerated().map { "\($1),\($0 % 2)" }
+      let file = folder.appendingPathComponent("apiodd.csv").path
+      try (withOdd.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+      try loadCSV(file, into: "apiodd", server: server)
+      let arguments = [
+        "fit", "logit", "sch.wide ~ ell + meals + odd", "--margins", "dydx", "--discrete", "odd", "--format", "json",
+      ]
+      let pushed = try runStrata(arguments + ["--data", server.uri + "?table=apiodd"])
+      let memory = try runStrata(arguments + ["--data", file])
+      #expect(pushed.status == 0, "\(pushed.stderr)")
+      #expect(pushed.stdout.contains("\"level\": \"1\""), "\(pushed.stdout)")
+      let difference = textDifference(
+        pushed.stdout.replacingOccurrences(of: #""data":\s*"[^"]*""#, with: "", options: .regularExpression),
+        memory.stdout.replacingOccurrences(of: #""data":\s*"[^"]*""#, with: "", options: .regularExpression), rtol: 1e-9)
+      #expect(difference == nil, "\(difference ?? "")")
     }
   }
 
