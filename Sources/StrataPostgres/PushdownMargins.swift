@@ -125,7 +125,7 @@ enum PushdownMargins {
       var level5: [String] = []
       let logResponse = aggregates.family == .gaussian && model.responseIsLog
       level3.append("\(SQLMath.meanSecondDerivative(aggregates.family, "eta", mu: "mu")) AS m2")
-      items = ["COUNT(*)", "SUM(a)"]
+      items = ["COUNT(*)", aggregates.sum("a")]
       for (t, entry) in treatments.enumerated() {
         switch entry.treatment {
         case .continuous:
@@ -182,12 +182,12 @@ enum PushdownMargins {
               items.append("SUM(\(zero))")
             }
             let valueIndex = items.count
-            items.append("SUM(vf\(m))")
+            items.append(aggregates.sum("vf\(m)"))
             var gradient: [Int] = []
             for (q, j) in kept.enumerated() {
               gradient.append(items.count)
               let dq = derivatives.first { $0.q == q }
-              items.append("SUM(ve\(m) * x\(j)\(dq.map { " + vd\(m) * \($0.alias)" } ?? ""))")
+              items.append(aggregates.sum("ve\(m) * x\(j)\(dq.map { " + vd\(m) * \($0.alias)" } ?? "")"))
             }
             margins.append((kind, badIndex, zeroIndex, valueIndex, gradient))
           }
@@ -220,11 +220,11 @@ enum PushdownMargins {
               "\(aggregates.mean(e)) AS u\(t)_\(l)", "\(SQLMath.meanDerivative(aggregates.family, e)) AS s\(t)_\(l)",
             ]
             let valueIndex = items.count
-            items.append("SUM(a * u\(t)_\(l))")
+            items.append(aggregates.sum("a * u\(t)_\(l)"))
             var gradient: [Int] = []
             for c in columns {
               gradient.append(items.count)
-              items.append("SUM(a * s\(t)_\(l) * \(c))")
+              items.append(aggregates.sum("a * s\(t)_\(l) * \(c)"))
             }
             positions[level] = (valueIndex, gradient)
           }

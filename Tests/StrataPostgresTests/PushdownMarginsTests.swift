@@ -170,6 +170,10 @@ struct PushdownMarginsTests {
       }
       #expect(try runStrata(["fit", "ols", "api00 ~ sqrt(ell) + meals", "--data", uri, "--margins", "dydx"]).stderr
         .contains("on 13 row(s) of table"))
+      // --discrete of a column that is not 0/1 (the value named is one of the others).
+      let notBinary = try runStrata(fit + ["--discrete", "meals"])
+      #expect(notBinary.status != 0)
+      #expect(notBinary.stderr.contains("--discrete meals: the variable takes the value"), "\(notBinary.stderr)")
     }
   }
 }
