@@ -86,8 +86,21 @@ enum PushdownMargins {
     /// Per treatment: for a continuous variable, per kind, the positions of its non-finite count,
     /// zero-prediction count (or nil), value and gradient; for a discrete one, per level, the
     /// positions of its value and gradient.
-    var continuous: [Int: [(kind: MarginKind, bad: Int, zero: Int?, value: Int, gradient: [Int])]] = [:]
-    var discrete: [Int: [String: (value: Int, gradient: [Int])]] = [:]
+    var continuous: [Int: [(kind: MarginKind, bad: Int, zero: Int?, value: Int, gradient: [Source])]] = [:]
+    var discrete: [Int: [String: (value: Int, gradient: [Source])]] = [:]
+    /// The labels of the factor whose groups the statement is grouped by (`groupingFactor`, as the
+    /// fit's cross-products): a sum times one of its indicator columns is the sum over that
+    /// level's group, so it is asked once for all the factor's columns.
+    var groupsByFactor = false
+
+    /// Where a gradient sum comes from: an aggregate summed over every group; an aggregate over
+    /// the grouping factor's `level` group only (times that level's indicator column); or an
+    /// aggregate times a constant (a column that is constant at a factor's level).
+    enum Source {
+      case item(Int)
+      case level(Int, String)
+      case scaled(Int, Double)
+    }
     /// Per continuous treatment: the positions of each derivative column's non-finite count,
     /// with the column's name.
     var derivativeChecks: [Int: [(column: String, bad: Int)]] = [:]
@@ -125,7 +138,17 @@ enum PushdownMargins {
       var level5: [String] = []
       let logResponse = aggregates.family == .gaussian && model.responseIsLog
       level3.append("\(SQLMath.meanSecondDerivative(aggregates.family, "eta", mu: "mu")) AS m2")
-      items = ["COUNT(*)", aggregates.sum("a")]
+      var index: [String: Int] = [:]
+      var list = ["COUNT(*)", aggregates.sum("a")]
+      func add(_ sql: String) -> Int {
+        if let i = index[sql] { return i }
+        index[sql] = list.count
+        list.append(sql)
+        return list.count - 1
+      }
+      let factor = aggregates.groupingFactor
+      var indicatorLevel: [Int: String] = [:]
+      for (j, level) in factor?.columns ?? [] { indicatorLevel[j] = level }
       for (t, entry) in treatments.enumerated() {
         switch entry.treatment {
         case .continuous:
@@ -139,11 +162,10 @@ enum PushdownMargins {
           }
           baseItems.append("CAST(\(SQL.identifier(entry.name)) AS double precision) AS v\(t)")
           derivativeChecks[t] = derivatives.map { d in
-            items.append("SUM(CASE WHEN \(Self.notFinite(d.alias)) THEN 1 ELSE 0 END)")
-            return (model.columns[kept[d.q]].name, items.count - 1)
+            (model.columns[kept[d.q]].name, add("SUM(CASE WHEN \(Self.notFinite(d.alias)) THEN 1 ELSE 0 END)"))
           }
           level2.append("\(combination(derivatives.map { (beta[$0.q], $0.alias) })) AS dd\(t)")
-          var margins: [(kind: MarginKind, bad: Int, zero: Int?, value: Int, gradient: [Int])] = []
+          var margins: [(kind: MarginKind, bad: Int, zero: Int?, value: Int, gradient: [Source])] = []
           for kind in options.kinds {
             let m = "\(t)_\(kind.rawValue)"
             let (d, v) = ("dd\(t)", "v\(t)")
@@ -174,20 +196,17 @@ enum PushdownMargins {
               "CASE WHEN \(bad) THEN 0.0 ELSE a * fe\(m) END AS ve\(m)",
               "CASE WHEN \(bad) THEN 0.0 ELSE a * fd\(m) END AS vd\(m)",
             ]
-            let badIndex = items.count
-            items.append("SUM(b\(m))")
-            var zeroIndex: Int?
-            if let zero {
-              zeroIndex = items.count
-              items.append("SUM(\(zero))")
-            }
-            let valueIndex = items.count
-            items.append(aggregates.sum("vf\(m)"))
-            var gradient: [Int] = []
+            let badIndex = add("SUM(b\(m))")
+            let zeroIndex = zero.map { add("SUM(\($0))") }
+            let valueIndex = add(aggregates.sum("vf\(m)"))
+            var gradient: [Source] = []
             for (q, j) in kept.enumerated() {
-              gradient.append(items.count)
               let dq = derivatives.first { $0.q == q }
-              items.append(aggregates.sum("ve\(m) * x\(j)\(dq.map { " + vd\(m) * \($0.alias)" } ?? "")"))
+              if dq == nil, let level = indicatorLevel[j] {
+                gradient.append(.level(add(aggregates.sum("ve\(m)")), level))
+              } else {
+                gradient.append(.item(add(aggregates.sum("ve\(m) * x\(j)\(dq.map { " + vd\(m) * \($0.alias)" } ?? "")"))))
+              }
             }
             margins.append((kind, badIndex, zeroIndex, valueIndex, gradient))
           }
@@ -195,7 +214,7 @@ enum PushdownMargins {
         case .discrete(let levels):
           guard options.kinds.contains(.dydx) else { continue }
           let numeric = try schema.kind(of: entry.name, in: "margins") == .numeric
-          var positions: [String: (value: Int, gradient: [Int])] = [:]
+          var positions: [String: (value: Int, gradient: [Source])] = [:]
           for (l, level) in levels.enumerated() {
             let value: ExpressionKind
             if numeric {
@@ -206,27 +225,34 @@ enum PushdownMargins {
             }
             let set = try model.columns(setting: entry.name, to: value, schema: schema)
             var columns: [String] = []
+            var gradient: [Source] = []
+            let (u, slope) = ("u\(t)_\(l)", "s\(t)_\(l)")
             for (q, j) in kept.enumerated() {
               if let sql = set[j] {
-                baseItems.append("\(sql) AS l\(t)_\(l)_\(q)")
+                if let c = model.constantValue(ofColumn: j, factorOf: entry.name, at: level) {
+                  // A column of the factor alone: constant at the level.
+                  baseItems.append("\(SQL.number(c)) AS l\(t)_\(l)_\(q)")
+                  gradient.append(.scaled(add(aggregates.sum("a * \(slope)")), c))
+                } else {
+                  baseItems.append("\(sql) AS l\(t)_\(l)_\(q)")
+                  gradient.append(.item(add(aggregates.sum("a * \(slope) * l\(t)_\(l)_\(q)"))))
+                }
                 columns.append("l\(t)_\(l)_\(q)")
               } else {
                 columns.append("x\(j)")
+                if let group = indicatorLevel[j] {
+                  gradient.append(.level(add(aggregates.sum("a * \(slope)")), group))
+                } else {
+                  gradient.append(.item(add(aggregates.sum("a * \(slope) * x\(j)"))))
+                }
               }
             }
             let e = "e\(t)_\(l)"
             level2.append("\(combination(zip(beta, columns).map { ($0, $1) })) AS \(e)")
             level3 += [
-              "\(aggregates.mean(e)) AS u\(t)_\(l)", "\(SQLMath.meanDerivative(aggregates.family, e)) AS s\(t)_\(l)",
+              "\(aggregates.mean(e)) AS \(u)", "\(SQLMath.meanDerivative(aggregates.family, e)) AS \(slope)",
             ]
-            let valueIndex = items.count
-            items.append(aggregates.sum("a * u\(t)_\(l)"))
-            var gradient: [Int] = []
-            for c in columns {
-              gradient.append(items.count)
-              items.append(aggregates.sum("a * s\(t)_\(l) * \(c)"))
-            }
-            positions[level] = (valueIndex, gradient)
+            positions[level] = (add(aggregates.sum("a * \(u)")), gradient)
           }
           discrete[t] = positions
         }
@@ -240,6 +266,8 @@ enum PushdownMargins {
         q = "SELECT k.*, \(level5.joined(separator: ", ")) FROM (\(q)\(barrier)) AS k"
       }
       rows = q + barrier
+      items = list
+      groupsByFactor = factor != nil
     }
 
     /// Whether a column's value is NULL (a division by zero) or not finite.
@@ -262,16 +290,38 @@ enum PushdownMargins {
     /// Runs the statement (several when the select list would pass PostgreSQL's limit) and
     /// forms the margins.
     func run(weighted: Bool) throws -> MarginsResult {
-      let by = groupColumn == nil ? [] : ["og"]
-      var sums: [[String?]: [Double]] = [:]
+      let by = (groupColumn == nil ? [] : ["og"]) + (groupsByFactor ? ["fg"] : [])
+      var cells: [[String?]: [Double]] = [:]
       var start = 0
       let limit = PostgresAggregates.selectListLimit - by.count - 1
       while start < items.count {
         let part = Array(items[start..<min(items.count, start + limit)])
         for (key, values) in try aggregates.grouped(part, by: by, over: rows, where: "inc > 0.0") {
-          sums[key, default: []] += values
+          cells[key, default: []] += values
         }
         start += limit
+      }
+      // The factor's groups of each --over group, added (compensated) item by item, and the
+      // sums of each factor level's group kept for the indicator columns.
+      var sums: [[String?]: [Double]] = [:]
+      var byLevel: [[String?]: [String: [Double]]] = [:]
+      var grouped: [[String?]: [[Double]]] = [:]
+      for (key, values) in cells {
+        let outer = groupColumn == nil ? [] : [key[0]]
+        grouped[outer, default: []].append(values)
+        if groupsByFactor, let level = key.last ?? nil { byLevel[outer, default: [:]][level] = values }
+      }
+      for (outer, parts) in grouped {
+        var total = [CompensatedSum](repeating: CompensatedSum(), count: items.count)
+        for values in parts { for (i, v) in values.enumerated() { total[i].add(v) } }
+        sums[outer] = total.map(\.value)
+      }
+      func value(_ source: Source, _ s: [Double], _ key: [String?]) -> Double {
+        switch source {
+        case .item(let i): return s[i]
+        case .scaled(let i, let c): return c * s[i]
+        case .level(let i, let level): return byLevel[key]?[level]?[i] ?? 0
+        }
       }
       var margins = MarginSums(entries: [], rows: 0, weighted: weighted, numericGroups: numericGroups)
       var rowCount = 0.0
@@ -302,7 +352,7 @@ enum PushdownMargins {
             entries.append(
               MarginSums.Entry(
                 variable: entry.name, type: m.kind, group: group, weight: weight, value: s[m.value],
-                gradient: m.gradient.map { s[$0] }))
+                gradient: m.gradient.map { value($0, s, key) }))
           }
           guard case .discrete(let levels) = entry.treatment, let positions = discrete[t] else { continue }
           let pairs: [(Int, Int)]
@@ -315,7 +365,8 @@ enum PushdownMargins {
             entries.append(
               MarginSums.Entry(
                 variable: entry.name, type: .dydx, level: levels[l], base: levels[b], group: group, weight: weight,
-                value: s[to.value] - s[from.value], gradient: zip(to.gradient, from.gradient).map { s[$0] - s[$1] }))
+                value: s[to.value] - s[from.value],
+                gradient: zip(to.gradient, from.gradient).map { value($0, s, key) - value($1, s, key) }))
           }
         }
         margins.add(MarginSums(entries: entries, rows: 0, weighted: weighted, numericGroups: numericGroups))

@@ -183,19 +183,35 @@ extension SQLModel {
   /// `factor(name)` in a term), as `Margins.factorLevels` finds them.
   func factorLevels(of name: String) -> [String]? {
     guard let terms else { return nil }
-    func isFactor(_ e: FormulaExpression) -> Bool {
-      switch e.kind {
-      case .name(let n): return n == name
-      case .parenthesized(let x): return isFactor(x)
-      case .call(let f, let args) where (f == "factor" || f == "as.factor") && args.count == 1: return isFactor(args[0].value)
-      default: return false
-      }
-    }
     let inTerms = Set(terms.terms.flatMap(\.variables))
     for (v, e) in terms.variables.enumerated() where inTerms.contains(v) {
-      if case .factor? = variables[v], isFactor(e), let found = levels[v] { return found }
+      if case .factor? = variables[v], Self.isFactor(e, of: name), let found = levels[v] { return found }
     }
     return nil
+  }
+
+  /// Whether `e` is data column `name` or `factor(name)`.
+  static func isFactor(_ e: FormulaExpression, of name: String) -> Bool {
+    switch e.kind {
+    case .name(let n): return n == name
+    case .parenthesized(let x): return isFactor(x, of: name)
+    case .call(let f, let args) where (f == "factor" || f == "as.factor") && args.count == 1:
+      return isFactor(args[0].value, of: name)
+    default: return false
+    }
+  }
+
+  /// The value of column `j` with the factor of `name` at `level`, when the column is made of
+  /// that factor's indicators alone (1 when every part is `level`'s indicator, else 0); nil when
+  /// it reads anything else.
+  func constantValue(ofColumn j: Int, factorOf name: String, at level: String) -> Double? {
+    guard let terms, !columnParts[j].isEmpty else { return nil }
+    for part in columnParts[j] {
+      guard part.level != nil, case .factor? = variables[part.variable],
+        Self.isFactor(terms.variables[part.variable], of: name)
+      else { return nil }
+    }
+    return columnParts[j].allSatisfy { $0.level == level } ? 1 : 0
   }
 
   /// Whether the response is `log(column)` (least squares: elasticities refer to the column).
