@@ -144,8 +144,8 @@ extension LinearModelOptions {
       var document = RegressionReport.json(result, context: context)
       if case .object(var pairs) = document {
         let vce = MarginsReport.jsonVCE(
-          unconditional: false, title: margins.varianceTitle, df: margins.degreesOfFreedom, level: margins.level,
-          atMeans: false)
+          unconditional: margins.unconditional, title: margins.varianceTitle, df: margins.degreesOfFreedom,
+          level: margins.level, atMeans: false)
         pairs += [("margins_vce", vce), ("margins", MarginsReport.jsonEntries(margins))]
         document = .object(pairs)
       }
