@@ -36,6 +36,10 @@ struct PushdownMarginsTests {
       "fit", "probit", "sch.wide ~ ell + log(enroll) + factor(stype)", "--margins", "dydx,eydx,dyex", "--over",
       "yr.rnd",
     ]),
+    // cloglog (expm1 and the clamps of μ, μ′, μ″ in SQL).
+    Case(arguments: [
+      "fit", "cloglog", "sch.wide ~ ell + meals + factor(stype)", "--margins", "dydx,eyex,dyex",
+    ]),
     // Poisson with weights and an interaction with a factor (the factor's changes recompile
     // the interaction's columns).
     Case(arguments: [
