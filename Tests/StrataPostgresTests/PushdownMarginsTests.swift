@@ -89,6 +89,8 @@ struct PushdownMarginsTests {
     try withPostgresServer { server in
       try APITables.load(into: server)
       for c in Self.cases { try Self.expectSame(c, uri: server.uri) }
+      // Exact sums (over numeric) give the same margins.
+      try Self.expectSame(Self.cases[1], uri: server.uri, extra: ["--exact-sums"])
       // A numeric 0/1 column as a discrete change (--discrete): apistrat with a column `odd`
       // (1 on every other row), as a table and as the in-memory file.
       let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pdmarg-\(UUID().uuidString)")
