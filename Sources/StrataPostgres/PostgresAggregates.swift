@@ -109,13 +109,17 @@ final class PostgresAggregates: AggregateDesignSource {
   /// The rows: model-matrix columns x0…, the response y, the domain indicator inc, the extra
   /// columns, the factor labels fg (when grouping) and the partition key pk (raw, so the
   /// planner sees the partition key).
-  var base: String {
+  var base: String { base(adding: []) }
+
+  /// The rows with more items in the select list (`sql AS alias`: margins' group and values).
+  func base(adding more: [String]) -> String {
     var items = model.columns.enumerated().map { "\($1.sql) AS x\($0)" }
     items.append("\(model.response) AS y")
     items.append(domain.map { "CASE WHEN \($0) THEN 1.0 ELSE 0.0 END AS inc" } ?? "1.0 AS inc")
     items += extra.map { "\($0.sql) AS \($0.alias)" }
     if let factor = groupingFactor { items.append("\(factor.labels) AS fg") }
     if let partitionKey { items.append("\(SQL.identifier(partitionKey)) AS pk") }
+    items += more
     return "SELECT \(items.joined(separator: ", ")) FROM \(relation) WHERE \(complete)"
   }
 

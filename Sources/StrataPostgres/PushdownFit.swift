@@ -83,6 +83,8 @@ public struct PushdownFit: Sendable {
   public var source: String
   /// Replicate fits run (0 without replicate weights).
   public var replicates: Int
+  /// The margins asked for (`margins:`), summed in the server after the fit (`PushdownMargins`).
+  public var margins: MarginsResult? = nil
 
   public var terms: [String] { result.result.coefficients.map(\.term) }
   public var coefficients: [Double] { result.result.coefficients.map { $0.estimate ?? .nan } }
@@ -149,10 +151,13 @@ public enum Pushdown {
   ///   - shardFanOut: when the table is partitioned over postgres_fdw foreign tables, send the
   ///     statements over the rows to each shard directly, all at once (`ShardDiscovery`); false
   ///     sends them to the coordinator.
+  ///   - margins: margins to compute after the fit (averaged over the sample, covariates fixed;
+  ///     one more aggregate statement, `PushdownMargins`), returned in `PushdownFit.margins`.
   public static func fit(
     _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource,
     partitionKey: String? = nil, exactSums: Bool = false, level: Double = 95, control: GLMControl = GLMControl(),
-    information: InformationMatrix = .expected, groupsByFactor: Bool = true, shardFanOut: Bool = true
+    information: InformationMatrix = .expected, groupsByFactor: Bool = true, shardFanOut: Bool = true,
+    margins: MarginsOptions? = nil
   ) throws -> PushdownFit {
     let family: PushdownFamily
     switch specification.model {
@@ -308,8 +313,14 @@ public enum Pushdown {
     let result = try AggregateFit.fit(
       aggregates, model: specification.model, formula: specification.formula, weighted: weighted,
       variance: variance, level: level, control: control, information: information)
+    let marginsResult = try margins.map {
+      try PushdownMargins.margins(
+        of: AggregateMargins.FittedModel(result.result), aggregates: aggregates, schema: schema, options: $0,
+        weighted: weighted)
+    }
     var fit = PushdownFit(
-      result: result, statements: runner.log, source: source.displayName, replicates: replicateColumns.count)
+      result: result, statements: runner.log, source: source.displayName, replicates: replicateColumns.count,
+      margins: marginsResult)
     fit.shards = runner.shards.map(\.server)
     return fit
   }

@@ -156,6 +156,16 @@ struct SQLModel {
   /// The main-effect factor terms: the SQL of the factor's labels and its columns (index in
   /// `columns`, level). A row has 1 in at most one of them, so sums can be grouped by the labels.
   var factorTerms: [(labels: String, columns: [(index: Int, level: String)])] = []
+  /// The formula's terms (R's `terms.formula`): the variables' expressions (margins
+  /// differentiate them and set their columns, `SQLDerivative`).
+  var terms: Terms? = nil
+  /// Each formula variable as compiled (nil: the response).
+  var variables: [Variable?] = []
+  /// The sorted levels of each factor variable (by index in `terms.variables`).
+  var levels: [Int: [String]] = [:]
+  /// How each column is made: the product of its parts, a numeric variable (level nil) or a
+  /// factor variable's indicator of `level`; the intercept has no part.
+  var columnParts: [[(variable: Int, level: String?)]] = []
 
   /// A variable of the formula before its levels are known.
   enum Variable {
@@ -211,30 +221,9 @@ struct SQLModel {
     // Variables: factor(column), a text column, or a numeric expression.
     var variables: [Variable?] = Array(repeating: nil, count: terms.variables.count)
     for (v, e) in terms.variables.enumerated() where v != responseIndex {
-      let name = terms.variableNames[v]
-      var compiler = SQLExpressionCompiler(schema: schema, context: "term '\(name)'")
-      if case .call("factor", let args) = e.kind {
-        guard args.count == 1, args[0].label == nil else {
-          throw PostgresError.unsupported("term '\(name)': factor() of one column or expression")
-        }
-        let inner = try compiler.value(args[0].value)
-        note(compiler.used)
-        switch inner.kind {
-        case .text: variables[v] = .factor(sql: inner.sql, numericLevels: false)
-        case .numeric: variables[v] = .factor(sql: "CAST(\(inner.sql) AS varchar)", numericLevels: true)
-        case .boolean:
-          throw PostgresError.unsupported("term '\(name)': factor() of a logical value")
-        }
-        continue
-      }
-      let value = try compiler.value(e)
-      note(compiler.used)
-      switch value.kind {
-      case .numeric: variables[v] = .numeric(value.sql)
-      case .text: variables[v] = .factor(sql: value.sql, numericLevels: false)
-      case .boolean:
-        throw PostgresError.unsupported("term '\(name)': a logical column or condition (write I(1 * (…)))")
-      }
+      let compiled = try variable(e, name: terms.variableNames[v], schema: schema)
+      note(compiled.used)
+      variables[v] = compiled.variable
     }
 
     // Response.
@@ -272,6 +261,7 @@ struct SQLModel {
 
     // Columns: R's TermCode rule decides contrasts or full indicators for each factor in a term.
     var columns: [PushdownColumn] = terms.hasIntercept ? [PushdownColumn(name: "(Intercept)", sql: "1.0")] : []
+    var columnParts: [[(variable: Int, level: String?)]] = terms.hasIntercept ? [[]] : []
     let termSets = terms.terms.map { Set($0.variables) }
     var factorTerms: [(labels: String, columns: [(index: Int, level: String)])] = []
     for (t, term) in terms.terms.enumerated() {
@@ -281,41 +271,80 @@ struct SQLModel {
         factorTerms.append((sql, levels.enumerated().map { (columns.count + $0, $1) }))
       }
       var parts: [[PushdownColumn]] = []
+      var partSources: [[(variable: Int, level: String?)]] = []
       for v in term.variables {
         let name = terms.variableNames[v]
         switch variables[v] {
-        case .numeric(let sql)?: parts.append([PushdownColumn(name: name, sql: sql)])
+        case .numeric(let sql)?:
+          parts.append([PushdownColumn(name: name, sql: sql)])
+          partSources.append([(v, nil)])
         case .factor(let sql, _)?:
           let rest = Set(term.variables).subtracting([v])
           let contrasts = rest.isEmpty ? terms.hasIntercept : termSets[..<t].contains(rest)
           let all = factorLevels[v] ?? []
-          parts.append(
-            (contrasts ? Array(all.dropFirst()) : all).map {
-              PushdownColumn(name: name + $0, sql: "CASE WHEN \(sql) = \(SQL.literal($0)) THEN 1.0 ELSE 0.0 END")
-            })
+          let kept = contrasts ? Array(all.dropFirst()) : all
+          parts.append(kept.map { PushdownColumn(name: name + $0, sql: SQLModel.indicator(sql, $0)) })
+          partSources.append(kept.map { (v, $0) })
         case nil: throw PostgresError.data("term '\(terms.labels[t])' uses the response")
         }
       }
       // The first variable varies fastest, as in R.
       var product: [PushdownColumn] = [PushdownColumn(name: "", sql: "")]
-      for part in parts {
+      var productSources: [[(variable: Int, level: String?)]] = [[]]
+      for (part, sources) in zip(parts, partSources) {
         var next: [PushdownColumn] = []
-        for right in part {
-          for left in product {
+        var nextSources: [[(variable: Int, level: String?)]] = []
+        for (right, source) in zip(part, sources) {
+          for (left, leftSources) in zip(product, productSources) {
             next.append(
               PushdownColumn(
                 name: left.name.isEmpty ? right.name : left.name + ":" + right.name,
                 sql: left.sql.isEmpty ? right.sql : "\(left.sql) * \(right.sql)"))
+            nextSources.append(leftSources + [source])
           }
         }
         product = next
+        productSources = nextSources
       }
       columns += product
+      columnParts += productSources
     }
     guard !columns.isEmpty else { throw PostgresError.data("formula '\(text)' has no terms") }
     return SQLModel(
       columns: columns, response: response, responseName: responseName, used: used, hasIntercept: terms.hasIntercept,
-      factorTerms: factorTerms)
+      factorTerms: factorTerms, terms: terms, variables: variables, levels: factorLevels, columnParts: columnParts)
+  }
+
+  /// One formula variable compiled: `factor(column)` or a text column (a factor, by its labels'
+  /// SQL), or a numeric expression; the source columns it reads.
+  static func variable(_ e: FormulaExpression, name: String, schema: SourceSchema) throws
+    -> (variable: Variable, used: [String])
+  {
+    var compiler = SQLExpressionCompiler(schema: schema, context: "term '\(name)'")
+    if case .call("factor", let args) = e.kind {
+      guard args.count == 1, args[0].label == nil else {
+        throw PostgresError.unsupported("term '\(name)': factor() of one column or expression")
+      }
+      let inner = try compiler.value(args[0].value)
+      switch inner.kind {
+      case .text: return (.factor(sql: inner.sql, numericLevels: false), compiler.used)
+      case .numeric: return (.factor(sql: "CAST(\(inner.sql) AS varchar)", numericLevels: true), compiler.used)
+      case .boolean:
+        throw PostgresError.unsupported("term '\(name)': factor() of a logical value")
+      }
+    }
+    let value = try compiler.value(e)
+    switch value.kind {
+    case .numeric: return (.numeric(value.sql), compiler.used)
+    case .text: return (.factor(sql: value.sql, numericLevels: false), compiler.used)
+    case .boolean:
+      throw PostgresError.unsupported("term '\(name)': a logical column or condition (write I(1 * (…)))")
+    }
+  }
+
+  /// The indicator of `level` of a factor whose labels are `labels` (SQL text).
+  static func indicator(_ labels: String, _ level: String) -> String {
+    "CASE WHEN \(labels) = \(SQL.literal(level)) THEN 1.0 ELSE 0.0 END"
   }
 }
 

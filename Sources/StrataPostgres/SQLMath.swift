@@ -179,3 +179,35 @@ extension SQLMath {
     "LN(-\(log1p("(-\(mu))")))"
   }
 }
+
+/// `dμ/dη` and `d²μ/dη²` of every pushed-down model in SQL, for margins (`Link.muEta` and
+/// `Link.muEtaDerivative`, clamped as they are). Rows whose η is far in a tail (|η| > 30 for the
+/// binomial links, where μ is at its clamp) get `d²μ/dη² = 0` instead of a number below 1e-13, so
+/// that no product underflows (PostgreSQL raises an error on a double that does).
+extension SQLMath {
+  /// `dμ/dη` at the linear predictor `eta` (a column alias).
+  static func meanDerivative(_ family: PushdownFamily, _ eta: String) -> String {
+    let e = SQL.number(eps)
+    switch family {
+    case .gaussian: return "1.0"
+    case .logit:
+      let t = "EXP(-ABS(\(eta)))"
+      return "(CASE WHEN ABS(\(eta)) > 30.0 THEN \(e) ELSE GREATEST(\(t) / ((1.0 + \(t)) * (1.0 + \(t))), \(e)) END)"
+    case .probit: return probitMuEta(eta)
+    case .cloglog: return cloglogMuEta(eta)
+    case .poisson: return "GREATEST(EXP(\(eta)), \(e))"
+    }
+  }
+
+  /// `d²μ/dη²` at the linear predictor `eta`, with `mu` the mean's column alias.
+  static func meanSecondDerivative(_ family: PushdownFamily, _ eta: String, mu: String) -> String {
+    switch family {
+    case .gaussian: return "0.0"
+    case .logit: return "(CASE WHEN ABS(\(eta)) > 30.0 THEN 0.0 ELSE \(mu) * (1.0 - \(mu)) * (1.0 - 2.0 * \(mu)) END)"
+    case .probit: return "(CASE WHEN ABS(\(eta)) > 30.0 THEN 0.0 ELSE -\(eta) * \(normalDensity(eta)) END)"
+    case .cloglog:
+      return "(CASE WHEN \(eta) < -700.0 OR \(eta) > 6.5 THEN 0.0 ELSE EXP(\(eta) - EXP(\(eta))) * (1.0 - EXP(\(eta))) END)"
+    case .poisson: return "EXP(\(eta))"
+    }
+  }
+}

@@ -2,15 +2,14 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// `strata fit ols|wls|logit|poisson --data postgresql://…`: the fit runs as aggregate SQL in
-/// the server (`StrataPostgres.Pushdown`, a source of the aggregate-fit driver); only sums cross
+/// `strata fit ols|wls|logit|poisson --data postgresql://… [--margins …]`: the fit (and its
+/// margins) runs as aggregate SQL in the server (`StrataPostgres.Pushdown`, a source of the aggregate-fit driver); only sums cross
 /// the wire, and the report is the in-memory fit's (`RegressionReport`).
 extension LinearModelOptions {
   /// The flags the pushdown does not take yet, refused by name.
   func pushdownRefusals() -> String? {
     if split != nil { return "--split" }
     if test != nil { return "--test" }
-    if marginsOptions.selection.isRequested { return "--margins" }
     if streaming.memory != nil { return "--memory" }
     if streaming.stream { return "--stream" }
     return nil
@@ -35,6 +34,16 @@ extension LinearModelOptions {
         throw ValidationError("with a PostgreSQL --data, calibration and --replicate are not available (give --repweights columns)")
       }
     }
+    // Margins are summed in the server after the fit: averages over the sample, covariates fixed.
+    let selection = marginsOptions.selection
+    if selection.isRequested && selection.marginsVCE == .unconditional {
+      throw ValidationError("--margins-vce unconditional is not available with a PostgreSQL --data yet (use fixed)")
+    }
+    if selection.isRequested && selection.at != nil {
+      throw ValidationError("--at is not available with a PostgreSQL --data yet (margins are averaged over the sample)")
+    }
+    let marginsRequest = selection.isRequested ? try selection.options(level: spec.level) : nil
+    if let marginsRequest { try translatingAnalysisErrors { try Margins.checkSummable(marginsRequest) } }
     let source = try PostgresSource(uri: data, sql: sql)
     let plan: AggregatePlan
     do {
@@ -42,15 +51,13 @@ extension LinearModelOptions {
     } catch ScaleError.notStreamable(let what) {
       throw ValidationError("\(what) is not available with a PostgreSQL --data yet (see Guides/Scale.md)")
     }
-    let fit = try Pushdown.fit(
-      plan.specification, variance: plan.variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
-      level: spec.level, control: plan.control, information: plan.information)
-    if let path = marginsOptions.save { try savePushedDown(fit, specification: spec, plan: plan, to: path) }
-    let context = ReportContext(dataSource: fit.source, labels: [:])
-    switch outputOptions.format {
-    case .text: try outputOptions.write(RegressionReport.text(fit.result.result, context: context))
-    case .json: try outputOptions.write(RegressionReport.json(fit.result.result, context: context).serialized() + "\n")
-    case .csv: try outputOptions.write(RegressionReport.csv(fit.result.result))
+    let fit = try translatingAnalysisErrors {
+      try Pushdown.fit(
+        plan.specification, variance: plan.variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
+        level: spec.level, control: plan.control, information: plan.information, margins: marginsRequest)
     }
+    if let path = marginsOptions.save { try savePushedDown(fit, specification: spec, plan: plan, to: path) }
+    try renderFitFromSums(
+      fit.result.result, context: ReportContext(dataSource: fit.source, labels: [:]), margins: fit.margins)
   }
 }

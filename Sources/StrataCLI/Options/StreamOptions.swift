@@ -125,36 +125,44 @@ extension LinearModelOptions {
       }
       try SavedFit(streamed: s, recipe: recipe, options: self, savePath: path).write(to: path)
     }
-    let context = ReportContext(dataSource: data, labels: [:])
-    guard let marginsRequest else {
+    // The margins stream the file again (two passes: coding, sums), one chunk at a time.
+    let margins = try marginsRequest.map { request in
+      try translatingAnalysisErrors {
+        let plan = try Model.aggregatePlan(spec)
+        let stream = try AggregateMargins.stream(
+          path: data, specification: plan.specification, extraColumns: [request.over].compactMap { $0 },
+          chunkBytes: chunkBytes)
+        return try AggregateMargins.margins(
+          of: s.result, specification: plan.specification, chunks: stream, options: request,
+          unconditional: selection.marginsVCE == .unconditional)
+      }
+    }
+    try renderFitFromSums(s.result, context: ReportContext(dataSource: data, labels: [:]), margins: margins)
+  }
+
+  /// Writes a fit made from sums (streamed, or pushed down to a database) in the in-memory
+  /// fit's layout, followed by its margins when there are any (text; JSON: the margins' members
+  /// added to the fit's document; CSV: the margins alone).
+  func renderFitFromSums(_ result: RegressionResult, context: ReportContext, margins: MarginsResult?) throws {
+    guard let margins else {
       switch outputOptions.format {
-      case .text: try outputOptions.write(RegressionReport.text(s.result, context: context))
-      case .json: try outputOptions.write(RegressionReport.json(s.result, context: context).serialized() + "\n")
-      case .csv: try outputOptions.write(RegressionReport.csv(s.result))
+      case .text: try outputOptions.write(RegressionReport.text(result, context: context))
+      case .json: try outputOptions.write(RegressionReport.json(result, context: context).serialized() + "\n")
+      case .csv: try outputOptions.write(RegressionReport.csv(result))
       }
       return
     }
-    // The margins stream the file again (two passes: coding, sums), one chunk at a time.
-    let margins = try translatingAnalysisErrors {
-      let plan = try Model.aggregatePlan(spec)
-      let stream = try AggregateMargins.stream(
-        path: data, specification: plan.specification, extraColumns: [marginsRequest.over].compactMap { $0 },
-        chunkBytes: chunkBytes)
-      return try AggregateMargins.margins(
-        of: s.result, specification: plan.specification, chunks: stream, options: marginsRequest,
-        unconditional: selection.marginsVCE == .unconditional)
-    }
     switch outputOptions.format {
     case .text:
-      let title = "\(s.fit.kind.rawValue): \(s.fit.formula)"
+      let title = "\(result.fit.kind.rawValue): \(result.fit.formula)"
       try outputOptions.write(
-        RegressionReport.text(s.result, context: context) + "\n" + MarginsReport.text(margins, model: title, labels: .none))
+        RegressionReport.text(result, context: context) + "\n" + MarginsReport.text(margins, model: title, labels: .none))
     case .json:
-      var document = RegressionReport.json(s.result, context: context)
+      var document = RegressionReport.json(result, context: context)
       if case .object(var pairs) = document {
         let vce = MarginsReport.jsonVCE(
-          unconditional: margins.unconditional, title: margins.varianceTitle, df: margins.degreesOfFreedom, level: margins.level,
-          atMeans: false)
+          unconditional: margins.unconditional, title: margins.varianceTitle, df: margins.degreesOfFreedom,
+          level: margins.level, atMeans: false)
         pairs += [("margins_vce", vce), ("margins", MarginsReport.jsonEntries(margins))]
         document = .object(pairs)
       }

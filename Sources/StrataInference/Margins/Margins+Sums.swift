@@ -188,3 +188,23 @@ extension Margins {
     return DataFrame(columns: columns, source: data.source)
   }
 }
+
+extension MarginSums.Entry {
+  /// One margin's sums within one group, made by a source that sums outside this engine (SQL in a
+  /// database): a derivative margin (`level` and `base` nil) or a discrete change from `base` to
+  /// `level`, in the `--over` group `group` (nil: the whole sample).
+  public init(
+    variable: String, type: MarginKind, level: String? = nil, base: String? = nil,
+    group: (variable: String, label: String)?, weight: Double, value: Double, gradient: [Double]
+  ) {
+    let estimate = MarginEstimate(
+      variable: variable, type: type, level: level, base: base, at: [], group: group,
+      result: DeltaEstimate(estimate: value, stdError: .nan, degreesOfFreedom: 1, level: 95))
+    self.init(estimate: estimate, weight: weight, value: value, gradient: gradient)
+  }
+}
+
+extension MarginSums {
+  /// The label of a numeric `--over` group as the in-memory margins print it (`3`, `0.5`).
+  public static func groupLabel(_ value: Double) -> String { formatNumber(value) }
+}
