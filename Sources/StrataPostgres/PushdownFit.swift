@@ -159,6 +159,62 @@ public enum Pushdown {
     information: InformationMatrix = .expected, groupsByFactor: Bool = true, shardFanOut: Bool = true,
     margins: MarginsOptions? = nil
   ) throws -> PushdownFit {
+    let set = try prepare(
+      specification, variance: variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
+      groupsByFactor: groupsByFactor, shardFanOut: shardFanOut)
+    if let design = specification.design, set.aggregates.replicate == nil {
+      try set.aggregates.describeUnits(
+        design, strata: design.strata != nil, psu: design.psu.first != nil, fpc: design.fpc.first)
+    }
+    let result = try AggregateFit.fit(
+      set.aggregates, model: specification.model, formula: specification.formula, weighted: set.weighted,
+      variance: variance, level: level, control: control, information: information)
+    let marginsResult = try margins.map {
+      try PushdownMargins.margins(
+        of: AggregateMargins.FittedModel(result.result), aggregates: set.aggregates, schema: set.schema, options: $0,
+        weighted: set.weighted)
+    }
+    var fit = PushdownFit(
+      result: result, statements: set.aggregates.runner.log, source: source.displayName,
+      replicates: set.replicates, margins: marginsResult)
+    fit.shards = set.aggregates.runner.shards.map(\.server)
+    return fit
+  }
+
+  /// The margins of a fitted model (a saved pushed-down fit: its coefficients and covariance)
+  /// on the rows of `source`, summed in the server as `fit(…, margins:)` sums them: the fit's
+  /// set-up statements (levels, missing values), then one margins statement; no fit.
+  public static func margins(
+    _ specification: ScaleSpecification, variance: AggregateVariance, model: AggregateMargins.FittedModel,
+    source: PostgresSource, partitionKey: String? = nil, exactSums: Bool = false, options: MarginsOptions,
+    shardFanOut: Bool = true
+  ) throws -> MarginsResult {
+    let set = try prepare(
+      specification, variance: variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
+      groupsByFactor: true, shardFanOut: shardFanOut)
+    guard set.aggregates.model.columns.map(\.name) == model.terms else {
+      throw PostgresError.data(
+        "the formula '\(specification.formula)' codes \(set.aggregates.label) as the columns \(set.aggregates.model.columns.map(\.name).joined(separator: ", ")), not the fitted \(model.terms.joined(separator: ", ")) (the data changed since the fit)"
+      )
+    }
+    return try PushdownMargins.margins(
+      of: model, aggregates: set.aggregates, schema: set.schema, options: options, weighted: set.weighted)
+  }
+
+  /// What a fit and its margins share: the source opened (shards found), the design's columns
+  /// checked, the domain and subset compiled, the formula compiled with its factor levels, the
+  /// design columns checked for missing values, and the aggregate source over them.
+  struct Prepared {
+    let aggregates: PostgresAggregates
+    let schema: SourceSchema
+    let weighted: Bool
+    let replicates: Int
+  }
+
+  static func prepare(
+    _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource,
+    partitionKey: String?, exactSums: Bool, groupsByFactor: Bool, shardFanOut: Bool
+  ) throws -> Prepared {
     let family: PushdownFamily
     switch specification.model {
     case .leastSquares: family = .gaussian
@@ -306,23 +362,8 @@ public enum Pushdown {
       domain: domainSQL, subset: subsetFilter, subsetExpression: subsetText, exact: exactSums,
       partitionKey: partitionKey, extra: extra, weightSQL: weightSQL, replicate: replicateDesign,
       specification: design, groupsByFactor: groupsByFactor)
-    if let design, replicateDesign == nil {
-      try aggregates.describeUnits(design, strata: strata != nil, psu: psu != nil, fpc: fpc)
-    }
-    let weighted = weightColumn != nil
-    let result = try AggregateFit.fit(
-      aggregates, model: specification.model, formula: specification.formula, weighted: weighted,
-      variance: variance, level: level, control: control, information: information)
-    let marginsResult = try margins.map {
-      try PushdownMargins.margins(
-        of: AggregateMargins.FittedModel(result.result), aggregates: aggregates, schema: schema, options: $0,
-        weighted: weighted)
-    }
-    var fit = PushdownFit(
-      result: result, statements: runner.log, source: source.displayName, replicates: replicateColumns.count,
-      margins: marginsResult)
-    fit.shards = runner.shards.map(\.server)
-    return fit
+    return Prepared(
+      aggregates: aggregates, schema: schema, weighted: weightColumn != nil, replicates: replicateColumns.count)
   }
 
   /// Replicate-weight columns: names, or glob patterns (`*`, `?`) expanded in column order.

@@ -4,8 +4,8 @@ import Strata
 import Testing
 import _StrataTestSupport
 
-/// `fit … --data postgresql://… --save`, and `strata table` / `strata predict --scenario` on the
-/// saved fit: the saved file holds no password, renders as the in-memory saved fit does, and the
+/// `fit … --data postgresql://… --save`, and `strata table` / `strata margins` / `strata predict
+/// --scenario` on the saved fit: the saved file holds no password, renders as the in-memory saved fit does, and the
 /// scenarios (one aggregate statement in the database) equal the in-memory `predict --scenario`
 /// on the same fit saved from the CSV file to 1e-9 relative, on one server and sharded.
 @Suite("Saved pushed-down fits: --save, table, predict --scenario")
@@ -110,6 +110,14 @@ struct PushdownSaveTests {
       try sameOutput(["lincom", pushed, "meals + 2 * (Intercept)"], ["lincom", memory, "meals + 2 * (Intercept)"], what: "lincom")
       // predict --newdata codes a file with the recipe read from the source's levels.
       try sameOutput(["predict", pushed, "--newdata", file], ["predict", memory, "--newdata", file], what: "newdata")
+      // strata margins of the saved fit: summed in the database again (no fit), equal to the
+      // in-memory saved fit's and to `fit … --margins` on the table.
+      for m in [["--margins", "dydx"], ["--margins", "dydx,eyex", "--over", "stype"]] {
+        try sameOutput(["margins", pushed] + m, ["margins", memory] + m, what: "margins \(c.fit) \(m)")
+        try sameOutput(
+          ["margins", pushed, "--format", "json"] + m, ["margins", memory, "--format", "json"] + m,
+          what: "margins \(c.fit) \(m) json")
+      }
       // predict --scenario: text and JSON equal the in-memory command's.
       for s in c.scenarios {
         try Self.sameOutput(["predict", pushed] + s, ["predict", memory] + s, what: "\(c.fit) \(s)")
@@ -229,7 +237,8 @@ struct PushdownSaveTests {
         #expect(run.status != 0, "\(arguments)")
         #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
       }
-      try refused(["margins", path], "margins of a pushed-down fit: use `fit … --margins`")
+      try refused(["margins", path, "--margins", "dydx", "--margins-vce", "unconditional"], "unconditional")
+      try refused(["margins", path, "--margins", "dydx", "--at", "ell=10"], "--at")
       try refused(["predict", path, "--scenario", "ell = 1", "--margins-vce", "unconditional"], "unconditional")
       try refused(["predict", path, "--scenario", "ell = nchar(stype)"], "'nchar(stype)'")
       try refused(["predict", path, "--scenario", "stype = \"Z\""], "'Z'")

@@ -74,9 +74,7 @@ extension SavedFit {
   func marginsResult(_ options: MarginsOptions, vce: MarginsVCEOption, allowChangedData: Bool) throws -> (
     margins: MarginsResult, labels: DataLabels
   ) {
-    if pushdown != nil {
-      throw ValidationError("margins of a pushed-down fit: use `fit … --margins` (strata margins \(path) reads a data file)")
-    }
+    if pushdown != nil { return (try pushedDownMargins(options, vce: vce), .none) }
     if isStreamed {
       return (try streamedMargins(options, vce: vce, allowChangedData: allowChangedData), .none)
     }
@@ -102,6 +100,26 @@ extension SavedFit {
 
   /// Scenario comparisons of a fit pushed down to PostgreSQL: one aggregate statement over its
   /// rows there (`PushdownScenarios`), the comparisons formed by `ScenarioSums` (covariates fixed).
+  /// Margins of a saved pushed-down fit, summed in the database again (covariates fixed).
+  func pushedDownMargins(_ options: MarginsOptions, vce: MarginsVCEOption) throws -> MarginsResult {
+    guard let saved = pushdown, let spec = specification else {
+      throw SavedFitError.badField(path: path, field: "pushdown", reason: "is missing")
+    }
+    if vce == .unconditional {
+      throw ValidationError("--margins-vce unconditional is not available for a pushed-down fit yet (use fixed)")
+    }
+    let plan = try translatingAnalysisErrors { try Model.aggregatePlan(spec) }
+    let source = try PostgresSource(conninfo: saved.connection, table: saved.table, sql: saved.sql)
+    let model = AggregateMargins.FittedModel(
+      terms: terms, kept: kept, coefficients: coefficients, link: link, covariance: covarianceMatrix,
+      degreesOfFreedom: degreesOfFreedom, varianceTitle: vceTitle)
+    return try translatingAnalysisErrors {
+      try Pushdown.margins(
+        plan.specification, variance: plan.variance, model: model, source: source, partitionKey: saved.partitionKey,
+        options: options)
+    }
+  }
+
   func pushedDownScenarios(_ scenarios: [Scenario], by: String?, vce: MarginsVCEOption, level: Double) throws
     -> ScenarioResult
   {
