@@ -119,6 +119,16 @@ import _StrataTestSupport
     #expect(try compareModes(spec, scale: scale, path: data.path))
   }
 
+  @Test func responseLevelFirstMetInALateChunkFallsBack() throws {
+    // Only "no" in the first chunks: the first pass's coding has one response level; "yes"
+    // first met at row 300 changes it.
+    let data = try file { i, f in if i < 300 { f["yn"] = "no" } }
+    defer { data.remove() }
+    let formula = "yn ~ x + g"
+    let spec = FitSpecification(model: .logit, formula: formula)
+    #expect(!(try compareModes(spec, scale: ScaleSpecification(model: .glm(.logit), formula: formula), path: data.path)))
+  }
+
   @Test func noEstimationRowInTheFirstChunkFallsBack() throws {
     let data = try file { i, f in if i < 120 { f["x"] = "NA" } }
     defer { data.remove() }
