@@ -53,6 +53,14 @@ import _StrataTestSupport
     return held[0]
   }
 
+  /// A logit on the file as `edit` changes it, compared in every mode; whether the bet held.
+  func logitHolds(_ formula: String, edit: (Int, inout [String: String]) -> Void) throws -> Bool {
+    let data = try file(edit: edit)
+    defer { data.remove() }
+    let spec = FitSpecification(model: .logit, formula: formula)
+    return try compareModes(spec, scale: ScaleSpecification(model: .glm(.logit), formula: formula), path: data.path)
+  }
+
   @Test func levelsMetInUnsortedOrderAndInteractions() throws {
     let data = try file()
     defer { data.remove() }
@@ -72,11 +80,7 @@ import _StrataTestSupport
   @Test func levelFirstMetInALateChunkFallsBackToTwoPasses() throws {
     // "e" appears first at row 700 (chunk 10 or so), in the estimation rows: the coding changes,
     // the first pass's matrices are dropped, the summary pass builds them again.
-    let data = try file { i, f in if i >= 700 && i % 4 == 0 { f["g"] = "e" } }
-    defer { data.remove() }
-    let formula = "y ~ x + g + g:x"
-    let spec = FitSpecification(model: .logit, formula: formula)
-    #expect(!(try compareModes(spec, scale: ScaleSpecification(model: .glm(.logit), formula: formula), path: data.path)))
+    #expect(!(try logitHolds("y ~ x + g + g:x") { i, f in if i >= 700 && i % 4 == 0 { f["g"] = "e" } }))
   }
 
   @Test func levelOnlyOutsideTheEstimationSampleKeepsTheBet() throws {
@@ -122,19 +126,11 @@ import _StrataTestSupport
   @Test func responseLevelFirstMetInALateChunkFallsBack() throws {
     // Only "no" in the first chunks: the first pass's coding has one response level; "yes"
     // first met at row 300 changes it.
-    let data = try file { i, f in if i < 300 { f["yn"] = "no" } }
-    defer { data.remove() }
-    let formula = "yn ~ x + g"
-    let spec = FitSpecification(model: .logit, formula: formula)
-    #expect(!(try compareModes(spec, scale: ScaleSpecification(model: .glm(.logit), formula: formula), path: data.path)))
+    #expect(!(try logitHolds("yn ~ x + g") { i, f in if i < 300 { f["yn"] = "no" } }))
   }
 
   @Test func noEstimationRowInTheFirstChunkFallsBack() throws {
-    let data = try file { i, f in if i < 120 { f["x"] = "NA" } }
-    defer { data.remove() }
-    let formula = "y ~ x + g"
-    let spec = FitSpecification(model: .logit, formula: formula)
-    #expect(!(try compareModes(spec, scale: ScaleSpecification(model: .glm(.logit), formula: formula), path: data.path)))
+    #expect(!(try logitHolds("y ~ x + g") { i, f in if i < 120 { f["x"] = "NA" } }))
   }
 
   @Test func badResponseInALateChunkNamesItsRow() throws {
