@@ -15,16 +15,20 @@ struct RestartWithText: Error {
 /// Pass 1 parses each chunk with `CSVReader` (its rules for numbers, missing values, quotes),
 /// keeps the needed columns, gives every text value one code over the whole file (a level's
 /// code is the order it was first met; the template the model matrix is built on sorts them in
-/// the C locale, as the in-memory reader does), and in `.columnCache` mode writes the columns to
-/// a compact cache (doubles; factor codes as doubles) in a temporary folder removed when the
-/// stream is released. Later passes read the cache (`.columnCache`) or parse the file again
-/// (`.reparse`).
+/// the C locale, as the in-memory reader does). In `.columnCache` mode the first later pass
+/// that needs the columns parses the file again and writes them to a compact cache (doubles;
+/// factor codes as doubles) in a temporary folder removed when the stream is released; the
+/// passes after it read the cache. Otherwise later passes parse the file again.
 public final class CSVStream: ChunkProvider {
   /// How passes after the first read the data.
   public enum Mode: String, Sendable {
-    /// A cache of the needed columns written in pass 1, and a cache of the chunks' model
-    /// matrices written by the first pass that builds them: the IRLS passes read the matrices,
-    /// the passes that need the columns (design units, clusters) read the column cache.
+    /// A cache of the needed columns, and a cache of the chunks' model matrices written by the
+    /// first pass that builds them: the IRLS passes read the matrices, the passes that need the
+    /// columns (clusters; the summary when the first pass could not take it) read the column
+    /// cache. The column cache is written by the first such pass after pass 1 (which parses the
+    /// file again), not by pass 1: a fit whose first pass also built the model-matrix cache
+    /// (`ChunkedSource.summaryInFirstPass`) and whose later passes need no columns never
+    /// writes it.
     case columnCache
     /// The model-matrix cache only: the passes that need the columns parse the CSV again (less
     /// disk: no column cache).
@@ -119,8 +123,7 @@ public final class CSVStream: ChunkProvider {
       return
     }
     var writer: ColumnCache?
-    if !discovered, mode == .columnCache {
-      cache = nil
+    if discovered, mode == .columnCache {
       writer = try ColumnCache(columns: needed, directory: cacheDirectory)
     }
     var first = 0

@@ -164,6 +164,18 @@ extension ChunkedSource {
   /// A chunk's estimation rows: its model matrix with the sample's coding, the response and
   /// every weight set.
   func prepare(_ frame: DataFrame, first: Int) throws -> ChunkData {
+    try Self.prepare(
+      frame, first: first, formula: formula, options: options, recipe: recipe, responseLevels: responseLevels,
+      replicate: replicate, replicateColumns: replicateColumns, design: specification.design, unitIndex: unitIndex)
+  }
+
+  /// `prepare(_:first:)` with the coding, the replicate columns and the design units given (the
+  /// first pass calls it before the source is complete).
+  static func prepare(
+    _ frame: DataFrame, first: Int, formula: Formula, options: ModelFrameOptions, recipe: ModelRecipe,
+    responseLevels: [String]?, replicate: ReplicateDesign?, replicateColumns: [String],
+    design: DesignSpecification?, unitIndex: [UnitKey: Int]
+  ) throws -> ChunkData {
     let mm = try ModelMatrix.build(
       formula: formula, data: frame, options: options, recipe: recipe, responseLevels: responseLevels)
     let local = mm.rows
@@ -172,7 +184,7 @@ extension ChunkedSource {
     var weights = [w0]
     if let replicate, !replicateColumns.isEmpty {
       for name in replicateColumns {
-        guard case .numeric(let c) = try Self.designColumn(name, in: frame).storage else {
+        guard case .numeric(let c) = try designColumn(name, in: frame).storage else {
           throw FormulaError.nonNumeric(variable: name, term: name)
         }
         var w = [Double](repeating: 0, count: local.count)
@@ -187,12 +199,12 @@ extension ChunkedSource {
       }
     }
     var unitCodes: [Int32]?
-    if let design = specification.design, design.replicateWeights == nil {
+    if let design, design.replicateWeights == nil {
       let columns = try DesignColumns(design, frame: frame)
       var codes = [Int32](repeating: 0, count: local.count)
       var previous: (key: UnitKey, unit: Int32)?
       for (k, i) in local.enumerated() {
-        let u = try Self.unitKey(columns, row: i, first: first, labels: false).key
+        let u = try unitKey(columns, row: i, first: first, labels: false).key
         if let previous, previous.key == u {
           codes[k] = previous.unit
           continue
@@ -238,91 +250,27 @@ extension ChunkedSource {
   }
 
   public func summary(model: AggregateModel) throws -> SourceSummary {
-    let sets = 1 + replicateCount
-    let p = columnNames.count
-    var positive = [Int](repeating: 0, count: sets)
-    var total = [Double](repeating: 0, count: sets)
-    var weightedY = [Double](repeating: 0, count: sets)
-    var rows = 0
-    var droppedMissing = 0
-    var droppedBySubset = 0
-    var low = Double.infinity
-    var high = -Double.infinity
-    var sums = [Double](repeating: 0, count: p)
-    var squares = [Double](repeating: 0, count: p)
-    var negative = 0
-    var firstNegative = 0
-    let r = replicateColumns.count
-    var gramAll = r > 0 ? Matrix(rows: r, cols: r) : nil
-    var gramEstimation = gramAll
+    // The first pass summed the chunks it prepared (`SummarySums`) when its coding held to the end.
+    if let presummed, presummed.model == model { return try finishSummary(presummed) }
+    var sums = SummarySums(model: model, columns: columnNames.count, sets: 1 + replicateCount, replicates: replicateCount)
     try forEachPrepared(needsFrame: true) { chunk, frame in
       guard let frame else { return }
-      droppedMissing += chunk.droppedMissing
-      droppedBySubset += chunk.droppedBySubset
-      rows += chunk.rows.count
-      let w0 = chunk.weights[0]
-      var positiveRows: [Int] = []
-      for (k, row) in chunk.rows.enumerated() {
-        let y = chunk.y[k]
-        try RowKernel.validate(model: model, y: y, name: responseName, row: row + 1)
-        if w0[k] < 0 {
-          if negative == 0 { firstNegative = row + 1 }
-          negative += 1
-          continue
-        }
-        if w0[k] > 0 {
-          positiveRows.append(k)
-          low = Swift.min(low, y)
-          high = Swift.max(high, y)
-        }
-        for s in 0..<sets where chunk.weights[s][k] > 0 {
-          positive[s] += 1
-          total[s] += chunk.weights[s][k]
-          weightedY[s] += chunk.weights[s][k] * y
-        }
-      }
-      let m = chunk.x.rows
-      let x = chunk.x.storage
-      for j in 0..<p {
-        var (sum, square) = (0.0, 0.0)
-        for k in positiveRows {
-          let v = x[j * m + k]
-          sum += v
-          square += v * v
-        }
-        sums[j] += sum
-        squares[j] += square
-      }
-      if r > 0, let replicate {
-        // R's degf(): the rank of the replicate analysis weights (dqrdc2 on their Gram matrix).
-        var m = Matrix(rows: frame.rowCount, cols: r)
-        var rowWeights = [Double](repeating: 0, count: frame.rowCount)
-        let full = try designWeights.map { name -> NumericColumn in
-          guard case .numeric(let c) = try Self.designColumn(name, in: frame).storage else {
-            throw FormulaError.nonNumeric(variable: name, term: name)
-          }
-          return c
-        }
-        for (j, name) in replicateColumns.enumerated() {
-          guard case .numeric(let c) = try Self.designColumn(name, in: frame).storage else {
-            throw FormulaError.nonNumeric(variable: name, term: name)
-          }
-          for i in 0..<frame.rowCount { m[i, j] = c.missing[i] ? 0 : c.values[i] }
-        }
-        for i in 0..<frame.rowCount {
-          let w = full.map { $0.values[i] } ?? 1
-          rowWeights[i] = replicate.combinedWeights ? 1 : w * w
-        }
-        gramAll = gramAll! + m.crossProduct(rowWeights: rowWeights)
-        var estimationWeights = [Double](repeating: 0, count: frame.rowCount)
-        for k in positiveRows { estimationWeights[chunk.local[k]] = rowWeights[chunk.local[k]] }
-        gramEstimation = gramEstimation! + m.crossProduct(rowWeights: estimationWeights)
-      }
+      try sums.add(
+        chunk, frame: frame, responseName: responseName, replicate: replicate, replicateColumns: replicateColumns,
+        designWeights: designWeights)
     }
-    if negative > 0 { throw EstimationError.negativeWeights(count: negative, firstRow: firstNegative) }
-    if rows == 0 { throw FormulaError.noRowsLeft(droppedMissing: droppedMissing, droppedBySubset: droppedBySubset) }
-    if positive[0] == 0 { throw EstimationError.noPositiveWeights }
-    if let replicate, let gramAll, let gramEstimation {
+    return try finishSummary(sums)
+  }
+
+  /// The summary from the chunks' sums: the checks of the whole sample, and a replicate design's
+  /// degrees of freedom.
+  func finishSummary(_ s: SummarySums) throws -> SourceSummary {
+    if s.negative > 0 { throw EstimationError.negativeWeights(count: s.negative, firstRow: s.firstNegative) }
+    if s.rows == 0 {
+      throw FormulaError.noRowsLeft(droppedMissing: s.droppedMissing, droppedBySubset: s.droppedBySubset)
+    }
+    if s.positive[0] == 0 { throw EstimationError.noPositiveWeights }
+    if let replicate, let gramAll = s.gramAll, let gramEstimation = s.gramEstimation {
       let summary = DesignSummary(
         kind: "replicate", observations: designRows, strata: nil, psus: nil, stages: nil,
         populationSize: designWeightTotal, df: 0, replicates: replicateCount, replicateType: replicate.type,
@@ -330,13 +278,13 @@ extension ChunkedSource {
         mse: replicate.mse)
       design = .replicate(
         type: replicate.type, scale: replicate.scale, rscales: replicate.rscales, mse: replicate.mse,
-        estimationDF: gramRank(gramEstimation, tolerance: 1e-5, rows: positive[0]) - 1,
+        estimationDF: gramRank(gramEstimation, tolerance: 1e-5, rows: s.positive[0]) - 1,
         fullDF: gramRank(gramAll, tolerance: 1e-5, rows: designRows) - 1, summary: summary)
     }
     return SourceSummary(
-      positiveCount: positive, weightTotal: total, weightedResponse: weightedY, rows: rows,
-      droppedMissing: droppedMissing, droppedBySubset: droppedBySubset,
-      responseRange: low <= high ? low...high : 0...0, columnSums: sums, columnSquares: squares)
+      positiveCount: s.positive, weightTotal: s.total, weightedResponse: s.weightedY, rows: s.rows,
+      droppedMissing: s.droppedMissing, droppedBySubset: s.droppedBySubset,
+      responseRange: s.low <= s.high ? s.low...s.high : 0...0, columnSums: s.sums, columnSquares: s.squares)
   }
 
   public func pass(_ request: PassRequest) throws -> [PassSums] {

@@ -120,6 +120,11 @@ public final class ChunkedSource: AggregateDesignSource {
   let progress: ProgressHandler?
   var preparedCache: PreparedCache?
   var preparedComplete = false
+  /// The summary pass's sums, when the first pass could take them (see `Speculation`).
+  var presummed: SummarySums?
+  /// Whether the first pass also did the summary pass's work (built, cached and summed the
+  /// chunks' model matrices), so that the driver's summary reads nothing.
+  public var summaryInFirstPass: Bool { presummed != nil }
   /// The bytes the model-matrix cache holds between chunks.
   public var bufferBytes: Int { preparedCache?.bufferCapacity ?? 0 }
 
@@ -194,6 +199,9 @@ public final class ChunkedSource: AggregateDesignSource {
     var weightTotal = 0.0
     var zeroWeights = 0
     let design = spec.design
+    // The summary pass done within this one when the coding does not change after the first
+    // chunk with estimation rows (`Speculation`); nil once it fails.
+    var speculation: Speculation? = Speculation(caches: cachesModelMatrix)
     chunks.beginPass(1)
     try chunks.forEachChunk { frame, first in
       if let rep = design?.replicateWeights, replicateDesign == nil {
@@ -245,6 +253,19 @@ public final class ChunkedSource: AggregateDesignSource {
           weightTotal: &weightTotal, zeroWeights: &zeroWeights)
       }
       rowsSeen += frame.rowCount
+      // A chunk before the first estimation row has no coding to be prepared with.
+      if template == nil { speculation = nil }
+      if let template, speculation != nil {
+        // Any error here is left for the summary pass, which meets it again in the same order.
+        do {
+          try speculation?.add(
+            frame, first: first, template: template, formula: formula, options: options, model: spec.model,
+            replicate: replicateDesign, replicateColumns: repColumns, design: design, designWeights: weightsColumn,
+            unitIndex: unitIndex, cacheDirectory: cacheDirectory)
+        } catch {
+          speculation = nil
+        }
+      }
     }
     guard let template else { throw FormulaError.noRowsLeft(droppedMissing: 0, droppedBySubset: 0) }
     // A column of numbers with some text, used as numbers: the in-memory reader's error.
@@ -263,6 +284,13 @@ public final class ChunkedSource: AggregateDesignSource {
     columnNames = mm.columnNames
     responseName = mm.responseName ?? "response"
     hasIntercept = mm.hasIntercept
+    if let speculation, let sums = speculation.sums, speculation.holds(for: mm) {
+      presummed = sums
+      if let writer = speculation.writer {
+        preparedCache = writer
+        preparedComplete = true
+      }
+    }
     replicate = replicateDesign
     replicateColumns = repColumns
     replicateCount = repColumns.count

@@ -49,8 +49,10 @@ public enum StreamedFit {
     let result = try AggregateFit.fit(
       source, model: specification.model, formula: specification.formula, weighted: weighted, variance: variance,
       level: level, control: control, information: information)
-    // Passes: the first (levels, template, units), then the driver's (summary, start, iterations, scores).
-    return (result, result.passes + 1, stream.bufferBytes + source.bufferBytes)
+    // Passes: the first (levels, template, units, and the summary when it could), then the
+    // driver's (summary, start, iterations, scores).
+    let passes = result.passes + (source.summaryInFirstPass ? 0 : 1)
+    return (result, passes, stream.bufferBytes + source.bufferBytes)
   }
 
   /// Bytes of CSV per chunk for a memory budget: a chunk's bytes, its parsed columns and its
