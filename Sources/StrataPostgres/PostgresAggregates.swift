@@ -22,6 +22,9 @@ final class PostgresAggregates: AggregateDesignSource {
   let label: String
   let model: SQLModel
   let family: PushdownFamily
+  /// fraclogit/fracprobit: the logit/probit SQL with a response in [0, 1] (quasi-binomial: the
+  /// Bernoulli quasi-log-likelihood, weights not rounded).
+  let fractional: Bool
   /// Rows the model can use: no NULL in a column read (the `na.omit` of R).
   let complete: String
   /// The domain (`--subpop`, and `--subset` with a design) as a condition, or nil.
@@ -71,8 +74,9 @@ final class PostgresAggregates: AggregateDesignSource {
     runner: StatementRunner, from: String, label: String, model: SQLModel, family: PushdownFamily,
     complete: String, domain: String?, subset: String?, subsetExpression: String?, exact: Bool, partitionKey: String?,
     extra: [(sql: String, alias: String)], weightSQL: [String], replicate: ReplicateDesign?,
-    specification: DesignSpecification?, groupsByFactor: Bool = true
+    specification: DesignSpecification?, groupsByFactor: Bool = true, fractional: Bool = false
   ) {
+    self.fractional = fractional
     self.runner = runner
     self.from = from
     self.label = label
@@ -330,7 +334,7 @@ final class PostgresAggregates: AggregateDesignSource {
     case .gaussian: return "0.0"
     case .logit, .probit, .cloglog:
       return
-        "ROUND(\(a)) * (CASE WHEN y > 0.0 THEN y * LN(\(mu)) ELSE 0.0 END + CASE WHEN y < 1.0 THEN (1.0 - y) * LN(1.0 - \(mu)) ELSE 0.0 END)"
+        "\(fractional ? a : "ROUND(\(a))") * (CASE WHEN y > 0.0 THEN y * LN(\(mu)) ELSE 0.0 END + CASE WHEN y < 1.0 THEN (1.0 - y) * LN(1.0 - \(mu)) ELSE 0.0 END)"
     case .poisson:
       return "\(a) * (CASE WHEN y > 0.0 THEN y * LN(\(mu)) ELSE 0.0 END - \(mu))"
     }
@@ -439,7 +443,11 @@ final class PostgresAggregates: AggregateDesignSource {
       "SUM(CASE WHEN inc > 0.0 AND w < 0.0 THEN 1 ELSE 0 END)",
     ]
     switch family {
-    case .logit, .probit, .cloglog: items.append("SUM(CASE WHEN inc > 0.0 AND y <> 0.0 AND y <> 1.0 THEN 1 ELSE 0 END)")
+    case .logit, .probit, .cloglog:
+      items.append(
+        fractional
+          ? "SUM(CASE WHEN inc > 0.0 AND (y < 0.0 OR y > 1.0) THEN 1 ELSE 0 END)"
+          : "SUM(CASE WHEN inc > 0.0 AND y <> 0.0 AND y <> 1.0 THEN 1 ELSE 0 END)")
     case .poisson: items.append("SUM(CASE WHEN inc > 0.0 AND y < 0.0 THEN 1 ELSE 0 END)")
     case .gaussian: items.append("0")
     }
@@ -470,6 +478,10 @@ final class PostgresAggregates: AggregateDesignSource {
     if badResponse > 0 {
       switch family {
       case .logit, .probit, .cloglog:
+        if fractional {
+          throw PostgresError.data(
+            "the response '\(model.responseName)' of \(label) has \(badResponse) value(s) outside [0, 1] (a fractional response is a share)")
+        }
         throw PostgresError.data(
           "the response '\(model.responseName)' of \(label) has \(badResponse) value(s) other than 0 and 1 (\(family.rawValue) needs a binary response)")
       case .poisson:

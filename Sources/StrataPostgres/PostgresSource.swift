@@ -216,12 +216,7 @@ struct PushdownRows {
 
   init(_ specification: ScaleSpecification, source: PostgresSource, partitionKey: String?, shardFanOut: Bool) throws {
     opened = try source.open()
-    runner = StatementRunner(connection: opened.connection, from: opened.from)
-    if shardFanOut, source.table != nil,
-      let routes = try ShardDiscovery.routes(coordinator: opened.connection, from: opened.from)
-    {
-      runner.shards = routes
-    }
+    runner = try StatementRunner(opened, source: source, fanOut: shardFanOut)
     let schema = opened.schema
     self.partitionKey = partitionKey
     if let key = partitionKey { _ = try schema.kind(of: key, in: "the partition key") }
@@ -237,12 +232,7 @@ struct PushdownRows {
     }
     weighted = weightColumn != nil
     func condition(_ text: String, _ option: String) throws -> String {
-      let expression: RowExpression
-      do { expression = try RowExpression.parse(text) } catch {
-        throw PostgresError.data("\(option) '\(text)': \(error)")
-      }
-      var compiler = SQLExpressionCompiler(schema: schema, context: "\(option) '\(text)'")
-      return try compiler.condition(expression.expression)
+      try SQLExpressionCompiler.condition(parsing: text, option: option, schema: schema)
     }
     // With a design the subset is part of the domain; without one it is a WHERE condition.
     let subpop = try specification.subpop.map { try condition($0, "subpop") }

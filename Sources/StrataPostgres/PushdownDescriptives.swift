@@ -230,12 +230,8 @@ final class PostgresDescriptiveSource: DescriptiveAggregateSource {
     if let f = design.fpc.first, replicate == nil { base.append((try column(f, numeric: true, "fpc"), "f")); required.append(f) }
     // The domain.
     if let subpop = spec.subpop {
-      let expression: RowExpression
-      do { expression = try RowExpression.parse(subpop) } catch {
-        throw PostgresError.data("subpop '\(subpop)': \(error)")
-      }
-      var compiler = SQLExpressionCompiler(schema: schema, context: "subpop '\(subpop)'")
-      base.append(("CASE WHEN \(try compiler.condition(expression.expression)) THEN 1 ELSE 0 END", "inc"))
+      let condition = try SQLExpressionCompiler.condition(parsing: subpop, option: "subpop", schema: schema)
+      base.append(("CASE WHEN \(condition) THEN 1 ELSE 0 END", "inc"))
     } else {
       base.append(("1", "inc"))
     }

@@ -215,26 +215,12 @@ public enum Pushdown {
     _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource,
     partitionKey: String?, exactSums: Bool, groupsByFactor: Bool, shardFanOut: Bool
   ) throws -> Prepared {
-    let family: PushdownFamily
-    switch specification.model {
-    case .leastSquares: family = .gaussian
-    case .glm(.logit): family = .logit
-    case .glm(.probit): family = .probit
-    case .glm(.cloglog): family = .cloglog
-    case .glm(.poisson): family = .poisson
-    case .glm(let m):
-      throw PostgresError.unsupported("\(m.rawValue) (ols, wls, logit, probit, cloglog and poisson are pushed down)")
-    }
+    let family = try PushdownFamily(specification.model)
     let opened = try source.open()
     let (from, label, schema) = (opened.from, opened.label, opened.schema)
     // The statements' runner: with a table partitioned over postgres_fdw foreign tables, the
     // statements over the rows (set-up and passes) go to each shard directly, all at once.
-    let runner = StatementRunner(connection: opened.connection, from: from)
-    if shardFanOut, source.table != nil,
-      let routes = try ShardDiscovery.routes(coordinator: opened.connection, from: from)
-    {
-      runner.shards = routes
-    }
+    let runner = try StatementRunner(opened, source: source, fanOut: shardFanOut)
     let rows = runner.relation
 
     let design = specification.design
@@ -307,12 +293,7 @@ public enum Pushdown {
     // them the same way): every row stays for the design's units. Without one, the subset is
     // R's `glm(subset =)`: a WHERE condition, its rows the only rows.
     func condition(_ text: String, _ option: String) throws -> String {
-      let expression: RowExpression
-      do { expression = try RowExpression.parse(text) } catch {
-        throw PostgresError.data("\(option) '\(text)': \(error)")
-      }
-      var compiler = SQLExpressionCompiler(schema: schema, context: "\(option) '\(text)'")
-      return try compiler.condition(expression.expression)
+      try SQLExpressionCompiler.condition(parsing: text, option: option, schema: schema)
     }
     let subpopSQL = try specification.subpop.map { try condition($0, "subpop") }
     let subsetSQL = try specification.subset.map { try condition($0, "subset") }
@@ -361,7 +342,7 @@ public enum Pushdown {
       runner: runner, from: from, label: label, model: compiled, family: family, complete: complete,
       domain: domainSQL, subset: subsetFilter, subsetExpression: subsetText, exact: exactSums,
       partitionKey: partitionKey, extra: extra, weightSQL: weightSQL, replicate: replicateDesign,
-      specification: design, groupsByFactor: groupsByFactor)
+      specification: design, groupsByFactor: groupsByFactor, fractional: specification.model.isFractional)
     return Prepared(
       aggregates: aggregates, schema: schema, weighted: weightColumn != nil, replicates: replicateColumns.count)
   }

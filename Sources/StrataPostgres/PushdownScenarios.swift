@@ -292,16 +292,15 @@ extension Pushdown {
 }
 
 extension PushdownFamily {
-  /// The family of an aggregate model (ols, wls, logit, probit, cloglog, poisson).
+  /// The family of an aggregate model (ols, wls, logit, probit, cloglog, poisson; fraclogit and
+  /// fracprobit are the logit and probit SQL with a fractional response, `PostgresAggregates.fractional`).
   init(_ model: AggregateModel) throws {
     switch model {
     case .leastSquares: self = .gaussian
-    case .glm(.logit): self = .logit
-    case .glm(.probit): self = .probit
+    case .glm(.logit), .glm(.fraclogit): self = .logit
+    case .glm(.probit), .glm(.fracprobit): self = .probit
     case .glm(.cloglog): self = .cloglog
     case .glm(.poisson): self = .poisson
-    case .glm(let m):
-      throw PostgresError.unsupported("\(m.rawValue) (ols, wls, logit, probit, cloglog and poisson are pushed down)")
     }
   }
 
@@ -327,5 +326,13 @@ extension PushdownFamily {
     case .cloglog: return SQLMath.cloglogMuEta(eta)
     case .poisson: return "GREATEST(EXP(\(eta)), \(SQL.number(SQLMath.eps)))"
     }
+  }
+}
+
+extension AggregateModel {
+  /// A fractional-response model (quasi-binomial: a response in [0, 1]).
+  var isFractional: Bool {
+    if case .glm(let m) = self { return m.family == .quasibinomial }
+    return false
   }
 }

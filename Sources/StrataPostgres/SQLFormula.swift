@@ -57,6 +57,17 @@ struct SQLExpressionCompiler {
     }
   }
 
+  /// The SQL condition of an R row condition given as text (`--subpop`, `--subset`), named
+  /// `option '…'` in its errors.
+  static func condition(parsing text: String, option: String, schema: SourceSchema) throws -> String {
+    let expression: RowExpression
+    do { expression = try RowExpression.parse(text) } catch {
+      throw PostgresError.data("\(option) '\(text)': \(error)")
+    }
+    var compiler = SQLExpressionCompiler(schema: schema, context: "\(option) '\(text)'")
+    return try compiler.condition(expression.expression)
+  }
+
   mutating func condition(_ e: FormulaExpression) throws -> String {
     let v = try value(e)
     switch v.kind {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// `strata fit ols|wls|logit|poisson --data postgresql://… [--margins …]`: the fit (and its
+/// `strata fit ols|wls|logit|probit|cloglog|poisson|fraclogit|fracprobit --data postgresql://… [--margins …]`: the fit (and its
 /// margins) runs as aggregate SQL in the server (`StrataPostgres.Pushdown`, a source of the aggregate-fit driver); only sums cross
 /// the wire, and the report is the in-memory fit's (`RegressionReport`).
 extension LinearModelOptions {
@@ -20,10 +20,10 @@ extension LinearModelOptions {
       throw ValidationError("\(flag) is not available with a PostgreSQL --data yet (see Guides/Scale.md)")
     }
     switch model {
-    case .leastSquares, .glm(.logit, _), .glm(.probit, _), .glm(.cloglog, _), .glm(.poisson, _): break
+    case .leastSquares, .glm: break
     default:
       throw ValidationError(
-        "with a PostgreSQL --data, fit ols, wls, logit, probit, cloglog and poisson are available (not \(model.kind.rawValue) yet)")
+        "with a PostgreSQL --data, fit ols, wls, logit, probit, cloglog, poisson, fraclogit and fracprobit are available (not \(model.kind.rawValue) yet)")
     }
     let spec = try specification(model)
     if let declared = spec.design {
