@@ -246,6 +246,11 @@ func isStepOperator(_ op: BinaryOperator) -> Bool {
   }
 }
 
+extension FormulaExpression {
+  /// Whether this expression refers to the name `variable` anywhere.
+  public func mentions(_ variable: String) -> Bool { StrataFormula.mentions(self, variable) }
+}
+
 /// Whether `e` refers to the name `variable` anywhere.
 func mentions(_ e: FormulaExpression, _ variable: String) -> Bool {
   switch e.kind {

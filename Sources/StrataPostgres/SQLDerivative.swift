@@ -109,15 +109,7 @@ struct SQLDerivative {
   }
 
   /// Whether `e` refers to the name `variable` anywhere.
-  static func mentions(_ e: FormulaExpression, _ variable: String) -> Bool {
-    switch e.kind {
-    case .name(let n): return n == variable
-    case .number, .integer, .string, .logical, .missing: return false
-    case .parenthesized(let x), .unary(_, let x): return mentions(x, variable)
-    case .binary(_, let l, let r): return mentions(l, variable) || mentions(r, variable)
-    case .call(_, let args): return args.contains { mentions($0.value, variable) }
-    }
-  }
+  static func mentions(_ e: FormulaExpression, _ variable: String) -> Bool { e.mentions(variable) }
 
   /// `e` with every reference to `variable` replaced by `value` (a literal).
   static func replacing(_ variable: String, by value: ExpressionKind, in e: FormulaExpression)
