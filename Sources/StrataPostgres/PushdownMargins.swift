@@ -1,7 +1,9 @@
 import Foundation
+import StrataDesign
 import StrataFormula
 import StrataInference
 import StrataLinalg
+import StrataModels
 import StrataScale
 
 /// Margins of a pushed-down fit, summed in the server: one aggregate statement after the fit
@@ -31,9 +33,10 @@ enum PushdownMargins {
   ///   without a row number, `notSummable`); `PostgresError.unsupported` for `--at`.
   static func margins(
     of fitted: AggregateMargins.FittedModel, aggregates: PostgresAggregates, schema: SourceSchema,
-    options: MarginsOptions, weighted: Bool
+    options: MarginsOptions, weighted: Bool, unconditional: Bool = false
   ) throws -> MarginsResult {
     try Margins.checkSummable(options)
+    let sampling = try unconditional ? Self.samplingInputs(fitted, aggregates: aggregates) : nil
     guard options.level > 0, options.level < 100 else { throw MarginsError.invalidLevel(options.level) }
     if options.at != nil {
       throw PostgresError.unsupported("margins at --at values (margins are averaged over the sample)")
@@ -69,7 +72,31 @@ enum PushdownMargins {
     let statement = try Statement(
       fitted: fitted, aggregates: aggregates, schema: schema, treatments: treatments, options: options)
     try statement.checkBinary(options.discrete.filter { d in treatments.contains { $0.name == d } })
-    return try statement.run(weighted: weighted)
+    return try statement.run(weighted: weighted, sampling: sampling)
+  }
+
+  /// The fit and covariance the covariate-sampling variance needs, checked before any statement:
+  /// a variance whose influence totals are sums by a `GROUP BY` (clusters, a design's PSUs).
+  static func samplingInputs(
+    _ fitted: AggregateMargins.FittedModel, aggregates: PostgresAggregates
+  ) throws -> (fit: Fit, covariance: CovarianceEstimate) {
+    guard let sampling = fitted.sampling else {
+      throw MarginsError.notSummable(what: "--margins-vce unconditional without the fit's bread and scores")
+    }
+    let spec = sampling.covariance.spec
+    try InfluenceVariance.checkUnconditional(spec)
+    switch spec {
+    case .cluster: break
+    case .design:
+      guard aggregates.unitsArePSUs else {
+        throw PostgresError.unsupported(
+          "--margins-vce unconditional on a design without a --psu column (each row a unit: give the PSU column)")
+      }
+    default:
+      throw PostgresError.unsupported(
+        "--margins-vce unconditional with the \(spec.name) variance (cluster and linearization designs are pushed down)")
+    }
+    return sampling
   }
 
   /// The margins statement: its working rows and its aggregates, and how the sums become
@@ -289,7 +316,7 @@ enum PushdownMargins {
 
     /// Runs the statement (several when the select list would pass PostgreSQL's limit) and
     /// forms the margins.
-    func run(weighted: Bool) throws -> MarginsResult {
+    func run(weighted: Bool, sampling: (fit: Fit, covariance: CovarianceEstimate)? = nil) throws -> MarginsResult {
       let by = (groupColumn == nil ? [] : ["og"]) + (groupsByFactor ? ["fg"] : [])
       var cells: [[String?]: [Double]] = [:]
       var start = 0
@@ -324,6 +351,8 @@ enum PushdownMargins {
         }
       }
       var margins = MarginSums(entries: [], rows: 0, weighted: weighted, numericGroups: numericGroups)
+      // Each entry's value items (Σ a f of the level `to` minus that of `from`) and its --over group.
+      var valueItems: [String: (group: String?, to: Int, from: Int?)] = [:]
       var rowCount = 0.0
       for (key, s) in sums {
         var group: (variable: String, label: String)?
@@ -353,6 +382,7 @@ enum PushdownMargins {
               MarginSums.Entry(
                 variable: entry.name, type: m.kind, group: group, weight: weight, value: s[m.value],
                 gradient: m.gradient.map { value($0, s, key) }))
+            valueItems[Self.key(entries[entries.count - 1].estimate)] = (key.first ?? nil, m.value, nil)
           }
           guard case .discrete(let levels) = entry.treatment, let positions = discrete[t] else { continue }
           let pairs: [(Int, Int)]
@@ -367,14 +397,134 @@ enum PushdownMargins {
                 variable: entry.name, type: .dydx, level: levels[l], base: levels[b], group: group, weight: weight,
                 value: s[to.value] - s[from.value],
                 gradient: zip(to.gradient, from.gradient).map { value($0, s, key) - value($1, s, key) }))
+            valueItems[Self.key(entries[entries.count - 1].estimate)] = (key.first ?? nil, to.value, from.value)
           }
         }
         margins.add(MarginSums(entries: entries, rows: 0, weighted: weighted, numericGroups: numericGroups))
       }
       margins.add(MarginSums(entries: [], rows: Int(rowCount.rounded()), weighted: weighted, numericGroups: numericGroups))
+      if let sampling {
+        let covariance = try unconditionalCovariance(margins, valueItems: valueItems, sampling: sampling)
+        return try margins.result(
+          options: options, unconditionalCovariance: covariance, degreesOfFreedom: fitted.degreesOfFreedom,
+          varianceTitle: InfluenceVariance.title(sampling.covariance.spec))
+      }
       return try margins.result(
         options: options, covariance: fitted.covariance, degreesOfFreedom: fitted.degreesOfFreedom,
         varianceTitle: fitted.varianceTitle)
     }
+
+    /// The key of a margin among the statement's entries.
+    static func key(_ e: MarginEstimate) -> String {
+      [e.variable, e.type.rawValue, e.level ?? "", e.base ?? "", e.group?.label ?? ""].joined(separator: "\u{2}")
+    }
+
+    /// The margins' covariance with the covariates sampled: each margin's influence totalled by
+    /// what the fit's variance sums over (a design's PSUs within strata, or cluster cells; rows
+    /// outside the domain count zero) from two grouped statements, the margins' value sums
+    /// `Σ a f` and weights `Σ a` by unit (and --over group) and the fit's scores pass by unit;
+    /// then `InfluenceVariance.covariance(ofTotals:fit:spec:)`, the streamed path's engine.
+    func unconditionalCovariance(
+      _ margins: MarginSums, valueItems: [String: (group: String?, to: Int, from: Int?)],
+      sampling: (fit: Fit, covariance: CovarianceEstimate)
+    ) throws -> Matrix {
+      let spec = sampling.covariance.spec
+      let (kept, beta) = (fitted.kept, fitted.coefficients)
+      let unitBy: [String]
+      var cellKeys: [[String?]]
+      var scoreTotals: Matrix
+      var units: UnitTotals?
+      var clusterNames: [String] = []
+      var clusterScores: [[String?]: [Double]] = [:]
+      if case .cluster(let variables) = spec {
+        clusterNames = variables.map(\.name)
+        unitBy = PostgresAggregates.clusterAliases(variables.count)
+        clusterScores = try aggregates.clusterScores(coefficients: beta, columns: kept, clusters: variables.count)
+        cellKeys = []
+        scoreTotals = Matrix(rows: 0, cols: kept.count)
+      } else {
+        unitBy = aggregates.units.strata.isEmpty ? ["c"] : ["h", "c"]
+        let scored = try aggregates.unitScores(coefficients: beta, columns: kept)
+        (units, scoreTotals, cellKeys) = (scored.units, scored.totals, aggregates.unitKeys)
+      }
+      // Σ a f of every value item and Σ a, by --over group and unit.
+      let used = Array(Set(valueItems.values.flatMap { [$0.to] + ($0.from.map { [$0] } ?? []) })).sorted()
+      let over = groupColumn == nil ? [] : ["og"]
+      let sums = try aggregates.grouped(
+        used.map { items[$0] } + [aggregates.sum("a")], by: over + unitBy, over: rows, where: "a > 0.0")
+      if units == nil {
+        // Cluster cells: those with scores (rows of positive weight), in the scores pass's order.
+        cellKeys = PostgresAggregates.orderedCells(
+          Set(clusterScores.keys).union(sums.keys.map { Array($0.dropFirst(over.count)) }))
+        scoreTotals = Matrix(rows: cellKeys.count, cols: kept.count)
+        for (u, key) in cellKeys.enumerated() {
+          for j in 0..<kept.count { scoreTotals[u, j] = clusterScores[key]?[j] ?? 0 }
+        }
+      }
+      var position: [[String?]: Int] = [:]
+      for (u, key) in cellKeys.enumerated() { position[key] = u }
+      let column = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0) })
+      let psi = try margins.influenceTotals(
+        units: cellKeys.count,
+        unitSums: { entry in
+          guard let source = valueItems[Self.key(entry.estimate)] else {
+            throw MarginsError.notSummable(what: "the margin of \(entry.estimate.variable) by unit")
+          }
+          var values = [Double](repeating: 0, count: cellKeys.count)
+          var weights = values
+          for (key, s) in sums where over.isEmpty || key[0] == source.group {
+            guard let u = position[Array(key.dropFirst(over.count))] else {
+              throw PostgresError.data("\(aggregates.label) changed during the fit (a unit the fit did not see)")
+            }
+            values[u] += s[column[source.to] ?? 0] - (source.from.map { s[column[$0] ?? 0] } ?? 0)
+            weights[u] += s[used.count]
+          }
+          return (values, weights)
+        }, coefficientInfluence: scoreTotals * sampling.fit.bread)
+      let totals: ScoreTotals
+      if let units {
+        guard let design = aggregates.specification, let summary = sampling.covariance.design else {
+          throw InferenceError.unsupportedForModel(model: "a fit without a design", variance: "design")
+        }
+        totals = .units(units, psi, specification: design, summary: summary)
+      } else {
+        let codes = PostgresAggregates.clusterCodes(of: cellKeys, variables: clusterNames.count)
+        totals = .clusters(
+          psi,
+          variables: clusterNames.indices.map {
+            ClusterVariable(name: clusterNames[$0], codes: codes[$0].codes, count: codes[$0].count)
+          })
+      }
+      return try InfluenceVariance.covariance(ofTotals: totals, fit: sampling.fit, spec: spec)
+    }
+  }
+}
+
+extension Pushdown {
+  /// The margins of a pushed-down fit with the covariates sampled (Stata `margins,
+  /// vce(unconditional)`), summed in the server: the fit's set-up statements again (levels,
+  /// missing values, the design's units), the margins statement, then the margins' sums and the
+  /// fit's scores grouped by design unit (PSU within stratum) or cluster cell
+  /// (`PushdownMargins.Statement.unconditionalCovariance`).
+  ///
+  /// - Parameters:
+  ///   - fit: the fit of `specification` on `source` (`fit(…)`), whose bread and variance are used.
+  /// - Throws: `MarginsError.unconditionalReplicates` for replicate weights,
+  ///   `.unconditionalNeedsRobust` for the classical variance; `PostgresError.unsupported` for
+  ///   HC variances and designs without a PSU column; as `fit(…, margins:)`.
+  public static func unconditionalMargins(
+    of fit: PushdownFit, _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource,
+    partitionKey: String? = nil, exactSums: Bool = false, options: MarginsOptions, shardFanOut: Bool = true
+  ) throws -> MarginsResult {
+    let set = try prepare(
+      specification, variance: variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
+      groupsByFactor: true, shardFanOut: shardFanOut)
+    if let design = specification.design, set.aggregates.replicate == nil {
+      try set.aggregates.describeUnits(
+        design, strata: design.strata != nil, psu: design.psu.first != nil, fpc: design.fpc.first)
+    }
+    return try PushdownMargins.margins(
+      of: AggregateMargins.FittedModel(fit.result.result), aggregates: set.aggregates, schema: set.schema,
+      options: options, weighted: set.weighted, unconditional: true)
   }
 }

@@ -162,3 +162,28 @@ extension ScenarioSums {
       varianceTitle: varianceTitle, level: level)
   }
 }
+
+extension MarginSums {
+  /// The totals of the whole sample's margins' influence functions ψ by unit (a design unit or
+  /// cluster cell), in `result`'s order (units × margins), from per-unit sums instead of rows:
+  /// the sums of a database grouped by unit. A margin's ψᵢ = aᵢ(fᵢ − θ)/W + J·IFᵢ(β) is linear in
+  /// the row's values, so its total over unit u is (Σᵤ aᵢfᵢ − θ Σᵤ aᵢ)/W + J·(Σᵤ uᵢ)·A⁻¹, the
+  /// sums taken over the margin's group's rows.
+  ///
+  /// - Parameters:
+  ///   - units: the number of units.
+  ///   - unitSums: for one entry, `Σᵤ aᵢfᵢ` and `Σᵤ aᵢ` over its group's rows of each unit.
+  ///   - coefficientInfluence: units × kept coefficients: each unit's score total times the fit's
+  ///     bread.
+  public func influenceTotals(
+    units: Int, unitSums: (Entry) throws -> (values: [Double], weights: [Double]), coefficientInfluence: Matrix
+  ) throws -> Matrix {
+    let estimates = try orderedEntries().map { entry -> LinearizedEstimate in
+      var whole = entry.average
+      let (values, weights) = try unitSums(entry)
+      whole.dataInfluence = (0..<units).map { (values[$0] - whole.value * weights[$0]) / entry.weight }
+      return whole
+    }
+    return DeltaMethod.influence(of: estimates, coefficientInfluence: coefficientInfluence)
+  }
+}
