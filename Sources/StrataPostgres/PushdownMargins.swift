@@ -508,12 +508,13 @@ extension Pushdown {
   /// (`PushdownMargins.Statement.unconditionalCovariance`).
   ///
   /// - Parameters:
-  ///   - fit: the fit of `specification` on `source` (`fit(…)`), whose bread and variance are used.
+  ///   - model: the fit of `specification` on `source` with its `sampling` (bread and variance:
+  ///     `FittedModel(fit(…).result.result)`, or a saved fit's model with those of a refit).
   /// - Throws: `MarginsError.unconditionalReplicates` for replicate weights,
   ///   `.unconditionalNeedsRobust` for the classical variance; `PostgresError.unsupported` for
   ///   HC variances and designs without a PSU column; as `fit(…, margins:)`.
   public static func unconditionalMargins(
-    of fit: PushdownFit, _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource,
+    of model: AggregateMargins.FittedModel, _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource,
     partitionKey: String? = nil, exactSums: Bool = false, options: MarginsOptions, shardFanOut: Bool = true
   ) throws -> MarginsResult {
     let set = try prepare(
@@ -524,7 +525,7 @@ extension Pushdown {
         design, strata: design.strata != nil, psu: design.psu.first != nil, fpc: design.fpc.first)
     }
     return try PushdownMargins.margins(
-      of: AggregateMargins.FittedModel(fit.result.result), aggregates: set.aggregates, schema: set.schema,
-      options: options, weighted: set.weighted, unconditional: true)
+      of: model, aggregates: set.aggregates, schema: set.schema, options: options, weighted: set.weighted,
+      unconditional: true)
   }
 }

@@ -57,6 +57,37 @@ struct PushdownUnconditionalTests {
     }
   }
 
+  /// `strata margins saved.json --margins-vce unconditional` of the design logit (and the
+  /// cluster OLS) saved from the table equals that of the fit saved from the CSV file.
+  static func compareSaved(uri: String, extra: (String) -> [String]) throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-punc-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    for (k, c) in [Self.cases[0], Self.cases[2]].enumerated() {
+      let fit = Array(c.arguments.prefix { $0 != "--margins" })
+      let file = c.table == "apistrat" ? PushdownMarginsTests.apistrat : PushdownMarginsTests.apiclus1
+      let (pushed, memory) = (folder.appendingPathComponent("p\(k).json").path, folder.appendingPathComponent("m\(k).json").path)
+      #expect(try runStrata(fit + ["--data", uri + "?table=\(c.table)", "--save", pushed] + extra(c.table)).status == 0)
+      #expect(try runStrata(fit + ["--data", file, "--save", memory]).status == 0)
+      for m in [["--margins", "dydx,eyex"], ["--margins", "dydx", "--over", "stype", "--format", "json"]] {
+        let sampled = m + ["--margins-vce", "unconditional"]
+        try PushdownSaveTests.sameOutput(["margins", pushed] + sampled, ["margins", memory] + sampled, what: "\(fit) \(m)")
+      }
+    }
+  }
+
+  @Test("saved fit: strata margins --margins-vce unconditional equals the in-memory saved fit's")
+  func saved() throws {
+    try withPostgresServer { server in
+      try APITables.load(into: server)
+      try Self.compareSaved(uri: server.uri) { _ in [] }
+    }
+    try withShardedCluster { cluster in
+      try APITables.load(into: cluster)
+      try Self.compareSaved(uri: cluster.coordinator.uri) { ["--partition-key", APITables.partitionKeys[$0] ?? ""] }
+    }
+  }
+
   @Test("refusals: replicate weights as in memory; variances not summed by unit name what to give")
   func refusals() throws {
     try withPostgresServer { server in

@@ -64,7 +64,7 @@ extension LinearModelOptions {
     if unconditional, let marginsRequest {
       fit.margins = try translatingAnalysisErrors {
         try Pushdown.unconditionalMargins(
-          of: fit, plan.specification, variance: plan.variance, source: source, partitionKey: partitionKey,
+          of: AggregateMargins.FittedModel(fit.result.result), plan.specification, variance: plan.variance, source: source, partitionKey: partitionKey,
           exactSums: exactSums, options: marginsRequest)
       }
     }
