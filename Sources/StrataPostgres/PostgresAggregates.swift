@@ -306,6 +306,15 @@ final class PostgresAggregates: AggregateDesignSource {
     family == .probit ? SQLMath.probitMuEta(eta) : SQLMath.cloglogMuEta(eta)
   }
 
+  /// A row's score multiplier at the estimate (`RowKernel.evaluate`'s m: the score is m x):
+  /// `a (y − μ)`, or `a (y − μ) μ′/V(μ)` for the non-canonical links (`muEta`: μ′'s column).
+  func scoreMultiplier(_ a: String, mu: String, muEta: String) -> String {
+    switch family {
+    case .probit, .cloglog: return "\(a) * (y - \(mu)) * \(muEta) / (\(mu) * (1.0 - \(mu)))"
+    case .gaussian, .logit, .poisson: return "\(a) * (y - \(mu))"
+    }
+  }
+
   /// The link `g(μ)` at a mean column, for the non-canonical links (R's starting η).
   func link(_ mu: String) -> String {
     family == .probit ? SQLMath.normalQuantile(mu) : SQLMath.cloglogLink(mu)
@@ -406,12 +415,12 @@ final class PostgresAggregates: AggregateDesignSource {
           level2.append("\(muEta("eta\(i)")) AS d\(i)")
           level3 += [
             "\(a) * d\(i) * d\(i) / (mu\(i) * (1.0 - mu\(i))) AS ww\(i)",
-            "\(a) * (y - mu\(i)) * d\(i) / (mu\(i) * (1.0 - mu\(i))) AS r\(i)",
+            "\(scoreMultiplier(a, mu: "mu\(i)", muEta: "d\(i)")) AS r\(i)",
             "\(unitDeviance(a, "mu\(i)")) AS dev\(i)",
           ]
           continue
         }
-        level3 += ["\(a) * (y - mu\(i)) AS r\(i)", "\(unitDeviance(a, "mu\(i)")) AS dev\(i)"]
+        level3 += ["\(scoreMultiplier(a, mu: "mu\(i)", muEta: "")) AS r\(i)", "\(unitDeviance(a, "mu\(i)")) AS dev\(i)"]
       }
     }
     let q1 = "SELECT d.*, \(level1.joined(separator: ", ")) FROM (\(base)\(barrier)) AS d"

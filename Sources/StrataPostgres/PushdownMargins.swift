@@ -86,15 +86,14 @@ enum PushdownMargins {
     let spec = sampling.covariance.spec
     try InfluenceVariance.checkUnconditional(spec)
     switch spec {
-    case .cluster: break
+    case .cluster, .hc, .robust: break
     case .design:
       guard aggregates.unitsArePSUs else {
         throw PostgresError.unsupported(
           "--margins-vce unconditional on a design without a --psu column (each row a unit: give the PSU column)")
       }
     default:
-      throw PostgresError.unsupported(
-        "--margins-vce unconditional with the \(spec.name) variance (cluster and linearization designs are pushed down)")
+      throw PostgresError.unsupported("--margins-vce unconditional with the \(spec.name) variance")
     }
     return sampling
   }
@@ -119,6 +118,8 @@ enum PushdownMargins {
     /// fit's cross-products): a sum times one of its indicator columns is the sum over that
     /// level's group, so it is asked once for all the factor's columns.
     var groupsByFactor = false
+    /// The row expression each value item sums (`Σ a f` of a margin or of a factor's level).
+    var valueExpressions: [Int: String] = [:]
 
     /// Where a gradient sum comes from: an aggregate summed over every group; an aggregate over
     /// the grouping factor's `level` group only (times that level's indicator column); or an
@@ -226,6 +227,7 @@ enum PushdownMargins {
             let badIndex = add("SUM(b\(m))")
             let zeroIndex = zero.map { add("SUM(\($0))") }
             let valueIndex = add(aggregates.sum("vf\(m)"))
+            valueExpressions[valueIndex] = "vf\(m)"
             var gradient: [Source] = []
             for (q, j) in kept.enumerated() {
               let dq = derivatives.first { $0.q == q }
@@ -279,7 +281,9 @@ enum PushdownMargins {
             level3 += [
               "\(aggregates.mean(e)) AS \(u)", "\(SQLMath.meanDerivative(aggregates.family, e)) AS \(slope)",
             ]
-            positions[level] = (add(aggregates.sum("a * \(u)")), gradient)
+            let valueIndex = add(aggregates.sum("a * \(u)"))
+            valueExpressions[valueIndex] = "a * \(u)"
+            positions[level] = (valueIndex, gradient)
           }
           discrete[t] = positions
         }
@@ -429,6 +433,13 @@ enum PushdownMargins {
       sampling: (fit: Fit, covariance: CovarianceEstimate)
     ) throws -> Matrix {
       let spec = sampling.covariance.spec
+      switch spec {
+      case .hc, .robust:
+        return try InfluenceVariance.covariance(
+          ofTotals: .crossProduct(try influenceCrossProduct(margins, valueItems: valueItems, bread: sampling.fit.bread)),
+          fit: sampling.fit, spec: spec)
+      default: break
+      }
       let (kept, beta) = (fitted.kept, fitted.coefficients)
       let unitBy: [String]
       var cellKeys: [[String?]]
@@ -496,6 +507,64 @@ enum PushdownMargins {
           })
       }
       return try InfluenceVariance.covariance(ofTotals: totals, fit: sampling.fit, spec: spec)
+    }
+
+    /// `ψᵀψ` of the margins (HC0, HC1, robust: each row its own unit). A row's ψ is linear in
+    /// zᵢ = (its value items `a f`, `a`, its score `r x` over the kept columns): ψᵢ = L_g zᵢ, L_g
+    /// holding 1/W and −θ/W for the margins of the row's --over group g and A⁻¹J for every
+    /// margin. So one statement (split past the select-list limit) sums `Σ zzᵀ` per group over
+    /// the margins' working rows, with the scores' multiplier `r` written on them
+    /// (`PostgresAggregates.scoreMultiplier`), and `ψᵀψ = Σ_g L_g (Σ zzᵀ) L_gᵀ`.
+    func influenceCrossProduct(
+      _ margins: MarginSums, valueItems: [String: (group: String?, to: Int, from: Int?)], bread: Matrix
+    ) throws -> Matrix {
+      let kept = fitted.kept
+      let used = Array(Set(valueItems.values.flatMap { [$0.to] + ($0.from.map { [$0] } ?? []) })).sorted()
+      let z = try used.map { i -> String in
+        guard let e = valueExpressions[i] else { throw MarginsError.notSummable(what: "a margin's row value") }
+        return e
+      } + ["a"] + kept.map { "rr * x\($0)" }
+      let multiplier = aggregates.scoreMultiplier("a", mu: "mu", muEta: "m1")
+      let scored = "SELECT t.*, \(multiplier) AS rr FROM (\(rows)) AS t\(aggregates.barrier)"
+      let pairs = z.indices.flatMap { p in (p..<z.count).map { (p, $0) } }
+      let over = groupColumn == nil ? [] : ["og"]
+      var products: [[String?]: [Double]] = [:]
+      var start = 0
+      let limit = PostgresAggregates.selectListLimit - over.count - 1
+      while start < pairs.count {
+        let part = pairs[start..<min(pairs.count, start + limit)]
+        let sums = try aggregates.grouped(
+          part.map { aggregates.sum("\(z[$0.0]) * \(z[$0.1])") }, by: over, over: scored, where: "a > 0.0")
+        for (key, values) in sums { products[key, default: []] += values }
+        start += limit
+      }
+      let column = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0) })
+      let entries = margins.entriesInResultOrder
+      // A⁻¹J of every margin (kept × margins), the same in every group.
+      var gradients = Matrix(rows: kept.count, cols: entries.count)
+      for (m, e) in entries.enumerated() { for j in kept.indices { gradients[j, m] = e.gradient[j] / e.weight } }
+      let coefficientPart = bread * gradients
+      var meat = Matrix(rows: entries.count, cols: entries.count)
+      for (key, values) in products {
+        var zz = Matrix(rows: z.count, cols: z.count)
+        for (q, pair) in pairs.enumerated() {
+          zz[pair.0, pair.1] = values[q]
+          zz[pair.1, pair.0] = values[q]
+        }
+        var l = Matrix(rows: entries.count, cols: z.count)
+        for (m, e) in entries.enumerated() {
+          for j in kept.indices { l[m, used.count + 1 + j] = coefficientPart[j, m] }
+          guard let source = valueItems[Self.key(e.estimate)] else {
+            throw MarginsError.notSummable(what: "the margin of \(e.estimate.variable) by row")
+          }
+          guard over.isEmpty || (key.first ?? nil) == source.group else { continue }
+          l[m, column[source.to] ?? 0] += 1 / e.weight
+          if let from = source.from { l[m, column[from] ?? 0] -= 1 / e.weight }
+          l[m, used.count] = -(e.value / e.weight) / e.weight
+        }
+        meat = meat + l * zz * l.transposed
+      }
+      return meat
     }
   }
 }

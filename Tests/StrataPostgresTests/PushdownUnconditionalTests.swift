@@ -24,6 +24,11 @@ struct PushdownUnconditionalTests {
         "fit", "logit", "sch.wide ~ ell + meals + stype", "--weights", "pw", "--psu", "dnum", "--fpc", "fpc",
         "--margins", "dydx,eydx", "--contrast", "pairwise", "--over", "stype", "--margins-vce", "unconditional",
       ], table: "apiclus1"),
+    // An HC1 probit by a numeric --over column, a factor's discrete changes (ψᵀψ from Σ zzᵀ).
+    .init(arguments: [
+      "fit", "probit", "sch.wide ~ ell + log(enroll) + factor(stype)", "--vce", "hc1", "--margins", "dydx,eydx",
+      "--over", "yr.rnd", "--margins-vce", "unconditional",
+    ]),
     // Cluster-robust least squares with an elasticity and a factor.
     .init(
       arguments: [
@@ -63,7 +68,7 @@ struct PushdownUnconditionalTests {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-punc-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
-    for (k, c) in [Self.cases[0], Self.cases[2]].enumerated() {
+    for (k, c) in [Self.cases[0], Self.cases[3]].enumerated() {
       let fit = Array(c.arguments.prefix { $0 != "--margins" })
       let file = c.table == "apistrat" ? PushdownMarginsTests.apistrat : PushdownMarginsTests.apiclus1
       let (pushed, memory) = (folder.appendingPathComponent("p\(k).json").path, folder.appendingPathComponent("m\(k).json").path)

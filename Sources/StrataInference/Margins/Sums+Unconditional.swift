@@ -187,3 +187,8 @@ extension MarginSums {
     return DeltaMethod.influence(of: estimates, coefficientInfluence: coefficientInfluence)
   }
 }
+
+extension MarginSums {
+  /// The entries in `result`'s order (the columns of `influenceTotals`).
+  public var entriesInResultOrder: [Entry] { orderedEntries() }
+}
