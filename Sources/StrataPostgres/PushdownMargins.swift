@@ -440,38 +440,14 @@ enum PushdownMargins {
           fit: sampling.fit, spec: spec)
       default: break
       }
-      let (kept, beta) = (fitted.kept, fitted.coefficients)
-      let unitBy: [String]
-      var cellKeys: [[String?]]
-      var scoreTotals: Matrix
-      var units: UnitTotals?
-      var clusterNames: [String] = []
-      var clusterScores: [[String?]: [Double]] = [:]
-      if case .cluster(let variables) = spec {
-        clusterNames = variables.map(\.name)
-        unitBy = PostgresAggregates.clusterAliases(variables.count)
-        clusterScores = try aggregates.clusterScores(coefficients: beta, columns: kept, clusters: variables.count)
-        cellKeys = []
-        scoreTotals = Matrix(rows: 0, cols: kept.count)
-      } else {
-        unitBy = aggregates.units.strata.isEmpty ? ["c"] : ["h", "c"]
-        let scored = try aggregates.unitScores(coefficients: beta, columns: kept)
-        (units, scoreTotals, cellKeys) = (scored.units, scored.totals, aggregates.unitKeys)
-      }
+      let grouping = try PushdownUnits(
+        aggregates: aggregates, spec: spec, coefficients: fitted.coefficients, columns: fitted.kept)
       // Σ a f of every value item and Σ a, by --over group and unit.
       let used = Array(Set(valueItems.values.flatMap { [$0.to] + ($0.from.map { [$0] } ?? []) })).sorted()
       let over = groupColumn == nil ? [] : ["og"]
       let sums = try aggregates.grouped(
-        used.map { items[$0] } + [aggregates.sum("a")], by: over + unitBy, over: rows, where: "a > 0.0")
-      if units == nil {
-        // Cluster cells: those with scores (rows of positive weight), in the scores pass's order.
-        cellKeys = PostgresAggregates.orderedCells(
-          Set(clusterScores.keys).union(sums.keys.map { Array($0.dropFirst(over.count)) }))
-        scoreTotals = Matrix(rows: cellKeys.count, cols: kept.count)
-        for (u, key) in cellKeys.enumerated() {
-          for j in 0..<kept.count { scoreTotals[u, j] = clusterScores[key]?[j] ?? 0 }
-        }
-      }
+        used.map { items[$0] } + [aggregates.sum("a")], by: over + grouping.by, over: rows, where: "a > 0.0")
+      let cellKeys = grouping.keys(seen: sums.keys.map { Array($0.dropFirst(over.count)) })
       var position: [[String?]: Int] = [:]
       for (u, key) in cellKeys.enumerated() { position[key] = u }
       let column = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0) })
@@ -491,22 +467,8 @@ enum PushdownMargins {
             weights[u] += s[used.count]
           }
           return (values, weights)
-        }, coefficientInfluence: scoreTotals * sampling.fit.bread)
-      let totals: ScoreTotals
-      if let units {
-        guard let design = aggregates.specification, let summary = sampling.covariance.design else {
-          throw InferenceError.unsupportedForModel(model: "a fit without a design", variance: "design")
-        }
-        totals = .units(units, psi, specification: design, summary: summary)
-      } else {
-        let codes = PostgresAggregates.clusterCodes(of: cellKeys, variables: clusterNames.count)
-        totals = .clusters(
-          psi,
-          variables: clusterNames.indices.map {
-            ClusterVariable(name: clusterNames[$0], codes: codes[$0].codes, count: codes[$0].count)
-          })
-      }
-      return try InfluenceVariance.covariance(ofTotals: totals, fit: sampling.fit, spec: spec)
+        }, coefficientInfluence: grouping.coefficientInfluence(cellKeys, bread: sampling.fit.bread))
+      return try grouping.covariance(of: psi, keys: cellKeys, sampling: sampling)
     }
 
     /// `ψᵀψ` of the margins (HC0, HC1, robust: each row its own unit). A row's ψ is linear in
