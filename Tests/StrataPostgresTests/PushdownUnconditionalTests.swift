@@ -62,8 +62,9 @@ struct PushdownUnconditionalTests {
     }
   }
 
-  /// `strata margins saved.json --margins-vce unconditional` of the design logit (and the
-  /// cluster OLS) saved from the table equals that of the fit saved from the CSV file.
+  /// `strata margins saved.json` and `strata predict saved.json --scenario …` with
+  /// `--margins-vce unconditional`, of the design logit (and the cluster OLS) saved from the
+  /// table, equal those of the fit saved from the CSV file.
   static func compareSaved(uri: String, extra: (String) -> [String]) throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-punc-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -78,10 +79,18 @@ struct PushdownUnconditionalTests {
         let sampled = m + ["--margins-vce", "unconditional"]
         try PushdownSaveTests.sameOutput(["margins", pushed] + sampled, ["margins", memory] + sampled, what: "\(fit) \(m)")
       }
+      // predict --scenario with the covariates sampled: one scenario; two by group (--by).
+      for p in [
+        ["--scenario", "ell = ell * 0.5"],
+        ["--scenario", "ell = 0", "--scenario", "High: stype = \"H\"", "--by", "stype", "--format", "json"],
+      ] {
+        let sampled = p + ["--margins-vce", "unconditional"]
+        try PushdownSaveTests.sameOutput(["predict", pushed] + sampled, ["predict", memory] + sampled, what: "\(fit) \(p)")
+      }
     }
   }
 
-  @Test("saved fit: strata margins --margins-vce unconditional equals the in-memory saved fit's")
+  @Test("saved fit: strata margins and predict --scenario --margins-vce unconditional equal the in-memory saved fit's")
   func saved() throws {
     try withPostgresServer { server in
       try APITables.load(into: server)
