@@ -44,7 +44,8 @@ struct PushdownUnits {
       let scored = try aggregates.unitScores(coefficients: coefficients, columns: columns)
       (units, unitScores, clusterScores) = (scored.units, scored.totals, [:])
     default:
-      throw PostgresError.unsupported("--margins-vce unconditional with the \(spec.name) variance here")
+      throw PostgresError.unsupported(
+        "--margins-vce unconditional of scenarios with the \(spec.name) variance (cluster and design variances are summed by unit)")
     }
   }
 

@@ -124,6 +124,18 @@ struct PushdownUnconditionalTests {
         #expect(firstLine.contains("unconditional"), "\(firstLine)")
         try refused(arguments + margins, table: table, firstLine)
       }
+      // Scenarios of a saved HC1 fit: not summed by unit (not done yet), refused by name.
+      let folder = FileManager.default.temporaryDirectory.appendingPathComponent("strata-punc-\(UUID().uuidString)")
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      defer { try? FileManager.default.removeItem(at: folder) }
+      let saved = folder.appendingPathComponent("hc1.json").path
+      let hc1 = try runStrata([
+        "fit", "logit", "sch.wide ~ ell + meals", "--vce", "hc1", "--data", server.uri + "?table=apistrat", "--save", saved,
+      ])
+      #expect(hc1.status == 0, "\(hc1.stderr)")
+      let scenario = try runStrata(["predict", saved, "--scenario", "ell = 0", "--margins-vce", "unconditional"])
+      #expect(scenario.status != 0)
+      #expect(scenario.stderr.contains("of scenarios with the hc1 variance"), "\(scenario.stderr)")
       // A design whose units are its rows (no --psu).
       try refused(
         ["fit", "logit", "sch.wide ~ ell + meals", "--weights", "pw", "--strata", "stype"] + margins, table: "apistrat",
