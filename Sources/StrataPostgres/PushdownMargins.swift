@@ -548,13 +548,9 @@ extension Pushdown {
     of model: AggregateMargins.FittedModel, _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource,
     partitionKey: String? = nil, exactSums: Bool = false, options: MarginsOptions, shardFanOut: Bool = true
   ) throws -> MarginsResult {
-    let set = try prepare(
+    let set = try PushdownUnits.prepare(
       specification, variance: variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
-      groupsByFactor: true, shardFanOut: shardFanOut)
-    if let design = specification.design, set.aggregates.replicate == nil {
-      try set.aggregates.describeUnits(
-        design, strata: design.strata != nil, psu: design.psu.first != nil, fpc: design.fpc.first)
-    }
+      shardFanOut: shardFanOut)
     return try PushdownMargins.margins(
       of: model, aggregates: set.aggregates, schema: set.schema, options: options, weighted: set.weighted,
       unconditional: true)

@@ -18,13 +18,9 @@ extension Pushdown {
     guard let sampling = model.sampling else {
       throw MarginsError.notSummable(what: "--margins-vce unconditional without the fit's bread and scores")
     }
-    let set = try prepare(
+    let set = try PushdownUnits.prepare(
       specification, variance: variance, source: source, partitionKey: partitionKey, exactSums: false,
-      groupsByFactor: true, shardFanOut: true)
-    if let design = specification.design, set.aggregates.replicate == nil {
-      try set.aggregates.describeUnits(
-        design, strata: design.strata != nil, psu: design.psu.first != nil, fpc: design.fpc.first)
-    }
+      shardFanOut: true)
     let grouping = try PushdownUnits(
       aggregates: set.aggregates, spec: sampling.covariance.spec, coefficients: model.coefficients, columns: model.kept)
     let sums = try PushdownScenarios.sums(

@@ -2,6 +2,7 @@ import StrataDesign
 import StrataInference
 import StrataLinalg
 import StrataModels
+import StrataScale
 
 /// What the influence of margins and scenario comparisons with the covariates sampled is
 /// totalled by in the server: a linearization design's PSUs (within strata) or the cells of the
@@ -47,6 +48,22 @@ struct PushdownUnits {
       throw PostgresError.unsupported(
         "--margins-vce unconditional of scenarios with the \(spec.name) variance (cluster and design variances are summed by unit)")
     }
+  }
+
+  /// The fit's set-up statements again (`Pushdown.prepare`) and, for a linearization design,
+  /// its sampling units (`describeUnits`), as the fit reads them.
+  static func prepare(
+    _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource, partitionKey: String?,
+    exactSums: Bool, shardFanOut: Bool
+  ) throws -> Pushdown.Prepared {
+    let set = try Pushdown.prepare(
+      specification, variance: variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
+      groupsByFactor: true, shardFanOut: shardFanOut)
+    if let design = specification.design, set.aggregates.replicate == nil {
+      try set.aggregates.describeUnits(
+        design, strata: design.strata != nil, psu: design.psu.first != nil, fpc: design.fpc.first)
+    }
+    return set
   }
 
   /// The unit columns as base-row select items (`sql AS alias`).
