@@ -310,6 +310,15 @@ final class PostgresAggregates: AggregateDesignSource {
     family == .probit ? SQLMath.probitMuEta(eta) : SQLMath.cloglogMuEta(eta)
   }
 
+  /// A row's score multiplier at the estimate (`RowKernel.evaluate`'s m: the score is m x):
+  /// `a (y − μ)`, or `a (y − μ) μ′/V(μ)` for the non-canonical links (`muEta`: μ′'s column).
+  func scoreMultiplier(_ a: String, mu: String, muEta: String) -> String {
+    switch family {
+    case .probit, .cloglog: return "\(a) * (y - \(mu)) * \(muEta) / (\(mu) * (1.0 - \(mu)))"
+    case .gaussian, .logit, .poisson: return "\(a) * (y - \(mu))"
+    }
+  }
+
   /// The link `g(μ)` at a mean column, for the non-canonical links (R's starting η).
   func link(_ mu: String) -> String {
     family == .probit ? SQLMath.normalQuantile(mu) : SQLMath.cloglogLink(mu)
@@ -410,12 +419,12 @@ final class PostgresAggregates: AggregateDesignSource {
           level2.append("\(muEta("eta\(i)")) AS d\(i)")
           level3 += [
             "\(a) * d\(i) * d\(i) / (mu\(i) * (1.0 - mu\(i))) AS ww\(i)",
-            "\(a) * (y - mu\(i)) * d\(i) / (mu\(i) * (1.0 - mu\(i))) AS r\(i)",
+            "\(scoreMultiplier(a, mu: "mu\(i)", muEta: "d\(i)")) AS r\(i)",
             "\(unitDeviance(a, "mu\(i)")) AS dev\(i)",
           ]
           continue
         }
-        level3 += ["\(a) * (y - mu\(i)) AS r\(i)", "\(unitDeviance(a, "mu\(i)")) AS dev\(i)"]
+        level3 += ["\(scoreMultiplier(a, mu: "mu\(i)", muEta: "")) AS r\(i)", "\(unitDeviance(a, "mu\(i)")) AS dev\(i)"]
       }
     }
     let q1 = "SELECT d.*, \(level1.joined(separator: ", ")) FROM (\(base)\(barrier)) AS d"
@@ -558,7 +567,7 @@ final class PostgresAggregates: AggregateDesignSource {
 
   func scores(_ request: ScoresRequest) throws -> ScoresResult {
     let k = request.columns.count
-    let rows = working(sets: [0], scales: [1], point: .coefficients([request.coefficients]), columns: request.columns)
+    let rows = scoreRows(coefficients: request.coefficients, columns: request.columns)
     let nm = SQL.number(request.nullMean)
     var statistics: [String]
     switch family {
@@ -606,31 +615,67 @@ final class PostgresAggregates: AggregateDesignSource {
     var result = ScoresResult(
       crossProduct: crossProduct, statistics: fit, boundaryOnes: family.isBinomial ? Int(s[5].rounded()) : 0,
       boundaryZeros: family.isBinomial ? Int(s[6].rounded()) : 0)
-    let scoreItems = (0..<k).map { sum("r0 * x\(request.columns[$0])") }
+    let scoreItems = scoreItems(request.columns)
     switch request.totals {
     case .none, .crossProduct: break
     case .clusters(let names):
-      let by = names.indices.map { "g\($0)" }
-      let cells = try grouped(scoreItems, by: by, over: rows, where: "a0 > 0.0")
-      let keys = cells.keys.sorted { ($0.map { $0 ?? "" }).lexicographicallyPrecedes($1.map { $0 ?? "" }) }
+      let cells = try grouped(scoreItems, by: Self.clusterAliases(names.count), over: rows, where: "a0 > 0.0")
+      let keys = Self.orderedCells(cells.keys)
       var totals = Matrix(rows: keys.count, cols: k)
-      var codes = [[Int]](repeating: [], count: names.count)
-      var index = [[String: Int]](repeating: [:], count: names.count)
       for (cell, key) in keys.enumerated() {
         let values = cells[key] ?? []
         for j in 0..<k { totals[cell, j] = values[j] }
-        for c in names.indices {
-          let value = key[c] ?? ""
-          let code = index[c][value] ?? index[c].count
-          index[c][value] = code
-          codes[c].append(code)
-        }
       }
-      result.cells = (totals, names.indices.map { ClusterCells(name: names[$0], codes: codes[$0], count: index[$0].count) })
+      let codes = Self.clusterCodes(of: keys, variables: names.count)
+      result.cells = (totals, names.indices.map { ClusterCells(name: names[$0], codes: codes[$0].codes, count: codes[$0].count) })
     case .units:
       result.units = try unitScores(rows: rows, items: scoreItems, columns: k)
     }
     return result
+  }
+
+  /// The scores pass's working rows at the estimate `coefficients` over `columns`.
+  func scoreRows(coefficients: [Double], columns: [Int]) -> String {
+    working(sets: [0], scales: [1], point: .coefficients([coefficients]), columns: columns)
+  }
+
+  /// The score sums `Σ r₀ xⱼ` over `columns` (the scores pass's working rows).
+  func scoreItems(_ columns: [Int]) -> [String] { columns.map { sum("r0 * x\($0)") } }
+
+  /// The aliases of the clustering columns in the base rows.
+  static func clusterAliases(_ count: Int) -> [String] { (0..<count).map { "g\($0)" } }
+
+  /// Cluster cells (keys of the clustering columns' values) in the order the scores pass numbers them.
+  static func orderedCells<C: Collection<[String?]>>(_ keys: C) -> [[String?]] {
+    keys.sorted { ($0.map { $0 ?? "" }).lexicographicallyPrecedes($1.map { $0 ?? "" }) }
+  }
+
+  /// Each clustering column's dense group code of every cell, and its number of groups.
+  static func clusterCodes(of keys: [[String?]], variables: Int) -> [(codes: [Int], count: Int)] {
+    (0..<variables).map { c in
+      var index: [String: Int] = [:]
+      let codes = keys.map { key -> Int in
+        let value = key[c] ?? ""
+        let code = index[value] ?? index.count
+        index[value] = code
+        return code
+      }
+      return (codes, index.count)
+    }
+  }
+
+  /// The score totals at the estimate `coefficients` (over the kept `columns`) by cell of the
+  /// clustering columns (`clusters` of them): the scores pass's statement, for the influence
+  /// totals of margins with the covariates sampled.
+  func clusterScores(coefficients: [Double], columns: [Int], clusters: Int) throws -> [[String?]: [Double]] {
+    let rows = scoreRows(coefficients: coefficients, columns: columns)
+    return try grouped(scoreItems(columns), by: Self.clusterAliases(clusters), over: rows, where: "a0 > 0.0")
+  }
+
+  /// The score totals at the estimate by sampling unit (`unitKeys`' order), as the scores pass.
+  func unitScores(coefficients: [Double], columns: [Int]) throws -> (units: UnitTotals, totals: Matrix) {
+    let rows = scoreRows(coefficients: coefficients, columns: columns)
+    return try unitScores(rows: rows, items: scoreItems(columns), columns: columns.count)
   }
 
   /// `Σ a lgamma(y + 1)` over the estimation rows: PostgreSQL has no lgamma, so the weights are

@@ -1,7 +1,9 @@
 import Foundation
+import StrataDesign
 import StrataFormula
 import StrataInference
 import StrataLinalg
+import StrataModels
 import StrataScale
 
 /// Margins of a pushed-down fit, summed in the server: one aggregate statement after the fit
@@ -31,9 +33,10 @@ enum PushdownMargins {
   ///   without a row number, `notSummable`); `PostgresError.unsupported` for `--at`.
   static func margins(
     of fitted: AggregateMargins.FittedModel, aggregates: PostgresAggregates, schema: SourceSchema,
-    options: MarginsOptions, weighted: Bool
+    options: MarginsOptions, weighted: Bool, unconditional: Bool = false
   ) throws -> MarginsResult {
     try Margins.checkSummable(options)
+    let sampling = try unconditional ? Self.samplingInputs(fitted, aggregates: aggregates) : nil
     guard options.level > 0, options.level < 100 else { throw MarginsError.invalidLevel(options.level) }
     if options.at != nil {
       throw PostgresError.unsupported("margins at --at values (margins are averaged over the sample)")
@@ -69,7 +72,30 @@ enum PushdownMargins {
     let statement = try Statement(
       fitted: fitted, aggregates: aggregates, schema: schema, treatments: treatments, options: options)
     try statement.checkBinary(options.discrete.filter { d in treatments.contains { $0.name == d } })
-    return try statement.run(weighted: weighted)
+    return try statement.run(weighted: weighted, sampling: sampling)
+  }
+
+  /// The fit and covariance the covariate-sampling variance needs, checked before any statement:
+  /// a variance whose influence totals are sums by a `GROUP BY` (clusters, a design's PSUs).
+  static func samplingInputs(
+    _ fitted: AggregateMargins.FittedModel, aggregates: PostgresAggregates
+  ) throws -> (fit: Fit, covariance: CovarianceEstimate) {
+    guard let sampling = fitted.sampling else {
+      throw MarginsError.notSummable(what: "--margins-vce unconditional without the fit's bread and scores")
+    }
+    let spec = sampling.covariance.spec
+    try InfluenceVariance.checkUnconditional(spec)
+    switch spec {
+    case .cluster, .hc, .robust: break
+    case .design:
+      guard aggregates.unitsArePSUs else {
+        throw PostgresError.unsupported(
+          "--margins-vce unconditional on a design without a --psu column (each row a unit: give the PSU column)")
+      }
+    default:
+      throw PostgresError.unsupported("--margins-vce unconditional with the \(spec.name) variance")
+    }
+    return sampling
   }
 
   /// The margins statement: its working rows and its aggregates, and how the sums become
@@ -92,6 +118,8 @@ enum PushdownMargins {
     /// fit's cross-products): a sum times one of its indicator columns is the sum over that
     /// level's group, so it is asked once for all the factor's columns.
     var groupsByFactor = false
+    /// The row expression each value item sums (`Σ a f` of a margin or of a factor's level).
+    var valueExpressions: [Int: String] = [:]
 
     /// Where a gradient sum comes from: an aggregate summed over every group; an aggregate over
     /// the grouping factor's `level` group only (times that level's indicator column); or an
@@ -199,6 +227,7 @@ enum PushdownMargins {
             let badIndex = add("SUM(b\(m))")
             let zeroIndex = zero.map { add("SUM(\($0))") }
             let valueIndex = add(aggregates.sum("vf\(m)"))
+            valueExpressions[valueIndex] = "vf\(m)"
             var gradient: [Source] = []
             for (q, j) in kept.enumerated() {
               let dq = derivatives.first { $0.q == q }
@@ -252,7 +281,9 @@ enum PushdownMargins {
             level3 += [
               "\(aggregates.mean(e)) AS \(u)", "\(SQLMath.meanDerivative(aggregates.family, e)) AS \(slope)",
             ]
-            positions[level] = (add(aggregates.sum("a * \(u)")), gradient)
+            let valueIndex = add(aggregates.sum("a * \(u)"))
+            valueExpressions[valueIndex] = "a * \(u)"
+            positions[level] = (valueIndex, gradient)
           }
           discrete[t] = positions
         }
@@ -289,7 +320,7 @@ enum PushdownMargins {
 
     /// Runs the statement (several when the select list would pass PostgreSQL's limit) and
     /// forms the margins.
-    func run(weighted: Bool) throws -> MarginsResult {
+    func run(weighted: Bool, sampling: (fit: Fit, covariance: CovarianceEstimate)? = nil) throws -> MarginsResult {
       let by = (groupColumn == nil ? [] : ["og"]) + (groupsByFactor ? ["fg"] : [])
       var cells: [[String?]: [Double]] = [:]
       var start = 0
@@ -324,6 +355,8 @@ enum PushdownMargins {
         }
       }
       var margins = MarginSums(entries: [], rows: 0, weighted: weighted, numericGroups: numericGroups)
+      // Each entry's value items (Σ a f of the level `to` minus that of `from`) and its --over group.
+      var valueItems: [String: (group: String?, to: Int, from: Int?)] = [:]
       var rowCount = 0.0
       for (key, s) in sums {
         var group: (variable: String, label: String)?
@@ -353,6 +386,7 @@ enum PushdownMargins {
               MarginSums.Entry(
                 variable: entry.name, type: m.kind, group: group, weight: weight, value: s[m.value],
                 gradient: m.gradient.map { value($0, s, key) }))
+            valueItems[Self.key(entries[entries.count - 1].estimate)] = (key.first ?? nil, m.value, nil)
           }
           guard case .discrete(let levels) = entry.treatment, let positions = discrete[t] else { continue }
           let pairs: [(Int, Int)]
@@ -367,14 +401,158 @@ enum PushdownMargins {
                 variable: entry.name, type: .dydx, level: levels[l], base: levels[b], group: group, weight: weight,
                 value: s[to.value] - s[from.value],
                 gradient: zip(to.gradient, from.gradient).map { value($0, s, key) - value($1, s, key) }))
+            valueItems[Self.key(entries[entries.count - 1].estimate)] = (key.first ?? nil, to.value, from.value)
           }
         }
         margins.add(MarginSums(entries: entries, rows: 0, weighted: weighted, numericGroups: numericGroups))
       }
       margins.add(MarginSums(entries: [], rows: Int(rowCount.rounded()), weighted: weighted, numericGroups: numericGroups))
+      if let sampling {
+        let covariance = try unconditionalCovariance(margins, valueItems: valueItems, sampling: sampling)
+        return try margins.result(
+          options: options, unconditionalCovariance: covariance, degreesOfFreedom: fitted.degreesOfFreedom,
+          varianceTitle: InfluenceVariance.title(sampling.covariance.spec))
+      }
       return try margins.result(
         options: options, covariance: fitted.covariance, degreesOfFreedom: fitted.degreesOfFreedom,
         varianceTitle: fitted.varianceTitle)
     }
+
+    /// The key of a margin among the statement's entries.
+    static func key(_ e: MarginEstimate) -> String {
+      [e.variable, e.type.rawValue, e.level ?? "", e.base ?? "", e.group?.label ?? ""].joined(separator: "\u{2}")
+    }
+
+    /// The margins' covariance with the covariates sampled: each margin's influence totalled by
+    /// what the fit's variance sums over (a design's PSUs within strata, or cluster cells; rows
+    /// outside the domain count zero) from two grouped statements, the margins' value sums
+    /// `Σ a f` and weights `Σ a` by unit (and --over group) and the fit's scores pass by unit;
+    /// then `InfluenceVariance.covariance(ofTotals:fit:spec:)`, the streamed path's engine.
+    func unconditionalCovariance(
+      _ margins: MarginSums, valueItems: [String: (group: String?, to: Int, from: Int?)],
+      sampling: (fit: Fit, covariance: CovarianceEstimate)
+    ) throws -> Matrix {
+      let spec = sampling.covariance.spec
+      switch spec {
+      case .hc, .robust:
+        return try InfluenceVariance.covariance(
+          ofTotals: .crossProduct(try influenceCrossProduct(margins, valueItems: valueItems, bread: sampling.fit.bread)),
+          fit: sampling.fit, spec: spec)
+      default: break
+      }
+      let grouping = try PushdownUnits(
+        aggregates: aggregates, spec: spec, coefficients: fitted.coefficients, columns: fitted.kept)
+      // Σ a f of every value item and Σ a, by --over group and unit.
+      let used = Array(Set(valueItems.values.flatMap { [$0.to] + ($0.from.map { [$0] } ?? []) })).sorted()
+      let over = groupColumn == nil ? [] : ["og"]
+      let sums = try aggregates.grouped(
+        used.map { items[$0] } + [aggregates.sum("a")], by: over + grouping.by, over: rows, where: "a > 0.0")
+      let cellKeys = grouping.keys(seen: sums.keys.map { Array($0.dropFirst(over.count)) })
+      var position: [[String?]: Int] = [:]
+      for (u, key) in cellKeys.enumerated() { position[key] = u }
+      let column = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0) })
+      let psi = try margins.influenceTotals(
+        units: cellKeys.count,
+        unitSums: { entry in
+          guard let source = valueItems[Self.key(entry.estimate)] else {
+            throw MarginsError.notSummable(what: "the margin of \(entry.estimate.variable) by unit")
+          }
+          var values = [Double](repeating: 0, count: cellKeys.count)
+          var weights = values
+          for (key, s) in sums where over.isEmpty || key[0] == source.group {
+            guard let u = position[Array(key.dropFirst(over.count))] else {
+              throw PostgresError.data("\(aggregates.label) changed during the fit (a unit the fit did not see)")
+            }
+            values[u] += s[column[source.to] ?? 0] - (source.from.map { s[column[$0] ?? 0] } ?? 0)
+            weights[u] += s[used.count]
+          }
+          return (values, weights)
+        }, coefficientInfluence: grouping.coefficientInfluence(cellKeys, bread: sampling.fit.bread))
+      return try grouping.covariance(of: psi, keys: cellKeys, sampling: sampling)
+    }
+
+    /// `ψᵀψ` of the margins (HC0, HC1, robust: each row its own unit). A row's ψ is linear in
+    /// zᵢ = (its value items `a f`, `a`, its score `r x` over the kept columns): ψᵢ = L_g zᵢ, L_g
+    /// holding 1/W and −θ/W for the margins of the row's --over group g and A⁻¹J for every
+    /// margin. So one statement (split past the select-list limit) sums `Σ zzᵀ` per group over
+    /// the margins' working rows, with the scores' multiplier `r` written on them
+    /// (`PostgresAggregates.scoreMultiplier`), and `ψᵀψ = Σ_g L_g (Σ zzᵀ) L_gᵀ`.
+    func influenceCrossProduct(
+      _ margins: MarginSums, valueItems: [String: (group: String?, to: Int, from: Int?)], bread: Matrix
+    ) throws -> Matrix {
+      let kept = fitted.kept
+      let used = Array(Set(valueItems.values.flatMap { [$0.to] + ($0.from.map { [$0] } ?? []) })).sorted()
+      let z = try used.map { i -> String in
+        guard let e = valueExpressions[i] else { throw MarginsError.notSummable(what: "a margin's row value") }
+        return e
+      } + ["a"] + kept.map { "rr * x\($0)" }
+      let multiplier = aggregates.scoreMultiplier("a", mu: "mu", muEta: "m1")
+      let scored = "SELECT t.*, \(multiplier) AS rr FROM (\(rows)) AS t\(aggregates.barrier)"
+      let pairs = z.indices.flatMap { p in (p..<z.count).map { (p, $0) } }
+      let over = groupColumn == nil ? [] : ["og"]
+      var products: [[String?]: [Double]] = [:]
+      var start = 0
+      let limit = PostgresAggregates.selectListLimit - over.count - 1
+      while start < pairs.count {
+        let part = pairs[start..<min(pairs.count, start + limit)]
+        let sums = try aggregates.grouped(
+          part.map { aggregates.sum("\(z[$0.0]) * \(z[$0.1])") }, by: over, over: scored, where: "a > 0.0")
+        for (key, values) in sums { products[key, default: []] += values }
+        start += limit
+      }
+      let column = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0) })
+      let entries = margins.entriesInResultOrder
+      // A⁻¹J of every margin (kept × margins), the same in every group.
+      var gradients = Matrix(rows: kept.count, cols: entries.count)
+      for (m, e) in entries.enumerated() { for j in kept.indices { gradients[j, m] = e.gradient[j] / e.weight } }
+      let coefficientPart = bread * gradients
+      var meat = Matrix(rows: entries.count, cols: entries.count)
+      for (key, values) in products {
+        var zz = Matrix(rows: z.count, cols: z.count)
+        for (q, pair) in pairs.enumerated() {
+          zz[pair.0, pair.1] = values[q]
+          zz[pair.1, pair.0] = values[q]
+        }
+        var l = Matrix(rows: entries.count, cols: z.count)
+        for (m, e) in entries.enumerated() {
+          for j in kept.indices { l[m, used.count + 1 + j] = coefficientPart[j, m] }
+          guard let source = valueItems[Self.key(e.estimate)] else {
+            throw MarginsError.notSummable(what: "the margin of \(e.estimate.variable) by row")
+          }
+          guard over.isEmpty || (key.first ?? nil) == source.group else { continue }
+          l[m, column[source.to] ?? 0] += 1 / e.weight
+          if let from = source.from { l[m, column[from] ?? 0] -= 1 / e.weight }
+          l[m, used.count] = -(e.value / e.weight) / e.weight
+        }
+        meat = meat + l * zz * l.transposed
+      }
+      return meat
+    }
+  }
+}
+
+extension Pushdown {
+  /// The margins of a pushed-down fit with the covariates sampled (Stata `margins,
+  /// vce(unconditional)`), summed in the server: the fit's set-up statements again (levels,
+  /// missing values, the design's units), the margins statement, then the margins' sums and the
+  /// fit's scores grouped by design unit (PSU within stratum) or cluster cell
+  /// (`PushdownMargins.Statement.unconditionalCovariance`).
+  ///
+  /// - Parameters:
+  ///   - model: the fit of `specification` on `source` with its `sampling` (bread and variance:
+  ///     `FittedModel(fit(…).result.result)`, or a saved fit's model with those of a refit).
+  /// - Throws: `MarginsError.unconditionalReplicates` for replicate weights,
+  ///   `.unconditionalNeedsRobust` for the classical variance; `PostgresError.unsupported` for
+  ///   HC variances and designs without a PSU column; as `fit(…, margins:)`.
+  public static func unconditionalMargins(
+    of model: AggregateMargins.FittedModel, _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource,
+    partitionKey: String? = nil, exactSums: Bool = false, options: MarginsOptions, shardFanOut: Bool = true
+  ) throws -> MarginsResult {
+    let set = try PushdownUnits.prepare(
+      specification, variance: variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
+      shardFanOut: shardFanOut)
+    return try PushdownMargins.margins(
+      of: model, aggregates: set.aggregates, schema: set.schema, options: options, weighted: set.weighted,
+      unconditional: true)
   }
 }

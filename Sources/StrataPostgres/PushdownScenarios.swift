@@ -35,6 +35,9 @@ public enum PushdownScenarios {
   public struct Sums: Sendable {
     public var sums: ScenarioSums
     public var statements: [String]
+    /// With `units`: per `--by` group and unit (the key: the group's label, then the unit's
+    /// columns), `Σ w` and `Σ w·μ(η_s)` of the data as observed and of each scenario.
+    var byUnit: [[String?]: [Double]] = [:]
   }
 
   /// The scenario sums of `model` (fitted on `specification`) over the rows of `source`: the
@@ -48,6 +51,17 @@ public enum PushdownScenarios {
   public static func sums(
     _ specification: ScaleSpecification, model: FittedModel, source: PostgresSource, partitionKey: String? = nil,
     scenarios: [Scenario], by: String?, shardFanOut: Bool = true
+  ) throws -> Sums {
+    try sums(
+      specification, model: model, source: source, partitionKey: partitionKey, scenarios: scenarios, by: by,
+      shardFanOut: shardFanOut, units: nil)
+  }
+
+  /// `sums`, and with `units` (select items of the unit columns and their aliases) the sums
+  /// of the covariates-sampled variance by unit (`Sums.byUnit`), one more statement.
+  static func sums(
+    _ specification: ScaleSpecification, model: FittedModel, source: PostgresSource, partitionKey: String?,
+    scenarios: [Scenario], by: String?, shardFanOut: Bool, units: (columns: [String], by: [String])?
   ) throws -> Sums {
     let family = try PushdownFamily(specification.model)
     let rows = try PushdownRows(specification, source: source, partitionKey: partitionKey, shardFanOut: shardFanOut)
@@ -84,6 +98,7 @@ public enum PushdownScenarios {
     var columns: [String] = ["\(rows.weight) AS w"]
     if let groupSQL { columns.append("\(groupSQL) AS gb") }
     if let key = partitionKey { columns.append("\(SQL.identifier(key)) AS pk") }
+    columns += units?.columns ?? []
     var etas: [String] = []
     var means: [String] = []
     var sums = ["COUNT(*)", "SUM(w)"]
@@ -149,7 +164,28 @@ public enum PushdownScenarios {
           group: label, weight: t[1], baseline: part(0), predicted: scenarios.indices.map { part($0 + 1) }))
     }
     let result = ScenarioSums(groups: groups, rows: count, weighted: rows.weighted, numericGroups: numericGroups)
-    return Sums(sums: result, statements: rows.runner.log)
+    var byUnit: [[String?]: [Double]] = [:]
+    if let units {
+      let unitKeys = (groupSQL == nil ? [] : ["gb"]) + units.by
+      let items = ["SUM(w)"] + models.indices.map { "SUM(w * mu\($0))" }
+      let groupBy = (unitKeys + (partitionKey == nil ? [] : ["pk"])).joined(separator: ", ")
+      var acc: [[String?]: [CompensatedSum]] = [:]
+      for row in try rows.runner.run(
+        "SELECT \((unitKeys + items).joined(separator: ", ")) FROM (\(withMean)\(barrier)) AS m WHERE w > 0.0 GROUP BY \(groupBy)")
+      {
+        let key = Array(row[0..<unitKeys.count])
+        var sums = acc[key] ?? Array(repeating: CompensatedSum(), count: items.count)
+        for (k, cell) in row[unitKeys.count...].enumerated() {
+          guard let text = cell, let v = Double(text), v.isFinite else {
+            throw PostgresError.numerical("a scenario sum by unit over \(rows.opened.label) is not a finite number")
+          }
+          sums[k].add(v)
+        }
+        acc[key] = sums
+      }
+      byUnit = acc.mapValues { $0.map(\.value) }
+    }
+    return Sums(sums: result, statements: rows.runner.log, byUnit: byUnit)
   }
 
   /// The SQL that replaces each column a scenario assigns: a numeric column's expression

@@ -237,6 +237,7 @@ struct PushdownSaveTests {
         #expect(run.status != 0, "\(arguments)")
         #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
       }
+      // The covariates sampled need a robust variance (this fit's is classical), as in memory.
       try refused(["margins", path, "--margins", "dydx", "--margins-vce", "unconditional"], "unconditional")
       try refused(["margins", path, "--margins", "dydx", "--at", "ell=10"], "--at")
       try refused(["predict", path, "--scenario", "ell = 1", "--margins-vce", "unconditional"], "unconditional")

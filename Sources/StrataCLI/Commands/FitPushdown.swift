@@ -36,13 +36,11 @@ extension LinearModelOptions {
     }
     // Margins are summed in the server after the fit: averages over the sample, covariates fixed.
     let selection = marginsOptions.selection
-    if selection.isRequested && selection.marginsVCE == .unconditional {
-      throw ValidationError("--margins-vce unconditional is not available with a PostgreSQL --data yet (use fixed)")
-    }
     if selection.isRequested && selection.at != nil {
       throw ValidationError("--at is not available with a PostgreSQL --data yet (margins are averaged over the sample)")
     }
     let marginsRequest = selection.isRequested ? try selection.options(level: spec.level) : nil
+    let unconditional = selection.isRequested && selection.marginsVCE == .unconditional
     if let marginsRequest { try translatingAnalysisErrors { try Margins.checkSummable(marginsRequest) } }
     let source = try PostgresSource(uri: data, sql: sql)
     let plan: AggregatePlan
@@ -51,10 +49,24 @@ extension LinearModelOptions {
     } catch ScaleError.notStreamable(let what) {
       throw ValidationError("\(what) is not available with a PostgreSQL --data yet (see Guides/Scale.md)")
     }
-    let fit = try translatingAnalysisErrors {
+    if unconditional {
+      try translatingAnalysisErrors {
+        try AggregateMargins.checkUnconditional(plan.variance, specification: plan.specification)
+      }
+    }
+    var fit = try translatingAnalysisErrors {
       try Pushdown.fit(
         plan.specification, variance: plan.variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
-        level: spec.level, control: plan.control, information: plan.information, margins: marginsRequest)
+        level: spec.level, control: plan.control, information: plan.information,
+        margins: unconditional ? nil : marginsRequest)
+    }
+    // With the covariates sampled: the margins' and scores' sums by unit, after the fit.
+    if unconditional, let marginsRequest {
+      fit.margins = try translatingAnalysisErrors {
+        try Pushdown.unconditionalMargins(
+          of: AggregateMargins.FittedModel(fit.result.result), plan.specification, variance: plan.variance, source: source, partitionKey: partitionKey,
+          exactSums: exactSums, options: marginsRequest)
+      }
     }
     if let path = marginsOptions.save { try savePushedDown(fit, specification: spec, plan: plan, to: path) }
     try renderFitFromSums(

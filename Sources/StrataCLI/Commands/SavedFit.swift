@@ -100,19 +100,25 @@ extension SavedFit {
 
   /// Scenario comparisons of a fit pushed down to PostgreSQL: one aggregate statement over its
   /// rows there (`PushdownScenarios`), the comparisons formed by `ScenarioSums` (covariates fixed).
-  /// Margins of a saved pushed-down fit, summed in the database again (covariates fixed).
+  /// Margins of a saved pushed-down fit, summed in the database again (covariates fixed, or
+  /// sampled: the fit pushed down again for its bread and scores, as in memory it is refitted).
   func pushedDownMargins(_ options: MarginsOptions, vce: MarginsVCEOption) throws -> MarginsResult {
     guard let saved = pushdown, let spec = specification else {
       throw SavedFitError.badField(path: path, field: "pushdown", reason: "is missing")
     }
-    if vce == .unconditional {
-      throw ValidationError("--margins-vce unconditional is not available for a pushed-down fit yet (use fixed)")
-    }
     let plan = try translatingAnalysisErrors { try Model.aggregatePlan(spec) }
     let source = try PostgresSource(conninfo: saved.connection, table: saved.table, sql: saved.sql)
-    let model = AggregateMargins.FittedModel(
+    var model = AggregateMargins.FittedModel(
       terms: terms, kept: kept, coefficients: coefficients, link: link, covariance: covarianceMatrix,
       degreesOfFreedom: degreesOfFreedom, varianceTitle: vceTitle)
+    if vce == .unconditional {
+      model = try pushedDownSampling(model, plan: plan, source: source, partitionKey: saved.partitionKey)
+      return try translatingAnalysisErrors {
+        try Pushdown.unconditionalMargins(
+          of: model, plan.specification, variance: plan.variance, source: source, partitionKey: saved.partitionKey,
+          options: options)
+      }
+    }
     return try translatingAnalysisErrors {
       try Pushdown.margins(
         plan.specification, variance: plan.variance, model: model, source: source, partitionKey: saved.partitionKey,
@@ -126,11 +132,21 @@ extension SavedFit {
     guard let saved = pushdown, let spec = specification else {
       throw SavedFitError.badField(path: path, field: "pushdown", reason: "is missing")
     }
-    if vce == .unconditional {
-      throw ValidationError("--margins-vce unconditional is not available for a pushed-down fit yet (use fixed)")
-    }
     let plan = try translatingAnalysisErrors { try Model.aggregatePlan(spec) }
     let source = try PostgresSource(conninfo: saved.connection, table: saved.table, sql: saved.sql)
+    if vce == .unconditional {
+      // The fit pushed down again for its bread, then the scenarios' and scores' sums by unit.
+      let sampled = try pushedDownSampling(
+        AggregateMargins.FittedModel(
+          terms: terms, kept: kept, coefficients: coefficients, link: link, covariance: covarianceMatrix,
+          degreesOfFreedom: degreesOfFreedom, varianceTitle: vceTitle),
+        plan: plan, source: source, partitionKey: saved.partitionKey)
+      return try translatingAnalysisErrors {
+        try Pushdown.unconditionalScenarios(
+          of: sampled, plan.specification, variance: plan.variance, source: source, partitionKey: saved.partitionKey,
+          scenarios: scenarios, by: by, level: level)
+      }
+    }
     let model = PushdownScenarios.FittedModel(terms: terms, kept: kept, coefficients: coefficients)
     let sums = try PushdownScenarios.sums(
       plan.specification, model: model, source: source, partitionKey: saved.partitionKey, scenarios: scenarios,

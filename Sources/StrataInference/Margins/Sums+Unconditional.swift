@@ -162,3 +162,59 @@ extension ScenarioSums {
       varianceTitle: varianceTitle, level: level)
   }
 }
+
+extension MarginSums {
+  /// The totals of the whole sample's margins' influence functions ψ by unit (a design unit or
+  /// cluster cell), in `result`'s order (units × margins), from per-unit sums instead of rows:
+  /// the sums of a database grouped by unit. A margin's ψᵢ = aᵢ(fᵢ − θ)/W + J·IFᵢ(β) is linear in
+  /// the row's values, so its total over unit u is (Σᵤ aᵢfᵢ − θ Σᵤ aᵢ)/W + J·(Σᵤ uᵢ)·A⁻¹, the
+  /// sums taken over the margin's group's rows.
+  ///
+  /// - Parameters:
+  ///   - units: the number of units.
+  ///   - unitSums: for one entry, `Σᵤ aᵢfᵢ` and `Σᵤ aᵢ` over its group's rows of each unit.
+  ///   - coefficientInfluence: units × kept coefficients: each unit's score total times the fit's
+  ///     bread.
+  public func influenceTotals(
+    units: Int, unitSums: (Entry) throws -> (values: [Double], weights: [Double]), coefficientInfluence: Matrix
+  ) throws -> Matrix {
+    let estimates = try orderedEntries().map { entry -> LinearizedEstimate in
+      var whole = entry.average
+      let (values, weights) = try unitSums(entry)
+      whole.dataInfluence = (0..<units).map { (values[$0] - whole.value * weights[$0]) / entry.weight }
+      return whole
+    }
+    return DeltaMethod.influence(of: estimates, coefficientInfluence: coefficientInfluence)
+  }
+}
+
+extension MarginSums {
+  /// The entries in `result`'s order (the columns of `influenceTotals`).
+  public var entriesInResultOrder: [Entry] { orderedEntries() }
+}
+
+extension ScenarioSums {
+  /// The totals of the whole sample's comparisons' influence functions ψ by unit (units × 4 per
+  /// group and scenario, in `result`'s order), from per-unit sums instead of rows, as
+  /// `MarginSums.influenceTotals`: a group's average has the unit total
+  /// (Σᵤ aᵢμᵢ − θ Σᵤ aᵢ)/W + J·(Σᵤ uᵢ)·A⁻¹; differences and ratios combine them.
+  ///
+  /// - Parameters:
+  ///   - unitSums: for a group and a scenario (nil: the data as observed), `Σᵤ aᵢμᵢ` and
+  ///     `Σᵤ aᵢ` over the group's rows of each unit.
+  ///   - coefficientInfluence: units × kept coefficients: each unit's score total times the bread.
+  /// - Throws: `MarginsError.zeroBaseline`; errors of `unitSums`.
+  public func influenceTotals(
+    units: Int, scenarios: [Scenario], by: String?,
+    unitSums: (_ group: String?, _ scenario: Int?) throws -> (values: [Double], weights: [Double]),
+    coefficientInfluence: Matrix
+  ) throws -> Matrix {
+    let (estimates, _) = try Self.comparisons(orderedGroups(), scenarios: scenarios, by: by) { group, k in
+      var whole = group.average(k)
+      let (values, weights) = try unitSums(group.label, k)
+      whole.dataInfluence = (0..<units).map { (values[$0] - whole.value * weights[$0]) / group.weight }
+      return whole
+    }
+    return DeltaMethod.influence(of: estimates, coefficientInfluence: coefficientInfluence)
+  }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Strata
+
+extension SavedFit {
+  /// `model` with what margins with the covariates sampled need of a saved pushed-down fit (its
+  /// bread and its variance's design): the fit pushed down again on its table, as a streamed fit is
+  /// streamed again (`streamedSampling`). The variance is checked first (no refit when it has no
+  /// unconditional form).
+  ///
+  /// - Throws: `SavedFitError.dataChanged` when the refitted coefficients differ from the saved
+  ///   ones (1e-8 relative, as in memory); `MarginsError` for variances without the form.
+  func pushedDownSampling(
+    _ model: AggregateMargins.FittedModel, plan: AggregatePlan, source: PostgresSource, partitionKey: String?
+  ) throws -> AggregateMargins.FittedModel {
+    let refit = try translatingAnalysisErrors {
+      try AggregateMargins.checkUnconditional(plan.variance, specification: plan.specification)
+      return try Pushdown.fit(
+        plan.specification, variance: plan.variance, source: source, partitionKey: partitionKey,
+        control: plan.control, information: plan.information
+      ).result.result
+    }
+    let again = refit.fit.keptCoefficients
+    guard refit.fit.kept == kept,
+      zip(again, coefficients).allSatisfy({ abs($0 - $1) <= 1e-8 * max(abs($1), 1e-300) })
+    else {
+      throw SavedFitError.dataChanged(path: path, reason: "refitted coefficients differ from the saved ones")
+    }
+    var sampled = model
+    sampled.sampling = (refit.fit, refit.covariance)
+    return sampled
+  }
+}
