@@ -157,7 +157,7 @@ enum PushdownMargins {
           "\(numericGroups ? "CAST(\(SQL.identifier(over)) AS double precision)" : "CAST(\(SQL.identifier(over)) AS varchar)") AS og")
         groupColumn = over
       }
-      var level1 = ["\(aggregates.weightSQL[0]) AS a", "\(aggregates.eta(beta, columns: kept)) AS eta"]
+      let level1 = ["\(aggregates.weightSQL[0]) AS a", "\(aggregates.eta(beta, columns: kept)) AS eta"]
       var level2 = [
         "\(aggregates.mean("eta")) AS mu", "\(SQLMath.meanDerivative(aggregates.family, "eta")) AS m1",
       ]

@@ -98,19 +98,27 @@ extension SavedFit {
       degreesOfFreedom: source.degreesOfFreedom, varianceTitle: source.varianceTitle, level: level)
   }
 
-  /// Scenario comparisons of a fit pushed down to PostgreSQL: one aggregate statement over its
-  /// rows there (`PushdownScenarios`), the comparisons formed by `ScenarioSums` (covariates fixed).
-  /// Margins of a saved pushed-down fit, summed in the database again (covariates fixed, or
-  /// sampled: the fit pushed down again for its bread and scores, as in memory it is refitted).
-  func pushedDownMargins(_ options: MarginsOptions, vce: MarginsVCEOption) throws -> MarginsResult {
+  /// What margins and scenarios of a saved pushed-down fit read: the saved source (reconnected,
+  /// no password saved), the plan of its specification, and the fitted model.
+  func pushedDownInputs() throws -> (
+    saved: SavedPushdown, plan: AggregatePlan, source: PostgresSource, model: AggregateMargins.FittedModel
+  ) {
     guard let saved = pushdown, let spec = specification else {
       throw SavedFitError.badField(path: path, field: "pushdown", reason: "is missing")
     }
     let plan = try translatingAnalysisErrors { try Model.aggregatePlan(spec) }
     let source = try PostgresSource(conninfo: saved.connection, table: saved.table, sql: saved.sql)
-    var model = AggregateMargins.FittedModel(
+    let model = AggregateMargins.FittedModel(
       terms: terms, kept: kept, coefficients: coefficients, link: link, covariance: covarianceMatrix,
       degreesOfFreedom: degreesOfFreedom, varianceTitle: vceTitle)
+    return (saved, plan, source, model)
+  }
+
+  /// Margins of a saved pushed-down fit, summed in the database again (covariates fixed, or
+  /// sampled: the fit pushed down again for its bread and scores, as in memory it is refitted).
+  func pushedDownMargins(_ options: MarginsOptions, vce: MarginsVCEOption) throws -> MarginsResult {
+    let (saved, plan, source, fitted) = try pushedDownInputs()
+    var model = fitted
     if vce == .unconditional {
       model = try pushedDownSampling(model, plan: plan, source: source, partitionKey: saved.partitionKey)
       return try translatingAnalysisErrors {
@@ -126,21 +134,15 @@ extension SavedFit {
     }
   }
 
+  /// Scenario comparisons of a fit pushed down to PostgreSQL: one aggregate statement over its
+  /// rows there (`PushdownScenarios`), the comparisons formed by `ScenarioSums` (covariates fixed;
+  /// sampled: the fit pushed down again, then the scenarios' and scores' sums by unit).
   func pushedDownScenarios(_ scenarios: [Scenario], by: String?, vce: MarginsVCEOption, level: Double) throws
     -> ScenarioResult
   {
-    guard let saved = pushdown, let spec = specification else {
-      throw SavedFitError.badField(path: path, field: "pushdown", reason: "is missing")
-    }
-    let plan = try translatingAnalysisErrors { try Model.aggregatePlan(spec) }
-    let source = try PostgresSource(conninfo: saved.connection, table: saved.table, sql: saved.sql)
+    let (saved, plan, source, fitted) = try pushedDownInputs()
     if vce == .unconditional {
-      // The fit pushed down again for its bread, then the scenarios' and scores' sums by unit.
-      let sampled = try pushedDownSampling(
-        AggregateMargins.FittedModel(
-          terms: terms, kept: kept, coefficients: coefficients, link: link, covariance: covarianceMatrix,
-          degreesOfFreedom: degreesOfFreedom, varianceTitle: vceTitle),
-        plan: plan, source: source, partitionKey: saved.partitionKey)
+      let sampled = try pushedDownSampling(fitted, plan: plan, source: source, partitionKey: saved.partitionKey)
       return try translatingAnalysisErrors {
         try Pushdown.unconditionalScenarios(
           of: sampled, plan.specification, variance: plan.variance, source: source, partitionKey: saved.partitionKey,
