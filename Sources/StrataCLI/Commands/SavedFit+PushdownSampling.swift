@@ -19,14 +19,6 @@ extension SavedFit {
         control: plan.control, information: plan.information
       ).result.result
     }
-    let again = refit.fit.keptCoefficients
-    guard refit.fit.kept == kept,
-      zip(again, coefficients).allSatisfy({ abs($0 - $1) <= 1e-8 * max(abs($1), 1e-300) })
-    else {
-      throw SavedFitError.dataChanged(path: path, reason: "refitted coefficients differ from the saved ones")
-    }
-    var sampled = model
-    sampled.sampling = (refit.fit, refit.covariance)
-    return sampled
+    return try sampling(model, refit: refit.fit, covariance: refit.covariance)
   }
 }

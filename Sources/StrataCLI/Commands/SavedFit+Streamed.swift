@@ -16,14 +16,23 @@ extension SavedFit {
       try AggregateMargins.checkUnconditional(plan.variance, specification: plan.specification)
       return try Model.fitStreaming(spec, path: dataPath, memory: Int(ProcessInfo.processInfo.physicalMemory / 2))
     }
-    let again = refit.fit.keptCoefficients
-    guard refit.fit.kept == kept,
-      zip(again, coefficients).allSatisfy({ abs($0 - $1) <= 1e-8 * max(abs($1), 1e-300) })
+    return try sampling(model, refit: refit.fit, covariance: refit.result.covariance)
+  }
+
+  /// `model` with the refit's bread and variance design, once its coefficients are the saved ones.
+  ///
+  /// - Throws: `SavedFitError.dataChanged` when the refitted coefficients differ from the saved
+  ///   ones (1e-8 relative, as in memory).
+  func sampling(_ model: AggregateMargins.FittedModel, refit: StrataModels.Fit, covariance: CovarianceEstimate) throws
+    -> AggregateMargins.FittedModel
+  {
+    guard refit.kept == kept,
+      zip(refit.keptCoefficients, coefficients).allSatisfy({ abs($0 - $1) <= 1e-8 * max(abs($1), 1e-300) })
     else {
       throw SavedFitError.dataChanged(path: path, reason: "refitted coefficients differ from the saved ones")
     }
     var sampled = model
-    sampled.sampling = (refit.fit, refit.result.covariance)
+    sampled.sampling = (refit, covariance)
     return sampled
   }
 }
