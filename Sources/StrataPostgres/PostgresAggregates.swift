@@ -294,16 +294,8 @@ final class PostgresAggregates: AggregateDesignSource {
     return "\(e) / (1.0 + \(e))"
   }
 
-  /// The mean at a linear predictor column.
-  func mean(_ eta: String) -> String {
-    switch family {
-    case .gaussian: return eta
-    case .logit: return Self.logistic(eta)
-    case .probit: return SQLMath.probitMean(eta)
-    case .cloglog: return SQLMath.cloglogMean(eta)
-    case .poisson: return "EXP(\(eta))"
-    }
-  }
+  /// The mean at a linear predictor column (`Link.inverse`, as `PushdownFamily.meanSQL` writes it).
+  func mean(_ eta: String) -> String { family.meanSQL(eta) }
 
   /// `dμ/dη` at a linear predictor column, for the non-canonical links (probit, cloglog).
   func muEta(_ eta: String) -> String {

@@ -153,26 +153,24 @@ public enum Pushdown {
   ///     sends them to the coordinator.
   ///   - margins: margins to compute after the fit (averaged over the sample, covariates fixed;
   ///     one more aggregate statement, `PushdownMargins`), returned in `PushdownFit.margins`.
+  ///   - unconditionalMargins: the margins' variance with the covariates sampled (their sums and
+  ///     the fit's scores by design unit or cluster, on the fit's prepared source).
   public static func fit(
     _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource,
     partitionKey: String? = nil, exactSums: Bool = false, level: Double = 95, control: GLMControl = GLMControl(),
     information: InformationMatrix = .expected, groupsByFactor: Bool = true, shardFanOut: Bool = true,
-    margins: MarginsOptions? = nil
+    margins: MarginsOptions? = nil, unconditionalMargins: Bool = false
   ) throws -> PushdownFit {
-    let set = try prepare(
+    let set = try PushdownUnits.prepare(
       specification, variance: variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
-      groupsByFactor: groupsByFactor, shardFanOut: shardFanOut)
-    if let design = specification.design, set.aggregates.replicate == nil {
-      try set.aggregates.describeUnits(
-        design, strata: design.strata != nil, psu: design.psu.first != nil, fpc: design.fpc.first)
-    }
+      shardFanOut: shardFanOut, groupsByFactor: groupsByFactor)
     let result = try AggregateFit.fit(
       set.aggregates, model: specification.model, formula: specification.formula, weighted: set.weighted,
       variance: variance, level: level, control: control, information: information)
     let marginsResult = try margins.map {
       try PushdownMargins.margins(
         of: AggregateMargins.FittedModel(result.result), aggregates: set.aggregates, schema: set.schema, options: $0,
-        weighted: set.weighted)
+        weighted: set.weighted, unconditional: unconditionalMargins)
     }
     var fit = PushdownFit(
       result: result, statements: set.aggregates.runner.log, source: source.displayName,

@@ -54,11 +54,11 @@ struct PushdownUnits {
   /// its sampling units (`describeUnits`), as the fit reads them.
   static func prepare(
     _ specification: ScaleSpecification, variance: AggregateVariance, source: PostgresSource, partitionKey: String?,
-    exactSums: Bool, shardFanOut: Bool
+    exactSums: Bool, shardFanOut: Bool, groupsByFactor: Bool = true
   ) throws -> Pushdown.Prepared {
     let set = try Pushdown.prepare(
       specification, variance: variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
-      groupsByFactor: true, shardFanOut: shardFanOut)
+      groupsByFactor: groupsByFactor, shardFanOut: shardFanOut)
     if let design = specification.design, set.aggregates.replicate == nil {
       try set.aggregates.describeUnits(
         design, strata: design.strata != nil, psu: design.psu.first != nil, fpc: design.fpc.first)

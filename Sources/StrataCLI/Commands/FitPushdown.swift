@@ -54,19 +54,12 @@ extension LinearModelOptions {
         try AggregateMargins.checkUnconditional(plan.variance, specification: plan.specification)
       }
     }
-    var fit = try translatingAnalysisErrors {
+    // With the covariates sampled, the margins' and scores' sums by unit follow the fit.
+    let fit = try translatingAnalysisErrors {
       try Pushdown.fit(
         plan.specification, variance: plan.variance, source: source, partitionKey: partitionKey, exactSums: exactSums,
-        level: spec.level, control: plan.control, information: plan.information,
-        margins: unconditional ? nil : marginsRequest)
-    }
-    // With the covariates sampled: the margins' and scores' sums by unit, after the fit.
-    if unconditional, let marginsRequest {
-      fit.margins = try translatingAnalysisErrors {
-        try Pushdown.unconditionalMargins(
-          of: AggregateMargins.FittedModel(fit.result.result), plan.specification, variance: plan.variance, source: source, partitionKey: partitionKey,
-          exactSums: exactSums, options: marginsRequest)
-      }
+        level: spec.level, control: plan.control, information: plan.information, margins: marginsRequest,
+        unconditionalMargins: unconditional)
     }
     if let path = marginsOptions.save { try savePushedDown(fit, specification: spec, plan: plan, to: path) }
     try renderFitFromSums(
